@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'simulator/index': 'src/simulator/index.ts',
+    'node/index': 'src/node/index.ts',
     cli: 'src/cli.ts',
   },
   format: ['esm', 'cjs'],

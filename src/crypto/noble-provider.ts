@@ -1,0 +1,160 @@
+/**
+ * The default {@link CryptoProvider}: pure JavaScript, built on the audited @noble libraries
+ * (@noble/curves, @noble/hashes, @noble/ciphers) plus des.js for legacy Triple DES. Runs
+ * unchanged in Node and browsers.
+ */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { ActivationError, wrapErrors } from '../errors/activation-error.js';
+import { p521Suite } from './cpace/p521-suite.js';
+import { x25519Suite } from './cpace/x25519-suite.js';
+import type {
+  CPaceSuite,
+  CPaceSuiteId,
+  CryptoProvider,
+  KeyPair,
+  TransportCipher,
+  TransportKeyAlgorithm,
+} from './provider.js';
+import { openMessage, sealMessage } from './transport-key/sealed-message.js';
+import { TRANSPORT_CIPHERS, isTransportKeyAlgorithm } from './transport-key/select.js';
+
+const XCHACHA_KEY_LENGTH = 32;
+const XCHACHA_NONCE_LENGTH = 24;
+const SEED_LENGTH = 32;
+
+function isBytes(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array;
+}
+
+function requireBytes(operation: string, field: string, value: unknown, length?: number): asserts value is Uint8Array {
+  if (!isBytes(value) || (length !== undefined && value.length !== length)) {
+    throw new ActivationError(
+      'INVALID_ARGUMENT',
+      length === undefined ? `${field} must be a Uint8Array` : `${field} must be ${length} bytes`,
+      { operation, field },
+    );
+  }
+}
+
+export const nobleProvider: CryptoProvider = Object.freeze({
+  name: 'noble',
+
+  cpaceSuite(id: CPaceSuiteId): CPaceSuite {
+    switch (id) {
+      case 'CPACE-X25519-SHA512':
+        return x25519Suite;
+      case 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512':
+        return p521Suite;
+      default:
+        throw new ActivationError('UNSUPPORTED', 'unsupported CPace cipher suite', {
+          operation: 'select CPace suite',
+          field: 'suite',
+        });
+    }
+  },
+
+  transportCipher(id: TransportKeyAlgorithm): TransportCipher {
+    if (!isTransportKeyAlgorithm(id)) {
+      throw new ActivationError('UNSUPPORTED', 'unsupported transport key algorithm', {
+        operation: 'select transport cipher',
+        field: 'algorithm',
+      });
+    }
+    return TRANSPORT_CIPHERS[id];
+  },
+
+  sha512(message: Uint8Array): Uint8Array {
+    requireBytes('sha512', 'message', message);
+    return sha512(message);
+  },
+
+  hmac(hash: 'SHA-256' | 'SHA-512', key: Uint8Array, message: Uint8Array): Uint8Array {
+    requireBytes('hmac', 'key', key);
+    requireBytes('hmac', 'message', message);
+    switch (hash) {
+      case 'SHA-256':
+        return hmac(sha256, key, message);
+      case 'SHA-512':
+        return hmac(sha512, key, message);
+      default:
+        throw new ActivationError('UNSUPPORTED', 'unsupported HMAC hash', { operation: 'hmac', field: 'hash' });
+    }
+  },
+
+  hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    requireBytes('hkdf', 'ikm', ikm);
+    requireBytes('hkdf', 'salt', salt);
+    requireBytes('hkdf', 'info', info);
+    if (!Number.isSafeInteger(length) || length < 1 || length > 255 * 64) {
+      throw new ActivationError('INVALID_ARGUMENT', 'HKDF-SHA-512 output length must be 1..16320', {
+        operation: 'hkdf',
+        field: 'length',
+      });
+    }
+    return hkdf(sha512, ikm, salt, info, length);
+  },
+
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+    requireBytes('aeadSeal', 'key', key, XCHACHA_KEY_LENGTH);
+    requireBytes('aeadSeal', 'nonce', nonce, XCHACHA_NONCE_LENGTH);
+    requireBytes('aeadSeal', 'plaintext', plaintext);
+    requireBytes('aeadSeal', 'ad', ad);
+    return wrapErrors('INVALID_ARGUMENT', 'aeadSeal', () => xchacha20poly1305(key, nonce, ad).encrypt(plaintext));
+  },
+
+  aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | undefined {
+    if (
+      !isBytes(key) ||
+      key.length !== XCHACHA_KEY_LENGTH ||
+      !isBytes(nonce) ||
+      nonce.length !== XCHACHA_NONCE_LENGTH ||
+      !isBytes(ciphertext) ||
+      !isBytes(ad)
+    ) {
+      return undefined;
+    }
+    try {
+      return xchacha20poly1305(key, nonce, ad).decrypt(ciphertext);
+    } catch {
+      return undefined;
+    }
+  },
+
+  signingKeyPair(seed: Uint8Array): KeyPair {
+    requireBytes('signingKeyPair', 'seed', seed, SEED_LENGTH);
+    // Copy: noble's keygen/getPublicKey may keep a reference, and the caller may wipe its seed.
+    const secretKey = seed.slice();
+    return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+  },
+
+  sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+    requireBytes('sign', 'secretKey', secretKey, SEED_LENGTH);
+    requireBytes('sign', 'message', message);
+    return wrapErrors('INVALID_ARGUMENT', 'sign', () => ed25519.sign(message, secretKey));
+  },
+
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    if (!isBytes(publicKey) || publicKey.length !== 32 || !isBytes(message) || !isBytes(signature) || signature.length !== 64) {
+      return false;
+    }
+    try {
+      // Strict RFC 8032 / FIPS 186-5 decoding (no ZIP-215 leniency): canonical encodings only.
+      return ed25519.verify(signature, message, publicKey, { zip215: false }) === true;
+    } catch {
+      return false;
+    }
+  },
+
+  agreementKeyPair(seed: Uint8Array): KeyPair {
+    requireBytes('agreementKeyPair', 'seed', seed, SEED_LENGTH);
+    const secretKey = seed.slice();
+    return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
+  },
+
+  sealMessage,
+  openMessage,
+});

@@ -1,0 +1,108 @@
+/**
+ * The crypto provider: every cryptographic operation the protocol uses, behind one small
+ * interface. The protocol code (handset, simulator) calls only this, so a native-accelerated
+ * provider (WebCrypto, node:crypto, a secure element) can replace the default pure-JS one
+ * without touching the state machines.
+ */
+
+/** Source of randomness, injected everywhere: `random(n)` returns n fresh bytes. */
+export type RandomSource = (length: number) => Uint8Array;
+
+/** CPace cipher suites (draft-irtf-cfrg-cpace-21, section "CPace cipher suites"). */
+export type CPaceSuiteId = 'CPACE-X25519-SHA512' | 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
+
+/** Device transport key algorithms, as RIM documented them: AES-256 and two-key Triple DES, both CBC. */
+export type TransportKeyAlgorithm = 'AES-256-CBC' | 'TDES-EDE2-CBC';
+
+/** One CPace group environment G with its hash H (draft section "Group environment G"). */
+export interface CPaceSuite {
+  readonly id: CPaceSuiteId;
+  /** G.DSI, e.g. b"CPace255". */
+  readonly dsi: Uint8Array;
+  /** Length in bytes of an encoded public share. */
+  readonly shareLength: number;
+  /** H.hash(m): SHA-512 for both suites, 64 bytes. */
+  hash(message: Uint8Array): Uint8Array;
+  /** G.calculate_generator(H, PRS, CI, sid). */
+  calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array;
+  /** G.sample_scalar(), drawing bytes from `random`. */
+  sampleScalar(random: RandomSource): Uint8Array;
+  /** G.scalar_mult(y, g): the encoded point y*g. */
+  scalarMult(scalar: Uint8Array, point: Uint8Array): Uint8Array;
+  /** G.scalar_mult_vfy(y, X): the shared secret K, or `undefined` for G.I (invalid or low-order X). */
+  scalarMultVfy(scalar: Uint8Array, point: Uint8Array): Uint8Array | undefined;
+}
+
+/** A block cipher used for the device transport key, in CBC mode with PKCS#7 padding. */
+export interface TransportCipher {
+  readonly id: TransportKeyAlgorithm;
+  /** Key length in bytes as stored: 32 for AES-256, 16 for two-key Triple DES (parity bits included). */
+  readonly keyLength: number;
+  /** Block (and IV) length in bytes: 16 for AES, 8 for DES. */
+  readonly blockLength: number;
+  /** Nominal security strength in bits, used to pick "the strongest both support". */
+  readonly strength: number;
+  /** A fresh key from `random` (Triple DES keys get odd parity). */
+  generateKey(random: RandomSource): Uint8Array;
+  encryptCbc(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Throws ActivationError('DECRYPT_FAILED') on a bad length or padding. */
+  decryptCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+}
+
+/**
+ * A message protected under the transport key, RIM style: a fresh random message key encrypts the
+ * payload (CBC), the message key is itself encrypted under the transport key, and an HMAC over
+ * everything (keyed from both keys) is checked before anything is decrypted (encrypt-then-MAC).
+ */
+export interface SealedMessage {
+  readonly algorithm: TransportKeyAlgorithm;
+  /** IV for the wrapped message key. */
+  readonly keyIv: Uint8Array;
+  /** The message key, CBC-encrypted under the transport key. */
+  readonly wrappedKey: Uint8Array;
+  /** IV for the payload. */
+  readonly iv: Uint8Array;
+  /** The payload, CBC-encrypted under the message key. */
+  readonly ciphertext: Uint8Array;
+  /** HMAC-SHA-256 tag over associated data, algorithm and all fields above. */
+  readonly tag: Uint8Array;
+}
+
+/** An Ed25519 (signing) or X25519 (agreement) key pair. */
+export interface KeyPair {
+  readonly secretKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+export interface CryptoProvider {
+  /** Human-readable name, e.g. "noble". */
+  readonly name: string;
+  cpaceSuite(id: CPaceSuiteId): CPaceSuite;
+  transportCipher(id: TransportKeyAlgorithm): TransportCipher;
+  /** SHA-512. */
+  sha512(message: Uint8Array): Uint8Array;
+  /** HMAC with SHA-512 (CPace key confirmation) or SHA-256 (message protection). */
+  hmac(hash: 'SHA-256' | 'SHA-512', key: Uint8Array, message: Uint8Array): Uint8Array;
+  /** HKDF (RFC 5869) with SHA-512. */
+  hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** XChaCha20-Poly1305 with a 24-byte nonce. `open` returns `undefined` when authentication fails. */
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
+  aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | undefined;
+  /** Ed25519 key pair from a 32-byte seed. */
+  signingKeyPair(seed: Uint8Array): KeyPair;
+  sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
+  /** Returns false (never throws) for a bad signature or a malformed key. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** X25519 key pair from a 32-byte seed. */
+  agreementKeyPair(seed: Uint8Array): KeyPair;
+  /** Seals `plaintext` under the transport key (see {@link SealedMessage}). */
+  sealMessage(
+    algorithm: TransportKeyAlgorithm,
+    transportKey: Uint8Array,
+    plaintext: Uint8Array,
+    associatedData: Uint8Array,
+    random: RandomSource,
+  ): SealedMessage;
+  /** Opens a sealed message; throws ActivationError('DECRYPT_FAILED') if it was altered or made with another key. */
+  openMessage(transportKey: Uint8Array, sealed: SealedMessage, associatedData: Uint8Array): Uint8Array;
+}

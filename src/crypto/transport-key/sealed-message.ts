@@ -1,0 +1,222 @@
+/**
+ * Messages protected under the device transport key, in the style RIM described for BES
+ * traffic, with a MAC added.
+ *
+ * ## Construction
+ *
+ * To seal `plaintext` with associated data `ad` under transport key `TK` and algorithm `alg`
+ * (AES-256-CBC or TDES-EDE2-CBC; `n` = its block length):
+ *
+ * 1. `MK = alg.generateKey(random)`: a fresh random message key for every message.
+ * 2. `keyIv = random(n)`, `wrappedKey = CBC-Enc(TK, keyIv, MK)`: the message key under the transport key.
+ * 3. `iv = random(n)`, `ciphertext = CBC-Enc(MK, iv, plaintext)`: the payload under the message key.
+ * 4. `macKey = HKDF-SHA-256(ikm = TK || MK, salt = "", info = "enterprise-activation/v1 message mac" || alg, 32)`.
+ * 5. `tag = HMAC-SHA-256(macKey, LV(ad) || LV(alg) || LV(keyIv) || LV(wrappedKey) || LV(iv) || LV(ciphertext))`,
+ *    where `LV(x)` is x's length as 4 bytes big-endian followed by x, so no two different field
+ *    lists encode to the same MAC input.
+ *
+ * Opening checks the field lengths for the algorithm, unwraps MK, recomputes the tag, compares
+ * it in constant time and only then decrypts the payload.
+ *
+ * ## Why encrypt-then-MAC
+ *
+ * RIM's scheme (message key wrapped by the transport key, payload CBC-encrypted) had no integrity
+ * protection of its own, and CBC without a MAC is malleable and, through padding errors, a
+ * decryption oracle (Vaudenay 2002). Authenticating the ciphertext and rejecting anything altered
+ * before the payload is decrypted removes both. The MAC key depends on the transport key *and*
+ * the message key, so it changes with every message, and it binds the algorithm id and the
+ * caller's associated data (e.g. message type, sequence number) against substitution.
+ *
+ * Unwrapping the message key necessarily happens before the MAC check (the MAC key depends on
+ * it), so that step is made oracle-free: an unwrap (padding or length) failure continues with a
+ * dummy key through the same HKDF and HMAC work and then fails exactly like a bad tag, with the
+ * same code (`DECRYPT_FAILED`) and message (`message authentication failed`).
+ *
+ * ## No compression
+ *
+ * RIM compressed payloads before encrypting them. That is deliberately left out: compressing
+ * secret data together with attacker-influenced data before encryption makes the ciphertext
+ * length depend on the content, which leaks it (CRIME, BREACH).
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ActivationError } from '../../errors/activation-error.js';
+import { concatBytes, constantTimeEqual, u32be, utf8ToBytes, zeroize } from '../../util/bytes.js';
+import type { RandomSource, SealedMessage, TransportCipher, TransportKeyAlgorithm } from '../provider.js';
+import { TRANSPORT_CIPHERS, isTransportKeyAlgorithm } from './select.js';
+
+const MAC_INFO_PREFIX = utf8ToBytes('enterprise-activation/v1 message mac');
+const MAC_KEY_LENGTH = 32;
+const TAG_LENGTH = 32;
+const AUTH_FAILED = 'message authentication failed';
+
+/** LV encoding: each part as its length (4 bytes, big-endian) followed by its bytes. */
+function lengthPrefixed(...parts: Uint8Array[]): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  for (const p of parts) chunks.push(u32be(p.length), p);
+  return concatBytes(...chunks);
+}
+
+function deriveMacKey(algorithm: TransportKeyAlgorithm, transportKey: Uint8Array, messageKey: Uint8Array): Uint8Array {
+  const ikm = concatBytes(transportKey, messageKey);
+  try {
+    return hkdf(sha256, ikm, new Uint8Array(0), concatBytes(MAC_INFO_PREFIX, utf8ToBytes(algorithm)), MAC_KEY_LENGTH);
+  } finally {
+    zeroize(ikm);
+  }
+}
+
+function computeTag(
+  macKey: Uint8Array,
+  associatedData: Uint8Array,
+  algorithm: TransportKeyAlgorithm,
+  keyIv: Uint8Array,
+  wrappedKey: Uint8Array,
+  iv: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array {
+  return hmac(sha256, macKey, lengthPrefixed(associatedData, utf8ToBytes(algorithm), keyIv, wrappedKey, iv, ciphertext));
+}
+
+function randomBytesChecked(random: RandomSource, length: number, field: string): Uint8Array {
+  const out = random(length);
+  if (!(out instanceof Uint8Array) || out.length !== length) {
+    throw new ActivationError('INVALID_ARGUMENT', 'random source returned the wrong number of bytes', {
+      operation: 'seal message',
+      field,
+    });
+  }
+  return out;
+}
+
+/** Length of the CBC/PKCS#7 encryption of an `n`-byte plaintext. */
+function paddedLength(cipher: TransportCipher, n: number): number {
+  return (Math.floor(n / cipher.blockLength) + 1) * cipher.blockLength;
+}
+
+/**
+ * Seals `plaintext` under `transportKey` (see the module comment). `associatedData` is
+ * authenticated but not encrypted and not included in the result; the opener must supply it.
+ * Throws ActivationError('UNSUPPORTED') for an unknown algorithm and 'INVALID_ARGUMENT' for a
+ * transport key of the wrong length.
+ */
+export function sealMessage(
+  algorithm: TransportKeyAlgorithm,
+  transportKey: Uint8Array,
+  plaintext: Uint8Array,
+  associatedData: Uint8Array,
+  random: RandomSource,
+): SealedMessage {
+  if (!isTransportKeyAlgorithm(algorithm)) {
+    throw new ActivationError('UNSUPPORTED', 'unsupported transport key algorithm', {
+      operation: 'seal message',
+      field: 'algorithm',
+    });
+  }
+  const cipher = TRANSPORT_CIPHERS[algorithm];
+  if (!(transportKey instanceof Uint8Array) || transportKey.length !== cipher.keyLength) {
+    throw new ActivationError('INVALID_ARGUMENT', `transport key must be ${cipher.keyLength} bytes`, {
+      operation: 'seal message',
+      field: 'transportKey',
+    });
+  }
+  for (const [field, value] of [
+    ['plaintext', plaintext],
+    ['associatedData', associatedData],
+  ] as const) {
+    if (!(value instanceof Uint8Array)) {
+      throw new ActivationError('INVALID_ARGUMENT', `${field} must be a Uint8Array`, { operation: 'seal message', field });
+    }
+  }
+
+  const messageKey = cipher.generateKey(random);
+  let macKey: Uint8Array | undefined;
+  try {
+    const keyIv = randomBytesChecked(random, cipher.blockLength, 'keyIv').slice();
+    const wrappedKey = cipher.encryptCbc(transportKey, keyIv, messageKey);
+    const iv = randomBytesChecked(random, cipher.blockLength, 'iv').slice();
+    const ciphertext = cipher.encryptCbc(messageKey, iv, plaintext);
+    macKey = deriveMacKey(algorithm, transportKey, messageKey);
+    const tag = computeTag(macKey, associatedData, algorithm, keyIv, wrappedKey, iv, ciphertext);
+    return { algorithm, keyIv, wrappedKey, iv, ciphertext, tag };
+  } finally {
+    zeroize(messageKey, macKey);
+  }
+}
+
+function malformed(field: string, detail: Record<string, unknown> = {}): ActivationError {
+  return new ActivationError('MALFORMED', 'sealed message is malformed', { operation: 'open message', field, ...detail });
+}
+
+function authFailed(): ActivationError {
+  return new ActivationError('DECRYPT_FAILED', AUTH_FAILED, { operation: 'open message' });
+}
+
+/**
+ * Opens a message made by {@link sealMessage}. Field lengths that cannot be right for the
+ * algorithm (or non-byte fields, or an unknown algorithm) give ActivationError('MALFORMED');
+ * lengths are public, so this reveals nothing. Everything else that goes wrong (altered field,
+ * altered associated data, another transport key, bad padding anywhere) gives
+ * ActivationError('DECRYPT_FAILED', 'message authentication failed'), always the same. A
+ * transport key whose length does not fit `sealed.algorithm` cannot have made the message, so it
+ * is reported as DECRYPT_FAILED too.
+ */
+export function openMessage(transportKey: Uint8Array, sealed: SealedMessage, associatedData: Uint8Array): Uint8Array {
+  if (typeof sealed !== 'object' || sealed === null) throw malformed('sealed');
+  const { algorithm, keyIv, wrappedKey, iv, ciphertext, tag } = sealed;
+  if (!isTransportKeyAlgorithm(algorithm)) throw malformed('algorithm');
+  if (!(associatedData instanceof Uint8Array)) {
+    throw new ActivationError('INVALID_ARGUMENT', 'associatedData must be a Uint8Array', {
+      operation: 'open message',
+      field: 'associatedData',
+    });
+  }
+  const cipher = TRANSPORT_CIPHERS[algorithm];
+  const wrappedLength = paddedLength(cipher, cipher.keyLength);
+  const expectLength = (field: string, value: unknown, length: number): void => {
+    if (!(value instanceof Uint8Array)) throw malformed(field);
+    if (value.length !== length) throw malformed(field, { expected: length, actual: value.length });
+  };
+  expectLength('keyIv', keyIv, cipher.blockLength);
+  expectLength('wrappedKey', wrappedKey, wrappedLength);
+  expectLength('iv', iv, cipher.blockLength);
+  expectLength('tag', tag, TAG_LENGTH);
+  if (!(ciphertext instanceof Uint8Array)) throw malformed('ciphertext');
+  if (ciphertext.length === 0 || ciphertext.length % cipher.blockLength !== 0) {
+    throw malformed('ciphertext', { length: ciphertext.length, blockLength: cipher.blockLength });
+  }
+  if (!(transportKey instanceof Uint8Array) || transportKey.length !== cipher.keyLength) throw authFailed();
+
+  // Unwrap the message key. On failure carry on with a dummy key so that the work done and the
+  // error reported are the same as for a bad tag (no padding oracle).
+  let messageKey: Uint8Array | undefined;
+  let unwrapped = true;
+  try {
+    messageKey = cipher.decryptCbc(transportKey, keyIv, wrappedKey);
+    if (messageKey.length !== cipher.keyLength) unwrapped = false;
+  } catch {
+    unwrapped = false;
+  }
+  if (!unwrapped) {
+    zeroize(messageKey);
+    messageKey = new Uint8Array(cipher.keyLength);
+  }
+  const mk = messageKey!;
+  let macKey: Uint8Array | undefined;
+  let expected: Uint8Array | undefined;
+  try {
+    macKey = deriveMacKey(algorithm, transportKey, mk);
+    expected = computeTag(macKey, associatedData, algorithm, keyIv, wrappedKey, iv, ciphertext);
+    const tagOk = constantTimeEqual(expected, tag);
+    if (!(tagOk && unwrapped)) throw authFailed();
+    try {
+      return cipher.decryptCbc(mk, iv, ciphertext);
+    } catch {
+      // Unreachable unless the sealer itself produced bad padding under a valid MAC.
+      throw authFailed();
+    }
+  } finally {
+    zeroize(mk, macKey, expected);
+  }
+}

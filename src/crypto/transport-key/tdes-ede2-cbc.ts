@@ -1,0 +1,199 @@
+/**
+ * Two-key Triple DES (TDEA keying option 2), EDE, in outer CBC mode with PKCS#7 padding: the
+ * weaker, legacy device transport key algorithm RIM documented ("Triple DES, 112-bit key").
+ *
+ * A key is 16 bytes K1||K2 as stored, each byte carrying an odd-parity low bit (the DES
+ * convention; DES itself ignores those bits). Each block is E_K1(D_K2(E_K1(x))), chained
+ * CBC-style over whole 3DES blocks with an 8-byte IV. This is exactly OpenSSL's `des-ede-cbc`.
+ *
+ * The DES rounds come from `des.js` (fed the 24-byte key K1||K2||K1); we only do padding, key
+ * expansion and parity here. We pad and unpad ourselves (des.js runs with `padding: false`)
+ * because des.js's own unpadding accepts a final byte of 0 and does not check the padding in
+ * constant shape.
+ */
+import des from 'des.js';
+import { ActivationError } from '../../errors/activation-error.js';
+import type { RandomSource, TransportCipher } from '../provider.js';
+
+const KEY_LENGTH = 16;
+const BLOCK_LENGTH = 8;
+
+/** des.js's EDE (24-byte key) wrapped in outer CBC; built once. */
+const EdeCbc = des.CBC.instantiate(des.EDE);
+
+function isBytes(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array;
+}
+
+/**
+ * Returns a copy of `key` in which every byte has odd parity: the low bit of each byte is set
+ * so that the byte has an odd number of one bits. The high seven bits (the ones DES uses) are
+ * unchanged, so the cipher is the same.
+ */
+export function setOddParity(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) {
+    const high = key[i]! & 0xfe;
+    let ones = 0;
+    for (let b = high; b !== 0; b >>= 1) ones += b & 1;
+    out[i] = high | (ones % 2 === 0 ? 1 : 0);
+  }
+  return out;
+}
+
+/** True when every byte of `key` has an odd number of one bits. */
+export function hasOddParity(key: Uint8Array): boolean {
+  for (const byte of key) {
+    let ones = 0;
+    for (let b = byte; b !== 0; b >>= 1) ones += b & 1;
+    if (ones % 2 === 0) return false;
+  }
+  return true;
+}
+
+/** K1||K2 (16 bytes) to the 24-byte K1||K2||K1 that des.js's EDE expects. */
+function expandKey(key: Uint8Array): Uint8Array {
+  const k = new Uint8Array(24);
+  k.set(key, 0);
+  k.set(key.subarray(0, 8), 16);
+  return k;
+}
+
+function pkcs7Pad(data: Uint8Array): Uint8Array {
+  const pad = BLOCK_LENGTH - (data.length % BLOCK_LENGTH);
+  const out = new Uint8Array(data.length + pad);
+  out.set(data);
+  out.fill(pad, data.length);
+  return out;
+}
+
+/**
+ * Length of the plaintext after removing PKCS#7 padding, or -1 if the padding is invalid. The
+ * last block is checked in a fixed shape (no early exit on the first bad byte).
+ */
+function pkcs7UnpaddedLength(data: Uint8Array): number {
+  const len = data.length;
+  const pad = data[len - 1]!;
+  let bad = 0;
+  bad |= (pad - 1) >>> 31; // pad >= 1
+  bad |= (BLOCK_LENGTH - pad) >>> 31; // pad <= 8
+  for (let i = 0; i < BLOCK_LENGTH; i++) {
+    const inPad = (i - pad) >>> 31; // 1 when i < pad
+    bad |= inPad & ((data[len - 1 - i]! ^ pad) !== 0 ? 1 : 0);
+  }
+  return bad === 0 ? len - pad : -1;
+}
+
+function run(type: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  const k24 = expandKey(key);
+  try {
+    const c = EdeCbc.create({ type, key: k24, iv, padding: false });
+    const head = c.update(data);
+    const tail = c.final();
+    const out = new Uint8Array(head.length + tail.length);
+    out.set(head, 0);
+    out.set(tail, head.length);
+    head.fill(0);
+    tail.fill(0);
+    return out;
+  } finally {
+    k24.fill(0);
+  }
+}
+
+function decryptFailed(): ActivationError {
+  // One message and no detail for every cause (length, key, IV, padding): no padding oracle.
+  return new ActivationError('DECRYPT_FAILED', 'TDES-EDE2-CBC decryption failed', {
+    operation: 'TDES-EDE2-CBC decrypt',
+  });
+}
+
+export const tdesEde2Cbc: TransportCipher = Object.freeze({
+  id: 'TDES-EDE2-CBC',
+  keyLength: KEY_LENGTH,
+  blockLength: BLOCK_LENGTH,
+  /**
+   * NIST SP 800-57 Part 1 rates two-key Triple DES at 80 bits (and SP 800-131A disallows it for
+   * encryption). We use 112 because RIM described it as a "112-bit key"; only the ordering matters
+   * here (AES-256 > two-key 3DES), and it is the same with either figure.
+   */
+  strength: 112,
+
+  /**
+   * A fresh K1||K2 with odd parity. K1 = K2 would collapse EDE to single DES, so such a draw
+   * (probability about 2^-56) is rejected and redrawn.
+   */
+  generateKey(random: RandomSource): Uint8Array {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const raw = random(KEY_LENGTH);
+      if (!isBytes(raw) || raw.length !== KEY_LENGTH) {
+        throw new ActivationError('INVALID_ARGUMENT', 'random source returned the wrong number of bytes', {
+          operation: 'TDES-EDE2-CBC generateKey',
+        });
+      }
+      const key = setOddParity(raw);
+      raw.fill(0);
+      let same = 0;
+      for (let i = 0; i < 8; i++) same |= key[i]! ^ key[i + 8]!;
+      if (same !== 0) return key;
+      key.fill(0);
+    }
+    throw new ActivationError('INVALID_ARGUMENT', 'random source keeps returning degenerate keys', {
+      operation: 'TDES-EDE2-CBC generateKey',
+    });
+  },
+
+  encryptCbc(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    if (!isBytes(key) || key.length !== KEY_LENGTH) {
+      throw new ActivationError('INVALID_ARGUMENT', 'TDES-EDE2-CBC key must be 16 bytes', {
+        operation: 'TDES-EDE2-CBC encrypt',
+        field: 'key',
+      });
+    }
+    if (!isBytes(iv) || iv.length !== BLOCK_LENGTH) {
+      throw new ActivationError('INVALID_ARGUMENT', 'TDES-EDE2-CBC IV must be 8 bytes', {
+        operation: 'TDES-EDE2-CBC encrypt',
+        field: 'iv',
+      });
+    }
+    if (!isBytes(plaintext)) {
+      throw new ActivationError('INVALID_ARGUMENT', 'TDES-EDE2-CBC plaintext must be a Uint8Array', {
+        operation: 'TDES-EDE2-CBC encrypt',
+        field: 'plaintext',
+      });
+    }
+    const padded = pkcs7Pad(plaintext);
+    try {
+      return run('encrypt', key, iv, padded);
+    } finally {
+      padded.fill(0);
+    }
+  },
+
+  decryptCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+    if (
+      !isBytes(key) ||
+      key.length !== KEY_LENGTH ||
+      !isBytes(iv) ||
+      iv.length !== BLOCK_LENGTH ||
+      !isBytes(ciphertext) ||
+      ciphertext.length === 0 ||
+      ciphertext.length % BLOCK_LENGTH !== 0
+    ) {
+      throw decryptFailed();
+    }
+    let padded: Uint8Array;
+    try {
+      padded = run('decrypt', key, iv, ciphertext);
+    } catch {
+      throw decryptFailed();
+    }
+    try {
+      const n = pkcs7UnpaddedLength(padded);
+      if (n < 0) throw decryptFailed();
+      return padded.slice(0, n);
+    } finally {
+      padded.fill(0);
+    }
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * The one error class of the library. Every failure that reaches a caller is an
+ * `ActivationError` whose `code` is one of {@link ActivationErrorCode}; structured,
+ * secret-free detail sits in `cause`.
+ */
+
+/** Stable error codes. New codes may be added in minor releases; existing ones never change meaning. */
+export type ActivationErrorCode =
+  /** The activation password did not match (the server's confirmation tag was wrong, or the server said so). */
+  | 'WRONG_PASSWORD'
+  /** The activation password has expired on the server (48 hours by default). */
+  | 'PASSWORD_EXPIRED'
+  /** Too many failed attempts: the activation password is no longer valid. */
+  | 'LOCKED_OUT'
+  /** No activation password is set for the account (never set, or already used). */
+  | 'NO_ACTIVATION_PASSWORD'
+  /** The email address is not known to the server. */
+  | 'UNKNOWN_USER'
+  /** A step did not complete before its deadline. */
+  | 'TIMEOUT'
+  /** The peer sent a well-formed message that is not allowed in this state, or a proof that did not verify. */
+  | 'PROTOCOL_ERROR'
+  /** No cipher suite, key algorithm or protocol version in common. */
+  | 'UNSUPPORTED'
+  /** Input that could not be decoded: truncated, oversized, wrong types, unknown fields, bad encoding. */
+  | 'MALFORMED'
+  /** Authenticated decryption failed: the message was altered or not made with the expected key. */
+  | 'DECRYPT_FAILED'
+  /** A signature (the IT policy's) did not verify. */
+  | 'BAD_SIGNATURE'
+  /** The device could not apply the IT policy. */
+  | 'POLICY_REJECTED'
+  /** A peer aborted the activation. */
+  | 'ABORTED'
+  /** The transport failed or was closed. */
+  | 'TRANSPORT_ERROR'
+  /** A caller passed an invalid argument (bad PIN, empty password, ...). */
+  | 'INVALID_ARGUMENT'
+  /** An operation was called in a state that does not allow it. */
+  | 'INVALID_STATE';
+
+/** The complete list of codes, for exhaustive checks and documentation. */
+export const ACTIVATION_ERROR_CODES: readonly ActivationErrorCode[] = [
+  'WRONG_PASSWORD',
+  'PASSWORD_EXPIRED',
+  'LOCKED_OUT',
+  'NO_ACTIVATION_PASSWORD',
+  'UNKNOWN_USER',
+  'TIMEOUT',
+  'PROTOCOL_ERROR',
+  'UNSUPPORTED',
+  'MALFORMED',
+  'DECRYPT_FAILED',
+  'BAD_SIGNATURE',
+  'POLICY_REJECTED',
+  'ABORTED',
+  'TRANSPORT_ERROR',
+  'INVALID_ARGUMENT',
+  'INVALID_STATE',
+];
+
+/** Structured detail carried in `cause`. It never holds a password, key or plaintext record. */
+export interface ActivationErrorDetail {
+  /** What was being done, e.g. `"decode ETP.DAT"`, `"verify server confirmation"`. */
+  readonly operation?: string;
+  /** Field or path that was wrong, e.g. `"header.pin"`. */
+  readonly field?: string;
+  /** Any further secret-free facts (sizes, limits, state names, message types). */
+  readonly [key: string]: unknown;
+}
+
+export class ActivationError extends Error {
+  override readonly name = 'ActivationError';
+  readonly code: ActivationErrorCode;
+  declare readonly cause: ActivationErrorDetail | undefined;
+
+  constructor(code: ActivationErrorCode, message: string, cause?: ActivationErrorDetail) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+  }
+
+  /** A plain, secret-free object for logs and events. */
+  toJSON(): { name: string; code: ActivationErrorCode; message: string; cause?: ActivationErrorDetail } {
+    return this.cause === undefined
+      ? { name: this.name, code: this.code, message: this.message }
+      : { name: this.name, code: this.code, message: this.message, cause: this.cause };
+  }
+}
+
+/** True when `value` is an {@link ActivationError}, optionally with the given code. */
+export function isActivationError(value: unknown, code?: ActivationErrorCode): value is ActivationError {
+  return value instanceof ActivationError && (code === undefined || value.code === code);
+}
+
+/**
+ * Runs `fn`; anything it throws that is not already an ActivationError becomes one with `code`.
+ * The original error's message is kept only as its constructor name, so no secret can leak through it.
+ */
+export function wrapErrors<T>(code: ActivationErrorCode, operation: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ActivationError) throw err;
+    const kind = err instanceof Error ? err.name : typeof err;
+    throw new ActivationError(code, `${operation} failed`, { operation, reason: kind });
+  }
+}

@@ -1,0 +1,46 @@
+/** Inputs the handset state machine consumes and outputs it produces. */
+import type { ActivationError } from '../errors/activation-error.js';
+import type { TransportKeyAlgorithm } from '../crypto/provider.js';
+import type { ServerInfo } from '../wire/messages/key-issue.js';
+import type { Status } from './status.js';
+
+export type HandsetInput =
+  /** The user typed an email address and activation password and chose Activate. */
+  | { readonly type: 'activate'; readonly email: string; readonly password: string; readonly now: number }
+  /** A frame arrived from the transport. */
+  | { readonly type: 'frame'; readonly bytes: Uint8Array; readonly now: number }
+  /** The timer the machine asked for has fired (or any later time: the machine checks `now`). */
+  | { readonly type: 'timer'; readonly now: number }
+  /** The user cancelled. */
+  | { readonly type: 'cancel'; readonly now: number };
+
+/** What the activation established. Contains no secret. */
+export interface ActivationResult {
+  readonly email: string;
+  readonly keyAlgorithm: TransportKeyAlgorithm;
+  /** Key id as hex. */
+  readonly keyId: string;
+  readonly server: Omit<ServerInfo, 'publicKey'> & { readonly publicKey: string };
+}
+
+export type HandsetOutput =
+  /** Send these bytes; `to` is the frame's routing address (also inside the frame). */
+  | { readonly type: 'send'; readonly bytes: Uint8Array; readonly to: string }
+  /** Show a status on the screen. */
+  | { readonly type: 'status'; readonly status: Status }
+  /** Call back with a `timer` input at (or after) this time; replaces any earlier timer. */
+  | { readonly type: 'set-timer'; readonly at: number }
+  | { readonly type: 'clear-timer' }
+  /** The encryption key is verified; the handset waits for services. */
+  | { readonly type: 'key-established'; readonly result: ActivationResult }
+  /** The activation finished. */
+  | { readonly type: 'complete'; readonly result: ActivationResult }
+  /** The activation failed (terminal). */
+  | { readonly type: 'failed'; readonly error: ActivationError }
+  /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */
+  | { readonly type: 'ignored'; readonly reason: string; readonly code?: string };
+
+export interface StepResult<S> {
+  readonly state: S;
+  readonly outputs: readonly HandsetOutput[];
+}

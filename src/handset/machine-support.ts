@@ -1,0 +1,85 @@
+/** Helpers shared by the handset's phase handlers: building frames, waiting, failing. */
+import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
+import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
+import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
+import { encodeErrorMessage } from '../wire/messages/error-message.js';
+import type { HandsetOutput, StepResult } from './io.js';
+import type { HandsetPhase, HandsetState, SessionState } from './state.js';
+import { failedStatus } from './status.js';
+
+/** What the machine is given besides state and input: the crypto provider and the randomness. */
+export interface HandsetEnv {
+  readonly provider: CryptoProvider;
+  readonly random: RandomSource;
+}
+
+/** The frame header of the next message the handset sends. */
+export function nextHeader(state: HandsetState, session: SessionState, type: MessageType, to: string): Omit<Frame, 'body'> {
+  return { v: PROTOCOL_VERSION, type, sid: session.sid, seq: session.sendSeq, pin: state.config.pin, to };
+}
+
+export function headerAd(header: Omit<Frame, 'body'>): Uint8Array {
+  return frameAssociatedData(header);
+}
+
+/**
+ * Sends a request and waits for its reply: advances the send sequence, remembers the frame for
+ * retransmission, expects the next server sequence number, arms the timer.
+ */
+export function sendAndWait(
+  state: HandsetState,
+  session: SessionState,
+  header: Omit<Frame, 'body'>,
+  body: Uint8Array,
+  phase: HandsetPhase,
+  now: number,
+  extra: readonly HandsetOutput[] = [],
+  expectReply = true,
+): StepResult<HandsetState> {
+  const bytes = encodeFrame({ ...header, body });
+  const deadline = now + state.config.retry.replyTimeoutMs;
+  const next: SessionState = {
+    ...session,
+    sendSeq: session.sendSeq + 1,
+    lastSent: { bytes, to: header.to },
+    retriesUsed: 0,
+    deadline: expectReply ? deadline : undefined,
+  };
+  return {
+    state: { ...state, phase, session: next },
+    outputs: [
+      ...extra,
+      { type: 'send', bytes, to: header.to },
+      expectReply ? { type: 'set-timer', at: deadline } : { type: 'clear-timer' },
+    ],
+  };
+}
+
+/** Ends the activation with an error; tells the server where there is a session to tell. */
+export function fail(
+  state: HandsetState,
+  code: ActivationErrorCode,
+  message: string,
+  detail: Record<string, unknown> = {},
+  notifyServer = true,
+): StepResult<HandsetState> {
+  const error = new ActivationError(code, message, { operation: 'activation', phase: state.phase, ...detail });
+  const outputs: HandsetOutput[] = [{ type: 'clear-timer' }];
+  const session = state.session;
+  if (notifyServer && session) {
+    const to = session.serverSrp !== undefined ? `srp:${session.serverSrp}` : `mailto:${session.email}`;
+    const header = nextHeader(state, session, 'error', to);
+    outputs.push({ type: 'send', bytes: encodeFrame({ ...header, body: encodeErrorMessage({ code, message }) }), to });
+  }
+  const status = failedStatus(code);
+  outputs.push({ type: 'status', status }, { type: 'failed', error });
+  return {
+    state: { ...state, phase: 'failed', session: undefined, status, failure: { code, message } },
+    outputs,
+  };
+}
+
+/** Leaves the state as it is and reports why a frame was not used. */
+export function ignore(state: HandsetState, reason: string, code?: string): StepResult<HandsetState> {
+  return { state, outputs: [code === undefined ? { type: 'ignored', reason } : { type: 'ignored', reason, code }] };
+}

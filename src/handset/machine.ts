@@ -1,0 +1,103 @@
+/**
+ * The handset's sans-I/O core: `handsetStep(state, input, env)` returns the next state and the
+ * outputs (frames to send, statuses to show, timers to set). It has no clock, no timers, no
+ * sockets and no randomness of its own: time arrives in each input, randomness in `env`.
+ * Given the same state, input and random bytes, it always returns the same result.
+ */
+import { ActivationError, isActivationError } from '../errors/activation-error.js';
+import { decodeFrame, type Frame, type MessageType } from '../wire/frame.js';
+import { decodeErrorMessage } from '../wire/messages/error-message.js';
+import { constantTimeEqual } from '../util/bytes.js';
+import type { HandsetInput, StepResult } from './io.js';
+import { type HandsetEnv, fail, ignore } from './machine-support.js';
+import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange.js';
+import type { HandsetPhase, HandsetState, SessionState } from './state.js';
+
+export type { HandsetEnv } from './machine-support.js';
+
+type FrameHandler = (state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv) => StepResult<HandsetState>;
+
+/** Which message each waiting phase expects, and who handles it. */
+const HANDLERS: Partial<Record<HandsetPhase, Partial<Record<MessageType, FrameHandler>>>> = {
+  'awaiting-server-share': { 'server-share': onServerShare },
+  'awaiting-key': { 'key-issue': onKeyIssue },
+};
+
+/** Registers the handlers of later phases (kept in their own modules). */
+export function registerPhaseHandlers(phase: HandsetPhase, handlers: Partial<Record<MessageType, FrameHandler>>): void {
+  HANDLERS[phase] = { ...HANDLERS[phase], ...handlers };
+}
+
+export function handsetStep(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepResult<HandsetState> {
+  switch (input.type) {
+    case 'activate':
+      return startActivation(state, input.email, input.password, input.now, env);
+    case 'timer':
+      return onTimer(state, input.now);
+    case 'cancel':
+      if (!state.session) return { state, outputs: [] };
+      return fail(state, 'ABORTED', 'the activation was cancelled');
+    case 'frame':
+      return onFrame(state, input.bytes, input.now, env);
+    default:
+      throw new ActivationError('INVALID_ARGUMENT', 'unknown input type', { field: 'input.type' });
+  }
+}
+
+function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
+  const session = state.session;
+  if (!session || session.deadline === undefined || !session.lastSent) return { state, outputs: [] };
+  if (now < session.deadline) return { state, outputs: [{ type: 'set-timer', at: session.deadline }] };
+  if (session.retriesUsed >= state.config.retry.retries) {
+    return fail(state, 'TIMEOUT', 'the server did not respond', { retries: session.retriesUsed }, false);
+  }
+  const deadline = now + state.config.retry.replyTimeoutMs;
+  return {
+    state: { ...state, session: { ...session, retriesUsed: session.retriesUsed + 1, deadline } },
+    outputs: [
+      { type: 'send', bytes: session.lastSent.bytes, to: session.lastSent.to },
+      { type: 'set-timer', at: deadline },
+    ],
+  };
+}
+
+function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: HandsetEnv): StepResult<HandsetState> {
+  let frame: Frame;
+  try {
+    frame = decodeFrame(bytes);
+  } catch (err) {
+    if (isActivationError(err)) return ignore(state, 'undecodable frame', err.code);
+    throw err;
+  }
+  const session = state.session;
+  if (!session || !constantTimeEqual(frame.sid, session.sid) || frame.pin !== state.config.pin) {
+    return ignore(state, 'frame of another session');
+  }
+  if (frame.type === 'error') return onErrorFrame(state, frame);
+  if (frame.seq < session.recvSeq) return ignore(state, 'duplicate frame');
+  if (frame.seq > session.recvSeq) return ignore(state, 'frame out of order');
+  const handler = HANDLERS[state.phase]?.[frame.type];
+  if (!handler) return ignore(state, `unexpected ${frame.type} in phase ${state.phase}`);
+  try {
+    return handler(state, session, frame, now, env);
+  } catch (err) {
+    // A body that does not decode or authenticate is dropped; the genuine one may still come.
+    if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED')) {
+      return ignore(state, `rejected ${frame.type}`, err.code);
+    }
+    throw err;
+  }
+}
+
+function onErrorFrame(state: HandsetState, frame: Frame): StepResult<HandsetState> {
+  if (state.phase === 'idle' || state.phase === 'complete' || state.phase === 'failed') return ignore(state, 'error frame when not activating');
+  let message;
+  try {
+    message = decodeErrorMessage(frame.body);
+  } catch {
+    return ignore(state, 'undecodable error frame', 'MALFORMED');
+  }
+  const detail: Record<string, unknown> = { reportedBy: 'server' };
+  if (message.rules) detail.rules = message.rules;
+  return fail(state, message.code, message.message, detail, false);
+}

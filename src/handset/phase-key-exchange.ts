@@ -1,0 +1,212 @@
+/**
+ * Phases 1 and 2 on the handset: build and send ETP.DAT (Activating), check the server's share and
+ * confirmation and send the handset's (Verifying Encryption), take the transport key, check the
+ * server's proof under it and prove it back (Encryption Verified. Waiting for Services).
+ */
+import * as v from 'valibot';
+import { ActivationError } from '../errors/activation-error.js';
+import { confirmationTag, cpaceDeriveIsk, cpaceStart, verifyConfirmationTag } from '../crypto/cpace/cpace.js';
+import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
+import { channelIdentifier, deriveSessionKeys, keyProofPayload, passwordToPrs, transcriptHash } from '../protocol/key-schedule.js';
+import type { Frame } from '../wire/frame.js';
+import { encodeEtpDat } from '../wire/etp/etp-dat.js';
+import { emailAddress, encodeEtpHeader, type EtpHeader } from '../wire/etp/etp-header.js';
+import { BODY_KEY_LENGTH, sealEtpBody } from '../wire/etp/etp-body.js';
+import { decodeServerShare } from '../wire/messages/server-share.js';
+import { encodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
+import { decodeKeyGrant, decodeKeyIssue } from '../wire/messages/key-issue.js';
+import { encodeKeyVerified } from '../wire/messages/key-verified.js';
+import type { ActivationResult, StepResult } from './io.js';
+import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
+import type { HandsetState, SessionState } from './state.js';
+import { status } from './status.js';
+
+/** ETP.DAT protocol version this handset speaks. */
+export const HANDSET_PROTOCOL = 1;
+
+export function startActivation(
+  state: HandsetState,
+  email: string,
+  password: string,
+  now: number,
+  env: HandsetEnv,
+): StepResult<HandsetState> {
+  if (state.phase !== 'idle' && state.phase !== 'failed' && state.phase !== 'complete') {
+    throw new ActivationError('INVALID_STATE', 'an activation is already running', { phase: state.phase });
+  }
+  const typed = typeof email === 'string' ? email.trim() : '';
+  if (!v.is(emailAddress, typed)) {
+    throw new ActivationError('INVALID_ARGUMENT', 'enter a valid email address', { field: 'email' });
+  }
+  const prs = passwordToPrs(password);
+  const { provider, random } = env;
+  const config = state.config;
+  const identity = state.identity ?? {
+    signing: provider.signingKeyPair(random(32)),
+    agreement: provider.agreementKeyPair(random(32)),
+  };
+  const suiteId = config.suites[0]!;
+  const suite = provider.cpaceSuite(suiteId);
+  const sid = random(16);
+  const header: EtpHeader = {
+    protocol: HANDSET_PROTOCOL,
+    pin: config.pin,
+    routing: config.routing,
+    email: typed,
+    nonce: sid,
+    suite: suiteId,
+    suites: config.suites,
+    ciphers: config.ciphers,
+  };
+  const headerBytes = encodeEtpHeader(header);
+  const { scalar, share } = cpaceStart(suite, { prs, ci: channelIdentifier(config.pin, typed), sid }, random);
+  prs.fill(0);
+  const bodyKey = random(BODY_KEY_LENGTH);
+  const sealedBody = sealEtpBody(
+    provider,
+    bodyKey,
+    random(24),
+    {
+      identityKey: identity.signing.publicKey,
+      agreementKey: identity.agreement.publicKey,
+      device: config.device,
+      capabilities: { databases: config.databases, maxPageRecords: config.maxPageRecords },
+    },
+    headerBytes,
+    share,
+  );
+  const session: SessionState = {
+    email: typed,
+    sid,
+    suite: suiteId,
+    scalar,
+    share,
+    headerBytes,
+    bodyKey,
+    sendSeq: 0,
+    recvSeq: 0,
+    retriesUsed: 0,
+  };
+  const next: HandsetState = { ...state, identity, session, failure: undefined, status: status('activating') };
+  const frameHeader = nextHeader(next, session, 'etp-dat', `mailto:${typed}`);
+  return sendAndWait(next, session, frameHeader, encodeEtpDat({ headerBytes, share, sealedBody }), 'awaiting-server-share', now, [
+    { type: 'status', status: status('activating') },
+  ]);
+}
+
+export function onServerShare(state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+  const { provider, random } = env;
+  const msg = decodeServerShare(frame.body);
+  if (msg.ad.suite !== session.suite || !session.scalar || !session.bodyKey) {
+    return fail(state, 'PROTOCOL_ERROR', 'the server answered with another CPace suite', { suite: msg.ad.suite });
+  }
+  const suite = provider.cpaceSuite(session.suite);
+  let isk: Uint8Array;
+  try {
+    isk = cpaceDeriveIsk(suite, {
+      sid: session.sid,
+      scalar: session.scalar,
+      peerShare: msg.share,
+      Ya: session.share,
+      ADa: session.headerBytes,
+      Yb: msg.share,
+      ADb: msg.adBytes,
+    });
+  } catch (err) {
+    if (err instanceof ActivationError) return fail(state, 'PROTOCOL_ERROR', 'the server sent an invalid CPace share', { reason: 'invalid-point' });
+    throw err;
+  }
+  const keys = deriveSessionKeys(provider, suite, session.sid, isk);
+  isk.fill(0);
+  const withSrp: SessionState = { ...session, serverSrp: msg.ad.srp };
+  if (!verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag)) {
+    // Either the password differs or this is not the server that knows it: the same thing to a handset.
+    return fail({ ...state, session: withSrp }, 'WRONG_PASSWORD', 'the activation password is incorrect');
+  }
+  const tag = confirmationTag(keys.macKey, session.share, session.headerBytes);
+  const next: SessionState = {
+    ...withSrp,
+    scalar: undefined,
+    bodyKey: undefined,
+    recvSeq: frame.seq + 1,
+    handsetToServer: keys.handsetToServer,
+    serverToHandset: keys.serverToHandset,
+    serverAd: msg.adBytes,
+    serverShare: msg.share,
+  };
+  const header = nextHeader(state, next, 'handset-confirm', `srp:${msg.ad.srp}`);
+  const nonce = random(24);
+  const boxed = provider.aeadSeal(keys.handsetToServer, nonce, session.bodyKey, headerAd(header));
+  const verifying = status('verifying-encryption');
+  return sendAndWait(
+    { ...state, status: verifying },
+    next,
+    header,
+    encodeHandsetConfirm({ tag, bodyKey: { nonce, ciphertext: boxed } }),
+    'awaiting-key',
+    now,
+    [{ type: 'status', status: verifying }],
+  );
+}
+
+export function onKeyIssue(state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+  const { provider, random } = env;
+  const msg = decodeKeyIssue(frame.body);
+  const plaintext = provider.aeadOpen(session.serverToHandset!, msg.grant.nonce, msg.grant.ciphertext, headerAd(frame));
+  if (plaintext === undefined) return ignore(state, 'key-issue failed authentication', 'DECRYPT_FAILED');
+  const grant = decodeKeyGrant(plaintext);
+  const cipher = provider.transportCipher(grant.algorithm);
+  if (!state.config.ciphers.includes(grant.algorithm) || grant.key.length !== cipher.keyLength) {
+    return fail(state, 'PROTOCOL_ERROR', 'the server issued a key the handset did not offer', { algorithm: grant.algorithm });
+  }
+  if (grant.server.srp !== session.serverSrp) {
+    return fail(state, 'PROTOCOL_ERROR', 'the server identity changed during activation', { field: 'server.srp' });
+  }
+  const hash = transcriptHash(provider, {
+    sid: session.sid,
+    etpHeader: session.headerBytes,
+    handsetShare: session.share,
+    serverAd: session.serverAd!,
+    serverShare: session.serverShare!,
+    grant: plaintext,
+  });
+  plaintext.fill(0);
+  let proof: Uint8Array;
+  try {
+    proof = provider.openMessage(grant.key, msg.proof, headerAd(frame));
+  } catch {
+    return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { reason: 'key-proof' });
+  }
+  if (!constantTimeEqual(proof, keyProofPayload('server', hash))) {
+    return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { reason: 'key-proof' });
+  }
+  const next: SessionState = { ...session, recvSeq: frame.seq + 1, handsetToServer: undefined, serverToHandset: undefined };
+  const header = nextHeader(state, next, 'key-verified', `srp:${grant.server.srp}`);
+  const myProof = provider.sealMessage(grant.algorithm, grant.key, keyProofPayload('handset', hash), headerAd(header), random);
+  const verified = status('encryption-verified');
+  const transportKey = { algorithm: grant.algorithm, keyId: grant.keyId, key: grant.key };
+  const result = activationResult(session.email, transportKey.algorithm, transportKey.keyId, grant.server);
+  return sendAndWait(
+    { ...state, transportKey, server: grant.server, email: session.email, status: verified },
+    next,
+    header,
+    encodeKeyVerified({ proof: myProof }),
+    'awaiting-policy',
+    now,
+    [{ type: 'status', status: verified }, { type: 'key-established', result }],
+  );
+}
+
+export function activationResult(
+  email: string,
+  keyAlgorithm: ActivationResult['keyAlgorithm'],
+  keyId: Uint8Array,
+  server: NonNullable<HandsetState['server']>,
+): ActivationResult {
+  return {
+    email,
+    keyAlgorithm,
+    keyId: bytesToHex(keyId),
+    server: { srp: server.srp, relay: server.relay, name: server.name, version: server.version, publicKey: bytesToHex(server.publicKey) },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The statuses the Enterprise Activation screen shows, with their text exactly as a handset shows
+ * it. The texts of the success path are RIM's; RIM never published the failure texts, so those
+ * are ours (docs/handset.md).
+ */
+export type StatusId =
+  | 'activating'
+  | 'verifying-encryption'
+  | 'encryption-verified'
+  | 'services-received'
+  | 'email-enabled'
+  | 'email-not-enabled'
+  | 'synchronizing'
+  | 'activation-complete'
+  | 'activation-failed';
+
+export interface Status {
+  readonly id: StatusId;
+  /** The screen text. */
+  readonly text: string;
+  /** For `synchronizing`: the database and its progress. */
+  readonly progress?: { readonly database: string; readonly received: number; readonly total: number };
+}
+
+export const STATUS_TEXT = {
+  activating: 'Activating',
+  'verifying-encryption': 'Verifying Encryption',
+  'encryption-verified': 'Encryption Verified. Waiting for Services',
+  'services-received': 'Services Received',
+  'activation-complete': 'Activation Complete',
+} as const satisfies Partial<Record<StatusId, string>>;
+
+export function status(id: keyof typeof STATUS_TEXT): Status {
+  return { id, text: STATUS_TEXT[id] };
+}
+
+/** `Your email address "<address>" is now enabled`, as RIM wrote it. */
+export function emailEnabledStatus(email: string): Status {
+  return { id: 'email-enabled', text: `Your email address "${email}" is now enabled` };
+}
+
+export function emailNotEnabledStatus(email: string): Status {
+  return { id: 'email-not-enabled', text: `Services Received. Email for "${email}" is not enabled: no [CMIME] service book` };
+}
+
+const DATABASE_NAMES: Record<string, string> = {
+  calendar: 'Calendar',
+  contacts: 'Address Book',
+  tasks: 'Tasks',
+  memos: 'Memos',
+  messages: 'Email Messages',
+  options: 'Device Options',
+};
+
+export function synchronizingStatus(database: string, received: number, total: number): Status {
+  const name = DATABASE_NAMES[database] ?? database;
+  return { id: 'synchronizing', text: `Synchronizing ${name} (${received}/${total})`, progress: { database, received, total } };
+}
+
+const FAILURE_TEXT: Record<string, string> = {
+  WRONG_PASSWORD: 'Activation failed: the activation password is incorrect',
+  PASSWORD_EXPIRED: 'Activation failed: the activation password has expired',
+  LOCKED_OUT: 'Activation failed: too many attempts. Contact your administrator for a new activation password',
+  NO_ACTIVATION_PASSWORD: 'Activation failed: no activation password is set for this account',
+  UNKNOWN_USER: 'Activation failed: the email address is not known to the server',
+  TIMEOUT: 'Activation failed: the server did not respond',
+  UNSUPPORTED: 'Activation failed: the server does not support this device',
+  POLICY_REJECTED: 'Activation failed: the IT policy could not be applied',
+};
+
+export function failedStatus(code: string): Status {
+  return { id: 'activation-failed', text: FAILURE_TEXT[code] ?? 'Activation failed: an error occurred during activation' };
+}

@@ -1,0 +1,29 @@
+/** Small byte helpers on top of @noble/hashes; nothing here is cryptographic beyond `constantTimeEqual`. */
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { equalBytes } from '@noble/ciphers/utils.js';
+
+export { bytesToHex, concatBytes, hexToBytes, utf8ToBytes };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8, throwing on invalid sequences. */
+export function bytesToUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Constant-time equality of two byte strings (the length itself is not secret). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return equalBytes(a, b);
+}
+
+/** Overwrites a buffer with zeros: best effort, since JS engines may have copied it. */
+export function zeroize(...buffers: (Uint8Array | undefined)[]): void {
+  for (const b of buffers) b?.fill(0);
+}
+
+/** Big-endian unsigned 32-bit encoding. */
+export function u32be(n: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n >>> 0, false);
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * CBOR encoding for every message on the wire, with cbor-x set up for a stable, deterministic
+ * output (plain maps as objects in insertion order, byte strings untagged, no shared records)
+ * and a strict decoder: size-limited, no trailing bytes, every failure an ActivationError.
+ */
+import { Decoder, Encoder } from 'cbor-x';
+import * as v from 'valibot';
+import { ActivationError } from '../errors/activation-error.js';
+
+const options = {
+  useRecords: false,
+  mapsAsObjects: true,
+  tagUint8Array: false,
+  variableMapSize: true,
+  copyBuffers: true,
+  useFloat32: 0,
+  pack: false,
+  bundleStrings: false,
+  structuredClone: false,
+} as const;
+
+const encoder = new Encoder(options);
+const decoder = new Decoder(options);
+
+/** Largest frame the library accepts, whatever the message type (1 MiB). */
+export const MAX_FRAME_BYTES = 1 << 20;
+
+/** Encodes a value (objects, arrays, strings, numbers, booleans, Uint8Array). */
+export function encodeCbor(value: unknown): Uint8Array {
+  const out = encoder.encode(value);
+  // cbor-x returns a Node Buffer where one exists; hand out a plain Uint8Array everywhere.
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
+}
+
+/**
+ * Decodes one CBOR item from `bytes`, refusing anything over `maxBytes`, trailing data, and any
+ * decoder failure (truncation, bad structure, excessive nesting), as ActivationError('MALFORMED').
+ */
+export function decodeCbor(bytes: Uint8Array, what: string, maxBytes = MAX_FRAME_BYTES): unknown {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ActivationError('MALFORMED', `${what}: expected bytes`, { operation: `decode ${what}` });
+  }
+  if (bytes.length === 0) {
+    throw new ActivationError('MALFORMED', `${what}: empty input`, { operation: `decode ${what}` });
+  }
+  if (bytes.length > maxBytes) {
+    throw new ActivationError('MALFORMED', `${what}: ${bytes.length} bytes exceeds the limit of ${maxBytes}`, {
+      operation: `decode ${what}`,
+      reason: 'oversized',
+      size: bytes.length,
+      limit: maxBytes,
+    });
+  }
+  try {
+    return normalize(decoder.decode(bytes), 0);
+  } catch (err) {
+    if (err instanceof ActivationError) throw err;
+    throw new ActivationError('MALFORMED', `${what}: not valid CBOR`, {
+      operation: `decode ${what}`,
+      reason: err instanceof RangeError ? 'too deeply nested' : 'invalid encoding',
+    });
+  }
+}
+
+const MAX_DEPTH = 32;
+
+/** Turns Node Buffers into plain Uint8Arrays and rejects anything deeper than MAX_DEPTH. */
+function normalize(value: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) {
+    throw new ActivationError('MALFORMED', 'CBOR nesting too deep', { reason: 'too deeply nested', limit: MAX_DEPTH });
+  }
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  if (Array.isArray(value)) return value.map((item) => normalize(item, depth + 1));
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, item] of Object.entries(value)) out[k] = normalize(item, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Decodes CBOR and checks it against a valibot schema. Schema failures become
+ * ActivationError('MALFORMED') naming the first offending field (never its value).
+ */
+export function decodeWith<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  bytes: Uint8Array,
+  what: string,
+  maxBytes = MAX_FRAME_BYTES,
+): v.InferOutput<TSchema> {
+  return validate(schema, decodeCbor(bytes, what, maxBytes), what);
+}
+
+/** Checks an already-decoded value against a schema (see {@link decodeWith}). */
+export function validate<TSchema extends v.GenericSchema>(schema: TSchema, value: unknown, what: string): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, value, { abortEarly: true });
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const field = issue ? v.getDotPath(issue) ?? '(root)' : '(root)';
+  throw new ActivationError('MALFORMED', `${what}: invalid field ${field}`, {
+    operation: `decode ${what}`,
+    field,
+    reason: issue?.kind === 'schema' ? `expected ${issue.expected ?? 'other type'}` : (issue?.type ?? 'invalid'),
+  });
+}

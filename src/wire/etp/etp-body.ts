@@ -1,0 +1,93 @@
+/**
+ * The sealed body of ETP.DAT: the device's long-term public keys, device info and capabilities.
+ * It is encrypted under a random body key (XChaCha20-Poly1305, header and share as associated
+ * data). The body key reaches the server only inside the handset's key-confirmation message,
+ * under the CPace session key, so an ETP.DAT sitting in a mailbox reveals nothing and offers no
+ * password test.
+ */
+import * as v from 'valibot';
+import { ActivationError } from '../../errors/activation-error.js';
+import type { CryptoProvider } from '../../crypto/provider.js';
+import { decodeWith, encodeCbor } from '../cbor.js';
+import { bytes, list, text, uint } from '../schema.js';
+
+export interface DeviceInfo {
+  /** Handset model, e.g. "8800". */
+  readonly model: string;
+  /** Device software version, e.g. "4.5.0.110". */
+  readonly os: string;
+}
+
+export interface DeviceCapabilities {
+  /** Organizer databases the device can synchronize, e.g. ["calendar", "contacts"]. */
+  readonly databases: readonly string[];
+  /** Largest number of records the device accepts in one sync page. */
+  readonly maxPageRecords: number;
+}
+
+export interface EtpBody {
+  /** The device's long-term Ed25519 public key. */
+  readonly identityKey: Uint8Array;
+  /** The device's long-term X25519 public key (for later key rollover). */
+  readonly agreementKey: Uint8Array;
+  readonly device: DeviceInfo;
+  readonly capabilities: DeviceCapabilities;
+}
+
+export const etpBodySchema = v.strictObject({
+  identityKey: bytes(32),
+  agreementKey: bytes(32),
+  device: v.strictObject({ model: text(64, 1), os: text(64, 1) }),
+  capabilities: v.strictObject({
+    databases: list(text(32, 1), 16),
+    maxPageRecords: v.pipe(uint(10_000), v.minValue(1)),
+  }),
+});
+
+export interface SealedBody {
+  readonly nonce: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+export const sealedBodySchema = v.strictObject({ nonce: bytes(24), ciphertext: bytes(16, 16_384) });
+
+/** Length of the random body key. */
+export const BODY_KEY_LENGTH = 32;
+
+function bodyAssociatedData(headerBytes: Uint8Array, share: Uint8Array): Uint8Array {
+  return encodeCbor(['enterprise-activation/etp-body', headerBytes, share]);
+}
+
+export function sealEtpBody(
+  provider: CryptoProvider,
+  bodyKey: Uint8Array,
+  nonce: Uint8Array,
+  body: EtpBody,
+  headerBytes: Uint8Array,
+  share: Uint8Array,
+): SealedBody {
+  const plaintext = encodeCbor({
+    identityKey: body.identityKey,
+    agreementKey: body.agreementKey,
+    device: { model: body.device.model, os: body.device.os },
+    capabilities: { databases: [...body.capabilities.databases], maxPageRecords: body.capabilities.maxPageRecords },
+  });
+  const ciphertext = provider.aeadSeal(bodyKey, nonce, plaintext, bodyAssociatedData(headerBytes, share));
+  plaintext.fill(0);
+  return { nonce, ciphertext };
+}
+
+/** Opens the body; a wrong key or any alteration gives ActivationError('DECRYPT_FAILED'). */
+export function openEtpBody(
+  provider: CryptoProvider,
+  bodyKey: Uint8Array,
+  sealed: SealedBody,
+  headerBytes: Uint8Array,
+  share: Uint8Array,
+): EtpBody {
+  const plaintext = provider.aeadOpen(bodyKey, sealed.nonce, sealed.ciphertext, bodyAssociatedData(headerBytes, share));
+  if (plaintext === undefined) {
+    throw new ActivationError('DECRYPT_FAILED', 'ETP.DAT body authentication failed', { operation: 'open ETP.DAT body' });
+  }
+  return decodeWith(etpBodySchema, plaintext, 'ETP.DAT body', 8192) as EtpBody;
+}

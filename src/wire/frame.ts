@@ -1,0 +1,83 @@
+/**
+ * The frame: the envelope every protocol message travels in. Its header is cleartext, because a
+ * relay routes by it (`to`, `pin`), and it is bound as associated data into every encrypted body,
+ * so nobody can move a body to another session, sequence number or message type.
+ */
+import * as v from 'valibot';
+import { encodeCbor, decodeWith } from './cbor.js';
+import { bytes, pin, sessionId, text, uint } from './schema.js';
+
+/** Version of the frame format and of the protocol as a whole. */
+export const PROTOCOL_VERSION = 1;
+
+/** Every message type, in the order of the flows (see docs/protocol.md). */
+export const MESSAGE_TYPES = [
+  'etp-dat',
+  'server-share',
+  'handset-confirm',
+  'key-issue',
+  'key-verified',
+  'it-policy',
+  'policy-ack',
+  'service-books',
+  'books-ack',
+  'sync-request',
+  'sync-page',
+  'sync-ack',
+  'sync-done',
+  'error',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** Largest number of messages either side sends in one session (sequence numbers are below this). */
+export const MAX_SEQUENCE = 1_000_000;
+
+export interface Frame {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly type: MessageType;
+  /** Session id: the ETP.DAT's nonce, 16 bytes. */
+  readonly sid: Uint8Array;
+  /** Per-direction sequence number, from 0. */
+  readonly seq: number;
+  /** The handset's PIN, 8 hex digits. */
+  readonly pin: string;
+  /**
+   * Where the relay delivers the frame: `mailto:<email>` for the ETP.DAT, `srp:<SRP identifier>`
+   * for the handset's later messages, `pin:<PIN>` for the server's.
+   */
+  readonly to: string;
+  /** The message body (CBOR; sealed for most types). */
+  readonly body: Uint8Array;
+}
+
+const frameSchema = v.strictObject({
+  v: v.literal(PROTOCOL_VERSION),
+  type: v.picklist(MESSAGE_TYPES),
+  sid: sessionId,
+  seq: uint(MAX_SEQUENCE),
+  pin,
+  to: v.pipe(text(320, 5), v.regex(/^(mailto|srp|pin):\S+$/)),
+  body: bytes(0, 1 << 20),
+});
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  return encodeCbor({
+    v: frame.v,
+    type: frame.type,
+    sid: frame.sid,
+    seq: frame.seq,
+    pin: frame.pin,
+    to: frame.to,
+    body: frame.body,
+  });
+}
+
+/** Decodes and validates a frame; any defect is ActivationError('MALFORMED'). */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  return decodeWith(frameSchema, bytes, 'frame') as Frame;
+}
+
+/** The associated data that binds a body to its frame header. */
+export function frameAssociatedData(frame: Pick<Frame, 'v' | 'type' | 'sid' | 'seq' | 'pin' | 'to'>): Uint8Array {
+  return encodeCbor(['enterprise-activation/frame', frame.v, frame.type, frame.sid, frame.seq, frame.pin, frame.to]);
+}

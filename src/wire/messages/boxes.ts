@@ -1,0 +1,30 @@
+/** Wire forms of the two encrypted containers: an AEAD box (session key) and a sealed message (transport key). */
+import * as v from 'valibot';
+import type { SealedMessage } from '../../crypto/provider.js';
+import { bytes } from '../schema.js';
+import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
+
+/** XChaCha20-Poly1305 output under a session key. */
+export interface AeadBox {
+  readonly nonce: Uint8Array;
+  readonly ciphertext: Uint8Array;
+}
+
+export const aeadBoxSchema = v.strictObject({ nonce: bytes(24), ciphertext: bytes(16, 1 << 20) });
+
+export function aeadBoxToWire(box: AeadBox): Record<string, Uint8Array> {
+  return { nonce: box.nonce, ciphertext: box.ciphertext };
+}
+
+export const sealedMessageSchema = v.strictObject({
+  algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS),
+  keyIv: bytes(8, 16),
+  wrappedKey: bytes(16, 48),
+  iv: bytes(8, 16),
+  ciphertext: bytes(8, 1 << 20),
+  tag: bytes(32),
+});
+
+export function sealedMessageToWire(m: SealedMessage): Record<string, unknown> {
+  return { algorithm: m.algorithm, keyIv: m.keyIv, wrappedKey: m.wrappedKey, iv: m.iv, ciphertext: m.ciphertext, tag: m.tag };
+}

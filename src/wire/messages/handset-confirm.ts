@@ -1,0 +1,21 @@
+/** Message 3, handset -> server: the handset's confirmation tag Ta and the ETP.DAT body key under the session key. */
+import * as v from 'valibot';
+import { decodeWith, encodeCbor } from '../cbor.js';
+import { bytes } from '../schema.js';
+import { type AeadBox, aeadBoxSchema, aeadBoxToWire } from './boxes.js';
+
+export interface HandsetConfirm {
+  readonly tag: Uint8Array;
+  /** The 32-byte ETP.DAT body key, sealed under the handset-to-server session key. */
+  readonly bodyKey: AeadBox;
+}
+
+const schema = v.strictObject({ tag: bytes(64), bodyKey: aeadBoxSchema });
+
+export function encodeHandsetConfirm(m: HandsetConfirm): Uint8Array {
+  return encodeCbor({ tag: m.tag, bodyKey: aeadBoxToWire(m.bodyKey) });
+}
+
+export function decodeHandsetConfirm(body: Uint8Array): HandsetConfirm {
+  return decodeWith(schema, body, 'handset-confirm', 1024);
+}

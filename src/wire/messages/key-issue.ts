@@ -1,0 +1,74 @@
+/**
+ * Message 4, server -> handset: the device transport key and the server's identity, under the
+ * server-to-handset session key, plus a proof made under the new transport key.
+ */
+import * as v from 'valibot';
+import type { SealedMessage, TransportKeyAlgorithm } from '../../crypto/provider.js';
+import { decodeWith, encodeCbor } from '../cbor.js';
+import { bytes, text } from '../schema.js';
+import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
+import { type AeadBox, aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
+
+/** What the server tells the handset about itself. */
+export interface ServerInfo {
+  /** SRP identifier (the UID of the Desktop [CMIME] service book). */
+  readonly srp: string;
+  readonly relay: string;
+  /** Display name of the server, e.g. "BES01". */
+  readonly name: string;
+  /** Server software version as text, e.g. "BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4". */
+  readonly version: string;
+  /** The server domain's long-term Ed25519 public key: it signs IT policies. */
+  readonly publicKey: Uint8Array;
+}
+
+export interface KeyGrant {
+  readonly algorithm: TransportKeyAlgorithm;
+  /** Key id, 8 bytes: names the key in later messages and on the server. */
+  readonly keyId: Uint8Array;
+  readonly key: Uint8Array;
+  readonly server: ServerInfo;
+}
+
+export const keyGrantSchema = v.strictObject({
+  algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS),
+  keyId: bytes(8),
+  key: bytes(16, 32),
+  server: v.strictObject({
+    srp: text(64, 1),
+    relay: text(253, 1),
+    name: text(128, 1),
+    version: text(256, 1),
+    publicKey: bytes(32),
+  }),
+});
+
+export function encodeKeyGrant(g: KeyGrant): Uint8Array {
+  return encodeCbor({
+    algorithm: g.algorithm,
+    keyId: g.keyId,
+    key: g.key,
+    server: { srp: g.server.srp, relay: g.server.relay, name: g.server.name, version: g.server.version, publicKey: g.server.publicKey },
+  });
+}
+
+export function decodeKeyGrant(plaintext: Uint8Array): KeyGrant {
+  return decodeWith(keyGrantSchema, plaintext, 'key grant', 4096) as KeyGrant;
+}
+
+export interface KeyIssue {
+  /** The {@link KeyGrant}, sealed under the server-to-handset session key. */
+  readonly grant: AeadBox;
+  /** Proof of the new key: the transcript hash sealed under it. */
+  readonly proof: SealedMessage;
+}
+
+const schema = v.strictObject({ grant: aeadBoxSchema, proof: sealedMessageSchema });
+
+export function encodeKeyIssue(m: KeyIssue): Uint8Array {
+  return encodeCbor({ grant: aeadBoxToWire(m.grant), proof: sealedMessageToWire(m.proof) });
+}
+
+export function decodeKeyIssue(body: Uint8Array): KeyIssue {
+  return decodeWith(schema, body, 'key-issue', 8192) as KeyIssue;
+}

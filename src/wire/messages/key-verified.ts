@@ -1,0 +1,19 @@
+/** Message 5, handset -> server: the handset's proof under the new transport key. */
+import * as v from 'valibot';
+import type { SealedMessage } from '../../crypto/provider.js';
+import { decodeWith, encodeCbor } from '../cbor.js';
+import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
+
+export interface KeyVerified {
+  readonly proof: SealedMessage;
+}
+
+const schema = v.strictObject({ proof: sealedMessageSchema });
+
+export function encodeKeyVerified(m: KeyVerified): Uint8Array {
+  return encodeCbor({ proof: sealedMessageToWire(m.proof) });
+}
+
+export function decodeKeyVerified(body: Uint8Array): KeyVerified {
+  return decodeWith(schema, body, 'key-verified', 4096) as KeyVerified;
+}

@@ -1,0 +1,33 @@
+/** Reusable valibot schemas for wire fields. Every object schema is strict: unknown fields are rejected. */
+import * as v from 'valibot';
+
+/** A byte string of exactly `length` bytes, or of `min`..`max` bytes. */
+export function bytes(length: number): v.GenericSchema<Uint8Array>;
+export function bytes(min: number, max: number): v.GenericSchema<Uint8Array>;
+export function bytes(min: number, max = min): v.GenericSchema<Uint8Array> {
+  return v.pipe(
+    v.instance(Uint8Array),
+    v.check((b) => b.length >= min && b.length <= max, `${min === max ? min : `${min}..${max}`} bytes`),
+  );
+}
+
+/** A text string of at most `max` UTF-16 code units (and at least `min`). */
+export function text(max: number, min = 0) {
+  return v.pipe(v.string(), v.minLength(min), v.maxLength(max));
+}
+
+/** A non-negative safe integer not above `max`. */
+export function uint(max = Number.MAX_SAFE_INTEGER) {
+  return v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(max));
+}
+
+/** An array of at most `max` items. */
+export function list<T extends v.GenericSchema>(item: T, max: number) {
+  return v.pipe(v.array(item), v.maxLength(max));
+}
+
+/** Device PIN: a 32-bit number written as 8 upper-case hex digits, e.g. `2100000A`. */
+export const pin = v.pipe(v.string(), v.regex(/^[0-9A-F]{8}$/));
+
+/** Session id: 16 random bytes chosen by the handset. */
+export const sessionId = bytes(16);
