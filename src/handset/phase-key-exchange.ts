@@ -173,6 +173,7 @@ export function onKeyIssue(state: HandsetState, session: SessionState, frame: Fr
   plaintext.fill(0);
   let proof: Uint8Array;
   try {
+    if (msg.proof.algorithm !== grant.algorithm) throw new Error('algorithm mismatch');
     proof = provider.openMessage(grant.key, msg.proof, headerAd(frame));
   } catch {
     return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { reason: 'key-proof' });

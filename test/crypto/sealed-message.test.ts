@@ -99,6 +99,20 @@ describe.each(ALGORITHMS)('sealed messages with %s', (algorithm) => {
     expect(openMessage(transportKey, sealed, ad)).toEqual(plaintext);
   });
 
+  it('reports a broken unwrap padding exactly like a bad tag (no padding oracle)', () => {
+    const sealed = sealMessage(algorithm, transportKey, utf8ToBytes('oracle?'), ad, random);
+    // Flipping the last byte of the wrapped key's second-to-last block flips the last byte of the
+    // final (all-padding) block: 0x10 -> 0x11 or 0x08 -> 0x09, always invalid PKCS#7.
+    const badPadding = sealed.wrappedKey.slice();
+    badPadding[badPadding.length - cipher.blockLength - 1]! ^= 1;
+    expect(() => cipher.decryptCbc(transportKey, sealed.keyIv, badPadding)).toThrow(ActivationError);
+    const badTag = sealed.tag.slice();
+    badTag[0]! ^= 1;
+    const e1 = expectCode(() => openMessage(transportKey, { ...sealed, wrappedKey: badPadding }, ad), 'DECRYPT_FAILED');
+    const e2 = expectCode(() => openMessage(transportKey, { ...sealed, tag: badTag }, ad), 'DECRYPT_FAILED');
+    expect(e1.toJSON()).toEqual(e2.toJSON());
+  });
+
   it('rejects another transport key (including one differing only in a parity bit)', () => {
     const sealed = sealMessage(algorithm, transportKey, utf8ToBytes('secret'), ad, random);
     const other = cipher.generateKey(random);

@@ -1,0 +1,28 @@
+/** A tiny typed event emitter that works the same in Node and browsers. */
+export type Listener<T> = (value: T) => void;
+
+export class TypedEmitter<Events extends Record<string, unknown>> {
+  private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => this.off(event, listener);
+  }
+
+  off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
+    this.listeners.get(event)?.delete(listener as Listener<never>);
+  }
+
+  protected emit<K extends keyof Events>(event: K, value: Events[K]): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) {
+      try {
+        (listener as Listener<Events[K]>)(value);
+      } catch {
+        // A listener's failure must not break the activation.
+      }
+    }
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The `Handset` driver: connects the sans-I/O state machine to a transport, a clock, timers and
+ * events. It holds no protocol logic of its own: every decision is the machine's.
+ */
+import { ActivationError, isActivationError } from '../errors/activation-error.js';
+import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
+import { nobleProvider } from '../crypto/noble-provider.js';
+import { systemRandom } from '../crypto/seeded-random.js';
+import type { Transport } from '../transport/transport.js';
+import { type HandsetConfig, resolveHandsetConfig } from './config.js';
+import { TypedEmitter } from './events.js';
+import type { ActivationResult, HandsetInput, HandsetOutput } from './io.js';
+import { handsetStep } from './machine.js';
+import { type HandsetState, initialHandsetState } from './state.js';
+import type { Status } from './status.js';
+
+/** Timer functions, injectable for tests and emulators with their own clock. */
+export interface TimerApi {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface HandsetOptions {
+  readonly config: HandsetConfig;
+  readonly transport: Transport;
+  /** Randomness. Default: the platform's CSPRNG. Use `seededRandom(seed)` for reproducible runs. */
+  readonly random?: RandomSource;
+  /** Clock in ms. Default `Date.now`. */
+  readonly now?: () => number;
+  readonly timers?: TimerApi;
+  readonly provider?: CryptoProvider;
+  /** Resume from a state (as returned by {@link Handset.state}). */
+  readonly state?: HandsetState;
+}
+
+export interface HandsetEvents extends Record<string, unknown> {
+  /** The screen changed: `{ id, text }`, text exactly as the handset shows it. */
+  status: Status;
+  /** The activation failed. */
+  error: ActivationError;
+  /** The transport key is verified. */
+  'key-established': ActivationResult;
+  /** The activation finished. */
+  complete: ActivationResult;
+  /** A frame was dropped (diagnostic). */
+  ignored: { reason: string; code?: string };
+  /** Every output of the state machine, for emulators that want to watch it all. */
+  output: HandsetOutput;
+}
+
+interface Pending {
+  resolve(result: ActivationResult): void;
+  reject(error: ActivationError): void;
+}
+
+const defaultTimers: TimerApi = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export class Handset extends TypedEmitter<HandsetEvents> {
+  private current: HandsetState;
+  private readonly transport: Transport;
+  private readonly random: RandomSource;
+  private readonly now: () => number;
+  private readonly timers: TimerApi;
+  private readonly provider: CryptoProvider;
+  private timer: unknown;
+  private pending: Pending | undefined;
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(options: HandsetOptions) {
+    super();
+    this.current = options.state ?? initialHandsetState(resolveHandsetConfig(options.config));
+    this.transport = options.transport;
+    this.random = options.random ?? systemRandom;
+    this.now = options.now ?? (() => Date.now());
+    this.timers = options.timers ?? defaultTimers;
+    this.provider = options.provider ?? nobleProvider;
+    this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
+  }
+
+  /** The machine's current state (plain data; contains keys: keep it safe). */
+  get state(): HandsetState {
+    return this.current;
+  }
+
+  /** The last status shown. */
+  get status(): Status | undefined {
+    return this.current.status;
+  }
+
+  /**
+   * Runs Enterprise Activation: resolves when the handset shows "Activation Complete" (or, with
+   * a server that sends no services, when the key is verified), rejects with ActivationError.
+   */
+  activate(credentials: { email: string; password: string }): Promise<ActivationResult> {
+    if (this.closed) return Promise.reject(new ActivationError('INVALID_STATE', 'the handset is closed'));
+    if (this.pending) return Promise.reject(new ActivationError('INVALID_STATE', 'an activation is already running'));
+    return new Promise<ActivationResult>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      try {
+        this.input({ type: 'activate', email: credentials.email, password: credentials.password, now: this.now() });
+      } catch (err) {
+        this.pending = undefined;
+        reject(isActivationError(err) ? err : new ActivationError('INVALID_ARGUMENT', 'activation could not start'));
+      }
+    });
+  }
+
+  /** Cancels a running activation (it rejects with ABORTED). */
+  cancel(): void {
+    this.input({ type: 'cancel', now: this.now() });
+  }
+
+  /** Stops timers and detaches from the transport (the transport itself stays open). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.pending) this.cancel();
+    this.closed = true;
+    this.clearTimer();
+    this.unsubscribe();
+  }
+
+  private input(input: HandsetInput): void {
+    if (this.closed) return;
+    const { state, outputs } = handsetStep(this.current, input, { provider: this.provider, random: this.random });
+    this.current = state;
+    for (const output of outputs) this.perform(output);
+  }
+
+  private perform(output: HandsetOutput): void {
+    this.emit('output', output);
+    switch (output.type) {
+      case 'send':
+        this.transport.send(output.bytes).catch(() => {
+          // Lost sends are recovered by retransmission; the timer decides when to give up.
+        });
+        break;
+      case 'status':
+        this.emit('status', output.status);
+        break;
+      case 'set-timer':
+        this.clearTimer();
+        this.timer = this.timers.setTimeout(() => {
+          this.timer = undefined;
+          this.input({ type: 'timer', now: Math.max(this.now(), output.at) });
+        }, Math.max(0, output.at - this.now()));
+        break;
+      case 'clear-timer':
+        this.clearTimer();
+        break;
+      case 'key-established':
+        this.emit('key-established', output.result);
+        break;
+      case 'complete':
+        this.emit('complete', output.result);
+        this.settle((p) => p.resolve(output.result));
+        break;
+      case 'failed':
+        this.emit('error', output.error);
+        this.settle((p) => p.reject(output.error));
+        break;
+      case 'ignored':
+        this.emit('ignored', output.code === undefined ? { reason: output.reason } : { reason: output.reason, code: output.code });
+        break;
+    }
+  }
+
+  private settle(fn: (p: Pending) => void): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (p) fn(p);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Service books: the records a BlackBerry Enterprise Server sends after the IT policy, each of
+ * which turns on one service (email, calendar, browsing, ...). The record is modelled on the
+ * fields the open-source Barry project documents for the ServiceBook database: a CID (the book's
+ * type), a UID (whose book it is: for the desktop books, the server's SRP identifier), Name,
+ * HiddenName, Description, DSID, BesDomain, UniqueId, ContentId and an opaque Config blob.
+ *
+ * The wire form (our design, RIM's is not public) is CBOR: `{ books: [ {cid, uid, ...}, ... ] }`,
+ * at most {@link MAX_SERVICE_BOOKS} books, each checked by the strict {@link serviceBookSchema}.
+ */
+import * as v from 'valibot';
+import { ActivationError } from '../errors/activation-error.js';
+import { decodeWith, encodeCbor } from '../wire/cbor.js';
+import { bytes, list, text, uint } from '../wire/schema.js';
+import { checkArgument } from './check.js';
+
+/** CIDs this library knows by name (any other upper-case CID is still accepted and stored). */
+export const KNOWN_CIDS = ['CMIME', 'CICAL', 'SYNC', 'IPPP', 'ALP', 'BBIM', 'WAP'] as const;
+export type KnownCid = (typeof KNOWN_CIDS)[number];
+
+/** Largest opaque `config` blob (4 KiB). */
+export const MAX_CONFIG_BYTES = 4096;
+/** Most books in one service-book message. */
+export const MAX_SERVICE_BOOKS = 64;
+/** Largest encoded service-book message: 64 books of at most ~6 KiB each. */
+export const MAX_SERVICE_BOOKS_BYTES = MAX_SERVICE_BOOKS * 6 * 1024;
+
+/** One service book record (Barry's field set). */
+export interface ServiceBook {
+  /** Content id: the book's type, e.g. "CMIME", "CICAL", "SYNC", "IPPP". Upper-case letters, digits, `_`. */
+  readonly cid: string;
+  /** Whose book it is. For desktop books: the server's SRP identifier. Books are keyed by (cid, uid). */
+  readonly uid: string;
+  /** Shown name, e.g. "Desktop", "Browserconfig". */
+  readonly name: string;
+  readonly hiddenName: string;
+  readonly description: string;
+  /** Data source id. */
+  readonly dsid: string;
+  /** The BES domain that issued the book. */
+  readonly besDomain: string;
+  /** A 32-bit record id. */
+  readonly uniqueId: number;
+  readonly contentId: string;
+  /** Opaque, service-specific configuration (at most {@link MAX_CONFIG_BYTES}). */
+  readonly config: Uint8Array;
+}
+
+/** Strict schema of one book: unknown fields, wrong types and oversized values are rejected. */
+export const serviceBookSchema = v.strictObject({
+  cid: v.pipe(text(16, 1), v.regex(/^[A-Z][A-Z0-9_]*$/)),
+  uid: text(64, 1),
+  name: text(64),
+  hiddenName: text(128),
+  description: text(256),
+  dsid: text(64),
+  besDomain: text(253),
+  uniqueId: uint(0xffff_ffff),
+  contentId: text(128),
+  config: bytes(0, MAX_CONFIG_BYTES),
+});
+
+/** At most {@link MAX_SERVICE_BOOKS} books, no two with the same (cid, uid). */
+export const serviceBookListSchema = v.pipe(
+  list(serviceBookSchema, MAX_SERVICE_BOOKS),
+  v.check((books) => new Set(books.map((b) => `${b.cid}\u0000${b.uid}`)).size === books.length, 'unique (cid, uid)'),
+);
+
+const messageSchema = v.strictObject({ books: serviceBookListSchema });
+
+// Compile-time check that the schema's output is a ServiceBook.
+type Assert<T extends true> = T;
+type _ServiceBookSchemaMatches = Assert<v.InferOutput<typeof serviceBookSchema> extends ServiceBook ? true : false>;
+
+/** Only the known fields, in a fixed order (extra properties of the caller's object are not sent). */
+function toWire(b: ServiceBook): Record<string, unknown> {
+  return {
+    cid: b.cid,
+    uid: b.uid,
+    name: b.name,
+    hiddenName: b.hiddenName,
+    description: b.description,
+    dsid: b.dsid,
+    besDomain: b.besDomain,
+    uniqueId: b.uniqueId,
+    contentId: b.contentId,
+    config: b.config,
+  };
+}
+
+/** Checks one book; throws ActivationError('INVALID_ARGUMENT') naming the bad field. */
+export function checkServiceBook(book: ServiceBook): ServiceBook {
+  return checkArgument(serviceBookSchema, book, 'service book') as ServiceBook;
+}
+
+/**
+ * Encodes a list of books as one service-book message. Throws ActivationError('INVALID_ARGUMENT')
+ * for an invalid book, more than {@link MAX_SERVICE_BOOKS}, or two books with the same (cid, uid).
+ */
+export function encodeServiceBooks(books: readonly ServiceBook[]): Uint8Array {
+  if (!Array.isArray(books)) {
+    throw new ActivationError('INVALID_ARGUMENT', 'service books must be an array', { operation: 'encode service books' });
+  }
+  const wire = { books: books.map(toWire) };
+  checkArgument(messageSchema, wire, 'service books');
+  return encodeCbor(wire);
+}
+
+/** Decodes a service-book message; any defect (including duplicate (cid, uid)) is ActivationError('MALFORMED'). */
+export function decodeServiceBooks(bytes: Uint8Array): ServiceBook[] {
+  return decodeWith(messageSchema, bytes, 'service books', MAX_SERVICE_BOOKS_BYTES).books as ServiceBook[];
+}
+
+/**
+ * What the handset's Service Book list shows: `${name} [${cid}]`, e.g. "Desktop [CMIME]".
+ * Browser configuration books read the way devices show them: "Browserconfig for IPPP".
+ * A book with no name shows as just "[CID]".
+ */
+export function displayName(book: Pick<ServiceBook, 'name' | 'cid'>): string {
+  if (book.name === '') return `[${book.cid}]`;
+  if (book.name.toLowerCase() === 'browserconfig') return `${book.name} for ${book.cid}`;
+  return `${book.name} [${book.cid}]`;
+}

@@ -1,0 +1,213 @@
+/**
+ * The reference server peer: a BES simulator that runs the server side of every activation flow,
+ * in process. It keeps user accounts, answers handsets over any {@link Transport}, and can act as
+ * a given server version. Time and randomness are injected, so runs are reproducible.
+ */
+import { ActivationError, isActivationError } from '../errors/activation-error.js';
+import type { CPaceSuiteId, CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
+import { nobleProvider } from '../crypto/noble-provider.js';
+import { systemRandom } from '../crypto/seeded-random.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
+import { decodeFrame, type Frame } from '../wire/frame.js';
+import { bytesToHex } from '../util/bytes.js';
+import type { Transport } from '../transport/transport.js';
+import { AccountStore, type Account, type NewUser } from './accounts.js';
+import type { ServerIdentity, ServerPolicy } from './server-config.js';
+import {
+  type ServerContext,
+  type ServerSession,
+  type ServerStep,
+  onEtpDat,
+  onHandsetConfirm,
+  onKeyVerified,
+} from './server-session.js';
+import { afterKeyVerified, SERVICE_PHASE_HANDLERS, type ServicesConfig, resolveServicesConfig } from './server-services.js';
+
+export interface BesSimulatorOptions {
+  /** SRP identifier. Default "S0000001". */
+  readonly srp?: string;
+  /** Relay host. Default "relay.blackberry.test". */
+  readonly relay?: string;
+  /** Display name. Default "BES01". */
+  readonly name?: string;
+  /** Server version text. Default "BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4". */
+  readonly version?: string;
+  /** BES domain, used in service books. Default "BESDomain". */
+  readonly besDomain?: string;
+  /** CPace suites accepted. Default: both. */
+  readonly suites?: readonly CPaceSuiteId[];
+  /** Transport key algorithms the server may issue (e.g. ['TDES-EDE2-CBC'] for an old server). Default: both. */
+  readonly ciphers?: readonly TransportKeyAlgorithm[];
+  /** Seed of the server domain's signing key (32 bytes). Default: random. */
+  readonly domainKeySeed?: Uint8Array;
+  readonly now?: () => number;
+  readonly random?: RandomSource;
+  readonly provider?: CryptoProvider;
+  /** Receives secret-free log events. */
+  readonly log?: (event: string, detail?: Record<string, unknown>) => void;
+  /** IT policy, service books and synchronization settings. */
+  readonly services?: Partial<ServicesConfig>;
+}
+
+/** Sessions kept (finished ones too, so that a replayed ETP.DAT is recognised). */
+const MAX_SESSIONS = 10_000;
+
+export class BesSimulator {
+  readonly accounts: AccountStore;
+  readonly identity: ServerIdentity;
+  readonly policy: ServerPolicy;
+  readonly services: ServicesConfig;
+  private readonly provider: CryptoProvider;
+  private readonly random: RandomSource;
+  private readonly now: () => number;
+  private readonly logger: (event: string, detail?: Record<string, unknown>) => void;
+  private readonly sessions = new Map<string, ServerSession>();
+  private readonly detachers = new Set<() => void>();
+
+  constructor(options: BesSimulatorOptions = {}) {
+    this.provider = options.provider ?? nobleProvider;
+    this.random = options.random ?? systemRandom;
+    this.now = options.now ?? (() => Date.now());
+    this.logger = options.log ?? (() => {});
+    this.accounts = new AccountStore(this.now);
+    this.identity = {
+      srp: options.srp ?? 'S0000001',
+      relay: options.relay ?? 'relay.blackberry.test',
+      name: options.name ?? 'BES01',
+      version: options.version ?? 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
+      besDomain: options.besDomain ?? 'BESDomain',
+      domainKey: this.provider.signingKeyPair(options.domainKeySeed ?? this.random(32)),
+    };
+    const suites = options.suites ?? CPACE_SUITE_IDS;
+    const ciphers = options.ciphers ?? TRANSPORT_KEY_ALGORITHMS;
+    if (suites.length === 0 || ciphers.length === 0) {
+      throw new ActivationError('INVALID_ARGUMENT', 'the server needs at least one suite and one cipher', { field: 'suites/ciphers' });
+    }
+    this.policy = { suites: [...suites], ciphers: [...ciphers] };
+    this.services = resolveServicesConfig(options.services, this.identity, this.now);
+  }
+
+  /** Adds a user account (optionally with an activation password: status "Initializing"). */
+  addUser(user: NewUser): Account {
+    return this.accounts.add(user);
+  }
+
+  /** Sets a new activation password (default lifetime 48 hours, at most 720). */
+  setActivationPassword(email: string, password: string, lifetimeHours?: number): void {
+    this.accounts.setActivationPassword(email, password, lifetimeHours);
+  }
+
+  /** The account's public state: status, failed attempts, device; never the password. */
+  account(email: string): { email: string; displayName: string; status: string; failedAttempts: number; hasPassword: boolean; devicePin?: string } | undefined {
+    const a = this.accounts.get(email);
+    if (!a) return undefined;
+    const view = { email: a.email, displayName: a.displayName, status: a.status, failedAttempts: a.password?.failedAttempts ?? 0, hasPassword: a.password !== undefined };
+    return a.device ? { ...view, devicePin: a.device.pin } : view;
+  }
+
+  /**
+   * The sans-I/O entry point: processes one frame and returns the frames to send back. Never
+   * throws for bad input: undecodable or unexpected frames are logged and dropped.
+   */
+  receive(bytes: Uint8Array): Uint8Array[] {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (err) {
+      this.logger('frame dropped', { reason: isActivationError(err) ? err.code : 'error' });
+      return [];
+    }
+    if (frame.to.startsWith('pin:')) return [];
+    const key = bytesToHex(frame.sid);
+    const ctx = this.context();
+    try {
+      const existing = this.sessions.get(key);
+      if (frame.type === 'etp-dat') {
+        if (existing) return existing.lastReply?.forSeq === 0 && existing.recvSeq <= 1 ? [existing.lastReply.bytes] : this.drop('replayed ETP.DAT', frame);
+        return this.keep(key, onEtpDat(frame, ctx));
+      }
+      if (!existing) return this.drop('frame of no known session', frame);
+      if (frame.pin !== existing.pin) return this.drop('frame from another PIN', frame);
+      if (frame.type === 'error') {
+        if (existing.phase !== 'complete' && existing.phase !== 'failed') {
+          existing.phase = 'failed';
+          this.accounts.attemptFailed(existing.email, 'handset aborted');
+          this.logger('handset aborted', { pin: existing.pin });
+        }
+        return [];
+      }
+      if (frame.seq < existing.recvSeq) {
+        return existing.lastReply && existing.lastReply.forSeq === frame.seq ? [existing.lastReply.bytes] : this.drop('old frame', frame);
+      }
+      if (frame.seq > existing.recvSeq) return this.drop('frame out of order', frame);
+      return this.keep(key, this.dispatch(existing, frame, ctx));
+    } catch (err) {
+      if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED')) {
+        return this.drop(`rejected ${frame.type}: ${err.code}`, frame);
+      }
+      throw err;
+    }
+  }
+
+  /** Answers frames arriving on `transport` over the same transport. Returns a function that detaches. */
+  attach(transport: Transport): () => void {
+    const off = transport.onFrame((bytes) => {
+      for (const out of this.receive(bytes)) {
+        transport.send(out).catch((err: unknown) => this.logger('send failed', { reason: isActivationError(err) ? err.code : 'error' }));
+      }
+    });
+    const detach = () => {
+      off();
+      this.detachers.delete(detach);
+    };
+    this.detachers.add(detach);
+    return detach;
+  }
+
+  /** Detaches from every transport. */
+  close(): void {
+    for (const detach of [...this.detachers]) detach();
+  }
+
+  /** Phase of the session with this id (hex), for tests and tools. */
+  sessionPhase(sidHex: string): string | undefined {
+    return this.sessions.get(sidHex)?.phase;
+  }
+
+  private dispatch(session: ServerSession, frame: Frame, ctx: ServerContext): ServerStep {
+    if (session.phase === 'awaiting-confirm' && frame.type === 'handset-confirm') return onHandsetConfirm(session, frame, ctx);
+    if (session.phase === 'awaiting-key-verified' && frame.type === 'key-verified') return onKeyVerified(session, frame, ctx, afterKeyVerified(this.services));
+    const handler = SERVICE_PHASE_HANDLERS[session.phase]?.[frame.type];
+    if (handler) return handler(session, frame, ctx, this.services);
+    return { session, send: this.drop(`unexpected ${frame.type} in ${session.phase}`, frame) };
+  }
+
+  private keep(key: string, step: ServerStep): Uint8Array[] {
+    if (step.session) {
+      this.sessions.delete(key);
+      this.sessions.set(key, step.session);
+      if (this.sessions.size > MAX_SESSIONS) {
+        const oldest = this.sessions.keys().next().value;
+        if (oldest !== undefined) this.sessions.delete(oldest);
+      }
+    }
+    return [...step.send];
+  }
+
+  private drop(reason: string, frame: Frame): Uint8Array[] {
+    this.logger('frame dropped', { reason, type: frame.type, pin: frame.pin, seq: frame.seq });
+    return [];
+  }
+
+  private context(): ServerContext {
+    return {
+      provider: this.provider,
+      random: this.random,
+      now: this.now(),
+      identity: this.identity,
+      policy: this.policy,
+      accounts: this.accounts,
+      log: this.logger,
+    };
+  }
+}
