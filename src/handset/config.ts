@@ -5,9 +5,11 @@ import type { HandsetRouting } from '../wire/etp/etp-header.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
 import type { DeviceInfo } from '../wire/etp/etp-body.js';
 
+import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
+
 /** Organizer databases, in the order a handset synchronizes them (calendar first). */
-export const SYNC_DATABASES = ['calendar', 'contacts', 'tasks', 'memos', 'messages', 'options'] as const;
-export type SyncDatabase = (typeof SYNC_DATABASES)[number];
+export const SYNC_DATABASES = SYNC_ORDER;
+export type { SyncDatabase };
 
 export interface RetryPolicy {
   /** How long to wait for each reply before sending the request again (ms). Default 15 000. */

@@ -13,6 +13,11 @@ import type { ActivationResult, HandsetInput, HandsetOutput } from './io.js';
 import { handsetStep } from './machine.js';
 import { type HandsetState, initialHandsetState } from './state.js';
 import type { Status } from './status.js';
+import { applyPolicy } from '../policy/apply-policy.js';
+import { InMemoryPolicyEnforcer, type PolicyEnforcer } from '../policy/enforcer.js';
+import type { PolicyAck } from '../policy/acknowledgement.js';
+import type { ServiceBook } from '../service-books/service-book.js';
+import type { SyncDatabase } from '../sync/databases.js';
 
 /** Timer functions, injectable for tests and emulators with their own clock. */
 export interface TimerApi {
@@ -29,6 +34,11 @@ export interface HandsetOptions {
   readonly now?: () => number;
   readonly timers?: TimerApi;
   readonly provider?: CryptoProvider;
+  /**
+   * Applies IT policy rules to the device. Default: an {@link InMemoryPolicyEnforcer} that keeps
+   * them in memory. An emulator maps rules to its own device settings here.
+   */
+  readonly enforcer?: PolicyEnforcer;
   /** Resume from a state (as returned by {@link Handset.state}). */
   readonly state?: HandsetState;
 }
@@ -42,6 +52,12 @@ export interface HandsetEvents extends Record<string, unknown> {
   'key-established': ActivationResult;
   /** The activation finished. */
   complete: ActivationResult;
+  /** An IT policy was applied (or rejected) and acknowledged; `update` is true after activation. */
+  policy: { ack: PolicyAck; update: boolean };
+  /** Service books were stored. */
+  'service-books': { books: readonly ServiceBook[]; emailEnabled: boolean };
+  /** A sync page was stored. */
+  'sync-progress': { database: SyncDatabase; received: number; total: number };
   /** A frame was dropped (diagnostic). */
   ignored: { reason: string; code?: string };
   /** Every output of the state machine, for emulators that want to watch it all. */
@@ -65,6 +81,9 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   private readonly now: () => number;
   private readonly timers: TimerApi;
   private readonly provider: CryptoProvider;
+  private readonly enforcer: PolicyEnforcer;
+  private readonly queue: HandsetInput[] = [];
+  private draining = false;
   private timer: unknown;
   private pending: Pending | undefined;
   private readonly unsubscribe: () => void;
@@ -78,6 +97,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.now = options.now ?? (() => Date.now());
     this.timers = options.timers ?? defaultTimers;
     this.provider = options.provider ?? nobleProvider;
+    this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
     this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
   }
 
@@ -123,11 +143,22 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.unsubscribe();
   }
 
+  /** Feeds the machine one input at a time, even when an output leads to another input. */
   private input(input: HandsetInput): void {
     if (this.closed) return;
-    const { state, outputs } = handsetStep(this.current, input, { provider: this.provider, random: this.random });
-    this.current = state;
-    for (const output of outputs) this.perform(output);
+    this.queue.push(input);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined && !this.closed; next = this.queue.shift()) {
+        const { state, outputs } = handsetStep(this.current, next, { provider: this.provider, random: this.random });
+        this.current = state;
+        for (const output of outputs) this.perform(output);
+      }
+    } finally {
+      this.queue.length = 0;
+      this.draining = false;
+    }
   }
 
   private perform(output: HandsetOutput): void {
@@ -150,6 +181,18 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         break;
       case 'clear-timer':
         this.clearTimer();
+        break;
+      case 'apply-policy':
+        this.queue.push({ type: 'policy-applied', ack: applyPolicy(this.enforcer, output.policy), now: this.now() });
+        break;
+      case 'policy-acknowledged':
+        this.emit('policy', { ack: output.ack, update: output.update });
+        break;
+      case 'service-books':
+        this.emit('service-books', { books: output.books, emailEnabled: output.emailEnabled });
+        break;
+      case 'sync-progress':
+        this.emit('sync-progress', { database: output.database, received: output.received, total: output.total });
         break;
       case 'key-established':
         this.emit('key-established', output.result);

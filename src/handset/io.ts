@@ -3,6 +3,10 @@ import type { ActivationError } from '../errors/activation-error.js';
 import type { TransportKeyAlgorithm } from '../crypto/provider.js';
 import type { ServerInfo } from '../wire/messages/key-issue.js';
 import type { Status } from './status.js';
+import type { ItPolicy } from '../policy/policy.js';
+import type { PolicyAck } from '../policy/acknowledgement.js';
+import type { ServiceBook } from '../service-books/service-book.js';
+import type { SyncDatabase } from '../sync/databases.js';
 
 export type HandsetInput =
   /** The user typed an email address and activation password and chose Activate. */
@@ -11,6 +15,8 @@ export type HandsetInput =
   | { readonly type: 'frame'; readonly bytes: Uint8Array; readonly now: number }
   /** The timer the machine asked for has fired (or any later time: the machine checks `now`). */
   | { readonly type: 'timer'; readonly now: number }
+  /** The enforcer's verdict on the policy of an `apply-policy` output. */
+  | { readonly type: 'policy-applied'; readonly ack: PolicyAck; readonly now: number }
   /** The user cancelled. */
   | { readonly type: 'cancel'; readonly now: number };
 
@@ -33,6 +39,17 @@ export type HandsetOutput =
   | { readonly type: 'clear-timer' }
   /** The encryption key is verified; the handset waits for services. */
   | { readonly type: 'key-established'; readonly result: ActivationResult }
+  /**
+   * Apply this verified IT policy with the device's enforcer, then give the machine a
+   * `policy-applied` input (the driver does this with `applyPolicy(enforcer, policy)`).
+   */
+  | { readonly type: 'apply-policy'; readonly policy: ItPolicy }
+  /** The policy was acknowledged to the server; `update` is true after activation. */
+  | { readonly type: 'policy-acknowledged'; readonly ack: PolicyAck; readonly update: boolean }
+  /** Service books were stored (all books now held). */
+  | { readonly type: 'service-books'; readonly books: readonly ServiceBook[]; readonly emailEnabled: boolean }
+  /** A page of records was stored. */
+  | { readonly type: 'sync-progress'; readonly database: SyncDatabase; readonly received: number; readonly total: number }
   /** The activation finished. */
   | { readonly type: 'complete'; readonly result: ActivationResult }
   /** The activation failed (terminal). */

@@ -11,6 +11,8 @@ import { constantTimeEqual } from '../util/bytes.js';
 import type { HandsetInput, StepResult } from './io.js';
 import { type HandsetEnv, fail, ignore } from './machine-support.js';
 import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange.js';
+import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js';
+import { onSyncDone, onSyncPage } from './phase-sync.js';
 import type { HandsetPhase, HandsetState, SessionState } from './state.js';
 
 export type { HandsetEnv } from './machine-support.js';
@@ -18,15 +20,14 @@ export type { HandsetEnv } from './machine-support.js';
 type FrameHandler = (state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv) => StepResult<HandsetState>;
 
 /** Which message each waiting phase expects, and who handles it. */
-const HANDLERS: Partial<Record<HandsetPhase, Partial<Record<MessageType, FrameHandler>>>> = {
+const HANDLERS: Readonly<Partial<Record<HandsetPhase, Partial<Record<MessageType, FrameHandler>>>>> = {
   'awaiting-server-share': { 'server-share': onServerShare },
   'awaiting-key': { 'key-issue': onKeyIssue },
+  'awaiting-policy': { 'it-policy': onItPolicy },
+  'awaiting-services': { 'service-books': onServiceBooks },
+  syncing: { 'sync-page': onSyncPage, 'sync-done': onSyncDone },
+  complete: { 'it-policy': onItPolicy },
 };
-
-/** Registers the handlers of later phases (kept in their own modules). */
-export function registerPhaseHandlers(phase: HandsetPhase, handlers: Partial<Record<MessageType, FrameHandler>>): void {
-  HANDLERS[phase] = { ...HANDLERS[phase], ...handlers };
-}
 
 export function handsetStep(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepResult<HandsetState> {
   switch (input.type) {
@@ -34,8 +35,10 @@ export function handsetStep(state: HandsetState, input: HandsetInput, env: Hands
       return startActivation(state, input.email, input.password, input.now, env);
     case 'timer':
       return onTimer(state, input.now);
+    case 'policy-applied':
+      return onPolicyApplied(state, input.ack, input.now, env);
     case 'cancel':
-      if (!state.session) return { state, outputs: [] };
+      if (!state.session || state.phase === 'complete' || state.phase === 'failed') return { state, outputs: [] };
       return fail(state, 'ABORTED', 'the activation was cancelled');
     case 'frame':
       return onFrame(state, input.bytes, input.now, env);
@@ -76,6 +79,7 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
   if (frame.type === 'error') return onErrorFrame(state, frame);
   if (frame.seq < session.recvSeq) return ignore(state, 'duplicate frame');
   if (frame.seq > session.recvSeq) return ignore(state, 'frame out of order');
+  if (state.pendingPolicy) return ignore(state, 'frame while the IT policy is being applied');
   const handler = HANDLERS[state.phase]?.[frame.type];
   if (!handler) return ignore(state, `unexpected ${frame.type} in phase ${state.phase}`);
   try {

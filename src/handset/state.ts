@@ -7,6 +7,11 @@ import type { CPaceSuiteId, KeyPair, TransportKeyAlgorithm } from '../crypto/pro
 import type { ServerInfo } from '../wire/messages/key-issue.js';
 import type { ResolvedHandsetConfig } from './config.js';
 import type { Status } from './status.js';
+import type { ItPolicy } from '../policy/policy.js';
+import type { PolicyAck } from '../policy/acknowledgement.js';
+import type { ServiceBook } from '../service-books/service-book.js';
+import type { DeviceSyncStore } from '../sync/sync-store.js';
+import type { SyncDatabase } from '../sync/databases.js';
 
 /**
  * Where the activation stands. The phases follow RIM's four: 1 activation (`awaiting-server-share`),
@@ -76,6 +81,17 @@ export interface HandsetState {
   readonly server?: ServerInfo;
   /** The email address of the activated account. */
   readonly email?: string;
+  /** The IT policy in force and its acknowledgement. */
+  readonly policy?: { readonly policy: ItPolicy; readonly ack: PolicyAck };
+  /** A verified policy handed to the enforcer, waiting for its result (the `policy-applied` input). */
+  readonly pendingPolicy?: { readonly policy: ItPolicy; readonly frameSeq: number };
+  /** Stored service books, sorted by CID then UID. */
+  readonly serviceBooks?: readonly ServiceBook[];
+  /** Synchronized organizer data and per-database progress. */
+  readonly sync?: {
+    readonly store: DeviceSyncStore;
+    readonly progress: Readonly<Partial<Record<SyncDatabase, { readonly received: number; readonly total: number }>>>;
+  };
   /** The last status shown. */
   readonly status?: Status;
   readonly failure?: FailureState;

@@ -232,8 +232,8 @@ export function onHandsetConfirm(session: ServerSession, frame: Frame, ctx: Serv
 }
 
 /**
- * Phase 3 begins: the handset's proof under the new key. On success the account is activated
- * (the password is deleted) and `afterKeyVerified` produces the next message (the IT policy).
+ * Phase 3 begins: the handset's proof under the new key. On success `afterKeyVerified` produces
+ * the next message (the IT policy); the account is activated once the device applies it.
  */
 export function onKeyVerified(
   session: ServerSession,
@@ -253,18 +253,6 @@ export function onKeyVerified(
   if (!constantTimeEqual(proof, keyProofPayload('handset', session.transcript!))) {
     return failSession(session, ctx, 'PROTOCOL_ERROR', 'the handset could not prove the new key');
   }
-  const device = session.device!;
-  ctx.accounts.activated(session.email, {
-    pin: session.pin,
-    model: device.device.model,
-    os: device.device.os,
-    identityKey: device.identityKey,
-    agreementKey: device.agreementKey,
-    keyAlgorithm: tk.algorithm,
-    keyId: tk.keyId,
-    transportKey: tk.key,
-    activatedAt: ctx.now,
-  });
   session.keys = undefined;
   session.recvSeq = frame.seq + 1;
   ctx.log('encryption verified', { pin: session.pin, email: session.email });

@@ -94,7 +94,7 @@ function checkDelay(value: FaultOptions['delayMs']): readonly [number, number] |
 /** Floats in [0, 1) from a byte source: 53 random bits each. */
 function floatSource(seed: string): () => number {
   const random = seededRandom(seed);
-  let pool = new Uint8Array(0);
+  let pool: Uint8Array = new Uint8Array(0);
   let offset = 0;
   return () => {
     if (offset + 7 > pool.length) {

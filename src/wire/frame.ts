@@ -21,7 +21,6 @@ export const MESSAGE_TYPES = [
   'policy-ack',
   'service-books',
   'books-ack',
-  'sync-request',
   'sync-page',
   'sync-ack',
   'sync-done',

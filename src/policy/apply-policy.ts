@@ -1,0 +1,157 @@
+/**
+ * Applying a verified IT policy on the device: effective rules -> enforcer -> acknowledgement.
+ * Nothing here throws because of the enforcer: whatever it does (throw, return nonsense, return a
+ * Promise) becomes a rejection in the acknowledgement.
+ */
+import { ActivationError } from '../errors/activation-error.js';
+import { MAX_REASON_LENGTH, type PolicyAck } from './acknowledgement.js';
+import { ENFORCER_ERROR_REASON, type PolicyEnforcer, type RuleRejection, type RuleSettings } from './enforcer.js';
+import { effectiveRules, type EffectiveRulesOptions, type ItPolicy } from './policy.js';
+import { RULES } from './rules.js';
+
+/** Reason for a rule the enforcer neither applied nor rejected. */
+export const NOT_APPLIED_REASON = 'not applied';
+
+export type ApplyPolicyOptions = EffectiveRulesOptions;
+
+/**
+ * Applies `policy` and builds the acknowledgement:
+ * - known rules with a value the catalogue does not allow are rejected ("invalid value: ...") and
+ *   the enforcer is not called at all (such a policy changes nothing);
+ * - otherwise the enforcer gets the effective rules; its rejections are copied (reasons cut to 256
+ *   characters); if it rejected nothing but left rules out of `applied`, those are rejected as
+ *   "not applied" (when it did reject something, rules in neither list are simply not in force:
+ *   an all-or-nothing enforcer names only the culprits); if it throws or
+ *   returns something that is not an {@link EnforcementResult}, every effective rule is rejected
+ *   with reason "enforcer error";
+ * - unknown rule names are listed in `ignored` and never cause a rejection;
+ * - `status` is `rejected` when any rule was rejected. Lists are in catalogue order.
+ */
+export function applyPolicy(enforcer: PolicyEnforcer, policy: ItPolicy, options: ApplyPolicyOptions = {}): PolicyAck {
+  const { effective, unknown, invalid } = effectiveRules(policy, options);
+  const names = Object.keys(effective);
+  let applied: string[] = [];
+  let rejected: RuleRejection[];
+
+  if (invalid.length > 0) {
+    rejected = invalid.map((r) => ({ rule: r.rule, reason: clip(`invalid value: ${r.reason}`) }));
+  } else {
+    const outcome = runEnforcer(enforcer, effective, { policyId: policy.id, serverVersion: policy.serverVersion }, names);
+    if (outcome === undefined) {
+      rejected = names.map((rule) => ({ rule, reason: ENFORCER_ERROR_REASON }));
+    } else {
+      const rejectedNames = new Set(outcome.rejected.map((r) => r.rule));
+      applied = names.filter((n) => outcome.applied.has(n) && !rejectedNames.has(n));
+      rejected = [...outcome.rejected];
+      // A rule the enforcer silently left out is a rejection, unless it already rejected the policy
+      // (an all-or-nothing enforcer names only the culprits and applies nothing).
+      if (rejected.length === 0) {
+        for (const n of names) if (!outcome.applied.has(n)) rejected.push({ rule: n, reason: NOT_APPLIED_REASON });
+      }
+    }
+  }
+
+  rejected.sort((a, b) => catalogueIndex(a.rule) - catalogueIndex(b.rule));
+  return Object.freeze({
+    policyId: policy.id,
+    status: rejected.length > 0 ? 'rejected' : 'applied',
+    applied: Object.freeze(applied),
+    rejected: Object.freeze(rejected.map((r) => Object.freeze(r))),
+    ignored: Object.freeze([...unknown]),
+  });
+}
+
+/** The outcome of applying a policy that may already be in force. */
+export interface PolicyUpdateOutcome {
+  readonly ack: PolicyAck;
+  /** False when the policy had the id of the previous one, so it was acknowledged again without re-applying. */
+  readonly reapplied: boolean;
+}
+
+/**
+ * Update semantics after activation: a policy whose id equals the previous acknowledgement's is
+ * acknowledged again with that same acknowledgement and not re-applied; any other policy is applied
+ * and acknowledged like the first one ({@link applyPolicy}).
+ */
+export function applyPolicyUpdate(
+  enforcer: PolicyEnforcer,
+  policy: ItPolicy,
+  previous: PolicyAck | undefined,
+  options: ApplyPolicyOptions = {},
+): PolicyUpdateOutcome {
+  if (previous !== undefined && previous.policyId === policy.id) return Object.freeze({ ack: previous, reapplied: false });
+  return Object.freeze({ ack: applyPolicy(enforcer, policy, options), reapplied: true });
+}
+
+/**
+ * The error that ends an activation whose policy was rejected: ActivationError('POLICY_REJECTED')
+ * with the policy id and the rejected rule names in `cause`. `undefined` for an applied policy.
+ */
+export function policyRejectedError(ack: PolicyAck): ActivationError | undefined {
+  if (ack.status !== 'rejected') return undefined;
+  const rules = ack.rejected.map((r) => r.rule);
+  return new ActivationError('POLICY_REJECTED', `the IT policy could not be applied: ${rules.join(', ')}`, {
+    operation: 'apply IT policy',
+    policyId: ack.policyId,
+    rules,
+  });
+}
+
+interface CheckedOutcome {
+  readonly applied: ReadonlySet<string>;
+  readonly rejected: readonly RuleRejection[];
+}
+
+/** Calls the enforcer; `undefined` if it threw or answered with anything but a well-formed result about these rules. */
+function runEnforcer(
+  enforcer: PolicyEnforcer,
+  effective: RuleSettings,
+  context: { policyId: string; serverVersion: string },
+  names: readonly string[],
+): CheckedOutcome | undefined {
+  let result: unknown;
+  try {
+    result = enforcer.apply(effective, Object.freeze({ ...context }));
+  } catch {
+    return undefined;
+  }
+  try {
+    if (result === null || typeof result !== 'object') return undefined;
+    const { applied, rejected } = result as { applied?: unknown; rejected?: unknown };
+    if (!Array.isArray(applied) || !Array.isArray(rejected)) return undefined;
+    const known = new Set(names);
+    const appliedSet = new Set<string>();
+    for (const name of applied as unknown[]) {
+      if (typeof name !== 'string' || !known.has(name)) return undefined;
+      appliedSet.add(name);
+    }
+    const out: RuleRejection[] = [];
+    const seen = new Set<string>();
+    for (const entry of rejected as unknown[]) {
+      if (entry === null || typeof entry !== 'object') return undefined;
+      const { rule, reason } = entry as { rule?: unknown; reason?: unknown };
+      if (typeof rule !== 'string' || !known.has(rule)) return undefined;
+      if (seen.has(rule)) continue;
+      seen.add(rule);
+      out.push({ rule, reason: typeof reason === 'string' && reason.length > 0 ? clip(reason) : NOT_APPLIED_REASON });
+    }
+    return { applied: appliedSet, rejected: out };
+  } catch {
+    // A hostile result (throwing getters, proxies) is an enforcer error too.
+    return undefined;
+  }
+}
+
+const CATALOGUE_ORDER = new Map(RULES.map((r, i) => [r.name, i]));
+
+function catalogueIndex(name: string): number {
+  return CATALOGUE_ORDER.get(name) ?? RULES.length;
+}
+
+/** Cuts a reason to the acknowledgement's limit, without splitting a surrogate pair. */
+function clip(reason: string): string {
+  if (reason.length <= MAX_REASON_LENGTH) return reason;
+  let cut = reason.slice(0, MAX_REASON_LENGTH);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut;
+}

@@ -1,0 +1,2 @@
+/** BlackBerry Enterprise Server release numbers: parse, format, compare. */
+export * from './server-version.js';

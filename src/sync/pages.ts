@@ -1,0 +1,194 @@
+/**
+ * Sync pages and acknowledgements. The server sends a database as numbered pages; the device
+ * acknowledges each page with the ids of the records it stored, and the server sends the next
+ * page only after that acknowledgement: one change list in flight per user.
+ *
+ * Wire forms (ours; RIM's are not public), CBOR:
+ *   page: `{ database, page, pageCount, total, records: [record, ...] }`, `page` counted from 0;
+ *   ack:  `{ database, page, received: [id, ...] }`.
+ * An empty database is one page (page 0 of 1) with no records, so the device learns total = 0.
+ */
+import * as v from 'valibot';
+import { ActivationError } from '../errors/activation-error.js';
+import { checkArgument } from '../service-books/check.js';
+import { decodeWith, encodeCbor, MAX_FRAME_BYTES } from '../wire/cbor.js';
+import { list, text, uint } from '../wire/schema.js';
+import { DATABASE_RECORD_KIND, SYNC_ORDER, type SyncDatabase } from './databases.js';
+import { MAX_RECORD_ID, type SyncRecord, stripUndefined, syncRecordSchema } from './records.js';
+
+/** Most records in one page. */
+export const MAX_PAGE_RECORDS = 1000;
+/** Largest encoded page: half a frame, leaving room for sealing and the frame header. */
+export const MAX_PAGE_BYTES = MAX_FRAME_BYTES / 2;
+/** Most records in one database (so `total` and `pageCount` stay bounded). */
+export const MAX_DATABASE_RECORDS = 1_000_000;
+
+export interface SyncPage {
+  readonly database: SyncDatabase;
+  /** Index of this page, from 0. */
+  readonly page: number;
+  readonly pageCount: number;
+  /** Records in the whole database (over all pages). */
+  readonly total: number;
+  readonly records: readonly SyncRecord[];
+}
+
+export interface SyncAck {
+  readonly database: SyncDatabase;
+  readonly page: number;
+  /** Ids of the records the device stored from that page. */
+  readonly received: readonly string[];
+}
+
+const pageSchema = v.strictObject({
+  database: v.picklist(SYNC_ORDER),
+  page: uint(MAX_DATABASE_RECORDS),
+  pageCount: v.pipe(uint(MAX_DATABASE_RECORDS), v.minValue(1)),
+  total: uint(MAX_DATABASE_RECORDS),
+  records: list(syncRecordSchema, MAX_PAGE_RECORDS),
+});
+
+const ackSchema = v.strictObject({
+  database: v.picklist(SYNC_ORDER),
+  page: uint(MAX_DATABASE_RECORDS),
+  received: list(text(MAX_RECORD_ID, 1), MAX_PAGE_RECORDS),
+});
+
+/**
+ * The checks no schema expresses: each record's kind is the database's, ids are unique, the page
+ * index is below the page count, and the counts agree. Returns a description of the first defect.
+ */
+function pageDefect(page: SyncPage): { field: string; reason: string } | undefined {
+  const kind = DATABASE_RECORD_KIND[page.database];
+  const seen = new Set<string>();
+  for (const [i, record] of page.records.entries()) {
+    if (record.kind !== kind) return { field: `records.${i}.kind`, reason: `a ${record.kind} record in the ${page.database} database` };
+    if (seen.has(record.id)) return { field: `records.${i}.id`, reason: 'duplicate record id' };
+    seen.add(record.id);
+  }
+  if (page.page >= page.pageCount) return { field: 'page', reason: 'page index not below pageCount' };
+  if (page.records.length > page.total) return { field: 'total', reason: 'more records than total' };
+  if (page.pageCount > Math.max(1, page.total)) return { field: 'pageCount', reason: 'more pages than records' };
+  return undefined;
+}
+
+/** Throws ActivationError('MALFORMED') unless the page is internally consistent (see {@link decodeSyncPage}). */
+export function assertConsistentPage(page: SyncPage, what = 'sync page'): void {
+  const defect = pageDefect(page);
+  if (defect) {
+    throw new ActivationError('MALFORMED', `${what}: invalid field ${defect.field}`, { operation: `decode ${what}`, ...defect });
+  }
+}
+
+function pageToWire(page: SyncPage): Record<string, unknown> {
+  return {
+    database: page.database,
+    page: page.page,
+    pageCount: page.pageCount,
+    total: page.total,
+    records: page.records.map((r) => stripUndefined(r)),
+  };
+}
+
+/** Encodes a page. An invalid or inconsistent page is ActivationError('INVALID_ARGUMENT'). */
+export function encodeSyncPage(page: SyncPage): Uint8Array {
+  const wire = checkArgument(pageSchema, pageToWire(page), 'sync page') as SyncPage;
+  const defect = pageDefect(wire);
+  if (defect) {
+    throw new ActivationError('INVALID_ARGUMENT', `sync page: invalid field ${defect.field}`, { operation: 'encode sync page', ...defect });
+  }
+  const out = encodeCbor(wire);
+  if (out.length > MAX_PAGE_BYTES) {
+    throw new ActivationError('INVALID_ARGUMENT', `sync page: ${out.length} bytes exceeds the limit of ${MAX_PAGE_BYTES}`, {
+      operation: 'encode sync page',
+      size: out.length,
+      limit: MAX_PAGE_BYTES,
+    });
+  }
+  return out;
+}
+
+/**
+ * Decodes a page. Any defect is ActivationError('MALFORMED'): bad CBOR, unknown or missing
+ * fields, a record that fails its schema, a record whose kind is not the page database's,
+ * duplicate ids, page >= pageCount, or more records than `total`.
+ */
+export function decodeSyncPage(bytes: Uint8Array): SyncPage {
+  const page = decodeWith(pageSchema, bytes, 'sync page', MAX_PAGE_BYTES) as SyncPage;
+  assertConsistentPage(page);
+  return page;
+}
+
+/** Encodes an acknowledgement; an invalid one is ActivationError('INVALID_ARGUMENT'). */
+export function encodeSyncAck(ack: SyncAck): Uint8Array {
+  const wire = checkArgument(ackSchema, { database: ack.database, page: ack.page, received: [...ack.received] }, 'sync ack');
+  return encodeCbor(wire);
+}
+
+/** Decodes an acknowledgement; any defect is ActivationError('MALFORMED'). */
+export function decodeSyncAck(bytes: Uint8Array): SyncAck {
+  return decodeWith(ackSchema, bytes, 'sync ack', 256 * 1024) as SyncAck;
+}
+
+/** Bytes a record adds to a page, with a little slack for the array header. */
+function recordSize(record: SyncRecord): number {
+  return encodeCbor(stripUndefined(record)).length + 1;
+}
+
+/** Room the page's own fields and array headers take. */
+const PAGE_OVERHEAD = 128;
+
+/**
+ * Splits one database's records into pages of at most `pageSize` records, and never more than
+ * {@link MAX_PAGE_BYTES} encoded, so every page encodes. The database is the records' (pass
+ * `database` for an empty list, which gives one empty page). Throws
+ * ActivationError('INVALID_ARGUMENT') for a bad page size, an invalid record, records of another
+ * database, or duplicate ids.
+ */
+export function paginate(records: readonly SyncRecord[], pageSize: number, database?: SyncDatabase): SyncPage[] {
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_RECORDS) {
+    throw new ActivationError('INVALID_ARGUMENT', `pageSize must be an integer from 1 to ${MAX_PAGE_RECORDS}`, {
+      operation: 'paginate',
+      field: 'pageSize',
+    });
+  }
+  if (!Array.isArray(records) || records.length > MAX_DATABASE_RECORDS) {
+    throw new ActivationError('INVALID_ARGUMENT', `records must be an array of at most ${MAX_DATABASE_RECORDS}`, {
+      operation: 'paginate',
+      field: 'records',
+    });
+  }
+  const first = records[0];
+  const db = database ?? SYNC_ORDER.find((d) => first !== undefined && DATABASE_RECORD_KIND[d] === first.kind);
+  if (db === undefined || !(SYNC_ORDER as readonly string[]).includes(db)) {
+    throw new ActivationError('INVALID_ARGUMENT', 'paginate needs the database for an empty list', { operation: 'paginate', field: 'database' });
+  }
+  const kind = DATABASE_RECORD_KIND[db];
+  const ids = new Set<string>();
+  const chunks: SyncRecord[][] = [];
+  let current: SyncRecord[] = [];
+  let bytes = PAGE_OVERHEAD;
+  for (const [i, record] of records.entries()) {
+    checkArgument(syncRecordSchema, record, `record ${i}`);
+    if (record.kind !== kind) {
+      throw new ActivationError('INVALID_ARGUMENT', `record ${i}: a ${record.kind} record is not in the ${db} database`, {
+        operation: 'paginate',
+        field: `records.${i}.kind`,
+      });
+    }
+    if (ids.has(record.id)) {
+      throw new ActivationError('INVALID_ARGUMENT', `record ${i}: duplicate id`, { operation: 'paginate', field: `records.${i}.id` });
+    }
+    ids.add(record.id);
+    const size = recordSize(record);
+    if (current.length > 0 && (current.length === pageSize || bytes + size > MAX_PAGE_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = PAGE_OVERHEAD;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  chunks.push(current);
+  return chunks.map((chunk, page) => ({ database: db, page, pageCount: chunks.length, total: records.length, records: chunk }));
+}

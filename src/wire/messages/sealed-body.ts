@@ -1,0 +1,26 @@
+/**
+ * Bodies sealed under the device transport key (every message after phase 2): the RIM-style
+ * message protection of the crypto provider, wire-encoded, bound to the frame header.
+ */
+import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../../crypto/provider.js';
+import { ActivationError } from '../../errors/activation-error.js';
+import { decodeWith, encodeCbor } from '../cbor.js';
+import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
+
+export interface TransportKeyRef {
+  readonly algorithm: TransportKeyAlgorithm;
+  readonly key: Uint8Array;
+}
+
+export function sealBody(provider: CryptoProvider, tk: TransportKeyRef, plaintext: Uint8Array, ad: Uint8Array, random: RandomSource): Uint8Array {
+  return encodeCbor(sealedMessageToWire(provider.sealMessage(tk.algorithm, tk.key, plaintext, ad, random)));
+}
+
+/** Opens a sealed body; MALFORMED if it is not one, DECRYPT_FAILED if it was altered or sealed under another key. */
+export function openBody(provider: CryptoProvider, tk: TransportKeyRef, body: Uint8Array, ad: Uint8Array, what: string): Uint8Array {
+  const sealed = decodeWith(sealedMessageSchema, body, what);
+  if (sealed.algorithm !== tk.algorithm) {
+    throw new ActivationError('DECRYPT_FAILED', 'message authentication failed', { operation: `open ${what}` });
+  }
+  return provider.openMessage(tk.key, sealed, ad);
+}

@@ -1,0 +1,27 @@
+/** `sync-done`, server -> handset: synchronization is over; what was sent and what was skipped, and why. */
+import * as v from 'valibot';
+import { decodeWith, encodeCbor } from '../cbor.js';
+import { list, text, uint } from '../schema.js';
+import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
+
+export interface SyncDone {
+  readonly synchronized: readonly { readonly database: SyncDatabase; readonly records: number }[];
+  readonly skipped: readonly { readonly database: SyncDatabase; readonly reason: string }[];
+}
+
+const database = v.picklist(SYNC_ORDER);
+const schema = v.strictObject({
+  synchronized: list(v.strictObject({ database, records: uint(1_000_000) }), SYNC_ORDER.length),
+  skipped: list(v.strictObject({ database, reason: text(128) }), SYNC_ORDER.length),
+});
+
+export function encodeSyncDone(m: SyncDone): Uint8Array {
+  return encodeCbor({
+    synchronized: m.synchronized.map((s) => ({ database: s.database, records: s.records })),
+    skipped: m.skipped.map((s) => ({ database: s.database, reason: s.reason })),
+  });
+}
+
+export function decodeSyncDone(bytes: Uint8Array): SyncDone {
+  return decodeWith(schema, bytes, 'sync-done', 4096) as SyncDone;
+}

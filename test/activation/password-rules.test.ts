@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { nobleProvider } from '../../src/crypto/noble-provider.js';
+import { seededRandom } from '../../src/crypto/seeded-random.js';
+import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
+import { type HandsetConfig, resolveHandsetConfig } from '../../src/handset/config.js';
+import { handsetStep } from '../../src/handset/machine.js';
+import { initialHandsetState } from '../../src/handset/state.js';
+import { MAX_FAILED_ATTEMPTS } from '../../src/simulator/accounts.js';
+import {
+  DEFAULT_EMAIL,
+  DEFAULT_HANDSET_CONFIG,
+  DEFAULT_PASSWORD,
+  HOUR,
+  T0,
+  createServer,
+  frameType,
+  runExchange,
+  type ExchangeResult,
+} from './harness.js';
+
+const WRONG = 'not-the-password';
+const alice = (lifetimeHours?: number) =>
+  lifetimeHours === undefined
+    ? { email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD }
+    : { email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD, passwordLifetimeHours: lifetimeHours };
+
+function server(lifetimeHours?: number) {
+  return createServer({ serverSeed: 'password-rules', users: [alice(lifetimeHours)] });
+}
+
+function expectFailure(run: ExchangeResult, code: ActivationErrorCode): void {
+  expect(run.stoppedBy).toBe('failed');
+  expect(run.error).toBeInstanceOf(ActivationError);
+  expect(run.error!.code).toBe(code);
+  expect(run.keyEstablished).toBeUndefined();
+  expect(run.state.transportKey).toBeUndefined();
+  expect(run.state.phase).toBe('failed');
+  expect(run.state.failure?.code).toBe(code);
+  const last = run.statuses.at(-1)!;
+  expect(last.id).toBe('activation-failed');
+  expect(run.state.status).toEqual(last);
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+function expectInvalidArgument(fn: () => unknown, field?: string): ActivationError {
+  const err = thrown(fn);
+  expect(err).toBeInstanceOf(ActivationError);
+  expect((err as ActivationError).code).toBe('INVALID_ARGUMENT');
+  if (field !== undefined) expect((err as ActivationError).cause?.field).toBe(field);
+  return err as ActivationError;
+}
+
+describe('wrong password', () => {
+  it('fails with WRONG_PASSWORD, shows activation-failed, and the server counts the attempt', () => {
+    const run = runExchange({ password: WRONG, users: [alice()] });
+    expectFailure(run, 'WRONG_PASSWORD');
+    expect(run.statuses.map((s) => s.id)).toEqual(['activating', 'activation-failed']);
+    expect(run.statuses.at(-1)!.text).toBe('Activation failed: the activation password is incorrect');
+    // The handset told the server (error frame) after the server's share did not verify.
+    expect(run.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual([
+      'to-server:etp-dat',
+      'to-handset:server-share',
+      'to-server:error',
+    ]);
+    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activating', failedAttempts: 1, hasPassword: true });
+    expect(run.sim.accounts.get(DEFAULT_EMAIL)!.device).toBeUndefined();
+  });
+
+  it('counts the attempt even when the handset walks away after the server share (no error frame)', () => {
+    const run = runExchange({
+      password: WRONG,
+      users: [alice()],
+      // Drop every handset frame after the ETP.DAT: the server never hears back.
+      tamper: (frame, direction, index) => (direction === 'to-server' && index > 0 ? null : frame),
+    });
+    expectFailure(run, 'WRONG_PASSWORD');
+    expect(run.sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(1);
+  });
+
+  it(`after ${MAX_FAILED_ATTEMPTS} wrong attempts the password is locked, even for the right password`, () => {
+    const { sim, clock } = server();
+    let state;
+    for (let i = 1; i <= MAX_FAILED_ATTEMPTS; i++) {
+      const run = runExchange({ sim, clock, state, password: `${WRONG}-${i}`, handsetSeed: `lock/${i}` });
+      expectFailure(run, 'WRONG_PASSWORD');
+      expect(sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(i);
+      state = run.state; // the same handset tries again from its failed state
+      clock.now += 60_000;
+    }
+    const locked = runExchange({ sim, clock, state, password: DEFAULT_PASSWORD, handsetSeed: 'lock/right' });
+    expectFailure(locked, 'LOCKED_OUT');
+    expect(locked.error!.cause).toMatchObject({ reportedBy: 'server' });
+    expect(locked.statuses.at(-1)!.text).toMatch(/too many attempts/);
+    // Refused before any CPace: the server answered the ETP.DAT with an error, nothing else.
+    expect(locked.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual(['to-server:etp-dat', 'to-handset:error']);
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ failedAttempts: MAX_FAILED_ATTEMPTS, hasPassword: true });
+    expect(sim.account(DEFAULT_EMAIL)!.status).not.toBe('Activated');
+
+    // A new password from the administrator unlocks the account.
+    sim.setActivationPassword(DEFAULT_EMAIL, 'a-new-password');
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
+    const fresh = runExchange({ sim, clock, state: locked.state, password: 'a-new-password', handsetSeed: 'lock/new' });
+    expect(fresh.stoppedBy).toBe('key-established');
+    expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+  });
+
+  it(`${MAX_FAILED_ATTEMPTS - 1} wrong attempts and then the right password succeeds`, () => {
+    const { sim, clock } = server();
+    for (let i = 1; i < MAX_FAILED_ATTEMPTS; i++) {
+      expectFailure(runExchange({ sim, clock, password: `${WRONG}-${i}`, handsetSeed: `almost/${i}` }), 'WRONG_PASSWORD');
+    }
+    expect(sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(MAX_FAILED_ATTEMPTS - 1);
+    const run = runExchange({ sim, clock, password: DEFAULT_PASSWORD, handsetSeed: 'almost/right' });
+    expect(run.stoppedBy).toBe('key-established');
+    expect(run.statuses.map((s) => s.id)).toEqual(['activating', 'verifying-encryption', 'encryption-verified']);
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
+  });
+});
+
+describe('password lifetime', () => {
+  it('the default lifetime is 48 hours: 1 ms later the password is expired', () => {
+    const { sim, clock } = server();
+    clock.now = T0 + 48 * HOUR + 1;
+    const run = runExchange({ sim, clock });
+    expectFailure(run, 'PASSWORD_EXPIRED');
+    expect(run.statuses.at(-1)!.text).toMatch(/expired/);
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true });
+  });
+
+  it('1 ms before 48 hours the password still works', () => {
+    const { sim, clock } = server();
+    clock.now = T0 + 48 * HOUR - 1;
+    const run = runExchange({ sim, clock });
+    expect(run.stoppedBy).toBe('key-established');
+    expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+  });
+
+  it('with a 720-hour lifetime the password works at 719 hours and is expired after 720', () => {
+    const { sim, clock } = server(720);
+    clock.now = T0 + 720 * HOUR;
+    expectFailure(runExchange({ sim, clock, handsetSeed: 'lifetime/late' }), 'PASSWORD_EXPIRED');
+    clock.now = T0 + 719 * HOUR;
+    const run = runExchange({ sim, clock, handsetSeed: 'lifetime/ok' });
+    expect(run.stoppedBy).toBe('key-established');
+    expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+  });
+
+  it('setActivationPassword accepts a 720-hour lifetime', () => {
+    const { sim, clock } = createServer({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
+    sim.setActivationPassword(DEFAULT_EMAIL, DEFAULT_PASSWORD, 720);
+    clock.now = T0 + 719 * HOUR;
+    expect(runExchange({ sim, clock }).stoppedBy).toBe('key-established');
+  });
+
+  it.each([721, 0, -1, Number.NaN, Number.POSITIVE_INFINITY])('a lifetime of %s hours is INVALID_ARGUMENT', (hours) => {
+    const { sim } = createServer({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
+    expectInvalidArgument(() => sim.setActivationPassword(DEFAULT_EMAIL, DEFAULT_PASSWORD, hours), 'lifetimeHours');
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'No activation password', hasPassword: false });
+    expectInvalidArgument(() => sim.addUser({ ...alice(hours), email: 'bob@example.com' }), 'lifetimeHours');
+  });
+});
+
+describe('single use and unknown accounts', () => {
+  it('after a successful activation the same password cannot be used again: NO_ACTIVATION_PASSWORD', () => {
+    const { sim, clock } = server();
+    const first = runExchange({ sim, clock, handsetSeed: 'single/1' });
+    expect(first.stoppedBy).toBe('key-established');
+    const keyBefore = sim.accounts.get(DEFAULT_EMAIL)!.device!.transportKey.slice();
+
+    clock.now += 60_000;
+    const second = runExchange({ sim, clock, handsetSeed: 'single/2' });
+    expectFailure(second, 'NO_ACTIVATION_PASSWORD');
+    expect(second.statuses.at(-1)!.text).toMatch(/no activation password/);
+    // The activated device keeps its key.
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
+    expect(sim.accounts.get(DEFAULT_EMAIL)!.device!.transportKey).toEqual(keyBefore);
+  });
+
+  it('an account that never had a password: NO_ACTIVATION_PASSWORD', () => {
+    const run = runExchange({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
+    expectFailure(run, 'NO_ACTIVATION_PASSWORD');
+  });
+
+  it('an unknown email address: UNKNOWN_USER', () => {
+    const run = runExchange({ email: 'mallory@example.com', users: [alice()] });
+    expectFailure(run, 'UNKNOWN_USER');
+    expect(run.statuses.at(-1)!.text).toMatch(/not known/);
+    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
+  });
+});
+
+describe('invalid input to activate', () => {
+  const env = { provider: nobleProvider, random: seededRandom('invalid-input') };
+  const idle = initialHandsetState(resolveHandsetConfig(DEFAULT_HANDSET_CONFIG));
+  const activate = (email: string, password: string) => () => handsetStep(idle, { type: 'activate', email, password, now: T0 }, env);
+
+  it.each(['', 'alice', 'alice@', '@example.com', 'alice @example.com', 'a@b@c', `${'a'.repeat(250)}@example.com`])(
+    'email %j throws INVALID_ARGUMENT synchronously',
+    (email) => {
+      expectInvalidArgument(activate(email, DEFAULT_PASSWORD), 'email');
+    },
+  );
+
+  it.each([
+    ['empty', ''],
+    ['32 characters', 'p'.repeat(32)],
+    ['32 characters outside the BMP', '\u{1F511}'.repeat(32)],
+  ])('a password that is %s throws INVALID_ARGUMENT synchronously', (_name, password) => {
+    expectInvalidArgument(activate(DEFAULT_EMAIL, password), 'password');
+  });
+
+  it('a 31-character password (31 code points, 62 UTF-16 units) is accepted and works', () => {
+    const password = '\u{1F511}'.repeat(31);
+    const run = runExchange({ password, users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: password }] });
+    expect(run.stoppedBy).toBe('key-established');
+  });
+
+  it('activate while an activation is running is INVALID_STATE', () => {
+    const started = handsetStep(idle, { type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: T0 }, env);
+    expect(started.state.phase).toBe('awaiting-server-share');
+    const err = thrown(() => handsetStep(started.state, { type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: T0 }, env));
+    expect(err).toBeInstanceOf(ActivationError);
+    expect((err as ActivationError).code).toBe('INVALID_STATE');
+  });
+});
+
+describe('PIN and configuration validation in resolveHandsetConfig', () => {
+  const withPin = (pin: unknown): HandsetConfig => ({ ...DEFAULT_HANDSET_CONFIG, pin: pin as string });
+
+  it('upper-cases a lower-case PIN', () => {
+    expect(resolveHandsetConfig(withPin('2100000a')).pin).toBe('2100000A');
+    expect(resolveHandsetConfig(withPin('abcdef01')).pin).toBe('ABCDEF01');
+  });
+
+  it.each(['', '2100000', '2100000AB', '2100000G', ' 2100000A', '2100000A ', '0x2100000', '2100-00A', 0x2100000a, null, undefined])(
+    'PIN %j is INVALID_ARGUMENT',
+    (pin) => {
+      expectInvalidArgument(() => resolveHandsetConfig(withPin(pin)), 'pin');
+    },
+  );
+
+  it('applies defaults', () => {
+    const resolved = resolveHandsetConfig(DEFAULT_HANDSET_CONFIG);
+    expect(resolved.suites).toEqual(['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512']);
+    expect(resolved.ciphers).toEqual(['AES-256-CBC', 'TDES-EDE2-CBC']);
+    expect(resolved.retry).toEqual({ replyTimeoutMs: 15_000, retries: 4 });
+  });
+
+  it.each([
+    ['routing', { routing: { relay: '', uid: 'u' } }],
+    ['device', { device: { model: '8800', os: '' } }],
+    ['suites', { suites: [] }],
+    ['suites', { suites: ['CPACE-X448-SHAKE256'] }],
+    ['ciphers', { ciphers: [] }],
+    ['ciphers', { ciphers: ['DES-CBC'] }],
+    ['retry', { retry: { replyTimeoutMs: 0 } }],
+    ['retry', { retry: { retries: -1 } }],
+    ['maxPageRecords', { maxPageRecords: 0 }],
+  ])('an invalid %s is INVALID_ARGUMENT', (field, patch) => {
+    expectInvalidArgument(() => resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, ...(patch as Partial<HandsetConfig>) }), field);
+  });
+});

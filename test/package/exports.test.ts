@@ -1,0 +1,69 @@
+/**
+ * The built package (dist/, made by `npm run build` before the tests) works through its export
+ * map from both module systems, in a separate Node process, exactly as a consumer would load it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function node(args: string[], input?: string): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', input, timeout: 60_000 });
+}
+
+describe('built package', () => {
+  it('has been built', () => {
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/simulator/index.js', 'dist/simulator/index.cjs', 'dist/node/index.js', 'dist/cli.js']) {
+      expect(existsSync(join(root, f)), f).toBe(true);
+    }
+  });
+
+  const script = (load: string) => `
+    ${load}
+    const server = new sim.BesSimulator();
+    server.addUser({ email: 'a@example.com', displayName: 'A', activationPassword: 'pw1234' });
+    const [h, s] = lib.createMemoryTransportPair();
+    server.attach(s);
+    const handset = new lib.Handset({ config: { pin: '2100000A', routing: { relay: 'r', uid: 'u' }, device: { model: 'm', os: '1' } }, transport: h });
+    handset.activate({ email: 'a@example.com', password: 'pw1234' }).then((r) => {
+      console.log(JSON.stringify({ alg: r.keyAlgorithm, isError: new lib.ActivationError('MALFORMED', 'x') instanceof Error }));
+      return handset.close();
+    }, (e) => { console.error(e); process.exit(1); });
+  `;
+
+  it('can be imported as ESM by its package name', () => {
+    const out = node(['--input-type=module', '-e', script("const lib = await import('enterprise-activation'); const sim = await import('enterprise-activation/simulator');")]);
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ alg: 'AES-256-CBC', isError: true });
+  });
+
+  it('can be required as CommonJS by its package name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ea-cjs-'));
+    const file = join(dir, 'run.cjs');
+    writeFileSync(file, script(`const lib = require(${JSON.stringify(join(root, 'dist/index.cjs'))}); const sim = require(${JSON.stringify(join(root, 'dist/simulator/index.cjs'))});`));
+    const out = node([file]);
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ alg: 'AES-256-CBC', isError: true });
+    // and through the export map's "require" condition
+    const viaName = node(['-e', "const lib = require('enterprise-activation'); console.log(typeof lib.Handset, typeof lib.decodeEtpDat)"]);
+    expect(viaName.trim()).toBe('function function');
+  });
+
+  it('the bin inspects an ETP.DAT file', async () => {
+    const lib = await import('../../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ea-bin-'));
+    // Capture a real ETP.DAT from an activation's first frame.
+    const [h, s] = lib.createMemoryTransportPair();
+    const first = new Promise<Uint8Array>((resolve) => s.onFrame(resolve));
+    const handset = new lib.Handset({ config: { pin: '2100000A', routing: { relay: 'r', uid: 'u' }, device: { model: 'm', os: '1' } }, transport: h });
+    handset.activate({ email: 'bob@example.com', password: 'pw' }).catch(() => {});
+    const frame = lib.decodeFrame(await first);
+    await handset.close();
+    writeFileSync(join(dir, 'ETP.DAT'), frame.body);
+    const out = JSON.parse(node(['dist/cli.js', 'inspect', join(dir, 'ETP.DAT')]));
+    expect(out).toMatchObject({ pin: '2100000A', email: 'bob@example.com', suite: 'CPACE-X25519-SHA512', ciphers: ['AES-256-CBC', 'TDES-EDE2-CBC'] });
+    writeFileSync(join(dir, 'bad.dat'), new Uint8Array([1, 2, 3]));
+    expect(() => node(['dist/cli.js', 'inspect', join(dir, 'bad.dat')])).toThrow(/MALFORMED/);
+  });
+});

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ActivationError } from '../../src/errors/activation-error.js';
+import { encodeCbor } from '../../src/wire/cbor.js';
+import { decodePolicyAck, encodePolicyAck, type PolicyAck } from '../../src/policy/acknowledgement.js';
+import { caught, expectCode } from './helpers.js';
+
+const APPLIED: PolicyAck = {
+  policyId: 'policy-7',
+  status: 'applied',
+  applied: ['Password Required', 'Minimum Password Length'],
+  rejected: [],
+  ignored: ['Future Rule'],
+};
+
+const REJECTED: PolicyAck = {
+  policyId: 'policy-7',
+  status: 'rejected',
+  applied: [],
+  rejected: [{ rule: 'Disable Bluetooth', reason: 'not supported on this device' }],
+  ignored: [],
+};
+
+const wire = (ack: object) => encodeCbor(ack);
+
+describe('policy acknowledgement', () => {
+  it.each([
+    ['applied', APPLIED],
+    ['rejected', REJECTED],
+  ])('round-trips an %s ack', (_name, ack) => {
+    expect(decodePolicyAck(encodePolicyAck(ack))).toEqual(ack);
+  });
+
+  it('encodes fields in a fixed order', () => {
+    expect(encodePolicyAck({ ignored: [], rejected: [], applied: [], status: 'applied', policyId: 'p' })).toEqual(
+      wire({ policyId: 'p', status: 'applied', applied: [], rejected: [], ignored: [] }),
+    );
+  });
+
+  it.each([
+    ['an extra field', { ...APPLIED, extra: 1 }],
+    ['an extra field in a rejection', { ...REJECTED, rejected: [{ rule: 'Disable Bluetooth', reason: 'x', code: 3 }] }],
+    ['a missing field', { policyId: 'p', status: 'applied', applied: [], rejected: [] }],
+    ['an unknown status', { ...APPLIED, status: 'partial' }],
+    ['status applied with rejections', { ...REJECTED, status: 'applied' }],
+    ['status rejected without rejections', { ...APPLIED, status: 'rejected' }],
+    ['an empty policy id', { ...APPLIED, policyId: '' }],
+    ['a 65-character policy id', { ...APPLIED, policyId: 'x'.repeat(65) }],
+    ['an empty reason', { ...REJECTED, rejected: [{ rule: 'Disable Bluetooth', reason: '' }] }],
+    ['a 257-character reason', { ...REJECTED, rejected: [{ rule: 'Disable Bluetooth', reason: 'x'.repeat(257) }] }],
+    ['a non-string rule', { ...APPLIED, applied: [1] }],
+    ['too many ignored names', { ...APPLIED, ignored: Array.from({ length: 257 }, (_, i) => `R${i}`) }],
+    ['an array', [APPLIED.policyId, APPLIED.status]],
+  ])('rejects %s as MALFORMED', (_name, value) => {
+    expectCode(() => decodePolicyAck(wire(value)), 'MALFORMED');
+  });
+
+  it('refuses to encode an ack that breaks the schema', () => {
+    expectCode(() => encodePolicyAck({ ...APPLIED, status: 'rejected' }), 'INVALID_ARGUMENT');
+    expectCode(() => encodePolicyAck({ ...APPLIED, extra: 1 } as PolicyAck), 'INVALID_ARGUMENT');
+    expectCode(() => encodePolicyAck(null as never), 'INVALID_ARGUMENT');
+  });
+
+  it('rejects truncations and trailing bytes as MALFORMED', () => {
+    const bytes = encodePolicyAck(REJECTED);
+    for (let n = 0; n < bytes.length; n++) expectCode(() => decodePolicyAck(bytes.subarray(0, n)), 'MALFORMED');
+    expectCode(() => decodePolicyAck(new Uint8Array([...bytes, 0])), 'MALFORMED');
+  });
+
+  it('only ever throws MALFORMED on arbitrary bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const err = caught(() => decodePolicyAck(bytes));
+        if (err !== undefined) {
+          expect(err).toBeInstanceOf(ActivationError);
+          expect((err as ActivationError).code).toBe('MALFORMED');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,19 @@
+import { expect } from 'vitest';
+import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
+
+export function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+export function expectCode(fn: () => unknown, code: ActivationErrorCode | readonly ActivationErrorCode[]): ActivationError {
+  const err = caught(fn);
+  expect(err).toBeInstanceOf(ActivationError);
+  const codes: readonly ActivationErrorCode[] = typeof code === 'string' ? [code] : code;
+  expect(codes).toContain((err as ActivationError).code);
+  return err as ActivationError;
+}
