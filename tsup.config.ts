@@ -1,18 +1,27 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'simulator/index': 'src/simulator/index.ts',
-    'node/index': 'src/node/index.ts',
-    cli: 'src/cli.ts',
-  },
-  format: ['esm', 'cjs'],
+const common = {
+  format: ['esm', 'cjs'] as const,
   dts: true,
   sourcemap: true,
-  clean: true,
   splitting: false,
   treeshake: true,
   target: 'es2022',
-  platform: 'neutral',
-});
+} as const;
+
+export default defineConfig([
+  // Runtime-agnostic entry points: Node and browsers.
+  {
+    ...common,
+    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts' },
+    platform: 'neutral',
+    clean: true,
+  },
+  // Node-only entry points: relay and mail servers, the command-line tool.
+  {
+    ...common,
+    entry: { 'node/index': 'src/node/index.ts', cli: 'src/cli.ts' },
+    platform: 'node',
+    clean: false,
+  },
+]);

@@ -21,7 +21,18 @@ import {
   onHandsetConfirm,
   onKeyVerified,
 } from './server-session.js';
-import { afterKeyVerified, SERVICE_PHASE_HANDLERS, type ServicesConfig, resolveServicesConfig } from './server-services.js';
+import {
+  afterKeyVerified,
+  lastPolicyAck,
+  policyFrame,
+  SERVICE_PHASE_HANDLERS,
+  type ServicesConfig,
+  resolveServicesConfig,
+} from './server-services.js';
+import { createPolicy, type ItPolicy } from '../policy/policy.js';
+import type { PolicyAck } from '../policy/acknowledgement.js';
+import type { RuleValue } from '../policy/rules.js';
+import type { SyncData } from '../sync/databases.js';
 
 export interface BesSimulatorOptions {
   /** SRP identifier. Default "S0000001". */
@@ -63,6 +74,10 @@ export class BesSimulator {
   private readonly logger: (event: string, detail?: Record<string, unknown>) => void;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly detachers = new Set<() => void>();
+  /** Where each session's handset was last heard from, for messages the server starts (policy updates). */
+  private readonly routes = new Map<string, Transport>();
+  private readonly userData = new Map<string, SyncData>();
+  private currentPolicy: ItPolicy;
 
   constructor(options: BesSimulatorOptions = {}) {
     this.provider = options.provider ?? nobleProvider;
@@ -84,7 +99,57 @@ export class BesSimulator {
       throw new ActivationError('INVALID_ARGUMENT', 'the server needs at least one suite and one cipher', { field: 'suites/ciphers' });
     }
     this.policy = { suites: [...suites], ciphers: [...ciphers] };
-    this.services = resolveServicesConfig(options.services, this.identity, this.now);
+    const services = resolveServicesConfig(options.services, this.identity, this.now);
+    this.services = {
+      ...services,
+      policy: services.policy,
+      userData: (account) => this.userData.get(account.email) ?? services.userData(account),
+    };
+    this.currentPolicy = services.policy;
+  }
+
+  /** Sets a user's organizer data (instead of the generated default). */
+  setUserData(email: string, data: SyncData): void {
+    const account = this.accounts.get(email);
+    if (!account) throw new ActivationError('INVALID_ARGUMENT', 'no such user', { field: 'email' });
+    this.userData.set(account.email, data);
+  }
+
+  /** The IT policy in force. */
+  get itPolicy(): ItPolicy {
+    return this.currentPolicy;
+  }
+
+  /**
+   * Issues a new IT policy: new activations get it, and every activated device is sent it now
+   * (signed, sealed under its transport key) and acknowledges it. Returns the number of devices sent to.
+   */
+  updatePolicy(id: string, rules: Readonly<Record<string, RuleValue>>): number {
+    const policy = createPolicy(id, this.identity.version, this.now(), rules);
+    this.currentPolicy = policy;
+    (this.services as { policy: ItPolicy }).policy = policy;
+    let sent = 0;
+    const ctx = this.context();
+    for (const [key, session] of this.sessions) {
+      const transport = this.routes.get(key);
+      if (session.phase !== 'complete' || !transport) continue;
+      const bytes = policyFrame(session, ctx, policy, -1);
+      transport.send(bytes).catch(() => this.logger('send failed', { pin: session.pin }));
+      sent += 1;
+    }
+    this.logger('IT policy updated', { policyId: id, devices: sent });
+    return sent;
+  }
+
+  /** The last IT policy acknowledgement from the device activated for `email`, if any. */
+  policyAck(email: string): PolicyAck | undefined {
+    const pin = this.accounts.get(email)?.device?.pin;
+    if (pin === undefined) return undefined;
+    let latest: PolicyAck | undefined;
+    for (const session of this.sessions.values()) {
+      if (session.pin === pin && session.phase === 'complete') latest = lastPolicyAck(session) ?? latest;
+    }
+    return latest;
   }
 
   /** Adds a user account (optionally with an activation password: status "Initializing"). */
@@ -110,6 +175,10 @@ export class BesSimulator {
    * throws for bad input: undecodable or unexpected frames are logged and dropped.
    */
   receive(bytes: Uint8Array): Uint8Array[] {
+    return this.handle(bytes, undefined);
+  }
+
+  private handle(bytes: Uint8Array, origin: Transport | undefined): Uint8Array[] {
     let frame: Frame;
     try {
       frame = decodeFrame(bytes);
@@ -120,6 +189,7 @@ export class BesSimulator {
     if (frame.to.startsWith('pin:')) return [];
     const key = bytesToHex(frame.sid);
     const ctx = this.context();
+    if (origin && (frame.type === 'etp-dat' || this.sessions.has(key))) this.routes.set(key, origin);
     try {
       const existing = this.sessions.get(key);
       if (frame.type === 'etp-dat') {
@@ -152,12 +222,13 @@ export class BesSimulator {
   /** Answers frames arriving on `transport` over the same transport. Returns a function that detaches. */
   attach(transport: Transport): () => void {
     const off = transport.onFrame((bytes) => {
-      for (const out of this.receive(bytes)) {
+      for (const out of this.handle(bytes, transport)) {
         transport.send(out).catch((err: unknown) => this.logger('send failed', { reason: isActivationError(err) ? err.code : 'error' }));
       }
     });
     const detach = () => {
       off();
+      for (const [key, t] of this.routes) if (t === transport) this.routes.delete(key);
       this.detachers.delete(detach);
     };
     this.detachers.add(detach);
@@ -188,7 +259,10 @@ export class BesSimulator {
       this.sessions.set(key, step.session);
       if (this.sessions.size > MAX_SESSIONS) {
         const oldest = this.sessions.keys().next().value;
-        if (oldest !== undefined) this.sessions.delete(oldest);
+        if (oldest !== undefined) {
+          this.sessions.delete(oldest);
+          this.routes.delete(oldest);
+        }
       }
     }
     return [...step.send];

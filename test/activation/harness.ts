@@ -10,7 +10,8 @@
  *      `sim.receive(bytes)`, every server reply goes back to the handset as `{ type: 'frame' }`;
  *   3. when nothing is in flight and the handset has a timer armed (and `driveTimers` is on),
  *      advances the clock to the timer's time and feeds `{ type: 'timer' }`;
- *   4. stops at a terminal output (`failed`, `complete`), at `key-established` when
+ *   4. answers an `apply-policy` output (phase 3) with a `policy-applied` input from `enforcer`;
+ *   5. stops at a terminal output (`failed`, `complete`), at `key-established` when
  *      `until === 'key-established'`, or when nothing is in flight and no timer is to be driven.
  *
  * When it stops, the frames the handset sent in its last step (e.g. `key-verified` right after
@@ -27,6 +28,8 @@ import type { ActivationResult, HandsetInput, HandsetOutput } from '../../src/ha
 import { type HandsetEnv, handsetStep } from '../../src/handset/machine.js';
 import { type HandsetState, initialHandsetState } from '../../src/handset/state.js';
 import type { Status } from '../../src/handset/status.js';
+import { applyPolicy } from '../../src/policy/apply-policy.js';
+import { InMemoryPolicyEnforcer, type PolicyEnforcer } from '../../src/policy/enforcer.js';
 import type { NewUser } from '../../src/simulator/accounts.js';
 import { BesSimulator, type BesSimulatorOptions } from '../../src/simulator/bes-simulator.js';
 import { decodeFrame, type Frame, type MessageType } from '../../src/wire/frame.js';
@@ -63,6 +66,11 @@ export interface ExchangeOptions {
   readonly users?: readonly NewUser[];
   /** Handset state to start from (default: a fresh one from `handsetConfig`). */
   readonly state?: HandsetState;
+  /**
+   * Continue a stopped exchange instead of starting one: its handset state, random stream, clock,
+   * simulator and undelivered server frames (delivered first). No `activate` input is fed.
+   */
+  readonly resume?: ExchangeResult;
   readonly tamper?: Tamper;
   /** Stop at phase 2's end (`key-established`, default) or run until terminal / quiet. */
   readonly until?: 'key-established' | 'end';
@@ -70,6 +78,12 @@ export interface ExchangeOptions {
   readonly driveTimers?: boolean;
   /** Safety limit on loop iterations. */
   readonly maxSteps?: number;
+  /**
+   * Applies IT policies when the run goes past phase 2 (`until: 'end'`): each `apply-policy`
+   * output is answered with a `policy-applied` input, as the Handset driver does. Default: an
+   * {@link InMemoryPolicyEnforcer}.
+   */
+  readonly enforcer?: PolicyEnforcer;
 }
 
 export interface FrameRecord {
@@ -112,6 +126,8 @@ export interface ExchangeResult {
   readonly undelivered: readonly Uint8Array[];
   /** The handset env used (its `random` continues the seeded stream). */
   readonly env: HandsetEnv;
+  /** The handset's armed timer when the loop stopped. */
+  readonly timerAt: number | undefined;
 }
 
 /** 2024-01-01T00:00:00Z: the default start of the injected clock. */
@@ -151,9 +167,13 @@ export function createServer(
 export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
   const email = options.email ?? DEFAULT_EMAIL;
   const password = options.password ?? DEFAULT_PASSWORD;
+  const resume = options.resume;
   let clock: Clock;
   let sim: BesSimulator;
-  if (options.sim) {
+  if (resume) {
+    sim = resume.sim;
+    clock = resume.clock;
+  } else if (options.sim) {
     sim = options.sim;
     clock = options.clock ?? { now: options.now ?? T0 };
   } else {
@@ -166,8 +186,9 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
     sim = created.sim;
     clock = created.clock;
   }
-  const env: HandsetEnv = { provider: nobleProvider, random: seededRandom(options.handsetSeed ?? 'handset-seed') };
-  let state = options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? DEFAULT_HANDSET_CONFIG));
+  const env: HandsetEnv = resume?.env ?? { provider: nobleProvider, random: seededRandom(options.handsetSeed ?? 'handset-seed') };
+  let state =
+    resume?.state ?? options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? DEFAULT_HANDSET_CONFIG));
   const until = options.until ?? 'key-established';
   const driveTimers = options.driveTimers ?? true;
   const maxSteps = options.maxSteps ?? 1_000;
@@ -178,9 +199,14 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
   const transcript: TranscriptEntry[] = [];
   const statuses: Status[] = [];
   const ignored: { reason: string; code?: string }[] = [];
-  const inFlight: { direction: Direction; bytes: Uint8Array }[] = [];
+  const inFlight: { direction: Direction; bytes: Uint8Array }[] = (resume?.undelivered ?? []).map((bytes) => ({
+    direction: 'to-handset' as const,
+    bytes,
+  }));
   const counters: Record<Direction, number> = { 'to-server': 0, 'to-handset': 0 };
-  let timerAt: number | undefined;
+  const enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
+  const pendingInputs: HandsetInput[] = [];
+  let timerAt: number | undefined = resume?.timerAt;
   let keyEstablished: ActivationResult | undefined;
   let error: ActivationError | undefined;
   let stoppedBy: StopReason | undefined;
@@ -216,6 +242,9 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
           error = output.error;
           stoppedBy = 'failed';
           break;
+        case 'apply-policy':
+          pendingInputs.push({ type: 'policy-applied', ack: applyPolicy(enforcer, output.policy), now: clock.now });
+          break;
         case 'ignored':
           ignored.push(output.code === undefined ? { reason: output.reason } : { reason: output.reason, code: output.code });
           break;
@@ -236,12 +265,17 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
     return [];
   };
 
-  step({ type: 'activate', email, password, now: clock.now });
+  if (!resume) step({ type: 'activate', email, password, now: clock.now });
   let steps = 0;
   while (stoppedBy === undefined) {
     if (++steps > maxSteps) {
       stoppedBy = 'max-steps';
       break;
+    }
+    const local = pendingInputs.shift();
+    if (local) {
+      step(local);
+      continue;
     }
     const item = inFlight.shift();
     if (item) {
@@ -281,6 +315,7 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
     ignored,
     undelivered,
     env,
+    timerAt,
   };
 }
 

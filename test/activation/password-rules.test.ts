@@ -107,8 +107,8 @@ describe('wrong password', () => {
     // A new password from the administrator unlocks the account.
     sim.setActivationPassword(DEFAULT_EMAIL, 'a-new-password');
     expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
-    const fresh = runExchange({ sim, clock, state: locked.state, password: 'a-new-password', handsetSeed: 'lock/new' });
-    expect(fresh.stoppedBy).toBe('key-established');
+    const fresh = runExchange({ sim, clock, state: locked.state, password: 'a-new-password', handsetSeed: 'lock/new', until: 'end' });
+    expect(fresh.stoppedBy).toBe('complete');
     expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
   });
 
@@ -118,9 +118,10 @@ describe('wrong password', () => {
       expectFailure(runExchange({ sim, clock, password: `${WRONG}-${i}`, handsetSeed: `almost/${i}` }), 'WRONG_PASSWORD');
     }
     expect(sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(MAX_FAILED_ATTEMPTS - 1);
-    const run = runExchange({ sim, clock, password: DEFAULT_PASSWORD, handsetSeed: 'almost/right' });
-    expect(run.stoppedBy).toBe('key-established');
-    expect(run.statuses.map((s) => s.id)).toEqual(['activating', 'verifying-encryption', 'encryption-verified']);
+    const run = runExchange({ sim, clock, password: DEFAULT_PASSWORD, handsetSeed: 'almost/right', until: 'end' });
+    expect(run.stoppedBy).toBe('complete');
+    expect(run.keyEstablished).toBeDefined();
+    expect(run.statuses.slice(0, 3).map((s) => s.id)).toEqual(['activating', 'verifying-encryption', 'encryption-verified']);
     expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
   });
 });
@@ -138,8 +139,8 @@ describe('password lifetime', () => {
   it('1 ms before 48 hours the password still works', () => {
     const { sim, clock } = server();
     clock.now = T0 + 48 * HOUR - 1;
-    const run = runExchange({ sim, clock });
-    expect(run.stoppedBy).toBe('key-established');
+    const run = runExchange({ sim, clock, until: 'end' });
+    expect(run.stoppedBy).toBe('complete');
     expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
   });
 
@@ -148,8 +149,8 @@ describe('password lifetime', () => {
     clock.now = T0 + 720 * HOUR;
     expectFailure(runExchange({ sim, clock, handsetSeed: 'lifetime/late' }), 'PASSWORD_EXPIRED');
     clock.now = T0 + 719 * HOUR;
-    const run = runExchange({ sim, clock, handsetSeed: 'lifetime/ok' });
-    expect(run.stoppedBy).toBe('key-established');
+    const run = runExchange({ sim, clock, handsetSeed: 'lifetime/ok', until: 'end' });
+    expect(run.stoppedBy).toBe('complete');
     expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
   });
 
@@ -171,8 +172,9 @@ describe('password lifetime', () => {
 describe('single use and unknown accounts', () => {
   it('after a successful activation the same password cannot be used again: NO_ACTIVATION_PASSWORD', () => {
     const { sim, clock } = server();
-    const first = runExchange({ sim, clock, handsetSeed: 'single/1' });
-    expect(first.stoppedBy).toBe('key-established');
+    const first = runExchange({ sim, clock, handsetSeed: 'single/1', until: 'end' });
+    expect(first.stoppedBy).toBe('complete');
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
     const keyBefore = sim.accounts.get(DEFAULT_EMAIL)!.device!.transportKey.slice();
 
     clock.now += 60_000;

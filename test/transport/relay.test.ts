@@ -116,7 +116,7 @@ describe('relay server and relay transport', () => {
     const res = await fetch(`${r.url}/v1/frames`, {
       method: 'POST',
       headers: { 'content-type': FRAME_CONTENT_TYPE },
-      body: new Uint8Array([1, 2, 3]),
+      body: new Blob([new Uint8Array([1, 2, 3])]),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'MALFORMED' });
@@ -148,7 +148,7 @@ describe('relay server and relay transport', () => {
     const waiting = fetch(`${r.url}/v1/frames?address=pin:${PIN}&wait=10`);
     await new Promise((res) => setTimeout(res, 50));
     const f = makeFrame(`pin:${PIN}`);
-    const post = await fetch(`${r.url}/v1/frames`, { method: 'POST', headers: { 'content-type': FRAME_CONTENT_TYPE }, body: f });
+    const post = await fetch(`${r.url}/v1/frames`, { method: 'POST', headers: { 'content-type': FRAME_CONTENT_TYPE }, body: new Blob([f.slice()]) });
     expect(post.status).toBe(202);
     const res = await waiting;
     expect(res.status).toBe(200);

@@ -65,7 +65,7 @@ function malformed(message: string, detail: Record<string, unknown> = {}): Activ
 export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8Array> {
   let etpBytes: Uint8Array;
   if (options.frameBytes !== undefined) {
-    const frame = decodeFrame(options.frameBytes);
+    const frame = decodeFrame(options.frameBytes.slice()); // a copy: cbor-x tags the buffers it decodes
     if (frame.type !== 'etp-dat') throw malformed(`a ${frame.type} frame is not an activation request`, { type: frame.type });
     etpBytes = frame.body;
   } else if (options.etpDat !== undefined) {
@@ -73,7 +73,7 @@ export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8A
   } else {
     throw new ActivationError('INVALID_ARGUMENT', 'buildEtpMail needs frameBytes or etpDat', { field: 'frameBytes' });
   }
-  const etp = decodeEtpDat(etpBytes);
+  const etp = decodeEtpDat(etpBytes.slice());
   const { pin, email, nonce } = etp.header;
   if (typeof options.from !== 'string' || !/^[^\s@<>]+@[^\s@<>]+$/.test(options.from)) {
     throw new ActivationError('INVALID_ARGUMENT', 'from must be an email address', { field: 'from' });
@@ -101,7 +101,12 @@ export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8A
     ],
   });
   const raw = await composer.compile().build();
-  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).slice();
+  // MailComposer writes header names as `X-Enterprise-Activation-Pin`; names are case-insensitive
+  // (RFC 5322), but spell it as documented. Only the top-level header block is touched.
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, end).toString('latin1').replace(/^X-Enterprise-Activation-Pin:/im, `${PIN_HEADER}:`);
+  const out = Buffer.concat([Buffer.from(head, 'latin1'), raw.subarray(end)]);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
 }
 
 export interface ParsedEtpMail {
@@ -153,7 +158,7 @@ export async function parseEtpMail(raw: Uint8Array | string): Promise<ParsedEtpM
   const etpDat = new Uint8Array(content.buffer, content.byteOffset, content.byteLength).slice();
   let etp: EtpDat;
   try {
-    etp = decodeEtpDat(etpDat);
+    etp = decodeEtpDat(etpDat.slice());
   } catch (err) {
     if (isActivationError(err)) {
       throw malformed(`the ETP.DAT attachment is damaged: ${err.message}`, { reason: 'damaged ETP.DAT', field: err.cause?.field });
@@ -176,7 +181,7 @@ export async function parseEtpMail(raw: Uint8Array | string): Promise<ParsedEtpM
       to: `mailto:${header.email}`,
       body: etpDat,
     });
-    decodeFrame(frame); // the rebuilt frame must itself be valid
+    decodeFrame(frame.slice()); // the rebuilt frame must itself be valid (a copy: cbor-x tags what it decodes)
   } catch {
     throw malformed('the ETP.DAT does not make a valid frame', { reason: 'invalid frame' });
   }

@@ -1,0 +1,100 @@
+/**
+ * The real network's path for the activation request: handset → relay → SMTP (a mail server on
+ * loopback) → the user's mailbox → the server's mailbox monitor → BES simulator. The server's
+ * replies, and every later message, travel over the relay.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRelayServer } from '../../src/node/relay-server.js';
+import { startMailServer } from '../../src/node/mail/mail-server.js';
+import { createMailboxMonitor } from '../../src/node/mail/mailbox-monitor.js';
+import { parseEtpMail } from '../../src/node/mail/etp-mail.js';
+import { createRelayTransport } from '../../src/transport/http-relay-transport.js';
+import { combineTransports } from '../../src/transport/combine.js';
+import { BesSimulator } from '../../src/simulator/bes-simulator.js';
+import { Handset } from '../../src/handset/handset.js';
+import { isActivationError } from '../../src/errors/activation-error.js';
+import { PIN, SRP, withDeadline } from './helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup() {
+  const mail = await startMailServer();
+  cleanups.push(() => mail.close());
+  const relay = await startRelayServer({ smtp: { host: '127.0.0.1', port: mail.port } });
+  cleanups.push(() => relay.close());
+
+  const sim = new BesSimulator({ srp: SRP, relay: 'relay.test', name: 'BES01' });
+  sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800' });
+  const mailbox = mail.mailbox('alice@example.com');
+  const logs: string[] = [];
+  const monitor = createMailboxMonitor({ mailbox, pollMs: 25, log: (m) => logs.push(m) });
+  // No `serves`: the server learns of activation requests only from the mailbox.
+  const serverRelay = createRelayTransport({ url: relay.url, address: `srp:${SRP}`, pollWaitSeconds: 10 });
+  const serverTransport = combineTransports({ receive: [monitor, serverRelay], send: serverRelay });
+  cleanups.push(() => serverTransport.close());
+  sim.attach(serverTransport);
+  cleanups.push(() => sim.close());
+
+  const handsetTransport = createRelayTransport({ url: relay.url, address: `pin:${PIN}`, pollWaitSeconds: 10 });
+  cleanups.push(() => handsetTransport.close());
+  const handset = new Handset({
+    config: { pin: PIN, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } },
+    transport: handsetTransport,
+  });
+  cleanups.push(() => handset.close());
+  const statuses: string[] = [];
+  handset.on('status', (s) => {
+    if (s.id !== 'synchronizing') statuses.push(s.text);
+  });
+  return { mail, mailbox, relay, sim, monitor, handset, statuses, logs };
+}
+
+describe('activation with the ETP.DAT delivered by email', () => {
+  it('completes: the ETP.DAT goes through SMTP and the mailbox, the rest over the relay', async () => {
+    const { mail, mailbox, relay, sim, monitor, handset, statuses } = await setup();
+    // Keep a copy of what arrives, to look at the mail itself.
+    const seen: Uint8Array[] = [];
+    const list = mailbox.list.bind(mailbox);
+    mailbox.list = async () => {
+      const mails = await list();
+      for (const m of mails) seen.push(m.raw);
+      return mails;
+    };
+    const result = await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800' }), 60_000, 'activation');
+    expect(result.server.srp).toBe(SRP);
+    expect(statuses.at(-1)).toBe('Activation Complete');
+    expect(statuses).toContain('Your email address "alice@example.com" is now enabled');
+    expect(sim.account('alice@example.com')).toMatchObject({ status: 'Activated', devicePin: PIN });
+
+    expect(relay.stats.mailed).toBeGreaterThanOrEqual(1);
+    expect(mail.stats.accepted).toBe(relay.stats.mailed);
+    expect(monitor.stats.delivered).toBeGreaterThanOrEqual(1);
+    // The server removed the request from the mailbox.
+    expect(mailbox.size).toBe(0);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    const parsed = await parseEtpMail(seen[0]!);
+    expect(parsed.pin).toBe(PIN);
+    expect(parsed.to).toBe('alice@example.com');
+  });
+
+  it('leaves the user\'s ordinary mail alone', async () => {
+    const { mailbox, handset, logs } = await setup();
+    mailbox.append(new TextEncoder().encode('From: bob@example.com\r\nTo: alice@example.com\r\nSubject: hi\r\n\r\nhello\r\n'));
+    await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800' }), 60_000, 'activation');
+    expect(mailbox.size).toBe(1);
+    expect(logs.filter((l) => /not an activation request/.test(l))).toHaveLength(1);
+  });
+
+  it('a wrong password fails with WRONG_PASSWORD', async () => {
+    const { handset } = await setup();
+    const err = await withDeadline(
+      handset.activate({ email: 'alice@example.com', password: 'wrong' }).catch((e: unknown) => e),
+      60_000,
+      'activation',
+    );
+    expect(isActivationError(err, 'WRONG_PASSWORD')).toBe(true);
+  });
+});
