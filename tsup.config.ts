@@ -1,13 +1,13 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-const common = {
-  format: ['esm', 'cjs'] as const,
+const common: Options = {
+  format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   splitting: false,
   treeshake: true,
   target: 'es2022',
-} as const;
+};
 
 export default defineConfig([
   // Runtime-agnostic entry points: Node and browsers.

@@ -11,6 +11,7 @@ import { type HandsetConfig, resolveHandsetConfig } from './config.js';
 import { TypedEmitter } from './events.js';
 import type { ActivationResult, HandsetInput, HandsetOutput } from './io.js';
 import { handsetStep } from './machine.js';
+import { activationResult } from './phase-key-exchange.js';
 import { type HandsetState, initialHandsetState } from './state.js';
 import type { Status } from './status.js';
 import { applyPolicy } from '../policy/apply-policy.js';
@@ -18,6 +19,7 @@ import { InMemoryPolicyEnforcer, type PolicyEnforcer } from '../policy/enforcer.
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncDatabase } from '../sync/databases.js';
+import { openHandsetState, sealHandsetState } from './snapshot.js';
 
 /** Timer functions, injectable for tests and emulators with their own clock. */
 export interface TimerApi {
@@ -99,6 +101,45 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.provider = options.provider ?? nobleProvider;
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
     this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
+    // A restored state may be waiting for a reply: arm its timer, so that the request is sent again.
+    const deadline = this.current.session?.deadline;
+    if (deadline !== undefined) this.perform({ type: 'set-timer', at: deadline });
+  }
+
+  /**
+   * The whole device state (identity, keys, service books, IT policy, sync data and progress) as
+   * bytes, sealed under `storageKey` (32 bytes). Nothing in it is readable without the key.
+   */
+  snapshot(storageKey: Uint8Array): Uint8Array {
+    return sealHandsetState(this.current, storageKey, this.provider, this.random);
+  }
+
+  /**
+   * A handset that continues from a snapshot, mid-phase included: a request that was waiting for
+   * its reply is sent again when its timer fires. Call `resume()` on it to get the promise of a
+   * running activation.
+   */
+  static restore(snapshot: Uint8Array, storageKey: Uint8Array, options: Omit<HandsetOptions, 'state' | 'config'>): Handset {
+    const state = openHandsetState(snapshot, storageKey, options.provider ?? nobleProvider);
+    return new Handset({ ...options, config: state.config, state });
+  }
+
+  /**
+   * The outcome of the activation in progress in a restored handset: resolves on completion,
+   * rejects on failure. Resolves at once for a completed state; rejects for an idle or failed one.
+   */
+  resume(): Promise<ActivationResult> {
+    const s = this.current;
+    if (s.phase === 'complete' && s.transportKey && s.server) {
+      return Promise.resolve(activationResult(s.email ?? '', s.transportKey.algorithm, s.transportKey.keyId, s.server));
+    }
+    if (s.phase === 'idle' || s.phase === 'failed' || !s.session) {
+      return Promise.reject(new ActivationError('INVALID_STATE', 'no activation is running', { phase: s.phase }));
+    }
+    if (this.pending) return Promise.reject(new ActivationError('INVALID_STATE', 'already waiting for this activation'));
+    return new Promise<ActivationResult>((resolve, reject) => {
+      this.pending = { resolve, reject };
+    });
   }
 
   /** The machine's current state (plain data; contains keys: keep it safe). */

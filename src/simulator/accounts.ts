@@ -153,6 +153,17 @@ export class AccountStore {
     this.log(account, `activated on device ${device.pin}`);
   }
 
+  /** Every account as plain data (for sealed snapshots). */
+  toData(): Account[] {
+    return this.all().map((a) => structuredClone(a));
+  }
+
+  /** Replaces the accounts with `accounts` (from {@link toData}). */
+  loadData(accounts: readonly Account[]): void {
+    this.accounts.clear();
+    for (const a of accounts) this.accounts.set(normalizeEmail(a.email), structuredClone(a) as Account);
+  }
+
   /** Remaining failed attempts before the password is locked. */
   failedAttempts(email: string): number {
     return this.require(email).password?.failedAttempts ?? 0;

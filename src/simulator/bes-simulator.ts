@@ -4,12 +4,13 @@
  * a given server version. Time and randomness are injected, so runs are reproducible.
  */
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
-import type { CPaceSuiteId, CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
+import type { CPaceSuiteId, CryptoProvider, KeyPair, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { systemRandom } from '../crypto/seeded-random.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
 import { decodeFrame, type Frame } from '../wire/frame.js';
 import { bytesToHex } from '../util/bytes.js';
+import { openSnapshot, sealSnapshot } from '../persistence/sealed-snapshot.js';
 import type { Transport } from '../transport/transport.js';
 import { AccountStore, type Account, type NewUser } from './accounts.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
@@ -51,6 +52,8 @@ export interface BesSimulatorOptions {
   readonly ciphers?: readonly TransportKeyAlgorithm[];
   /** Seed of the server domain's signing key (32 bytes). Default: random. */
   readonly domainKeySeed?: Uint8Array;
+  /** The server domain's signing key pair itself (takes precedence over `domainKeySeed`). */
+  readonly domainKey?: KeyPair;
   readonly now?: () => number;
   readonly random?: RandomSource;
   readonly provider?: CryptoProvider;
@@ -67,7 +70,7 @@ export class BesSimulator {
   readonly accounts: AccountStore;
   readonly identity: ServerIdentity;
   readonly policy: ServerPolicy;
-  readonly services: ServicesConfig;
+  private servicesConfig: ServicesConfig;
   private readonly provider: CryptoProvider;
   private readonly random: RandomSource;
   private readonly now: () => number;
@@ -77,7 +80,6 @@ export class BesSimulator {
   /** Where each session's handset was last heard from, for messages the server starts (policy updates). */
   private readonly routes = new Map<string, Transport>();
   private readonly userData = new Map<string, SyncData>();
-  private currentPolicy: ItPolicy;
 
   constructor(options: BesSimulatorOptions = {}) {
     this.provider = options.provider ?? nobleProvider;
@@ -91,7 +93,7 @@ export class BesSimulator {
       name: options.name ?? 'BES01',
       version: options.version ?? 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
       besDomain: options.besDomain ?? 'BESDomain',
-      domainKey: this.provider.signingKeyPair(options.domainKeySeed ?? this.random(32)),
+      domainKey: options.domainKey ?? this.provider.signingKeyPair(options.domainKeySeed ?? this.random(32)),
     };
     const suites = options.suites ?? CPACE_SUITE_IDS;
     const ciphers = options.ciphers ?? TRANSPORT_KEY_ALGORITHMS;
@@ -100,12 +102,10 @@ export class BesSimulator {
     }
     this.policy = { suites: [...suites], ciphers: [...ciphers] };
     const services = resolveServicesConfig(options.services, this.identity, this.now);
-    this.services = {
+    this.servicesConfig = {
       ...services,
-      policy: services.policy,
       userData: (account) => this.userData.get(account.email) ?? services.userData(account),
     };
-    this.currentPolicy = services.policy;
   }
 
   /** Sets a user's organizer data (instead of the generated default). */
@@ -115,9 +115,14 @@ export class BesSimulator {
     this.userData.set(account.email, data);
   }
 
+  /** IT policy, service books and synchronization settings in force. */
+  get services(): ServicesConfig {
+    return this.servicesConfig;
+  }
+
   /** The IT policy in force. */
   get itPolicy(): ItPolicy {
-    return this.currentPolicy;
+    return this.servicesConfig.policy;
   }
 
   /**
@@ -126,8 +131,7 @@ export class BesSimulator {
    */
   updatePolicy(id: string, rules: Readonly<Record<string, RuleValue>>): number {
     const policy = createPolicy(id, this.identity.version, this.now(), rules);
-    this.currentPolicy = policy;
-    (this.services as { policy: ItPolicy }).policy = policy;
+    this.servicesConfig = { ...this.servicesConfig, policy };
     let sent = 0;
     const ctx = this.context();
     for (const [key, session] of this.sessions) {
@@ -238,6 +242,63 @@ export class BesSimulator {
   /** Detaches from every transport. */
   close(): void {
     for (const detach of [...this.detachers]) detach();
+  }
+
+  /**
+   * The server's whole state (identity and domain key, accounts, sessions, policy, user data) as
+   * bytes sealed under `storageKey` (32 bytes). {@link BesSimulator.restore} continues from it.
+   */
+  snapshot(storageKey: Uint8Array): Uint8Array {
+    return sealSnapshot(
+      'bes-simulator',
+      {
+        identity: this.identity,
+        policy: this.policy,
+        itPolicy: this.servicesConfig.policy,
+        accounts: this.accounts.toData(),
+        sessions: [...this.sessions.entries()],
+        userData: [...this.userData.entries()],
+      },
+      storageKey,
+      this.provider,
+      this.random,
+    );
+  }
+
+  /**
+   * A simulator that continues from a snapshot, as after a server restart: same identity, accounts
+   * and sessions (mid-activation included). Attach it to transports again; handsets that were
+   * waiting send their last request again and get their answer.
+   */
+  static restore(snapshot: Uint8Array, storageKey: Uint8Array, options: Omit<BesSimulatorOptions, 'srp' | 'relay' | 'name' | 'version' | 'besDomain' | 'domainKeySeed' | 'suites' | 'ciphers'> = {}): BesSimulator {
+    const provider = options.provider ?? nobleProvider;
+    const data = openSnapshot('bes-simulator', snapshot, storageKey, provider) as {
+      identity: ServerIdentity;
+      policy: ServerPolicy;
+      itPolicy: ItPolicy;
+      accounts: Account[];
+      sessions: [string, ServerSession][];
+      userData: [string, SyncData][];
+    };
+    if (!data || typeof data !== 'object' || !data.identity || !Array.isArray(data.accounts) || !Array.isArray(data.sessions)) {
+      throw new ActivationError('MALFORMED', 'simulator snapshot: missing fields', { operation: 'restore simulator' });
+    }
+    const sim = new BesSimulator({
+      ...options,
+      srp: data.identity.srp,
+      relay: data.identity.relay,
+      name: data.identity.name,
+      version: data.identity.version,
+      besDomain: data.identity.besDomain,
+      suites: data.policy.suites,
+      ciphers: data.policy.ciphers,
+      services: { ...options.services, policy: data.itPolicy },
+      domainKey: data.identity.domainKey,
+    });
+    sim.accounts.loadData(data.accounts);
+    for (const [key, session] of data.sessions) sim.sessions.set(key, session);
+    for (const [email, records] of data.userData ?? []) sim.userData.set(email, records);
+    return sim;
   }
 
   /** Phase of the session with this id (hex), for tests and tools. */
