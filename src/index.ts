@@ -12,3 +12,7 @@ export * from './transport/index.js';
 export * from './wire/index.js';
 export * from './crypto/index.js';
 export { passwordToPrs, channelIdentifier, normalizeEmail, MAX_PASSWORD_LENGTH } from './protocol/key-schedule.js';
+export * from './policy/index.js';
+export * from './service-books/index.js';
+export * from './sync/index.js';
+export * from './server-version/index.js';

@@ -3,6 +3,7 @@ import type { ActivationError } from '../errors/activation-error.js';
 import type { TransportKeyAlgorithm } from '../crypto/provider.js';
 import type { ServerInfo } from '../wire/messages/key-issue.js';
 import type { Status } from './status.js';
+import type { ServerVersion } from '../server-version/server-version.js';
 import type { ItPolicy } from '../policy/policy.js';
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
@@ -27,6 +28,8 @@ export interface ActivationResult {
   /** Key id as hex. */
   readonly keyId: string;
   readonly server: Omit<ServerInfo, 'publicKey'> & { readonly publicKey: string };
+  /** The server version, parsed (absent when the server's version text is not one we recognise). */
+  readonly serverVersion?: ServerVersion;
 }
 
 export type HandsetOutput =

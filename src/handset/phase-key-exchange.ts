@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
 import { confirmationTag, cpaceDeriveIsk, cpaceStart, verifyConfirmationTag } from '../crypto/cpace/cpace.js';
 import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
+import { parseServerVersion } from '../server-version/server-version.js';
 import { channelIdentifier, deriveSessionKeys, keyProofPayload, passwordToPrs, transcriptHash } from '../protocol/key-schedule.js';
 import type { Frame } from '../wire/frame.js';
 import { encodeEtpDat } from '../wire/etp/etp-dat.js';
@@ -204,10 +205,15 @@ export function activationResult(
   keyId: Uint8Array,
   server: NonNullable<HandsetState['server']>,
 ): ActivationResult {
-  return {
+  const result: ActivationResult = {
     email,
     keyAlgorithm,
     keyId: bytesToHex(keyId),
     server: { srp: server.srp, relay: server.relay, name: server.name, version: server.version, publicKey: bytesToHex(server.publicKey) },
   };
+  try {
+    return { ...result, serverVersion: parseServerVersion(server.version) };
+  } catch {
+    return result;
+  }
 }

@@ -10,6 +10,7 @@ import { systemRandom } from '../crypto/seeded-random.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
 import { decodeFrame, type Frame } from '../wire/frame.js';
 import { bytesToHex } from '../util/bytes.js';
+import { formatServerVersion, parseServerVersion, type ServerVersion } from '../server-version/server-version.js';
 import { openSnapshot, sealSnapshot } from '../persistence/sealed-snapshot.js';
 import type { Transport } from '../transport/transport.js';
 import { AccountStore, type Account, type NewUser } from './accounts.js';
@@ -42,8 +43,11 @@ export interface BesSimulatorOptions {
   readonly relay?: string;
   /** Display name. Default "BES01". */
   readonly name?: string;
-  /** Server version text. Default "BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4". */
-  readonly version?: string;
+  /**
+   * The server to act as: flavour and version with service pack and maintenance release, as text
+   * ("BES for Domino 4.1 SP6 MR4", "4.1.6 MR4", "besx500sp4") or parsed. Default: Exchange 5.0 SP4.
+   */
+  readonly version?: string | ServerVersion;
   /** BES domain, used in service books. Default "BESDomain". */
   readonly besDomain?: string;
   /** CPace suites accepted. Default: both. */
@@ -69,6 +73,8 @@ const MAX_SESSIONS = 10_000;
 export class BesSimulator {
   readonly accounts: AccountStore;
   readonly identity: ServerIdentity;
+  /** The server version this simulator acts as. */
+  readonly serverVersion: ServerVersion;
   readonly policy: ServerPolicy;
   private servicesConfig: ServicesConfig;
   private readonly provider: CryptoProvider;
@@ -87,11 +93,13 @@ export class BesSimulator {
     this.now = options.now ?? (() => Date.now());
     this.logger = options.log ?? (() => {});
     this.accounts = new AccountStore(this.now);
+    const version = options.version ?? 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4';
+    this.serverVersion = typeof version === 'string' ? parseServerVersion(version) : version;
     this.identity = {
       srp: options.srp ?? 'S0000001',
       relay: options.relay ?? 'relay.blackberry.test',
       name: options.name ?? 'BES01',
-      version: options.version ?? 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
+      version: formatServerVersion(this.serverVersion),
       besDomain: options.besDomain ?? 'BESDomain',
       domainKey: options.domainKey ?? this.provider.signingKeyPair(options.domainKeySeed ?? this.random(32)),
     };

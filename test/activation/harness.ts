@@ -255,7 +255,9 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
   /** Delivers one frame in flight; returns the server's replies when it went to the server. */
   const deliver = (item: { direction: Direction; bytes: Uint8Array }, toHandset: boolean): Uint8Array[] => {
     const index = counters[item.direction]++;
-    const delivered = tamper ? tamper(item.bytes.slice(), item.direction, index) : item.bytes;
+    // Each side gets its own copy, as over a network: nothing the receiver does to its bytes can
+    // reach the sender's state (e.g. the handset keeps its last frame for retransmission).
+    const delivered = tamper ? tamper(item.bytes.slice(), item.direction, index) : item.bytes.slice();
     const record: FrameRecord = { direction: item.direction, index, sent: item.bytes, delivered, at: clock.now };
     frames.push(record);
     transcript.push({ kind: 'frame', frame: record });
