@@ -73,8 +73,11 @@ export function fail(
   }
   const status = failedStatus(code);
   outputs.push({ type: 'status', status }, { type: 'failed', error });
+  // A key issued in this activation is not kept when the activation fails.
+  const issuedNow = state.phase === 'awaiting-policy' || state.phase === 'awaiting-services' || state.phase === 'syncing';
+  const keep = issuedNow ? { transportKey: undefined, server: undefined } : {};
   return {
-    state: { ...state, phase: 'failed', session: undefined, status, failure: { code, message } },
+    state: { ...state, ...keep, phase: 'failed', session: undefined, status, failure: { code, message } },
     outputs,
   };
 }

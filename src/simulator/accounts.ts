@@ -5,7 +5,7 @@
  * becomes invalid after 5 failed attempts and is deleted after a successful activation.
  */
 import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
-import { normalizeEmail } from '../protocol/key-schedule.js';
+import { normalizeEmail, passwordToPrs } from '../protocol/key-schedule.js';
 
 export const DEFAULT_PASSWORD_LIFETIME_HOURS = 48;
 export const MAX_PASSWORD_LIFETIME_HOURS = 720;
@@ -45,7 +45,14 @@ export interface Account {
   readonly displayName: string;
   status: AccountStatus;
   settings: UserSettings;
-  password?: { value: string; setAt: number; expiresAt: number; failedAttempts: number };
+  password?: {
+    value: string;
+    setAt: number;
+    expiresAt: number;
+    failedAttempts: number;
+    /** Session (hex sid) that proved this password and is finishing its activation: no other may use it meanwhile. */
+    claimedBy?: string;
+  };
   device?: ActivatedDevice;
   /** Attempts made on the current password that did not (yet) prove it. */
   readonly history: { at: number; event: string }[];
@@ -95,9 +102,8 @@ export class AccountStore {
   /** Sets (or replaces) the activation password; the account becomes "Initializing". */
   setActivationPassword(email: string, password: string, lifetimeHours = DEFAULT_PASSWORD_LIFETIME_HOURS): void {
     const account = this.require(email);
-    if (typeof password !== 'string' || password.length < 1 || [...password].length > 31) {
-      throw new ActivationError('INVALID_ARGUMENT', 'the activation password must have 1 to 31 characters', { field: 'password' });
-    }
+    // The same preparation and limits as the handset's (NFC, 1 to 31 characters after it).
+    passwordToPrs(password).fill(0);
     if (!(lifetimeHours > 0 && lifetimeHours <= MAX_PASSWORD_LIFETIME_HOURS)) {
       throw new ActivationError('INVALID_ARGUMENT', `the password lifetime must be 1 to ${MAX_PASSWORD_LIFETIME_HOURS} hours`, {
         field: 'lifetimeHours',
@@ -131,11 +137,33 @@ export class AccountStore {
     this.log(account, 'ETP.DAT received');
   }
 
-  /** The handset proved the password: the attempt no longer counts as failed. */
-  attemptConfirmed(email: string): void {
+  /**
+   * The handset proved the password: the attempt no longer counts as failed, and the password is
+   * claimed by this session until it activates or fails. Returns false when another session has
+   * claimed it already (or it is gone): one password activates one device.
+   */
+  attemptConfirmed(email: string, session: string): boolean {
     const account = this.require(email);
-    if (account.password && account.password.failedAttempts > 0) account.password.failedAttempts -= 1;
+    const pw = account.password;
+    if (!pw || (pw.claimedBy !== undefined && pw.claimedBy !== session)) {
+      this.log(account, 'activation password already used by another activation');
+      return false;
+    }
+    if (pw.failedAttempts > 0) pw.failedAttempts -= 1;
+    pw.claimedBy = session;
     this.log(account, 'activation password verified');
+    return true;
+  }
+
+  /** True when `session` holds the claim on the account's password. */
+  holdsClaim(email: string, session: string): boolean {
+    return this.get(email)?.password?.claimedBy === session;
+  }
+
+  /** A session that claimed the password ended without activating: the password is free again. */
+  releaseClaim(email: string, session: string): void {
+    const pw = this.get(email)?.password;
+    if (pw?.claimedBy === session) delete pw.claimedBy;
   }
 
   attemptFailed(email: string, reason: string): void {

@@ -214,6 +214,7 @@ export class BesSimulator {
         if (existing.phase !== 'complete' && existing.phase !== 'failed') {
           existing.phase = 'failed';
           this.accounts.attemptFailed(existing.email, 'handset aborted');
+          this.accounts.releaseClaim(existing.email, key);
           this.logger('handset aborted', { pin: existing.pin });
         }
         return [];

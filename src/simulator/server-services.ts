@@ -15,6 +15,7 @@ import { decodeSyncAck, encodeSyncPage, paginate, type SyncPage } from '../sync/
 import { generateUserData } from '../sync/generator.js';
 import type { SyncRecord } from '../sync/records.js';
 import type { Frame, MessageType } from '../wire/frame.js';
+import { bytesToHex } from '../util/bytes.js';
 import { frameAssociatedData } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { decodeBooksAck } from '../wire/messages/books-ack.js';
@@ -116,6 +117,9 @@ function onPolicyAck(session: ServerSession, frame: Frame, ctx: ServerContext, s
     // The device has stopped already; the account stays inactive (RIM: not active until the policy is applied).
     failSession(session, ctx, 'POLICY_REJECTED', `the device could not apply the IT policy: ${rules.join(', ')}`, rules);
     return { session, send: [] };
+  }
+  if (!ctx.accounts.holdsClaim(session.email, bytesToHex(session.sid))) {
+    return failSession(session, ctx, 'NO_ACTIVATION_PASSWORD', 'the activation password is no longer valid');
   }
   const device = session.device!;
   const tk = session.transportKey!;

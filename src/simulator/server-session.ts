@@ -7,7 +7,7 @@ import { ActivationError, type ActivationErrorCode } from '../errors/activation-
 import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
 import { confirmationTag, cpaceDeriveIsk, cpaceStart, verifyConfirmationTag } from '../crypto/cpace/cpace.js';
 import { strongestCommon } from '../crypto/transport-key/select.js';
-import { constantTimeEqual } from '../util/bytes.js';
+import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
 import {
   channelIdentifier,
   deriveSessionKeys,
@@ -99,6 +99,7 @@ export function errorFrame(frame: Pick<Frame, 'sid' | 'pin'>, seq: number, code:
 export function failSession(session: ServerSession, ctx: ServerContext, code: ActivationErrorCode, message: string, rules?: string[]): ServerStep {
   session.phase = 'failed';
   ctx.accounts.attemptFailed(session.email, code);
+  ctx.accounts.releaseClaim(session.email, bytesToHex(session.sid));
   ctx.log('activation failed', { pin: session.pin, email: session.email, code });
   const bytes = errorFrame(session, session.sendSeq, code, message, rules);
   session.sendSeq += 1;
@@ -117,7 +118,13 @@ const PROBLEM_TEXT: Record<string, string> = {
 export function onEtpDat(frame: Frame, ctx: ServerContext): ServerStep {
   const etp = decodeEtpDat(frame.body);
   const header = etp.header;
-  if (header.pin !== frame.pin || !constantTimeEqual(header.nonce, frame.sid) || frame.seq !== 0) {
+  if (
+    header.pin !== frame.pin ||
+    !constantTimeEqual(header.nonce, frame.sid) ||
+    frame.seq !== 0 ||
+    normalizeEmail(frame.to.slice('mailto:'.length)) !== normalizeEmail(header.email) ||
+    !frame.to.startsWith('mailto:')
+  ) {
     throw new ActivationError('MALFORMED', 'ETP.DAT does not match its frame', { operation: 'server etp-dat' });
   }
   if (header.protocol !== PROTOCOL_VERSION) {
@@ -177,7 +184,9 @@ export function onHandsetConfirm(session: ServerSession, frame: Frame, ctx: Serv
   }
   const bodyKey = ctx.provider.aeadOpen(keys.handsetToServer, msg.bodyKey.nonce, msg.bodyKey.ciphertext, frameAssociatedData(frame));
   if (bodyKey === undefined) throw new ActivationError('DECRYPT_FAILED', 'body key authentication failed');
-  ctx.accounts.attemptConfirmed(session.email);
+  if (!ctx.accounts.attemptConfirmed(session.email, bytesToHex(session.sid))) {
+    return failSession(session, ctx, 'NO_ACTIVATION_PASSWORD', 'the activation password is in use by another activation');
+  }
   let device: EtpBody;
   try {
     device = openEtpBody(ctx.provider, bodyKey, session.etp.sealedBody, session.etp.headerBytes, session.etp.share);

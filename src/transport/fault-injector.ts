@@ -125,7 +125,7 @@ class FaultLane {
 
   constructor(
     readonly name: 'send' | 'receive',
-    private readonly options: FaultOptions,
+    seed: string,
     private readonly probabilities: { loss: number; duplicate: number; reorder: number; corrupt: number },
     private readonly delay: readonly [number, number] | undefined,
     private readonly script: readonly ScriptedFault[],
@@ -133,7 +133,7 @@ class FaultLane {
     private readonly emitLater: (frame: Uint8Array, ms: number) => void,
     private readonly emitNow: (frame: Uint8Array) => Promise<void>,
   ) {
-    this.rand = floatSource(`${options.seed}/${name}`);
+    this.rand = floatSource(`${seed}/${name}`);
   }
 
   private plan(frame: Uint8Array): Plan {
@@ -279,13 +279,13 @@ export function withFaults(transport: Transport, options: FaultOptions): FaultyT
   const sendLane =
     direction === 'receive'
       ? undefined
-      : new FaultLane('send', options, probabilities, delay, script, stats, (f, ms) => later(() => forwardSendQuietly(f), ms), forwardSend);
+      : new FaultLane('send', options.seed, probabilities, delay, script, stats, (f, ms) => later(() => forwardSendQuietly(f), ms), forwardSend);
   const receiveLane =
     direction === 'send'
       ? undefined
       : new FaultLane(
           'receive',
-          options,
+          options.seed,
           probabilities,
           delay,
           script,

@@ -52,7 +52,8 @@ export function decodeCbor(bytes: Uint8Array, what: string, maxBytes = MAX_FRAME
     });
   }
   try {
-    return normalize(decoder.decode(bytes), 0);
+    // A fresh view: cbor-x attaches a property to the array it decodes, and the caller's must stay untouched.
+    return normalize(decoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);
   } catch (err) {
     if (err instanceof ActivationError) throw err;
     throw new ActivationError('MALFORMED', `${what}: not valid CBOR`, {

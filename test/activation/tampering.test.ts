@@ -271,13 +271,12 @@ describe.each([X25519, P521])('tampered server-share (%s)', (suite) => {
 describe('tampered key-issue', () => {
   let ref: Reference;
   let grant: Region[];
-  let proof: Region;
+  let proofFields: Region[];
   beforeAll(() => {
     ref = reference(X25519);
     const msg = decodeKeyIssue(frameOf(ref.keyIssue).body);
     grant = [regionOf(ref.keyIssue, msg.grant.nonce), regionOf(ref.keyIssue, msg.grant.ciphertext)];
-    const fields = [msg.proof.keyIv, msg.proof.wrappedKey, msg.proof.iv, msg.proof.ciphertext, msg.proof.tag].map((f) => regionOf(ref.keyIssue, f));
-    proof = { start: Math.min(...fields.map((f) => f.start)), end: Math.max(...fields.map((f) => f.end)) };
+    proofFields = [msg.proof.keyIv, msg.proof.wrappedKey, msg.proof.iv, msg.proof.ciphertext, msg.proof.tag].map((f) => regionOf(ref.keyIssue, f));
   });
 
   it('altered grant: ignored (DECRYPT_FAILED); the genuine retransmission then gives the server key', () => {
@@ -301,14 +300,28 @@ describe('tampered key-issue', () => {
     expect(r.statuses.map((s) => s.id)).toEqual(['activating', 'verifying-encryption', 'activation-failed']);
   });
 
-  it('altered proof: no key is established with it', () => {
-    for (const offset of offsets(proof, 3)) {
+  it('altered proof (any byte of keyIv, wrappedKey, iv, ciphertext, tag): PROTOCOL_ERROR, the key is not taken', () => {
+    for (const offset of proofFields.flatMap((f) => offsets(f, 2))) {
+      const r = runExchange({ ...base(X25519), tamper: persistent('to-handset', ref.keyIssue, flipByte(ref.keyIssue, offset, maskAt(offset))) });
+      expect(expectNoKey(r), `offset ${offset}`).toBe('PROTOCOL_ERROR');
+      expect(r.error!.cause).toMatchObject({ reason: 'key-proof' });
+      expect(r.statuses.map((s) => s.id)).toEqual(['activating', 'verifying-encryption', 'activation-failed']);
+      // The handset told the server, which then never sees a key-verified.
+      expect(sentFrames(r, 'to-server', 'key-verified')).toEqual([]);
+      expect(sentFrames(r, 'to-server', 'error')).toHaveLength(1);
+    }
+  });
+
+  it('altered proof structure (CBOR between the fields): dropped as MALFORMED, never a key', () => {
+    const start = proofFields[0]!.start;
+    const end = proofFields.at(-1)!.end;
+    const structure = offsets({ start, end }).filter((i) => !proofFields.some((f) => i >= f.start && i < f.end));
+    expect(structure.length).toBeGreaterThan(20);
+    for (const offset of structure) {
       const r = runExchange({ ...base(X25519), tamper: persistent('to-handset', ref.keyIssue, flipByte(ref.keyIssue, offset, maskAt(offset))) });
       const code = expectNoKey(r);
-      // Either the handset refuses the unproven key outright, or it drops the frame and times out.
-      if (code === 'PROTOCOL_ERROR') expect(r.error!.cause).toMatchObject({ reason: 'key-proof' });
-      else expect(code, `offset ${offset}`).toBe('TIMEOUT');
-      expect(r.statuses.map((s) => s.id)).not.toContain('encryption-verified');
+      expect(['TIMEOUT', 'PROTOCOL_ERROR'], `offset ${offset}`).toContain(code);
+      if (code === 'TIMEOUT') expect(r.ignored.every((i) => i.code === 'MALFORMED'), `offset ${offset}`).toBe(true);
     }
   });
 });

@@ -26,6 +26,13 @@ function client(options: Parameters<typeof createRelayTransport>[0]): RelayTrans
 
 const wsCtor = WebSocket as unknown as WebSocketConstructorLike;
 
+/** The URL of a relay that was started and closed again: nothing listens there. */
+async function closedUrl(): Promise<string> {
+  const r = await startRelayServer();
+  await r.close();
+  return r.url;
+}
+
 describe('relay server and relay transport', () => {
   it('exchanges frames between a handset (pin:) and a server (srp:)', async () => {
     const r = await relay();
@@ -275,14 +282,14 @@ describe('relay server and relay transport', () => {
 
   it('stops polling after maxFailures and reports it', async () => {
     const errors: ActivationError[] = [];
-    const t = client({ url: 'http://127.0.0.1:9', address: `pin:${PIN}`, backoff: { initialMs: 5, maxMs: 10, maxFailures: 3 }, onError: (e) => errors.push(e) });
+    const t = client({ url: await closedUrl(), address: `pin:${PIN}`, backoff: { initialMs: 5, maxMs: 10, maxFailures: 3 }, onError: (e) => errors.push(e) });
     t.start();
     await waitFor(() => errors.some((e) => /stopped/.test(e.message)), 5000, 'stop report');
     expect(errors.length).toBe(4);
   });
 
   it('send() to an unreachable relay fails with TRANSPORT_ERROR', async () => {
-    const t = client({ url: 'http://127.0.0.1:9', address: `pin:${PIN}` });
+    const t = client({ url: await closedUrl(), address: `pin:${PIN}` });
     const err = await withDeadline(t.send(makeFrame(`srp:${SRP}`)).catch((e: unknown) => e), 5000, 'send');
     expect(isActivationError(err, 'TRANSPORT_ERROR')).toBe(true);
   });

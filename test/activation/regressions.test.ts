@@ -1,0 +1,56 @@
+/** Regression tests for bugs found in src while writing the activation and wire tests (now fixed). */
+import { describe, expect, it } from 'vitest';
+import { isActivationError } from '../../src/errors/activation-error.js';
+import { DEFAULT_EMAIL, DEFAULT_HANDSET_CONFIG, DEFAULT_PASSWORD, createServer, runExchange } from './harness.js';
+
+describe('regressions', () => {
+  // src/simulator/server-services.ts (onPolicyAck) activates the account and deletes the password
+  // only at the policy acknowledgement, but nothing reserves the password once a first device has
+  // proven it. A second device can run phases 1-2 with the same password in the meantime; both
+  // then complete, and the second acknowledgement silently overwrites the account's device.
+  // (docs/protocol.md, step 5, still says the account is activated and the password deleted at
+  // key-verified.)
+  it('one activation password activates one device only, even when two activations overlap', () => {
+    const { sim, clock } = createServer({
+      serverSeed: 'overlap',
+      users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD }],
+    });
+    // Device A proves the password and gets its key; its IT policy is still on the way.
+    const a = runExchange({ sim, clock, handsetSeed: 'overlap/A' });
+    expect(a.stoppedBy).toBe('key-established');
+    // Device B, same password, meanwhile.
+    const b = runExchange({ sim, clock, handsetSeed: 'overlap/B', handsetConfig: { ...DEFAULT_HANDSET_CONFIG, pin: '2100000B' }, until: 'end' });
+    // Device A finishes.
+    const aDone = runExchange({ resume: a, until: 'end' });
+    const completed = [aDone, b].filter((r) => r.stoppedBy === 'complete');
+    expect(completed).toHaveLength(1);
+  });
+
+  // src/simulator/accounts.ts setActivationPassword counts code points BEFORE NFC, the handset
+  // (passwordToPrs) AFTER. A password that NFC lengthens (U+2ADC decomposes to 2 code points) is
+  // accepted by the administrator API, then every ETP.DAT for that account makes onEtpDat call
+  // passwordToPrs on it, which throws INVALID_ARGUMENT out of BesSimulator.receive ("never
+  // throws for bad input"), after attemptStarted already counted a failed attempt.
+  it('BesSimulator.receive never throws, whatever password the administrator could set', () => {
+    const { sim, clock } = createServer({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
+    let refused = false;
+    try {
+      sim.setActivationPassword(DEFAULT_EMAIL, '\u2ADC'.repeat(31)); // 31 code points, 62 after NFC
+    } catch (err) {
+      refused = isActivationError(err, 'INVALID_ARGUMENT');
+    }
+    if (!refused) {
+      // Any ETP.DAT for the account (here with a wrong password) must be answered, not throw.
+      expect(() => runExchange({ sim, clock, password: 'anything' })).not.toThrow();
+    }
+  });
+
+  // The same mismatch the other way: 16 characters after NFC, typed decomposed (32 code points):
+  // the handset accepts it, the administrator API refuses it.
+  it('setActivationPassword measures the password after NFC, as the handset does', () => {
+    const { sim, clock } = createServer({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
+    const password = 'e\u0301'.repeat(16); // NFC: 16 x U+00E9
+    sim.setActivationPassword(DEFAULT_EMAIL, password);
+    expect(runExchange({ sim, clock, password: '\u00e9'.repeat(16) }).stoppedBy).toBe('key-established');
+  });
+});
