@@ -1,15 +1,10 @@
 /**
- * A bug found in src/wire while writing these tests. The test states the CORRECT behaviour and is
- * marked `it.fails` because src does not behave so yet; once src is fixed vitest reports the
- * test as unexpectedly passing: then change `it.fails` to `it`.
- *
- * src/wire/cbor.ts decodeCbor hands the caller's Uint8Array straight to cbor-x, whose decoder
- * caches `source.dataView = new DataView(...)` on it (node_modules/cbor-x/decode.js, line 143).
- * So every decode adds an own property to the caller's bytes (frames given to handsetStep or
+ * Regression test (fixed): src/wire/cbor.ts decodeCbor once hands the caller's Uint8Array straight to cbor-x, whose decoder
+ * cached `source.dataView = new DataView(...)` on it (node_modules/cbor-x/decode.js, line 143).
+ * So every decode added an own property to the caller's bytes (frames given to handsetStep or
  * BesSimulator.receive, and byte strings kept in HandsetState such as session.serverAd), and a
- * valid frame in a non-extensible Uint8Array is refused as MALFORMED ("not valid CBOR"), because
- * the property write throws a TypeError. Passing a fresh view, e.g.
- * `new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)`, avoids both.
+ * valid frame in a non-extensible Uint8Array was refused as MALFORMED ("not valid CBOR"), because
+ * the property write throws a TypeError. It now passes a fresh view.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, type Frame } from '../../src/wire/frame.js';
