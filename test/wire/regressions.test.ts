@@ -19,7 +19,7 @@ const frame: Frame = {
   body: new Uint8Array([0xa0]),
 };
 
-describe('known src bugs in the wire codec (it.fails: remove .fails once fixed)', () => {
+describe('wire codec regressions', () => {
   it('decoding does not add properties to the caller’s bytes', () => {
     const bytes = encodeFrame(frame);
     decodeFrame(bytes);
