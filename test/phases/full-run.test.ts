@@ -70,7 +70,7 @@ describe('full run: phases 1 to 4 over the Handset driver', () => {
     rig = createRig({ seed: 'full-run/events', data, server: { services: { pageSize: PAGE } } });
     await rig.activate();
     const names = rig.events.filter((e) => e.name !== 'status').map((e) => e.name);
-    const first = (n: string) => names.indexOf(n);
+    const first = (n: (typeof names)[number]) => names.indexOf(n);
     expect(first('key-established')).toBeGreaterThanOrEqual(0);
     expect(first('key-established')).toBeLessThan(first('policy'));
     expect(first('policy')).toBeLessThan(first('service-books'));

@@ -46,7 +46,9 @@ export interface LogLine {
 }
 
 /** Every handset event, in the order it was emitted. */
-export type HandsetEventRecord = { [K in keyof HandsetEvents]: { name: K; value: HandsetEvents[K] } }[keyof HandsetEvents];
+type NamedEvents = { [K in keyof HandsetEvents as string extends K ? never : K]: HandsetEvents[K] };
+export type HandsetEventName = keyof NamedEvents;
+export type HandsetEventRecord = { [K in HandsetEventName]: { name: K; value: NamedEvents[K] } }[HandsetEventName];
 
 export interface RigOptions {
   readonly seed?: string;
@@ -120,7 +122,7 @@ export function createRig(options: RigOptions = {}): Rig {
   });
   const statuses: Status[] = [];
   const events: HandsetEventRecord[] = [];
-  const names: (keyof HandsetEvents)[] = ['status', 'error', 'key-established', 'complete', 'policy', 'service-books', 'sync-progress', 'ignored'];
+  const names: HandsetEventName[] = ['status', 'error', 'key-established', 'complete', 'policy', 'service-books', 'sync-progress', 'ignored'];
   for (const name of names) {
     handset.on(name, (value) => events.push({ name, value } as HandsetEventRecord));
   }

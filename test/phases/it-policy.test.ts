@@ -83,7 +83,10 @@ describe('a policy the device cannot apply', () => {
     expect(account?.status).not.toBe('Activated');
     expect(account?.status).toBe('Activating');
     expect(account?.devicePin).toBeUndefined();
+    // Not activated, so the single-use activation password was not consumed.
+    expect(account?.hasPassword).toBe(true);
     expect(rig.sim.policyAck(EMAIL)).toBeUndefined();
+    expect(rig.sim.sessionPhase(bytesToHex(rig.handsetFrames[0]!.frame.sid))).toBe('failed');
     expect(logDetails(rig.log, 'IT policy rejected by the device')).toEqual([
       { pin: '2100000A', policyId: 'no-bluetooth', rules: ['Disable Bluetooth'] },
     ]);
@@ -138,6 +141,7 @@ describe('a policy whose signature does not verify', () => {
     expect(r.serverFrames.filter((f) => f.dir === 'in').map((f) => f.type)).not.toContain('policy-ack');
     expect(r.sim.account(EMAIL)?.status).toBe('Activating');
     expect(r.sim.policyAck(EMAIL)).toBeUndefined();
+    expect(r.sim.sessionPhase(bytesToHex(r.handsetFrames[0]!.frame.sid))).toBe('failed');
     // The handset told the server it stopped.
     expect(r.serverFrames.filter((f) => f.dir === 'in').at(-1)?.type).toBe('error');
     expect(r.log.map((l) => l.event)).toContain('handset aborted');
