@@ -99,7 +99,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.now = options.now ?? (() => Date.now());
     this.timers = options.timers ?? defaultTimers;
     this.provider = options.provider ?? nobleProvider;
-    this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
+    this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer({ deviceOsVersion: this.current.config.device.os });
     this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
     // A restored state may be waiting for a reply: arm its timer, so that the request is sent again.
     const deadline = this.current.session?.deadline;
@@ -175,13 +175,27 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.input({ type: 'cancel', now: this.now() });
   }
 
-  /** Stops timers and detaches from the transport (the transport itself stays open). */
+  /**
+   * Cancels a running activation (telling the server), stops timers and detaches from the
+   * transport. The transport itself stays open.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.pending) this.cancel();
+    this.suspend();
+  }
+
+  /**
+   * Stops this driver as a power loss would: no timer, no transport listener, nobody told. The
+   * state stays as it was: take a {@link snapshot} first and {@link Handset.restore} it later to
+   * continue. A pending `activate()`/`resume()` promise rejects with INVALID_STATE.
+   */
+  suspend(): void {
+    if (this.closed) return;
     this.closed = true;
     this.clearTimer();
     this.unsubscribe();
+    this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the handset was suspended', { phase: this.current.phase })));
   }
 
   /** Feeds the machine one input at a time, even when an output leads to another input. */
@@ -224,7 +238,12 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         this.clearTimer();
         break;
       case 'apply-policy':
-        this.queue.push({ type: 'policy-applied', ack: applyPolicy(this.enforcer, output.policy), now: this.now() });
+        // Version-dependent defaults (e.g. Set Password Timeout) follow the device's own software version.
+        this.queue.push({
+          type: 'policy-applied',
+          ack: applyPolicy(this.enforcer, output.policy, { deviceOsVersion: this.current.config.device.os }),
+          now: this.now(),
+        });
         break;
       case 'policy-acknowledged':
         this.emit('policy', { ack: output.ack, update: output.update });

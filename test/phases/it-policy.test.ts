@@ -359,9 +359,8 @@ describe('version-dependent defaults follow the handset\'s own device software',
     expect(enforcer.calls[0]!.effective['Set Password Timeout']).toBe(30);
   });
 
-  // BUG (src/handset/handset.ts, `perform` case 'apply-policy'): the driver calls
-  // `applyPolicy(this.enforcer, output.policy)` without `{ deviceOsVersion: config.device.os }`,
-  // so every handset gets the 4.7+ default. Fails until that is fixed.
+  // Regression: the driver once called applyPolicy without the device's version, so every
+  // handset got the 4.7+ default.
   it('a 4.5 handset gets Set Password Timeout 2 when the policy leaves it out', async () => {
     const enforcer = new CountingEnforcer();
     rig = createRig({ seed: 'policy/os-4.5', enforcer, handset: { device: { model: '8800', os: '4.5.0.110' } }, server: { services: { policy } } });
@@ -369,7 +368,7 @@ describe('version-dependent defaults follow the handset\'s own device software',
     expect(enforcer.calls[0]!.effective['Set Password Timeout']).toBe(2);
   });
 
-  // Same bug, visible as a failed activation: a 4.5 device whose enforcer (told its own version)
+  // The same regression, seen as a failed activation: a 4.5 device whose enforcer (told its own version)
   // cannot change the password timeout accepts the rule at its default, 2, but is handed 30.
   it('a 4.5 device that cannot change the password timeout still accepts a policy that only requires a password', async () => {
     const enforcer = new InMemoryPolicyEnforcer({ deviceOsVersion: '4.5.0.110', unsupported: ['Set Password Timeout'] });
