@@ -32,7 +32,7 @@ import { applyPolicy } from '../../src/policy/apply-policy.js';
 import { InMemoryPolicyEnforcer, type PolicyEnforcer } from '../../src/policy/enforcer.js';
 import type { NewUser } from '../../src/simulator/accounts.js';
 import { BesSimulator, type BesSimulatorOptions } from '../../src/simulator/bes-simulator.js';
-import { decodeFrame, type Frame, type MessageType } from '../../src/wire/frame.js';
+import { decodeFrame, encodeFrame, type Frame, type MessageType } from '../../src/wire/frame.js';
 
 export type Direction = 'to-server' | 'to-handset';
 
@@ -345,7 +345,29 @@ export function flipByte(bytes: Uint8Array, at: number, mask = 0x01): Uint8Array
   if (at < 0 || at >= bytes.length) throw new RangeError(`flip at ${at} outside 0..${bytes.length - 1}`);
   const out = bytes.slice();
   out[at] = out[at]! ^ mask;
-  return out;
+  return reseal(out);
+}
+
+/**
+ * What an attacker does after altering a frame: recomputes the frame checksum (it only guards
+ * against accidental damage). Bytes that no longer decode to a frame-shaped map stay as they are.
+ */
+export function reseal(bytes: Uint8Array): Uint8Array {
+  let raw: unknown;
+  try {
+    raw = cborDecode(bytes);
+  } catch {
+    return bytes;
+  }
+  if (raw === null || typeof raw !== 'object') return bytes;
+  const f = raw as Record<string, unknown>;
+  const keys = Object.keys(f).join(',');
+  if (keys !== 'v,type,sid,seq,pin,to,body,check' || !(f.body instanceof Uint8Array) || !(f.sid instanceof Uint8Array)) return bytes;
+  try {
+    return encodeFrame({ v: f.v, type: f.type, sid: new Uint8Array(f.sid), seq: f.seq, pin: f.pin, to: f.to, body: new Uint8Array(f.body) } as Frame);
+  } catch {
+    return bytes;
+  }
 }
 
 /** Offset of `needle` inside `haystack` (first occurrence), or -1. */

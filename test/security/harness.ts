@@ -178,6 +178,8 @@ export class SecurityHarness {
   readonly outputs: HandsetOutput[] = [];
   /** Every handset state, the initial one first. */
   readonly states: HandsetState[] = [];
+  /** Every step: its input, the state before and after, and its outputs. */
+  readonly steps: { readonly input: HandsetInput; readonly before: HandsetState; readonly after: HandsetState; readonly outputs: readonly HandsetOutput[] }[] = [];
   /** Errors thrown by handsetStep (caller errors). */
   readonly thrown: unknown[] = [];
   timerAt: number | undefined;
@@ -217,6 +219,7 @@ export class SecurityHarness {
       this.thrown.push(err);
       throw err;
     }
+    this.steps.push({ input, before: this.state, after: result.state, outputs: result.outputs });
     this.state = result.state;
     this.states.push(result.state);
     for (const output of result.outputs) {

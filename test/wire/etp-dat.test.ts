@@ -277,7 +277,9 @@ describe('decodeFrame is just as strict', () => {
   });
 
   it('bad header fields', () => {
-    const base: Record<string, unknown> = { v: frame.v, type: frame.type, sid: frame.sid, seq: frame.seq, pin: frame.pin, to: frame.to, body: frame.body };
+    // The genuine checksum: a patched field is refused by the schema or, failing that, by the checksum.
+    const check = (cborXDecode(X.frameBytes) as { check: Uint8Array }).check;
+    const base: Record<string, unknown> = { v: frame.v, type: frame.type, sid: frame.sid, seq: frame.seq, pin: frame.pin, to: frame.to, body: frame.body, check };
     const bad: Record<string, unknown>[] = [
       { v: 2 },
       { v: 0 },
@@ -416,7 +418,7 @@ describe('interoperability of the encoding', () => {
     expect(header.nonMinimalHeads).toBe(0);
 
     const frame = rfc8949Decode(real.frameBytes).value as Record<string, Cbor>;
-    expect(Object.keys(frame)).toEqual(['v', 'type', 'sid', 'seq', 'pin', 'to', 'body']);
+    expect(Object.keys(frame)).toEqual(['v', 'type', 'sid', 'seq', 'pin', 'to', 'body', 'check']);
     expect(frame.type).toBe('etp-dat');
     expect(frame.to).toBe('mailto:alice@example.com');
     expect(bytesToHex(frame.body as Uint8Array)).toBe(bytesToHex(real.bytes));
