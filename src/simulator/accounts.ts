@@ -52,6 +52,8 @@ export interface Account {
     failedAttempts: number;
     /** Session (hex sid) that proved this password and is finishing its activation: no other may use it meanwhile. */
     claimedBy?: string;
+    /** When the claim was made or last renewed (ms). A claim older than the claim timeout can be taken over. */
+    claimedAt?: number;
   };
   device?: ActivatedDevice;
   /** Attempts made on the current password that did not (yet) prove it. */
@@ -70,10 +72,16 @@ export interface NewUser {
 /** Why a password cannot be used now, or `undefined` when it can. */
 export type PasswordProblem = Extract<ActivationErrorCode, 'UNKNOWN_USER' | 'NO_ACTIVATION_PASSWORD' | 'PASSWORD_EXPIRED' | 'LOCKED_OUT'>;
 
+/** How long an activation may hold the password without finishing before another may take it (10 minutes). */
+export const DEFAULT_CLAIM_TIMEOUT_MS = 10 * 60_000;
+
 export class AccountStore {
   private readonly accounts = new Map<string, Account>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
+  ) {}
 
   add(user: NewUser): Account {
     const email = normalizeEmail(user.email);
@@ -145,19 +153,27 @@ export class AccountStore {
   attemptConfirmed(email: string, session: string): boolean {
     const account = this.require(email);
     const pw = account.password;
-    if (!pw || (pw.claimedBy !== undefined && pw.claimedBy !== session)) {
+    const now = this.now();
+    const heldByOther = pw?.claimedBy !== undefined && pw.claimedBy !== session && now - (pw.claimedAt ?? 0) < this.claimTimeoutMs;
+    // The password was proven either way: the attempt is not a failed one.
+    if (pw && pw.failedAttempts > 0) pw.failedAttempts -= 1;
+    if (!pw || heldByOther) {
       this.log(account, 'activation password already used by another activation');
       return false;
     }
-    if (pw.failedAttempts > 0) pw.failedAttempts -= 1;
+    if (pw.claimedBy !== undefined && pw.claimedBy !== session) this.log(account, 'a stale activation lost its claim on the password');
     pw.claimedBy = session;
+    pw.claimedAt = now;
     this.log(account, 'activation password verified');
     return true;
   }
 
-  /** True when `session` holds the claim on the account's password. */
+  /** True when `session` holds the claim on the account's password; renews it. */
   holdsClaim(email: string, session: string): boolean {
-    return this.get(email)?.password?.claimedBy === session;
+    const pw = this.get(email)?.password;
+    if (pw?.claimedBy !== session) return false;
+    pw.claimedAt = this.now();
+    return true;
   }
 
   /** A session that claimed the password ended without activating: the password is free again. */

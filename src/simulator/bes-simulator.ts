@@ -65,6 +65,11 @@ export interface BesSimulatorOptions {
   readonly log?: (event: string, detail?: Record<string, unknown>) => void;
   /** IT policy, service books and synchronization settings. */
   readonly services?: Partial<ServicesConfig>;
+  /**
+   * How long an activation that has proved the password may take to finish before another
+   * activation may use the password instead (ms). Default 10 minutes.
+   */
+  readonly claimTimeoutMs?: number;
 }
 
 /** Sessions kept (finished ones too, so that a replayed ETP.DAT is recognised). */
@@ -92,7 +97,7 @@ export class BesSimulator {
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? (() => Date.now());
     this.logger = options.log ?? (() => {});
-    this.accounts = new AccountStore(this.now);
+    this.accounts = new AccountStore(this.now, options.claimTimeoutMs);
     const version = options.version ?? 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4';
     this.serverVersion = typeof version === 'string' ? parseServerVersion(version) : version;
     this.identity = {

@@ -54,3 +54,28 @@ describe('regressions', () => {
     expect(runExchange({ sim, clock, password: '\u00e9'.repeat(16) }).stoppedBy).toBe('key-established');
   });
 });
+
+describe('a stalled activation does not hold the password forever', () => {
+  it('another device may take over the claim once the claim timeout has passed', () => {
+    const { sim, clock } = createServer({
+      serverSeed: 'stale-claim',
+      users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD }],
+    });
+    // Device A proves the password, then goes silent (never acknowledges the policy).
+    const a = runExchange({ sim, clock, handsetSeed: 'stale/A' });
+    expect(a.stoppedBy).toBe('key-established');
+    // Within the claim timeout, device B is refused...
+    clock.now += 9 * 60_000;
+    const early = runExchange({ sim, clock, handsetSeed: 'stale/B1', handsetConfig: { ...DEFAULT_HANDSET_CONFIG, pin: '2100000B' }, until: 'end' });
+    expect(early.error?.code).toBe('NO_ACTIVATION_PASSWORD');
+    // B proved the password: that is not a failed attempt.
+    expect(sim.account(DEFAULT_EMAIL)?.failedAttempts).toBe(0);
+    // ...after it, device B activates, and A can no longer finish.
+    clock.now += 2 * 60_000;
+    const late = runExchange({ sim, clock, handsetSeed: 'stale/B2', handsetConfig: { ...DEFAULT_HANDSET_CONFIG, pin: '2100000B' }, until: 'end' });
+    expect(late.stoppedBy).toBe('complete');
+    expect(sim.account(DEFAULT_EMAIL)?.devicePin).toBe('2100000B');
+    const aDone = runExchange({ resume: a, until: 'end' });
+    expect(aDone.stoppedBy).not.toBe('complete');
+  });
+});
