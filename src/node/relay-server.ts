@@ -5,6 +5,9 @@
  * cleartext `to`. An ETP.DAT to `mailto:` goes out over SMTP when a mail server is configured
  * (the real network's path), else straight to the server that serves that address.
  *
+ * With `cors`, web pages from the listed origins may use it too (docs/transports.md, "In a
+ * browser").
+ *
  * Node only (node:http, ws). For tests and demos: it keeps everything in memory.
  */
 import http from 'node:http';
@@ -55,6 +58,13 @@ export interface RelayServerOptions {
    * register the addresses it serves. SRP ids not listed are open.
    */
   readonly tokens?: Readonly<Record<string, string>>;
+  /**
+   * Lets web pages from `origins` (e.g. `'http://127.0.0.1:5173'`, or `'*'` for any) use the
+   * frame endpoints: preflights are answered and responses carry `access-control-allow-origin`.
+   * A WebSocket upgrade whose `Origin` is not allowed is refused (403). Default: off (no CORS
+   * headers, no `OPTIONS`, no `Origin` check).
+   */
+  readonly cors?: { readonly origins: readonly string[] | '*' };
   readonly log?: (message: string) => void;
 }
 
@@ -121,6 +131,21 @@ class HttpError extends Error {
 
 const WS_OPEN = 1;
 
+/** How long a browser may cache a preflight answer (seconds). */
+const CORS_MAX_AGE_SECONDS = 600;
+
+/** `scheme://host[:port]` of an http(s) origin, as a browser sends it; undefined when it is not one. */
+function serializeOrigin(value: string): string | undefined {
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    if (u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return undefined;
+    return u.origin;
+  } catch {
+    return undefined;
+  }
+}
+
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');
   const y = Buffer.from(b, 'utf8');
@@ -143,6 +168,28 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     throw new ActivationError('INVALID_ARGUMENT', 'maxAddresses must be a positive integer', { field: 'maxAddresses' });
   }
   const tokens = new Map(Object.entries(options.tokens ?? {}));
+  let corsOrigins: '*' | Set<string> | undefined;
+  if (options.cors !== undefined) {
+    const origins: unknown = options.cors?.origins;
+    if (origins === '*') {
+      corsOrigins = '*';
+    } else if (Array.isArray(origins)) {
+      corsOrigins = new Set();
+      for (const o of origins) {
+        const origin = typeof o === 'string' ? serializeOrigin(o) : undefined;
+        if (!origin) throw new ActivationError('INVALID_ARGUMENT', 'cors.origins must list http(s) origins like http://127.0.0.1:8080, or be *', { field: 'cors' });
+        corsOrigins.add(origin);
+      }
+    } else {
+      throw new ActivationError('INVALID_ARGUMENT', 'cors.origins must be a list of origins or *', { field: 'cors' });
+    }
+  }
+  /** The `access-control-allow-origin` value for a request's `Origin`, or undefined (no CORS headers). */
+  const allowOrigin = (origin: string | undefined): string | undefined => {
+    if (corsOrigins === undefined) return undefined;
+    if (corsOrigins === '*') return '*';
+    return origin !== undefined && corsOrigins.has(origin) ? origin : undefined;
+  };
   const smtp = options.smtp;
   const mailDomain = smtp?.mailDomain ?? 'relay.invalid';
   const log = (message: string): void => {
@@ -422,14 +469,37 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     });
   }
 
+  /**
+   * With `cors` on: CORS headers for this request, set before any answer (writeHead merges them),
+   * so every response (batches, 204s, errors) carries them. Returns true when the request is a
+   * preflight for the frame endpoints, answered here.
+   */
+  const applyCors = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string): boolean => {
+    if (corsOrigins === undefined) return false;
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const allowed = allowOrigin(origin);
+    if (corsOrigins !== '*') res.setHeader('vary', 'Origin');
+    if (allowed !== undefined) res.setHeader('access-control-allow-origin', allowed);
+    if (req.method !== 'OPTIONS' || pathname !== FRAMES_PATH || closing) return false;
+    if (allowed !== undefined) {
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-allow-headers', 'content-type, authorization');
+      res.setHeader('access-control-max-age', String(CORS_MAX_AGE_SECONDS));
+    }
+    res.setHeader('allow', 'GET, POST, OPTIONS');
+    answer(res, 204);
+    return true;
+  };
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const run = async (): Promise<void> => {
+      if (applyCors(req, res, url.pathname)) return;
       if (closing) throw new HttpError(503, 'CLOSING', 'the relay is shutting down');
       if (url.pathname === FRAMES_PATH) {
         if (req.method === 'POST') return handlePost(req, res);
         if (req.method === 'GET') return handlePoll(url, req, res);
-        res.setHeader('allow', 'GET, POST');
+        res.setHeader('allow', corsOrigins === undefined ? 'GET, POST' : 'GET, POST, OPTIONS');
         throw new HttpError(405, 'INVALID_ARGUMENT', 'use GET or POST');
       }
       if (url.pathname === '/v1/health' && req.method === 'GET') return answer(res, 200, JSON.stringify({ status: 'ok' }));
@@ -464,6 +534,11 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     if (closing) return refuseUpgrade(socket, 503);
     if (url.pathname !== WEBSOCKET_PATH) return refuseUpgrade(socket, 404);
+    // Browsers do not apply CORS to WebSockets; they send Origin and leave the check to the server.
+    // Clients that send no Origin (Node, native code) are not browsers and pass.
+    if (corsOrigins !== undefined && typeof req.headers.origin === 'string' && allowOrigin(req.headers.origin) === undefined) {
+      return refuseUpgrade(socket, 403);
+    }
     let peerInfo: { address: RelayAddress; serves: string[] };
     try {
       peerInfo = receiver(url.searchParams, bearer(req) ?? url.searchParams.get('token') ?? undefined);
