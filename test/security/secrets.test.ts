@@ -112,7 +112,7 @@ describe('nothing observable contains a secret', () => {
   it('the scenarios end as intended', () => {
     expect(wrong.h.error?.code).toBe('WRONG_PASSWORD');
     expect(success.h.state.phase).toBe('complete');
-    expect(success.h.state.sync?.store.calendar?.some((e) => e.subject === SUBJECT)).toBe(true);
+    expect(success.h.state.sync?.store.calendar?.some((e) => e.kind === 'calendar' && e.subject === SUBJECT)).toBe(true);
     expect(rejected.h.error?.code).toBe('POLICY_REJECTED');
     expect(rejected.h.keyEstablished).toBeDefined();
   });
