@@ -49,7 +49,8 @@ export function sendAndWait(
     state: { ...state, phase, session: next },
     outputs: [
       ...extra,
-      { type: 'send', bytes, to: header.to },
+      // The state keeps `bytes` for retransmission; the transport gets its own copy.
+      { type: 'send', bytes: bytes.slice(), to: header.to },
       expectReply ? { type: 'set-timer', at: deadline } : { type: 'clear-timer' },
     ],
   };
@@ -77,7 +78,7 @@ export function fail(
   const issuedNow = state.phase === 'awaiting-policy' || state.phase === 'awaiting-services' || state.phase === 'syncing';
   const keep = issuedNow ? { transportKey: undefined, server: undefined } : {};
   return {
-    state: { ...state, ...keep, phase: 'failed', session: undefined, status, failure: { code, message } },
+    state: { ...state, ...keep, phase: 'failed', session: undefined, pendingPolicy: undefined, status, failure: { code, message } },
     outputs,
   };
 }

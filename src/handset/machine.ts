@@ -4,7 +4,9 @@
  * sockets and no randomness of its own: time arrives in each input, randomness in `env`.
  * Given the same state, input and random bytes, it always returns the same result.
  */
+import * as v from 'valibot';
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
+import { policyAckSchema } from '../policy/acknowledgement.js';
 import { decodeFrame, type Frame, type MessageType } from '../wire/frame.js';
 import { decodeErrorMessage } from '../wire/messages/error-message.js';
 import { constantTimeEqual } from '../util/bytes.js';
@@ -30,17 +32,24 @@ const HANDLERS: Readonly<Partial<Record<HandsetPhase, Partial<Record<MessageType
 };
 
 export function handsetStep(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepResult<HandsetState> {
+  if (input === null || typeof input !== 'object' || typeof input.now !== 'number') {
+    throw new ActivationError('INVALID_ARGUMENT', 'an input is an object with a type and a time', { field: 'input' });
+  }
   switch (input.type) {
     case 'activate':
       return startActivation(state, input.email, input.password, input.now, env);
     case 'timer':
       return onTimer(state, input.now);
     case 'policy-applied':
+      if (!v.is(policyAckSchema, input.ack)) {
+        throw new ActivationError('INVALID_ARGUMENT', 'policy-applied needs a policy acknowledgement', { field: 'input.ack' });
+      }
       return onPolicyApplied(state, input.ack, input.now, env);
     case 'cancel':
       if (!state.session || state.phase === 'complete' || state.phase === 'failed') return { state, outputs: [] };
       return fail(state, 'ABORTED', 'the activation was cancelled');
     case 'frame':
+      if (!(input.bytes instanceof Uint8Array)) throw new ActivationError('INVALID_ARGUMENT', 'a frame input needs bytes', { field: 'input.bytes' });
       return onFrame(state, input.bytes, input.now, env);
     default:
       throw new ActivationError('INVALID_ARGUMENT', 'unknown input type', { field: 'input.type' });
@@ -58,7 +67,7 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
   return {
     state: { ...state, session: { ...session, retriesUsed: session.retriesUsed + 1, deadline } },
     outputs: [
-      { type: 'send', bytes: session.lastSent.bytes, to: session.lastSent.to },
+      { type: 'send', bytes: session.lastSent.bytes.slice(), to: session.lastSent.to },
       { type: 'set-timer', at: deadline },
     ],
   };
@@ -78,7 +87,10 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
   }
   if (frame.type === 'error') return onErrorFrame(state, frame);
   if (frame.seq < session.recvSeq) return ignore(state, 'duplicate frame');
-  if (frame.seq > session.recvSeq) return ignore(state, 'frame out of order');
+  // After activation the server pushes IT policy updates unasked; one may have been lost on the
+  // way, and the newest supersedes it, so a later one is taken even with a gap in the sequence.
+  const pushedUpdate = state.phase === 'complete' && frame.type === 'it-policy';
+  if (frame.seq > session.recvSeq && !pushedUpdate) return ignore(state, 'frame out of order');
   if (state.pendingPolicy) return ignore(state, 'frame while the IT policy is being applied');
   const handler = HANDLERS[state.phase]?.[frame.type];
   if (!handler) return ignore(state, `unexpected ${frame.type} in phase ${state.phase}`);

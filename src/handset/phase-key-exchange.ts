@@ -88,7 +88,21 @@ export function startActivation(
     recvSeq: 0,
     retriesUsed: 0,
   };
-  const next: HandsetState = { ...state, identity, session, failure: undefined, status: status('activating') };
+  // A new activation starts afresh: the previous activation's key, policy, books and data go.
+  const next: HandsetState = {
+    ...state,
+    identity,
+    session,
+    failure: undefined,
+    status: status('activating'),
+    transportKey: undefined,
+    server: undefined,
+    email: undefined,
+    policy: undefined,
+    pendingPolicy: undefined,
+    serviceBooks: undefined,
+    sync: undefined,
+  };
   const frameHeader = nextHeader(next, session, 'etp-dat', `mailto:${typed}`);
   return sendAndWait(next, session, frameHeader, encodeEtpDat({ headerBytes, share, sealedBody }), 'awaiting-server-share', now, [
     { type: 'status', status: status('activating') },

@@ -33,7 +33,7 @@ export function onItPolicy(state: HandsetState, session: SessionState, frame: Fr
     return fail(state, err.code === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'PROTOCOL_ERROR', 'the IT policy signature did not verify');
   }
   const next: SessionState = { ...session, recvSeq: frame.seq + 1, deadline: undefined };
-  if (state.policy && state.policy.policy.id === policy.id) {
+  if (update && state.policy && state.policy.policy.id === policy.id) {
     // Same policy again (a repeated push): acknowledge it again without re-applying.
     return sendPolicyAck({ ...state, session: next }, next, state.policy.ack, update, env, _now);
   }

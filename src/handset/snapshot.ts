@@ -4,6 +4,7 @@ import { ActivationError } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { openSnapshot, sealSnapshot } from '../persistence/sealed-snapshot.js';
 import { validate } from '../wire/cbor.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
 import { resolveHandsetConfig, type HandsetConfig } from './config.js';
 import type { HandsetPhase, HandsetState } from './state.js';
 
@@ -18,11 +19,52 @@ const PHASES: readonly HandsetPhase[] = [
   'failed',
 ];
 
-/** The parts of a restored state checked before it is trusted (the seal already proves who wrote it). */
+const u8 = v.instance(Uint8Array);
+const seq = v.pipe(v.number(), v.integer(), v.minValue(0));
+const optionalBytes = v.optional(u8);
+
+/**
+ * The shape a restored state must have before the machine is given it. The seal proves who wrote
+ * the snapshot; this catches one written by another version, or damaged before it was sealed.
+ */
 const stateShape = v.looseObject({
   version: v.literal(1),
   phase: v.picklist(PHASES),
   config: v.looseObject({}),
+  identity: v.optional(
+    v.looseObject({
+      signing: v.looseObject({ secretKey: u8, publicKey: u8 }),
+      agreement: v.looseObject({ secretKey: u8, publicKey: u8 }),
+    }),
+  ),
+  session: v.optional(
+    v.looseObject({
+      email: v.string(),
+      sid: v.pipe(u8, v.length(16)),
+      suite: v.picklist(CPACE_SUITE_IDS),
+      scalar: optionalBytes,
+      share: u8,
+      headerBytes: u8,
+      bodyKey: optionalBytes,
+      handsetToServer: optionalBytes,
+      serverToHandset: optionalBytes,
+      serverAd: optionalBytes,
+      serverShare: optionalBytes,
+      serverSrp: v.optional(v.string()),
+      sendSeq: seq,
+      recvSeq: seq,
+      lastSent: v.optional(v.looseObject({ bytes: u8, to: v.string() })),
+      retriesUsed: seq,
+      deadline: v.optional(v.number()),
+    }),
+  ),
+  transportKey: v.optional(v.looseObject({ algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS), keyId: u8, key: u8 })),
+  server: v.optional(v.looseObject({ srp: v.string(), relay: v.string(), name: v.string(), version: v.string(), publicKey: u8 })),
+  email: v.optional(v.string()),
+  policy: v.optional(v.looseObject({ policy: v.looseObject({ id: v.string(), rules: v.looseObject({}) }), ack: v.looseObject({ policyId: v.string() }) })),
+  pendingPolicy: v.optional(v.looseObject({ policy: v.looseObject({ id: v.string(), rules: v.looseObject({}) }), frameSeq: v.number() })),
+  serviceBooks: v.optional(v.array(v.looseObject({ cid: v.string(), uid: v.string() }))),
+  sync: v.optional(v.looseObject({ store: v.record(v.string(), v.array(v.looseObject({ id: v.string() }))), progress: v.looseObject({}) })),
 });
 
 export function sealHandsetState(state: HandsetState, storageKey: Uint8Array, provider: CryptoProvider, random: RandomSource): Uint8Array {
@@ -30,7 +72,10 @@ export function sealHandsetState(state: HandsetState, storageKey: Uint8Array, pr
 }
 
 export function openHandsetState(snapshot: Uint8Array, storageKey: Uint8Array, provider: CryptoProvider): HandsetState {
-  const value = validate(stateShape, openSnapshot('handset', snapshot, storageKey, provider), 'handset snapshot');
+  const raw = openSnapshot('handset', snapshot, storageKey, provider);
+  validate(stateShape, raw, 'handset snapshot');
+  // The decoded value itself, not the schema's output (which would reorder keys).
+  const value = raw as { config: unknown };
   // The configuration goes through the same checks as a new one.
   let config;
   try {

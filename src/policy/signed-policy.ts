@@ -165,10 +165,11 @@ export function decodeSignedPolicy(body: Uint8Array): SignedPolicy {
 }
 
 function canonicalBytes(policy: ItPolicy): Uint8Array {
-  const rules: Record<string, unknown> = {};
+  // A Map keeps the sorted order; a plain object would put integer-like names ("9", "10") first.
+  const rules = new Map<string, unknown>();
   for (const name of Object.keys(policy.rules).sort()) {
     const value = policy.rules[name] as RuleValue;
-    rules[name] = Array.isArray(value) ? [...value] : typeof value === 'number' && value === 0 ? 0 : value;
+    rules.set(name, Array.isArray(value) ? [...value] : typeof value === 'number' && value === 0 ? 0 : value);
   }
   return encodeCbor({ id: policy.id, serverVersion: policy.serverVersion, issuedAt: policy.issuedAt, rules });
 }

@@ -108,6 +108,12 @@ export class BesSimulator {
       besDomain: options.besDomain ?? 'BESDomain',
       domainKey: options.domainKey ?? this.provider.signingKeyPair(options.domainKeySeed ?? this.random(32)),
     };
+    if (!/^\S{1,64}$/.test(this.identity.srp)) {
+      throw new ActivationError('INVALID_ARGUMENT', 'the SRP identifier must be 1 to 64 characters without spaces', { field: 'srp' });
+    }
+    if (!this.identity.relay || this.identity.relay.length > 253 || !this.identity.name || this.identity.name.length > 128) {
+      throw new ActivationError('INVALID_ARGUMENT', 'relay (1-253 characters) and name (1-128) are required', { field: 'relay/name' });
+    }
     const suites = options.suites ?? CPACE_SUITE_IDS;
     const ciphers = options.ciphers ?? TRANSPORT_KEY_ALGORITHMS;
     if (suites.length === 0 || ciphers.length === 0) {
@@ -210,7 +216,7 @@ export class BesSimulator {
     try {
       const existing = this.sessions.get(key);
       if (frame.type === 'etp-dat') {
-        if (existing) return existing.lastReply?.forSeq === 0 && existing.recvSeq <= 1 ? [existing.lastReply.bytes] : this.drop('replayed ETP.DAT', frame);
+        if (existing) return existing.lastReply?.forSeq === 0 && existing.recvSeq <= 1 ? [existing.lastReply.bytes.slice()] : this.drop('replayed ETP.DAT', frame);
         return this.keep(key, onEtpDat(frame, ctx));
       }
       if (!existing) return this.drop('frame of no known session', frame);
@@ -224,9 +230,11 @@ export class BesSimulator {
         }
         return [];
       }
-      if (frame.seq < existing.recvSeq) {
-        return existing.lastReply && existing.lastReply.forSeq === frame.seq ? [existing.lastReply.bytes] : this.drop('old frame', frame);
-      }
+      // A repeated request (its reply was lost) gets the same reply again, byte for byte; this
+      // includes a request the server answered with an error.
+      if (existing.lastReply && existing.lastReply.forSeq === frame.seq) return [existing.lastReply.bytes.slice()];
+      if (frame.seq < existing.recvSeq) return this.drop('old frame', frame);
+      if (existing.phase === 'failed') return this.drop('frame of a failed session', frame);
       if (frame.seq > existing.recvSeq) return this.drop('frame out of order', frame);
       return this.keep(key, this.dispatch(existing, frame, ctx));
     } catch (err) {
@@ -340,7 +348,8 @@ export class BesSimulator {
         }
       }
     }
-    return [...step.send];
+    // The session keeps its last reply for retransmission; callers get their own copies.
+    return step.send.map((bytes) => bytes.slice());
   }
 
   private drop(reason: string, frame: Frame): Uint8Array[] {

@@ -79,7 +79,9 @@ export function reply(session: ServerSession, type: MessageType, makeBody: (ad: 
   const header = { v: PROTOCOL_VERSION, type, sid: session.sid, seq: session.sendSeq, pin: session.pin, to: `pin:${session.pin}` } as const;
   const bytes = encodeFrame({ ...header, body: makeBody(frameAssociatedData(header)) });
   session.sendSeq += 1;
-  session.lastReply = { forSeq, bytes };
+  // A message the server starts itself (forSeq < 0: a policy update) answers no request, and must
+  // not displace the reply a repeated request would need.
+  if (forSeq >= 0) session.lastReply = { forSeq, bytes };
   return bytes;
 }
 

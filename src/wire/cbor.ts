@@ -17,6 +17,8 @@ const options = {
   pack: false,
   bundleStrings: false,
   structuredClone: false,
+  // A JavaScript Map is written as a plain CBOR map (used where key order must be exactly as given).
+  useTag259ForMaps: false,
 } as const;
 
 const encoder = new Encoder(options);

@@ -31,3 +31,6 @@ export const pin = v.pipe(v.string(), v.regex(/^[0-9A-F]{8}$/));
 
 /** Session id: 16 random bytes chosen by the handset. */
 export const sessionId = bytes(16);
+
+/** An identifier that travels in a routing address (`srp:<id>`): 1 to 64 characters, no white space. */
+export const routingToken = v.pipe(v.string(), v.regex(/^\S{1,64}$/));

@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import type { SealedMessage, TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, text } from '../schema.js';
+import { bytes, routingToken, text } from '../schema.js';
 import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
@@ -35,7 +35,7 @@ export const keyGrantSchema = v.strictObject({
   keyId: bytes(8),
   key: bytes(16, 32),
   server: v.strictObject({
-    srp: text(64, 1),
+    srp: routingToken,
     relay: text(253, 1),
     name: text(128, 1),
     version: text(256, 1),

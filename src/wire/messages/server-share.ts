@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, text } from '../schema.js';
+import { bytes, routingToken, text } from '../schema.js';
 import { CPACE_SUITE_IDS } from '../etp/etp-header.js';
 import type { CPaceSuiteId } from '../../crypto/provider.js';
 
@@ -27,7 +27,7 @@ export interface ServerShare {
 }
 
 const serverRoutingSchema = v.strictObject({
-  srp: text(64, 1),
+  srp: routingToken,
   relay: text(253, 1),
   suite: v.picklist(CPACE_SUITE_IDS),
 });
