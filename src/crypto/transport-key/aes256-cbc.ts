@@ -8,34 +8,12 @@
 import { cbc } from '@noble/ciphers/aes.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
+import { type CbcShape, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
 
 const KEY_LENGTH = 32;
 const BLOCK_LENGTH = 16;
 
-function isBytes(x: unknown): x is Uint8Array {
-  return x instanceof Uint8Array;
-}
-
-function checkEncryptArgs(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): void {
-  if (!isBytes(key) || key.length !== KEY_LENGTH) {
-    throw new ActivationError('INVALID_ARGUMENT', 'AES-256-CBC key must be 32 bytes', {
-      operation: 'AES-256-CBC encrypt',
-      field: 'key',
-    });
-  }
-  if (!isBytes(iv) || iv.length !== BLOCK_LENGTH) {
-    throw new ActivationError('INVALID_ARGUMENT', 'AES-256-CBC IV must be 16 bytes', {
-      operation: 'AES-256-CBC encrypt',
-      field: 'iv',
-    });
-  }
-  if (!isBytes(plaintext)) {
-    throw new ActivationError('INVALID_ARGUMENT', 'AES-256-CBC plaintext must be a Uint8Array', {
-      operation: 'AES-256-CBC encrypt',
-      field: 'plaintext',
-    });
-  }
-}
+const SHAPE: CbcShape = { name: 'AES-256-CBC', keyLength: KEY_LENGTH, blockLength: BLOCK_LENGTH };
 
 function decryptFailed(): ActivationError {
   // One message and no detail for every cause (length, key, IV, padding): no padding oracle.
@@ -51,32 +29,16 @@ export const aes256Cbc: TransportCipher = Object.freeze({
   strength: 256,
 
   generateKey(random: RandomSource): Uint8Array {
-    const key = random(KEY_LENGTH);
-    if (!isBytes(key) || key.length !== KEY_LENGTH) {
-      throw new ActivationError('INVALID_ARGUMENT', 'random source returned the wrong number of bytes', {
-        operation: 'AES-256-CBC generateKey',
-      });
-    }
-    return key;
+    return randomKeyBytes(SHAPE, random);
   },
 
   encryptCbc(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    checkEncryptArgs(key, iv, plaintext);
+    checkEncryptArgs(SHAPE, key, iv, plaintext);
     return cbc(key, iv).encrypt(plaintext);
   },
 
   decryptCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    if (
-      !isBytes(key) ||
-      key.length !== KEY_LENGTH ||
-      !isBytes(iv) ||
-      iv.length !== BLOCK_LENGTH ||
-      !isBytes(ciphertext) ||
-      ciphertext.length === 0 ||
-      ciphertext.length % BLOCK_LENGTH !== 0
-    ) {
-      throw decryptFailed();
-    }
+    if (!decryptArgsOk(SHAPE, key, iv, ciphertext)) throw decryptFailed();
     // Decrypt into a buffer we own: noble checks PKCS#7 padding in constant shape and returns a
     // subarray of it; we copy the plaintext out and wipe the whole buffer (padding included).
     const work = new Uint8Array(ciphertext.length);

@@ -14,6 +14,7 @@
 import des from 'des.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
+import { type CbcShape, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
 
 const KEY_LENGTH = 16;
 const BLOCK_LENGTH = 8;
@@ -21,9 +22,7 @@ const BLOCK_LENGTH = 8;
 /** des.js's EDE (24-byte key) wrapped in outer CBC; built once. */
 const EdeCbc = des.CBC.instantiate(des.EDE);
 
-function isBytes(x: unknown): x is Uint8Array {
-  return x instanceof Uint8Array;
-}
+const SHAPE: CbcShape = { name: 'TDES-EDE2-CBC', keyLength: KEY_LENGTH, blockLength: BLOCK_LENGTH };
 
 /**
  * Returns a copy of `key` in which every byte has odd parity: the low bit of each byte is set
@@ -125,12 +124,7 @@ export const tdesEde2Cbc: TransportCipher = Object.freeze({
    */
   generateKey(random: RandomSource): Uint8Array {
     for (let attempt = 0; attempt < 8; attempt++) {
-      const raw = random(KEY_LENGTH);
-      if (!isBytes(raw) || raw.length !== KEY_LENGTH) {
-        throw new ActivationError('INVALID_ARGUMENT', 'random source returned the wrong number of bytes', {
-          operation: 'TDES-EDE2-CBC generateKey',
-        });
-      }
+      const raw = randomKeyBytes(SHAPE, random);
       const key = setOddParity(raw);
       raw.fill(0);
       let same = 0;
@@ -144,24 +138,7 @@ export const tdesEde2Cbc: TransportCipher = Object.freeze({
   },
 
   encryptCbc(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    if (!isBytes(key) || key.length !== KEY_LENGTH) {
-      throw new ActivationError('INVALID_ARGUMENT', 'TDES-EDE2-CBC key must be 16 bytes', {
-        operation: 'TDES-EDE2-CBC encrypt',
-        field: 'key',
-      });
-    }
-    if (!isBytes(iv) || iv.length !== BLOCK_LENGTH) {
-      throw new ActivationError('INVALID_ARGUMENT', 'TDES-EDE2-CBC IV must be 8 bytes', {
-        operation: 'TDES-EDE2-CBC encrypt',
-        field: 'iv',
-      });
-    }
-    if (!isBytes(plaintext)) {
-      throw new ActivationError('INVALID_ARGUMENT', 'TDES-EDE2-CBC plaintext must be a Uint8Array', {
-        operation: 'TDES-EDE2-CBC encrypt',
-        field: 'plaintext',
-      });
-    }
+    checkEncryptArgs(SHAPE, key, iv, plaintext);
     const padded = pkcs7Pad(plaintext);
     try {
       return run('encrypt', key, iv, padded);
@@ -171,17 +148,7 @@ export const tdesEde2Cbc: TransportCipher = Object.freeze({
   },
 
   decryptCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    if (
-      !isBytes(key) ||
-      key.length !== KEY_LENGTH ||
-      !isBytes(iv) ||
-      iv.length !== BLOCK_LENGTH ||
-      !isBytes(ciphertext) ||
-      ciphertext.length === 0 ||
-      ciphertext.length % BLOCK_LENGTH !== 0
-    ) {
-      throw decryptFailed();
-    }
+    if (!decryptArgsOk(SHAPE, key, iv, ciphertext)) throw decryptFailed();
     let padded: Uint8Array;
     try {
       padded = run('decrypt', key, iv, ciphertext);
