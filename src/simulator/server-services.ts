@@ -10,7 +10,7 @@ import { decodePolicyAck, type PolicyAck } from '../policy/acknowledgement.js';
 import { defaultServiceBooks } from '../service-books/server-books.js';
 import { encodeServiceBooks, type ServiceBook } from '../service-books/service-book.js';
 import { capabilitiesOf } from '../service-books/capabilities.js';
-import { applyLimit, planSync, SYNC_ORDER, type SyncData, type SyncDatabase } from '../sync/databases.js';
+import { applyLimit, planSync, type SyncData, type SyncDatabase } from '../sync/databases.js';
 import { decodeSyncAck, encodeSyncPage, paginate, type SyncPage } from '../sync/pages.js';
 import { generateUserData } from '../sync/generator.js';
 import type { SyncRecord } from '../sync/records.js';
@@ -204,9 +204,6 @@ function onPolicyUpdateAck(session: ServerSession, frame: Frame, ctx: ServerCont
 export function lastPolicyAck(session: ServerSession): PolicyAck | undefined {
   return extra(session).policyAck;
 }
-
-/** Databases that are synchronized, for documentation and tests. */
-export const SYNC_DATABASE_ORDER = SYNC_ORDER;
 
 type Handler = (session: ServerSession, frame: Frame, ctx: ServerContext, services: ServicesConfig) => ServerStep;
 

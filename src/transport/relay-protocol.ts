@@ -20,6 +20,8 @@ export const MAX_POLL_WAIT_SECONDS = 30;
 export const MAX_BATCH_FRAMES = 100;
 /** Largest long-poll answer a client accepts (bytes). */
 export const MAX_BATCH_BYTES = 16 * MAX_FRAME_BYTES;
+/** Largest `POST /v1/frames` body or WebSocket message the relay reads (bytes): a frame and 4 KiB. */
+export const MAX_FRAME_MESSAGE_BYTES = MAX_FRAME_BYTES + 4096;
 
 /** A peer address: where the relay delivers frames. */
 export interface RelayAddress {
