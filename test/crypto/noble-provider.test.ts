@@ -7,18 +7,11 @@ import { seededRandom, systemRandom } from '../../src/crypto/seeded-random.js';
 import { TRANSPORT_CIPHERS, isTransportKeyAlgorithm, strongestCommon } from '../../src/crypto/transport-key/select.js';
 import * as cryptoApi from '../../src/crypto/index.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../../src/util/bytes.js';
+import { caught } from '../support/errors.js';
 
 const random = seededRandom('noble-provider.test');
 const p = nobleProvider;
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 describe('nobleProvider basics', () => {
   it('is named noble and frozen', () => {

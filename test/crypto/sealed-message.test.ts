@@ -1,30 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ActivationError, isActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
+import { ActivationError, isActivationError } from '../../src/errors/activation-error.js';
 import type { SealedMessage, TransportKeyAlgorithm } from '../../src/crypto/provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { openMessage, sealMessage } from '../../src/crypto/transport-key/sealed-message.js';
 import { TRANSPORT_CIPHERS } from '../../src/crypto/transport-key/select.js';
 import { bytesToHex, utf8ToBytes } from '../../src/util/bytes.js';
+import { caught, expectCode } from '../support/errors.js';
 
 const random = seededRandom('sealed-message.test');
 const ALGORITHMS: TransportKeyAlgorithm[] = ['AES-256-CBC', 'TDES-EDE2-CBC'];
 const BYTE_FIELDS = ['keyIv', 'wrappedKey', 'iv', 'ciphertext', 'tag'] as const;
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
-function expectCode(fn: () => unknown, code: ActivationErrorCode): ActivationError {
-  const err = caught(fn);
-  expect(err).toBeInstanceOf(ActivationError);
-  expect((err as ActivationError).code).toBe(code);
-  return err as ActivationError;
-}
 
 function withField(sealed: SealedMessage, field: (typeof BYTE_FIELDS)[number], value: Uint8Array): SealedMessage {
   return { ...sealed, [field]: value };

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
 import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
 import {
   CID_CAPABILITIES,
@@ -21,18 +20,7 @@ import {
   removeBook,
   type ServiceBook,
 } from '../../src/service-books/index.js';
-
-function expectCode(fn: () => unknown, code: ActivationErrorCode): ActivationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ActivationError);
-  expect((caught as ActivationError).code).toBe(code);
-  return caught as ActivationError;
-}
+import { expectCode } from '../support/errors.js';
 
 function book(cid: string, uid: string, extra: Partial<ServiceBook> = {}): ServiceBook {
   return {

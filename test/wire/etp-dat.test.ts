@@ -8,6 +8,7 @@ import { decodeEtpDat, encodeEtpDat, ETP_DAT_VERSION, type EtpDat, MAX_ETP_DAT_B
 import { decodeEtpHeader, encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, type Frame, MAX_SEQUENCE } from '../../src/wire/frame.js';
 import { DEFAULT_HANDSET_CONFIG, frameOf, runExchange, sentFrames } from '../activation/harness.js';
+import { caught } from '../support/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // A real ETP.DAT, produced by a real activation (X25519 and P-521).
@@ -23,14 +24,6 @@ function realEtpDat(suite: EtpHeader['suite']): { frameBytes: Uint8Array; frame:
 const X = realEtpDat('CPACE-X25519-SHA512');
 const P = realEtpDat('CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512');
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 /** Runs `fn`, which must throw ActivationError('MALFORMED') and nothing else. */
 function expectMalformed(fn: () => unknown, label = ''): ActivationError {
