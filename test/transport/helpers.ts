@@ -3,6 +3,8 @@ import { encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
 import { encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { encodeFrame, type MessageType } from '../../src/wire/frame.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
+import { Handset } from '../../src/handset/handset.js';
+import { createRelayTransport, type RelayTransportOptions } from '../../src/transport/http-relay-transport.js';
 
 export const PIN = '2100000A';
 export const SRP = 'S0000001';
@@ -75,4 +77,27 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A handset on the relay (address `pin:PIN`), registered for cleanup, with the non-sync statuses
+ * it shows collected in order.
+ */
+export function relayHandset(
+  relayUrl: string,
+  cleanups: Array<() => Promise<void> | void>,
+  options: Partial<RelayTransportOptions> = {},
+): { handset: Handset; statuses: string[] } {
+  const transport = createRelayTransport({ url: relayUrl, address: `pin:${PIN}`, pollWaitSeconds: 10, ...options });
+  cleanups.push(() => transport.close());
+  const handset = new Handset({
+    config: { pin: PIN, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } },
+    transport,
+  });
+  cleanups.push(() => handset.close());
+  const statuses: string[] = [];
+  handset.on('status', (s) => {
+    if (s.id !== 'synchronizing') statuses.push(s.text);
+  });
+  return { handset, statuses };
 }

@@ -10,7 +10,7 @@ import { createRelayTransport, type RelayTransportOptions, type WebSocketConstru
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { Handset } from '../../src/handset/handset.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
-import { PIN, SRP, withDeadline } from './helpers.js';
+import { PIN, SRP, relayHandset, withDeadline } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -41,17 +41,7 @@ async function setup(opts: Setup = {}) {
   cleanups.push(() => serverTransport.close());
   sim.attach(serverTransport);
   cleanups.push(() => sim.close());
-  const handsetTransport = createRelayTransport({ url: relay.url, address: `pin:${PIN}`, pollWaitSeconds: 10, ...opts.handset });
-  cleanups.push(() => handsetTransport.close());
-  const handset = new Handset({
-    config: { pin: PIN, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } },
-    transport: handsetTransport,
-  });
-  cleanups.push(() => handset.close());
-  const statuses: string[] = [];
-  handset.on('status', (s) => {
-    if (s.id !== 'synchronizing') statuses.push(s.text);
-  });
+  const { handset, statuses } = relayHandset(relay.url, cleanups, opts.handset);
   return { relay, sim, handset, statuses };
 }
 

@@ -11,9 +11,8 @@ import { parseEtpMail } from '../../src/node/mail/etp-mail.js';
 import { createRelayTransport } from '../../src/transport/http-relay-transport.js';
 import { combineTransports } from '../../src/transport/combine.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
-import { Handset } from '../../src/handset/handset.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
-import { PIN, SRP, withDeadline } from './helpers.js';
+import { PIN, SRP, relayHandset, withDeadline } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -38,17 +37,7 @@ async function setup() {
   sim.attach(serverTransport);
   cleanups.push(() => sim.close());
 
-  const handsetTransport = createRelayTransport({ url: relay.url, address: `pin:${PIN}`, pollWaitSeconds: 10 });
-  cleanups.push(() => handsetTransport.close());
-  const handset = new Handset({
-    config: { pin: PIN, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } },
-    transport: handsetTransport,
-  });
-  cleanups.push(() => handset.close());
-  const statuses: string[] = [];
-  handset.on('status', (s) => {
-    if (s.id !== 'synchronizing') statuses.push(s.text);
-  });
+  const { handset, statuses } = relayHandset(relay.url, cleanups);
   return { mail, mailbox, relay, sim, monitor, handset, statuses, logs };
 }
 
