@@ -1,5 +1,5 @@
 /** Transports: how frames move between a handset and a server (docs/transports.md). */
-export type { FrameHandler, Transport } from './transport.js';
+export type { FrameHandler, FrameMeta, Transport } from './transport.js';
 export { createMemoryTransportPair } from './memory-transport.js';
 export {
   withFaults,

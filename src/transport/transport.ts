@@ -4,8 +4,25 @@
  * (docs/transports.md). Frames are opaque bytes; routing lives inside them (the frame's `to`).
  */
 
-/** Receives each frame that arrives. */
-export type FrameHandler = (frame: Uint8Array) => void;
+/**
+ * What a transport can say about where a frame came from. Most transports know nothing and pass
+ * nothing; the relay client fills it in from what the relay vouched for (docs/security.md).
+ */
+export interface FrameMeta {
+  /**
+   * True when the relay vouched for this frame with a MAC under the receiving server's relay key,
+   * and the transport checked that MAC. A server may refuse unvouched activation requests.
+   */
+  readonly vouched?: boolean;
+  /**
+   * An opaque, stable label of the frame's network source as the relay saw it (never an address
+   * in clear), for rate limiting per source. Only set together with `vouched`.
+   */
+  readonly source?: string;
+}
+
+/** Receives each frame that arrives, with what the transport knows of its origin. */
+export type FrameHandler = (frame: Uint8Array, meta?: FrameMeta) => void;
 
 export interface Transport {
   /** Sends one frame. Resolves once the transport has taken it (not when the peer has read it). */
