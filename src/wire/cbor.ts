@@ -1,11 +1,23 @@
 /**
  * CBOR encoding for every message on the wire, with cbor-x set up for a stable, deterministic
  * output (plain maps as objects in insertion order, byte strings untagged, no shared records)
- * and a strict decoder: size-limited, no trailing bytes, every failure an ActivationError.
+ * and a strict decoder: size-limited, no trailing bytes, valid UTF-8, no duplicate or non-text map
+ * keys (checked on the raw bytes first, see cbor-wellformed.ts), every failure an ActivationError.
+ *
+ * No native code parses peer input (issue 8, finding 20). cbor-x's Node entries (the package
+ * root, and in CommonJS also `cbor-x/decode` and `cbor-x/encode`, which map to `dist/node.cjs`)
+ * load the optional `cbor-extract` addon and hand it every string; only the environment variable
+ * `CBOR_NATIVE_ACCELERATION_DISABLED` turns that off, and a library must not depend on the
+ * environment. The `cbor-x/index-no-eval` entry (in cbor-x's `exports` map: the full Encoder and
+ * Decoder, built without the addon and without `new Function`) never loads it, in ESM and
+ * CommonJS, in Node and in browsers. It is a separate bundle with its own state, so an
+ * application that imports `cbor-x` itself (and so switches the addon on for that copy) does not
+ * switch it on for ours. test/wire/cbor-strictness.test.ts spies on the addon to check this.
  */
-import { Decoder, Encoder } from 'cbor-x';
+import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
+import { checkCborStrict } from './cbor-wellformed.js';
 
 const options = {
   useRecords: false,
@@ -53,6 +65,8 @@ export function decodeCbor(bytes: Uint8Array, what: string, maxBytes = MAX_FRAME
       limit: maxBytes,
     });
   }
+  // Strictness first, on the raw bytes: cbor-x substitutes U+FFFD and lets the last duplicate key win.
+  checkCborStrict(bytes, what, MAX_DEPTH);
   try {
     // A fresh view: cbor-x attaches a property to the array it decodes, and the caller's must stay untouched.
     return normalize(decoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);

@@ -5,12 +5,15 @@
  * representation").
  */
 import { p521, p521_hasher } from '@noble/curves/nist.js';
+import { createHasher, mapToCurveSimpleSWU, type H2CHasher } from '@noble/curves/abstract/hash-to-curve.js';
+import type { IField } from '@noble/curves/abstract/modular.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { ActivationError, wrapErrors } from '../../errors/activation-error.js';
 import type { CPaceSuite, RandomSource } from '../provider.js';
 import { concatBytes, utf8ToBytes } from '../../util/bytes.js';
 import { generatorString } from './encoding.js';
+import { constantTimeField } from './ct-field.js';
 
 const Point = p521.Point;
 /** The prime group order n. */
@@ -30,16 +33,50 @@ const SHA512_S_IN_BYTES = 128;
 const MAX_SAMPLING_ROUNDS = 64;
 
 /**
- * G.calculate_generator(H, PRS, CI, sid) = encode_to_curve(generator_string(G.DSI, PRS, CI, sid,
- * H.s_in_bytes), G.DST), encoded as an uncompressed SEC1 point.
+ * encode_to_curve for P521_XMD:SHA-512_SSWU_NU_ (RFC 9380 section 8.3) over `field`, built from
+ * noble's own pieces: its simplified SWU map, hasher and suite parameters. Only the field differs
+ * from `p521_hasher`. noble's SWU map is RFC 9380's straight-line code and its sqrt_ratio for
+ * q = 3 (mod 4) is a power with a fixed exponent, but its last step (x = x / tv4) inverts with
+ * `FpInvertBatch`, i.e. `Fp.inv`, the variable-time extended Euclidean algorithm, on a value that
+ * depends on the password. {@link constantTimeField} swaps that for a Fermat inversion and runs
+ * every power through the field's own multiplications. The result is a point with Z = 1, so
+ * noble's `toAffine`/`toBytes` afterwards take their fast path and invert nothing.
  */
-function calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
+function hasherOver(field: IField<bigint>): H2CHasher<typeof Point> {
+  const { a, b } = Point.CURVE();
+  const F = constantTimeField(field);
+  const map = mapToCurveSimpleSWU(F, { A: a, B: b, Z: F.neg(4n) });
+  return createHasher(Point, (scalars: bigint[]) => map(scalars[0]!), p521_hasher.defaults);
+}
+
+/** Built on first use (the SWU set-up costs a few square roots). */
+let defaultHasher: H2CHasher<typeof Point> | undefined;
+
+/**
+ * G.calculate_generator with `field` as the field of the map; for tests, which pass an
+ * instrumented field to count the operations. @internal
+ */
+export function calculateGeneratorWithField(field: IField<bigint>, prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
+  return generatorOver(hasherOver(field), prs, ci, sid);
+}
+
+function generatorOver(hasher: H2CHasher<typeof Point>, prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
   const genStr = generatorString(DSI, prs, ci, sid, SHA512_S_IN_BYTES);
   try {
-    return p521_hasher.encodeToCurve(genStr, { DST }).toBytes(false);
+    return hasher.encodeToCurve(genStr, { DST }).toBytes(false);
   } finally {
     genStr.fill(0);
   }
+}
+
+/**
+ * G.calculate_generator(H, PRS, CI, sid) = encode_to_curve(generator_string(G.DSI, PRS, CI, sid,
+ * H.s_in_bytes), G.DST), encoded as an uncompressed SEC1 point; constant-time as the draft asks
+ * (see {@link hasherOver}).
+ */
+function calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
+  defaultHasher ??= hasherOver(Point.Fp);
+  return generatorOver(defaultHasher, prs, ci, sid);
 }
 
 /**

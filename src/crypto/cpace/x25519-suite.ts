@@ -3,14 +3,15 @@
  * (draft-irtf-cfrg-cpace-21, sections "CPace cipher suites" and "CPace group objects G_X25519 and
  * G_X448 for single-coordinate Ladders on Montgomery curves").
  */
-import { _map_to_curve_elligator2_curve25519, x25519 } from '@noble/curves/ed25519.js';
+import { _map_to_curve_elligator2_curve25519, ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
-import { invert, mod } from '@noble/curves/abstract/modular.js';
+import { mod, type IField } from '@noble/curves/abstract/modular.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { CPaceSuite, RandomSource } from '../provider.js';
 import { utf8ToBytes } from '../../util/bytes.js';
 import { generatorString } from './encoding.js';
+import { constantTimeField, invertFermat } from './ct-field.js';
 
 /** G_X25519.DSI = b"CPace255". */
 const DSI = utf8ToBytes('CPace255');
@@ -33,20 +34,36 @@ function decodeUCoordinate(bytes: Uint8Array): bigint {
   return value;
 }
 
+/** GF(2^255 - 19) with a fixed-sequence inversion (see ct-field.ts). */
+const FIELD = constantTimeField(ed25519.Point.Fp);
+
 /**
  * G_X25519.calculate_generator(H, PRS, CI, sid): hash the generator string to 32 bytes, decode it
  * as a field element and map it with Elligator 2 (RFC 9380 map_to_curve_elligator2_curve25519),
  * keeping only the u coordinate.
+ *
+ * The draft asks for this to run in constant time (its input is derived from the password).
+ * noble's map is RFC 9380's straight-line code (one fixed addition chain for the square root,
+ * CMOV for the choices) and returns the rational form x = xMn / xMd; the division is ours, and it
+ * is a Fermat inversion with a fixed exponent rather than noble's `invert`, whose extended
+ * Euclidean loop runs a password-dependent number of times (issue 8, finding 14).
+ *
+ * `field` is for tests, which pass an instrumented field to count the operations.
+ * @internal
  */
-function calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
+export function calculateGeneratorWithField(field: IField<bigint>, prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
   const genStr = generatorString(DSI, prs, ci, sid, SHA512_S_IN_BYTES);
   const digest = sha512(genStr);
   genStr.fill(0);
   const u = mod(decodeUCoordinate(digest), P);
   digest.fill(0);
-  // noble returns the rational form x = xMn / xMd (xMd is never zero for Curve25519).
+  // xMd = 1 + 2u^2 is never zero for Curve25519 (-1/2 is not a square), so the inverse exists.
   const { xMn, xMd } = _map_to_curve_elligator2_curve25519(u);
-  return numberToBytesLE(mod(xMn * invert(xMd, P), P), FIELD_SIZE_BYTES);
+  return numberToBytesLE(field.mul(xMn, invertFermat(field, xMd)), FIELD_SIZE_BYTES);
+}
+
+function calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
+  return calculateGeneratorWithField(FIELD, prs, ci, sid);
 }
 
 /** G_X25519.sample_scalar() = sample_random_bytes(32); X25519 clamps it when used. */

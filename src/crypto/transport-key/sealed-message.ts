@@ -7,8 +7,12 @@
  * To seal `plaintext` with associated data `ad` under transport key `TK` and algorithm `alg`
  * (AES-256-CBC or TDES-EDE2-CBC; `n` = its block length):
  *
+ * 0. `wrapKey = HKDF-SHA-256(ikm = TK, salt = "", info = "enterprise-activation/v1 key wrap" || alg, k)`,
+ *    `k` = the algorithm's key length; for TDES-EDE2-CBC the 16 bytes get DES odd parity (the
+ *    low bit of each byte, which DES ignores). K1 = K2, which would make EDE single DES, happens
+ *    with probability 2^-56 and is not worth a branch.
  * 1. `MK = alg.generateKey(random)`: a fresh random message key for every message.
- * 2. `keyIv = random(n)`, `wrappedKey = CBC-Enc(TK, keyIv, MK)`: the message key under the transport key.
+ * 2. `keyIv = random(n)`, `wrappedKey = CBC-Enc(wrapKey, keyIv, MK)`: the message key under the wrap key.
  * 3. `iv = random(n)`, `ciphertext = CBC-Enc(MK, iv, plaintext)`: the payload under the message key.
  * 4. `macKey = HKDF-SHA-256(ikm = TK || MK, salt = "", info = "enterprise-activation/v1 message mac" || alg, 32)`.
  * 5. `tag = HMAC-SHA-256(macKey, LV(ad) || LV(alg) || LV(keyIv) || LV(wrappedKey) || LV(iv) || LV(ciphertext))`,
@@ -32,7 +36,15 @@
  * dummy key through the same HKDF and HMAC work and then fails exactly like a bad tag, with the
  * same code (`DECRYPT_FAILED`) and message (`message authentication failed`).
  *
- * ## No compression
+ * ## One key, one purpose
+
+The transport key itself is never a cipher key: it is only ever HKDF input keying material, under
+two distinct info strings (`key wrap` and `message mac`). Before issue 8 (finding 18) the
+transport key was both the CBC key that wrapped MK and the HKDF input of the MAC key; using one
+key in two primitives makes the security of each depend on the other (no proof covers the
+combination). With the wrap key derived, the two uses are independent PRF outputs.
+
+## No compression
  *
  * RIM compressed payloads before encrypting them. That is deliberately left out: compressing
  * secret data together with attacker-influenced data before encryption makes the ciphertext
@@ -45,8 +57,10 @@ import { ActivationError } from '../../errors/activation-error.js';
 import { concatBytes, constantTimeEqual, u32be, utf8ToBytes, zeroize } from '../../util/bytes.js';
 import type { RandomSource, SealedMessage, TransportCipher, TransportKeyAlgorithm } from '../provider.js';
 import { TRANSPORT_CIPHERS, isTransportKeyAlgorithm } from './select.js';
+import { setOddParity } from './tdes-ede2-cbc.js';
 
 const MAC_INFO_PREFIX = utf8ToBytes('enterprise-activation/v1 message mac');
+const WRAP_INFO_PREFIX = utf8ToBytes('enterprise-activation/v1 key wrap');
 const MAC_KEY_LENGTH = 32;
 const TAG_LENGTH = 32;
 const AUTH_FAILED = 'message authentication failed';
@@ -65,6 +79,22 @@ function deriveMacKey(algorithm: TransportKeyAlgorithm, transportKey: Uint8Array
   } finally {
     zeroize(ikm);
   }
+}
+
+/**
+ * The key that wraps (CBC-encrypts) each message key: derived from the transport key, never the
+ * transport key itself (see "One key, one purpose"). Exported for the tests.
+ * @internal
+ */
+export function deriveWrapKey(algorithm: TransportKeyAlgorithm, transportKey: Uint8Array): Uint8Array {
+  const cipher = TRANSPORT_CIPHERS[algorithm];
+  const okm = hkdf(sha256, transportKey, new Uint8Array(0), concatBytes(WRAP_INFO_PREFIX, utf8ToBytes(algorithm)), cipher.keyLength);
+  if (algorithm !== 'TDES-EDE2-CBC') return okm;
+  // DES keys carry odd parity in each byte's low bit (ignored by DES itself; OpenSSL and our
+  // decoder expect it). The 112 key bits stay HKDF output.
+  const withParity = setOddParity(okm);
+  zeroize(okm);
+  return withParity;
 }
 
 function computeTag(
@@ -131,17 +161,18 @@ export function sealMessage(
   }
 
   const messageKey = cipher.generateKey(random);
+  const wrapKey = deriveWrapKey(algorithm, transportKey);
   let macKey: Uint8Array | undefined;
   try {
     const keyIv = randomBytesChecked(random, cipher.blockLength, 'keyIv').slice();
-    const wrappedKey = cipher.encryptCbc(transportKey, keyIv, messageKey);
+    const wrappedKey = cipher.encryptCbc(wrapKey, keyIv, messageKey);
     const iv = randomBytesChecked(random, cipher.blockLength, 'iv').slice();
     const ciphertext = cipher.encryptCbc(messageKey, iv, plaintext);
     macKey = deriveMacKey(algorithm, transportKey, messageKey);
     const tag = computeTag(macKey, associatedData, algorithm, keyIv, wrappedKey, iv, ciphertext);
     return { algorithm, keyIv, wrappedKey, iv, ciphertext, tag };
   } finally {
-    zeroize(messageKey, macKey);
+    zeroize(messageKey, wrapKey, macKey);
   }
 }
 
@@ -192,11 +223,14 @@ export function openMessage(transportKey: Uint8Array, sealed: SealedMessage, ass
   // error reported are the same as for a bad tag (no padding oracle).
   let messageKey: Uint8Array | undefined;
   let unwrapped = true;
+  const wrapKey = deriveWrapKey(algorithm, transportKey);
   try {
-    messageKey = cipher.decryptCbc(transportKey, keyIv, wrappedKey);
+    messageKey = cipher.decryptCbc(wrapKey, keyIv, wrappedKey);
     if (messageKey.length !== cipher.keyLength) unwrapped = false;
   } catch {
     unwrapped = false;
+  } finally {
+    zeroize(wrapKey);
   }
   if (!unwrapped) {
     zeroize(messageKey);
