@@ -1,5 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildEtpMail, isNotActivationRequest, parseEtpMail, PIN_HEADER } from '../../src/node/mail/etp-mail.js';
+import {
+  buildEtpMail,
+  ETP_MAIL_TEXT,
+  hasEtpAttachmentMarker,
+  isNotActivationRequest,
+  parseEtpMail,
+  PIN_HEADER,
+  SOURCE_HEADER,
+  VOUCH_HEADER,
+} from '../../src/node/mail/etp-mail.js';
+import { isMailAddress } from '../../src/node/mail/mail-address.js';
+import { deriveVouchKey } from '../../src/transport/relay-vouch.js';
+import type { FrameMeta } from '../../src/transport/transport.js';
 import { MemoryMailbox, startMailServer, type Mailbox } from '../../src/node/mail/mail-server.js';
 import { submitMail } from '../../src/node/mail/smtp-submitter.js';
 import { createMailboxMonitor } from '../../src/node/mail/mailbox-monitor.js';
@@ -137,7 +149,7 @@ describe('mail server, submitter and mailbox monitor', () => {
     expect(isActivationError(err, 'TRANSPORT_ERROR')).toBe(true);
   });
 
-  it('monitor delivers activation mails, deletes them, leaves other mail and removes damaged mail', async () => {
+  it('monitor delivers activation mails, deletes them, leaves other mail and keeps damaged mail by default', async () => {
     const box = new MemoryMailbox('user@example.com');
     const logs: string[] = [];
     const monitor = createMailboxMonitor({ mailbox: box, pollMs: 20, log: (m) => logs.push(m) });
@@ -148,14 +160,15 @@ describe('mail server, submitter and mailbox monitor', () => {
     const good = bytesToUtf8(await buildEtpMail({ frameBytes: makeEtpFrame().frame, from: FROM }));
     box.append(new TextEncoder().encode(good.replace(/(filename=ETP\.DAT\r\n\r\n)([A-Za-z0-9+/]{8})/, '$1AAAAAAAA')));
     const got = collect(monitor);
-    await waitFor(() => got.length === 1 && box.size === 1, 5000, 'monitor');
+    await waitFor(() => got.length === 1 && box.size === 2, 5000, 'monitor');
     expect(got[0]).toEqual(frame);
-    // Let it poll a few more times: the plain mail is logged once and stays.
+    // Let it poll a few more times: the plain mail and the damaged one are logged once and stay.
     const polls = monitor.stats.polls;
     await waitFor(() => monitor.stats.polls >= polls + 3);
-    expect(box.size).toBe(1);
+    expect(box.size).toBe(2);
     expect(logs.filter((l) => /not an activation request/.test(l))).toHaveLength(1);
-    expect(logs.filter((l) => /damaged activation mail .* deleted/.test(l))).toHaveLength(1);
+    expect(logs.filter((l) => /damaged activation mail .* kept and skipped/.test(l))).toHaveLength(1);
+    expect(logs.some((l) => /deleted/.test(l))).toBe(false);
     expect(monitor.stats).toMatchObject({ delivered: 1, ignored: 1, damaged: 1 });
     await expect(monitor.send(frame)).rejects.toSatisfy((e) => isActivationError(e, 'TRANSPORT_ERROR'));
   });
@@ -212,7 +225,7 @@ describe('mail server, submitter and mailbox monitor', () => {
 
   it('relay mails ETP.DAT over SMTP; the monitor turns it back into the frame; replies go over the relay', async () => {
     const mail = await mailServer();
-    const relay = await startRelayServer({ smtp: { host: '127.0.0.1', port: mail.port } });
+    const relay = await startRelayServer({ smtp: { host: '127.0.0.1', port: mail.port, allowedDomains: ['example.com'] } });
     cleanups.push(() => relay.close());
     const handset = createRelayTransport({ url: relay.url, address: `pin:${PIN}`, pollWaitSeconds: 5 });
     cleanups.push(() => handset.close());
@@ -240,7 +253,7 @@ describe('mail server, submitter and mailbox monitor', () => {
     const mail = await startMailServer();
     const port = mail.port;
     await mail.close();
-    const relay = await startRelayServer({ smtp: { host: '127.0.0.1', port, timeoutMs: 2000 } });
+    const relay = await startRelayServer({ smtp: { host: '127.0.0.1', port, timeoutMs: 2000, allowedDomains: ['example.com'] } });
     cleanups.push(() => relay.close());
     const handset = createRelayTransport({ url: relay.url, address: `pin:${PIN}` });
     cleanups.push(() => handset.close());
@@ -250,6 +263,174 @@ describe('mail server, submitter and mailbox monitor', () => {
     const bogus = await handset.send(makeFrame('mailto:user@example.com', 0, 'etp-dat')).catch((e: unknown) => e);
     expect(isActivationError(bogus, 'TRANSPORT_ERROR')).toBe(true);
     expect((bogus as { cause: { status: number } }).cause.status).toBe(400);
+  });
+});
+
+describe('mail hardening (issue 8, findings 8, 10, 12)', () => {
+  const invalidArgument = (e: unknown): boolean => isActivationError(e, 'INVALID_ARGUMENT');
+
+  it('accepts one plain address and nothing that could become two or a header', () => {
+    for (const ok of ['user@example.com', 'User.Name+tag@Sub.Example.co', "o'brien@example.com", 'a@b.c', '2100000A@relay.invalid']) {
+      expect(isMailAddress(ok)).toBe(true);
+    }
+    const bad = [
+      'postmaster;root@evil.example',
+      'a@example.com,root@evil.example',
+      'a@example.com, root@evil.example',
+      '"x"@example.com',
+      'Name <a@example.com>',
+      '<a@example.com>',
+      'a@example.com\r\nBcc: root@evil.example',
+      'a@example.com\n',
+      'a b@example.com',
+      'a@@example.com',
+      'a@b@example.com',
+      'user%evil.example@example.com',
+      'evil!user@example.com',
+      '|/bin/sh@example.com',
+      'a@[127.0.0.1]',
+      'a@-example.com',
+      'a..b@example.com',
+      '.a@example.com',
+      'a@example..com',
+      'ü@example.com',
+      `${'a'.repeat(65)}@example.com`,
+      `a@${'b'.repeat(250)}.com`,
+      'group:a@example.com;',
+      '',
+      'nobody',
+    ];
+    for (const b of bad) expect([b, isMailAddress(b)]).toEqual([b, false]);
+    expect(isMailAddress(['a@example.com'])).toBe(false);
+  });
+
+  it('buildEtpMail refuses a list or header text as recipient, from options or from the ETP.DAT header', async () => {
+    await expect(buildEtpMail({ frameBytes: makeEtpFrame('postmaster;root@evil.example').frame, from: FROM })).rejects.toSatisfy(invalidArgument);
+    await expect(buildEtpMail({ frameBytes: makeEtpFrame('postmaster,root@evil.example').frame, from: FROM })).rejects.toSatisfy(invalidArgument);
+    const { frame } = makeEtpFrame();
+    await expect(buildEtpMail({ frameBytes: frame, from: FROM, to: 'a@example.com\r\nBcc: root@evil.example' })).rejects.toSatisfy(invalidArgument);
+    await expect(buildEtpMail({ frameBytes: frame, from: 'x@relay.invalid\r\nX-Evil: 1' })).rejects.toSatisfy(invalidArgument);
+    await expect(buildEtpMail({ frameBytes: frame, from: FROM, messageId: '<a@b>\r\nBcc: root@evil.example' })).rejects.toSatisfy(invalidArgument);
+    const err = await buildEtpMail({ frameBytes: makeEtpFrame('postmaster;root@evil.example').frame, from: FROM }).catch((e: unknown) => e);
+    expect(String((err as Error).message)).not.toMatch(/evil/); // the error does not repeat the address
+  });
+
+  it('writes a fixed text: nothing from the ETP.DAT header is echoed as prose', async () => {
+    const { frame } = makeEtpFrame('alice@example.com');
+    const raw = bytesToUtf8(await buildEtpMail({ frameBytes: frame, from: FROM }));
+    const parsed = await parseEtpMail(raw);
+    expect(parsed.to).toBe('alice@example.com');
+    // The header's email appears in the To: header only; its relay and uid nowhere.
+    expect(raw.match(/alice@example\.com/gi)).toHaveLength(1);
+    expect(raw).toMatch(/^To: alice@example\.com$/m);
+    expect(raw).not.toMatch(/relay\.test|U1\b/);
+    const { simpleParser } = await import('mailparser');
+    expect((await simpleParser(raw)).text?.trim()).toBe(ETP_MAIL_TEXT.replace(/\r\n/g, '\n').trim());
+  });
+
+  it('finds the ETP.DAT attachment header by a byte scan, and only in a part header', async () => {
+    const built = await buildEtpMail({ frameBytes: makeEtpFrame().frame, from: FROM });
+    expect(hasEtpAttachmentMarker(built)).toBe(true);
+    const enc = (t: string): Uint8Array => new TextEncoder().encode(t);
+    expect(hasEtpAttachmentMarker(plainMail())).toBe(false);
+    expect(hasEtpAttachmentMarker(enc('Subject: x\r\n\r\nPlease send me filename=ETP.DAT today\r\n'))).toBe(false);
+    expect(hasEtpAttachmentMarker(enc('Subject: x\r\n\r\nThe file ETP.DAT is attached\r\n'))).toBe(false);
+    expect(hasEtpAttachmentMarker(enc('Content-Type: text/plain; x=ETP.DATA\r\n\r\n.'))).toBe(false);
+    expect(hasEtpAttachmentMarker(enc('Content-Disposition: attachment;\r\n\tfilename="etp.dat"\r\n\r\nxx'))).toBe(true);
+    expect(hasEtpAttachmentMarker(enc('content-type: application/octet-stream; name=ETP.DAT'))).toBe(true);
+    expect(hasEtpAttachmentMarker(new Uint8Array(0))).toBe(false);
+  });
+
+  it('damaged: delete removes only a damaged activation mail, never ordinary, unparsable or oversized mail', async () => {
+    const box = new MemoryMailbox('user@example.com');
+    const good = bytesToUtf8(await buildEtpMail({ frameBytes: makeEtpFrame().frame, from: FROM }));
+    const ordinary = box.append(plainMail());
+    const unparsable = box.append(new Uint8Array([0, 1, 2, 255, 254, 13, 10, 13, 10, 0x2d, 0x2d]));
+    const big = box.append(new TextEncoder().encode(`Subject: big\r\n\r\n${'x'.repeat(300 * 1024)}\r\n`));
+    box.append(new TextEncoder().encode(good.replace(/(filename=ETP\.DAT\r\n\r\n)([A-Za-z0-9+/]{8})/, '$1AAAAAAAA')));
+    const logs: string[] = [];
+    const monitor = createMailboxMonitor({ mailbox: box, pollMs: 10, damaged: 'delete', log: (m) => logs.push(m) });
+    cleanups.push(() => monitor.close());
+    collect(monitor);
+    await waitFor(() => monitor.stats.damaged === 1 && box.size === 3, 5000, 'damaged mail deleted');
+    expect((await box.list()).map((m) => m.id).sort()).toEqual([ordinary, unparsable, big].sort());
+    expect(monitor.stats).toMatchObject({ ignored: 3, oversized: 1, damaged: 1, delivered: 0 });
+    expect(logs[0]).toMatch(/limits maxMailBytes=262144 .* damaged=delete vouch=off/);
+  });
+
+  it('validates the monitor options', () => {
+    const box = new MemoryMailbox('u@example.com');
+    for (const bad of [
+      { maxMailBytes: 0 },
+      { maxMailBytes: 64 * 1024 * 1024 },
+      { maxSkipped: 0 },
+      { maxExaminedPerPoll: 1.5 },
+      { damaged: 'shred' },
+      { vouchKey: new Uint8Array(4) },
+      { vouchKey: 'token' },
+      { pollMs: -1 },
+    ]) {
+      expect(() => createMailboxMonitor({ mailbox: box, ...(bad as object) })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+
+  it('vouching: the monitor tells a vouched ETP.DAT mail from an unvouched or forged one', async () => {
+    const key = deriveVouchKey('relay-token-of-S0000001');
+    const box = new MemoryMailbox('user@example.com');
+    const { frame, etpDat } = makeEtpFrame();
+    const vouched = await buildEtpMail({ frameBytes: frame, from: FROM, vouch: { key, source: 'src-7f3a' } });
+    const text = bytesToUtf8(vouched);
+    expect(text).toMatch(new RegExp(`^${SOURCE_HEADER}: src-7f3a$`, 'm'));
+    expect(text).toMatch(new RegExp(`^${VOUCH_HEADER}: [A-Za-z0-9_-]{43}$`, 'm'));
+    const byOtherRelay = await buildEtpMail({ etpDat, from: FROM, vouch: { key: deriveVouchKey('another-token'), source: 'src-7f3a' } });
+    const relabelled = new TextEncoder().encode(text.replace('src-7f3a', 'src-0000'));
+    const plain = await buildEtpMail({ etpDat, from: FROM });
+    for (const m of [vouched, byOtherRelay, relabelled, plain]) box.append(m);
+
+    const metas: Array<FrameMeta | undefined> = [];
+    const monitor = createMailboxMonitor({ mailbox: box, pollMs: 10, vouchKey: key });
+    cleanups.push(() => monitor.close());
+    monitor.onFrame((f, meta) => {
+      expect(f).toEqual(frame);
+      metas.push(meta);
+    });
+    await waitFor(() => metas.length === 4, 5000, 'four frames');
+    expect(metas).toEqual([{ vouched: true, source: 'src-7f3a' }, { vouched: false }, { vouched: false }, { vouched: false }]);
+    expect(monitor.stats).toMatchObject({ delivered: 4, vouched: 1 });
+
+    // Without a key the monitor knows nothing of the origin and says nothing.
+    const box2 = new MemoryMailbox('user@example.com');
+    box2.append(vouched);
+    const monitor2 = createMailboxMonitor({ mailbox: box2, pollMs: 10 });
+    cleanups.push(() => monitor2.close());
+    const metas2: unknown[] = [];
+    monitor2.onFrame((_f, meta) => metas2.push(meta));
+    await waitFor(() => metas2.length === 1);
+    expect(metas2).toEqual([undefined]);
+
+    await expect(buildEtpMail({ etpDat, from: FROM, vouch: { key, source: 'two words' } })).rejects.toSatisfy(invalidArgument);
+    await expect(buildEtpMail({ etpDat, from: FROM, vouch: { key: new Uint8Array(3), source: 's' } })).rejects.toSatisfy(invalidArgument);
+  });
+
+  it('submitMail refuses lists and header text before connecting', async () => {
+    const raw = plainMail();
+    for (const to of ['postmaster;root@evil.example', 'a@example.com,b@example.com', 'a@example.com\r\nRCPT TO:<root@evil.example>', ['a@example.com', 'b@example.com']]) {
+      // Port 9 (discard) on loopback is never contacted: the check comes first.
+      await expect(submitMail({ host: '127.0.0.1', port: 9, raw, from: FROM, to: to as string })).rejects.toSatisfy(invalidArgument);
+    }
+    await expect(submitMail({ host: '127.0.0.1', port: 9, raw, from: 'a@b.c>\r\nRCPT TO:<x@evil.example', to: 'a@example.com' })).rejects.toSatisfy(invalidArgument);
+  });
+
+  it('validates and logs the mail server limits', async () => {
+    const invalid = [{ maxRecipients: 0 }, { maxClients: -1 }, { mailboxQuotaBytes: 1.5 }, { idleTimeoutMs: Number.NaN }, { bogus: 1 }];
+    for (const limits of invalid) {
+      await expect(startMailServer({ limits: limits as object })).rejects.toSatisfy(invalidArgument);
+    }
+    const logs: string[] = [];
+    const s = await startMailServer({ limits: { maxRecipients: 3 }, log: (m) => logs.push(m) });
+    cleanups.push(() => s.close());
+    expect(s.limits).toMatchObject({ maxRecipients: 3, maxMessageBytes: 4 * 1024 * 1024, maxClients: 32, maxClientsPerSource: 8 });
+    expect(logs[0]).toMatch(/limits: maxMessageBytes=4194304 maxClients=32 maxClientsPerSource=8 maxRecipients=3 /);
   });
 });
 

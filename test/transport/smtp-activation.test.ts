@@ -22,11 +22,11 @@ afterEach(async () => {
 async function setup() {
   const mail = await startMailServer();
   cleanups.push(() => mail.close());
-  const relay = await startRelayServer({ smtp: { host: '127.0.0.1', port: mail.port } });
+  const relay = await startRelayServer({ smtp: { host: '127.0.0.1', port: mail.port, allowedDomains: ['example.com'] } });
   cleanups.push(() => relay.close());
 
   const sim = new BesSimulator({ srp: SRP, relay: 'relay.test', name: 'BES01' });
-  sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800' });
+  sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800-act' });
   const mailbox = mail.mailbox('alice@example.com');
   const logs: string[] = [];
   const monitor = createMailboxMonitor({ mailbox, pollMs: 25, log: (m) => logs.push(m) });
@@ -52,7 +52,7 @@ describe('activation with the ETP.DAT delivered by email', () => {
       for (const m of mails) seen.push(m.raw);
       return mails;
     };
-    const result = await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800' }), 60_000, 'activation');
+    const result = await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800-act' }), 60_000, 'activation');
     expect(result.server.srp).toBe(SRP);
     expect(statuses.at(-1)).toBe('Activation Complete');
     expect(statuses).toContain('Your email address "alice@example.com" is now enabled');
@@ -69,12 +69,18 @@ describe('activation with the ETP.DAT delivered by email', () => {
     expect(parsed.to).toBe('alice@example.com');
   });
 
-  it('leaves the user\'s ordinary mail alone', async () => {
+  it('leaves the user\'s ordinary mail alone, including unparsable and 5 MiB mail (issue 8, finding 8)', async () => {
     const { mailbox, handset, logs } = await setup();
-    mailbox.append(new TextEncoder().encode('From: bob@example.com\r\nTo: alice@example.com\r\nSubject: hi\r\n\r\nhello\r\n'));
-    await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800' }), 60_000, 'activation');
-    expect(mailbox.size).toBe(1);
-    expect(logs.filter((l) => /not an activation request/.test(l))).toHaveLength(1);
+    const ids = [
+      mailbox.append(new TextEncoder().encode('From: bob@example.com\r\nTo: alice@example.com\r\nSubject: hi\r\n\r\nhello\r\n')),
+      // Before the fix these two were deleted as "damaged activation requests".
+      mailbox.append(new TextEncoder().encode(`Subject: photos\r\n\r\n${'0123456789abcdef'.repeat(5 * 65536)}\r\n`)),
+      mailbox.append(Uint8Array.from({ length: 4096 }, (_, i) => (i * 197 + 11) & 0xff)),
+    ];
+    await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800-act' }), 60_000, 'activation');
+    expect((await mailbox.list()).map((m) => m.id)).toEqual(ids);
+    expect(logs.filter((l) => /not an activation request/.test(l))).toHaveLength(3);
+    expect(logs.some((l) => /deleted/.test(l))).toBe(false);
   });
 
   it('a wrong password fails with WRONG_PASSWORD', async () => {

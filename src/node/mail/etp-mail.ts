@@ -10,10 +10,20 @@
  * Subject: Enterprise Activation request (PIN 2100000A)
  * X-Enterprise-Activation-PIN: 2100000A
  * X-Enterprise-Activation-Session: <session id, hex>
+ * X-Enterprise-Activation-Source: <relay's source label>     (only when the relay vouches)
+ * X-Enterprise-Activation-Vouch: <base64url HMAC-SHA-256>    (only when the relay vouches)
  * Content-Type: multipart/mixed
- *   text/plain                      a short note for a human who opens the mail
+ *   text/plain                      a fixed note for a human who opens the mail
  *   application/octet-stream        ETP.DAT (attachment, base64)
  * ```
+ *
+ * Hardening (issue 8, findings 10 and 12): the sender and the recipient are single checked
+ * addresses (./mail-address.ts) given to nodemailer as address objects, so a header email like
+ * `postmaster;root@evil.example` cannot become two recipients or a header; the text part is a
+ * fixed sentence, so nothing from the handset's ETP.DAT header (email, relay, uid) is echoed as
+ * prose a phisher could write; only the PIN (8 checked hex digits) and the session id (hex)
+ * appear in headers. The optional vouch is `vouchMac(key, ETP.DAT bytes, source)` from
+ * src/transport/relay-vouch.ts, which the mailbox monitor checks with the same key.
  *
  * Node only (nodemailer's MailComposer, mailparser).
  */
@@ -21,6 +31,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { simpleParser } from 'mailparser';
 import { ActivationError, isActivationError } from '../../errors/activation-error.js';
 import { bytesToHex } from '../../util/bytes.js';
+import { encodeVouch, isValidVouchSource, vouchMac } from '../../transport/relay-vouch.js';
+import { checkMailAddress } from './mail-address.js';
 import { decodeEtpDat, type EtpDat } from '../../wire/etp/etp-dat.js';
 import type { EtpHeader } from '../../wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, PROTOCOL_VERSION } from '../../wire/frame.js';
@@ -31,6 +43,17 @@ export const ETP_ATTACHMENT_NAME = 'ETP.DAT';
 export const PIN_HEADER = 'X-Enterprise-Activation-PIN';
 /** Header carrying the session id (the ETP.DAT nonce) in hex. */
 export const SESSION_HEADER = 'X-Enterprise-Activation-Session';
+/** Header carrying the relay's vouch MAC (base64url), see src/transport/relay-vouch.ts. */
+export const VOUCH_HEADER = 'X-Enterprise-Activation-Vouch';
+/** Header carrying the relay's label of the request's network source, covered by the vouch. */
+export const SOURCE_HEADER = 'X-Enterprise-Activation-Source';
+/**
+ * The whole text part of every activation mail. Fixed on purpose: the ETP.DAT header is written
+ * by whoever sent the request, so none of it may become prose a reader could take for ours.
+ */
+export const ETP_MAIL_TEXT =
+  'This message carries an Enterprise Activation request (ETP.DAT) for the enterprise server.\r\n' +
+  'The server processes and removes it automatically. Do not reply to it or forward it.\r\n';
 /** Subject of an activation mail; the PIN follows in parentheses. */
 export const ETP_MAIL_SUBJECT = 'Enterprise Activation request';
 /** Largest raw mail `parseEtpMail` reads (bytes). */
@@ -47,10 +70,19 @@ export interface BuildEtpMailOptions {
   readonly frameBytes?: Uint8Array;
   /** The ETP.DAT bytes themselves. */
   readonly etpDat?: Uint8Array;
-  /** Sender address, e.g. `2100000A@relay.invalid`. */
+  /** Sender address, e.g. `2100000A@relay.invalid`: one plain addr-spec (./mail-address.ts). */
   readonly from: string;
-  /** Recipient; default: the email address in the ETP.DAT header (the one the user typed). */
+  /**
+   * Recipient: one plain addr-spec; default the email address in the ETP.DAT header (the one the
+   * user typed). Lists, display names, `;`, `,`, quotes, brackets and CR/LF are refused.
+   */
   readonly to?: string;
+  /**
+   * When the relay vouches for the request (issue 8, finding 10): its vouch key (see
+   * `deriveVouchKey` in src/transport/relay-vouch.ts) and the source label it saw. Adds the
+   * {@link SOURCE_HEADER} and {@link VOUCH_HEADER} headers over the ETP.DAT bytes.
+   */
+  readonly vouch?: { readonly key: Uint8Array; readonly source: string };
   /** Date header; default now. */
   readonly date?: Date;
   /** Message-ID; default `<etp.<session id hex>@<sender's domain>>`. */
@@ -61,7 +93,11 @@ function malformed(message: string, detail: Record<string, unknown> = {}): Activ
   return new ActivationError('MALFORMED', message, { operation: 'ETP.DAT mail', ...detail });
 }
 
-/** Builds the RFC 5322 activation mail. Throws ActivationError('MALFORMED') for a bad frame or ETP.DAT. */
+/**
+ * Builds the RFC 5322 activation mail. Throws ActivationError('MALFORMED') for a bad frame or
+ * ETP.DAT, and ActivationError('INVALID_ARGUMENT') for a sender or recipient that is not one plain
+ * address (checked whether it came from `options` or from the ETP.DAT header) or a bad vouch.
+ */
 export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8Array> {
   let etpBytes: Uint8Array;
   if (options.frameBytes !== undefined) {
@@ -75,21 +111,30 @@ export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8A
   }
   const etp = decodeEtpDat(etpBytes.slice());
   const { pin, email, nonce } = etp.header;
-  if (typeof options.from !== 'string' || !/^[^\s@<>]+@[^\s@<>]+$/.test(options.from)) {
-    throw new ActivationError('INVALID_ARGUMENT', 'from must be an email address', { field: 'from' });
+  const from = checkMailAddress(options.from, 'from');
+  const to = checkMailAddress(options.to ?? email, options.to === undefined ? 'header.email' : 'to');
+  const headers: Record<string, string> = { [PIN_HEADER]: pin, [SESSION_HEADER]: bytesToHex(nonce) };
+  if (options.vouch !== undefined) {
+    const { key, source } = options.vouch;
+    if (!isValidVouchSource(source)) {
+      throw new ActivationError('INVALID_ARGUMENT', 'vouch.source must be 1..128 printable ASCII characters', { field: 'vouch.source' });
+    }
+    headers[SOURCE_HEADER] = source;
+    headers[VOUCH_HEADER] = encodeVouch(vouchMac(key, etpBytes, source));
   }
-  const to = options.to ?? email;
-  const domain = options.from.slice(options.from.lastIndexOf('@') + 1);
+  if (options.messageId !== undefined && (typeof options.messageId !== 'string' || !/^<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>$/.test(options.messageId))) {
+    throw new ActivationError('INVALID_ARGUMENT', 'messageId must be <...> of printable ASCII', { field: 'messageId' });
+  }
+  const domain = from.slice(from.lastIndexOf('@') + 1);
   const composer = new MailComposer({
-    from: { name: `Enterprise Activation ${pin}`, address: options.from },
-    to,
+    // Address objects, never strings: nodemailer parses a string as an address list.
+    from: { name: `Enterprise Activation ${pin}`, address: from },
+    to: { name: '', address: to },
     subject: etpMailSubject(pin),
     date: options.date ?? new Date(),
     messageId: options.messageId ?? `<etp.${bytesToHex(nonce)}@${domain}>`,
-    headers: { [PIN_HEADER]: pin, [SESSION_HEADER]: bytesToHex(nonce) },
-    text:
-      `This message carries an Enterprise Activation request (ETP.DAT) from the handset with PIN ${pin} for ${email}.\r\n` +
-      'The enterprise server processes and removes it automatically. Do not reply to it or forward it.\r\n',
+    headers,
+    text: ETP_MAIL_TEXT,
     attachments: [
       {
         filename: ETP_ATTACHMENT_NAME,
@@ -122,6 +167,61 @@ export interface ParsedEtpMail {
   readonly subject: string | undefined;
   /** The decoded ETP.DAT header. */
   readonly header: EtpHeader;
+  /**
+   * The {@link VOUCH_HEADER} and {@link SOURCE_HEADER} values exactly as found (unchecked: only a
+   * holder of the vouch key can check them, see the mailbox monitor's `vouchKey`).
+   */
+  readonly vouch?: string;
+  readonly source?: string;
+}
+
+const LOWER_ETP = Buffer.from('etp.dat', 'latin1');
+const PARAM_NAMES = new Set(['name', 'filename']);
+const PART_HEADERS = /^(content-type|content-disposition)\s*:/i;
+
+function isLineBreak(byte: number | undefined): boolean {
+  return byte === 0x0a || byte === 0x0d;
+}
+
+/**
+ * The cheap first look the mailbox monitor takes at every mail before anything parses it: does
+ * the raw message name an attachment `ETP.DAT` in a MIME part header, written the way
+ * {@link buildEtpMail} writes it (`name=ETP.DAT` or `filename=ETP.DAT`, optionally quoted, in a
+ * `Content-Type` or `Content-Disposition` header, possibly folded)? It walks the bytes once,
+ * allocates nothing per byte and never decodes anything, so a 5 MiB ordinary mail costs a few
+ * milliseconds. `false` means "not ours, leave it alone"; `true` only means "worth parsing":
+ * {@link parseEtpMail} still decides. Case-insensitive, like the attachment match in parseEtpMail.
+ *
+ * Attachments named with RFC 2231 or RFC 2047 encodings are not recognised: such a mail is left
+ * in the mailbox for a human, which is the safe side of the mistake.
+ */
+export function hasEtpAttachmentMarker(raw: Uint8Array): boolean {
+  if (!(raw instanceof Uint8Array)) return false;
+  const n = raw.length;
+  for (let dot = raw.indexOf(0x2e, 3); dot !== -1 && dot + 3 < n; dot = raw.indexOf(0x2e, dot + 1)) {
+    const start = dot - 3;
+    let match = true;
+    for (let i = 0; i < 7 && match; i++) match = (raw[start + i]! | 0x20) === LOWER_ETP[i]; // `| 0x20` folds ASCII case; '.' is unchanged
+    if (!match) continue;
+    // Value boundaries: `=ETP.DAT` or `="ETP.DAT"`, ending at a quote, `;`, white space or end.
+    let before = start - 1;
+    if (raw[before] === 0x22) before--;
+    if (raw[before] !== 0x3d) continue;
+    const after = raw[start + 7];
+    if (after !== undefined && after !== 0x22 && after !== 0x3b && after !== 0x20 && after !== 0x09 && !isLineBreak(after)) continue;
+    // The parameter name just before `=`.
+    let nameStart = before;
+    while (nameStart > 0 && /[A-Za-z]/.test(String.fromCharCode(raw[nameStart - 1]!))) nameStart--;
+    if (!PARAM_NAMES.has(Buffer.from(raw.subarray(nameStart, before)).toString('latin1').toLowerCase())) continue;
+    // The header line it belongs to, unfolding continuation lines (RFC 5322 §2.2.3).
+    let lineStart = raw.lastIndexOf(0x0a, nameStart) + 1;
+    while (lineStart > 0 && (raw[lineStart] === 0x20 || raw[lineStart] === 0x09)) {
+      lineStart = raw.lastIndexOf(0x0a, lineStart - 2) + 1;
+    }
+    const head = Buffer.from(raw.subarray(lineStart, Math.min(lineStart + 32, n))).toString('latin1');
+    if (PART_HEADERS.test(head)) return true;
+  }
+  return false;
 }
 
 /** True when `err` is parseEtpMail's answer for a mail without an ETP.DAT attachment. */
@@ -185,6 +285,8 @@ export async function parseEtpMail(raw: Uint8Array | string): Promise<ParsedEtpM
   } catch {
     throw malformed('the ETP.DAT does not make a valid frame', { reason: 'invalid frame' });
   }
+  const vouch = mail.headers.get(VOUCH_HEADER.toLowerCase());
+  const source = mail.headers.get(SOURCE_HEADER.toLowerCase());
   return {
     etpDat,
     frame,
@@ -193,5 +295,7 @@ export async function parseEtpMail(raw: Uint8Array | string): Promise<ParsedEtpM
     messageId: mail.messageId,
     subject: mail.subject,
     header,
+    ...(typeof vouch === 'string' ? { vouch: vouch.trim() } : {}),
+    ...(typeof source === 'string' ? { source: source.trim() } : {}),
   };
 }

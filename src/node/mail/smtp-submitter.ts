@@ -2,9 +2,15 @@
  * Submits a built mail to an SMTP server with nodemailer's SMTP transport: how the relay hands
  * an activation request to the mail system. Plain SMTP with no TLS and no authentication, as
  * on a loopback test server; a real deployment would add TLS and credentials here.
+ *
+ * Exactly one sender and one recipient (issue 8, finding 12): both are checked as single plain
+ * addresses (./mail-address.ts) before any connection is made, and given to nodemailer as an
+ * explicit envelope of address strings it cannot split, so one call sends one MAIL FROM and one
+ * RCPT TO whatever text the handset typed.
  */
 import nodemailer from 'nodemailer';
 import { ActivationError } from '../../errors/activation-error.js';
+import { checkMailAddress } from './mail-address.js';
 
 export interface SmtpTarget {
   readonly host: string;
@@ -18,10 +24,10 @@ export interface SmtpTarget {
 export interface SubmitMailOptions extends SmtpTarget {
   /** The RFC 5322 message, as built (e.g. by buildEtpMail). */
   readonly raw: Uint8Array;
-  /** Envelope sender (MAIL FROM). */
+  /** Envelope sender (MAIL FROM): one plain addr-spec. */
   readonly from: string;
-  /** Envelope recipients (RCPT TO). */
-  readonly to: string | readonly string[];
+  /** Envelope recipient (RCPT TO): one plain addr-spec; lists and display names are refused. */
+  readonly to: string;
 }
 
 export interface SubmitResult {
@@ -31,8 +37,17 @@ export interface SubmitResult {
   readonly response: string;
 }
 
-/** Submits one message; any failure is ActivationError('TRANSPORT_ERROR'). */
+/**
+ * Submits one message to one recipient. A sender or recipient that is not one plain address
+ * (`a;b@c`, `a@b, c@d`, `"x" <a@b>`, CR/LF, an array) is ActivationError('INVALID_ARGUMENT')
+ * before anything is sent; any failure after that is ActivationError('TRANSPORT_ERROR').
+ */
 export async function submitMail(options: SubmitMailOptions): Promise<SubmitResult> {
+  const from = checkMailAddress(options?.from, 'from');
+  const to = checkMailAddress(options?.to, 'to');
+  if (!(options.raw instanceof Uint8Array)) {
+    throw new ActivationError('INVALID_ARGUMENT', 'raw must be the message bytes', { field: 'raw' });
+  }
   const timeout = options.timeoutMs ?? 10_000;
   const transporter = nodemailer.createTransport({
     host: options.host,
@@ -45,10 +60,10 @@ export async function submitMail(options: SubmitMailOptions): Promise<SubmitResu
     socketTimeout: timeout,
     logger: false,
   });
-  const to = typeof options.to === 'string' ? [options.to] : [...options.to];
   try {
     const info = await transporter.sendMail({
-      envelope: { from: options.from, to },
+      // An explicit envelope: nodemailer does not read the recipients from the message headers.
+      envelope: { from, to: [to] },
       raw: Buffer.from(options.raw.buffer, options.raw.byteOffset, options.raw.byteLength),
     });
     const accepted = info.accepted.map(String);
