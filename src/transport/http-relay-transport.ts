@@ -7,18 +7,39 @@
  * - `send(frame)` POSTs the frame; the relay routes it by the frame's `to`.
  * - Frames for `address` arrive through a long-poll loop (or a WebSocket), started by the first
  *   `onFrame` (or at once with `receive: 'immediately'`) and stopped by `close()`.
+ * - A server with `serves` registers them with `POST /v1/register` before it receives (and again
+ *   after a failure).
+ * - A handset (`pin:`) makes an Ed25519 receive key pair: its POSTs carry the public key, so that
+ *   the relay binds the session of its ETP.DAT to it, and its polls and WebSocket present a fresh
+ *   signed credential, so that only it receives that session's frames (docs/transports.md,
+ *   "Authentication").
+ * - A server with a `token` checks the relay's vouch on each frame and hands it to its handlers
+ *   with `{ vouched: true, source }`.
  */
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { ActivationError } from '../errors/activation-error.js';
-import type { FrameHandler, Transport } from './transport.js';
+import type { FrameHandler, FrameMeta, Transport } from './transport.js';
 import {
   FRAME_CONTENT_TYPE,
   FRAMES_PATH,
+  MAX_BATCH_BYTES,
+  MAX_FRAME_MESSAGE_BYTES,
   MAX_POLL_WAIT_SECONDS,
+  RECEIVE_KEY_HEADER,
+  RECEIVE_QUERY,
+  REGISTER_PATH,
+  VOUCHED_BATCH_CONTENT_TYPE,
   WEBSOCKET_PATH,
   decodeFrameBatch,
+  decodeVouchedBatch,
+  decodeVouchedFrame,
   normalizeServes,
   parseRelayAddress,
+  receiveCredentialMessage,
+  toBase64Url,
+  type VouchedFrame,
 } from './relay-protocol.js';
+import { checkVouch, deriveVouchKey } from './relay-vouch.js';
 
 /** The part of the WHATWG WebSocket API the transport uses (the `ws` package's class fits). */
 export interface WebSocketLike {
@@ -57,8 +78,12 @@ export interface RelayTransportOptions {
   readonly sendTimeoutMs?: number;
   /** Back-off between failed polls / reconnects: doubles from `initialMs` up to `maxMs`. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number; readonly maxFailures?: number };
-  /** Receive-side problems (failed polls, handler exceptions, relay error messages). Never thrown. */
+  /** Receive-side problems (failed polls, handler exceptions, relay error messages, bad vouches). Never thrown. */
   readonly onError?: (error: ActivationError) => void;
+  /** Randomness for a handset's receive key. Default `crypto.getRandomValues`. */
+  readonly random?: (n: number) => Uint8Array;
+  /** Clock for receive credentials (ms since the epoch). Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 export interface RelayTransport extends Transport {
@@ -76,6 +101,41 @@ function transportError(message: string, detail: Record<string, unknown>): Activ
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
+}
+
+/** The body of `res`, read as a stream and refused (MALFORMED) beyond `cap` bytes, whatever `content-length` says. */
+async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  const tooLarge = (): ActivationError => new ActivationError('MALFORMED', `the relay answered more than ${cap} bytes`, { operation: 'relay', reason: 'too large' });
+  if (Number.isFinite(declared) && declared > cap) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) {
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > cap) throw tooLarge();
+    return bytes;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > cap) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -139,6 +199,34 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   const maxFailures = options.backoff?.maxFailures ?? Infinity;
   const address = parsed.address;
   const authHeaders: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const now = options.now ?? Date.now;
+  // A handset's receive key: made once per transport; the secret never leaves this closure.
+  let receiveSecret: Uint8Array | undefined;
+  let receivePublic: string | undefined;
+  if (parsed.kind === 'pin') {
+    const random = options.random ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    receiveSecret = random(32);
+    if (!(receiveSecret instanceof Uint8Array) || receiveSecret.length !== 32) {
+      throw new ActivationError('INVALID_ARGUMENT', 'random(32) must give 32 bytes', { field: 'random' });
+    }
+    receivePublic = toBase64Url(ed25519.getPublicKey(receiveSecret));
+  }
+  /**
+   * The relay's clock minus ours: a credential must be within ±120 s of the relay's time, and a
+   * device clock may be off by more, so a refused credential resets it from the relay's `Date`.
+   */
+  let clockOffsetMs = 0;
+  const adjustClock = (res: Response): void => {
+    const relayTime = Date.parse(res.headers.get('date') ?? '');
+    if (Number.isFinite(relayTime)) clockOffsetMs = relayTime - now();
+  };
+  /** A fresh receive credential `<pub>.<unix-seconds>.<sig>` for this address. */
+  const credential = (): string => {
+    const seconds = Math.floor((now() + clockOffsetMs) / 1000);
+    return `${receivePublic}.${seconds}.${toBase64Url(ed25519.sign(receiveCredentialMessage(address, seconds), receiveSecret!))}`;
+  };
+  const receiveHeaders = (): Record<string, string> => (receiveSecret ? { authorization: `Receive ${credential()}` } : authHeaders);
+  const vouchingKey = options.token ? deriveVouchKey(options.token) : undefined;
 
   const endpoint = (path: string, query: Record<string, string>): string => {
     const url = new URL(base.href);
@@ -146,10 +234,11 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     return url.href;
   };
-  const receiveQuery = (): Record<string, string> => (serves.length > 0 ? { address, serves: serves.join(',') } : { address });
 
   const handlers = new Set<FrameHandler>();
   const lifetime = new AbortController();
+  /** One controller per request, aborted by close(): no listener piles up on a shared signal. */
+  const inflight = new Set<AbortController>();
   let closed = false;
   let started = false;
   let loop: Promise<void> | undefined;
@@ -163,40 +252,104 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
     }
   };
 
-  const deliver = (frame: Uint8Array): void => {
+  const deliver = (frame: Uint8Array, meta?: FrameMeta): void => {
     if (closed) return;
     for (const handler of [...handlers]) {
       try {
-        handler(frame);
+        if (meta) handler(frame, meta);
+        else handler(frame);
       } catch (err) {
         report(transportError('a frame handler threw', { reason: describe(err) }));
       }
     }
   };
 
+  /** Checks the relay's vouch (constant time) and delivers the frame with it; a bad one is dropped and reported. */
+  const deliverVouched = (item: VouchedFrame): void => {
+    if (!vouchingKey || !checkVouch(vouchingKey, item.frame, item.source, item.vouch)) {
+      report(new ActivationError('MALFORMED', 'a frame from the relay carried a vouch that does not verify; dropped', { operation: 'relay', reason: 'bad vouch' }));
+      return;
+    }
+    deliver(item.frame, { vouched: true, source: item.source });
+  };
+
+  /** A fetch with its own abort controller, aborted by close() or after `timeoutMs`. */
+  async function request<T>(url: string, init: RequestInit, use: (res: Response, signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {
+    const controller = new AbortController();
+    inflight.add(controller);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const res = await fetchFn(url, { ...init, signal: controller.signal });
+      return await use(res, controller.signal);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      inflight.delete(controller);
+    }
+  }
+
+  /** Registers `serves` (servers only): `POST /v1/register`. Throws TRANSPORT_ERROR when refused. */
+  async function register(): Promise<void> {
+    if (serves.length === 0) return;
+    await request(
+      endpoint(REGISTER_PATH, {}),
+      { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders }, body: JSON.stringify({ address, serves }) },
+      async (res) => {
+        const text = await readCapped(res, 4096).then((b) => new TextDecoder().decode(b)).catch(() => '');
+        if (res.status < 200 || res.status > 299) {
+          let reason = text.slice(0, 200);
+          try {
+            const body = JSON.parse(text) as { message?: string };
+            if (typeof body.message === 'string') reason = body.message.slice(0, 200);
+          } catch {
+            // not JSON: keep the text
+          }
+          throw transportError(`the relay refused the registration (${res.status})`, { operation: 'register', status: res.status, reason });
+        }
+      },
+      sendTimeoutMs,
+    );
+  }
+
   const backoffMs = (failures: number): number => Math.min(maxBackoff, initialBackoff * 2 ** Math.min(failures - 1, 20));
 
   async function pollLoop(): Promise<void> {
     let failures = 0;
-    const url = endpoint(FRAMES_PATH, { ...receiveQuery(), wait: String(wait) });
+    let registered = false;
+    const url = endpoint(FRAMES_PATH, { address, wait: String(wait) });
     while (!closed) {
       try {
-        const res = await fetchFn(url, { method: 'GET', headers: authHeaders, signal: lifetime.signal });
-        if (res.status === 204) {
-          await res.body?.cancel().catch(() => undefined);
+        if (!registered) {
+          await register();
+          registered = true;
+        }
+        // The relay answers within `wait`; a relay that does not is cut off 15 s later.
+        await request(url, { method: 'GET', headers: receiveHeaders() }, async (res) => {
+          if (res.status === 204) {
+            await res.body?.cancel().catch(() => undefined);
+            failures = 0;
+            return;
+          }
+          if (res.status !== 200) {
+            if (res.status === 401 && receiveSecret) adjustClock(res);
+            const text = await readCapped(res, 4096).then((b) => new TextDecoder().decode(b)).catch(() => '');
+            throw transportError(`relay answered ${res.status} to a poll`, { status: res.status, reason: text.slice(0, 200) });
+          }
+          const body = await readCapped(res, MAX_BATCH_BYTES);
+          const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+          if (type === VOUCHED_BATCH_CONTENT_TYPE) {
+            const items = decodeVouchedBatch(body);
+            failures = 0;
+            for (const item of items) deliverVouched(item);
+            return;
+          }
+          const frames = decodeFrameBatch(body);
           failures = 0;
-          continue;
-        }
-        if (res.status !== 200) {
-          const text = await res.text().catch(() => '');
-          throw transportError(`relay answered ${res.status} to a poll`, { status: res.status, reason: text.slice(0, 200) });
-        }
-        const frames = decodeFrameBatch(new Uint8Array(await res.arrayBuffer()));
-        failures = 0;
-        for (const frame of frames) deliver(frame);
+          for (const frame of frames) deliver(frame);
+        }, (wait + 15) * 1000);
       } catch (err) {
         if (closed) break;
         failures++;
+        registered = false;
         report(err instanceof ActivationError ? err : transportError('polling the relay failed', { reason: describe(err) }));
         if (failures >= maxFailures) {
           report(transportError('polling stopped after repeated failures', { failures }));
@@ -209,12 +362,24 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
 
   async function socketLoop(): Promise<void> {
     let failures = 0;
-    const url = endpoint(WEBSOCKET_PATH, options.token ? { ...receiveQuery(), token: options.token } : receiveQuery()).replace(/^http/, 'ws');
+    const socketUrl = (): string => {
+      const query: Record<string, string> = { address };
+      if (options.token) query.token = options.token;
+      if (receiveSecret) query[RECEIVE_QUERY] = credential();
+      return endpoint(WEBSOCKET_PATH, query).replace(/^http/, 'ws');
+    };
     while (!closed) {
-      const opened = await new Promise<boolean>((resolve) => {
+      let registeredNow = true;
+      try {
+        await register();
+      } catch (err) {
+        registeredNow = false;
+        report(err instanceof ActivationError ? err : transportError('registering with the relay failed', { reason: describe(err) }));
+      }
+      const opened = !registeredNow || closed ? false : await new Promise<boolean>((resolve) => {
         let ws: WebSocketLike;
         try {
-          ws = new WebSocketCtor!(url);
+          ws = new WebSocketCtor!(socketUrl());
         } catch (err) {
           report(transportError('could not open the relay WebSocket', { reason: describe(err) }));
           return resolve(false);
@@ -228,9 +393,21 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
         };
         ws.onmessage = (event: { data: unknown }) => {
           const data = event.data;
-          if (data instanceof ArrayBuffer) deliver(new Uint8Array(data));
-          else if (ArrayBuffer.isView(data)) deliver(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
+          let bytes: Uint8Array | undefined;
+          if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+          else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
           else if (typeof data === 'string') report(transportError('the relay reported an error', { reason: data.slice(0, 200) }));
+          if (bytes === undefined || bytes.length > MAX_FRAME_MESSAGE_BYTES) return;
+          if (vouchingKey) {
+            let item: VouchedFrame | undefined;
+            try {
+              item = decodeVouchedFrame(bytes);
+            } catch {
+              item = undefined; // a plain frame: the relay does not vouch for this server (open mode)
+            }
+            if (item) return deliverVouched(item);
+          }
+          deliver(bytes);
         };
         ws.onerror = () => undefined; // a close event follows
         ws.onclose = () => {
@@ -248,6 +425,13 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
         break;
       }
       if (!opened) report(transportError('the relay WebSocket could not be opened', { failures }));
+      if (!opened && receiveSecret) {
+        // Perhaps our credential's time was refused: take the relay's clock for the next try.
+        await request(endpoint('/v1/health', {}), { method: 'GET' }, async (res) => {
+          adjustClock(res);
+          await res.body?.cancel().catch(() => undefined);
+        }, sendTimeoutMs).catch(() => undefined);
+      }
       await sleep(opened ? initialBackoff : backoffMs(failures), lifetime.signal);
     }
   }
@@ -261,27 +445,30 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   };
 
   async function post(frame: Uint8Array): Promise<void> {
-    const timeout = new AbortController();
-    const onClose = (): void => timeout.abort();
-    lifetime.signal.addEventListener('abort', onClose, { once: true });
-    const timer = setTimeout(() => timeout.abort(), sendTimeoutMs);
+    const controller = new AbortController();
+    inflight.add(controller);
+    const timer = setTimeout(() => controller.abort(), sendTimeoutMs);
     try {
       let res: Response;
+      const headers: Record<string, string> = { 'content-type': FRAME_CONTENT_TYPE, ...authHeaders };
+      if (receivePublic) headers[RECEIVE_KEY_HEADER] = receivePublic;
       try {
         res = await fetchFn(endpoint(FRAMES_PATH, {}), {
           method: 'POST',
-          headers: { 'content-type': FRAME_CONTENT_TYPE, ...authHeaders },
+          headers,
           body: frame.slice() as Uint8Array<ArrayBuffer>,
-          signal: timeout.signal,
+          signal: controller.signal,
         });
       } catch (err) {
         if (closed) throw transportError('transport is closed', { operation: 'send' });
-        throw transportError(timeout.signal.aborted ? 'sending to the relay timed out' : 'could not reach the relay', {
+        throw transportError(controller.signal.aborted ? 'sending to the relay timed out' : 'could not reach the relay', {
           operation: 'send',
           reason: describe(err),
         });
       }
-      const text = await res.text().catch(() => '');
+      const text = await readCapped(res, 4096)
+        .then((b) => new TextDecoder().decode(b))
+        .catch(() => '');
       if (res.status < 200 || res.status > 299) {
         let reason = text.slice(0, 200);
         try {
@@ -294,7 +481,7 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
       }
     } finally {
       clearTimeout(timer);
-      lifetime.signal.removeEventListener('abort', onClose);
+      inflight.delete(controller);
     }
   }
 
@@ -326,6 +513,7 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
       if (closed) return;
       closed = true;
       lifetime.abort();
+      for (const controller of inflight) controller.abort();
       handlers.clear();
       socket?.close(1000, 'closed');
       await loop;

@@ -5,6 +5,7 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 import { decodeCbor, encodeCbor, MAX_FRAME_BYTES } from '../wire/cbor.js';
+import { deriveVouchKey, vouchMac as relayVouchMac } from './relay-vouch.js';
 
 /** Content type of one frame in a `POST /v1/frames` body. */
 export const FRAME_CONTENT_TYPE = 'application/vnd.enterprise-activation.frame';
@@ -71,4 +72,99 @@ export function decodeFrameBatch(bytes: Uint8Array): Uint8Array[] {
     throw new ActivationError('MALFORMED', 'frame batch: expected an array of byte strings', { operation: 'decode frame batch' });
   }
   return value as Uint8Array[];
+}
+
+// ---- registration, receive credentials and vouching (docs/transports.md, "Authentication") ----
+
+/** Path where a server registers the addresses and domains it serves (`POST`, JSON body). */
+export const REGISTER_PATH = '/v1/register';
+/** Largest `POST /v1/register` body the relay reads (bytes). */
+export const MAX_REGISTER_BYTES = 16 * 1024;
+/**
+ * Header of a handset's `POST /v1/frames`: its receive public key (Ed25519, base64url). The relay
+ * binds the session of the first ETP.DAT it routes to that key.
+ */
+export const RECEIVE_KEY_HEADER = 'x-receive-key';
+/** Query parameter carrying a receive credential on a WebSocket URL (browsers cannot set headers). */
+export const RECEIVE_QUERY = 'receive';
+/** How far a receive credential's time may be from the relay's clock (seconds). */
+export const RECEIVE_CREDENTIAL_WINDOW_SECONDS = 120;
+/**
+ * Content type of a long-poll answer for a server whose token the relay knows: a CBOR array of
+ * `{ frame, vouch, source }` maps (the vouch as in relay-vouch.ts).
+ */
+export const VOUCHED_BATCH_CONTENT_TYPE = 'application/vnd.enterprise-activation.vouched-frames+cbor';
+
+const RECEIVE_DOMAIN = 'enterprise-activation/v1 relay-receive';
+const encoder = new TextEncoder();
+
+/** base64url without padding. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Decodes base64url (no padding); undefined when it is not base64url. */
+export function fromBase64Url(text: string): Uint8Array | undefined {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/**
+ * What a receive credential signs: a domain-separated string with the receiving address and the
+ * time, so that a signature for one address or one moment is worth nothing for another.
+ */
+export function receiveCredentialMessage(address: string, unixSeconds: number): Uint8Array {
+  return encoder.encode(`${RECEIVE_DOMAIN}\n${address}\n${unixSeconds}`);
+}
+
+/** The vouch key of a server token: relay-vouch.ts's `deriveVouchKey`, under the relay protocol's name. */
+export const vouchKey = deriveVouchKey;
+
+/** The relay's vouch for `frame` from `source`: relay-vouch.ts's `vouchMac` (which takes frame, then source). */
+export function vouchMac(key: Uint8Array, source: string, frame: Uint8Array): Uint8Array {
+  return relayVouchMac(key, frame, source);
+}
+
+/** One frame delivered to a server whose token the relay knows. */
+export interface VouchedFrame {
+  readonly frame: Uint8Array;
+  /** The relay's vouch (relay-vouch.ts: `vouchMac(deriveVouchKey(token), frame, source)`). */
+  readonly vouch: Uint8Array;
+  /** Opaque label of the sender's network source (a keyed hash; never the address itself). */
+  readonly source: string;
+}
+
+function isVouchedFrame(value: unknown): value is VouchedFrame {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return v.frame instanceof Uint8Array && v.vouch instanceof Uint8Array && typeof v.source === 'string' && v.source.length <= 64 && Object.keys(v).length === 3;
+}
+
+export function encodeVouchedFrame(item: VouchedFrame): Uint8Array {
+  return encodeCbor({ frame: item.frame, vouch: item.vouch, source: item.source });
+}
+
+/** Decodes one vouched WebSocket message; any defect is ActivationError('MALFORMED'). */
+export function decodeVouchedFrame(bytes: Uint8Array): VouchedFrame {
+  const value = decodeCbor(bytes, 'vouched frame', MAX_FRAME_MESSAGE_BYTES);
+  if (!isVouchedFrame(value)) throw new ActivationError('MALFORMED', 'vouched frame: expected { frame, vouch, source }', { operation: 'decode vouched frame' });
+  return value;
+}
+
+export function encodeVouchedBatch(items: readonly VouchedFrame[]): Uint8Array {
+  return encodeCbor(items.map((i) => ({ frame: i.frame, vouch: i.vouch, source: i.source })));
+}
+
+/** Decodes a vouched long-poll answer; any defect is ActivationError('MALFORMED'). */
+export function decodeVouchedBatch(bytes: Uint8Array): VouchedFrame[] {
+  const value = decodeCbor(bytes, 'vouched frame batch', MAX_BATCH_BYTES);
+  if (!Array.isArray(value) || !value.every(isVouchedFrame)) {
+    throw new ActivationError('MALFORMED', 'vouched frame batch: expected an array of { frame, vouch, source }', { operation: 'decode frame batch' });
+  }
+  return value as VouchedFrame[];
 }

@@ -14,7 +14,7 @@ declare global {
 async function run(password: string) {
   const statuses: string[] = [];
   const server = new BesSimulator();
-  server.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800' });
+  server.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800pw' });
   const [handsetSide, serverSide] = createMemoryTransportPair();
   server.attach(serverSide);
   const handset = new Handset({
@@ -34,6 +34,6 @@ async function run(password: string) {
 
 window.activation = (async () => {
   const wrong = await run('wrong');
-  const right = await run('bb8800');
+  const right = await run('bb8800pw');
   return { ...right, error: wrong.error };
 })();

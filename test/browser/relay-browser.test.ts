@@ -106,8 +106,8 @@ describe('the handset in a browser over the relay (headless Chromium)', () => {
     expect(new URL(relay.url).origin).not.toBe(page.origin);
 
     const sim = new BesSimulator({ srp: SRP, relay: 'relay.test', name: 'BES01' });
-    sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800' });
-    sim.addUser({ email: 'bob@example.com', displayName: 'Bob Example', activationPassword: 'bb9900' });
+    sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800pw' });
+    sim.addUser({ email: 'bob@example.com', displayName: 'Bob Example', activationPassword: 'bb9900pw' });
     const serverTransport = createRelayTransport({ url: relay.url, address: `srp:${SRP}`, serves: ['example.com'], pollWaitSeconds: 10 });
     cleanups.push(() => serverTransport.close());
     sim.attach(serverTransport);

@@ -94,7 +94,7 @@ describe('relay CORS: a list of origins', () => {
       expect(corsHeadersOf(res)).toEqual({
         'access-control-allow-origin': PAGE,
         'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': 'content-type, authorization',
+        'access-control-allow-headers': 'content-type, authorization, x-receive-key',
         'access-control-max-age': '600',
       });
       expect(res.headers.get('vary')).toBe('Origin');
@@ -184,7 +184,7 @@ describe("relay CORS: '*'", () => {
     const pre = await preflight(relay, OTHER);
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
-    expect(pre.headers.get('access-control-allow-headers')).toBe('content-type, authorization');
+    expect(pre.headers.get('access-control-allow-headers')).toBe('content-type, authorization, x-receive-key');
     const res = await poll(relay, { origin: 'null' });
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(await upgrade(relay, OTHER)).toBe('open');

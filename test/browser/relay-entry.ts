@@ -56,7 +56,7 @@ async function run(mode: 'poll' | 'websocket', email: string, password: string):
 
 window.relayActivation = (async () => {
   // One password activates one device, so each mode activates its own user.
-  const poll = await run('poll', 'alice@example.com', 'bb8800');
-  const websocket = await run('websocket', 'bob@example.com', 'bb9900');
+  const poll = await run('poll', 'alice@example.com', 'bb8800pw');
+  const websocket = await run('websocket', 'bob@example.com', 'bb9900pw');
   return { origin: location.origin, nativeWebSocket: typeof WebSocket === 'function', runs: [poll, websocket] };
 })();

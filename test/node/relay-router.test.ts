@@ -7,7 +7,7 @@ import { RelayRouter, type PeerDelivery, type RelayRouterOptions } from '../../s
 import { RelayRefusal } from '../../src/node/relay/relay-refusal.js';
 import { parseRelayAddress, type RelayAddress } from '../../src/transport/relay-protocol.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
-import { decodeFrame } from '../../src/wire/frame.js';
+import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { PIN, SRP, makeEtpFrame, makeFrame } from '../transport/helpers.js';
 
 /** A delivery that pushes to the addresses in `connected` and records everything. */
@@ -17,9 +17,9 @@ function fakeDelivery(connected: string[] = []): PeerDelivery & { pushed: Array<
   return {
     pushed,
     woken,
-    push(address, frame) {
+    push(address, item) {
       if (!connected.includes(address)) return false;
-      pushed.push([address, frame]);
+      pushed.push([address, item.bytes]);
       return true;
     },
     queued(address) {
@@ -120,13 +120,17 @@ describe('RelayRouter: mailto:', () => {
     expect(logs).toContain(`relay: srp:${SRP} serves late.example`);
   });
 
-  it('a later registration takes an entry over, and says so', () => {
+  it('a later registration by another server cannot take an entry over (issue 8, finding 2)', () => {
     const { router: r, logs } = router();
     r.register(srp('S0000001'), ['example.com']);
-    r.register(srp('S0000002'), ['example.com']);
+    expect(refusal(() => r.register(srp('S0000002'), ['example.com', 'other.example']))).toMatchObject({ status: 409, code: 'CONFLICT' });
     r.route(makeEtpFrame('a@example.com').frame);
-    expect(r.queueLength('srp:S0000002')).toBe(1);
-    expect(logs).toContain('relay: srp:S0000002 serves example.com (was srp:S0000001)');
+    expect(r.queueLength('srp:S0000001')).toBe(1);
+    expect(r.queueLength('srp:S0000002')).toBe(0);
+    // Nothing of a refused registration is kept.
+    r.route(makeEtpFrame('b@other.example').frame);
+    expect(r.queueLength('mailto:b@other.example')).toBe(1);
+    expect(logs.filter((l) => l.includes('S0000002 serves'))).toEqual([]);
   });
 
   it('with mailEtpDat, hands an ETP.DAT back to be mailed (address as given) but routes other frames', () => {
@@ -145,28 +149,35 @@ describe('RelayRouter: mailto:', () => {
 });
 
 describe('RelayRouter: receivers and limits', () => {
-  it('checks addresses, serves and tokens', () => {
+  it('checks addresses and tokens; refuses serves on a receive request', () => {
     const { router: r } = router({ tokens: { [SRP]: 'secret' } });
-    expect(r.checkReceiver({ address: `pin:${PIN.toLowerCase()}` })).toEqual({ address: parseRelayAddress(`pin:${PIN}`), serves: [] });
-    expect(r.checkReceiver({ address: `srp:${SRP}`, serves: 'Example.com, boss@Other.com', token: 'secret' }).serves).toEqual(['example.com', 'boss@other.com']);
-    expect(r.checkReceiver({ address: 'srp:OPEN' }).address.address).toBe('srp:OPEN');
+    expect(r.checkReceiver({ address: `pin:${PIN.toLowerCase()}` })).toEqual({ address: parseRelayAddress(`pin:${PIN}`) });
+    const server = r.checkReceiver({ address: `srp:${SRP}`, token: 'secret' });
+    expect(server.address.address).toBe(`srp:${SRP}`);
+    expect(server.vouchKey).toBeInstanceOf(Uint8Array);
 
     expect(refusal(() => r.checkReceiver({ address: `srp:${SRP}` }))).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
     expect(refusal(() => r.checkReceiver({ address: `srp:${SRP}`, token: 'secreT' }))).toMatchObject({ status: 401 });
-    expect(r.stats.unauthorized).toBe(2);
+    // With tokens configured, an SRP id that is not configured is refused, token or not.
+    expect(refusal(() => r.checkReceiver({ address: 'srp:OPEN' }))).toMatchObject({ status: 401 });
+    expect(refusal(() => r.checkReceiver({ address: 'srp:OPEN', token: 'secret' }))).toMatchObject({ status: 401 });
+    expect(r.stats.unauthorized).toBe(4);
     expect(refusal(() => r.checkReceiver({ address: 'pin:XYZ' }))).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
     expect(refusal(() => r.checkReceiver({ address: null }))).toMatchObject({ status: 400 });
-    expect(refusal(() => r.checkReceiver({ address: `pin:${PIN}`, serves: 'example.com' }))).toMatchObject({ status: 400 });
-    expect(refusal(() => r.checkReceiver({ address: 'srp:OPEN', serves: 'not an address' }))).toMatchObject({ status: 400 });
+    expect(refusal(() => r.checkReceiver({ address: `srp:${SRP}`, token: 'secret', serves: 'example.com' }))).toMatchObject({ status: 400 });
+    expect(refusal(() => r.checkReceiver({ address: `pin:${PIN}`, credential: 'garbage' }))).toMatchObject({ status: 401 });
   });
 
-  it('keeps at most maxAddresses queues (peers and held mail): RELAY_FULL', () => {
+  it('keeps at most maxAddresses slots: evicts the least recently used idle one, refuses only when all are live', () => {
     const { router: r } = router({ maxAddresses: 2 });
-    r.admitPeer(`pin:${PIN}`);
-    r.admitPeer(`pin:${PIN}`);
+    r.receiverLive(`pin:${PIN}`, 1); // a waiting poll
     r.route(makeEtpFrame('a@nowhere.example').frame);
+    r.route(makeFrame('pin:2100000B')); // evicts the held mail (idle), not the live peer
+    expect(r.queueLength('mailto:a@nowhere.example')).toBe(0);
+    expect(r.queueLength('pin:2100000B')).toBe(1);
+    expect(r.stats).toMatchObject({ evicted: 1, dropped: 1 });
+    r.receiverLive('pin:2100000B', 1);
     expect(refusal(() => r.admitPeer('srp:S0000009'))).toMatchObject({ status: 503, code: 'RELAY_FULL' });
-    expect(refusal(() => r.route(makeFrame('pin:2100000B')))).toMatchObject({ status: 503, code: 'RELAY_FULL' });
     expect(refusal(() => r.route(makeEtpFrame('b@nowhere.example').frame))).toMatchObject({ status: 503, code: 'RELAY_FULL' });
     r.route(makeFrame(`pin:${PIN}`));
     expect(r.queueLength(`pin:${PIN}`)).toBe(1);
@@ -184,3 +195,74 @@ describe('RelayRouter: receivers and limits', () => {
     }
   });
 });
+
+describe('RelayRouter: receive bindings, byte bounds, expiry (issue 8)', () => {
+  it('binds a session to the receive key of its first ETP.DAT; only that key takes the session frames', () => {
+    const { router: r } = router();
+    const { frame, nonce } = makeEtpFrame('a@example.com');
+    r.route(frame, { ip: '10.0.0.1', receiveKey: 'KEY-A' });
+    // A second ETP.DAT of the same session with another key does not rebind it (first wins).
+    r.route(frame, { ip: '10.0.0.2', receiveKey: 'KEY-B' });
+    r.route(makeFrame(`pin:${PIN}`, 0, 'server-share', nonce));
+    r.route(makeFrame(`pin:${PIN}`, 1, 'server-share')); // another, unbound session
+    expect(r.takeFor(`pin:${PIN}`, {}).map((i) => decodeFrame(i.bytes).seq)).toEqual([1]);
+    expect(r.takeFor(`pin:${PIN}`, { receiveKey: 'KEY-B' })).toEqual([]);
+    expect(r.takeFor(`pin:${PIN}`, { receiveKey: 'KEY-A' }).map((i) => decodeFrame(i.bytes).seq)).toEqual([0]);
+    expect(r.usage.bindings).toBe(1);
+  });
+
+  it('bounds bytes per address and in total, evicting idle addresses first', () => {
+    const big = (to: string) => makeFrameOfSize(to, 600_000);
+    const { router: r } = router({ limits: { maxQueueBytes: 1_300_000, maxTotalQueueBytes: 2_000_000 } });
+    r.route(big(`pin:${PIN}`));
+    r.route(big(`pin:${PIN}`));
+    r.route(big(`pin:${PIN}`));
+    expect(r.queueLength(`pin:${PIN}`)).toBe(2);
+    r.receiverLive(`pin:${PIN}`, 1);
+    r.route(big('pin:2100000B'));
+    r.route(big('pin:2100000C')); // over the total: the idle B is evicted, not the live PIN
+    expect(r.usage.bytes).toBeLessThanOrEqual(2_000_000);
+    expect(r.queueLength('pin:2100000B')).toBe(0);
+    expect(r.queueLength('pin:2100000C')).toBe(1);
+  });
+
+  it('expires frames and idle empty addresses', () => {
+    let now = 1_000_000;
+    const { router: r } = router({ now: () => now, limits: { frameTtlMs: 1000, addressTtlMs: 5000 } });
+    r.route(makeFrame(`pin:${PIN}`));
+    now += 1001;
+    expect(r.take(`pin:${PIN}`)).toEqual([]);
+    expect(r.stats.dropped).toBe(1);
+    expect(r.usage.addresses).toBe(1);
+    now += 5000;
+    r.sweep();
+    expect(r.usage.addresses).toBe(0);
+  });
+
+  it('binds configured serves to their server and caps what a server registers', () => {
+    const { router: r } = router({ servers: { [SRP]: { token: 't1', serves: ['example.com'] }, S0000002: { token: 't2' } }, limits: { maxServesPerServer: 2 } });
+    expect(refusal(() => r.register(srp('S0000002'), ['example.com'], 't2'))).toMatchObject({ status: 409 });
+    expect(refusal(() => r.register(srp(SRP), ['other.example'], 't1'))).toMatchObject({ status: 403 });
+    expect(refusal(() => r.register(srp('S0000003'), ['x.example'], 't2'))).toMatchObject({ status: 401 });
+    r.register(srp('S0000002'), ['a.example', 'b.example'], 't2');
+    expect(refusal(() => r.register(srp('S0000002'), ['c.example'], 't2'))).toMatchObject({ status: 403 });
+    r.route(makeEtpFrame('x@example.com').frame);
+    expect(r.queueLength(`srp:${SRP}`)).toBe(1);
+  });
+
+  it('refuses bad server configurations', () => {
+    for (const options of [{ servers: { 'bad id!': { token: 't' } } }, { servers: { [SRP]: { token: '' } } }, { servers: { A: { token: 'a', serves: ['x.example'] }, B: { token: 'b', serves: ['x.example'] } } }, { limits: { maxQueueBytes: 10 } }]) {
+      let caught: unknown;
+      try {
+        new RelayRouter(options as RelayRouterOptions);
+      } catch (err) {
+        caught = err;
+      }
+      expect(isActivationError(caught, 'INVALID_ARGUMENT'), JSON.stringify(options)).toBe(true);
+    }
+  });
+});
+
+function makeFrameOfSize(to: string, size: number): Uint8Array {
+  return encodeFrame({ v: 1, type: 'server-share', sid: new Uint8Array(16), seq: 0, pin: PIN, to, body: new Uint8Array(size) });
+}

@@ -36,7 +36,7 @@ async function setup(opts: Setup = {}) {
   const relay = await startRelayServer(opts.relayOptions);
   cleanups.push(() => relay.close());
   const sim = new BesSimulator({ srp: SRP, relay: 'relay.test', name: 'BES01' });
-  sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800' });
+  sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800pw' });
   const serverTransport = createRelayTransport({ url: relay.url, address: `srp:${SRP}`, serves: ['example.com'], pollWaitSeconds: 10, ...opts.server });
   cleanups.push(() => serverTransport.close());
   sim.attach(serverTransport);
@@ -57,7 +57,7 @@ function expectInOrder(statuses: string[], texts: string[]): void {
 describe('activation over the HTTP relay', () => {
   it('completes with long-polling on both sides', async () => {
     const { relay, sim, handset, statuses } = await setup();
-    const result = await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800' }), 60_000, 'activation');
+    const result = await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800pw' }), 60_000, 'activation');
     expect(result.email).toBe('alice@example.com');
     expect(result.server.srp).toBe(SRP);
     expectInOrder(statuses, SUCCESS_TEXTS);
@@ -71,7 +71,7 @@ describe('activation over the HTTP relay', () => {
       relayOptions: { tokens: { [SRP]: 'srp-auth-key' } },
       server: { serves: ['alice@example.com'], token: 'srp-auth-key', mode: 'websocket', webSocket: WebSocket as unknown as WebSocketConstructorLike },
     });
-    await withDeadline(handset.activate({ email: 'Alice@Example.com', password: 'bb8800' }), 60_000, 'activation');
+    await withDeadline(handset.activate({ email: 'Alice@Example.com', password: 'bb8800pw' }), 60_000, 'activation');
     expect(statuses.at(-1)).toBe('Activation Complete');
   });
 
@@ -85,11 +85,11 @@ describe('activation over the HTTP relay', () => {
       transport: handsetTransport,
     });
     cleanups.push(() => handset.close());
-    const done = handset.activate({ email: 'alice@example.com', password: 'bb8800' });
+    const done = handset.activate({ email: 'alice@example.com', password: 'bb8800pw' });
     await new Promise((r) => setTimeout(r, 200));
     expect(relay.queueLength('mailto:alice@example.com')).toBe(1);
     const sim = new BesSimulator({ srp: SRP, relay: 'relay.test' });
-    sim.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800' });
+    sim.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800pw' });
     const serverTransport = createRelayTransport({ url: relay.url, address: `srp:${SRP}`, serves: ['example.com'] });
     cleanups.push(() => serverTransport.close());
     sim.attach(serverTransport);

@@ -167,8 +167,8 @@ describe('relay server and relay transport', () => {
     expect((await fetch(`${r.url}/v1/frames?address=srp:${SRP}&wait=0`)).status).toBe(401);
     expect((await fetch(`${r.url}/v1/frames?address=srp:${SRP}&wait=0`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(`${r.url}/v1/frames?address=srp:${SRP}&wait=0`, { headers: { authorization: 'Bearer secret-token' } })).status).toBe(204);
-    // Other SRP ids stay open.
-    expect((await fetch(`${r.url}/v1/frames?address=srp:S0000009&wait=0`)).status).toBe(204);
+    // With tokens configured, SRP ids that are not configured are refused too (issue 8, finding 2).
+    expect((await fetch(`${r.url}/v1/frames?address=srp:S0000009&wait=0`)).status).toBe(401);
     const errors: ActivationError[] = [];
     const denied = client({ url: r.url, address: `srp:${SRP}`, serves: ['example.com'], onError: (e) => errors.push(e) });
     denied.start();

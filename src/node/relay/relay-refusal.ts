@@ -8,6 +8,8 @@ export class RelayRefusal extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** True when the request's body is left unread: the answer carries `connection: close`. */
+    readonly closeConnection = false,
   ) {
     super(message);
   }
