@@ -5,8 +5,10 @@
  * now enabled` when a [CMIME] book is present). Policy updates after activation come here too.
  */
 import { isActivationError } from '../errors/activation-error.js';
-import { decodeSignedPolicy, verifySignedPolicy } from '../policy/signed-policy.js';
+import { decodeSignedPolicy, policyBytesHash, policyHash, verifySignedPolicy } from '../policy/signed-policy.js';
 import { encodePolicyAck, type PolicyAck } from '../policy/acknowledgement.js';
+import { policyUpdateDecision } from '../policy/apply-policy.js';
+import { constantTimeEqual } from '../util/bytes.js';
 import { decodeServiceBooks } from '../service-books/service-book.js';
 import { addBooks } from '../service-books/store.js';
 import { emailEnabled } from '../service-books/capabilities.js';
@@ -33,9 +35,24 @@ export function onItPolicy(state: HandsetState, session: SessionState, frame: Fr
     return fail(state, err.code === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'PROTOCOL_ERROR', 'the IT policy signature did not verify');
   }
   const next: SessionState = { ...session, recvSeq: frame.seq + 1, deadline: undefined };
-  if (update && state.policy && state.policy.policy.id === policy.id) {
-    // Same policy again (a repeated push): acknowledge it again without re-applying.
-    return sendPolicyAck({ ...state, session: next }, next, state.policy.ack, update, env, _now);
+  if (update) {
+    // A policy is identified by the hash of its signed bytes, not by its id, and updates must be
+    // newer than the policy in force (issue 8, finding 7; docs/it-policy.md).
+    const hash = policyBytesHash(signed.policy);
+    const decision = policyUpdateDecision(state.policy, policy, hash);
+    if (decision === 'duplicate' && state.policy) {
+      // The very policy in force, pushed again because the server missed the acknowledgement:
+      // acknowledge it again, idempotently, without re-applying. (An acknowledgement kept from
+      // before acknowledgements carried the hash gets it now.)
+      const kept = state.policy.ack;
+      const ack = kept.policyHash instanceof Uint8Array ? kept : { ...kept, policyHash: hash };
+      return sendPolicyAck({ ...state, session: next }, next, ack, update, env, _now);
+    }
+    if (decision === 'stale') {
+      // An older policy (replayed, or from a server restored from an old backup) never replaces a
+      // newer one, and is not acknowledged: the server's retransmission cannot make it stick.
+      return ignore({ ...state, session: next }, 'IT policy update is not newer than the policy in force', 'STALE_POLICY');
+    }
   }
   return {
     state: { ...state, session: next, pendingPolicy: { policy, frameSeq: frame.seq } },
@@ -47,7 +64,9 @@ export function onItPolicy(state: HandsetState, session: SessionState, frame: Fr
 export function onPolicyApplied(state: HandsetState, ack: PolicyAck, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const pending = state.pendingPolicy;
   const session = state.session;
-  if (!pending || !session || ack.policyId !== pending.policy.id) return ignore(state, 'policy result without a pending policy');
+  if (!pending || !session || ack.policyId !== pending.policy.id || !constantTimeEqual(ack.policyHash, policyHash(pending.policy))) {
+    return ignore(state, 'policy result without a pending policy');
+  }
   const update = state.phase === 'complete';
   const base: HandsetState = {
     ...state,

@@ -1,13 +1,15 @@
 /**
  * The device's IT policy acknowledgement (the `policy-ack` message). RIM never published its
- * format; this one is ours (docs/it-policy.md): which policy, whether it was applied, which rules
- * took effect, which were rejected and why, and which rule names the device did not know.
+ * format; this one is ours (docs/it-policy.md): which policy (its id and the SHA-256 of its signed
+ * bytes, so that the acknowledgement binds the content, not just a name), whether it was applied,
+ * which rules took effect, which were rejected and why, and which rule names the device did not know.
  */
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
 import { decodeWith, encodeCbor, validate } from '../wire/cbor.js';
-import { list, text } from '../wire/schema.js';
+import { bytes, list, text } from '../wire/schema.js';
 import { MAX_POLICY_ID_LENGTH, MAX_RULES, MAX_RULE_NAME_LENGTH } from './policy.js';
+import { POLICY_HASH_LENGTH } from './signed-policy.js';
 
 /** Longest rejection reason kept in an acknowledgement. */
 export const MAX_REASON_LENGTH = 256;
@@ -19,6 +21,11 @@ export type PolicyAckStatus = 'applied' | 'rejected';
 
 export interface PolicyAck {
   readonly policyId: string;
+  /**
+   * SHA-256 of the policy's signed bytes ({@link policyHash}): which content this acknowledges.
+   * The server accepts the acknowledgement only if it equals the hash of the policy it sent.
+   */
+  readonly policyHash: Uint8Array;
   /** `rejected` exactly when `rejected` is not empty: the device did not accept the policy. */
   readonly status: PolicyAckStatus;
   /** Rules now in force. */
@@ -33,6 +40,7 @@ const ruleName = text(MAX_RULE_NAME_LENGTH, 1);
 export const policyAckSchema = v.pipe(
   v.strictObject({
     policyId: text(MAX_POLICY_ID_LENGTH, 1),
+    policyHash: bytes(POLICY_HASH_LENGTH),
     status: v.picklist(['applied', 'rejected'] as const),
     applied: list(ruleName, MAX_RULES),
     rejected: list(v.strictObject({ rule: ruleName, reason: text(MAX_REASON_LENGTH, 1) }), MAX_RULES),

@@ -8,6 +8,8 @@ import { MAX_REASON_LENGTH, type PolicyAck } from './acknowledgement.js';
 import { ENFORCER_ERROR_REASON, type PolicyEnforcer, type RuleRejection, type RuleSettings } from './enforcer.js';
 import { effectiveRules, type EffectiveRulesOptions, type ItPolicy } from './policy.js';
 import { RULES } from './rules.js';
+import { policyHash } from './signed-policy.js';
+import { constantTimeEqual } from '../util/bytes.js';
 
 /** Reason for a rule the enforcer neither applied nor rejected. */
 export const NOT_APPLIED_REASON = 'not applied';
@@ -54,6 +56,7 @@ export function applyPolicy(enforcer: PolicyEnforcer, policy: ItPolicy, options:
   rejected.sort((a, b) => catalogueIndex(a.rule) - catalogueIndex(b.rule));
   return Object.freeze({
     policyId: policy.id,
+    policyHash: policyHash(policy),
     status: rejected.length > 0 ? 'rejected' : 'applied',
     applied: Object.freeze(applied),
     rejected: Object.freeze(rejected.map((r) => Object.freeze(r))),
@@ -61,26 +64,60 @@ export function applyPolicy(enforcer: PolicyEnforcer, policy: ItPolicy, options:
   });
 }
 
+/**
+ * What a device does with a policy pushed after activation, given the one in force
+ * (docs/it-policy.md, "Updates after activation"):
+ * - `apply`: nothing is in force, or the policy is newer (`issuedAt` greater than the current one's);
+ * - `duplicate`: the very same content as the policy in force (same hash of the signed bytes), sent
+ *   again because the server missed the acknowledgement: acknowledge again, do not re-apply;
+ * - `stale`: other content that is not newer (an older policy replayed, or a reused `issuedAt`):
+ *   refused, never applied, not acknowledged.
+ * The id plays no part: content is identified by its hash, order by `issuedAt` (issue 8, finding 7).
+ */
+export type PolicyUpdateDecision = 'apply' | 'duplicate' | 'stale';
+
+/** The policy in force on a device and its acknowledgement (the handset state's `policy`). */
+export interface PolicyInForce {
+  readonly policy: ItPolicy;
+  readonly ack: PolicyAck;
+}
+
+/** Decides how to treat `policy` (whose signed bytes hash to `hash`) when `current` is in force. */
+export function policyUpdateDecision(
+  current: Pick<PolicyInForce, 'policy'> | undefined,
+  policy: ItPolicy,
+  hash: Uint8Array = policyHash(policy),
+): PolicyUpdateDecision {
+  if (current === undefined) return 'apply';
+  if (constantTimeEqual(policyHash(current.policy), hash)) return 'duplicate';
+  return policy.issuedAt > current.policy.issuedAt ? 'apply' : 'stale';
+}
+
 /** The outcome of applying a policy that may already be in force. */
 export interface PolicyUpdateOutcome {
-  readonly ack: PolicyAck;
-  /** False when the policy had the id of the previous one, so it was acknowledged again without re-applying. */
+  readonly decision: PolicyUpdateDecision;
+  /** The acknowledgement to send; `undefined` for a `stale` policy, which is not acknowledged. */
+  readonly ack: PolicyAck | undefined;
+  /** True when the enforcer was called (decision `apply`). */
   readonly reapplied: boolean;
 }
 
 /**
- * Update semantics after activation: a policy whose id equals the previous acknowledgement's is
- * acknowledged again with that same acknowledgement and not re-applied; any other policy is applied
- * and acknowledged like the first one ({@link applyPolicy}).
+ * Update semantics after activation ({@link policyUpdateDecision}): a newer policy is applied and
+ * acknowledged like the first one ({@link applyPolicy}); the exact policy in force is acknowledged
+ * again with its acknowledgement and not re-applied; anything else is refused.
  */
 export function applyPolicyUpdate(
   enforcer: PolicyEnforcer,
   policy: ItPolicy,
-  previous: PolicyAck | undefined,
+  current: PolicyInForce | undefined,
   options: ApplyPolicyOptions = {},
 ): PolicyUpdateOutcome {
-  if (previous !== undefined && previous.policyId === policy.id) return Object.freeze({ ack: previous, reapplied: false });
-  return Object.freeze({ ack: applyPolicy(enforcer, policy, options), reapplied: true });
+  const hash = policyHash(policy);
+  const decision = policyUpdateDecision(current, policy, hash);
+  if (decision === 'stale') return Object.freeze({ decision, ack: undefined, reapplied: false });
+  if (decision === 'duplicate') return Object.freeze({ decision, ack: current!.ack, reapplied: false });
+  return Object.freeze({ decision, ack: applyPolicy(enforcer, policy, options), reapplied: true });
 }
 
 /**

@@ -40,6 +40,9 @@ export type { ItPolicy, InvalidRule, EffectiveRules, EffectiveRulesOptions } fro
 export {
   IT_POLICY_SIGNATURE_LABEL,
   MAX_POLICY_BYTES,
+  POLICY_HASH_LENGTH,
+  policyHash,
+  policyBytesHash,
   signedPolicySchema,
   itPolicySchema,
   encodePolicy,
@@ -68,5 +71,5 @@ export type {
 } from './enforcer.js';
 export { MAX_REASON_LENGTH, MAX_POLICY_ACK_BYTES, policyAckSchema, encodePolicyAck, decodePolicyAck } from './acknowledgement.js';
 export type { PolicyAck, PolicyAckStatus } from './acknowledgement.js';
-export { NOT_APPLIED_REASON, applyPolicy, applyPolicyUpdate, policyRejectedError } from './apply-policy.js';
-export type { ApplyPolicyOptions, PolicyUpdateOutcome } from './apply-policy.js';
+export { NOT_APPLIED_REASON, applyPolicy, applyPolicyUpdate, policyUpdateDecision, policyRejectedError } from './apply-policy.js';
+export type { ApplyPolicyOptions, PolicyUpdateOutcome, PolicyUpdateDecision, PolicyInForce } from './apply-policy.js';

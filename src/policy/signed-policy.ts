@@ -5,6 +5,7 @@
  * can only ever mean one policy.
  */
 import * as v from 'valibot';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { prependLen } from '../crypto/cpace/encoding.js';
@@ -29,6 +30,9 @@ export const IT_POLICY_SIGNATURE_LABEL = 'enterprise-activation/v1 it-policy';
 
 /** Largest encoded policy accepted (256 KiB). */
 export const MAX_POLICY_BYTES = 256 * 1024;
+
+/** Length of a policy hash ({@link policyHash}): SHA-256. */
+export const POLICY_HASH_LENGTH = 32;
 
 /** Ed25519 signature and public key lengths. */
 const SIGNATURE_LENGTH = 64;
@@ -143,6 +147,25 @@ export function verifySignedPolicy(provider: CryptoProvider, publicKey: Uint8Arr
     });
   }
   return policy;
+}
+
+/**
+ * What identifies a policy's content: SHA-256 of its signed bytes (the canonical encoding the
+ * signature covers). The id alone does not: a server could reuse an id for other rules (issue 8,
+ * finding 7). The device acknowledges this hash and the server checks it is the one it sent.
+ */
+export function policyBytesHash(policyBytes: Uint8Array): Uint8Array {
+  return sha256(policyBytes);
+}
+
+/**
+ * {@link policyBytesHash} of a decoded policy: the hash of its canonical encoding, which for a
+ * verified policy is exactly the received bytes ({@link verifySignedPolicy} insists on canonical
+ * form). Works for any decoded policy, including one whose known rules have values the catalogue
+ * does not allow.
+ */
+export function policyHash(policy: ItPolicy): Uint8Array {
+  return sha256(canonicalBytes(policy));
 }
 
 /** Encodes the wire message carrying a signed policy. */

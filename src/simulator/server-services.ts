@@ -5,7 +5,7 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 import { createPolicy, type ItPolicy } from '../policy/policy.js';
-import { encodeSignedPolicy, signPolicy } from '../policy/signed-policy.js';
+import { encodeSignedPolicy, policyBytesHash, signPolicy } from '../policy/signed-policy.js';
 import { decodePolicyAck, type PolicyAck } from '../policy/acknowledgement.js';
 import { defaultServiceBooks } from '../service-books/server-books.js';
 import { encodeServiceBooks, type ServiceBook } from '../service-books/service-book.js';
@@ -15,7 +15,7 @@ import { decodeSyncAck, encodeSyncPage, paginate, type SyncPage } from '../sync/
 import { generateUserData } from '../sync/generator.js';
 import type { SyncRecord } from '../sync/records.js';
 import type { Frame, MessageType } from '../wire/frame.js';
-import { bytesToHex } from '../util/bytes.js';
+import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
 import { frameAssociatedData } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { decodeBooksAck } from '../wire/messages/books-ack.js';
@@ -69,8 +69,26 @@ interface SyncProgress {
   readonly done: SyncDone;
 }
 
+/**
+ * A policy update pushed to an activated device and not yet acknowledged with its hash: it is sent
+ * again (freshly sealed, with a new sequence number) every retransmission interval until it is.
+ */
+export interface PendingPolicyPush {
+  readonly policy: ItPolicy;
+  /** SHA-256 of the signed policy bytes: what the acknowledgement must carry. */
+  readonly hash: Uint8Array;
+  /** When it was last sent (ms, the simulator's clock); -Infinity when it has not been sent yet. */
+  sentAt: number;
+  /** How many times it was sent. */
+  sends: number;
+}
+
 interface ServicesExtra {
   policyId?: string;
+  /** Hash of the signed bytes of the last policy sent (activation or update). */
+  policyHash?: Uint8Array;
+  /** An update waiting for its acknowledgement. */
+  push?: PendingPolicyPush;
   policyAck?: PolicyAck;
   books?: ServiceBook[];
   sync?: SyncProgress;
@@ -91,9 +109,56 @@ function open(session: ServerSession, ctx: ServerContext, frame: Frame): Uint8Ar
 
 /** The IT policy message for a session (activation or update). */
 export function policyFrame(session: ServerSession, ctx: ServerContext, policy: ItPolicy, forSeq: number): Uint8Array {
-  extra(session).policyId = policy.id;
   const signed = signPolicy(ctx.provider, ctx.identity.domainKey.secretKey, policy);
+  const x = extra(session);
+  x.policyId = policy.id;
+  x.policyHash = policyBytesHash(signed.policy);
   return sealed(session, ctx, 'it-policy', encodeSignedPolicy(signed), forSeq);
+}
+
+/** Hash of the policy last sent in this session, if any. */
+export function sentPolicyHash(session: ServerSession): Uint8Array | undefined {
+  return extra(session).policyHash;
+}
+
+/**
+ * Records `policy` as the update this activated device must acknowledge (replacing any earlier
+ * unacknowledged one: the newest supersedes it) and returns its frame, sent now.
+ */
+export function pushPolicy(session: ServerSession, ctx: ServerContext, policy: ItPolicy): Uint8Array {
+  const bytes = policyFrame(session, ctx, policy, -1);
+  const x = extra(session);
+  x.push = { policy, hash: x.policyHash!, sentAt: ctx.now, sends: 1 };
+  return bytes;
+}
+
+/**
+ * Records `policy` as an update to send at the next retransmission check, without sending it
+ * now (the device has no known route yet).
+ */
+export function queuePolicyPush(session: ServerSession, ctx: ServerContext, policy: ItPolicy): void {
+  const signed = signPolicy(ctx.provider, ctx.identity.domainKey.secretKey, policy);
+  const x = extra(session);
+  x.push = { policy, hash: policyBytesHash(signed.policy), sentAt: Number.NEGATIVE_INFINITY, sends: 0 };
+}
+
+/** The unacknowledged update of an activated session, if any. */
+export function pendingPolicyPush(session: ServerSession): Readonly<PendingPolicyPush> | undefined {
+  return extra(session).push;
+}
+
+/**
+ * The retransmission of an unacknowledged update, if one is due at `ctx.now` (its last send is
+ * `intervalMs` or more ago): a fresh frame (new sequence number, so that a device that did get the
+ * first one but whose acknowledgement was lost answers again instead of ignoring a duplicate).
+ */
+export function duePolicyRetransmission(session: ServerSession, ctx: ServerContext, intervalMs: number): Uint8Array | undefined {
+  const push = extra(session).push;
+  if (session.phase !== 'complete' || push === undefined || ctx.now - push.sentAt < intervalMs) return undefined;
+  const bytes = policyFrame(session, ctx, push.policy, -1);
+  push.sentAt = ctx.now;
+  push.sends += 1;
+  return bytes;
 }
 
 /** After the key is verified: send the IT policy. */
@@ -108,7 +173,10 @@ export function afterKeyVerified(services: ServicesConfig) {
 function onPolicyAck(session: ServerSession, frame: Frame, ctx: ServerContext, services: ServicesConfig): ServerStep {
   const ack = decodePolicyAck(open(session, ctx, frame));
   const x = extra(session);
-  if (ack.policyId !== x.policyId) return failSession(session, ctx, 'PROTOCOL_ERROR', 'the acknowledgement names another IT policy');
+  // The acknowledgement must name the content sent (its hash), not just an id (finding 7).
+  if (ack.policyId !== x.policyId || x.policyHash === undefined || !constantTimeEqual(ack.policyHash, x.policyHash)) {
+    return failSession(session, ctx, 'PROTOCOL_ERROR', 'the acknowledgement names another IT policy');
+  }
   session.recvSeq = frame.seq + 1;
   x.policyAck = ack;
   if (ack.status === 'rejected') {
@@ -191,11 +259,27 @@ function onSyncAck(session: ServerSession, frame: Frame, ctx: ServerContext): Se
   return { session, send: [nextSyncFrame(session, ctx, frame.seq)] };
 }
 
-/** A policy acknowledgement after activation (an update): recorded, not answered. */
+/**
+ * A policy acknowledgement after activation (an update): recorded, not answered, and only if it
+ * carries the hash of the update waiting for it; that update then stops being retransmitted. Any
+ * other acknowledgement (a late one for an update since superseded, or one naming content that
+ * was never sent) is logged and changes nothing: the pending update keeps being retransmitted.
+ */
 function onPolicyUpdateAck(session: ServerSession, frame: Frame, ctx: ServerContext): ServerStep {
   const ack = decodePolicyAck(open(session, ctx, frame));
   session.recvSeq = frame.seq + 1;
-  extra(session).policyAck = ack;
+  const x = extra(session);
+  if (x.push === undefined || ack.policyId !== x.push.policy.id || !constantTimeEqual(ack.policyHash, x.push.hash)) {
+    ctx.log('IT policy acknowledgement does not match the update sent', {
+      pin: session.pin,
+      policyId: ack.policyId,
+      expected: x.push?.policy.id,
+      policyHash: bytesToHex(ack.policyHash),
+    });
+    return { session, send: [] };
+  }
+  x.policyAck = ack;
+  delete x.push;
   ctx.log('IT policy update acknowledged', { pin: session.pin, policyId: ack.policyId, status: ack.status, rejected: ack.rejected.map((r) => r.rule) });
   return { session, send: [] };
 }

@@ -221,7 +221,7 @@ describe('the password group depends on Password Required', () => {
 });
 
 describe('policy updates after activation', () => {
-  it('applies a new policy, re-acknowledges a repeated one without re-applying, and keeps the old one when an update is rejected', async () => {
+  it('applies a new policy, applies a reused id with new content, and keeps the old one when an update is rejected', async () => {
     const enforcer = new CountingEnforcer(['Disable Bluetooth']);
     rig = createRig({ seed: 'policy/updates', enforcer });
     const r = rig;
@@ -247,15 +247,18 @@ describe('policy updates after activation', () => {
     expect(r.sim.policyAck(EMAIL)).toMatchObject({ policyId: 'policy-2', status: 'applied' });
     expect(r.sim.policyAck(EMAIL)).toEqual(second.ack);
 
-    // The same id again: acknowledged again, identically, without calling the enforcer.
+    // The same id again: a new policy all the same (a later issuedAt, so another hash of its signed
+    // bytes): the id does not identify content (issue 8, finding 7), so it is applied. The
+    // idempotent re-acknowledgement of the very same policy is in test/security/policy-updates.test.ts.
     next = nextEvent(r.handset, 'policy');
     expect(r.sim.updatePolicy('policy-2', { 'Disable Camera': true })).toBe(1);
     const repeated = await next;
     await flush();
     expect(repeated.update).toBe(true);
-    expect(repeated.ack).toEqual(second.ack);
-    expect(enforcer.calls.map((c) => c.policyId)).toEqual(['default', 'policy-2']);
-    expect(r.sim.policyAck(EMAIL)).toEqual(second.ack);
+    expect(repeated.ack).toEqual({ ...second.ack, policyHash: repeated.ack.policyHash });
+    expect(repeated.ack.policyHash).not.toEqual(second.ack.policyHash);
+    expect(enforcer.calls.map((c) => c.policyId)).toEqual(['default', 'policy-2', 'policy-2']);
+    expect(r.sim.policyAck(EMAIL)).toEqual(repeated.ack);
     const handsetAcks = r.handsetFrames.filter((f) => f.dir === 'out' && f.type === 'policy-ack');
     expect(handsetAcks).toHaveLength(3);
 
@@ -271,7 +274,7 @@ describe('policy updates after activation', () => {
       applied: [],
       rejected: [{ rule: 'Disable Bluetooth', reason: 'not supported on this device' }],
     });
-    expect(enforcer.calls.map((c) => c.policyId)).toEqual(['default', 'policy-2', 'policy-3']);
+    expect(enforcer.calls.map((c) => c.policyId)).toEqual(['default', 'policy-2', 'policy-2', 'policy-3']);
     expect(enforcer.inner.settings['Disable Camera']).toBe(true);
     expect(enforcer.inner.settings['Disable Bluetooth']).toBe(false);
     expect(enforcer.inner.policyId).toBe('policy-2');

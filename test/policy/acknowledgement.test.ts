@@ -5,8 +5,11 @@ import { encodeCbor } from '../../src/wire/cbor.js';
 import { decodePolicyAck, encodePolicyAck, type PolicyAck } from '../../src/policy/acknowledgement.js';
 import { caught, expectCode } from './helpers.js';
 
+const HASH = Uint8Array.from({ length: 32 }, (_, i) => i);
+
 const APPLIED: PolicyAck = {
   policyId: 'policy-7',
+  policyHash: HASH,
   status: 'applied',
   applied: ['Password Required', 'Minimum Password Length'],
   rejected: [],
@@ -15,6 +18,7 @@ const APPLIED: PolicyAck = {
 
 const REJECTED: PolicyAck = {
   policyId: 'policy-7',
+  policyHash: HASH,
   status: 'rejected',
   applied: [],
   rejected: [{ rule: 'Disable Bluetooth', reason: 'not supported on this device' }],
@@ -32,15 +36,18 @@ describe('policy acknowledgement', () => {
   });
 
   it('encodes fields in a fixed order', () => {
-    expect(encodePolicyAck({ ignored: [], rejected: [], applied: [], status: 'applied', policyId: 'p' })).toEqual(
-      wire({ policyId: 'p', status: 'applied', applied: [], rejected: [], ignored: [] }),
+    expect(encodePolicyAck({ ignored: [], rejected: [], applied: [], status: 'applied', policyHash: HASH, policyId: 'p' })).toEqual(
+      wire({ policyId: 'p', policyHash: HASH, status: 'applied', applied: [], rejected: [], ignored: [] }),
     );
   });
 
   it.each([
     ['an extra field', { ...APPLIED, extra: 1 }],
     ['an extra field in a rejection', { ...REJECTED, rejected: [{ rule: 'Disable Bluetooth', reason: 'x', code: 3 }] }],
-    ['a missing field', { policyId: 'p', status: 'applied', applied: [], rejected: [] }],
+    ['a missing field', { policyId: 'p', policyHash: HASH, status: 'applied', applied: [], rejected: [] }],
+    ['no policy hash (acknowledging a name, not content)', { policyId: 'p', status: 'applied', applied: [], rejected: [], ignored: [] }],
+    ['a 31-byte policy hash', { ...APPLIED, policyHash: HASH.subarray(0, 31) }],
+    ['a policy hash as text', { ...APPLIED, policyHash: 'policy-7' }],
     ['an unknown status', { ...APPLIED, status: 'partial' }],
     ['status applied with rejections', { ...REJECTED, status: 'applied' }],
     ['status rejected without rejections', { ...APPLIED, status: 'rejected' }],

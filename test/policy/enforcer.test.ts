@@ -7,7 +7,8 @@ import {
   createMappedEnforcer,
   type PolicyEnforcer,
 } from '../../src/policy/enforcer.js';
-import { applyPolicy, applyPolicyUpdate, policyRejectedError } from '../../src/policy/apply-policy.js';
+import { applyPolicy, applyPolicyUpdate, policyRejectedError, policyUpdateDecision } from '../../src/policy/apply-policy.js';
+import { policyHash } from '../../src/policy/signed-policy.js';
 import { decodePolicyAck, encodePolicyAck } from '../../src/policy/acknowledgement.js';
 import { RULES } from '../../src/policy/rules.js';
 
@@ -30,6 +31,7 @@ describe('InMemoryPolicyEnforcer', () => {
     const ack = applyPolicy(enforcer, POLICY);
     expect(ack).toEqual({
       policyId: 'policy-7',
+      policyHash: policyHash(POLICY),
       status: 'applied',
       applied: ALL_ACTIVE,
       rejected: [],
@@ -247,20 +249,54 @@ describe('createMappedEnforcer', () => {
 });
 
 describe('policy updates', () => {
-  it('applies a policy with a new id and re-acknowledges one with the current id without re-applying', () => {
+  it('applies a newer policy and re-acknowledges the policy in force (same hash) without re-applying', () => {
     const enforcer = new InMemoryPolicyEnforcer();
     const spy = vi.spyOn(enforcer, 'apply');
     const first = applyPolicyUpdate(enforcer, POLICY, undefined);
     expect(first.reapplied).toBe(true);
-    expect(first.ack.status).toBe('applied');
-    const again = applyPolicyUpdate(enforcer, POLICY, first.ack);
-    expect(again).toEqual({ ack: first.ack, reapplied: false });
+    expect(first.decision).toBe('apply');
+    expect(first.ack?.status).toBe('applied');
+    expect(first.ack?.policyHash).toEqual(policyHash(POLICY));
+    const inForce = { policy: POLICY, ack: first.ack! };
+    const again = applyPolicyUpdate(enforcer, POLICY, inForce);
+    expect(again).toEqual({ decision: 'duplicate', ack: first.ack, reapplied: false });
     expect(spy).toHaveBeenCalledTimes(1);
-    const next = createPolicy('policy-8', 'BES 5.0.4', 1_700_000_100_000, { 'Disable Camera': true });
-    const updated = applyPolicyUpdate(enforcer, next, again.ack);
+    const next = createPolicy('policy-8', 'BES 5.0.4', POLICY.issuedAt + 100_000, { 'Disable Camera': true });
+    const updated = applyPolicyUpdate(enforcer, next, inForce);
     expect(updated.reapplied).toBe(true);
-    expect(updated.ack.policyId).toBe('policy-8');
+    expect(updated.ack?.policyId).toBe('policy-8');
     expect(spy).toHaveBeenCalledTimes(2);
     expect(enforcer.settings['Disable Camera']).toBe(true);
+  });
+
+  // Issue 8, finding 7: the id used to identify the content, so a reused id was acknowledged
+  // without being applied, and an older policy could replace a newer one.
+  it('a reused id with other rules (and a later issuedAt) is applied, not re-acknowledged', () => {
+    const enforcer = new InMemoryPolicyEnforcer();
+    const first = applyPolicyUpdate(enforcer, POLICY, undefined);
+    const reused = createPolicy(POLICY.id, POLICY.serverVersion, POLICY.issuedAt + 1, { 'Disable Camera': true });
+    const outcome = applyPolicyUpdate(enforcer, reused, { policy: POLICY, ack: first.ack! });
+    expect(outcome.decision).toBe('apply');
+    expect(outcome.reapplied).toBe(true);
+    expect(outcome.ack?.policyHash).toEqual(policyHash(reused));
+    expect(outcome.ack?.policyHash).not.toEqual(first.ack?.policyHash);
+    expect(enforcer.settings['Disable Camera']).toBe(true);
+  });
+
+  it('refuses a policy that is not newer than the one in force (older, or the same issuedAt with other content)', () => {
+    const enforcer = new InMemoryPolicyEnforcer();
+    const spy = vi.spyOn(enforcer, 'apply');
+    const current = createPolicy('policy-9', 'BES 5.0.4', POLICY.issuedAt + 10, { 'Disable Camera': true });
+    const ack = applyPolicyUpdate(enforcer, current, undefined).ack!;
+    for (const stale of [
+      POLICY,
+      createPolicy('policy-10', 'BES 5.0.4', current.issuedAt, { 'Disable Camera': false }),
+    ]) {
+      expect(policyUpdateDecision({ policy: current }, stale)).toBe('stale');
+      expect(applyPolicyUpdate(enforcer, stale, { policy: current, ack })).toEqual({ decision: 'stale', ack: undefined, reapplied: false });
+    }
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(enforcer.settings['Disable Camera']).toBe(true);
+    expect(enforcer.policyId).toBe('policy-9');
   });
 });

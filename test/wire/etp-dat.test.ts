@@ -56,7 +56,7 @@ function outer(etp: EtpDat): Record<string, unknown> {
 
 /** The header as a plain map, for building variants. */
 function headerMap(h: EtpHeader): Record<string, unknown> {
-  return { protocol: h.protocol, pin: h.pin, routing: { ...h.routing }, email: h.email, nonce: h.nonce, suite: h.suite, suites: [...h.suites], ciphers: [...h.ciphers] };
+  return { protocol: h.protocol, pin: h.pin, email: h.email, nonce: h.nonce, suite: h.suite, suites: [...h.suites], ciphers: [...h.ciphers] };
 }
 
 function withHeader(etp: EtpDat, header: Record<string, unknown>): Uint8Array {
@@ -73,7 +73,8 @@ describe.each([
     const etp = decodeEtpDat(real.bytes);
     expect(etp.header.pin).toBe('2100000A');
     expect(etp.header.email).toBe('alice@example.com');
-    expect(etp.header.routing).toEqual(DEFAULT_HANDSET_CONFIG.routing);
+    // The handset's routing metadata is sealed in the body, not in the cleartext header (finding 21).
+    expect(Object.keys(etp.header)).not.toContain('routing');
     expect(bytesToHex(etp.header.nonce)).toBe(bytesToHex(real.frame.sid));
     expect(etp.header.ciphers).toEqual(['AES-256-CBC', 'TDES-EDE2-CBC']);
     expect(etp.share.length).toBe(etp.header.suite === 'CPACE-X25519-SHA512' ? 32 : 133);
@@ -168,7 +169,8 @@ describe('decodeEtpDat refuses anything malformed, always with ActivationError M
     expectMalformed(() => decodeEtpDat(encodeCbor({ ...outer(etp), extra: 1 })), 'outer');
     expectMalformed(() => decodeEtpDat(encodeCbor({ ...outer(etp), body: { ...(outer(etp).body as object), extra: new Uint8Array(1) } })), 'body');
     expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), extra: 'x' })), 'header');
-    expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), routing: { ...etp.header.routing, extra: 'x' } })), 'routing');
+    // The old place of the routing (in clear, before finding 21) is an unknown field now.
+    expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), routing: { ...DEFAULT_HANDSET_CONFIG.routing } })), 'routing');
   });
 
   it('an unknown suite or cipher in the header', () => {
@@ -200,7 +202,6 @@ describe('decodeEtpDat refuses anything malformed, always with ActivationError M
       { protocol: -1 },
       { protocol: 256 },
       { protocol: 1.5 },
-      { routing: { relay: '', uid: 'u' } },
       { routing: 'relay' },
     ];
     for (const patch of bad) expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), ...patch })), JSON.stringify(patch));
@@ -399,7 +400,6 @@ describe('interoperability of the encoding', () => {
     expect(header.value).toEqual({
       protocol: etp.header.protocol,
       pin: etp.header.pin,
-      routing: { relay: etp.header.routing.relay, uid: etp.header.routing.uid },
       email: etp.header.email,
       nonce: etp.header.nonce,
       suite: etp.header.suite,
@@ -423,13 +423,12 @@ describe('interoperability of the encoding', () => {
       const plain = cborXDecode(etp.headerBytes) as Record<string, unknown>;
       expect(plain.protocol).toBe(etp.header.protocol);
       expect(plain.pin).toBe(etp.header.pin);
-      expect(plain.routing).toEqual({ ...etp.header.routing });
       expect(plain.email).toBe(etp.header.email);
       expect(bytesToHex(Uint8Array.from(plain.nonce as Uint8Array))).toBe(bytesToHex(etp.header.nonce));
       expect(plain.suite).toBe(etp.header.suite);
       expect(plain.suites).toEqual([...etp.header.suites]);
       expect(plain.ciphers).toEqual([...etp.header.ciphers]);
-      expect(Object.keys(plain)).toEqual(['protocol', 'pin', 'routing', 'email', 'nonce', 'suite', 'suites', 'ciphers']);
+      expect(Object.keys(plain)).toEqual(['protocol', 'pin', 'email', 'nonce', 'suite', 'suites', 'ciphers']);
 
       const whole = cborXDecode(real.bytes) as Record<string, unknown>;
       expect(whole.format).toBe('ETP.DAT');
@@ -438,17 +437,16 @@ describe('interoperability of the encoding', () => {
   });
 
   it('a header written by hand (independent encoder) decodes with decodeEtpHeader', () => {
-    // {"protocol":1,"pin":"2100000A","routing":{"relay":"r","uid":"u"},"email":"a@b.c",
+    // {"protocol":1,"pin":"2100000A","email":"a@b.c",
     //  "nonce":h'00..0f',"suite":"CPACE-X25519-SHA512","suites":[...],"ciphers":["AES-256-CBC"]}
     const text = (s: string) => {
       const b = utf8ToBytes(s);
       return b.length < 24 ? [0x60 + b.length, ...b] : [0x78, b.length, ...b];
     };
     const bytes = new Uint8Array([
-      0xa8,
+      0xa7,
       ...text('protocol'), 0x01,
       ...text('pin'), ...text('2100000A'),
-      ...text('routing'), 0xa2, ...text('relay'), ...text('r'), ...text('uid'), ...text('u'),
       ...text('email'), ...text('a@b.c'),
       ...text('nonce'), 0x50, ...Array.from({ length: 16 }, (_, i) => i),
       ...text('suite'), ...text('CPACE-X25519-SHA512'),
@@ -459,7 +457,6 @@ describe('interoperability of the encoding', () => {
     expect(header).toEqual({
       protocol: 1,
       pin: '2100000A',
-      routing: { relay: 'r', uid: 'u' },
       email: 'a@b.c',
       nonce: Uint8Array.from({ length: 16 }, (_, i) => i),
       suite: 'CPACE-X25519-SHA512',

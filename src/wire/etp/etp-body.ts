@@ -1,5 +1,7 @@
 /**
- * The sealed body of ETP.DAT: the device's long-term public keys, device info and capabilities.
+ * The sealed body of ETP.DAT: the device's long-term public keys, device info, capabilities and
+ * its network routing (relay host, carrier UID, previous SRP id: metadata an observer of the
+ * cleartext header must not learn, issue 8 finding 21).
  * It is encrypted under a random body key (XChaCha20-Poly1305, header and share as associated
  * data). The body key reaches the server only inside the handset's key-confirmation message,
  * under the CPace session key, so an ETP.DAT sitting in a mailbox reveals nothing and offers no
@@ -25,6 +27,16 @@ export interface DeviceCapabilities {
   readonly maxPageRecords: number;
 }
 
+/** The handset's place in the network (sent sealed: nothing before the body key needs it). */
+export interface HandsetRouting {
+  /** The relay (BlackBerry Infrastructure) host the handset is registered with. */
+  readonly relay: string;
+  /** The network UID of the handset's carrier account. */
+  readonly uid: string;
+  /** SRP identifier of a server the handset was activated on before, if any. */
+  readonly srp?: string;
+}
+
 export interface EtpBody {
   /** The device's long-term Ed25519 public key. */
   readonly identityKey: Uint8Array;
@@ -32,6 +44,7 @@ export interface EtpBody {
   readonly agreementKey: Uint8Array;
   readonly device: DeviceInfo;
   readonly capabilities: DeviceCapabilities;
+  readonly routing: HandsetRouting;
 }
 
 export const etpBodySchema = v.strictObject({
@@ -41,6 +54,11 @@ export const etpBodySchema = v.strictObject({
   capabilities: v.strictObject({
     databases: list(text(32, 1), 16),
     maxPageRecords: v.pipe(uint(10_000), v.minValue(1)),
+  }),
+  routing: v.strictObject({
+    relay: text(253, 1),
+    uid: text(64, 1),
+    srp: v.optional(text(64, 1)),
   }),
 });
 
@@ -71,6 +89,10 @@ export function sealEtpBody(
     agreementKey: body.agreementKey,
     device: { model: body.device.model, os: body.device.os },
     capabilities: { databases: [...body.capabilities.databases], maxPageRecords: body.capabilities.maxPageRecords },
+    routing:
+      body.routing.srp === undefined
+        ? { relay: body.routing.relay, uid: body.routing.uid }
+        : { relay: body.routing.relay, uid: body.routing.uid, srp: body.routing.srp },
   });
   const ciphertext = provider.aeadSeal(bodyKey, nonce, plaintext, bodyAssociatedData(headerBytes, share));
   plaintext.fill(0);
