@@ -27,7 +27,7 @@ function bench(name: string, iterations: number, fn: () => void): void {
 
 async function activation(suite: CPaceSuiteId, i: number): Promise<Uint8Array> {
   const server = new BesSimulator({ random: seededRandom(`s${i}`), services: { pageSize: 50 } });
-  server.addUser({ email: 'a@example.com', displayName: 'A', activationPassword: 'pw1234' });
+  server.addUser({ email: 'a@example.com', displayName: 'A', activationPassword: 'pw123456' });
   const [h, s] = createMemoryTransportPair();
   server.attach(s);
   let etp: Uint8Array | undefined;
@@ -37,7 +37,7 @@ async function activation(suite: CPaceSuiteId, i: number): Promise<Uint8Array> {
     transport: h,
     random: seededRandom(`h${i}`),
   });
-  await handset.activate({ email: 'a@example.com', password: 'pw1234' });
+  await handset.activate({ email: 'a@example.com', password: 'pw123456' });
   await handset.close();
   return etp!;
 }
@@ -45,7 +45,7 @@ async function activation(suite: CPaceSuiteId, i: number): Promise<Uint8Array> {
 const random = seededRandom('bench');
 const ci = new Uint8Array(40);
 const sid = new Uint8Array(16);
-const prs = new TextEncoder().encode('pw1234');
+const prs = new TextEncoder().encode('pw123456');
 console.log('CPace');
 bench('cpaceStart X25519 (generator + share)', 200, () => cpaceStart(x25519Suite, { prs, ci, sid }, random));
 bench('cpaceStart P-521 (generator + share)', 20, () => cpaceStart(p521Suite, { prs, ci, sid }, random));

@@ -36,7 +36,7 @@ class BroadcastChannelTransport implements Transport {
 
 // The server listens on one end of the channel, the handset talks on the other.
 const server = new BesSimulator({ srp: 'S0000001', relay: 'relay.test', name: 'BES01' });
-server.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800' });
+server.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800pw' });
 const serverEnd = new BroadcastChannelTransport('enterprise-activation');
 server.attach(serverEnd);
 
@@ -50,7 +50,7 @@ handset.on('status', (status) => {
 });
 
 try {
-  const result = await handset.activate({ email: 'alice@example.com', password: 'bb8800' });
+  const result = await handset.activate({ email: 'alice@example.com', password: 'bb8800pw' });
   console.log(`Activated on ${result.server.name} with ${result.keyAlgorithm}`);
 } finally {
   await handset.close();

@@ -13,7 +13,7 @@ import { BesSimulator } from '../src/simulator/index.js';
 const { values } = parseArgs({
   options: {
     email: { type: 'string', default: 'alice@example.com' },
-    password: { type: 'string', default: 'bb8800' },
+    password: { type: 'string', default: 'bb8800pw' },
     suite: { type: 'string', default: 'x25519' },
     cipher: { type: 'string', default: 'any' },
     quiet: { type: 'boolean', default: false },
@@ -29,9 +29,9 @@ if (!suite || !serverCiphers) {
   process.exit(2);
 }
 
-// The server: an Exchange BES with one user whose administrator set the activation password "bb8800".
+// The server: an Exchange BES with one user whose administrator set the activation password "bb8800pw".
 const server = new BesSimulator({ name: 'BES01', srp: 'S0000001', ciphers: serverCiphers });
-server.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800' });
+server.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800pw' });
 
 // The network: an in-memory link between handset and server.
 const [handsetSide, serverSide] = createMemoryTransportPair();

@@ -3,6 +3,10 @@
  * `enterprise-activation` command: inspect ETP.DAT files and frames.
  *
  *   enterprise-activation inspect ETP.DAT     prints the cleartext routing header as JSON
+ *
+ * Only the cleartext header can be shown: the handset's network routing (relay, carrier UID,
+ * previous SRP id), its keys and device details are in the sealed body, which only a server that
+ * proved the activation password can open (docs/protocol.md, message 1).
  */
 import { readFileSync } from 'node:fs';
 import { decodeEtpDat } from './wire/etp/etp-dat.js';
@@ -21,8 +25,14 @@ function main(argv: string[]): number {
     console.log(
       JSON.stringify(
         {
-          ...header,
+          // Field by field, so that nothing is printed that the header does not define.
+          protocol: header.protocol,
+          pin: header.pin,
+          email: header.email,
           nonce: bytesToHex(header.nonce),
+          suite: header.suite,
+          suites: header.suites,
+          ciphers: header.ciphers,
           shareBytes: etp.share.length,
           sealedBodyBytes: etp.sealedBody.ciphertext.length,
         },

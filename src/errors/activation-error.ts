@@ -37,7 +37,9 @@ export type ActivationErrorCode =
   /** A caller passed an invalid argument (bad PIN, empty password, ...). */
   | 'INVALID_ARGUMENT'
   /** An operation was called in a state that does not allow it. */
-  | 'INVALID_STATE';
+  | 'INVALID_STATE'
+  /** A sealed snapshot is older than the generation the host says it last wrote (a rollback). */
+  | 'STALE_SNAPSHOT';
 
 /** The complete list of codes, for exhaustive checks and documentation. */
 export const ACTIVATION_ERROR_CODES: readonly ActivationErrorCode[] = [
@@ -57,6 +59,7 @@ export const ACTIVATION_ERROR_CODES: readonly ActivationErrorCode[] = [
   'TRANSPORT_ERROR',
   'INVALID_ARGUMENT',
   'INVALID_STATE',
+  'STALE_SNAPSHOT',
 ];
 
 /** Structured detail carried in `cause`. It never holds a password, key or plaintext record. */

@@ -20,6 +20,7 @@ import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncDatabase } from '../sync/databases.js';
 import { openHandsetState, sealHandsetState } from './snapshot.js';
+import type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 
 /** Timer functions, injectable for tests and emulators with their own clock. */
 export interface TimerApi {
@@ -108,20 +109,33 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /**
    * The whole device state (identity, keys, service books, IT policy, sync data and progress) as
-   * bytes, sealed under `storageKey` (32 bytes). Nothing in it is readable without the key.
+   * bytes, sealed under `storageKey` (32 bytes). Nothing in it is readable without the key. The
+   * CPace scalar is never included (see {@link Handset.restore}).
+   *
+   * Against rollback, pass a `generation` larger than that of every earlier snapshot and keep it
+   * where the snapshot store cannot roll it back; give it to `restore` as `minGeneration`
+   * (docs/reliability.md, "Restarts").
    */
-  snapshot(storageKey: Uint8Array): Uint8Array {
-    return sealHandsetState(this.current, storageKey, this.provider, this.random);
+  snapshot(storageKey: Uint8Array, options: SnapshotSealOptions = {}): Uint8Array {
+    return sealHandsetState(this.current, storageKey, this.provider, this.random, options);
   }
 
   /**
    * A handset that continues from a snapshot, mid-phase included: a request that was waiting for
    * its reply is sent again when its timer fires. Call `resume()` on it to get the promise of a
-   * running activation.
+   * running activation. One exception: a snapshot taken while waiting for the server's CPace
+   * share restores as failed (`state.failure.code` 'INVALID_STATE'), since it holds no scalar; call
+   * `activate()` again. A snapshot older than `options.minGeneration` is refused with
+   * ActivationError('STALE_SNAPSHOT').
    */
-  static restore(snapshot: Uint8Array, storageKey: Uint8Array, options: Omit<HandsetOptions, 'state' | 'config'>): Handset {
-    const state = openHandsetState(snapshot, storageKey, options.provider ?? nobleProvider);
-    return new Handset({ ...options, config: state.config, state });
+  static restore(
+    snapshot: Uint8Array,
+    storageKey: Uint8Array,
+    options: Omit<HandsetOptions, 'state' | 'config'> & SnapshotOpenOptions,
+  ): Handset {
+    const { minGeneration, ...handsetOptions } = options;
+    const state = openHandsetState(snapshot, storageKey, handsetOptions.provider ?? nobleProvider, { minGeneration });
+    return new Handset({ ...handsetOptions, config: state.config, state });
   }
 
   /**

@@ -2,7 +2,7 @@
 import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
-import { encodeErrorMessage } from '../wire/messages/error-message.js';
+import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error-message.js';
 import type { HandsetOutput, StepResult } from './io.js';
 import type { HandsetPhase, HandsetState, SessionState } from './state.js';
 import { failedStatus } from './status.js';
@@ -56,7 +56,44 @@ export function sendAndWait(
   };
 }
 
-/** Ends the activation with an error; tells the server where there is a session to tell. */
+/**
+ * Error frames that {@link fail} asked for, by their `send` output: {@link sealPendingErrors} seals
+ * each under the key the activation held when it failed (fail() has no randomness to do it itself,
+ * and this keeps its signature for every phase). Only handsetStep's outputs ever carry one.
+ */
+const pendingErrors = new WeakMap<HandsetOutput, { header: Omit<Frame, 'body'>; code: ActivationErrorCode; key: ErrorKey | undefined }>();
+
+/**
+ * The key the handset seals an error frame under now: k_HS while it has it (phase 2), the transport
+ * key issued in this activation afterwards, none before the server's Tb was verified (then the
+ * server takes the frame only as a hint, docs/protocol.md "error").
+ */
+export function handsetErrorKey(state: HandsetState, session: SessionState): ErrorKey | undefined {
+  if (session.handsetToServer) return { session: session.handsetToServer };
+  if (state.transportKey && ISSUED_PHASES.includes(state.phase)) return { transport: state.transportKey };
+  return undefined;
+}
+
+/** Phases in which the state's transport key is the one issued in the running activation. */
+const ISSUED_PHASES: readonly HandsetPhase[] = ['awaiting-policy', 'awaiting-services', 'syncing'];
+
+/** Replaces each error frame {@link fail} produced by its sealed form (called by handsetStep with its env). */
+export function sealPendingErrors(result: StepResult<HandsetState>, env: HandsetEnv): StepResult<HandsetState> {
+  if (!result.outputs.some((o) => pendingErrors.has(o))) return result;
+  const outputs = result.outputs.map((o) => {
+    const pending = pendingErrors.get(o);
+    if (!pending || o.type !== 'send') return o;
+    const body = sealErrorBody(env.provider, env.random, { code: pending.code }, frameAssociatedData(pending.header), pending.key);
+    return { type: 'send' as const, bytes: encodeFrame({ ...pending.header, body }), to: o.to };
+  });
+  return { state: result.state, outputs };
+}
+
+/**
+ * Ends the activation with an error; tells the server where there is a session to tell, sealed
+ * under the activation's current key (see {@link handsetErrorKey}). Every phase reports its
+ * failures through this; `message` is ours and stays on the handset (the frame carries the code).
+ */
 export function fail(
   state: HandsetState,
   code: ActivationErrorCode,
@@ -70,7 +107,10 @@ export function fail(
   if (notifyServer && session) {
     const to = session.serverSrp !== undefined ? `srp:${session.serverSrp}` : `mailto:${session.email}`;
     const header = nextHeader(state, session, 'error', to);
-    outputs.push({ type: 'send', bytes: encodeFrame({ ...header, body: encodeErrorMessage({ code, message }) }), to });
+    // Sealed by sealPendingErrors; the frame in clear stands in for it until then (a hint at most).
+    const send: HandsetOutput = { type: 'send', bytes: encodeFrame({ ...header, body: encodeErrorMessage({ code }) }), to };
+    pendingErrors.set(send, { header, code, key: handsetErrorKey(state, session) });
+    outputs.push(send);
   }
   const status = failedStatus(code);
   outputs.push({ type: 'status', status }, { type: 'failed', error });

@@ -8,10 +8,10 @@ import * as v from 'valibot';
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import { policyAckSchema } from '../policy/acknowledgement.js';
 import { decodeFrame, type Frame, type MessageType } from '../wire/frame.js';
-import { decodeErrorMessage } from '../wire/messages/error-message.js';
+import { type ErrorKey, errorText, openErrorBody } from '../wire/messages/error-message.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import type { HandsetInput, StepResult } from './io.js';
-import { type HandsetEnv, fail, ignore } from './machine-support.js';
+import { type HandsetEnv, fail, headerAd, ignore, sealPendingErrors } from './machine-support.js';
 import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange.js';
 import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js';
 import { onSyncDone, onSyncPage } from './phase-sync.js';
@@ -32,6 +32,10 @@ const HANDLERS: Readonly<Partial<Record<HandsetPhase, Partial<Record<MessageType
 };
 
 export function handsetStep(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepResult<HandsetState> {
+  return sealPendingErrors(step(state, input, env), env);
+}
+
+function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepResult<HandsetState> {
   if (input === null || typeof input !== 'object' || typeof input.now !== 'number') {
     throw new ActivationError('INVALID_ARGUMENT', 'an input is an object with a type and a time', { field: 'input' });
   }
@@ -61,6 +65,11 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
   if (!session || session.deadline === undefined || !session.lastSent) return { state, outputs: [] };
   if (now < session.deadline) return { state, outputs: [{ type: 'set-timer', at: session.deadline }] };
   if (session.retriesUsed >= state.config.retry.retries) {
+    // An error in clear that arrived meanwhile is reported now, as what it is: a hint nobody
+    // authenticated (`cause.hint`, `cause.authenticated` false), after the full wait.
+    if (session.hint !== undefined && state.phase === 'awaiting-server-share') {
+      return fail(state, session.hint, errorText(session.hint), { retries: session.retriesUsed, reportedBy: 'server', hint: true, authenticated: false }, false);
+    }
     return fail(state, 'TIMEOUT', 'the server did not respond', { retries: session.retriesUsed }, false);
   }
   const deadline = now + state.config.retry.replyTimeoutMs;
@@ -85,8 +94,8 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
   if (!session || !constantTimeEqual(frame.sid, session.sid) || frame.pin !== state.config.pin) {
     return ignore(state, 'frame of another session');
   }
-  if (frame.type === 'error') return onErrorFrame(state, frame);
   if (frame.seq < session.recvSeq) return ignore(state, 'duplicate frame');
+  if (frame.type === 'error') return onErrorFrame(state, session, frame, env);
   // After activation the server pushes IT policy updates unasked; one may have been lost on the
   // way, and the newest supersedes it, so a later one is taken even with a gap in the sequence.
   const pushedUpdate = state.phase === 'complete' && frame.type === 'it-policy';
@@ -105,15 +114,40 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
   }
 }
 
-function onErrorFrame(state: HandsetState, frame: Frame): StepResult<HandsetState> {
+/**
+ * An error frame from the server (docs/protocol.md, "error"). It must carry the sequence number
+ * expected next, like any frame. Once the handset holds a key of the server's (k_SH after Tb, then
+ * the transport key), only an error sealed under it ends the activation; one in clear is ignored.
+ * Before that, one in clear is kept as a hint: the handset goes on waiting (and retransmitting),
+ * so that a forged error cannot pre-empt the server's real answer, and reports the hinted code
+ * only if it times out. The text is always ours ({@link errorText}).
+ */
+function onErrorFrame(state: HandsetState, session: SessionState, frame: Frame, env: HandsetEnv): StepResult<HandsetState> {
   if (state.phase === 'idle' || state.phase === 'complete' || state.phase === 'failed') return ignore(state, 'error frame when not activating');
-  let message;
-  try {
-    message = decodeErrorMessage(frame.body);
-  } catch {
-    return ignore(state, 'undecodable error frame', 'MALFORMED');
+  if (frame.seq > session.recvSeq) return ignore(state, 'frame out of order');
+  const keys: ErrorKey[] = [];
+  if (session.serverToHandset) keys.push({ session: session.serverToHandset });
+  if (state.transportKey && (state.phase === 'awaiting-policy' || state.phase === 'awaiting-services' || state.phase === 'syncing')) {
+    keys.push({ transport: state.transportKey });
   }
-  const detail: Record<string, unknown> = { reportedBy: 'server' };
-  if (message.rules) detail.rules = message.rules;
-  return fail(state, message.code, message.message, detail, false);
+  let opened;
+  try {
+    opened = openErrorBody(env.provider, frame.body, headerAd(frame), keys);
+  } catch (err) {
+    if (isActivationError(err)) return ignore(state, 'undecodable error frame', err.code);
+    throw err;
+  }
+  if (opened === undefined) return ignore(state, 'error frame failed authentication', 'DECRYPT_FAILED');
+  const { code, rules } = opened.message;
+  if (!opened.authenticated) {
+    if (keys.length > 0) return ignore(state, 'unauthenticated error frame', code);
+    if (session.hint === code) return ignore(state, 'unauthenticated error frame (hint kept)', code);
+    return {
+      state: { ...state, session: { ...session, hint: code } },
+      outputs: [{ type: 'ignored', reason: 'unauthenticated error frame (kept as a hint)', code }],
+    };
+  }
+  const detail: Record<string, unknown> = { reportedBy: 'server', authenticated: true };
+  if (rules) detail.rules = rules;
+  return fail(state, code, errorText(code), detail, false);
 }

@@ -13,7 +13,7 @@ import type { Frame } from '../wire/frame.js';
 import { encodeEtpDat } from '../wire/etp/etp-dat.js';
 import { emailAddress, encodeEtpHeader, type EtpHeader } from '../wire/etp/etp-header.js';
 import { BODY_KEY_LENGTH, sealEtpBody } from '../wire/etp/etp-body.js';
-import { decodeServerShare } from '../wire/messages/server-share.js';
+import { decodeServerShare, sessionDigest } from '../wire/messages/server-share.js';
 import { encodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
 import { decodeKeyGrant, decodeKeyIssue } from '../wire/messages/key-issue.js';
 import { encodeKeyVerified } from '../wire/messages/key-verified.js';
@@ -52,7 +52,6 @@ export function startActivation(
   const header: EtpHeader = {
     protocol: HANDSET_PROTOCOL,
     pin: config.pin,
-    routing: config.routing,
     email: typed,
     nonce: sid,
     suite: suiteId,
@@ -72,6 +71,8 @@ export function startActivation(
       agreementKey: identity.agreement.publicKey,
       device: config.device,
       capabilities: { databases: config.databases, maxPageRecords: config.maxPageRecords },
+      // Routing metadata the server needs only after the password is proven (finding 21).
+      routing: config.routing,
     },
     headerBytes,
     share,
@@ -112,6 +113,12 @@ export function startActivation(
 export function onServerShare(state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const { provider, random } = env;
   const msg = decodeServerShare(frame.body);
+  // Anyone who saw this handset's session id and PIN can send the server an ETP.DAT with them;
+  // the server answers that one to this PIN too. Its Tb would fail here, so a share made for
+  // another ETP.DAT is ignored instead (docs/protocol.md, "Sessions").
+  if (!constantTimeEqual(msg.etp, sessionDigest(session.sid, state.config.pin, session.email, session.share))) {
+    return ignore(state, 'server-share for another ETP.DAT');
+  }
   if (msg.ad.suite !== session.suite || !session.scalar || !session.bodyKey) {
     return fail(state, 'PROTOCOL_ERROR', 'the server answered with another CPace suite', { suite: msg.ad.suite });
   }
@@ -143,6 +150,8 @@ export function onServerShare(state: HandsetState, session: SessionState, frame:
     ...withSrp,
     scalar: undefined,
     bodyKey: undefined,
+    // A hint in clear (machine.ts, onErrorFrame) was about the wait that just ended with an answer.
+    hint: undefined,
     recvSeq: frame.seq + 1,
     handsetToServer: keys.handsetToServer,
     serverToHandset: keys.serverToHandset,

@@ -4,6 +4,7 @@
  * it was given, so a state can be kept, compared, replayed and (sealed) persisted.
  */
 import type { CPaceSuiteId, KeyPair, TransportKeyAlgorithm } from '../crypto/provider.js';
+import type { ActivationErrorCode } from '../errors/activation-error.js';
 import type { ServerInfo } from '../wire/messages/key-issue.js';
 import type { ResolvedHandsetConfig } from './config.js';
 import type { Status } from './status.js';
@@ -63,6 +64,11 @@ export interface SessionState {
   readonly retriesUsed: number;
   /** When the current wait times out (ms since epoch). */
   readonly deadline?: number;
+  /**
+   * The code of an error frame in clear received before any key existed: unauthenticated, so only
+   * a hint, reported if the server never answers (docs/protocol.md, "error").
+   */
+  readonly hint?: ActivationErrorCode;
 }
 
 export interface FailureState {

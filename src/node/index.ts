@@ -1,7 +1,10 @@
 /** Node-only parts: the reference relay server and the mail path (SMTP, mailbox monitor). */
 export {
+  DEFAULT_RELAY_LIMITS,
   startRelayServer,
+  type RelayLimits,
   type RelayServer,
+  type RelayServerConfig,
   type RelayServerOptions,
   type RelaySmtpOptions,
   type RelayStats,
@@ -10,16 +13,48 @@ export {
   ETP_ATTACHMENT_NAME,
   ETP_MAIL_SUBJECT,
   NOT_AN_ACTIVATION_REQUEST,
+  ETP_MAIL_TEXT,
   PIN_HEADER,
   SESSION_HEADER,
+  SOURCE_HEADER,
+  VOUCH_HEADER,
   buildEtpMail,
   etpMailSubject,
+  hasEtpAttachmentMarker,
   isNotActivationRequest,
   parseEtpMail,
   type BuildEtpMailOptions,
   type ParsedEtpMail,
 } from './mail/etp-mail.js';
 export { submitMail, type SmtpTarget, type SubmitMailOptions, type SubmitResult } from './mail/smtp-submitter.js';
-export { MemoryMailbox, startMailServer, type Mailbox, type MailServer, type MailServerOptions, type StoredMail } from './mail/mail-server.js';
-export { createMailboxMonitor, type MailboxMonitor, type MailboxMonitorOptions, type MailboxMonitorStats } from './mail/mailbox-monitor.js';
+export {
+  DEFAULT_MAIL_SERVER_LIMITS,
+  MemoryMailbox,
+  startMailServer,
+  type Mailbox,
+  type MailServer,
+  type MailServerLimits,
+  type MailServerOptions,
+  type MailServerStats,
+  type StoredMail,
+} from './mail/mail-server.js';
+export {
+  DEFAULT_MAILBOX_MONITOR_LIMITS,
+  createMailboxMonitor,
+  type MailboxMonitor,
+  type MailboxMonitorOptions,
+  type MailboxMonitorStats,
+} from './mail/mailbox-monitor.js';
+export { MAX_MAIL_ADDRESS_LENGTH, checkMailAddress, isMailAddress } from './mail/mail-address.js';
+export {
+  MAX_VOUCH_SOURCE_LENGTH,
+  RELAY_VOUCH_INFO,
+  RELAY_VOUCH_LENGTH,
+  checkVouch,
+  decodeVouch,
+  deriveVouchKey,
+  encodeVouch,
+  isValidVouchSource,
+  vouchMac,
+} from '../transport/relay-vouch.js';
 export { combineTransports, type CombineOptions } from '../transport/combine.js';

@@ -4,12 +4,37 @@
  * the password expires after 48 hours by default (the administrator may choose up to 720),
  * becomes invalid after 5 failed attempts and is deleted after a successful activation.
  */
-import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
+import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
+import type { RandomSource } from '../crypto/provider.js';
 import { normalizeEmail, passwordToPrs } from '../protocol/key-schedule.js';
 
 export const DEFAULT_PASSWORD_LIFETIME_HOURS = 48;
 export const MAX_PASSWORD_LIFETIME_HOURS = 720;
 export const MAX_FAILED_ATTEMPTS = 5;
+/**
+ * The shortest activation password the server accepts (characters after NFC). The handset takes
+ * whatever the user types (it cannot know the server's rule); the server refuses to set a short one.
+ */
+export const MIN_ACTIVATION_PASSWORD_LENGTH = 8;
+
+/** Characters of generated activation passwords: no 0/o, 1/l/i, easy to type on a handset keyboard. */
+const GENERATED_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/** A random activation password of `length` characters (default 10, about 50 bits) from `random`. */
+export function generateActivationPassword(random: RandomSource, length = 10): string {
+  if (!Number.isInteger(length) || length < MIN_ACTIVATION_PASSWORD_LENGTH || length > 31) {
+    throw new ActivationError('INVALID_ARGUMENT', `a generated password has ${MIN_ACTIVATION_PASSWORD_LENGTH} to 31 characters`, { field: 'length' });
+  }
+  const n = GENERATED_ALPHABET.length;
+  const limit = 256 - (256 % n); // rejection sampling: every character equally likely
+  let out = '';
+  while (out.length < length) {
+    for (const byte of random(length)) {
+      if (byte < limit && out.length < length) out += GENERATED_ALPHABET[byte % n];
+    }
+  }
+  return out;
+}
 
 export type AccountStatus = 'No activation password' | 'Initializing' | 'Activating' | 'Activated';
 
@@ -56,6 +81,11 @@ export interface Account {
     claimedAt?: number;
   };
   device?: ActivatedDevice;
+  /**
+   * The last reason an activation for this account failed or was refused (admin view). The handset
+   * that did not prove the password is never told it (docs/protocol.md, "What a peer learns").
+   */
+  lastFailure?: { at: number; code: ActivationErrorCode };
   /** Attempts made on the current password that did not (yet) prove it. */
   readonly history: { at: number; event: string }[];
 }
@@ -71,6 +101,17 @@ export interface NewUser {
 
 /** Why a password cannot be used now, or `undefined` when it can. */
 export type PasswordProblem = Extract<ActivationErrorCode, 'UNKNOWN_USER' | 'NO_ACTIVATION_PASSWORD' | 'PASSWORD_EXPIRED' | 'LOCKED_OUT'>;
+
+/**
+ * What the server runs CPace against for an ETP.DAT to an existing account (docs/protocol.md,
+ * "What a peer learns"): the stored password when there is one that still counts (`refusal`
+ * PASSWORD_EXPIRED: proven, it is refused with that reason), or a dummy (`password` absent) for
+ * an account without a password or with a locked one. Nobody can prove a dummy, so its peer sees
+ * WRONG_PASSWORD exactly as after a wrong guess.
+ */
+export type CpaceChoice =
+  | { readonly password: string; readonly setAt: number; readonly expiresAt: number; readonly refusal?: 'PASSWORD_EXPIRED' }
+  | { readonly password?: undefined; readonly refusal: 'NO_ACTIVATION_PASSWORD' | 'LOCKED_OUT' };
 
 /** How long an activation may hold the password without finishing before another may take it (10 minutes). */
 export const DEFAULT_CLAIM_TIMEOUT_MS = 10 * 60_000;
@@ -95,7 +136,13 @@ export class AccountStore {
       history: [],
     };
     this.accounts.set(email, account);
-    if (user.activationPassword !== undefined) this.setActivationPassword(email, user.activationPassword, user.passwordLifetimeHours);
+    try {
+      if (user.activationPassword !== undefined) this.setActivationPassword(email, user.activationPassword, user.passwordLifetimeHours);
+    } catch (err) {
+      // A user whose password is refused (too short, say) is not added half-way.
+      this.accounts.delete(email);
+      throw err;
+    }
     return account;
   }
 
@@ -110,8 +157,16 @@ export class AccountStore {
   /** Sets (or replaces) the activation password; the account becomes "Initializing". */
   setActivationPassword(email: string, password: string, lifetimeHours = DEFAULT_PASSWORD_LIFETIME_HOURS): void {
     const account = this.require(email);
-    // The same preparation and limits as the handset's (NFC, 1 to 31 characters after it).
+    // The same preparation and limits as the handset's (NFC, at most 31 characters after it), and
+    // at least 8: a short password is a few online guesses from anyone who knows the address.
     passwordToPrs(password).fill(0);
+    const length = [...password.normalize('NFC')].length;
+    if (length < MIN_ACTIVATION_PASSWORD_LENGTH) {
+      throw new ActivationError('INVALID_ARGUMENT', `the activation password must have at least ${MIN_ACTIVATION_PASSWORD_LENGTH} characters`, {
+        field: 'password',
+        length,
+      });
+    }
     if (!(lifetimeHours > 0 && lifetimeHours <= MAX_PASSWORD_LIFETIME_HOURS)) {
       throw new ActivationError('INVALID_ARGUMENT', `the password lifetime must be 1 to ${MAX_PASSWORD_LIFETIME_HOURS} hours`, {
         field: 'lifetimeHours',
@@ -134,14 +189,47 @@ export class AccountStore {
     return { password: pw.value };
   }
 
+  /** See {@link CpaceChoice}. A locked password is no longer valid: a dummy, and further attempts are not counted. */
+  cpaceChoice(email: string): CpaceChoice {
+    const pw = this.require(email).password;
+    if (!pw) return { refusal: 'NO_ACTIVATION_PASSWORD' };
+    if (pw.failedAttempts >= MAX_FAILED_ATTEMPTS) return { refusal: 'LOCKED_OUT' };
+    const real = { password: pw.value, setAt: pw.setAt, expiresAt: pw.expiresAt };
+    return this.now() >= pw.expiresAt ? { ...real, refusal: 'PASSWORD_EXPIRED' } : real;
+  }
+
+  /**
+   * An ETP.DAT was answered with CPace against a dummy, or refused later for `code`: recorded for
+   * the administrator (history, {@link Account.lastFailure}); nothing is counted.
+   */
+  refused(email: string, code: ActivationErrorCode, event: string): void {
+    const account = this.get(email);
+    if (!account) return;
+    account.lastFailure = { at: this.now(), code };
+    this.log(account, event);
+  }
+
+  /** The peer proved a password that is refused anyway (expired): its attempt is not a failed one. */
+  attemptProven(email: string): void {
+    const pw = this.get(email)?.password;
+    if (pw && pw.failedAttempts > 0) pw.failedAttempts -= 1;
+  }
+
+  /** True when the password set at `setAt` is still the account's password. */
+  passwordIs(email: string, setAt: number): boolean {
+    return this.get(email)?.password?.setAt === setAt;
+  }
+
   /**
    * An ETP.DAT arrived and the server answered it: the attempt counts as failed until the handset
    * proves the password, so a client that walks away after the server's reply cannot guess for free.
    */
-  attemptStarted(email: string): void {
+  attemptStarted(email: string, expired = false): void {
     const account = this.require(email);
     if (account.password) account.password.failedAttempts += 1;
-    account.status = 'Activating';
+    // An expired password still counts guesses against it (it may be proven, and then refused),
+    // but nothing is activating with it.
+    if (!expired) account.status = 'Activating';
     this.log(account, 'ETP.DAT received');
   }
 
@@ -185,6 +273,7 @@ export class AccountStore {
   attemptFailed(email: string, reason: string): void {
     const account = this.require(email);
     this.log(account, `activation attempt failed: ${reason}`);
+    if (isErrorCode(reason)) account.lastFailure = { at: this.now(), code: reason };
     if (account.password && account.password.failedAttempts >= MAX_FAILED_ATTEMPTS) this.log(account, 'activation password locked');
   }
 
@@ -213,6 +302,12 @@ export class AccountStore {
     return this.require(email).password?.failedAttempts ?? 0;
   }
 
+  /** The admin view's failure record of an account, if any. */
+  lastFailure(email: string): { at: number; code: ActivationErrorCode } | undefined {
+    const f = this.get(email)?.lastFailure;
+    return f ? { ...f } : undefined;
+  }
+
   private require(email: string): Account {
     const account = this.get(email);
     if (!account) throw new ActivationError('INVALID_ARGUMENT', 'no such user', { field: 'email' });
@@ -223,4 +318,8 @@ export class AccountStore {
     account.history.push({ at: this.now(), event });
     if (account.history.length > 200) account.history.splice(0, account.history.length - 200);
   }
+}
+
+function isErrorCode(value: string): value is ActivationErrorCode {
+  return (ACTIVATION_ERROR_CODES as readonly string[]).includes(value);
 }

@@ -8,25 +8,37 @@ import type { CPaceSuiteId, CryptoProvider, KeyPair, RandomSource, TransportKeyA
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { systemRandom } from '../crypto/seeded-random.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
-import { decodeFrame, type Frame } from '../wire/frame.js';
-import { bytesToHex } from '../util/bytes.js';
+import { decodeFrame, frameAssociatedData, type Frame } from '../wire/frame.js';
+import { decodeEtpDat } from '../wire/etp/etp-dat.js';
+import { decodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
+import { openErrorBody } from '../wire/messages/error-message.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
+import { normalizeEmail } from '../protocol/key-schedule.js';
 import { formatServerVersion, parseServerVersion, type ServerVersion } from '../server-version/server-version.js';
-import { openSnapshot, sealSnapshot } from '../persistence/sealed-snapshot.js';
-import type { Transport } from '../transport/transport.js';
-import { AccountStore, type Account, type NewUser } from './accounts.js';
+import { openSnapshot, sealSnapshot, type SnapshotOpenOptions, type SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
+import type { FrameMeta, Transport } from '../transport/transport.js';
+import { AccountStore, DEFAULT_PASSWORD_LIFETIME_HOURS, MAX_FAILED_ATTEMPTS, generateActivationPassword, type Account, type NewUser } from './accounts.js';
+import { ReplayCache, SessionTable, sessionKey } from './session-table.js';
+import { type AdminEvent, EtpAdmission, type EtpAdmissionOptions, MAX_ADMIN_LOG, type RefusalReason } from './admission.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 import {
   type ServerContext,
   type ServerSession,
   type ServerStep,
+  confirmsSession,
+  handsetErrorKeys,
   onEtpDat,
   onHandsetConfirm,
   onKeyVerified,
 } from './server-session.js';
 import {
   afterKeyVerified,
+  duePolicyRetransmission,
   lastPolicyAck,
-  policyFrame,
+  pendingPolicyPush,
+  pushPolicy,
+  queuePolicyPush,
   SERVICE_PHASE_HANDLERS,
   type ServicesConfig,
   resolveServicesConfig,
@@ -70,7 +82,41 @@ export interface BesSimulatorOptions {
    * activation may use the password instead (ms). Default 10 minutes.
    */
   readonly claimTimeoutMs?: number;
+  /**
+   * How often an IT policy update that the device has not acknowledged (with the policy's hash)
+   * is sent again (ms, by the injected clock). Default 30 minutes. Driven by {@link BesSimulator.poll},
+   * which {@link BesSimulator.attach} calls on a timer of its own (docs/it-policy.md).
+   */
+  readonly policyRetransmitMs?: number;
+  /**
+   * Refuse (drop, log, count) every ETP.DAT that the transport does not mark as vouched for by the
+   * relay (`FrameMeta.vouched`). Default false. See docs/security.md (issue 8, finding 10).
+   */
+  readonly requireRelayVouch?: boolean;
+  /** Rate limits on new activation requests, per device PIN and per network source. */
+  readonly etpRateLimit?: EtpAdmissionOptions;
+  /**
+   * Told of each failed activation attempt and each refused activation request (secret-free).
+   * {@link BesSimulator.adminLog} keeps the last 1000 as well.
+   */
+  readonly onAdminEvent?: (event: AdminEvent) => void;
+  /**
+   * Answer an ETP.DAT for an address with no account with an UNKNOWN_USER error. Default false:
+   * no answer at all, as a BES that never sees mail for mailboxes it does not monitor (the handset
+   * then times out). For tests that want the fast error; it tells anyone which addresses exist.
+   */
+  readonly replyToUnknownUsers?: boolean;
 }
+
+/** Default interval of IT policy update retransmission: 30 minutes. */
+export const DEFAULT_POLICY_RETRANSMIT_MS = 30 * 60_000;
+
+/**
+ * An ETP.DAT whose handset has not proven the password this long after it arrived is reported to
+ * the administrator as a failed attempt (`unconfirmed`); it was counted as one when it arrived. A
+ * default handset gives up after 75 s (15 s x (1 + 4 retries)).
+ */
+export const UNCONFIRMED_ATTEMPT_MS = 2 * 60_000;
 
 /** Sessions kept (finished ones too, so that a replayed ETP.DAT is recognised). */
 const MAX_SESSIONS = 10_000;
@@ -86,11 +132,26 @@ export class BesSimulator {
   private readonly random: RandomSource;
   private readonly now: () => number;
   private readonly logger: (event: string, detail?: Record<string, unknown>) => void;
-  private readonly sessions = new Map<string, ServerSession>();
+  /** Sessions by (sid, PIN, email, share): see session-table.ts. */
+  private readonly sessions = new SessionTable();
+  private readonly replays = new ReplayCache();
+  private readonly replyToUnknownUsers: boolean;
+  /** Per-server secret of the dummy passwords (server-session.ts, dummyPrs), made at first use. */
+  private secret: Uint8Array | undefined;
   private readonly detachers = new Set<() => void>();
   /** Where each session's handset was last heard from, for messages the server starts (policy updates). */
   private readonly routes = new Map<string, Transport>();
   private readonly userData = new Map<string, SyncData>();
+  private readonly retransmitMs: number;
+  private readonly requireRelayVouch: boolean;
+  private readonly admission: EtpAdmission;
+  private readonly onAdminEvent: ((event: AdminEvent) => void) | undefined;
+  private readonly adminEvents: AdminEvent[] = [];
+  private readonly refusals: Record<RefusalReason, number> = { unvouched: 0, 'rate-limited-pin': 0, 'rate-limited-source': 0 };
+  /** Sessions whose failure the administrator has been told of. */
+  private readonly reported = new WeakSet<ServerSession>();
+  /** The retransmission timer of attached transports (owned by the driver part of this class). */
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: BesSimulatorOptions = {}) {
     this.provider = options.provider ?? nobleProvider;
@@ -98,6 +159,7 @@ export class BesSimulator {
     this.now = options.now ?? (() => Date.now());
     this.logger = options.log ?? (() => {});
     this.accounts = new AccountStore(this.now, options.claimTimeoutMs);
+    this.replyToUnknownUsers = options.replyToUnknownUsers ?? false;
     const version = options.version ?? 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4';
     this.serverVersion = typeof version === 'string' ? parseServerVersion(version) : version;
     this.identity = {
@@ -120,6 +182,13 @@ export class BesSimulator {
       throw new ActivationError('INVALID_ARGUMENT', 'the server needs at least one suite and one cipher', { field: 'suites/ciphers' });
     }
     this.policy = { suites: [...suites], ciphers: [...ciphers] };
+    this.retransmitMs = options.policyRetransmitMs ?? DEFAULT_POLICY_RETRANSMIT_MS;
+    if (!Number.isSafeInteger(this.retransmitMs) || this.retransmitMs < 1) {
+      throw new ActivationError('INVALID_ARGUMENT', 'policyRetransmitMs must be a positive integer (ms)', { field: 'policyRetransmitMs' });
+    }
+    this.requireRelayVouch = options.requireRelayVouch === true;
+    this.admission = new EtpAdmission(options.etpRateLimit);
+    this.onAdminEvent = options.onAdminEvent;
     const services = resolveServicesConfig(options.services, this.identity, this.now);
     this.servicesConfig = {
       ...services,
@@ -146,22 +215,67 @@ export class BesSimulator {
 
   /**
    * Issues a new IT policy: new activations get it, and every activated device is sent it now
-   * (signed, sealed under its transport key) and acknowledges it. Returns the number of devices sent to.
+   * (signed, sealed under its transport key) and must acknowledge it with the policy's hash; until
+   * it does, the update is sent again every `policyRetransmitMs` ({@link BesSimulator.poll}).
+   * Its `issuedAt` is the clock's time, but always later than the policy it replaces: devices refuse
+   * a policy that is not newer than the one in force (docs/it-policy.md). Returns the number of
+   * devices sent to now (a device without a known route gets it from the next {@link poll}).
    */
   updatePolicy(id: string, rules: Readonly<Record<string, RuleValue>>): number {
-    const policy = createPolicy(id, this.identity.version, this.now(), rules);
+    const issuedAt = Math.max(this.now(), this.servicesConfig.policy.issuedAt + 1);
+    const policy = createPolicy(id, this.identity.version, issuedAt, rules);
     this.servicesConfig = { ...this.servicesConfig, policy };
     let sent = 0;
     const ctx = this.context();
     for (const [key, session] of this.sessions) {
+      if (!this.isCurrentDevice(session)) continue;
       const transport = this.routes.get(key);
-      if (session.phase !== 'complete' || !transport) continue;
-      const bytes = policyFrame(session, ctx, policy, -1);
+      if (!transport) {
+        queuePolicyPush(session, ctx, policy);
+        continue;
+      }
+      const bytes = pushPolicy(session, ctx, policy);
       transport.send(bytes).catch(() => this.logger('send failed', { pin: session.pin }));
       sent += 1;
     }
     this.logger('IT policy updated', { policyId: id, devices: sent });
     return sent;
+  }
+
+  /**
+   * The sans-I/O clock tick: returns the frames due now (by the injected clock) for the caller to
+   * send: IT policy updates not yet acknowledged, sent again every `policyRetransmitMs`. It also
+   * tells the administrator of activation attempts that were never confirmed. {@link attach} calls
+   * it on a timer and sends each frame over the transport its device was last heard on; a caller
+   * that drives the simulator with {@link receive} calls it itself (each frame is addressed to
+   * `pin:<PIN>` inside).
+   */
+  poll(): Uint8Array[] {
+    return this.collectDue().map((d) => d.bytes);
+  }
+
+  /** Whether the device activated for `email` has yet to acknowledge the current IT policy update. */
+  policyPending(email: string): { policyId: string; sends: number } | undefined {
+    for (const session of this.sessions.values()) {
+      if (session.email !== normalizeEmail(email) || !this.isCurrentDevice(session)) continue;
+      const push = pendingPolicyPush(session);
+      if (push) return { policyId: push.policy.id, sends: push.sends };
+    }
+    return undefined;
+  }
+
+  /**
+   * The administrator's failure log: the last 1000 {@link AdminEvent}s (failed attempts, refused
+   * requests), oldest first, optionally for one email address.
+   */
+  adminLog(email?: string): AdminEvent[] {
+    const key = email === undefined ? undefined : normalizeEmail(email);
+    return this.adminEvents.filter((e) => key === undefined || e.email === key).map((e) => ({ ...e }));
+  }
+
+  /** How many ETP.DATs were refused before reaching an account, by reason. */
+  refusedRequests(): Readonly<Record<RefusalReason, number>> {
+    return { ...this.refusals };
   }
 
   /** The last IT policy acknowledgement from the device activated for `email`, if any. */
@@ -180,28 +294,41 @@ export class BesSimulator {
     return this.accounts.add(user);
   }
 
-  /** Sets a new activation password (default lifetime 48 hours, at most 720). */
+  /**
+   * A random activation password (10 characters from an alphabet without look-alikes, about 50
+   * bits), from the simulator's injected random source. Set it with {@link setActivationPassword}.
+   */
+  generateActivationPassword(length?: number): string {
+    return generateActivationPassword(this.random, length);
+  }
+
+  /** Sets a new activation password (default lifetime 48 hours, at most 720; at least 8 characters). */
   setActivationPassword(email: string, password: string, lifetimeHours?: number): void {
     this.accounts.setActivationPassword(email, password, lifetimeHours);
   }
 
   /** The account's public state: status, failed attempts, device; never the password. */
-  account(email: string): { email: string; displayName: string; status: string; failedAttempts: number; hasPassword: boolean; devicePin?: string } | undefined {
+  account(
+    email: string,
+  ): { email: string; displayName: string; status: string; failedAttempts: number; hasPassword: boolean; devicePin?: string; lastFailure?: { at: number; code: string } } | undefined {
     const a = this.accounts.get(email);
     if (!a) return undefined;
     const view = { email: a.email, displayName: a.displayName, status: a.status, failedAttempts: a.password?.failedAttempts ?? 0, hasPassword: a.password !== undefined };
-    return a.device ? { ...view, devicePin: a.device.pin } : view;
+    // Why the last activation failed or was refused: the handset that did not prove the password
+    // was not told (docs/protocol.md, "What a peer learns"); the administrator is.
+    const withFailure = a.lastFailure ? { ...view, lastFailure: { ...a.lastFailure } } : view;
+    return a.device ? { ...withFailure, devicePin: a.device.pin } : withFailure;
   }
 
   /**
    * The sans-I/O entry point: processes one frame and returns the frames to send back. Never
    * throws for bad input: undecodable or unexpected frames are logged and dropped.
    */
-  receive(bytes: Uint8Array): Uint8Array[] {
-    return this.handle(bytes, undefined);
+  receive(bytes: Uint8Array, meta?: FrameMeta): Uint8Array[] {
+    return this.handle(bytes, undefined, meta);
   }
 
-  private handle(bytes: Uint8Array, origin: Transport | undefined): Uint8Array[] {
+  private handle(bytes: Uint8Array, origin: Transport | undefined, meta?: FrameMeta): Uint8Array[] {
     let frame: Frame;
     try {
       frame = decodeFrame(bytes);
@@ -210,32 +337,27 @@ export class BesSimulator {
       return [];
     }
     if (frame.to.startsWith('pin:')) return [];
-    const key = bytesToHex(frame.sid);
     const ctx = this.context();
-    if (origin && (frame.type === 'etp-dat' || this.sessions.has(key))) this.routes.set(key, origin);
     try {
-      const existing = this.sessions.get(key);
-      if (frame.type === 'etp-dat') {
-        if (existing) return existing.lastReply?.forSeq === 0 && existing.recvSeq <= 1 ? [existing.lastReply.bytes.slice()] : this.drop('replayed ETP.DAT', frame);
-        return this.keep(key, onEtpDat(frame, ctx));
-      }
-      if (!existing) return this.drop('frame of no known session', frame);
-      if (frame.pin !== existing.pin) return this.drop('frame from another PIN', frame);
-      if (frame.type === 'error') {
-        if (existing.phase !== 'complete' && existing.phase !== 'failed') {
-          existing.phase = 'failed';
-          this.accounts.attemptFailed(existing.email, 'handset aborted');
-          this.accounts.releaseClaim(existing.email, key);
-          this.logger('handset aborted', { pin: existing.pin });
-        }
-        return [];
-      }
+      if (frame.type === 'etp-dat') return this.onEtpDatFrame(bytes, frame, ctx, origin, meta);
+      const candidates = this.sessions.candidates(frame.sid, frame.pin);
+      if (candidates.length === 0) return this.drop(this.sessions.hasSid(frame.sid) ? 'frame from another PIN' : 'frame of no known session', frame);
+      if (frame.type === 'error') return this.onErrorFrame(frame, candidates, ctx);
+      const picked = this.pick(frame, candidates);
+      if (!picked) return this.drop('confirmation tag did not verify', frame);
+      const [key, existing] = picked;
+      if (origin) this.routes.set(key, origin);
       // A repeated request (its reply was lost) gets the same reply again, byte for byte; this
       // includes a request the server answered with an error.
       if (existing.lastReply && existing.lastReply.forSeq === frame.seq) return [existing.lastReply.bytes.slice()];
       if (frame.seq < existing.recvSeq) return this.drop('old frame', frame);
       if (existing.phase === 'failed') return this.drop('frame of a failed session', frame);
-      if (frame.seq > existing.recvSeq) return this.drop('frame out of order', frame);
+      // After activation the device's acknowledgements answer updates the server pushed; one may
+      // be lost (and the update sent again), so a later one is taken even with a gap in the
+      // sequence, as the handset takes a later push. It is sealed over its sequence number, and
+      // taking it moves recvSeq past it, so nothing older can follow.
+      const updateAck = existing.phase === 'complete' && frame.type === 'policy-ack';
+      if (frame.seq > existing.recvSeq && !updateAck) return this.drop('frame out of order', frame);
       return this.keep(key, this.dispatch(existing, frame, ctx));
     } catch (err) {
       if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED')) {
@@ -245,10 +367,88 @@ export class BesSimulator {
     }
   }
 
-  /** Answers frames arriving on `transport` over the same transport. Returns a function that detaches. */
+  /**
+   * An ETP.DAT: a new session keyed by (sid, PIN, email, share), or a replay. The same bytes again
+   * get the same reply while the session is in phase 1, and nothing afterwards; other bytes under
+   * the key of an earlier request are dropped. Neither starts a second CPace run against the share
+   * (docs/protocol.md, "Sessions").
+   */
+  private onEtpDatFrame(bytes: Uint8Array, frame: Frame, ctx: ServerContext, origin: Transport | undefined, meta: FrameMeta | undefined): Uint8Array[] {
+    const etp = decodeEtpDat(frame.body);
+    const key = sessionKey(frame.sid, frame.pin, etp.header.email, etp.share);
+    const digest = sha256(bytes);
+    const seen = this.replays.check(key, digest, ctx.now);
+    const existing = this.sessions.get(key);
+    if (!this.admitEtpDat(frame, existing !== undefined || seen !== undefined, meta)) return [];
+    if (seen === 'other') return this.drop('conflicting ETP.DAT', frame);
+    if (existing || seen === 'same') {
+      if (origin && existing) this.routes.set(key, origin);
+      return existing?.lastReply?.forSeq === 0 && existing.recvSeq <= 1 ? [existing.lastReply.bytes.slice()] : this.drop('replayed ETP.DAT', frame);
+    }
+    const step = onEtpDat(frame, ctx, etp);
+    if (step.session) {
+      // Kept for the password's lifetime (a dummy's: the default lifetime).
+      const expiresAt = this.accounts.get(step.session.email)?.password?.expiresAt;
+      this.replays.remember(key, digest, expiresAt ?? ctx.now + DEFAULT_PASSWORD_LIFETIME_HOURS * 3_600_000);
+      if (origin) this.routes.set(key, origin);
+    }
+    return this.keep(key, step);
+  }
+
+  /**
+   * Which of the sessions with the frame's sid and PIN the frame belongs to. A confirmation goes
+   * to the session whose Ta it carries (nobody else can make one); anything later to the session
+   * that got past confirmation, the most recently active first. `undefined`: none.
+   */
+  private pick(frame: Frame, candidates: [string, ServerSession][]): [string, ServerSession] | undefined {
+    if (frame.type === 'handset-confirm') {
+      const { tag } = decodeHandsetConfirm(frame.body);
+      return candidates.find(([, s]) => confirmsSession(s, tag));
+    }
+    const rank = (s: ServerSession) => (s.phase === 'awaiting-confirm' ? 1 : s.phase === 'failed' ? 0 : 2);
+    let best = candidates[0]!;
+    for (const c of candidates) if (rank(c[1]) >= rank(best[1])) best = c;
+    return best;
+  }
+
+  /**
+   * An error frame from the handset. Once a session has keys, only one sealed under them (k_HS, or
+   * the transport key once issued) with the sequence number expected next ends it; one in clear is
+   * only logged, as a hint. There is no peer text to keep (error-message.ts).
+   */
+  private onErrorFrame(frame: Frame, candidates: [string, ServerSession][], ctx: ServerContext): Uint8Array[] {
+    let hint: string | undefined;
+    for (const [key, session] of candidates) {
+      if (session.phase === 'complete' || session.phase === 'failed' || frame.seq !== session.recvSeq) continue;
+      const opened = openErrorBody(this.provider, frame.body, frameAssociatedData(frame), handsetErrorKeys(session));
+      if (!opened) continue;
+      if (!opened.authenticated) {
+        hint = opened.message.code;
+        continue;
+      }
+      session.phase = 'failed';
+      this.accounts.attemptFailed(session.email, 'handset aborted');
+      this.accounts.releaseClaim(session.email, bytesToHex(session.sid));
+      ctx.log('handset aborted', { pin: session.pin, email: session.email, code: opened.message.code });
+      this.keep(key, { session, send: [] });
+      return [];
+    }
+    if (hint !== undefined) {
+      ctx.log('unauthenticated error frame', { pin: frame.pin, code: hint });
+      return [];
+    }
+    return this.drop('error frame of no session state', frame);
+  }
+
+  /**
+   * Answers frames arriving on `transport` over the same transport, passing on what the transport
+   * knows of each frame's origin (`FrameMeta`: relay vouching, source label). While anything is
+   * attached, a timer (unref'd: it never keeps a process alive) runs {@link poll} and sends what
+   * is due, such as unacknowledged IT policy updates. Returns a function that detaches.
+   */
   attach(transport: Transport): () => void {
-    const off = transport.onFrame((bytes) => {
-      for (const out of this.handle(bytes, transport)) {
+    const off = transport.onFrame((bytes, meta) => {
+      for (const out of this.handle(bytes, transport, meta)) {
         transport.send(out).catch((err: unknown) => this.logger('send failed', { reason: isActivationError(err) ? err.code : 'error' }));
       }
     });
@@ -256,21 +456,119 @@ export class BesSimulator {
       off();
       for (const [key, t] of this.routes) if (t === transport) this.routes.delete(key);
       this.detachers.delete(detach);
+      if (this.detachers.size === 0) this.stopTimer();
     };
     this.detachers.add(detach);
+    this.startTimer();
     return detach;
   }
 
-  /** Detaches from every transport. */
+  /** Detaches from every transport (and stops the retransmission timer). */
   close(): void {
     for (const detach of [...this.detachers]) detach();
+    this.stopTimer();
+  }
+
+  private startTimer(): void {
+    if (this.timer !== undefined) return;
+    // A quarter of the interval, so that a frame goes out at most a quarter late; at least every
+    // minute (unconfirmed attempts are reported within one), at most every 10 ms.
+    const period = Math.max(10, Math.min(60_000, Math.floor(this.retransmitMs / 4)));
+    this.timer = setInterval(() => {
+      try {
+        for (const { bytes, transport } of this.collectDue()) {
+          if (!transport) continue;
+          transport.send(bytes).catch(() => this.logger('send failed', { reason: 'retransmission' }));
+        }
+      } catch (err) {
+        // A timer callback must never throw into the event loop.
+        this.logger('poll failed', { reason: isActivationError(err) ? err.code : 'error' });
+      }
+    }, period);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private stopTimer(): void {
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Frames due now, each with the transport its device was last heard on (if any). */
+  private collectDue(): { bytes: Uint8Array; transport: Transport | undefined }[] {
+    const ctx = this.context();
+    const due: { bytes: Uint8Array; transport: Transport | undefined }[] = [];
+    for (const [key, session] of this.sessions) {
+      if (session.phase === 'awaiting-confirm' && ctx.now - session.startedAt >= UNCONFIRMED_ATTEMPT_MS) {
+        this.reportFailure(session, 'unconfirmed');
+        continue;
+      }
+      if (!this.isCurrentDevice(session)) continue;
+      const bytes = duePolicyRetransmission(session, ctx, this.retransmitMs);
+      if (bytes === undefined) continue;
+      const sends = pendingPolicyPush(session)?.sends ?? 0;
+      this.logger(sends > 1 ? 'IT policy update sent again' : 'IT policy update sent', { pin: session.pin, policyId: pendingPolicyPush(session)?.policy.id, sends });
+      due.push({ bytes, transport: this.routes.get(key) });
+    }
+    return due;
+  }
+
+  /** The session of the device the account is activated with now (its current transport key). */
+  private isCurrentDevice(session: ServerSession): boolean {
+    if (session.phase !== 'complete' || session.transportKey === undefined) return false;
+    const device = this.accounts.get(session.email)?.device;
+    return device !== undefined && device.pin === session.pin && constantTimeEqual(device.keyId, session.transportKey.keyId);
+  }
+
+  /**
+   * Relay vouching and rate limits for an ETP.DAT (finding 10). Unvouched ETP.DATs are refused when
+   * `requireRelayVouch` is set; a request that would open a new session takes a token per PIN and
+   * per source. A refused request is dropped before it reaches an account: it is not an attempt.
+   */
+  private admitEtpDat(frame: Frame, known: boolean, meta: FrameMeta | undefined): boolean {
+    let reason: RefusalReason | undefined;
+    if (this.requireRelayVouch && meta?.vouched !== true) reason = 'unvouched';
+    else if (!known) reason = this.admission.admit(frame.pin, typeof meta?.source === 'string' ? meta.source : undefined, this.now());
+    if (reason === undefined) return true;
+    this.refusals[reason] += 1;
+    const email = frame.to.startsWith('mailto:') ? normalizeEmail(frame.to.slice('mailto:'.length)) : undefined;
+    this.logger('ETP.DAT refused', { reason, pin: frame.pin, ...(meta?.source !== undefined ? { source: meta.source } : {}) });
+    this.tellAdmin({
+      type: 'etp-dat-refused',
+      at: this.now(),
+      pin: frame.pin,
+      ...(email !== undefined ? { email } : {}),
+      ...(typeof meta?.source === 'string' ? { source: meta.source } : {}),
+      reason,
+    });
+    return false;
+  }
+
+  /** Tells the administrator that `session`'s attempt failed (once per session). */
+  private reportFailure(session: ServerSession, reason: string): void {
+    if (this.reported.has(session)) return;
+    this.reported.add(session);
+    const attempts = this.accounts.get(session.email)?.password?.failedAttempts ?? 0;
+    this.tellAdmin({ type: 'attempt-failed', at: this.now(), email: session.email, pin: session.pin, attempts, locked: attempts >= MAX_FAILED_ATTEMPTS, reason });
+  }
+
+  private tellAdmin(event: AdminEvent): void {
+    this.adminEvents.push(event);
+    if (this.adminEvents.length > MAX_ADMIN_LOG) this.adminEvents.splice(0, this.adminEvents.length - MAX_ADMIN_LOG);
+    try {
+      this.onAdminEvent?.({ ...event });
+    } catch {
+      // The administrator's callback cannot break the server.
+    }
   }
 
   /**
    * The server's whole state (identity and domain key, accounts, sessions, policy, user data) as
    * bytes sealed under `storageKey` (32 bytes). {@link BesSimulator.restore} continues from it.
+   * Against rollback (an older snapshot would bring back older failed-attempt counters and
+   * policies), pass an increasing `generation` and give the latest to `restore` as `minGeneration`.
    */
-  snapshot(storageKey: Uint8Array): Uint8Array {
+  snapshot(storageKey: Uint8Array, options: SnapshotSealOptions = {}): Uint8Array {
     return sealSnapshot(
       'bes-simulator',
       {
@@ -284,17 +582,24 @@ export class BesSimulator {
       storageKey,
       this.provider,
       this.random,
+      options,
     );
   }
 
   /**
    * A simulator that continues from a snapshot, as after a server restart: same identity, accounts
    * and sessions (mid-activation included). Attach it to transports again; handsets that were
-   * waiting send their last request again and get their answer.
+   * waiting send their last request again and get their answer. A snapshot older than
+   * `minGeneration` is refused with ActivationError('STALE_SNAPSHOT').
    */
-  static restore(snapshot: Uint8Array, storageKey: Uint8Array, options: Omit<BesSimulatorOptions, 'srp' | 'relay' | 'name' | 'version' | 'besDomain' | 'domainKeySeed' | 'suites' | 'ciphers'> = {}): BesSimulator {
+  static restore(
+    snapshot: Uint8Array,
+    storageKey: Uint8Array,
+    restoreOptions: Omit<BesSimulatorOptions, 'srp' | 'relay' | 'name' | 'version' | 'besDomain' | 'domainKeySeed' | 'suites' | 'ciphers'> & SnapshotOpenOptions = {},
+  ): BesSimulator {
+    const { minGeneration, ...options } = restoreOptions;
     const provider = options.provider ?? nobleProvider;
-    const data = openSnapshot('bes-simulator', snapshot, storageKey, provider) as {
+    const data = openSnapshot('bes-simulator', snapshot, storageKey, provider, { minGeneration }) as {
       identity: ServerIdentity;
       policy: ServerPolicy;
       itPolicy: ItPolicy;
@@ -325,7 +630,13 @@ export class BesSimulator {
 
   /** Phase of the session with this id (hex), for tests and tools. */
   sessionPhase(sidHex: string): string | undefined {
-    return this.sessions.get(sidHex)?.phase;
+    // Sessions are keyed by more than the id (session-table.ts): the one furthest along, if several.
+    let phase: string | undefined;
+    for (const session of this.sessions.values()) {
+      if (bytesToHex(session.sid) !== sidHex) continue;
+      if (phase === undefined || phase === 'awaiting-confirm' || phase === 'failed') phase = session.phase;
+    }
+    return phase;
   }
 
   private dispatch(session: ServerSession, frame: Frame, ctx: ServerContext): ServerStep {
@@ -365,7 +676,27 @@ export class BesSimulator {
       identity: this.identity,
       policy: this.policy,
       accounts: this.accounts,
-      log: this.logger,
+      dummySecret: (this.secret ??= this.random(32)),
+      replyToUnknownUsers: this.replyToUnknownUsers,
+      log: (event, detail) => {
+        this.logger(event, detail);
+        this.noteFailure(event, detail);
+      },
     };
+  }
+
+  /**
+   * Failed attempts reach the administrator from the server's own log lines: every path that
+   * fails an activation logs `activation failed` (failSession) or `handset aborted`, with the PIN
+   * and the address; this keeps the protocol code free of admin plumbing.
+   */
+  private noteFailure(event: string, detail: Record<string, unknown> | undefined): void {
+    if (event !== 'activation failed' && event !== 'handset aborted') return;
+    const email = detail?.email;
+    const pin = detail?.pin;
+    if (typeof email !== 'string' || typeof pin !== 'string') return;
+    const reason = event === 'handset aborted' ? 'handset aborted' : typeof detail?.code === 'string' ? detail.code : 'failed';
+    const attempts = this.accounts.get(email)?.password?.failedAttempts ?? 0;
+    this.tellAdmin({ type: 'attempt-failed', at: this.now(), email, pin, attempts, locked: attempts >= MAX_FAILED_ATTEMPTS, reason });
   }
 }

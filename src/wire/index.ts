@@ -8,9 +8,9 @@ export { encodeEtpHeader, decodeEtpHeader, CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORI
 export type { EtpHeader, HandsetRouting } from './etp/etp-header.js';
 export { sealEtpBody, openEtpBody, BODY_KEY_LENGTH } from './etp/etp-body.js';
 export type { EtpBody, DeviceInfo, DeviceCapabilities, SealedBody } from './etp/etp-body.js';
-export { decodeServerShare, encodeServerShare, encodeServerRouting } from './messages/server-share.js';
+export { decodeServerShare, encodeServerShare, encodeServerRouting, sessionDigest } from './messages/server-share.js';
 export type { ServerShare, ServerRouting } from './messages/server-share.js';
 export { decodeKeyIssue, decodeKeyGrant } from './messages/key-issue.js';
 export type { KeyIssue, KeyGrant, ServerInfo } from './messages/key-issue.js';
-export { decodeErrorMessage, encodeErrorMessage } from './messages/error-message.js';
-export type { ErrorMessage } from './messages/error-message.js';
+export { decodeErrorMessage, encodeErrorMessage, errorText, openErrorBody, sealErrorBody } from './messages/error-message.js';
+export type { ErrorKey, ErrorMessage } from './messages/error-message.js';

@@ -96,12 +96,12 @@ describe('wrong password', () => {
       clock.now += 60_000;
     }
     const locked = runExchange({ sim, clock, state, password: DEFAULT_PASSWORD, handsetSeed: 'lock/right' });
-    expectFailure(locked, 'LOCKED_OUT');
-    expect(locked.error!.cause).toMatchObject({ reportedBy: 'server' });
-    expect(locked.statuses.at(-1)!.text).toMatch(/too many attempts/);
-    // Refused before any CPace: the server answered the ETP.DAT with an error, nothing else.
-    expect(locked.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual(['to-server:etp-dat', 'to-handset:error']);
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ failedAttempts: MAX_FAILED_ATTEMPTS, hasPassword: true });
+    // A locked password is no longer valid: CPace runs against a dummy, so even the right
+    // password looks wrong, and the lock is not an account-state oracle (docs/protocol.md,
+    // "What a peer learns"). The attempt is not counted further; the administrator sees why.
+    expectFailure(locked, 'WRONG_PASSWORD');
+    expect(locked.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual(['to-server:etp-dat', 'to-handset:server-share', 'to-server:error']);
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ failedAttempts: MAX_FAILED_ATTEMPTS, hasPassword: true, lastFailure: { code: 'LOCKED_OUT' } });
     expect(sim.account(DEFAULT_EMAIL)!.status).not.toBe('Activated');
 
     // A new password from the administrator unlocks the account.
@@ -131,9 +131,17 @@ describe('password lifetime', () => {
     const { sim, clock } = server();
     clock.now = T0 + 48 * HOUR + 1;
     const run = runExchange({ sim, clock });
+    // The handset proved the (expired) password, so it may learn why: sealed under k_SH.
     expectFailure(run, 'PASSWORD_EXPIRED');
+    expect(run.error!.cause).toMatchObject({ reportedBy: 'server', authenticated: true });
     expect(run.statuses.at(-1)!.text).toMatch(/expired/);
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true });
+    expect(run.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual([
+      'to-server:etp-dat',
+      'to-handset:server-share',
+      'to-server:handset-confirm',
+      'to-handset:error',
+    ]);
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true, lastFailure: { code: 'PASSWORD_EXPIRED' } });
   });
 
   it('1 ms before 48 hours the password still works', () => {
@@ -170,7 +178,7 @@ describe('password lifetime', () => {
 });
 
 describe('single use and unknown accounts', () => {
-  it('after a successful activation the same password cannot be used again: NO_ACTIVATION_PASSWORD', () => {
+  it('after a successful activation the same password cannot be used again: it is gone, so it looks wrong (WRONG_PASSWORD)', () => {
     const { sim, clock } = server();
     const first = runExchange({ sim, clock, handsetSeed: 'single/1', until: 'end' });
     expect(first.stoppedBy).toBe('complete');
@@ -179,21 +187,32 @@ describe('single use and unknown accounts', () => {
 
     clock.now += 60_000;
     const second = runExchange({ sim, clock, handsetSeed: 'single/2' });
-    expectFailure(second, 'NO_ACTIVATION_PASSWORD');
-    expect(second.statuses.at(-1)!.text).toMatch(/no activation password/);
+    // The server no longer has the password and runs CPace against a dummy: the handset cannot
+    // prove anything, so it learns no more than from a wrong guess; the administrator sees why.
+    expectFailure(second, 'WRONG_PASSWORD');
+    expect(sim.account(DEFAULT_EMAIL)!.lastFailure).toMatchObject({ code: 'NO_ACTIVATION_PASSWORD' });
     // The activated device keeps its key.
     expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
     expect(sim.accounts.get(DEFAULT_EMAIL)!.device!.transportKey).toEqual(keyBefore);
   });
 
-  it('an account that never had a password: NO_ACTIVATION_PASSWORD', () => {
+  it('an account that never had a password: WRONG_PASSWORD to the handset, NO_ACTIVATION_PASSWORD to the administrator', () => {
     const run = runExchange({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
-    expectFailure(run, 'NO_ACTIVATION_PASSWORD');
+    expectFailure(run, 'WRONG_PASSWORD');
+    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'No activation password', lastFailure: { code: 'NO_ACTIVATION_PASSWORD' } });
   });
 
-  it('an unknown email address: UNKNOWN_USER', () => {
+  it('an unknown email address: no answer (TIMEOUT), as from a BES that does not monitor that mailbox', () => {
     const run = runExchange({ email: 'mallory@example.com', users: [alice()] });
+    expectFailure(run, 'TIMEOUT');
+    expect(run.frames.filter((f) => f.direction === 'to-handset')).toEqual([]);
+    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
+  });
+
+  it('an unknown email address with replyToUnknownUsers: UNKNOWN_USER (a hint in clear, reported when the wait ends)', () => {
+    const run = runExchange({ email: 'mallory@example.com', users: [alice()], serverOptions: { replyToUnknownUsers: true } });
     expectFailure(run, 'UNKNOWN_USER');
+    expect(run.error!.cause).toMatchObject({ hint: true, authenticated: false });
     expect(run.statuses.at(-1)!.text).toMatch(/not known/);
     expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
   });

@@ -24,11 +24,11 @@ describe('built package', () => {
   const script = (load: string) => `
     ${load}
     const server = new sim.BesSimulator();
-    server.addUser({ email: 'a@example.com', displayName: 'A', activationPassword: 'pw1234' });
+    server.addUser({ email: 'a@example.com', displayName: 'A', activationPassword: 'pw123456' });
     const [h, s] = lib.createMemoryTransportPair();
     server.attach(s);
     const handset = new lib.Handset({ config: { pin: '2100000A', routing: { relay: 'r', uid: 'u' }, device: { model: 'm', os: '1' } }, transport: h });
-    handset.activate({ email: 'a@example.com', password: 'pw1234' }).then((r) => {
+    handset.activate({ email: 'a@example.com', password: 'pw123456' }).then((r) => {
       console.log(JSON.stringify({ alg: r.keyAlgorithm, isError: new lib.ActivationError('MALFORMED', 'x') instanceof Error }));
       return handset.close();
     }, (e) => { console.error(e); process.exit(1); });

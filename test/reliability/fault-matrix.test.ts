@@ -17,7 +17,7 @@ import { bytesToHex } from '../../src/util/bytes.js';
 import { VirtualClock } from './virtual-clock.js';
 
 const EMAIL = 'alice@example.com';
-const PASSWORD = 'bb8800';
+const PASSWORD = 'bb8800pw';
 const STORAGE_KEY = new Uint8Array(32).fill(7);
 
 interface Scenario {

@@ -318,7 +318,7 @@ describe('constant-time comparison of tags', () => {
     }
     // The call sites use the checker.
     expect(source('handset/phase-key-exchange.ts')).toContain('verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag)');
-    expect(source('simulator/server-session.ts')).toContain('verifyConfirmationTag(keys.macKey, session.etp.share, session.etp.headerBytes, msg.tag)');
+    expect(source('simulator/server-session.ts')).toContain('verifyConfirmationTag(session.keys.macKey, session.etp.share, session.etp.headerBytes, tag)');
   });
 
   it('constantTimeEqual behaves: equal, different, different lengths', () => {

@@ -27,7 +27,7 @@ type Outcome = { ok: true; ms: number } | { ok: false; code: string; ms: number 
 /** Runs one activation between a handset and a simulator over the given two ends. */
 async function activate(handsetEnd: Transport, serverEnd: Transport): Promise<Outcome> {
   const sim = new BesSimulator({ srp: SRP, relay: 'relay.test' });
-  sim.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800' });
+  sim.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800pw' });
   sim.attach(serverEnd);
   const handset = new Handset({
     config: { pin: PIN, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' }, retry: RETRY },
@@ -35,7 +35,7 @@ async function activate(handsetEnd: Transport, serverEnd: Transport): Promise<Ou
   });
   const start = Date.now();
   try {
-    await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800' }), DEADLINE_MS, 'activation');
+    await withDeadline(handset.activate({ email: 'alice@example.com', password: 'bb8800pw' }), DEADLINE_MS, 'activation');
     return { ok: true, ms: Date.now() - start };
   } catch (err) {
     // Anything but an ActivationError (a deadline, a TypeError) fails the test.

@@ -20,7 +20,6 @@ export function makeEtpDat(email = 'user@example.com', pin = PIN, nonce = sid())
   const header: EtpHeader = {
     protocol: 1,
     pin,
-    routing: { relay: 'relay.test', uid: 'U1' },
     email,
     nonce,
     suite: 'CPACE-X25519-SHA512',

@@ -3,6 +3,10 @@
  * (its routing, so that the handset can address its next messages) and its confirmation tag Tb.
  */
 import * as v from 'valibot';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { lvCat } from '../../crypto/cpace/encoding.js';
+import { normalizeEmail } from '../../protocol/key-schedule.js';
+import { utf8ToBytes } from '../../util/bytes.js';
 import { decodeWith, encodeCbor } from '../cbor.js';
 import { bytes, routingToken, text } from '../schema.js';
 import { CPACE_SUITE_IDS } from '../etp/etp-header.js';
@@ -19,6 +23,13 @@ export interface ServerRouting {
 }
 
 export interface ServerShare {
+  /**
+   * Which session this answers: {@link sessionDigest} of the ETP.DAT's sid, PIN, email and share.
+   * Several ETP.DATs may carry the same session id and PIN (anyone who saw them can send one); the
+   * handset ignores a server share made for another one instead of failing on its Tb
+   * (docs/protocol.md, "Sessions").
+   */
+  readonly etp: Uint8Array;
   readonly share: Uint8Array;
   /** ADb exactly as encoded. */
   readonly adBytes: Uint8Array;
@@ -32,18 +43,26 @@ const serverRoutingSchema = v.strictObject({
   suite: v.picklist(CPACE_SUITE_IDS),
 });
 
-const serverShareSchema = v.strictObject({ share: bytes(32, 133), ad: bytes(1, 1024), tag: bytes(64) });
+const serverShareSchema = v.strictObject({ etp: bytes(32), share: bytes(32, 133), ad: bytes(1, 1024), tag: bytes(64) });
+
+/**
+ * SHA-256(lv_cat(sid, PIN, lower-case email, share)): what a server session is keyed by, and what
+ * the server share names (see {@link ServerShare.etp}).
+ */
+export function sessionDigest(sid: Uint8Array, pin: string, email: string, share: Uint8Array): Uint8Array {
+  return sha256(lvCat(sid, utf8ToBytes(pin), utf8ToBytes(normalizeEmail(email)), share));
+}
 
 export function encodeServerRouting(r: ServerRouting): Uint8Array {
   return encodeCbor({ srp: r.srp, relay: r.relay, suite: r.suite });
 }
 
-export function encodeServerShare(m: Pick<ServerShare, 'share' | 'adBytes' | 'tag'>): Uint8Array {
-  return encodeCbor({ share: m.share, ad: m.adBytes, tag: m.tag });
+export function encodeServerShare(m: Pick<ServerShare, 'etp' | 'share' | 'adBytes' | 'tag'>): Uint8Array {
+  return encodeCbor({ etp: m.etp, share: m.share, ad: m.adBytes, tag: m.tag });
 }
 
 export function decodeServerShare(body: Uint8Array): ServerShare {
   const outer = decodeWith(serverShareSchema, body, 'server-share', 4096);
   const ad = decodeWith(serverRoutingSchema, outer.ad, 'server-share routing', 1024) as ServerRouting;
-  return { share: outer.share, adBytes: outer.ad, ad, tag: outer.tag };
+  return { etp: outer.etp, share: outer.share, adBytes: outer.ad, ad, tag: outer.tag };
 }

@@ -1,0 +1,155 @@
+/**
+ * The simulator's sessions, keyed so that nobody can claim another handset's session (issue 8,
+ * finding 17; docs/protocol.md, "Sessions"). The handset alone picks the session id, and the id
+ * travels in clear, so an id is not a key: a session is keyed by (sid, PIN, email, the handset's
+ * share), {@link sessionKey}. Later frames carry only sid and PIN; the simulator looks among the
+ * sessions with both ({@link SessionTable.candidates}) for the one the frame authenticates under.
+ *
+ * Also here: the ETP.DAT replay cache ({@link ReplayCache}), which keeps, for the lifetime of the
+ * password a request ran against, a digest of every ETP.DAT answered, so that a replay never starts
+ * a second CPace run (nor counts a second attempt) against the same share.
+ */
+import { sessionDigest } from '../wire/messages/server-share.js';
+import type { ServerSession } from './server-session.js';
+
+/** hex(SHA-256(lv(sid) ‖ lv(PIN) ‖ lv(lower-case email) ‖ lv(share))). */
+export function sessionKey(sid: Uint8Array, pin: string, email: string, share: Uint8Array): string {
+  return flatHex(sessionDigest(sid, pin, email, share));
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * Hex as one flat string. (A string built by `+=` is a rope of as many pieces in V8, about 1 KB
+ * for 32 bytes: too much for keys kept by the ten thousand.)
+ */
+function flatHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => HEX[b]!).join('');
+}
+
+/**
+ * Sessions by key, in least-recently-used order (a Map's insertion order: `set` after `delete`
+ * moves one to the end), with an index by session id. Map-like, so that snapshots and restores
+ * handle it as they handled the plain map.
+ */
+export class SessionTable {
+  private readonly byKey = new Map<string, ServerSession>();
+  private readonly bySid = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): ServerSession | undefined {
+    return this.byKey.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  set(key: string, session: ServerSession): this {
+    this.delete(key);
+    this.byKey.set(key, session);
+    const sid = flatHex(session.sid);
+    let keys = this.bySid.get(sid);
+    if (!keys) this.bySid.set(sid, (keys = new Set()));
+    keys.add(key);
+    return this;
+  }
+
+  delete(key: string): boolean {
+    const session = this.byKey.get(key);
+    if (!session) return false;
+    this.byKey.delete(key);
+    const sid = flatHex(session.sid);
+    const keys = this.bySid.get(sid);
+    keys?.delete(key);
+    if (keys?.size === 0) this.bySid.delete(sid);
+    return true;
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.bySid.clear();
+  }
+
+  keys(): MapIterator<string> {
+    return this.byKey.keys();
+  }
+
+  values(): MapIterator<ServerSession> {
+    return this.byKey.values();
+  }
+
+  entries(): MapIterator<[string, ServerSession]> {
+    return this.byKey.entries();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, ServerSession]> {
+    return this.byKey.entries();
+  }
+
+  /** True when some session has this id, whatever its PIN. */
+  hasSid(sid: Uint8Array): boolean {
+    return this.bySid.has(flatHex(sid));
+  }
+
+  /**
+   * The sessions with this id and PIN, the most recently active last. Normally one; more when
+   * someone sent an ETP.DAT with the same id and PIN (a copy of the handset's, or their own share).
+   */
+  candidates(sid: Uint8Array, pin: string): [string, ServerSession][] {
+    const keys = this.bySid.get(flatHex(sid));
+    if (!keys) return [];
+    const out: [string, ServerSession][] = [];
+    for (const key of keys) {
+      const session = this.byKey.get(key)!;
+      if (session.pin === pin) out.push([key, session]);
+    }
+    // Set order is insertion order of the key into the index, which `set` refreshes.
+    return out;
+  }
+}
+
+/** ETP.DAT digests kept at most (about 230 bytes each on the V8 heap, measured: some 11 MB at the bound). */
+export const MAX_REPLAY_ENTRIES = 50_000;
+
+/**
+ * Digests of the ETP.DATs answered, by session key, until the password they ran against expires.
+ * At the bound the oldest entry goes first (an attacker who floods ETP.DATs can push one out; each
+ * of theirs costs them a CPace run on the server and counts as an attempt on a real account).
+ */
+export class ReplayCache {
+  /** Key -> `<until>:<hex digest>` (one short string per entry keeps the heap cost down). */
+  private readonly entries = new Map<string, string>();
+
+  constructor(private readonly max = MAX_REPLAY_ENTRIES) {}
+
+  /** `'same'` for the same bytes again, `'other'` for other bytes under the same key, `undefined` if unknown or expired. */
+  check(key: string, digest: Uint8Array, now: number): 'same' | 'other' | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    const colon = entry.indexOf(':');
+    if (now >= Number(entry.slice(0, colon))) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // The digest of a request anyone on the path has seen: no secret, a plain comparison will do.
+    return entry.slice(colon + 1) === flatHex(digest) ? 'same' : 'other';
+  }
+
+  remember(key: string, digest: Uint8Array, until: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, [until, flatHex(digest)].join(':'));
+    while (this.entries.size > this.max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
