@@ -374,12 +374,17 @@ export class BesSimulator {
    * (docs/protocol.md, "Sessions").
    */
   private onEtpDatFrame(bytes: Uint8Array, frame: Frame, ctx: ServerContext, origin: Transport | undefined, meta: FrameMeta | undefined): Uint8Array[] {
+    // Refused before any decoding: an unvouched request costs the server nothing more.
+    if (this.requireRelayVouch && meta?.vouched !== true) return this.refuseEtpDat(frame, 'unvouched', meta);
     const etp = decodeEtpDat(frame.body);
     const key = sessionKey(frame.sid, frame.pin, etp.header.email, etp.share);
     const digest = sha256(bytes);
     const seen = this.replays.check(key, digest, ctx.now);
     const existing = this.sessions.get(key);
-    if (!this.admitEtpDat(frame, existing !== undefined || seen !== undefined, meta)) return [];
+    if (existing === undefined && seen === undefined) {
+      const limited = this.admission.admit(frame.pin, typeof meta?.source === 'string' ? meta.source : undefined, this.now());
+      if (limited !== undefined) return this.refuseEtpDat(frame, limited, meta);
+    }
     if (seen === 'other') return this.drop('conflicting ETP.DAT', frame);
     if (existing || seen === 'same') {
       if (origin && existing) this.routes.set(key, origin);
@@ -521,15 +526,12 @@ export class BesSimulator {
   }
 
   /**
-   * Relay vouching and rate limits for an ETP.DAT (finding 10). Unvouched ETP.DATs are refused when
-   * `requireRelayVouch` is set; a request that would open a new session takes a token per PIN and
-   * per source. A refused request is dropped before it reaches an account: it is not an attempt.
+   * Refuses an ETP.DAT before it reaches an account (finding 10): unvouched while
+   * `requireRelayVouch` is set, or over the rate limit of its PIN or source (only a request that
+   * would open a new session takes a token). A refused request is not an attempt; it is logged,
+   * counted and reported to the administrator.
    */
-  private admitEtpDat(frame: Frame, known: boolean, meta: FrameMeta | undefined): boolean {
-    let reason: RefusalReason | undefined;
-    if (this.requireRelayVouch && meta?.vouched !== true) reason = 'unvouched';
-    else if (!known) reason = this.admission.admit(frame.pin, typeof meta?.source === 'string' ? meta.source : undefined, this.now());
-    if (reason === undefined) return true;
+  private refuseEtpDat(frame: Frame, reason: RefusalReason, meta: FrameMeta | undefined): Uint8Array[] {
     this.refusals[reason] += 1;
     const email = frame.to.startsWith('mailto:') ? normalizeEmail(frame.to.slice('mailto:'.length)) : undefined;
     this.logger('ETP.DAT refused', { reason, pin: frame.pin, ...(meta?.source !== undefined ? { source: meta.source } : {}) });
@@ -541,7 +543,7 @@ export class BesSimulator {
       ...(typeof meta?.source === 'string' ? { source: meta.source } : {}),
       reason,
     });
-    return false;
+    return [];
   }
 
   /** Tells the administrator that `session`'s attempt failed (once per session). */
@@ -578,6 +580,10 @@ export class BesSimulator {
         accounts: this.accounts.toData(),
         sessions: [...this.sessions.entries()],
         userData: [...this.userData.entries()],
+        // Without these a restored server would answer a replayed ETP.DAT with a second CPace run
+        // and derive other dummy passwords (docs/protocol.md, "Sessions").
+        replays: this.replays.toData(),
+        ...(this.secret !== undefined ? { dummySecret: this.secret } : {}),
       },
       storageKey,
       this.provider,
@@ -606,6 +612,8 @@ export class BesSimulator {
       accounts: Account[];
       sessions: [string, ServerSession][];
       userData: [string, SyncData][];
+      replays?: unknown;
+      dummySecret?: unknown;
     };
     if (!data || typeof data !== 'object' || !data.identity || !Array.isArray(data.accounts) || !Array.isArray(data.sessions)) {
       throw new ActivationError('MALFORMED', 'simulator snapshot: missing fields', { operation: 'restore simulator' });
@@ -625,6 +633,8 @@ export class BesSimulator {
     sim.accounts.loadData(data.accounts);
     for (const [key, session] of data.sessions) sim.sessions.set(key, session);
     for (const [email, records] of data.userData ?? []) sim.userData.set(email, records);
+    sim.replays.loadData(data.replays);
+    if (data.dummySecret instanceof Uint8Array && data.dummySecret.length === 32) sim.secret = data.dummySecret;
     return sim;
   }
 

@@ -152,4 +152,23 @@ export class ReplayCache {
   get size(): number {
     return this.entries.size;
   }
+
+  /** The entries, oldest first, for a snapshot. */
+  toData(): [string, string][] {
+    return [...this.entries];
+  }
+
+  /** Takes entries back from {@link ReplayCache.toData}; malformed ones are skipped. */
+  loadData(entries: unknown): void {
+    if (!Array.isArray(entries)) return;
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'string' || !/^\d+:[0-9a-f]+$/.test(entry[1])) continue;
+      this.entries.set(entry[0], entry[1]);
+    }
+    while (this.entries.size > this.max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
 }

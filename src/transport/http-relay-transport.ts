@@ -36,10 +36,10 @@ import {
   normalizeServes,
   parseRelayAddress,
   receiveCredentialMessage,
-  toBase64Url,
   type VouchedFrame,
 } from './relay-protocol.js';
 import { checkVouch, deriveVouchKey } from './relay-vouch.js';
+import { toBase64Url } from '../util/base64url.js';
 
 /** The part of the WHATWG WebSocket API the transport uses (the `ws` package's class fits). */
 export interface WebSocketLike {

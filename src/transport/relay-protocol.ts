@@ -5,7 +5,6 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 import { decodeCbor, encodeCbor, MAX_FRAME_BYTES } from '../wire/cbor.js';
-import { deriveVouchKey, vouchMac as relayVouchMac } from './relay-vouch.js';
 
 /** Content type of one frame in a `POST /v1/frames` body. */
 export const FRAME_CONTENT_TYPE = 'application/vnd.enterprise-activation.frame';
@@ -98,36 +97,12 @@ export const VOUCHED_BATCH_CONTENT_TYPE = 'application/vnd.enterprise-activation
 const RECEIVE_DOMAIN = 'enterprise-activation/v1 relay-receive';
 const encoder = new TextEncoder();
 
-/** base64url without padding. */
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** Decodes base64url (no padding); undefined when it is not base64url. */
-export function fromBase64Url(text: string): Uint8Array | undefined {
-  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
-  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 /**
  * What a receive credential signs: a domain-separated string with the receiving address and the
  * time, so that a signature for one address or one moment is worth nothing for another.
  */
 export function receiveCredentialMessage(address: string, unixSeconds: number): Uint8Array {
   return encoder.encode(`${RECEIVE_DOMAIN}\n${address}\n${unixSeconds}`);
-}
-
-/** The vouch key of a server token: relay-vouch.ts's `deriveVouchKey`, under the relay protocol's name. */
-export const vouchKey = deriveVouchKey;
-
-/** The relay's vouch for `frame` from `source`: relay-vouch.ts's `vouchMac` (which takes frame, then source). */
-export function vouchMac(key: Uint8Array, source: string, frame: Uint8Array): Uint8Array {
-  return relayVouchMac(key, frame, source);
 }
 
 /** One frame delivered to a server whose token the relay knows. */

@@ -28,6 +28,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
+import { fromBase64Url, toBase64Url } from '../util/base64url.js';
 import { concatBytes, constantTimeEqual, u32be, utf8ToBytes } from '../util/bytes.js';
 
 /** HKDF `info` of the vouch key; changing it changes every key (a new protocol version). */
@@ -43,8 +44,6 @@ export const MAX_VOUCH_SOURCE_LENGTH = 128;
 const MIN_KEY_LENGTH = 16;
 /** Printable ASCII, no space: safe in a header value, cannot carry CR/LF or `;`-style tricks beyond text. */
 const SOURCE_PATTERN = /^[\x21-\x7e]+$/;
-const BASE64URL_PATTERN = /^[A-Za-z0-9_-]*$/;
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 function invalid(message: string, field: string): ActivationError {
   return new ActivationError('INVALID_ARGUMENT', message, { operation: 'relay vouch', field });
@@ -104,39 +103,13 @@ export function checkVouch(key: Uint8Array, frame: Uint8Array, source: unknown, 
 
 /** Unpadded base64url of a MAC, for a header value. */
 export function encodeVouch(mac: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < mac.length; i += 3) {
-    const b0 = mac[i]!;
-    const b1 = mac[i + 1];
-    const b2 = mac[i + 2];
-    out += BASE64URL_ALPHABET[b0 >> 2]!;
-    out += BASE64URL_ALPHABET[((b0 & 3) << 4) | ((b1 ?? 0) >> 4)]!;
-    if (b1 !== undefined) out += BASE64URL_ALPHABET[((b1 & 15) << 2) | ((b2 ?? 0) >> 6)]!;
-    if (b2 !== undefined) out += BASE64URL_ALPHABET[b2 & 63]!;
-  }
-  return out;
+  return toBase64Url(mac);
 }
 
 /**
- * Decodes unpadded base64url. Returns `undefined` (never throws) for anything that is not
- * canonical base64url of at most 64 characters, so a hostile header costs nothing.
+ * Decodes a vouch's unpadded base64url. Returns `undefined` (never throws) for anything that is
+ * not canonical base64url of at most 64 characters, so a hostile header costs nothing.
  */
 export function decodeVouch(text: string): Uint8Array | undefined {
-  if (typeof text !== 'string' || text.length > 64 || text.length % 4 === 1 || !BASE64URL_PATTERN.test(text)) return undefined;
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let j = 0;
-  for (const ch of text) {
-    acc = (acc << 6) | BASE64URL_ALPHABET.indexOf(ch);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[j++] = (acc >> bits) & 0xff;
-      acc &= (1 << bits) - 1;
-    }
-  }
-  // Leftover bits must be zero, or two texts would decode to the same bytes.
-  if ((acc & ((1 << bits) - 1)) !== 0) return undefined;
-  return out;
+  return fromBase64Url(text, 64);
 }

@@ -14,6 +14,7 @@ import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { resolveHandsetConfig } from '../../src/handset/config.js';
 import { handsetStep } from '../../src/handset/machine.js';
 import { initialHandsetState } from '../../src/handset/state.js';
+import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { ReplayCache, SessionTable, sessionKey } from '../../src/simulator/session-table.js';
 import type { HandsetOutput } from '../../src/handset/io.js';
 import { decodeEtpDat, encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
@@ -132,6 +133,32 @@ describe('replayed ETP.DATs never start a second CPace run (finding 17)', () => 
     const etp = decodeEtpDat(decodeFrame(original!).body);
     expect(decodeServerShare(decodeFrame(first).body).etp).toEqual(sessionDigest(etp.header.nonce, etp.header.pin, etp.header.email, etp.share));
     expect(h.sim.account(EMAIL)!.failedAttempts).toBe(0);
+  });
+
+  it('a restored server keeps its replay cache and its dummy secret (a replay after a restart starts no CPace run)', () => {
+    let original: Uint8Array | undefined;
+    const h = runActivation({
+      users: USERS,
+      driveTimers: false,
+      adversary: (bytes, direction, ctx) => {
+        if (direction === 'to-server' && ctx.type === 'etp-dat') original ??= bytes;
+        return [bytes];
+      },
+      stopWhen: (x) => x.keyEstablished !== undefined,
+    });
+    expect(original).toBeDefined();
+    const storageKey = new Uint8Array(32).fill(7);
+    const secretOf = (s: BesSimulator) => (s as unknown as { context(): { dummySecret: Uint8Array } }).context().dummySecret;
+    const before = secretOf(h.sim);
+    const accepted: string[] = [];
+    const restored = BesSimulator.restore(h.sim.snapshot(storageKey), storageKey, {
+      random: seededRandom('after restart'),
+      log: (event) => void accepted.push(event),
+    });
+    // The session has moved past phase 1: the replay gets nothing, and no second CPace run starts.
+    expect(restored.receive(original!)).toEqual([]);
+    expect(accepted).not.toContain('ETP.DAT accepted');
+    expect(secretOf(restored)).toEqual(before);
   });
 
   it('the replay cache keeps a digest until the password expires, and is bounded', () => {

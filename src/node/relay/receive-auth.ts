@@ -4,7 +4,8 @@
  * relay checks the Ed25519 signature with node:crypto.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { RECEIVE_CREDENTIAL_WINDOW_SECONDS, fromBase64Url, receiveCredentialMessage } from '../../transport/relay-protocol.js';
+import { RECEIVE_CREDENTIAL_WINDOW_SECONDS, receiveCredentialMessage } from '../../transport/relay-protocol.js';
+import { fromBase64Url } from '../../util/base64url.js';
 import { RelayRefusal } from './relay-refusal.js';
 
 /** A receive public key as the wire gives it (base64url of 32 bytes); undefined when it is not one. */

@@ -17,12 +17,12 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ActivationError, isActivationError } from '../../errors/activation-error.js';
 import { decodeFrame, type Frame } from '../../wire/frame.js';
+import { toBase64Url } from '../../util/base64url.js';
 import { bytesToHex } from '../../util/bytes.js';
 import {
   encodeVouchedFrame,
   normalizeServes,
   parseRelayAddress,
-  toBase64Url,
   type RelayAddress,
   type VouchedFrame,
 } from '../../transport/relay-protocol.js';
