@@ -17,6 +17,7 @@ import {
   runExchange,
   type ExchangeResult,
 } from './harness.js';
+import { caught } from '../support/errors.js';
 
 const WRONG = 'not-the-password';
 const alice = (lifetimeHours?: number) =>
@@ -41,17 +42,9 @@ function expectFailure(run: ExchangeResult, code: ActivationErrorCode): void {
   expect(run.state.status).toEqual(last);
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 function expectInvalidArgument(fn: () => unknown, field?: string): ActivationError {
-  const err = thrown(fn);
+  const err = caught(fn);
   expect(err).toBeInstanceOf(ActivationError);
   expect((err as ActivationError).code).toBe('INVALID_ARGUMENT');
   if (field !== undefined) expect((err as ActivationError).cause?.field).toBe(field);
@@ -247,7 +240,7 @@ describe('invalid input to activate', () => {
   it('activate while an activation is running is INVALID_STATE', () => {
     const started = handsetStep(idle, { type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: T0 }, env);
     expect(started.state.phase).toBe('awaiting-server-share');
-    const err = thrown(() => handsetStep(started.state, { type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: T0 }, env));
+    const err = caught(() => handsetStep(started.state, { type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: T0 }, env));
     expect(err).toBeInstanceOf(ActivationError);
     expect((err as ActivationError).code).toBe('INVALID_STATE');
   });

@@ -157,7 +157,13 @@ describe('the handset in a browser over the relay (headless Chromium)', () => {
     // Poll mode went through fetch (cross-origin POSTs need the preflight), websocket mode through one native socket.
     expect(traffic.posts).toBeGreaterThan(0);
     expect(traffic.polls).toBeGreaterThan(0);
-    expect(traffic.sockets).toEqual([`${relay.url.replace(/^http/, 'ws')}${WEBSOCKET_PATH}?address=pin%3A2100000A`]);
+    // One native socket, which carries its receive credential in the query (browsers cannot set
+    // headers on a WebSocket): `<public key>.<unix seconds>.<signature>`, base64url.
+    expect(traffic.sockets).toHaveLength(1);
+    const socketUrl = new URL(traffic.sockets[0]!);
+    expect(`${socketUrl.origin}${socketUrl.pathname}`).toBe(`${relay.url.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`);
+    expect(socketUrl.searchParams.get('address')).toBe('pin:2100000A');
+    expect(socketUrl.searchParams.get('receive')).toMatch(/^[A-Za-z0-9_-]{43}\.\d+\.[A-Za-z0-9_-]{86}$/);
     expect(traffic.socketFramesSent).toBeGreaterThan(0);
     expect(traffic.socketFramesReceived).toBeGreaterThan(0);
   });

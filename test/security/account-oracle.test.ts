@@ -18,18 +18,10 @@ import { dummyPrs } from '../../src/simulator/server-session.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import { decodeErrorMessage } from '../../src/wire/messages/error-message.js';
 import { EMAIL, HANDSET_CONFIG, HOUR, PASSWORD, T0, createServer, frameType, runActivation, type SecurityHarness } from './harness.js';
+import { caught } from '../support/errors.js';
 
 const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 const GUESS = 'not-the-password';
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 /** What the guesser observes: the frame types it received, and its outcome. */
 function observed(h: SecurityHarness): { received: (string | undefined)[]; code: string | undefined } {

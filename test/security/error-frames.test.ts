@@ -15,6 +15,7 @@ import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
 import { failedStatus } from '../../src/handset/status.js';
 import { type Adversary, EMAIL, HANDSET_CONFIG, PASSWORD, SecurityHarness, frameType, runActivation } from './harness.js';
+import { caught } from '../support/errors.js';
 
 const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 const ATTACKER_TEXT = 'Security alert: call the IT helpdesk on +1 555 0100 and give them your activation password';
@@ -248,11 +249,3 @@ describe('errors in clear before any key are hints (finding 6)', () => {
   });
 });
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
