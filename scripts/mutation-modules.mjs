@@ -1,0 +1,13 @@
+// The modules under mutation testing (issue 9): the security- and protocol-critical code.
+// Shared by stryker.config.mjs and scripts/mutate.mjs.
+export const MUTATION_MODULES = {
+  crypto: ['src/crypto/**/*.ts'],
+  wire: ['src/wire/**/*.ts'],
+  handset: ['src/handset/**/*.ts'],
+  simulator: ['src/simulator/accounts.ts', 'src/simulator/server-session.ts', 'src/simulator/session-table.ts'],
+  policy: ['src/policy/**/*.ts'],
+  'relay-router': ['src/node/relay/relay-router.ts'],
+};
+
+/** Mutation score under which `npm run mutate` fails. */
+export const MUTATION_BREAK = 90;

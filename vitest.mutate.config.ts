@@ -1,0 +1,25 @@
+/**
+ * The test run StrykerJS uses for mutation testing (`npm run mutate`, docs/testing-strength.md):
+ * the unit, protocol and security tests that exercise src/ in this process. Left out: tests of
+ * the built package (dist/ is not mutated), the browser tests, the child-process load tests and
+ * the long fuzz runs, which would only slow every mutant down without reaching mutated code
+ * that the other tests miss.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: [
+      'test/package/**',
+      'test/browser/**',
+      'test/examples/**',
+      'test/fuzz/**',
+      'test/security/hostile-*.test.ts',
+      // Reads the source text, which Stryker's instrumentation changes.
+      'test/security/constant-time-source.test.ts',
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
