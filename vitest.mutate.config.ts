@@ -18,6 +18,11 @@ export default defineConfig({
       'test/security/hostile-*.test.ts',
       // Reads the source text, which Stryker's instrumentation changes.
       'test/security/constant-time-source.test.ts',
+      // Real-time timers and sockets: 40 s and more per surviving mutant. The protocol under
+      // faults is covered on virtual time by test/reliability/fault-matrix.test.ts.
+      'test/transport/fault-injection.test.ts',
+      // Servers on real sockets: only the relay router's mutants need them (STRYKER_MODULE).
+      ...(process.env.STRYKER_MODULE === 'relay-router' ? [] : ['test/node/**', 'test/transport/relay*.test.ts', 'test/transport/smtp-activation.test.ts', 'test/transport/mail.test.ts']),
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
