@@ -5,7 +5,6 @@ import { ActivationError, type ActivationErrorCode } from '../../src/errors/acti
 import { type HandsetConfig, resolveHandsetConfig } from '../../src/handset/config.js';
 import { handsetStep } from '../../src/handset/machine.js';
 import { initialHandsetState } from '../../src/handset/state.js';
-import { MAX_FAILED_ATTEMPTS } from '../../src/simulator/accounts.js';
 import {
   DEFAULT_EMAIL,
   DEFAULT_HANDSET_CONFIG,
@@ -20,6 +19,11 @@ import {
 import { caught } from '../support/errors.js';
 
 const WRONG = 'not-the-password';
+/**
+ * The documented attempt limit (docs/protocol.md, "locked (5 failed attempts)"; RIM's five-attempt
+ * rule), written out here rather than imported, so that a change to the constant fails these tests.
+ */
+const MAX_FAILED_ATTEMPTS = 5;
 const alice = (lifetimeHours?: number) =>
   lifetimeHours === undefined
     ? { email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD }

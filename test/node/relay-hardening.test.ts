@@ -133,6 +133,32 @@ describe('finding 19: oversize POSTs and poll answers', () => {
     expect(await healthy(r)).toBe(true);
   });
 
+  it('the frame body limit is the documented 1 MiB + 4 KiB: one byte more is 413, exactly that much is read', async () => {
+    // docs/reliability.md, "Relay limits": "a frame body at most 1 MiB + 4 KiB"; written out, not imported.
+    const LIMIT = 1024 * 1024 + 4 * 1024;
+    const r = await relay();
+    const post = (length: number, body?: Buffer) =>
+      Buffer.concat([Buffer.from(`POST /v1/frames HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ncontent-length: ${length}\r\n\r\n`), body ?? Buffer.alloc(0)]);
+    const over = await raw(r.port, post(LIMIT + 1));
+    expect(over.text).toMatch(/^HTTP\/1\.1 413 /);
+    // Streamed without a declared length: one byte over is refused too.
+    const chunked = (size: number) => {
+      const data = Buffer.alloc(size, 0x41);
+      return Buffer.concat([
+        Buffer.from(`POST /v1/frames HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ntransfer-encoding: chunked\r\n\r\n`),
+        Buffer.from(`${size.toString(16)}\r\n`),
+        data,
+        Buffer.from('\r\n0\r\n\r\n'),
+      ]);
+    };
+    expect((await raw(r.port, chunked(LIMIT + 1), 3000)).text).toMatch(/^HTTP\/1\.1 413 /);
+    // Exactly the limit is read in full and judged on its content (not a frame message: 400, not 413).
+    const under = await raw(r.port, post(LIMIT, Buffer.alloc(LIMIT, 0x41)), 3000);
+    expect(under.text).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await raw(r.port, chunked(LIMIT), 3000)).text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await healthy(r)).toBe(true);
+  });
+
   it('the client refuses a poll answer beyond its cap while reading, whatever content-length says', async () => {
     let sent = 0;
     const fake = http.createServer((req, res) => {

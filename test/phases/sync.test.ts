@@ -4,7 +4,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYNC_ORDER, type SyncDatabase } from '../../src/sync/databases.js';
-import { decodeSyncAck, decodeSyncPage } from '../../src/sync/pages.js';
+import { decodeSyncAck, decodeSyncPage, encodeSyncAck, type SyncAck } from '../../src/sync/pages.js';
+import { nobleProvider } from '../../src/crypto/noble-provider.js';
+import { seededRandom } from '../../src/crypto/seeded-random.js';
+import { decodeFrame, encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
+import { openBody, sealBody } from '../../src/wire/messages/sealed-body.js';
+import { type SecurityHarness, runActivation } from '../security/harness.js';
 import { EMAIL, type Rig, createRig, logDetails, openWithHandsetKey, userData } from './helpers.js';
 
 let rig: Rig | undefined;
@@ -171,5 +176,65 @@ describe('synchronization', () => {
     const sent = rig.handsetFrames.filter((f) => f.dir === 'out').map((f) => f.frame.seq);
     expect(sent).toEqual(sent.map((_, i) => i));
     expect(rig.sim.account(EMAIL)?.status).toBe('Activated');
+  });
+});
+
+/**
+ * "Each page is acknowledged" (docs/synchronization.md): the ack names the database, the page
+ * number and the ids of the records stored, and the server goes on only when it matches the page
+ * it sent. Here a handset (or anyone holding its transport key) re-seals its first ack with one
+ * field wrong; the server must stop the activation with PROTOCOL_ERROR, never finish it.
+ */
+describe('a sync acknowledgement that does not match the page sent', () => {
+  function runWithAlteredAck(alter: (ack: SyncAck) => SyncAck): SecurityHarness {
+    let altered = 0;
+    const h = runActivation({
+      adversary: (bytes, direction, ctx) => {
+        if (direction !== 'to-server' || ctx.type !== 'sync-ack' || altered > 0) return [bytes];
+        altered++;
+        const tk = ctx.harness.state.transportKey!;
+        const frame = decodeFrame(bytes);
+        const ad = frameAssociatedData(frame);
+        const ack = decodeSyncAck(openBody(nobleProvider, tk, frame.body, ad, 'sync-ack'));
+        expect(ack.received.length).toBeGreaterThan(1);
+        const body = sealBody(nobleProvider, tk, encodeSyncAck(alter(ack)), ad, seededRandom('altered-ack'));
+        return [encodeFrame({ ...frame, body })];
+      },
+    });
+    expect(altered).toBe(1);
+    return h;
+  }
+
+  function expectStopped(h: SecurityHarness): void {
+    expect(h.result).toBeUndefined();
+    expect(h.outputsOf('complete')).toEqual([]);
+    expect(h.error?.code).toBe('PROTOCOL_ERROR');
+    expect(h.error?.cause).toMatchObject({ reportedBy: 'server', authenticated: true });
+    expect(h.logged('activation complete')).toEqual([]);
+    // The transport key issued in the failed activation is not kept.
+    expect(h.state.transportKey).toBeUndefined();
+  }
+
+  it('control: the same re-sealing with nothing changed completes', () => {
+    const h = runWithAlteredAck((ack) => ack);
+    expect(h.error).toBeUndefined();
+    expect(h.result).toBeDefined();
+  });
+
+  it('the wrong page number: PROTOCOL_ERROR, the activation does not complete', () => {
+    expectStopped(runWithAlteredAck((ack) => ({ ...ack, page: ack.page + 1 })));
+  });
+
+  it('a record id missing (the last one): PROTOCOL_ERROR, the activation does not complete', () => {
+    expectStopped(runWithAlteredAck((ack) => ({ ...ack, received: ack.received.slice(0, -1) })));
+  });
+
+  it('a record id missing (the first one) or the ids in another order: PROTOCOL_ERROR', () => {
+    expectStopped(runWithAlteredAck((ack) => ({ ...ack, received: ack.received.slice(1) })));
+    expectStopped(runWithAlteredAck((ack) => ({ ...ack, received: [...ack.received].reverse() })));
+  });
+
+  it('another database: PROTOCOL_ERROR', () => {
+    expectStopped(runWithAlteredAck((ack) => ({ ...ack, database: ack.database === 'calendar' ? 'contacts' : 'calendar' })));
   });
 });

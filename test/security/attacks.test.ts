@@ -14,7 +14,6 @@ import { decodeEtpHeader, encodeEtpHeader } from '../../src/wire/etp/etp-header.
 import { decodeServerShare, encodeServerShare } from '../../src/wire/messages/server-share.js';
 import { decodeErrorMessage } from '../../src/wire/messages/error-message.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
-import { MAX_FAILED_ATTEMPTS } from '../../src/simulator/accounts.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
 import {
   type Adversary,
@@ -30,6 +29,9 @@ import {
   reframe,
   runActivation,
 } from './harness.js';
+
+/** The documented attempt limit (docs/protocol.md: "locked (5 failed attempts)"), written out, not imported. */
+const MAX_FAILED_ATTEMPTS = 5;
 
 const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 
@@ -488,6 +490,40 @@ describe('online guessing limits', () => {
     const h = runActivation({ sim, clock, log, handsetSeed: 'g', stopWhen: (x) => x.keyEstablished !== undefined });
     expect(h.keyEstablished).toBeDefined();
     expect(sim.account(EMAIL)!.failedAttempts).toBe(2);
+  });
+});
+
+describe('frames that skip ahead', () => {
+  it('a server share re-sequenced past the next expected number is ignored as out of order and changes nothing; the genuine one completes', () => {
+    let skipped: Uint8Array | undefined;
+    const h = runActivation({
+      adversary: (bytes, direction, ctx) => {
+        if (direction !== 'to-handset' || ctx.type !== 'server-share' || skipped) return [bytes];
+        // The server's first frame is seq 0; the same share as seq 1 (checksum recomputed) comes first.
+        expect(decodeFrame(bytes).seq).toBe(0);
+        skipped = reframe(bytes, { seq: 1 });
+        return [skipped, bytes];
+      },
+    });
+    expect(skipped).toBeDefined();
+    const step = h.steps.find((s) => s.input.type === 'frame' && s.input.bytes.every((b, i) => b === skipped![i]) && s.input.bytes.length === skipped!.length);
+    expect(step?.outputs).toEqual([{ type: 'ignored', reason: 'frame out of order' }]);
+    expect(step?.after).toBe(step?.before);
+    expectCompleted(h);
+  });
+});
+
+describe('a failure after the transport key was issued', () => {
+  it('the IT policy never arrives: TIMEOUT, and the key issued in this activation is not kept', () => {
+    const h = runActivation({ adversary: (bytes, direction, ctx) => (direction === 'to-handset' && ctx.type === 'it-policy' ? [] : [bytes]) });
+    // The key was issued and held ...
+    expect(h.keyEstablished).toBeDefined();
+    expect(h.states.some((s) => s.transportKey !== undefined && s.phase === 'awaiting-policy')).toBe(true);
+    // ... and is gone with the failure (docs/protocol.md: a failed activation keeps no key).
+    expect(h.error?.code).toBe('TIMEOUT');
+    expect(h.state.phase).toBe('failed');
+    expect(h.state.transportKey).toBeUndefined();
+    expect(h.state.server).toBeUndefined();
   });
 });
 

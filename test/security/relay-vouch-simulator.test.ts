@@ -20,11 +20,13 @@ import { initialHandsetState } from '../../src/handset/state.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { type AdminEvent, EtpAdmission } from '../../src/simulator/admission.js';
 import { BesSimulator, type BesSimulatorOptions, UNCONFIRMED_ATTEMPT_MS } from '../../src/simulator/bes-simulator.js';
-import { MAX_FAILED_ATTEMPTS } from '../../src/simulator/accounts.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { FrameMeta, Transport } from '../../src/transport/transport.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../phases/helpers.js';
+
+/** The documented attempt limit (docs/protocol.md: "locked (5 failed attempts)"), written out, not imported. */
+const MAX_FAILED_ATTEMPTS = 5;
 
 const VOUCHED_GOOD: FrameMeta = { vouched: true, source: 'src-good-carrier' };
 
