@@ -1,6 +1,6 @@
 /** Regression tests for bugs found in src while writing the activation and wire tests (now fixed). */
 import { describe, expect, it } from 'vitest';
-import { isActivationError } from '../../src/errors/activation-error.js';
+import { expectCode } from '../support/errors.js';
 import { DEFAULT_EMAIL, DEFAULT_HANDSET_CONFIG, DEFAULT_PASSWORD, createServer, runExchange } from './harness.js';
 
 describe('regressions', () => {
@@ -33,16 +33,18 @@ describe('regressions', () => {
   // throws for bad input"), after attemptStarted already counted a failed attempt.
   it('BesSimulator.receive never throws, whatever password the administrator could set', () => {
     const { sim, clock } = createServer({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
-    let refused = false;
-    try {
-      sim.setActivationPassword(DEFAULT_EMAIL, '\u2ADC'.repeat(31)); // 31 code points, 62 after NFC
-    } catch (err) {
-      refused = isActivationError(err, 'INVALID_ARGUMENT');
-    }
-    if (!refused) {
-      // Any ETP.DAT for the account (here with a wrong password) must be answered, not throw.
-      expect(() => runExchange({ sim, clock, password: 'anything' })).not.toThrow();
-    }
+    // 31 code points, 62 after NFC: refused by the administrator API, as the handset refuses it.
+    const err = expectCode(() => sim.setActivationPassword(DEFAULT_EMAIL, '\u2ADC'.repeat(31)), 'INVALID_ARGUMENT');
+    expect(err.cause).toMatchObject({ field: 'password' });
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ hasPassword: false, failedAttempts: 0 });
+    // The longest password the administrator can set (31 characters after NFC, typed decomposed:
+    // 62 code points) is stored, and an ETP.DAT for the account is answered, not thrown at.
+    sim.setActivationPassword(DEFAULT_EMAIL, 'e\u0301'.repeat(31));
+    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ hasPassword: true });
+    const wrong = runExchange({ sim, clock, password: 'anything-else' });
+    expect(wrong.error?.code).toBe('WRONG_PASSWORD');
+    expect(sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(1);
+    expect(runExchange({ sim, clock, password: '\u00e9'.repeat(31), handsetSeed: 'longest' }).stoppedBy).toBe('key-established');
   });
 
   // The same mismatch the other way: 16 characters after NFC, typed decomposed (32 code points):
@@ -76,6 +78,11 @@ describe('a stalled activation does not hold the password forever', () => {
     expect(late.stoppedBy).toBe('complete');
     expect(sim.account(DEFAULT_EMAIL)?.devicePin).toBe('2100000B');
     const aDone = runExchange({ resume: a, until: 'end' });
-    expect(aDone.stoppedBy).not.toBe('complete');
+    // The server tells A why, sealed (A proved the password): the claim is gone. A keeps no key.
+    expect(aDone.stoppedBy).toBe('failed');
+    expect(aDone.error?.code).toBe('NO_ACTIVATION_PASSWORD');
+    expect(aDone.error?.cause).toMatchObject({ reportedBy: 'server', authenticated: true });
+    expect(aDone.state.transportKey).toBeUndefined();
+    expect(sim.account(DEFAULT_EMAIL)?.devicePin).toBe('2100000B');
   });
 });

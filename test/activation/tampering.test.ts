@@ -4,6 +4,7 @@
  * frame is dropped (and the handset times out, driven by 'timer' inputs), or the genuine frame
  * still gets through and the key is the server's own.
  */
+import { caught } from '../support/errors.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CPaceSuiteId } from '../../src/crypto/provider.js';
 import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
@@ -122,7 +123,6 @@ function reference(suite: CPaceSuiteId): Reference {
 describe('tampered ETP.DAT (X25519, every byte)', () => {
   let ref: Reference;
   let regions: Record<'frameBody' | 'to' | 'header' | 'share' | 'bodyNonce' | 'bodyCiphertext', Region>;
-  let header: Record<'nonce' | 'pin' | 'email', Region>;
 
   beforeAll(() => {
     ref = reference(X25519);
@@ -135,11 +135,6 @@ describe('tampered ETP.DAT (X25519, every byte)', () => {
       share: regionOf(ref.etpFrame, etp.share),
       bodyNonce: regionOf(ref.etpFrame, etp.sealedBody.nonce),
       bodyCiphertext: regionOf(ref.etpFrame, etp.sealedBody.ciphertext),
-    };
-    header = {
-      nonce: within(regions.header, etp.header.nonce, ref.etpFrame),
-      pin: within(regions.header, utf8ToBytes(etp.header.pin), ref.etpFrame),
-      email: within(regions.header, utf8ToBytes(etp.header.email), ref.etpFrame),
     };
   });
 
@@ -172,35 +167,28 @@ describe('tampered ETP.DAT (X25519, every byte)', () => {
     }
   });
 
-  it('header bytes (CPace ADa): never a key; an altered header is refused or never answered', () => {
-    const codes: ActivationErrorCode[] = [];
+  it('header bytes (CPace ADa): never a key; an altered header is never answered, so the handset times out', () => {
+    // Whatever changes, the handset gets no answer it can use: a changed nonce or PIN no longer
+    // equals the frame's and is dropped; another (valid) address has no account, and a BES does
+    // not answer for mailboxes it does not monitor or users it does not know (issue 8, findings 6
+    // and 9); a protocol, suite or cipher the server does not know, or a header that no longer
+    // parses, is dropped. Never WRONG_PASSWORD: the server's answer would name another ETP.DAT.
+    expect(offsets(regions.header).length).toBeGreaterThan(100);
     for (const offset of offsets(regions.header)) {
       const r = run(offset);
-      const code = expectNoKey(r);
-      codes.push(code);
-      expect(['TIMEOUT', 'WRONG_PASSWORD', 'UNKNOWN_USER', 'UNSUPPORTED'], `offset ${offset}`).toContain(code);
-      const inside = (region: Region) => offset >= region.start && offset < region.end;
-      // The session id must equal the frame's: a changed nonce is dropped.
-      if (inside(header.nonce)) expect(code, `nonce offset ${offset}`).toBe('TIMEOUT');
-      // The PIN must equal the frame's: a changed PIN is dropped.
-      if (inside(header.pin)) expect(code, `pin offset ${offset}`).toBe('TIMEOUT');
-      // Another (valid) address has no account, and a BES does not answer for mailboxes it does
-      // not monitor (issue 8, finding 9); an address that no longer parses is dropped.
-      if (inside(header.email)) expect(code, `email offset ${offset}`).toBe('TIMEOUT');
+      expect(expectNoKey(r), `offset ${offset}`).toBe('TIMEOUT');
     }
-    const counts = tally(codes);
-    expect(counts.TIMEOUT).toBeGreaterThan(0);
   });
 
-  it('share: never a key; the answer names another share, so the handset ignores it (or an invalid point is refused)', () => {
+  it('share: never a key; the answer names another share, so the handset ignores it and times out', () => {
     for (const offset of offsets(regions.share)) {
       const r = run(offset);
       // The server keys its session by the share it received and says so in the server share
       // (issue 8, finding 17): the handset ignores a share made for another ETP.DAT and times
-      // out, or keeps the server's PROTOCOL_ERROR in clear (an invalid point) as a hint.
-      const code = expectNoKey(r);
-      expect(['TIMEOUT', 'PROTOCOL_ERROR'], `offset ${offset}`).toContain(code);
-      if (code === 'TIMEOUT') expect(r.ignored.some((i) => i.reason === 'server-share for another ETP.DAT'), `offset ${offset}`).toBe(true);
+      // out. (Every 32-byte string but a handful of low-order points is an X25519 share, and no
+      // single flipped byte of this one is among them, so the server always answers.)
+      expect(expectNoKey(r), `offset ${offset}`).toBe('TIMEOUT');
+      expect(r.ignored.some((i) => i.reason === 'server-share for another ETP.DAT'), `offset ${offset}`).toBe(true);
       expect(r.frames.some((f) => frameType(f.sent) === 'key-issue')).toBe(false);
     }
   });
@@ -233,7 +221,9 @@ describe('tampered ETP.DAT (P-521, sampled bytes)', () => {
       const r = runExchange({ ...base(P521), tamper });
       const code = expectNoKey(r);
       codes.push(code);
-      if (offset >= share.start && offset < share.end) expect(['WRONG_PASSWORD', 'PROTOCOL_ERROR']).toContain(code);
+      // A P-521 share with a flipped byte is not on the curve: the server refuses it (its error in
+      // clear is the handset's hint, reported after the wait).
+      if (offset >= share.start && offset < share.end) expect(code, `share offset ${offset}`).toBe('PROTOCOL_ERROR');
     }
     // Most altered P-521 shares are not on the curve at all: the server refuses them as such.
     expect(tally(codes).PROTOCOL_ERROR).toBeGreaterThan(0);
@@ -241,7 +231,7 @@ describe('tampered ETP.DAT (P-521, sampled bytes)', () => {
 });
 
 describe.each([X25519, P521])('tampered server-share (%s)', (suite) => {
-  it('share, ad or tag altered: the handset fails (WRONG_PASSWORD / PROTOCOL_ERROR) or drops it and times out', () => {
+  it('share, ad or tag altered: WRONG_PASSWORD, PROTOCOL_ERROR for an off-curve P-521 share, TIMEOUT for an ADb that no longer decodes', () => {
     const ref = reference(suite);
     const body = decodeServerShare(frameOf(ref.serverShare).body);
     const share = regionOf(ref.serverShare, body.share);
@@ -255,19 +245,24 @@ describe.each([X25519, P521])('tampered server-share (%s)', (suite) => {
       ['tag', tag],
     ] as const) {
       for (const offset of offsets(region, step)) {
-        const tamper = persistent('to-handset', ref.serverShare, flipByte(ref.serverShare, offset, maskAt(offset)));
+        const altered = flipByte(ref.serverShare, offset, maskAt(offset));
+        const tamper = persistent('to-handset', ref.serverShare, altered);
         const r = runExchange({ ...base(suite), tamper });
         const code = expectNoKey(r);
         codes.push(code);
         expect(r.frames.some((f) => frameType(f.sent) === 'handset-confirm'), `${name} ${offset}`).toBe(false);
-        if (name === 'ad' && code === 'TIMEOUT') {
-          // An ADb that does not decode is dropped as undecodable, every time it comes.
+        // The one outcome for each place (docs/protocol.md, message 2): a P-521 share that is off
+        // the curve is PROTOCOL_ERROR (every 32 bytes are an X25519 share, whose ISK then differs:
+        // Tb fails, WRONG_PASSWORD); an altered tag fails Tb; an altered ADb that still decodes
+        // changes the transcript (WRONG_PASSWORD), one that does not is dropped, every time it
+        // comes, and the handset times out.
+        const adDecodes = caught(() => decodeServerShare(frameOf(altered).body)) === undefined;
+        const expected = name === 'share' ? (suite === X25519 ? 'WRONG_PASSWORD' : 'PROTOCOL_ERROR') : name === 'ad' && !adDecodes ? 'TIMEOUT' : 'WRONG_PASSWORD';
+        expect(code, `${name} offset ${offset}`).toBe(expected);
+        if (expected === 'TIMEOUT') {
           expect(r.ignored.length).toBe(1 + DEFAULT_RETRY.retries);
           expect(r.ignored.every((i) => i.code === 'MALFORMED')).toBe(true);
-        } else {
-          expect(['WRONG_PASSWORD', 'PROTOCOL_ERROR'], `${name} offset ${offset}`).toContain(code);
         }
-        if (name === 'tag') expect(code).toBe('WRONG_PASSWORD');
       }
     }
     expect(tally(codes).WRONG_PASSWORD).toBeGreaterThan(0);
@@ -325,9 +320,11 @@ describe('tampered key-issue', () => {
     expect(structure.length).toBeGreaterThan(20);
     for (const offset of structure) {
       const r = runExchange({ ...base(X25519), tamper: persistent('to-handset', ref.keyIssue, flipByte(ref.keyIssue, offset, maskAt(offset))) });
-      const code = expectNoKey(r);
-      expect(['TIMEOUT', 'PROTOCOL_ERROR'], `offset ${offset}`).toContain(code);
-      if (code === 'TIMEOUT') expect(r.ignored.every((i) => i.code === 'MALFORMED'), `offset ${offset}`).toBe(true);
+      // The proof no longer parses: the key-issue is dropped (MALFORMED) every time, and the
+      // handset times out; the grant is never taken.
+      expect(expectNoKey(r), `offset ${offset}`).toBe('TIMEOUT');
+      expect(r.ignored.length, `offset ${offset}`).toBeGreaterThan(0);
+      expect(r.ignored.every((i) => i.code === 'MALFORMED'), `offset ${offset}`).toBe(true);
     }
   });
 });

@@ -3,24 +3,22 @@
  * Node, a page on another origin (its own node:http server) runs the handset with the browser's
  * fetch (long-poll) and then its native WebSocket, across origins, through the relay's `cors`
  * option. A page on an origin the relay does not allow cannot use it. Everything binds to
- * 127.0.0.1. Needs Debian's chromium (.ci/run installs it); without it (and outside CI) skipped.
+ * 127.0.0.1. Needs Debian's chromium (.ci/run installs it); without it the tests fail in CI (`CI=true`) and
+ * are skipped elsewhere, with a warning (test/browser/chromium.ts).
  */
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests } from './chromium.js';
 import { startRelayServer, type RelayServer } from '../../src/node/relay-server.js';
 import { createRelayTransport } from '../../src/transport/http-relay-transport.js';
 import { FRAME_CONTENT_TYPE, FRAMES_PATH, WEBSOCKET_PATH } from '../../src/transport/relay-protocol.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import type { RelayRun } from './relay-entry.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const required = process.env.CI === 'true' || process.env.CI === '1';
 const SRP = 'S0000001';
 
 const SUCCESS_TEXTS = [
@@ -91,11 +89,11 @@ async function launch(): Promise<Browser> {
 }
 
 describe('the handset in a browser over the relay (headless Chromium)', () => {
-  it('CI has a browser to run these tests in', () => {
-    if (required) expect(available, `${CHROMIUM} must exist in CI (.ci/run installs it)`).toBe(true);
+  it.runIf(chromiumRequired)('CI has a browser to run these tests in', () => {
+    expect(chromiumAvailable, `${CHROMIUM} must exist in CI (.ci/run installs it)`).toBe(true);
   });
 
-  it.runIf(available)('a page on another origin activates with fetch long-polls, then with a native WebSocket', async () => {
+  it.runIf(runBrowserTests)('a page on another origin activates with fetch long-polls, then with a native WebSocket', async () => {
     const script = await bundle();
     // Nothing Node-only made it into the bundle (no node: built-ins, no `ws`).
     expect(script).not.toMatch(/require\(["']node:/);
@@ -168,7 +166,7 @@ describe('the handset in a browser over the relay (headless Chromium)', () => {
     expect(traffic.socketFramesReceived).toBeGreaterThan(0);
   });
 
-  it.runIf(available)('a page on an origin the relay does not allow can neither fetch nor open a WebSocket', async () => {
+  it.runIf(runBrowserTests)('a page on an origin the relay does not allow can neither fetch nor open a WebSocket', async () => {
     const allowed = await startPageServer();
     const other = await startPageServer();
     const relay = await startRelay([allowed.origin]);

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { p521 } from '@noble/curves/nist.js';
 import { numberToBytesBE } from '@noble/curves/utils.js';
-import { isActivationError } from '../../src/errors/activation-error.js';
+import type { ActivationError, ActivationErrorCode } from '../../src/errors/activation-error.js';
+import { expectCode } from '../support/errors.js';
 import type { CPaceSuite, RandomSource } from '../../src/crypto/provider.js';
 import {
   CPACE_SUITES,
@@ -38,16 +39,9 @@ const b = (s: string): Uint8Array => utf8ToBytes(s);
 const range = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i);
 const nodeRandom: RandomSource = (n) => new Uint8Array(randomBytes(n));
 
-/** Asserts that `fn` throws an ActivationError with `code`. */
-function expectActivationError(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(isActivationError(caught), `expected an ActivationError, got ${String(caught)}`).toBe(true);
-  expect((caught as { code: string }).code).toBe(code);
+/** Asserts that `fn` throws an ActivationError with `code`, and returns it. */
+function expectActivationError(fn: () => unknown, code: ActivationErrorCode): ActivationError {
+  return expectCode(fn, code);
 }
 
 describe('string utility functions (appendix "Definition and test vectors for string utility functions")', () => {
@@ -253,14 +247,10 @@ describe('G_X25519.scalar_mult_vfy: low order points (appendix "Test vectors for
       expect(x25519Suite.scalarMultVfy(hex(t.yb), point)).toBeUndefined();
       expect(x25519Suite.scalarMultVfy(new Uint8Array(randomBytes(32)), point)).toBeUndefined();
       expect(bytesToHex(x25519Suite.scalarMult(hex(t.ya), point))).toBe('00'.repeat(32));
-      expectActivationError(() => cpaceDeriveIsk(x25519Suite, { ...common, Yb: point, peerShare: point }), 'PROTOCOL_ERROR');
+      const err = expectActivationError(() => cpaceDeriveIsk(x25519Suite, { ...common, Yb: point, peerShare: point }), 'PROTOCOL_ERROR');
+      expect(err.message).toBe('invalid CPace share');
+      expect(err.cause).toEqual({ operation: 'cpace', reason: 'invalid-point' });
       expectActivationError(() => cpaceIskSymmetric(x25519Suite, { ...common, Yb: point, peerShare: point }), 'PROTOCOL_ERROR');
-      try {
-        cpaceDeriveIsk(x25519Suite, { ...common, Yb: point, peerShare: point });
-      } catch (err) {
-        expect((err as Error).message).toBe('invalid CPace share');
-        expect((err as { cause: unknown }).cause).toEqual({ operation: 'cpace', reason: 'invalid-point' });
-      }
     },
   );
 

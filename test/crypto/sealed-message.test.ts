@@ -120,7 +120,8 @@ describe.each(ALGORITHMS)('sealed messages with %s', (algorithm) => {
     const otherAlg: TransportKeyAlgorithm = algorithm === 'AES-256-CBC' ? 'TDES-EDE2-CBC' : 'AES-256-CBC';
     const err = caught(() => openMessage(transportKey, { ...sealed, algorithm: otherAlg }, ad));
     expect(isActivationError(err)).toBe(true);
-    expect(['MALFORMED', 'DECRYPT_FAILED']).toContain((err as ActivationError).code);
+    // The key is not of the labelled algorithm's length (or its fields not of its shape): MALFORMED.
+    expect((err as ActivationError).code).toBe('MALFORMED');
   });
 
   it('gives a typed ActivationError, never a TypeError, for wrong-length or non-byte fields', () => {
@@ -138,8 +139,9 @@ describe.each(ALGORITHMS)('sealed messages with %s', (algorithm) => {
       ];
       for (const v of variants) {
         const err = caught(() => openMessage(transportKey, { ...sealed, [field]: v } as SealedMessage, ad));
-        expect(err).toBeInstanceOf(ActivationError);
-        expect(['MALFORMED', 'DECRYPT_FAILED']).toContain((err as ActivationError).code);
+        // A field of the wrong length or type is refused before anything is decrypted.
+        expect(err, `${field} = ${String(v).slice(0, 12)}`).toBeInstanceOf(ActivationError);
+        expect((err as ActivationError).code, `${field} = ${String(v).slice(0, 12)}`).toBe('MALFORMED');
       }
     }
     // A block-aligned but longer ciphertext is well-formed and fails authentication.

@@ -1,24 +1,27 @@
 /**
- * The built package (dist/, made by `npm run build` before the tests) works through its export
- * map from both module systems, in a separate Node process, exactly as a consumer would load it.
+ * The built package (dist/) works through its export map from both module systems, in a separate
+ * Node process, exactly as a consumer would load it. dist/ is built first when it is missing or
+ * older than src/ (ensure-built.ts; `npm test` has just built it in `pretest`, so not again).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..', '..');
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OUTPUTS, ensureBuilt, root, staleReason } from './ensure-built.js';
 
 function node(args: string[], input?: string): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', input, timeout: 60_000 });
 }
 
+beforeAll(() => {
+  ensureBuilt();
+}, 300_000);
+
 describe('built package', () => {
-  it('has been built', () => {
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/simulator/index.js', 'dist/simulator/index.cjs', 'dist/node/index.js', 'dist/cli.js']) {
-      expect(existsSync(join(root, f)), f).toBe(true);
-    }
+  it('is built and current: every output exists and none is older than src/', () => {
+    for (const f of OUTPUTS) expect(existsSync(join(root, f)), f).toBe(true);
+    expect(staleReason()).toBeUndefined();
   });
 
   const script = (load: string) => `

@@ -1,8 +1,11 @@
 /**
  * The fault matrix: activations through lossy, duplicating, reordering, delaying and corrupting
- * links, with handset and server restarts (from sealed snapshots) at random points. Every run
- * must end, before its deadline, in "Activation Complete" or a typed ActivationError; no run
- * hangs; and a completed run has lost or duplicated no key and no record.
+ * links, with handset and server restarts (from sealed snapshots) at random points. Every link
+ * here is recoverable, so every run must end in "Activation Complete", having lost or duplicated
+ * no key and no record: a damaged frame is dropped by its checksum and sent again (it never
+ * surfaces as WRONG_PASSWORD or PROTOCOL_ERROR), and a lost one is retransmitted. The one
+ * exception is kept honest on purpose: 50% loss with only 8 retransmissions per step may run out
+ * of retries, and then the only permitted outcome is TIMEOUT.
  */
 import { describe, expect, it } from 'vitest';
 import { Handset } from '../../src/handset/handset.js';
@@ -29,8 +32,8 @@ interface Scenario {
   readonly serverRestartAfter?: number;
   /** Retransmissions per step (default 8). */
   readonly retries?: number;
-  /** Every seed must complete (the retries are enough for this link). */
-  readonly mustComplete?: boolean;
+  /** The retries may run out on this link: a seed may end in TIMEOUT (and in nothing else). */
+  readonly mayTimeOut?: boolean;
 }
 
 interface Outcome {
@@ -127,12 +130,13 @@ const SCENARIOS: Scenario[] = [
   { name: 'clean link', faults: {} },
   { name: '10% loss', faults: { loss: 0.1 } },
   { name: '30% loss', faults: { loss: 0.3 } },
-  { name: '50% loss', faults: { loss: 0.5 } },
-  { name: '50% loss, 40 retransmissions per step', faults: { loss: 0.5 }, retries: 40, mustComplete: true },
+  { name: '50% loss', faults: { loss: 0.5 }, mayTimeOut: true },
+  { name: '50% loss, 40 retransmissions per step', faults: { loss: 0.5 }, retries: 40 },
   { name: '30% duplication', faults: { duplicate: 0.3 } },
   { name: '30% reordering', faults: { reorder: 0.3 } },
   { name: 'delays 0-3 s', faults: { delayMs: [0, 3_000] } },
   { name: '5% corruption', faults: { corrupt: 0.05 } },
+  { name: '30% corruption, 40 retransmissions per step', faults: { corrupt: 0.3 }, retries: 40 },
   { name: 'everything at once', faults: { loss: 0.15, duplicate: 0.15, reorder: 0.15, delayMs: [0, 1_500], corrupt: 0.02 } },
   { name: 'handset restarts while verifying encryption', faults: { loss: 0.1 }, handsetRestartAfter: 2 },
   { name: 'handset restarts during sync', faults: { duplicate: 0.2 }, handsetRestartAfter: 9 },
@@ -145,27 +149,30 @@ const SEEDS = ['a', 'b', 'c', 'd'];
 
 describe('fault matrix', () => {
   for (const scenario of SCENARIOS) {
-    it(`${scenario.name}: every run completes or fails typed, nothing lost or duplicated`, async () => {
-      let completed = 0;
-      const failures: string[] = [];
+    const promise = scenario.mayTimeOut ? 'completes or times out (TIMEOUT only)' : 'completes';
+    it(`${scenario.name}: every run ${promise}, nothing lost or duplicated`, async () => {
+      const outcomes: string[] = [];
       for (const seed of SEEDS) {
         const o = await run(scenario, `${scenario.name}/${seed}`);
         expect(o.ended, `seed ${seed} ended`).toBe(true);
         if (o.result) {
-          completed += 1;
+          outcomes.push('complete');
           expect(o.handset.state.phase).toBe('complete');
           checkNothingLost(o);
         } else {
           expect(o.error, `seed ${seed}`).toBeInstanceOf(ActivationError);
-          failures.push((o.error as ActivationError).code);
-          // Loss, corruption or a cut link may end an attempt: only in a few, known ways.
-          expect(['TIMEOUT', 'WRONG_PASSWORD', 'PROTOCOL_ERROR', 'NO_ACTIVATION_PASSWORD']).toContain((o.error as ActivationError).code);
+          outcomes.push((o.error as ActivationError).code);
         }
       }
       // `FAULT_MATRIX_REPORT=1 npx vitest run test/reliability` prints the figures in docs/reliability.md.
-      if (process.env.FAULT_MATRIX_REPORT) console.log(`${scenario.name}: ${completed}/${SEEDS.length} completed, ${failures.join(' ') || 'no failures'}`);
-      // A link that loses nothing must complete every time.
-      if ((!scenario.faults.loss && !scenario.faults.corrupt) || scenario.mustComplete) expect(completed).toBe(SEEDS.length);
+      if (process.env.FAULT_MATRIX_REPORT) console.log(`${scenario.name}: ${outcomes.join(' ')}`);
+      if (scenario.mayTimeOut) {
+        // Running out of retries is the only way this link may end an attempt: never a wrong
+        // password, a protocol error or anything else that damage could be mistaken for.
+        expect(outcomes.filter((x) => x !== 'complete' && x !== 'TIMEOUT')).toEqual([]);
+      } else {
+        expect(outcomes).toEqual(SEEDS.map(() => 'complete'));
+      }
     });
   }
 });

@@ -34,13 +34,20 @@ function expectMalformed(fn: () => unknown, label = ''): ActivationError {
   return err as ActivationError;
 }
 
-/** Decoding either succeeds or throws ActivationError('MALFORMED'); never any other error. */
-function expectDecodesOrMalformed(fn: () => unknown, label: string): 'ok' | 'malformed' {
-  const err = caught(fn);
-  if (err === undefined) return 'ok';
-  expect(err instanceof ActivationError, `${label}: ${String(err)}`).toBe(true);
-  expect((err as ActivationError).code, label).toBe('MALFORMED');
-  return 'malformed';
+/** Index of `needle` in `haystack`, or -1. */
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Where `needle` sits in `haystack`. */
+function regionOf(haystack: Uint8Array, needle: Uint8Array): { start: number; end: number } {
+  const start = indexOf(haystack, needle);
+  expect(start).toBeGreaterThan(0);
+  return { start, end: start + needle.length };
 }
 
 /** The outer ETP.DAT map, for building variants. */
@@ -142,16 +149,58 @@ describe('decodeEtpDat refuses anything malformed, always with ActivationError M
     }
   });
 
-  it('every single-byte change either decodes or is MALFORMED, never another error', () => {
-    let malformed = 0;
+  it('every single-byte change: precisely which ones decode (ETP.DAT checks structure only) and which are MALFORMED', () => {
+    // An ETP.DAT has no checksum of its own (its frame has one, below): decoding checks structure.
+    // So a change inside an opaque byte string (the share, the body nonce, the ciphertext)
+    // decodes, to exactly that change; a change inside the header's bytes decodes exactly when the
+    // changed header still decodes; a change anywhere in the outer CBOR structure (map heads, keys,
+    // "ETP.DAT", the version, the byte-string heads) is MALFORMED.
+    const region = (needle: Uint8Array) => regionOf(X.bytes, needle);
+    const etpX = decodeEtpDat(X.bytes);
+    const opaque = [region(etpX.share), region(etpX.sealedBody.nonce), region(etpX.sealedBody.ciphertext)];
+    const header = region(etpX.headerBytes);
+    const counts = { opaque: 0, header: 0, structure: 0 };
     for (let i = 0; i < X.bytes.length; i++) {
       for (const mask of [0x01, 0x80, 0xff]) {
         const bytes = X.bytes.slice();
         bytes[i] = bytes[i]! ^ mask;
-        if (expectDecodesOrMalformed(() => decodeEtpDat(bytes), `byte ${i} ^ ${mask}`) === 'malformed') malformed += 1;
+        const label = `byte ${i} ^ ${mask}`;
+        if (opaque.some((r) => i >= r.start && i < r.end)) {
+          counts.opaque++;
+          const decoded = decodeEtpDat(bytes);
+          const changed = [decoded.share, decoded.sealedBody.nonce, decoded.sealedBody.ciphertext].map(bytesToHex).join('|');
+          const expected = [etpX.share, etpX.sealedBody.nonce, etpX.sealedBody.ciphertext].map(bytesToHex).join('|');
+          expect(changed, label).not.toBe(expected);
+          expect(decoded.header, label).toEqual(etpX.header);
+        } else if (i >= header.start && i < header.end) {
+          counts.header++;
+          const headerBytes = bytes.subarray(header.start, header.end);
+          const headerError = caught(() => decodeEtpHeader(headerBytes));
+          if (headerError === undefined) expect(decodeEtpDat(bytes).header, label).toEqual(decodeEtpHeader(headerBytes));
+          else expectMalformed(() => decodeEtpDat(bytes), label);
+        } else {
+          counts.structure++;
+          expectMalformed(() => decodeEtpDat(bytes), label);
+        }
       }
     }
-    expect(malformed).toBeGreaterThan(100);
+    // Every class was exercised.
+    expect(counts.opaque).toBeGreaterThan(100);
+    expect(counts.header).toBeGreaterThan(100);
+    expect(counts.structure).toBeGreaterThan(30);
+  });
+
+  it('every single-byte change of the frame that carries an ETP.DAT is MALFORMED: the checksum catches what the structure does not', () => {
+    const body = regionOf(X.frameBytes, X.bytes);
+    for (let i = 0; i < X.frameBytes.length; i++) {
+      for (const mask of [0x01, 0x80, 0xff]) {
+        const bytes = X.frameBytes.slice();
+        bytes[i] = bytes[i]! ^ mask;
+        const err = expectMalformed(() => decodeFrame(bytes), `frame byte ${i} ^ ${mask}`);
+        // Inside the body the CBOR stays valid: only the checksum can tell (docs/protocol.md, "check").
+        if (i >= body.start && i < body.end) expect(err.cause, `frame byte ${i} ^ ${mask}`).toMatchObject({ reason: 'checksum' });
+      }
+    }
   });
 
   it('wrong version or format', () => {
@@ -237,13 +286,18 @@ describe('decodeEtpDat refuses anything malformed, always with ActivationError M
     expectMalformed(() => decodeEtpDat(new Uint8Array([0xbb, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00])), 'map of 2^32 entries');
     expectMalformed(() => decodeEtpDat(new Uint8Array([0x9f, 0x9f, 0x9f, 0xff])), 'unterminated indefinite arrays');
     // Tags cbor-x knows (dates, sets, typed arrays, records, shared structures ...) around the
-    // whole ETP.DAT or in place of a field: either the same value or MALFORMED, nothing else.
+    // whole ETP.DAT: MALFORMED, except the two that leave the value as it is (28, a shareable
+    // value, and 55799, "self-described CBOR"), which decode to the very same ETP.DAT. Around an
+    // ETP.DAT without its header: always MALFORMED.
     const tags = [0, 1, 2, 3, 21, 24, 25, 27, 28, 29, 40, 51, 64, 65, 69, 72, 77, 85, 86, 105, 256, 258, 259, 55799, 57342, 57343];
+    const transparent = [28, 55799];
+    const headerless = encodeCbor({ ...outer(etp), header: undefined });
     for (const tag of tags) {
       const head = tag < 24 ? [0xc0 + tag] : tag < 256 ? [0xd8, tag] : [0xd9, tag >> 8, tag & 0xff];
-      expectDecodesOrMalformed(() => decodeEtpDat(new Uint8Array([...head, ...X.bytes])), `tag ${tag} around`);
-      const headerTagged = encodeCbor({ ...outer(etp), header: undefined });
-      expectDecodesOrMalformed(() => decodeEtpDat(new Uint8Array([...head, ...headerTagged])), `tag ${tag} around, no header`);
+      const around = new Uint8Array([...head, ...X.bytes]);
+      if (transparent.includes(tag)) expect(decodeEtpDat(around), `tag ${tag} around`).toEqual(decodeEtpDat(X.bytes));
+      else expectMalformed(() => decodeEtpDat(around), `tag ${tag} around`);
+      expectMalformed(() => decodeEtpDat(new Uint8Array([...head, ...headerless])), `tag ${tag} around, no header`);
     }
   });
 });
@@ -266,7 +320,8 @@ describe('decodeFrame is just as strict', () => {
     for (let i = 0; i < X.frameBytes.length; i++) {
       const bytes = X.frameBytes.slice();
       bytes[i] = bytes[i]! ^ 0x80;
-      expectDecodesOrMalformed(() => decodeFrame(bytes), `byte ${i}`);
+      // The checksum catches whatever the structure does not.
+      expectMalformed(() => decodeFrame(bytes), `byte ${i}`);
     }
   });
 

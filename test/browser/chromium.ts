@@ -1,0 +1,32 @@
+/**
+ * Where the browser tests find Chromium, and what happens without it. In CI (`CI=true`, as most
+ * CI services set it) a missing Chromium is a failure: the tests run, and "CI has a browser" fails.
+ * Locally the tests are skipped, with one visible warning per test run.
+ */
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const chromiumAvailable = existsSync(CHROMIUM);
+/** True in CI: a missing Chromium is a failure there, never a skip. */
+export const chromiumRequired = /^(true|1)$/i.test(process.env.CI ?? '');
+/** Whether the browser tests run: with Chromium, and always in CI (where they then fail without it). */
+export const runBrowserTests = chromiumAvailable || chromiumRequired;
+
+/**
+ * Warns that the browser tests are skipped, once per test run: each test file runs in its own
+ * worker, so the first one to get here leaves a marker named after the vitest process.
+ */
+function warnOnce(): void {
+  const runner = isMainThread ? process.ppid : process.pid; // forks pool : threads pool
+  try {
+    closeSync(openSync(join(tmpdir(), `enterprise-activation-no-chromium-${runner}`), 'wx'));
+  } catch {
+    return; // another file of this run has warned
+  }
+  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM}. Set CHROMIUM_PATH to run them; with CI=true a missing Chromium fails the run.`);
+}
+
+if (!runBrowserTests) warnOnce();
