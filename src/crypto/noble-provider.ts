@@ -1,7 +1,12 @@
 /**
  * The default {@link CryptoProvider}: pure JavaScript, built on the audited @noble libraries
- * (@noble/curves, @noble/hashes, @noble/ciphers) plus des.js for legacy Triple DES. Runs
- * unchanged in Node and browsers.
+ * (@noble/curves, @noble/hashes, @noble/ciphers). Runs unchanged in Node and browsers.
+ *
+ * The provider is also the registry of CPace suites and transport ciphers: it knows only the
+ * suite and cipher objects it is built with. `nobleProvider` has X25519 and AES-256 only, so a
+ * bundle that uses it carries neither P-521 (@noble/curves' Weierstrass code) nor Triple DES
+ * (des.js). `createNobleProvider({ suites, ciphers })` builds one with more, from the objects in
+ * `enterprise-activation/crypto`; only code that imports those objects pays for them.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
@@ -9,18 +14,18 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ActivationError, wrapErrors } from '../errors/activation-error.js';
-import { p521Suite } from './cpace/p521-suite.js';
 import { x25519Suite } from './cpace/x25519-suite.js';
 import type {
   CPaceSuite,
   CPaceSuiteId,
   CryptoProvider,
   KeyPair,
+  SealedMessage,
   TransportCipher,
   TransportKeyAlgorithm,
 } from './provider.js';
-import { openMessage, sealMessage } from './transport-key/sealed-message.js';
-import { TRANSPORT_CIPHERS, isTransportKeyAlgorithm } from './transport-key/select.js';
+import { aes256Cbc } from './transport-key/aes256-cbc.js';
+import { openMessageWith, sealMessageWith } from './transport-key/sealed-core.js';
 
 const XCHACHA_KEY_LENGTH = 32;
 const XCHACHA_NONCE_LENGTH = 24;
@@ -40,32 +45,72 @@ function requireBytes(operation: string, field: string, value: unknown, length?:
   }
 }
 
-export const nobleProvider: CryptoProvider = Object.freeze({
-  name: 'noble',
+/** What a noble provider is built with: the suite and cipher objects it can look up by id. */
+export interface NobleProviderOptions {
+  /** CPace suites, e.g. `[x25519Suite, p521Suite]`. Default: `[x25519Suite]`. */
+  readonly suites?: readonly CPaceSuite[];
+  /** Transport ciphers, e.g. `[aes256Cbc, tdesEde2Cbc]`. Default: `[aes256Cbc]`. */
+  readonly ciphers?: readonly TransportCipher[];
+}
 
-  cpaceSuite(id: CPaceSuiteId): CPaceSuite {
-    switch (id) {
-      case 'CPACE-X25519-SHA512':
-        return x25519Suite;
-      case 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512':
-        return p521Suite;
-      default:
-        throw new ActivationError('UNSUPPORTED', 'unsupported CPace cipher suite', {
-          operation: 'select CPace suite',
-          field: 'suite',
-        });
+/** The first object in `list` with this id; own objects only, so `__proto__` and the like find nothing. */
+function byId<T extends { readonly id: string }>(list: readonly T[], id: unknown): T | undefined {
+  return typeof id === 'string' ? list.find((x) => x.id === id) : undefined;
+}
+
+/**
+ * A noble provider that supports exactly the given suites and ciphers (see the module comment).
+ * A handset or simulator given this provider offers and accepts these and no others by default.
+ *
+ * @example
+ * ```ts
+ * import { createNobleProvider, aes256Cbc, p521Suite, tdesEde2Cbc, x25519Suite } from 'enterprise-activation/crypto';
+ * const provider = createNobleProvider({ suites: [x25519Suite, p521Suite], ciphers: [aes256Cbc, tdesEde2Cbc] });
+ * ```
+ */
+export function createNobleProvider(options: NobleProviderOptions = {}): CryptoProvider {
+  const suites = [...(options.suites ?? [x25519Suite])];
+  const ciphers = [...(options.ciphers ?? [aes256Cbc])];
+  if (suites.length === 0 || ciphers.length === 0) {
+    throw new ActivationError('INVALID_ARGUMENT', 'a provider needs at least one suite and one cipher', { field: 'suites/ciphers' });
+  }
+  const cipherFor = (id: TransportKeyAlgorithm): TransportCipher | undefined => byId(ciphers, id);
+  return Object.freeze({ ...nobleOperations, cpaceSuite, transportCipher, sealMessage, openMessage });
+
+  function cpaceSuite(id: CPaceSuiteId): CPaceSuite {
+    const suite = byId(suites, id);
+    if (suite === undefined) {
+      throw new ActivationError('UNSUPPORTED', 'unsupported CPace cipher suite', {
+        operation: 'select CPace suite',
+        field: 'suite',
+      });
     }
-  },
+    return suite;
+  }
 
-  transportCipher(id: TransportKeyAlgorithm): TransportCipher {
-    if (!isTransportKeyAlgorithm(id)) {
+  function transportCipher(id: TransportKeyAlgorithm): TransportCipher {
+    const cipher = cipherFor(id);
+    if (cipher === undefined) {
       throw new ActivationError('UNSUPPORTED', 'unsupported transport key algorithm', {
         operation: 'select transport cipher',
         field: 'algorithm',
       });
     }
-    return TRANSPORT_CIPHERS[id];
-  },
+    return cipher;
+  }
+
+  function sealMessage(...args: Parameters<CryptoProvider['sealMessage']>): SealedMessage {
+    return sealMessageWith(cipherFor, ...args);
+  }
+
+  function openMessage(...args: Parameters<CryptoProvider['openMessage']>): Uint8Array {
+    return openMessageWith(cipherFor, ...args);
+  }
+}
+
+/** The operations that do not depend on which suites and ciphers a provider has. */
+const nobleOperations = {
+  name: 'noble',
 
   sha512(message: Uint8Array): Uint8Array {
     requireBytes('sha512', 'message', message);
@@ -154,7 +199,11 @@ export const nobleProvider: CryptoProvider = Object.freeze({
     const secretKey = seed.slice();
     return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
   },
+};
 
-  sealMessage,
-  openMessage,
-});
+/**
+ * The default provider: X25519 and AES-256, the suite and cipher both peers use unless one of
+ * them asks for another. For P-521 or Triple DES, build one with `createNobleProvider` from
+ * `enterprise-activation/crypto`.
+ */
+export const nobleProvider: CryptoProvider = /* @__PURE__ */ createNobleProvider();

@@ -1,6 +1,8 @@
 /** Handset configuration: who the device is and what it supports, validated once. */
 import { ActivationError } from '../errors/activation-error.js';
-import type { CPaceSuiteId, TransportKeyAlgorithm } from '../crypto/provider.js';
+import type { CPaceSuiteId, CryptoProvider, TransportKeyAlgorithm } from '../crypto/provider.js';
+import { nobleProvider } from '../crypto/noble-provider.js';
+import { provides } from '../crypto/provides.js';
 import type { HandsetRouting } from '../wire/etp/etp-header.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
 import type { DeviceInfo } from '../wire/etp/etp-body.js';
@@ -11,6 +13,7 @@ import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 export const SYNC_DATABASES = SYNC_ORDER;
 export type { SyncDatabase };
 
+/** When the handset sends a request again, and when it gives up (with `TIMEOUT`). Defaults: {@link DEFAULT_RETRY}. */
 export interface RetryPolicy {
   /** How long to wait for each reply before sending the request again (ms). Default 15 000. */
   readonly replyTimeoutMs: number;
@@ -18,41 +21,81 @@ export interface RetryPolicy {
   readonly retries: number;
 }
 
+/**
+ * Who the device is and what it supports: the `config` of {@link HandsetOptions}. Only `pin`,
+ * `routing` and `device` are required; everything else has a default. Checked when the handset is
+ * built ({@link resolveHandsetConfig}): a bad field throws {@link ActivationError} `INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * const config: HandsetConfig = {
+ *   pin: '2100000A',
+ *   routing: { relay: 'relay.example', uid: 'U1' },
+ *   device: { model: '8800', os: '4.5.0' },
+ *   databases: ['calendar', 'contacts'], // synchronize only these
+ *   retry: { replyTimeoutMs: 5_000 },
+ * };
+ * ```
+ */
 export interface HandsetConfig {
   /** Device PIN: 8 hex digits, e.g. "2100000A" (lower case is accepted and upper-cased). */
   readonly pin: string;
+  /** Where the server's replies reach this device (relay and user id), sent in the ETP.DAT header. */
   readonly routing: HandsetRouting;
+  /** Model and OS version, sent to the server in the encrypted ETP.DAT body. */
   readonly device: DeviceInfo;
-  /** CPace suites, most preferred first. Default: X25519 then P-521. */
+  /**
+   * CPace suites, most preferred first; each must be in the crypto provider. Default: every suite
+   * the provider has, X25519 first (the default provider has X25519 only; P-521 needs a provider
+   * built with `p521Suite`, see `createNobleProvider`).
+   */
   readonly suites?: readonly CPaceSuiteId[];
-  /** Transport key algorithms the device supports. Default: AES-256 and Triple DES. */
+  /**
+   * Transport key algorithms the device supports; each must be in the crypto provider. Default:
+   * every cipher the provider has (the default provider has AES-256 only; Triple DES needs a
+   * provider built with `tdesEde2Cbc`).
+   */
   readonly ciphers?: readonly TransportKeyAlgorithm[];
-  /** Organizer databases the device synchronizes. Default: all of {@link SYNC_DATABASES}. */
+  /** Organizer databases the device synchronizes. Default: all of {@link SYNC_ORDER}. */
   readonly databases?: readonly SyncDatabase[];
   /** Most records the device takes in one sync page. Default 50. */
   readonly maxPageRecords?: number;
+  /** Reply timeout and retransmissions; missing fields come from {@link DEFAULT_RETRY}. */
   readonly retry?: Partial<RetryPolicy>;
 }
 
+/** A {@link HandsetConfig} after {@link resolveHandsetConfig}: checked, with every default filled in. It is `state.config`. */
 export interface ResolvedHandsetConfig {
+  /** Device PIN, 8 upper-case hex digits. */
   readonly pin: string;
+  /** Where the server's replies reach this device. */
   readonly routing: HandsetRouting;
+  /** Model and OS version. */
   readonly device: DeviceInfo;
+  /** CPace suites offered, most preferred first, without duplicates. */
   readonly suites: readonly CPaceSuiteId[];
+  /** Transport key algorithms offered, without duplicates. */
   readonly ciphers: readonly TransportKeyAlgorithm[];
+  /** Databases synchronized, in sync order ({@link SYNC_ORDER}). */
   readonly databases: readonly SyncDatabase[];
+  /** Most records taken in one sync page. */
   readonly maxPageRecords: number;
+  /** Reply timeout and retransmissions. */
   readonly retry: RetryPolicy;
 }
 
+/** The retry policy used when the config sets none: wait 15 s for each reply, send a request again at most 4 times. Our choice, not RIM's. */
 export const DEFAULT_RETRY: RetryPolicy = { replyTimeoutMs: 15_000, retries: 4 };
 
 function invalid(field: string, message: string): never {
   throw new ActivationError('INVALID_ARGUMENT', message, { field });
 }
 
-/** Fills in defaults and checks every field; throws ActivationError('INVALID_ARGUMENT'). */
-export function resolveHandsetConfig(config: HandsetConfig): ResolvedHandsetConfig {
+/**
+ * Fills in defaults and checks every field; throws ActivationError('INVALID_ARGUMENT'). Suites and
+ * ciphers are checked against `provider` (the one the handset runs with), and default to what it has.
+ */
+export function resolveHandsetConfig(config: HandsetConfig, provider: CryptoProvider = nobleProvider): ResolvedHandsetConfig {
   if (config === null || typeof config !== 'object') invalid('config', 'handset configuration is required');
   const pin = typeof config.pin === 'string' ? config.pin.toUpperCase() : '';
   if (!/^[0-9A-F]{8}$/.test(pin)) invalid('pin', 'the PIN must be 8 hex digits, e.g. 2100000A');
@@ -64,13 +107,21 @@ export function resolveHandsetConfig(config: HandsetConfig): ResolvedHandsetConf
   if (!device || typeof device.model !== 'string' || !device.model || typeof device.os !== 'string' || !device.os) {
     invalid('device', 'device needs a model and an os version');
   }
-  const suites = config.suites ?? CPACE_SUITE_IDS;
+  const suites = config.suites ?? CPACE_SUITE_IDS.filter((s) => provides(provider, 'cpaceSuite', s));
   if (suites.length === 0 || suites.some((s) => !(CPACE_SUITE_IDS as readonly string[]).includes(s))) {
     invalid('suites', `suites must be some of ${CPACE_SUITE_IDS.join(', ')}`);
   }
-  const ciphers = config.ciphers ?? TRANSPORT_KEY_ALGORITHMS;
+  const missingSuite = suites.find((s) => !provides(provider, 'cpaceSuite', s));
+  if (missingSuite !== undefined) {
+    invalid('suites', `the crypto provider has no ${missingSuite}; build one with createNobleProvider({ suites: [...] })`);
+  }
+  const ciphers = config.ciphers ?? TRANSPORT_KEY_ALGORITHMS.filter((c) => provides(provider, 'transportCipher', c));
   if (ciphers.length === 0 || ciphers.some((c) => !(TRANSPORT_KEY_ALGORITHMS as readonly string[]).includes(c))) {
     invalid('ciphers', `ciphers must be some of ${TRANSPORT_KEY_ALGORITHMS.join(', ')}`);
+  }
+  const missingCipher = ciphers.find((c) => !provides(provider, 'transportCipher', c));
+  if (missingCipher !== undefined) {
+    invalid('ciphers', `the crypto provider has no ${missingCipher}; build one with createNobleProvider({ ciphers: [...] })`);
   }
   const databases = config.databases ?? SYNC_DATABASES;
   if (databases.some((d) => !(SYNC_DATABASES as readonly string[]).includes(d))) {

@@ -24,18 +24,25 @@ import type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/se
 
 /** Timer functions, injectable for tests and emulators with their own clock. */
 export interface TimerApi {
+  /** Calls `fn` once after `ms` milliseconds; returns a handle for {@link TimerApi.clearTimeout}. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer set with {@link TimerApi.setTimeout}; a handle already fired or cleared is ignored. */
   clearTimeout(handle: unknown): void;
 }
 
+/** What {@link Handset} is built from: the device's identity, a transport and the injectable platform parts. */
 export interface HandsetOptions {
+  /** The device: PIN, routing, model and OS version, optional tuning (see {@link HandsetConfig}). */
   readonly config: HandsetConfig;
+  /** Carries frames to and from the server. The handset attaches to it; it never opens or closes it. */
   readonly transport: Transport;
   /** Randomness. Default: the platform's CSPRNG. Use `seededRandom(seed)` for reproducible runs. */
   readonly random?: RandomSource;
   /** Clock in ms. Default `Date.now`. */
   readonly now?: () => number;
+  /** Timer functions. Default: the global `setTimeout`/`clearTimeout`. An emulator with its own clock passes its own. */
   readonly timers?: TimerApi;
+  /** The cryptography. Default: {@link nobleProvider}. */
   readonly provider?: CryptoProvider;
   /**
    * Applies IT policy rules to the device. Default: an {@link InMemoryPolicyEnforcer} that keeps
@@ -46,6 +53,15 @@ export interface HandsetOptions {
   readonly state?: HandsetState;
 }
 
+/**
+ * The events a {@link Handset} emits, by name, with the value each listener receives.
+ *
+ * @example
+ * ```ts
+ * handset.on('status', (s) => screen.show(s.text));
+ * handset.on('sync-progress', ({ database, received, total }) => bar.set(database, received / total));
+ * ```
+ */
 export interface HandsetEvents extends Record<string, unknown> {
   /** The screen changed: `{ id, text }`, text exactly as the handset shows it. */
   status: Status;
@@ -77,6 +93,31 @@ const defaultTimers: TimerApi = {
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * A BlackBerry-style handset that runs wireless Enterprise Activation over a {@link Transport}:
+ * the driver for emulators, tests and tools. It feeds {@link handsetStep} (the sans-I/O core that
+ * makes every protocol decision) with frames, timer expiries and the user's input, and performs
+ * what the core asks for: sending, arming timers, applying the IT policy, emitting
+ * {@link HandsetEvents}. Every failure rejects with an {@link ActivationError}.
+ *
+ * @example
+ * ```ts
+ * import { Handset, createMemoryTransportPair } from 'enterprise-activation';
+ * import { BesSimulator } from 'enterprise-activation/simulator';
+ *
+ * const server = new BesSimulator();
+ * server.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800pw' });
+ * const [handsetSide, serverSide] = createMemoryTransportPair();
+ * server.attach(serverSide);
+ *
+ * const handset = new Handset({
+ *   config: { pin: '2100000A', routing: { relay: 'relay.example', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } },
+ *   transport: handsetSide,
+ * });
+ * handset.on('status', (s) => console.log(s.text)); // "Activating", ..., "Activation Complete"
+ * const result = await handset.activate({ email: 'alice@example.com', password: 'bb8800pw' });
+ * ```
+ */
 export class Handset extends TypedEmitter<HandsetEvents> {
   private current: HandsetState;
   private readonly transport: Transport;
@@ -92,14 +133,20 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   private readonly unsubscribe: () => void;
   private closed = false;
 
+  /**
+   * A handset in the idle state (or in `options.state`, to continue from it), listening on
+   * `options.transport`. Nothing is sent until {@link Handset.activate}.
+   *
+   * @throws An {@link ActivationError} `INVALID_ARGUMENT` when the config is invalid (e.g. a PIN that is not 8 hex digits).
+   */
   constructor(options: HandsetOptions) {
     super();
-    this.current = options.state ?? initialHandsetState(resolveHandsetConfig(options.config));
+    this.provider = options.provider ?? nobleProvider;
+    this.current = options.state ?? initialHandsetState(resolveHandsetConfig(options.config, this.provider));
     this.transport = options.transport;
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? (() => Date.now());
     this.timers = options.timers ?? defaultTimers;
-    this.provider = options.provider ?? nobleProvider;
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer({ deviceOsVersion: this.current.config.device.os });
     this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
     // A restored state may be waiting for a reply: arm its timer, so that the request is sent again.

@@ -179,8 +179,9 @@ export function onKeyIssue(state: HandsetState, session: SessionState, frame: Fr
   const plaintext = provider.aeadOpen(session.serverToHandset!, msg.grant.nonce, msg.grant.ciphertext, headerAd(frame));
   if (plaintext === undefined) return ignore(state, 'key-issue failed authentication', 'DECRYPT_FAILED');
   const grant = decodeKeyGrant(plaintext);
-  const cipher = provider.transportCipher(grant.algorithm);
-  if (!state.config.ciphers.includes(grant.algorithm) || grant.key.length !== cipher.keyLength) {
+  // Offered first, then looked up: the offer holds only what the provider has, so an algorithm
+  // the handset did not offer is this protocol error, never the provider's UNSUPPORTED.
+  if (!state.config.ciphers.includes(grant.algorithm) || grant.key.length !== provider.transportCipher(grant.algorithm).keyLength) {
     return fail(state, 'PROTOCOL_ERROR', 'the server issued a key the handset did not offer', { algorithm: grant.algorithm });
   }
   if (grant.server.srp !== session.serverSrp) {

@@ -120,7 +120,7 @@ export function openHandsetState(snapshot: Uint8Array, storageKey: Uint8Array, p
   // The configuration goes through the same checks as a new one.
   let config;
   try {
-    config = resolveHandsetConfig(value.config as unknown as HandsetConfig);
+    config = resolveHandsetConfig(value.config as unknown as HandsetConfig, provider);
   } catch (err) {
     throw new ActivationError('MALFORMED', 'handset snapshot: invalid configuration', { operation: 'open snapshot', reason: err instanceof ActivationError ? err.code : 'invalid' });
   }

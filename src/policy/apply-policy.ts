@@ -14,6 +14,7 @@ import { constantTimeEqual } from '../util/bytes.js';
 /** Reason for a rule the enforcer neither applied nor rejected. */
 export const NOT_APPLIED_REASON = 'not applied';
 
+/** Options of {@link applyPolicy}: the device's software version, for version-dependent defaults. */
 export type ApplyPolicyOptions = EffectiveRulesOptions;
 
 /**
@@ -179,10 +180,12 @@ function runEnforcer(
   }
 }
 
-const CATALOGUE_ORDER = new Map(RULES.map((r, i) => [r.name, i]));
+/** Rule name to catalogue position, built on first use rather than at module load. */
+let catalogueOrder: ReadonlyMap<string, number> | undefined;
 
 function catalogueIndex(name: string): number {
-  return CATALOGUE_ORDER.get(name) ?? RULES.length;
+  catalogueOrder ??= new Map(RULES.map((r, i) => [r.name, i]));
+  return catalogueOrder.get(name) ?? RULES.length;
 }
 
 /** Cuts a reason to the acknowledgement's limit, without splitting a surrogate pair. */

@@ -11,6 +11,7 @@ export type RuleValue = boolean | number | string | readonly string[];
 /** The rule groups of RIM's IT policy editor that this catalogue covers. */
 export type RuleGroup = 'Password' | 'Security' | 'Device' | 'Backup';
 
+/** The kind of value a rule takes: the discriminator of {@link RuleDefinition}. */
 export type RuleType = 'boolean' | 'integer' | 'enum' | 'string-list';
 
 /** Unit of an integer rule. */
@@ -18,7 +19,9 @@ export type RuleUnit = 'minutes' | 'days' | 'characters' | 'attempts' | 'passwor
 
 /** A rule applies only while another rule's effective value equals `equals`. */
 export interface RuleDependency {
+  /** The name of the rule depended on. */
   readonly rule: string;
+  /** The value that rule must have. */
   readonly equals: RuleValue;
 }
 
@@ -27,50 +30,73 @@ export interface RuleDependency {
  * below `before` (e.g. Set Password Timeout is 2 minutes before 4.7). The first matching entry wins.
  */
 export interface VersionDefault<T extends RuleValue> {
+  /** Device software versions below this one (dotted numbers) get `value`. */
   readonly before: string;
+  /** The default for them. */
   readonly value: T;
 }
 
-interface RuleBase {
+/** What every rule of the catalogue has, whatever its type. */
+export interface RuleBase {
   /** RIM's exact rule name. */
   readonly name: string;
+  /** The group of the IT policy editor it sits in. */
   readonly group: RuleGroup;
   /** One line. */
   readonly description: string;
+  /** The rule this one depends on; absent: always active. */
   readonly dependsOn?: RuleDependency;
 }
 
+/** A yes/no rule, e.g. Password Required. */
 export interface BooleanRule extends RuleBase {
+  /** Always `'boolean'`. */
   readonly type: 'boolean';
+  /** The value when no policy sets it. */
   readonly default: boolean;
 }
 
+/** A numeric rule with a range and a unit, e.g. Minimum Password Length (4-14 characters). */
 export interface IntegerRule extends RuleBase {
+  /** Always `'integer'`. */
   readonly type: 'integer';
+  /** Smallest allowed value. */
   readonly min: number;
+  /** Largest allowed value. */
   readonly max: number;
+  /** What the number counts. */
   readonly unit: RuleUnit;
+  /** The value when no policy sets it (for the newest device software; see `versionDefaults`). */
   readonly default: number;
+  /** Defaults for older device software, first match wins. */
   readonly versionDefaults?: readonly VersionDefault<number>[];
 }
 
+/** A rule with a fixed set of choices, e.g. Content Protection Strength. */
 export interface EnumRule extends RuleBase {
+  /** Always `'enum'`. */
   readonly type: 'enum';
+  /** The allowed values. */
   readonly values: readonly string[];
   /** What each value means, for documentation and UIs. */
   readonly meanings?: Readonly<Record<string, string>>;
+  /** The value when no policy sets it. */
   readonly default: string;
 }
 
+/** A rule whose value is a list of strings, e.g. Forbidden Passwords. */
 export interface StringListRule extends RuleBase {
+  /** Always `'string-list'`. */
   readonly type: 'string-list';
   /** Most entries the list may hold. */
   readonly maxItems: number;
   /** Longest entry, in characters (UTF-16 code units). */
   readonly maxItemLength: number;
+  /** The value when no policy sets it. */
   readonly default: readonly string[];
 }
 
+/** One entry of the rule catalogue ({@link RULES}): a rule's name, group, value type, limits and default. */
 export type RuleDefinition = BooleanRule | IntegerRule | EnumRule | StringListRule;
 
 /** RIM: the longest device password is 32 characters (Minimum Password Length only goes to 14). */
@@ -79,7 +105,7 @@ export const MAX_DEVICE_PASSWORD_LENGTH = 32;
 /** Device software versions before this one default Set Password Timeout to 2 minutes, not 30. */
 export const PASSWORD_TIMEOUT_DEFAULT_CHANGED_IN = '4.7';
 
-const PASSWORD_REQUIRED: RuleDependency = Object.freeze({ rule: 'Password Required', equals: true });
+const PASSWORD_REQUIRED: RuleDependency = /* @__PURE__ */ Object.freeze({ rule: 'Password Required', equals: true });
 
 /** The catalogue, in display order. Frozen. */
 export const RULES: readonly RuleDefinition[] = deepFreeze([
@@ -99,7 +125,9 @@ export const RULES: readonly RuleDefinition[] = deepFreeze([
     unit: 'characters',
     default: 4,
     dependsOn: PASSWORD_REQUIRED,
-    description: `Shortest device password allowed (the longest possible password is ${MAX_DEVICE_PASSWORD_LENGTH} characters).`,
+    // The figure is written out (it is MAX_DEVICE_PASSWORD_LENGTH): a template with a substitution
+    // here would make bundlers keep the whole catalogue in every bundle, used or not.
+    description: 'Shortest device password allowed (the longest possible password is 32 characters).',
   },
   {
     name: 'Set Maximum Password Attempts',
@@ -206,18 +234,23 @@ export const RULES: readonly RuleDefinition[] = deepFreeze([
   },
 ] satisfies RuleDefinition[]);
 
-const BY_NAME: ReadonlyMap<string, RuleDefinition> = new Map(RULES.map((r) => [r.name, r]));
+/** The catalogue by name, built on first lookup: not at module load, where every importer would pay for it. */
+let byName: ReadonlyMap<string, RuleDefinition> | undefined;
+function rulesByName(): ReadonlyMap<string, RuleDefinition> {
+  return (byName ??= new Map(RULES.map((r) => [r.name, r])));
+}
 
 /** Rule names that can never be used: they collide with JavaScript object internals. */
-export const RESERVED_RULE_NAMES: readonly string[] = Object.freeze(['__proto__', 'prototype', 'constructor']);
+export const RESERVED_RULE_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(['__proto__', 'prototype', 'constructor']);
 
 /** The catalogue entry for `name`, or `undefined` for a rule this device does not know. */
 export function getRule(name: string): RuleDefinition | undefined {
-  return BY_NAME.get(name);
+  return rulesByName().get(name);
 }
 
+/** True when `name` is in the catalogue ({@link RULES}). */
 export function isKnownRule(name: string): boolean {
-  return BY_NAME.has(name);
+  return rulesByName().has(name);
 }
 
 /**
@@ -291,6 +324,8 @@ function compareVersions(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
+/** Freezes `value` and everything in it. Marked side-effect free: it only freezes the fresh literal it is given, so an unused catalogue can be dropped. */
+/* @__NO_SIDE_EFFECTS__ */
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const item of Object.values(value)) deepFreeze(item);

@@ -75,14 +75,14 @@ export const itPolicySchema = v.strictObject({
   issuedAt: uint(),
   rules: v.pipe(
     v.record(ruleNameSchema, ruleValueSchema),
-    v.check((rules) => Object.keys(rules).length <= MAX_RULES, `at most ${MAX_RULES} rules`),
+    v.check((rules) => Object.keys(rules).length <= MAX_RULES, () => `at most ${MAX_RULES} rules`),
   ),
 });
 
 /**
  * The canonical CBOR of a policy: a map `{ id, serverVersion, issuedAt, rules }` in that order,
  * `rules` a map sorted by name (JavaScript string order, i.e. UTF-16 code units). Checks the
- * policy first (INVALID_ARGUMENT, as {@link createPolicy} does).
+ * policy first (INVALID_ARGUMENT, as `createPolicy` does).
  */
 export function encodePolicy(policy: ItPolicy): Uint8Array {
   return canonicalBytes(validatePolicy(policy));
@@ -114,7 +114,7 @@ export function signPolicy(provider: CryptoProvider, secretKey: Uint8Array, poli
  * Handset side: checks `signed` has the right shape (MALFORMED), that the signature verifies under
  * the server's `publicKey` (BAD_SIGNATURE), then decodes the policy strictly and requires the bytes
  * to be exactly its canonical encoding (MALFORMED). Known rules are not range-checked here: a value
- * the catalogue does not allow makes {@link applyPolicy} reject the policy, naming the rule.
+ * the catalogue does not allow makes `applyPolicy` reject the policy, naming the rule.
  */
 export function verifySignedPolicy(provider: CryptoProvider, publicKey: Uint8Array, signed: SignedPolicy): ItPolicy {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== PUBLIC_KEY_LENGTH) {

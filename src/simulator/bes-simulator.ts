@@ -6,6 +6,7 @@
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import type { CPaceSuiteId, CryptoProvider, KeyPair, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble-provider.js';
+import { provides } from '../crypto/provides.js';
 import { systemRandom } from '../crypto/seeded-random.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
 import { decodeFrame, frameAssociatedData, type Frame } from '../wire/frame.js';
@@ -48,6 +49,7 @@ import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { RuleValue } from '../policy/rules.js';
 import type { SyncData } from '../sync/databases.js';
 
+/** Options of {@link BesSimulator}: its identity, the server version it acts as, policies, and the injectable clock, randomness and crypto. All optional. */
 export interface BesSimulatorOptions {
   /** SRP identifier. Default "S0000001". */
   readonly srp?: string;
@@ -57,21 +59,33 @@ export interface BesSimulatorOptions {
   readonly name?: string;
   /**
    * The server to act as: flavour and version with service pack and maintenance release, as text
-   * ("BES for Domino 4.1 SP6 MR4", "4.1.6 MR4", "besx500sp4") or parsed. Default: Exchange 5.0 SP4.
+   * ("BES for Domino 4.1 SP6 MR4", "4.1.6 MR4", the installer file name "besx504") or parsed.
+   * The text forms are those {@link parseServerVersion} accepts; anything else throws
+   * {@link ActivationError} `INVALID_ARGUMENT`. Default: Exchange 5.0 SP4.
    */
   readonly version?: string | ServerVersion;
   /** BES domain, used in service books. Default "BESDomain". */
   readonly besDomain?: string;
-  /** CPace suites accepted. Default: both. */
+  /**
+   * CPace suites accepted; each must be in the crypto provider. Default: every suite the provider
+   * has (the default provider: X25519 only; for P-521 pass a provider built with `p521Suite`).
+   */
   readonly suites?: readonly CPaceSuiteId[];
-  /** Transport key algorithms the server may issue (e.g. ['TDES-EDE2-CBC'] for an old server). Default: both. */
+  /**
+   * Transport key algorithms the server may issue (e.g. ['TDES-EDE2-CBC'] for an old server); each
+   * must be in the crypto provider. Default: every cipher the provider has (the default provider:
+   * AES-256 only; for Triple DES pass a provider built with `tdesEde2Cbc`).
+   */
   readonly ciphers?: readonly TransportKeyAlgorithm[];
   /** Seed of the server domain's signing key (32 bytes). Default: random. */
   readonly domainKeySeed?: Uint8Array;
   /** The server domain's signing key pair itself (takes precedence over `domainKeySeed`). */
   readonly domainKey?: KeyPair;
+  /** Clock in ms. Default `Date.now`. Inject one to test expiry and lockouts without waiting. */
   readonly now?: () => number;
+  /** Randomness. Default: the platform's CSPRNG. Use `seededRandom(seed)` for reproducible runs. */
   readonly random?: RandomSource;
+  /** The cryptography. Default: `nobleProvider`. */
   readonly provider?: CryptoProvider;
   /** Receives secret-free log events. */
   readonly log?: (event: string, detail?: Record<string, unknown>) => void;
@@ -121,11 +135,34 @@ export const UNCONFIRMED_ATTEMPT_MS = 2 * 60_000;
 /** Sessions kept (finished ones too, so that a replayed ETP.DAT is recognised). */
 const MAX_SESSIONS = 10_000;
 
+/**
+ * The reference server peer: a simulated BlackBerry Enterprise Server that runs the server side
+ * of wireless Enterprise Activation, in process, for tests, demos and emulators that need
+ * something to activate against. It keeps user accounts with activation passwords (lifetime,
+ * failed attempts and lockout as RIM documented them: ../shared/reference/blackberry-activation-facts.md),
+ * answers ETP.DATs and the frames after them over any {@link Transport}, issues the transport
+ * key, sends the signed IT policy, service books and organizer data, and can act as a given
+ * server version. The message formats and the key exchange are ours (docs/protocol.md).
+ *
+ * @example
+ * ```ts
+ * import { BesSimulator } from 'enterprise-activation/simulator';
+ *
+ * const server = new BesSimulator({ version: 'BES for Domino 4.1 SP6 MR4' });
+ * server.addUser({ email: 'alice@example.com', displayName: 'Alice', activationPassword: 'bb8800pw' });
+ * server.attach(serverSide); // any Transport, e.g. from createMemoryTransportPair()
+ * // ...after the handset has activated:
+ * server.account('alice@example.com')?.status; // 'Activated'
+ * ```
+ */
 export class BesSimulator {
+  /** The user accounts and their activation passwords (prefer {@link BesSimulator.addUser} and {@link BesSimulator.account}). */
   readonly accounts: AccountStore;
+  /** Who this server is: SRP identifier, relay, name, version text, BES domain, domain signing key. */
   readonly identity: ServerIdentity;
   /** The server version this simulator acts as. */
   readonly serverVersion: ServerVersion;
+  /** The CPace suites and transport key algorithms this server accepts. */
   readonly policy: ServerPolicy;
   private servicesConfig: ServicesConfig;
   private readonly provider: CryptoProvider;
@@ -153,6 +190,11 @@ export class BesSimulator {
   /** The retransmission timer of attached transports (owned by the driver part of this class). */
   private timer: ReturnType<typeof setInterval> | undefined;
 
+  /**
+   * A server with no users. Attach it to a transport with {@link BesSimulator.attach}.
+   *
+   * @throws An {@link ActivationError} `INVALID_ARGUMENT` for a bad option (an unknown server version, an empty suite or cipher list, ...).
+   */
   constructor(options: BesSimulatorOptions = {}) {
     this.provider = options.provider ?? nobleProvider;
     this.random = options.random ?? systemRandom;
@@ -176,10 +218,15 @@ export class BesSimulator {
     if (!this.identity.relay || this.identity.relay.length > 253 || !this.identity.name || this.identity.name.length > 128) {
       throw new ActivationError('INVALID_ARGUMENT', 'relay (1-253 characters) and name (1-128) are required', { field: 'relay/name' });
     }
-    const suites = options.suites ?? CPACE_SUITE_IDS;
-    const ciphers = options.ciphers ?? TRANSPORT_KEY_ALGORITHMS;
+    const suites = options.suites ?? CPACE_SUITE_IDS.filter((s) => provides(this.provider, 'cpaceSuite', s));
+    const ciphers = options.ciphers ?? TRANSPORT_KEY_ALGORITHMS.filter((c) => provides(this.provider, 'transportCipher', c));
     if (suites.length === 0 || ciphers.length === 0) {
       throw new ActivationError('INVALID_ARGUMENT', 'the server needs at least one suite and one cipher', { field: 'suites/ciphers' });
+    }
+    // The provider is the registry: accepting what it cannot run would fail mid-activation.
+    const missing = [...suites.filter((s) => !provides(this.provider, 'cpaceSuite', s)), ...ciphers.filter((c) => !provides(this.provider, 'transportCipher', c))];
+    if (missing.length > 0) {
+      throw new ActivationError('INVALID_ARGUMENT', `the crypto provider has no ${missing.join(', ')}; build one with createNobleProvider`, { field: 'suites/ciphers' });
     }
     this.policy = { suites: [...suites], ciphers: [...ciphers] };
     this.retransmitMs = options.policyRetransmitMs ?? DEFAULT_POLICY_RETRANSMIT_MS;

@@ -6,7 +6,7 @@
 import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
 import { confirmationTag, cpaceDeriveIsk, cpaceStart, verifyConfirmationTag } from '../crypto/cpace/cpace.js';
-import { strongestCommon } from '../crypto/transport-key/select.js';
+import { strongestCommon } from '../crypto/transport-key/algorithms.js';
 import { bytesToHex, constantTimeEqual, utf8ToBytes } from '../util/bytes.js';
 import {
   channelIdentifier,

@@ -4,7 +4,7 @@ import { equalBytes } from '@noble/ciphers/utils.js';
 
 export { bytesToHex, concatBytes, hexToBytes, utf8ToBytes };
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes UTF-8, throwing on invalid sequences. */
 export function bytesToUtf8(bytes: Uint8Array): string {

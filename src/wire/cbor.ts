@@ -33,11 +33,13 @@ const options = {
   useTag259ForMaps: false,
 } as const;
 
-const encoder = new Encoder(options);
-const decoder = new Decoder(options);
+const encoder = /* @__PURE__ */ new Encoder(options);
+const decoder = /* @__PURE__ */ new Decoder(options);
 
 /** Largest frame the library accepts, whatever the message type (1 MiB). */
-export const MAX_FRAME_BYTES = 1 << 20;
+// A literal, not `1 << 20`: bundlers count an operator in a module-level schema as a possible side
+// effect and then keep every schema that mentions it.
+export const MAX_FRAME_BYTES = 1_048_576;
 
 /** Encodes a value (objects, arrays, strings, numbers, booleans, Uint8Array). */
 export function encodeCbor(value: unknown): Uint8Array {
@@ -72,10 +74,9 @@ export function decodeCbor(bytes: Uint8Array, what: string, maxBytes = MAX_FRAME
     return normalize(decoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);
   } catch (err) {
     if (err instanceof ActivationError) throw err;
-    throw new ActivationError('MALFORMED', `${what}: not valid CBOR`, {
-      operation: `decode ${what}`,
-      reason: err instanceof RangeError ? 'too deeply nested' : 'invalid encoding',
-    });
+    // Depth is bounded before cbor-x runs (the walk, then normalize), so a RangeError here is a
+    // malformed item (a typed-array tag whose length is not a multiple of its element size), not depth.
+    throw new ActivationError('MALFORMED', `${what}: not valid CBOR`, { operation: `decode ${what}`, reason: 'invalid encoding' });
   }
 }
 
@@ -113,11 +114,11 @@ export function decodeWith<TSchema extends v.GenericSchema>(
 export function validate<TSchema extends v.GenericSchema>(schema: TSchema, value: unknown, what: string): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, value, { abortEarly: true });
   if (result.success) return result.output;
-  const issue = result.issues[0];
-  const field = issue ? v.getDotPath(issue) ?? '(root)' : '(root)';
+  const issue = result.issues[0]; // a failed parse has at least one issue
+  const field = v.getDotPath(issue) ?? '(root)';
   throw new ActivationError('MALFORMED', `${what}: invalid field ${field}`, {
     operation: `decode ${what}`,
     field,
-    reason: issue?.kind === 'schema' ? `expected ${issue.expected ?? 'other type'}` : (issue?.type ?? 'invalid'),
+    reason: issue.kind === 'schema' ? `expected ${issue.expected ?? 'other type'}` : issue.type,
   });
 }

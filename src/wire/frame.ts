@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
 import { concatBytes } from '../util/bytes.js';
-import { encodeCbor, decodeWith } from './cbor.js';
+import { encodeCbor, decodeWith, MAX_FRAME_BYTES } from './cbor.js';
 import { bytes, pin, sessionId, text, uint } from './schema.js';
 
 /** Version of the frame format and of the protocol as a whole. */
@@ -29,13 +29,20 @@ export const MESSAGE_TYPES = [
   'sync-done',
   'error',
 ] as const;
+/** One of {@link MESSAGE_TYPES}: what a frame's body is. */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Largest number of messages either side sends in one session (sequence numbers are below this). */
 export const MAX_SEQUENCE = 1_000_000;
 
+/**
+ * The envelope of every message between handset and server: a cleartext header the relay routes
+ * by (`to`) and the body. The format is ours (docs/protocol.md).
+ */
 export interface Frame {
+  /** The protocol version, {@link PROTOCOL_VERSION}. */
   readonly v: typeof PROTOCOL_VERSION;
+  /** What the body is. */
   readonly type: MessageType;
   /** Session id: the ETP.DAT's nonce, 16 bytes. */
   readonly sid: Uint8Array;
@@ -59,7 +66,7 @@ const frameSchema = v.strictObject({
   seq: uint(MAX_SEQUENCE),
   pin,
   to: v.pipe(text(320, 5), v.regex(/^(mailto|srp|pin):\S+$/)),
-  body: bytes(0, 1 << 20),
+  body: bytes(0, MAX_FRAME_BYTES),
   check: bytes(8),
 });
 
@@ -73,6 +80,7 @@ function checksum(frame: Omit<Frame, 'v'> & { v: number }): Uint8Array {
   return sha256(concatBytes(frameAssociatedData(frame as Frame), frame.body)).subarray(0, 8);
 }
 
+/** Encodes a frame with its checksum; {@link decodeFrame} reverses it. */
 export function encodeFrame(frame: Frame): Uint8Array {
   return encodeCbor({
     v: frame.v,

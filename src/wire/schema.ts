@@ -1,9 +1,16 @@
-/** Reusable valibot schemas for wire fields. Every object schema is strict: unknown fields are rejected. */
+/**
+ * Reusable valibot schemas for wire fields. Every object schema is strict: unknown fields are rejected.
+ *
+ * The helpers are marked `@__NO_SIDE_EFFECTS__` (they only build schema objects, as valibot's own
+ * functions, which carry the same mark), so a bundler drops every module-level schema built with
+ * them that the importing code never uses.
+ */
 import * as v from 'valibot';
 
 /** A byte string of exactly `length` bytes, or of `min`..`max` bytes. */
 export function bytes(length: number): v.GenericSchema<Uint8Array>;
 export function bytes(min: number, max: number): v.GenericSchema<Uint8Array>;
+/* @__NO_SIDE_EFFECTS__ */
 export function bytes(min: number, max = min): v.GenericSchema<Uint8Array> {
   return v.pipe(
     v.instance(Uint8Array),
@@ -12,16 +19,19 @@ export function bytes(min: number, max = min): v.GenericSchema<Uint8Array> {
 }
 
 /** A text string of at most `max` UTF-16 code units (and at least `min`). */
+/* @__NO_SIDE_EFFECTS__ */
 export function text(max: number, min = 0) {
   return v.pipe(v.string(), v.minLength(min), v.maxLength(max));
 }
 
 /** A non-negative safe integer not above `max`. */
+/* @__NO_SIDE_EFFECTS__ */
 export function uint(max = Number.MAX_SAFE_INTEGER) {
   return v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(max));
 }
 
 /** An array of at most `max` items. */
+/* @__NO_SIDE_EFFECTS__ */
 export function list<T extends v.GenericSchema>(item: T, max: number) {
   return v.pipe(v.array(item), v.maxLength(max));
 }

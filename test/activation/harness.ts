@@ -20,7 +20,7 @@
  * returned in `undelivered` but not fed to the handset.
  */
 import { decode as cborDecode } from 'cbor-x';
-import { nobleProvider } from '../../src/crypto/noble-provider.js';
+import { allAlgorithms } from '../support/providers.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import type { ActivationError } from '../../src/errors/activation-error.js';
 import { type HandsetConfig, resolveHandsetConfig } from '../../src/handset/config.js';
@@ -157,6 +157,7 @@ export function createServer(
     random: seededRandom(serverSeed),
     domainKeySeed: domainKeySeedFor(serverSeed),
     now: () => clock.now,
+    provider: allAlgorithms,
     ...options.serverOptions,
   });
   for (const user of options.users ?? []) sim.addUser(user);
@@ -186,9 +187,9 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
     sim = created.sim;
     clock = created.clock;
   }
-  const env: HandsetEnv = resume?.env ?? { provider: nobleProvider, random: seededRandom(options.handsetSeed ?? 'handset-seed') };
+  const env: HandsetEnv = resume?.env ?? { provider: allAlgorithms, random: seededRandom(options.handsetSeed ?? 'handset-seed') };
   let state =
-    resume?.state ?? options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? DEFAULT_HANDSET_CONFIG));
+    resume?.state ?? options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? DEFAULT_HANDSET_CONFIG, allAlgorithms));
   const until = options.until ?? 'key-established';
   const driveTimers = options.driveTimers ?? true;
   const maxSteps = options.maxSteps ?? 1_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
+import { allAlgorithms } from '../support/providers.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
 import { type HandsetConfig, resolveHandsetConfig } from '../../src/handset/config.js';
@@ -265,11 +266,22 @@ describe('PIN and configuration validation in resolveHandsetConfig', () => {
     },
   );
 
-  it('applies defaults', () => {
+  it('applies defaults: the suites and ciphers are what the provider has (the default provider: X25519 and AES-256)', () => {
     const resolved = resolveHandsetConfig(DEFAULT_HANDSET_CONFIG);
-    expect(resolved.suites).toEqual(['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512']);
-    expect(resolved.ciphers).toEqual(['AES-256-CBC', 'TDES-EDE2-CBC']);
+    expect(resolved.suites).toEqual(['CPACE-X25519-SHA512']);
+    expect(resolved.ciphers).toEqual(['AES-256-CBC']);
     expect(resolved.retry).toEqual({ replyTimeoutMs: 15_000, retries: 4 });
+    const full = resolveHandsetConfig(DEFAULT_HANDSET_CONFIG, allAlgorithms);
+    expect(full.suites).toEqual(['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512']);
+    expect(full.ciphers).toEqual(['AES-256-CBC', 'TDES-EDE2-CBC']);
+  });
+
+  it('a suite or cipher the provider lacks is INVALID_ARGUMENT, naming the way to add it', () => {
+    const p521 = expectInvalidArgument(() => resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, suites: ['CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] }), 'suites');
+    expect(p521.message).toMatch(/createNobleProvider/);
+    const tdes = expectInvalidArgument(() => resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, ciphers: ['AES-256-CBC', 'TDES-EDE2-CBC'] }), 'ciphers');
+    expect(tdes.message).toMatch(/TDES-EDE2-CBC/);
+    expect(resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, ciphers: ['TDES-EDE2-CBC'] }, allAlgorithms).ciphers).toEqual(['TDES-EDE2-CBC']);
   });
 
   it.each([

@@ -2,12 +2,15 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ActivationError, isActivationError } from '../../src/errors/activation-error.js';
 import type { CPaceSuiteId, TransportKeyAlgorithm } from '../../src/crypto/provider.js';
-import { nobleProvider } from '../../src/crypto/noble-provider.js';
+import { createNobleProvider, nobleProvider } from '../../src/crypto/noble-provider.js';
+import { p521Suite } from '../../src/crypto/cpace/p521-suite.js';
+import { x25519Suite } from '../../src/crypto/cpace/x25519-suite.js';
 import { seededRandom, systemRandom } from '../../src/crypto/seeded-random.js';
 import { TRANSPORT_CIPHERS, isTransportKeyAlgorithm, strongestCommon } from '../../src/crypto/transport-key/select.js';
 import * as cryptoApi from '../../src/crypto/index.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../../src/util/bytes.js';
 import { caught } from '../support/errors.js';
+import { allAlgorithms } from '../support/providers.js';
 
 const random = seededRandom('noble-provider.test');
 const p = nobleProvider;
@@ -19,19 +22,43 @@ describe('nobleProvider basics', () => {
     expect(Object.isFrozen(p)).toBe(true);
   });
 
-  it('returns both CPace suites and rejects unknown ids with UNSUPPORTED', () => {
-    expect(p.cpaceSuite('CPACE-X25519-SHA512').id).toBe('CPACE-X25519-SHA512');
-    expect(p.cpaceSuite('CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512').id).toBe('CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512');
-    const err = caught(() => p.cpaceSuite('CPACE-RISTR255-SHA512' as CPaceSuiteId));
-    expect(isActivationError(err, 'UNSUPPORTED')).toBe(true);
+  it('has X25519 only by default; one built with P-521 returns both; unknown ids are UNSUPPORTED', () => {
+    const P521: CPaceSuiteId = 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
+    expect(p.cpaceSuite('CPACE-X25519-SHA512')).toBe(x25519Suite);
+    expect(isActivationError(caught(() => p.cpaceSuite(P521)), 'UNSUPPORTED')).toBe(true);
+    expect(allAlgorithms.cpaceSuite('CPACE-X25519-SHA512')).toBe(x25519Suite);
+    expect(allAlgorithms.cpaceSuite(P521)).toBe(p521Suite);
+    for (const provider of [p, allAlgorithms]) {
+      for (const bad of ['CPACE-RISTR255-SHA512', 'toString', '__proto__', '']) {
+        expect(isActivationError(caught(() => provider.cpaceSuite(bad as CPaceSuiteId)), 'UNSUPPORTED')).toBe(true);
+      }
+    }
   });
 
-  it('returns the transport ciphers and rejects unknown ids with UNSUPPORTED', () => {
+  it('has AES-256 only by default; one built with Triple DES returns both; unknown ids are UNSUPPORTED', () => {
     expect(p.transportCipher('AES-256-CBC')).toBe(TRANSPORT_CIPHERS['AES-256-CBC']);
-    expect(p.transportCipher('TDES-EDE2-CBC')).toBe(TRANSPORT_CIPHERS['TDES-EDE2-CBC']);
-    for (const bad of ['DES-CBC', 'toString', '__proto__', '']) {
-      expect(isActivationError(caught(() => p.transportCipher(bad as TransportKeyAlgorithm)), 'UNSUPPORTED')).toBe(true);
+    expect(isActivationError(caught(() => p.transportCipher('TDES-EDE2-CBC')), 'UNSUPPORTED')).toBe(true);
+    expect(allAlgorithms.transportCipher('AES-256-CBC')).toBe(TRANSPORT_CIPHERS['AES-256-CBC']);
+    expect(allAlgorithms.transportCipher('TDES-EDE2-CBC')).toBe(TRANSPORT_CIPHERS['TDES-EDE2-CBC']);
+    for (const provider of [p, allAlgorithms]) {
+      for (const bad of ['DES-CBC', 'toString', '__proto__', '']) {
+        expect(isActivationError(caught(() => provider.transportCipher(bad as TransportKeyAlgorithm)), 'UNSUPPORTED')).toBe(true);
+      }
     }
+  });
+
+  it('seals only with its own ciphers: Triple DES needs a provider built with it', () => {
+    const key = new Uint8Array(16).fill(0x01);
+    expect(isActivationError(caught(() => p.sealMessage('TDES-EDE2-CBC', key, utf8ToBytes('x'), new Uint8Array(0), random)), 'UNSUPPORTED')).toBe(true);
+    const sealed = allAlgorithms.sealMessage('TDES-EDE2-CBC', key, utf8ToBytes('x'), new Uint8Array(0), random);
+    expect(allAlgorithms.openMessage(key, sealed, new Uint8Array(0))).toEqual(utf8ToBytes('x'));
+    expect(isActivationError(caught(() => p.openMessage(key, sealed, new Uint8Array(0))), 'MALFORMED')).toBe(true);
+  });
+
+  it('createNobleProvider needs at least one suite and one cipher', () => {
+    expect(isActivationError(caught(() => createNobleProvider({ suites: [] })), 'INVALID_ARGUMENT')).toBe(true);
+    expect(isActivationError(caught(() => createNobleProvider({ ciphers: [] })), 'INVALID_ARGUMENT')).toBe(true);
+    expect(Object.isFrozen(allAlgorithms)).toBe(true);
   });
 
   it('sha512 matches the FIPS 180 "abc" vector', () => {

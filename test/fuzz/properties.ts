@@ -21,7 +21,8 @@
 import fc from 'fast-check';
 import { encode as cborxEncode } from 'cbor-x';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { nobleProvider } from '../../src/crypto/noble-provider.js';
+// Both peers and the decoders run with every suite and cipher (the default provider has X25519 and AES only).
+import { allAlgorithms } from '../support/providers.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
 import type { HandsetInput, HandsetOutput } from '../../src/handset/io.js';
@@ -138,18 +139,18 @@ export function getCorpus(): Corpus {
     const frame = decodeFrame(bytes);
     if (['it-policy', 'service-books', 'sync-page', 'sync-done', 'policy-ack', 'books-ack', 'sync-ack'].includes(frame.type)) {
       add('sealed-frame', bytes);
-      add(`plain:${frame.type}`, openBody(nobleProvider, transportKey, frame.body, frameAssociatedData(frame), frame.type));
+      add(`plain:${frame.type}`, openBody(allAlgorithms, transportKey, frame.body, frameAssociatedData(frame), frame.type));
     }
     if (frame.type === 'key-issue') {
       const kSH = run.states.find((s) => s.session?.serverToHandset)!.session!.serverToHandset!;
       const msg = decodeKeyIssue(frame.body);
-      add('plain:grant', nobleProvider.aeadOpen(kSH, msg.grant.nonce, msg.grant.ciphertext, frameAssociatedData(frame))!);
+      add('plain:grant', allAlgorithms.aeadOpen(kSH, msg.grant.nonce, msg.grant.ciphertext, frameAssociatedData(frame))!);
     }
   }
   add('body:error', encodeErrorMessage({ code: 'POLICY_REJECTED', rules: ['Disable Bluetooth', 'Password Required'] }));
   // Sealed handset snapshots: idle, mid-activation, complete.
   const random = seededRandom('fuzz-snapshots');
-  for (const state of [run.states[0]!, run.states[1]!, run.states[3]!, run.state]) add('snapshot', sealHandsetState(state, STORAGE_KEY, nobleProvider, random));
+  for (const state of [run.states[0]!, run.states[1]!, run.states[3]!, run.state]) add('snapshot', sealHandsetState(state, STORAGE_KEY, allAlgorithms, random));
   // The plain CBOR of a few states (for structure-aware mutations sealed under the storage key).
   for (const state of [run.states[1]!, run.states[3]!, run.states[6]!]) add('state', encodeCbor(state));
 
@@ -204,7 +205,7 @@ export const DECODERS: readonly DecoderTarget[] = [
     name: 'decodeSignedPolicy+verifySignedPolicy',
     kinds: ['plain:it-policy'],
     weight: 0.5,
-    decode: (b, c) => verifySignedPolicy(nobleProvider, c.serverPublicKey, decodeSignedPolicy(b)),
+    decode: (b, c) => verifySignedPolicy(allAlgorithms, c.serverPublicKey, decodeSignedPolicy(b)),
   },
   {
     // Signed with a key the fuzzer holds, so that mutated policies get past the signature into
@@ -213,10 +214,10 @@ export const DECODERS: readonly DecoderTarget[] = [
     kinds: ['policy-bytes'],
     weight: 0.15,
     decode: (b) =>
-      verifySignedPolicy(nobleProvider, FUZZ_KEY.publicKey, {
+      verifySignedPolicy(allAlgorithms, FUZZ_KEY.publicKey, {
         policy: b,
         // (Signing megabytes is slow; a policy that large is refused before the signature is checked.)
-        signature: b.length <= 256 * 1024 ? nobleProvider.sign(FUZZ_KEY.secretKey, policyInput(b)) : new Uint8Array(64),
+        signature: b.length <= 256 * 1024 ? allAlgorithms.sign(FUZZ_KEY.secretKey, policyInput(b)) : new Uint8Array(64),
       }),
   },
   { name: 'decodePolicyAck', kinds: ['plain:policy-ack'], weight: 1, decode: (b) => decodePolicyAck(b) },
@@ -230,21 +231,21 @@ export const DECODERS: readonly DecoderTarget[] = [
     weight: 1,
     decode: (b, c) => {
       const frame = decodeFrame(b);
-      return openBody(nobleProvider, c.transportKey, frame.body, frameAssociatedData(frame), frame.type);
+      return openBody(allAlgorithms, c.transportKey, frame.body, frameAssociatedData(frame), frame.type);
     },
   },
-  { name: 'openHandsetState', kinds: ['snapshot'], weight: 0.5, decode: (b, c) => openHandsetState(b, c.storageKey, nobleProvider) },
+  { name: 'openHandsetState', kinds: ['snapshot'], weight: 0.5, decode: (b, c) => openHandsetState(b, c.storageKey, allAlgorithms) },
   {
     // The plaintext state, sealed under the right key: reaches the state validation.
     name: 'openHandsetState (sealed arbitrary state)',
     kinds: ['state'],
     weight: 0.5,
-    decode: (b, c) => openHandsetState(sealSnapshot('handset', decodeAny(b), c.storageKey, nobleProvider, seededRandom('seal')), c.storageKey, nobleProvider),
+    decode: (b, c) => openHandsetState(sealSnapshot('handset', decodeAny(b), c.storageKey, allAlgorithms, seededRandom('seal')), c.storageKey, allAlgorithms),
   },
   { name: 'decodeCbor', kinds: ['frame', 'plain:sync-page'], weight: 1, decode: (b) => decodeCbor(b, 'fuzz') },
 ];
 
-const FUZZ_KEY = nobleProvider.signingKeyPair(seededRandom('fuzz-policy-key')(32));
+const FUZZ_KEY = allAlgorithms.signingKeyPair(seededRandom('fuzz-policy-key')(32));
 function policyInput(policy: Uint8Array): Uint8Array {
   const label = new TextEncoder().encode('enterprise-activation/v1 it-policy');
   const out = new Uint8Array(1 + label.length + policy.length);
@@ -902,11 +903,11 @@ export function runHandsetSequence(seq: HandsetSequence, c: Corpus, stats?: Stat
   const states = c.run.states;
   let state = states[seq.start % states.length]!;
   const clock = { now: T0 + 1_000 };
-  const env = { provider: nobleProvider, random: seededRandom(`fuzz-seq-${seq.start}-${seq.commands.length}`) };
+  const env = { provider: allAlgorithms, random: seededRandom(`fuzz-seq-${seq.start}-${seq.commands.length}`) };
   const genuineKey = Buffer.from(c.transportKey.key).toString('hex');
   for (const cmd of seq.commands) {
     if (cmd.kind === 'snapshot-restore') {
-      const back = typedOutcome('snapshot round trip', () => openHandsetState(sealHandsetState(state, c.storageKey, nobleProvider, env.random), c.storageKey, nobleProvider)).value as HandsetState;
+      const back = typedOutcome('snapshot round trip', () => openHandsetState(sealHandsetState(state, c.storageKey, allAlgorithms, env.random), c.storageKey, allAlgorithms)).value as HandsetState;
       if (JSON.stringify(back, bytesReplacer) !== JSON.stringify(afterRestore(state), bytesReplacer)) throw new UnexpectedOutcome('state changed through a snapshot round trip');
       state = back;
       continue;
@@ -993,7 +994,7 @@ export const serverSequenceArb = fc.array(serverCommandArb, { minLength: 1, maxL
 function freshServer() {
   const clock = { now: T0 };
   const random = forkableRandom('fuzz-server');
-  const sim = new BesSimulator({ random, domainKeySeed: domainKeySeedFor('fuzz-server'), now: () => clock.now });
+  const sim = new BesSimulator({ random, domainKeySeed: domainKeySeedFor('fuzz-server'), now: () => clock.now, provider: allAlgorithms });
   sim.addUser({ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD });
   return { sim, clock, random };
 }
@@ -1052,7 +1053,7 @@ export function runServerSequence(commands: readonly ServerCommand[], c: Corpus,
         const fork = random.fork();
         const snapshot = sim.snapshot(storageKey);
         const now = clock;
-        sim = typedOutcome('BesSimulator.restore', () => BesSimulator.restore(snapshot, storageKey, { random: fork, now: () => now.now }), []).value as BesSimulator;
+        sim = typedOutcome('BesSimulator.restore', () => BesSimulator.restore(snapshot, storageKey, { random: fork, now: () => now.now, provider: allAlgorithms }), []).value as BesSimulator;
         random = fork;
         if (JSON.stringify(sim.account(EMAIL)) !== before) throw new UnexpectedOutcome('the account changed through a simulator snapshot');
         break;

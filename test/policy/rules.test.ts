@@ -26,6 +26,10 @@ function rule(name: string): RuleDefinition {
 }
 
 describe('rule catalogue', () => {
+  it('states the longest device password in words that match MAX_DEVICE_PASSWORD_LENGTH (written out for tree-shaking)', () => {
+    expect(rule('Minimum Password Length').description).toContain(`is ${MAX_DEVICE_PASSWORD_LENGTH} characters`);
+  });
+
   it('has unique names', () => {
     expect(new Set(RULES.map((r) => r.name)).size).toBe(RULES.length);
   });

@@ -2,7 +2,7 @@
  * A deterministic, in-process harness for security tests and fuzzing. It drives the two pure
  * cores directly, with no transport, no timers and no promises:
  *
- * - the handset: `handsetStep(state, input, { provider: nobleProvider, random: seededRandom(seed) })`
+ * - the handset: `handsetStep(state, input, { provider: allAlgorithms, random: seededRandom(seed) })`
  *   starting from `initialHandsetState(resolveHandsetConfig(config))`;
  * - the server: `new BesSimulator({ random: seededRandom(seed2), now: () => clock.now, domainKeySeed })`
  *   and its sans-I/O entry `sim.receive(bytes)`.
@@ -23,7 +23,7 @@
  * output and state, so a test can look at the whole transcript afterwards. Each delivery gets its
  * own copy of the bytes, as over a network.
  */
-import { nobleProvider } from '../../src/crypto/noble-provider.js';
+import { allAlgorithms } from '../support/providers.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import type { RandomSource } from '../../src/crypto/provider.js';
 import type { ActivationError } from '../../src/errors/activation-error.js';
@@ -135,6 +135,7 @@ export function createServer(options: ServerOptions = {}): { sim: BesSimulator; 
     random: seededRandom(serverSeed),
     domainKeySeed: domainKeySeedFor(serverSeed),
     now: () => clock.now,
+    provider: allAlgorithms,
     log: (event, detail) => log.push(detail === undefined ? { event } : { event, detail }),
     ...options.serverOptions,
   });
@@ -200,8 +201,8 @@ export class SecurityHarness {
       this.clock = created.clock;
       this.simLog = created.log;
     }
-    this.env = { provider: nobleProvider, random: options.random ?? seededRandom(options.handsetSeed ?? 'handset-seed') };
-    this.state = options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? HANDSET_CONFIG));
+    this.env = { provider: allAlgorithms, random: options.random ?? seededRandom(options.handsetSeed ?? 'handset-seed') };
+    this.state = options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? HANDSET_CONFIG, allAlgorithms));
     this.states.push(this.state);
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
     this.adversary = options.adversary;

@@ -18,8 +18,8 @@ import { HANDSET_CONFIG, type SecurityHarness, runActivation } from './harness.j
 
 const rogue = vi.hoisted(() => ({ issue: undefined as string | undefined }));
 
-vi.mock('../../src/crypto/transport-key/select.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/crypto/transport-key/select.js')>();
+vi.mock('../../src/crypto/transport-key/algorithms.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/crypto/transport-key/algorithms.js')>();
   return {
     ...real,
     strongestCommon: (offered: readonly TransportKeyAlgorithm[], allowed: readonly TransportKeyAlgorithm[]) =>

@@ -22,6 +22,7 @@ import { createMemoryTransportPair } from '../../src/transport/memory-transport.
 import type { Transport } from '../../src/transport/transport.js';
 import { bytesToHex, constantTimeEqual, utf8ToBytes } from '../../src/util/bytes.js';
 import { EMAIL, HANDSET_CONFIG, T0, type SecurityHarness, containsBytes, createServer, runActivation, serializeObservable } from './harness.js';
+import { allAlgorithms } from '../support/providers.js';
 
 const SECRET_PASSWORD = 'Pw-Q9z!xK';
 const WRONG_PASSWORD = 'Zx-7Wrong!q';
@@ -184,8 +185,8 @@ describe('sealed snapshots', () => {
     const handset = new Handset({ config: HANDSET_CONFIG, transport: idleTransport, state: success.h.state, random: seededRandom('snap'), timers: noTimers });
     const snapshot = handset.snapshot(STORAGE_KEY);
     expectSealed(snapshot, secretsOf(success));
-    expect(openHandsetState(snapshot, STORAGE_KEY, nobleProvider)).toEqual(success.h.state);
-    const restored = Handset.restore(snapshot, STORAGE_KEY, { transport: idleTransport, timers: noTimers });
+    expect(openHandsetState(snapshot, STORAGE_KEY, allAlgorithms)).toEqual(success.h.state);
+    const restored = Handset.restore(snapshot, STORAGE_KEY, { transport: idleTransport, timers: noTimers, provider: allAlgorithms });
     expect(restored.state).toEqual(success.h.state);
   });
 
@@ -198,7 +199,7 @@ describe('sealed snapshots', () => {
     for (const s of [wrong, success]) {
       const snapshot = s.h.sim.snapshot(STORAGE_KEY);
       expectSealed(snapshot, secretsOf(s));
-      const back = BesSimulator.restore(snapshot, STORAGE_KEY);
+      const back = BesSimulator.restore(snapshot, STORAGE_KEY, { provider: allAlgorithms });
       expect(back.account(EMAIL)).toEqual(s.h.sim.account(EMAIL));
     }
     // The wrong-password run left the password on the server: still not in clear.

@@ -22,6 +22,7 @@ import { decodeEtpHeader, encodeEtpHeader } from '../../src/wire/etp/etp-header.
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { decodeServerShare, sessionDigest } from '../../src/wire/messages/server-share.js';
 import { type Adversary, EMAIL, HANDSET_CONFIG, PASSWORD, type SecurityHarness, frameType, runActivation } from './harness.js';
+import { allAlgorithms } from '../support/providers.js';
 
 const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 
@@ -152,6 +153,7 @@ describe('replayed ETP.DATs never start a second CPace run (finding 17)', () => 
     const before = secretOf(h.sim);
     const accepted: string[] = [];
     const restored = BesSimulator.restore(h.sim.snapshot(storageKey), storageKey, {
+      provider: allAlgorithms,
       random: seededRandom('after restart'),
       log: (event) => void accepted.push(event),
     });

@@ -32,20 +32,25 @@ export interface CPaceStartResult {
 
 /** Inputs for ISK derivation. `Ya`/`ADa` are always party A's message, `Yb`/`ADb` party B's. */
 export interface CPaceIskInputs {
+  /** The session id both parties use. */
   readonly sid: Uint8Array;
   /** This party's secret scalar from {@link cpaceStart}. */
   readonly scalar: Uint8Array;
   /** The share received from the peer (equal to `Yb` for A, to `Ya` for B). */
   readonly peerShare: Uint8Array;
+  /** Party A's (the handset's) share. */
   readonly Ya: Uint8Array;
+  /** Party A's associated data. */
   readonly ADa: Uint8Array;
+  /** Party B's (the server's) share. */
   readonly Yb: Uint8Array;
+  /** Party B's associated data. */
   readonly ADb: Uint8Array;
 }
 
-const ISK_SUFFIX = utf8ToBytes('_ISK');
-const SID_OUTPUT_PREFIX = utf8ToBytes('CPaceSidOutput');
-const MAC_PREFIX = utf8ToBytes('CPaceMac');
+const ISK_SUFFIX = /* @__PURE__ */ utf8ToBytes('_ISK');
+const SID_OUTPUT_PREFIX = /* @__PURE__ */ utf8ToBytes('CPaceSidOutput');
+const MAC_PREFIX = /* @__PURE__ */ utf8ToBytes('CPaceMac');
 
 /**
  * Starts a CPace run (draft section "CPace protocol instructions"): g = G.calculate_generator(H,

@@ -8,6 +8,7 @@
 import { cbc } from '@noble/ciphers/aes.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
+import { TRANSPORT_KEY_STRENGTH } from './algorithms.js';
 import { type CbcShape, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
 
 const KEY_LENGTH = 32;
@@ -22,11 +23,12 @@ function decryptFailed(): ActivationError {
   });
 }
 
-export const aes256Cbc: TransportCipher = Object.freeze({
+/** The AES-256-CBC {@link TransportCipher}: 32-byte keys, 16-byte blocks. Give it to `createNobleProvider` or use it directly. */
+export const aes256Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
   id: 'AES-256-CBC',
   keyLength: KEY_LENGTH,
   blockLength: BLOCK_LENGTH,
-  strength: 256,
+  strength: TRANSPORT_KEY_STRENGTH['AES-256-CBC'],
 
   generateKey(random: RandomSource): Uint8Array {
     return randomKeyBytes(SHAPE, random);

@@ -14,41 +14,22 @@
 import des from 'des.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
+import { TRANSPORT_KEY_STRENGTH } from './algorithms.js';
 import { type CbcShape, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
+import { setOddParity } from './des-parity.js';
+
+export { hasOddParity, setOddParity } from './des-parity.js';
 
 const KEY_LENGTH = 16;
 const BLOCK_LENGTH = 8;
 
-/** des.js's EDE (24-byte key) wrapped in outer CBC; built once. */
-const EdeCbc = des.CBC.instantiate(des.EDE);
+/**
+ * des.js's EDE (24-byte key) wrapped in outer CBC, built on first use and then kept: building it
+ * at module load would be work (and, for bundlers, a side effect) for every importer.
+ */
+let edeCbc: ReturnType<typeof des.CBC.instantiate> | undefined;
 
 const SHAPE: CbcShape = { name: 'TDES-EDE2-CBC', keyLength: KEY_LENGTH, blockLength: BLOCK_LENGTH };
-
-/**
- * Returns a copy of `key` in which every byte has odd parity: the low bit of each byte is set
- * so that the byte has an odd number of one bits. The high seven bits (the ones DES uses) are
- * unchanged, so the cipher is the same.
- */
-export function setOddParity(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key.length);
-  for (let i = 0; i < key.length; i++) {
-    const high = key[i]! & 0xfe;
-    let ones = 0;
-    for (let b = high; b !== 0; b >>= 1) ones += b & 1;
-    out[i] = high | (ones % 2 === 0 ? 1 : 0);
-  }
-  return out;
-}
-
-/** True when every byte of `key` has an odd number of one bits. */
-export function hasOddParity(key: Uint8Array): boolean {
-  for (const byte of key) {
-    let ones = 0;
-    for (let b = byte; b !== 0; b >>= 1) ones += b & 1;
-    if (ones % 2 === 0) return false;
-  }
-  return true;
-}
 
 /** K1||K2 (16 bytes) to the 24-byte K1||K2||K1 that des.js's EDE expects. */
 function expandKey(key: Uint8Array): Uint8Array {
@@ -86,7 +67,7 @@ function pkcs7UnpaddedLength(data: Uint8Array): number {
 function run(type: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   const k24 = expandKey(key);
   try {
-    const c = EdeCbc.create({ type, key: k24, iv, padding: false });
+    const c = (edeCbc ??= des.CBC.instantiate(des.EDE)).create({ type, key: k24, iv, padding: false });
     const head = c.update(data);
     const tail = c.final();
     const out = new Uint8Array(head.length + tail.length);
@@ -107,7 +88,8 @@ function decryptFailed(): ActivationError {
   });
 }
 
-export const tdesEde2Cbc: TransportCipher = Object.freeze({
+/** The two-key Triple DES (EDE, CBC) {@link TransportCipher}: 16-byte keys with odd parity, 8-byte blocks, as OpenSSL's `des-ede-cbc`. */
+export const tdesEde2Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
   id: 'TDES-EDE2-CBC',
   keyLength: KEY_LENGTH,
   blockLength: BLOCK_LENGTH,
@@ -116,7 +98,7 @@ export const tdesEde2Cbc: TransportCipher = Object.freeze({
    * encryption). We use 112 because RIM described it as a "112-bit key"; only the ordering matters
    * here (AES-256 > two-key 3DES), and it is the same with either figure.
    */
-  strength: 112,
+  strength: TRANSPORT_KEY_STRENGTH['TDES-EDE2-CBC'],
 
   /**
    * A fresh K1||K2 with odd parity. K1 = K2 would collapse EDE to single DES, so such a draw

@@ -1,16 +1,19 @@
 /** Wire forms of the two encrypted containers: an AEAD box (session key) and a sealed message (transport key). */
 import * as v from 'valibot';
 import type { SealedMessage } from '../../crypto/provider.js';
+import { MAX_FRAME_BYTES } from '../cbor.js';
 import { bytes } from '../schema.js';
 import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
 
 /** XChaCha20-Poly1305 output under a session key. */
 export interface AeadBox {
+  /** The 24-byte nonce. */
   readonly nonce: Uint8Array;
+  /** Ciphertext with its 16-byte tag. */
   readonly ciphertext: Uint8Array;
 }
 
-export const aeadBoxSchema = v.strictObject({ nonce: bytes(24), ciphertext: bytes(16, 1 << 20) });
+export const aeadBoxSchema = v.strictObject({ nonce: bytes(24), ciphertext: bytes(16, MAX_FRAME_BYTES) });
 
 export function aeadBoxToWire(box: AeadBox): Record<string, Uint8Array> {
   return { nonce: box.nonce, ciphertext: box.ciphertext };
@@ -21,7 +24,7 @@ export const sealedMessageSchema = v.strictObject({
   keyIv: bytes(8, 16),
   wrappedKey: bytes(16, 48),
   iv: bytes(8, 16),
-  ciphertext: bytes(8, 1 << 20),
+  ciphertext: bytes(8, MAX_FRAME_BYTES),
   tag: bytes(32),
 });
 
