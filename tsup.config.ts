@@ -1,27 +1,46 @@
 import { defineConfig, type Options } from 'tsup';
 
+/**
+ * One module graph per format. Every entry point of a format is built by one esbuild run with
+ * code splitting, so the code two entries share (ActivationError first of all) sits in one shared
+ * chunk that both import: an error thrown by `enterprise-activation/simulator` or `/node` is an
+ * instance of the root entry's `ActivationError`. With separate builds (or `splitting: false`)
+ * each entry carried its own copy of the class and `instanceof` failed across entries.
+ *
+ * The ESM build holds the command-line tool too (ESM only, no types: nobody imports it). The CJS
+ * build uses tsup's CommonJS code splitting (esbuild splits as ESM, then each chunk is converted
+ * to CommonJS), so `require()` of any two entries shares the same chunks as well. ESM and CJS are
+ * two graphs: a process that loads both formats has two ActivationError classes (the dual-package
+ * hazard, see README "Entry points").
+ *
+ * `platform: 'neutral'` for all: the root and `/simulator` run in browsers too. The Node-only code
+ * (`/node`, the CLI) needs no Node resolution: dependencies stay external, and `node:` imports are
+ * external by tsup's node-protocol plugin. Code that only `/node` or the CLI reaches lands in
+ * chunks that only they import.
+ */
+const library = {
+  index: 'src/index.ts',
+  'wire/index': 'src/wire/index.ts',
+  'crypto/index': 'src/crypto/index.ts',
+  'simulator/index': 'src/simulator/index.ts',
+  'node/index': 'src/node/index.ts',
+};
+
 const common: Options = {
-  format: ['esm', 'cjs'],
-  dts: true,
+  platform: 'neutral',
+  dts: { entry: library },
+  // Maps without embedded sources: they point at the TypeScript files by path, and the tarball does
+  // not carry every source file a second time inside the maps.
   sourcemap: true,
-  splitting: false,
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
+  splitting: true,
   treeshake: true,
   target: 'es2022',
 };
 
 export default defineConfig([
-  // Runtime-agnostic entry points: Node and browsers.
-  {
-    ...common,
-    entry: { index: 'src/index.ts', 'simulator/index': 'src/simulator/index.ts' },
-    platform: 'neutral',
-    clean: true,
-  },
-  // Node-only entry points: relay and mail servers, the command-line tool.
-  {
-    ...common,
-    entry: { 'node/index': 'src/node/index.ts', cli: 'src/cli.ts' },
-    platform: 'node',
-    clean: false,
-  },
+  { ...common, format: ['esm'], entry: { ...library, cli: 'src/cli.ts' }, clean: true },
+  { ...common, format: ['cjs'], entry: library, clean: false },
 ]);

@@ -2,17 +2,174 @@
  * enterprise-activation: the handset side of BlackBerry-style wireless Enterprise Activation.
  *
  * - `Handset` runs an activation over any `Transport`; `handsetStep` is its sans-I/O core.
+ * - `enterprise-activation/wire` has the codecs (ETP.DAT, frames, messages), for tools.
+ * - `enterprise-activation/crypto` has CPace, the transport ciphers and the provider's parts.
  * - `enterprise-activation/simulator` ships the reference BES peer.
  * - `enterprise-activation/node` has the Node-only relay and mail servers.
+ *
+ * Every name is exported by name: each one is a semver promise, and the API report
+ * (api-extractor/reports/) shows any change to this list in a diff. What an emulator author or a
+ * test writer needs is here; codecs, CPace and schemas are not (at most 80 runtime values, checked
+ * by test/package/api-report.test.ts).
+ *
+ * @packageDocumentation
  */
+
+// Errors
 export { ActivationError, ACTIVATION_ERROR_CODES, isActivationError } from './errors/activation-error.js';
 export type { ActivationErrorCode, ActivationErrorDetail } from './errors/activation-error.js';
-export * from './handset/index.js';
-export * from './transport/index.js';
-export * from './wire/index.js';
-export * from './crypto/index.js';
-export { passwordToPrs, channelIdentifier, normalizeEmail, MAX_PASSWORD_LENGTH } from './protocol/key-schedule.js';
-export * from './policy/index.js';
-export * from './service-books/index.js';
-export * from './sync/index.js';
-export * from './server-version/index.js';
+
+// The handset: driver, sans-I/O core, configuration, statuses
+export { Handset, type HandsetOptions, type HandsetEvents, type TimerApi } from './handset/handset.js';
+// The base class of Handset (its on/off). A value, not only a type: a declared class must exist at run time.
+export { TypedEmitter, type Listener } from './handset/events.js';
+export { handsetStep, type HandsetEnv } from './handset/machine.js';
+export {
+  initialHandsetState,
+  type FailureState,
+  type HandsetPhase,
+  type HandsetState,
+  type SessionState,
+  type TransportKeyState,
+} from './handset/state.js';
+export type { ActivationResult, HandsetInput, HandsetOutput, StepResult } from './handset/io.js';
+export { DEFAULT_RETRY, resolveHandsetConfig, type HandsetConfig, type ResolvedHandsetConfig, type RetryPolicy } from './handset/config.js';
+export { STATUS_TEXT, type Status, type StatusId } from './handset/status.js';
+export { MAX_PASSWORD_LENGTH, normalizeEmail } from './protocol/key-schedule.js';
+// Types the handset's configuration and results are made of (their codecs are in /wire).
+export type { DeviceInfo, HandsetRouting } from './wire/etp/etp-body.js';
+export type { ServerInfo } from './wire/messages/key-issue.js';
+
+// Snapshots (Handset#snapshot, Handset.restore)
+export { snapshotGeneration, type SnapshotOpenOptions, type SnapshotSealOptions } from './persistence/sealed-snapshot.js';
+
+// Transports
+export type { FrameHandler, FrameMeta, Transport } from './transport/transport.js';
+export { createMemoryTransportPair } from './transport/memory-transport.js';
+export {
+  withFaults,
+  type FaultAction,
+  type FaultDirection,
+  type FaultOptions,
+  type FaultStats,
+  type FaultyTransport,
+  type Scheduler,
+  type ScriptedFault,
+} from './transport/fault-injector.js';
+export {
+  createRelayTransport,
+  type RelayTransport,
+  type RelayTransportOptions,
+  type WebSocketConstructorLike,
+  type WebSocketLike,
+} from './transport/http-relay-transport.js';
+export { combineTransports, type CombineOptions } from './transport/combine.js';
+
+// Crypto provider (CPace and the ciphers themselves are in /crypto)
+export type {
+  CPaceSuite,
+  CPaceSuiteId,
+  CryptoProvider,
+  KeyPair,
+  RandomSource,
+  SealedMessage,
+  TransportCipher,
+  TransportKeyAlgorithm,
+} from './crypto/provider.js';
+export { nobleProvider } from './crypto/noble-provider.js';
+export { seededRandom, systemRandom } from './crypto/seeded-random.js';
+
+// IT policy: the enforcer API, the rule catalogue, policies
+export {
+  ENFORCER_ERROR_REASON,
+  InMemoryPolicyEnforcer,
+  UNSUPPORTED_REASON,
+  createMappedEnforcer,
+  type EnforcementContext,
+  type EnforcementResult,
+  type InMemoryPolicyEnforcerOptions,
+  type MappedEnforcerOptions,
+  type PolicyEnforcer,
+  type RuleMapper,
+  type RuleRejection,
+  type RuleSettings,
+} from './policy/enforcer.js';
+export { NOT_APPLIED_REASON, applyPolicy, type ApplyPolicyOptions } from './policy/apply-policy.js';
+export {
+  RULES,
+  checkRuleValue,
+  defaultFor,
+  getRule,
+  isKnownRule,
+  sameRuleValue,
+  type BooleanRule,
+  type EnumRule,
+  type RuleBase,
+  type IntegerRule,
+  type RuleDefinition,
+  type RuleDependency,
+  type RuleGroup,
+  type RuleType,
+  type RuleUnit,
+  type RuleValue,
+  type StringListRule,
+  type VersionDefault,
+} from './policy/rules.js';
+export {
+  createPolicy,
+  effectiveRules,
+  validatePolicy,
+  type EffectiveRules,
+  type EffectiveRulesOptions,
+  type InvalidRule,
+  type ItPolicy,
+} from './policy/policy.js';
+export type { PolicyAck, PolicyAckStatus } from './policy/acknowledgement.js';
+
+// Service books, as a handset holds them
+export { KNOWN_CIDS, displayName, type KnownCid, type ServiceBook } from './service-books/service-book.js';
+export { CAPABILITIES, CID_CAPABILITIES, CID_DESCRIPTIONS, capabilitiesOf, capabilitiesOfCid, emailEnabled, type Capability } from './service-books/capabilities.js';
+export { booksByCid, findBook } from './service-books/store.js';
+
+// Organizer synchronization: the databases and their records, as a handset holds them
+export { SYNC_ORDER, isSyncDatabase, type RecordByDatabase, type SyncData, type SyncDatabase } from './sync/databases.js';
+export type { DeviceSyncStore } from './sync/sync-store.js';
+export {
+  ADDRESS_LABELS,
+  EVENT_CLASSES,
+  FREE_BUSY,
+  RECURRENCE_TYPES,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+} from './sync/records.js';
+export type {
+  AddressLabel,
+  CalendarEvent,
+  Contact,
+  ContactPhones,
+  DeviceOption,
+  EmailMessage,
+  EventClass,
+  FreeBusy,
+  Memo,
+  PostalAddress,
+  RecordKind,
+  Recurrence,
+  RecurrenceType,
+  SyncRecord,
+  Task,
+  TaskPriority,
+  TaskStatus,
+} from './sync/records.js';
+
+// Server versions (ActivationResult.serverVersion)
+export {
+  SERVER_FLAVOURS,
+  compareServerVersions,
+  formatServerVersion,
+  includesFixesOf,
+  parseServerVersion,
+  shortServerVersion,
+  type ServerFlavour,
+  type ServerVersion,
+} from './server-version/server-version.js';

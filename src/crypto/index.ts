@@ -1,4 +1,16 @@
-/** Public crypto API: the provider interface, the default noble provider and its building blocks. */
+/**
+ * `enterprise-activation/crypto`: the provider interface, the noble provider (the lean default,
+ * and `createNobleProvider` for more suites and ciphers) and its building blocks: CPace
+ * (draft-irtf-cfrg-cpace-21) with its two suites, the key schedule's inputs, and the transport
+ * ciphers with the message protection built on them. Each suite and cipher is its own export, so
+ * a bundle carries only those it imports.
+ *
+ * Exported by name. The draft's string utilities (lvCat, oCat, prependLen, the generator string
+ * and transcript helpers) stay internal: they are checked against the draft's vectors, but no
+ * caller needs them to run CPace.
+ *
+ * @packageDocumentation
+ */
 export type {
   CPaceSuite,
   CPaceSuiteId,
@@ -9,10 +21,28 @@ export type {
   TransportCipher,
   TransportKeyAlgorithm,
 } from './provider.js';
-export { nobleProvider } from './noble-provider.js';
+export { nobleProvider, createNobleProvider, type NobleProviderOptions } from './noble-provider.js';
 export { seededRandom, systemRandom } from './seeded-random.js';
 export { TRANSPORT_CIPHERS, isTransportKeyAlgorithm, strongestCommon } from './transport-key/select.js';
 export { aes256Cbc } from './transport-key/aes256-cbc.js';
-export { tdesEde2Cbc, setOddParity, hasOddParity } from './transport-key/tdes-ede2-cbc.js';
+export { tdesEde2Cbc } from './transport-key/tdes-ede2-cbc.js';
+// From their own module, not through tdes-ede2-cbc.js: the parity helpers do not need des.js.
+export { setOddParity, hasOddParity } from './transport-key/des-parity.js';
 export { sealMessage, openMessage } from './transport-key/sealed-message.js';
-export * from './cpace/index.js';
+export {
+  CPACE_SUITES,
+  DEFAULT_CPACE_SUITE,
+  x25519Suite,
+  p521Suite,
+  confirmationKey,
+  confirmationTag,
+  cpaceDeriveIsk,
+  cpaceIskSymmetric,
+  cpaceSidOutput,
+  cpaceStart,
+  verifyConfirmationTag,
+  type CPaceIskInputs,
+  type CPaceSessionInputs,
+  type CPaceStartResult,
+} from './cpace/index.js';
+export { passwordToPrs, channelIdentifier } from '../protocol/key-schedule.js';

@@ -1,4 +1,10 @@
-/** Node-only parts: the reference relay server and the mail path (SMTP, mailbox monitor). */
+/**
+ * `enterprise-activation/node`: the Node-only parts, the reference relay server and the mail path
+ * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing). They need the
+ * optional peer dependencies `ws`, `nodemailer`, `smtp-server` and `mailparser`.
+ *
+ * @packageDocumentation
+ */
 export {
   DEFAULT_RELAY_LIMITS,
   startRelayServer,
@@ -58,3 +64,8 @@ export {
   vouchMac,
 } from '../transport/relay-vouch.js';
 export { combineTransports, type CombineOptions } from '../transport/combine.js';
+
+// Types the Node-only API uses, also exported by the root and /wire entries (the same declarations).
+export type { FrameHandler, FrameMeta, Transport } from '../transport/transport.js';
+export type { EtpHeader } from '../wire/etp/etp-header.js';
+export type { CPaceSuiteId, TransportKeyAlgorithm } from '../crypto/provider.js';

@@ -1,4 +1,10 @@
-/** `enterprise-activation/simulator`: the reference BES peer. */
+/**
+ * `enterprise-activation/simulator`: the reference BES peer, with what a test needs to set it up:
+ * accounts, the ETP.DAT admission limits, the default service books and the generator of a
+ * user's organizer data (the data a server synchronizes belongs to the server side).
+ *
+ * @packageDocumentation
+ */
 export { BesSimulator, DEFAULT_POLICY_RETRANSMIT_MS, UNCONFIRMED_ATTEMPT_MS } from './bes-simulator.js';
 export type { BesSimulatorOptions } from './bes-simulator.js';
 export { EtpAdmission, DEFAULT_PIN_RATE_LIMIT, DEFAULT_SOURCE_RATE_LIMIT, DEFAULT_MAX_TRACKED, MAX_ADMIN_LOG } from './admission.js';
@@ -15,4 +21,59 @@ export {
 } from './accounts.js';
 export type { Account, AccountStatus, CpaceChoice, NewUser, PasswordProblem, UserSettings, ActivatedDevice } from './accounts.js';
 export type { ServerIdentity, ServerPolicy } from './server-config.js';
-export type { ServicesConfig } from './server-services.js';
+export { DEFAULT_DATA_COUNTS, type ServicesConfig } from './server-services.js';
+export {
+  DEFAULT_BOOK_CIDS,
+  defaultServiceBooks,
+  type DefaultBookCid,
+  type DefaultServiceBookOptions,
+} from '../service-books/server-books.js';
+export { MAX_GENERATED_RECORDS, generateUserData, type GenerateUserDataOptions } from '../sync/generator.js';
+
+// Types (and the value lists some are made of) that the simulator's API uses, also exported by the
+// root entry: the same declarations and the same objects.
+export type { ActivationErrorCode } from '../errors/activation-error.js';
+export type { FrameHandler, FrameMeta, Transport } from '../transport/transport.js';
+export type {
+  CPaceSuite,
+  CPaceSuiteId,
+  CryptoProvider,
+  KeyPair,
+  RandomSource,
+  SealedMessage,
+  TransportCipher,
+  TransportKeyAlgorithm,
+} from '../crypto/provider.js';
+export type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
+export { SERVER_FLAVOURS, type ServerFlavour, type ServerVersion } from '../server-version/server-version.js';
+export type { ItPolicy } from '../policy/policy.js';
+export type { RuleValue } from '../policy/rules.js';
+export type { PolicyAck, PolicyAckStatus } from '../policy/acknowledgement.js';
+export type { RuleRejection } from '../policy/enforcer.js';
+export type { ServiceBook } from '../service-books/service-book.js';
+export { SYNC_ORDER, type RecordByDatabase, type SyncData, type SyncDatabase } from '../sync/databases.js';
+export {
+  ADDRESS_LABELS,
+  EVENT_CLASSES,
+  FREE_BUSY,
+  RECURRENCE_TYPES,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  type AddressLabel,
+  type CalendarEvent,
+  type Contact,
+  type ContactPhones,
+  type DeviceOption,
+  type EmailMessage,
+  type EventClass,
+  type FreeBusy,
+  type Memo,
+  type PostalAddress,
+  type RecordKind,
+  type Recurrence,
+  type RecurrenceType,
+  type SyncRecord,
+  type Task,
+  type TaskPriority,
+  type TaskStatus,
+} from '../sync/records.js';

@@ -1,16 +1,162 @@
-/** Public wire API: frames, ETP.DAT and the protocol messages, for tools that build and inspect them. */
-export { encodeCbor, decodeCbor, MAX_FRAME_BYTES } from './cbor.js';
-export { PROTOCOL_VERSION, MESSAGE_TYPES, encodeFrame, decodeFrame, frameAssociatedData } from './frame.js';
-export type { Frame, MessageType } from './frame.js';
-export { encodeEtpDat, decodeEtpDat, ETP_DAT_VERSION, MAX_ETP_DAT_BYTES } from './etp/etp-dat.js';
-export type { EtpDat } from './etp/etp-dat.js';
-export { encodeEtpHeader, decodeEtpHeader, CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from './etp/etp-header.js';
-export type { EtpHeader, HandsetRouting } from './etp/etp-header.js';
-export { sealEtpBody, openEtpBody, BODY_KEY_LENGTH } from './etp/etp-body.js';
-export type { EtpBody, DeviceInfo, DeviceCapabilities, SealedBody } from './etp/etp-body.js';
-export { decodeServerShare, encodeServerShare, encodeServerRouting, sessionDigest } from './messages/server-share.js';
-export type { ServerShare, ServerRouting } from './messages/server-share.js';
-export { decodeKeyIssue, decodeKeyGrant } from './messages/key-issue.js';
-export type { KeyIssue, KeyGrant, ServerInfo } from './messages/key-issue.js';
-export { decodeErrorMessage, encodeErrorMessage, errorText, openErrorBody, sealErrorBody } from './messages/error-message.js';
-export type { ErrorKey, ErrorMessage } from './messages/error-message.js';
+/**
+ * `enterprise-activation/wire`: the bytes on the wire, for tools that build and inspect them.
+ * Frames, ETP.DAT and the protocol messages, the IT policy, service book and sync bodies, and the
+ * relay's HTTP protocol. A handset or a simulator needs none of this directly.
+ *
+ * Exported by name, like every entry point: the schemas behind the decoders and the CBOR codec
+ * itself stay internal, so the wire format can be checked more strictly without an API change.
+ *
+ * @packageDocumentation
+ */
+
+// Frames
+export { MAX_FRAME_BYTES } from './cbor.js';
+export { PROTOCOL_VERSION, MESSAGE_TYPES, encodeFrame, decodeFrame, frameAssociatedData, type Frame, type MessageType } from './frame.js';
+
+// ETP.DAT: the activation request
+export { encodeEtpDat, decodeEtpDat, ETP_DAT_VERSION, MAX_ETP_DAT_BYTES, type EtpDat } from './etp/etp-dat.js';
+export { encodeEtpHeader, decodeEtpHeader, CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS, type EtpHeader } from './etp/etp-header.js';
+export {
+  sealEtpBody,
+  openEtpBody,
+  BODY_KEY_LENGTH,
+  type EtpBody,
+  type DeviceInfo,
+  type DeviceCapabilities,
+  type HandsetRouting,
+  type SealedBody,
+} from './etp/etp-body.js';
+
+// Protocol messages
+export {
+  decodeServerShare,
+  encodeServerShare,
+  encodeServerRouting,
+  sessionDigest,
+  type ServerShare,
+  type ServerRouting,
+} from './messages/server-share.js';
+export { decodeKeyIssue, decodeKeyGrant, type KeyIssue, type KeyGrant, type ServerInfo } from './messages/key-issue.js';
+export {
+  decodeErrorMessage,
+  encodeErrorMessage,
+  errorText,
+  openErrorBody,
+  sealErrorBody,
+  type ErrorKey,
+  type ErrorMessage,
+} from './messages/error-message.js';
+export type { TransportKeyRef } from './messages/sealed-body.js';
+
+// IT policy bodies: the signed policy and the device's acknowledgement
+export {
+  IT_POLICY_SIGNATURE_LABEL,
+  MAX_POLICY_BYTES,
+  POLICY_HASH_LENGTH,
+  decodeSignedPolicy,
+  encodePolicy,
+  encodeSignedPolicy,
+  policyBytesHash,
+  policyHash,
+  policySignatureInput,
+  signPolicy,
+  verifySignedPolicy,
+  type SignedPolicy,
+} from '../policy/signed-policy.js';
+export {
+  MAX_POLICY_ID_LENGTH,
+  MAX_RULES,
+  MAX_RULE_LIST_ITEMS,
+  MAX_RULE_NAME_LENGTH,
+  MAX_RULE_TEXT_LENGTH,
+  MAX_SERVER_VERSION_LENGTH,
+} from '../policy/policy.js';
+export { MAX_POLICY_ACK_BYTES, MAX_REASON_LENGTH, decodePolicyAck, encodePolicyAck } from '../policy/acknowledgement.js';
+
+// Service book bodies
+export {
+  MAX_CONFIG_BYTES,
+  MAX_SERVICE_BOOKS,
+  MAX_SERVICE_BOOKS_BYTES,
+  decodeServiceBooks,
+  encodeServiceBooks,
+} from '../service-books/service-book.js';
+
+// Sync bodies: pages of records and their acknowledgements, and the values records may hold
+export {
+  MAX_DATABASE_RECORDS,
+  MAX_PAGE_BYTES,
+  MAX_PAGE_RECORDS,
+  decodeSyncAck,
+  decodeSyncPage,
+  encodeSyncAck,
+  encodeSyncPage,
+  paginate,
+  type SyncAck,
+  type SyncPage,
+} from '../sync/pages.js';
+export {
+  ADDRESS_LABELS,
+  EVENT_CLASSES,
+  FREE_BUSY,
+  MAX_MESSAGE_BODY,
+  MAX_NOTES,
+  MAX_RECORD_ID,
+  RECORD_KINDS,
+  RECURRENCE_TYPES,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+} from '../sync/records.js';
+
+// The relay's HTTP protocol (createRelayTransport and startRelayServer speak it)
+export {
+  FRAME_BATCH_CONTENT_TYPE,
+  FRAME_CONTENT_TYPE,
+  FRAMES_PATH,
+  MAX_POLL_WAIT_SECONDS,
+  WEBSOCKET_PATH,
+  decodeFrameBatch,
+  encodeFrameBatch,
+  normalizeServes,
+  parseRelayAddress,
+  type RelayAddress,
+} from '../transport/relay-protocol.js';
+
+// Types the bodies above are made of, also exported by the root entry (the same declarations)
+export type { ActivationErrorCode } from '../errors/activation-error.js';
+export type {
+  CPaceSuite,
+  CPaceSuiteId,
+  CryptoProvider,
+  KeyPair,
+  RandomSource,
+  SealedMessage,
+  TransportCipher,
+  TransportKeyAlgorithm,
+} from '../crypto/provider.js';
+export type { AeadBox } from './messages/boxes.js';
+export type { ItPolicy } from '../policy/policy.js';
+export type { RuleValue } from '../policy/rules.js';
+export type { PolicyAck, PolicyAckStatus } from '../policy/acknowledgement.js';
+export type { RuleRejection } from '../policy/enforcer.js';
+export type { ServiceBook } from '../service-books/service-book.js';
+export { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
+export type {
+  AddressLabel,
+  CalendarEvent,
+  Contact,
+  ContactPhones,
+  DeviceOption,
+  EmailMessage,
+  EventClass,
+  FreeBusy,
+  Memo,
+  PostalAddress,
+  RecordKind,
+  Recurrence,
+  RecurrenceType,
+  SyncRecord,
+  Task,
+  TaskPriority,
+  TaskStatus,
+} from '../sync/records.js';

@@ -16,10 +16,18 @@ export const OUTPUTS = [
   'dist/index.cjs',
   'dist/index.d.ts',
   'dist/index.d.cts',
+  'dist/wire/index.js',
+  'dist/wire/index.cjs',
+  'dist/wire/index.d.ts',
+  'dist/crypto/index.js',
+  'dist/crypto/index.cjs',
+  'dist/crypto/index.d.ts',
   'dist/simulator/index.js',
   'dist/simulator/index.cjs',
+  'dist/simulator/index.d.ts',
   'dist/node/index.js',
   'dist/node/index.cjs',
+  'dist/node/index.d.ts',
   'dist/cli.js',
 ];
 

@@ -50,22 +50,69 @@ describe('built package', () => {
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ alg: 'AES-256-CBC', isError: true });
     // and through the export map's "require" condition
     const viaName = node(['-e', "const lib = require('enterprise-activation'); console.log(typeof lib.Handset, typeof lib.decodeEtpDat)"]);
-    expect(viaName.trim()).toBe('function function');
+    expect(viaName.trim()).toBe('function undefined');
+  });
+
+  // The codecs and CPace live in their own entries (issue 10), in both module formats.
+  const subpaths = `
+    const shown = {
+      wire: [typeof wire.encodeEtpDat, typeof wire.decodeEtpDat, typeof wire.decodeFrame],
+      crypto: [typeof crypto.cpaceStart, typeof crypto.aes256Cbc.encryptCbc, typeof crypto.nobleProvider.sha512],
+      simulator: [typeof sim.generateUserData, typeof sim.defaultServiceBooks],
+      rootHasNone: ['decodeEtpDat', 'cpaceStart', 'generateUserData', 'lvCat', 'encodeCbor'].filter((n) => n in lib),
+      sameProvider: crypto.nobleProvider === lib.nobleProvider,
+    };
+    console.log(JSON.stringify(shown));
+  `;
+  const expectedSubpaths = {
+    wire: ['function', 'function', 'function'],
+    crypto: ['function', 'function', 'function'],
+    simulator: ['function', 'function'],
+    rootHasNone: [],
+    sameProvider: true,
+  };
+
+  it('has the /wire and /crypto entries, as ESM', () => {
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `const lib = await import('enterprise-activation');
+       const wire = await import('enterprise-activation/wire');
+       const crypto = await import('enterprise-activation/crypto');
+       const sim = await import('enterprise-activation/simulator');
+       ${subpaths}`,
+    ]);
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual(expectedSubpaths);
+  });
+
+  it('has the /wire and /crypto entries, as CommonJS', () => {
+    const out = node([
+      '-e',
+      `const lib = require('enterprise-activation');
+       const wire = require('enterprise-activation/wire');
+       const crypto = require('enterprise-activation/crypto');
+       const sim = require('enterprise-activation/simulator');
+       ${subpaths}`,
+    ]);
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual(expectedSubpaths);
   });
 
   it('the bin inspects an ETP.DAT file', async () => {
     const lib = await import('../../src/index.js');
+    const { decodeFrame } = await import('../../src/wire/index.js');
     const dir = mkdtempSync(join(tmpdir(), 'ea-bin-'));
     // Capture a real ETP.DAT from an activation's first frame.
     const [h, s] = lib.createMemoryTransportPair();
     const first = new Promise<Uint8Array>((resolve) => s.onFrame(resolve));
     const handset = new lib.Handset({ config: { pin: '2100000A', routing: { relay: 'r', uid: 'u' }, device: { model: 'm', os: '1' } }, transport: h });
     handset.activate({ email: 'bob@example.com', password: 'pw' }).catch(() => {});
-    const frame = lib.decodeFrame(await first);
+    const frame = decodeFrame(await first);
     await handset.close();
     writeFileSync(join(dir, 'ETP.DAT'), frame.body);
     const out = JSON.parse(node(['dist/cli.js', 'inspect', join(dir, 'ETP.DAT')]));
-    expect(out).toMatchObject({ pin: '2100000A', email: 'bob@example.com', suite: 'CPACE-X25519-SHA512', ciphers: ['AES-256-CBC', 'TDES-EDE2-CBC'] });
+    // (The offered ciphers are the handset's default, pinned by test/activation/lean-defaults.test.ts.)
+    expect(out).toMatchObject({ pin: '2100000A', email: 'bob@example.com', suite: 'CPACE-X25519-SHA512' });
+    expect(out.ciphers).toContain('AES-256-CBC');
     writeFileSync(join(dir, 'bad.dat'), new Uint8Array([1, 2, 3]));
     expect(() => node(['dist/cli.js', 'inspect', join(dir, 'bad.dat')])).toThrow(/MALFORMED/);
   });

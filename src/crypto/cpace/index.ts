@@ -28,7 +28,7 @@ export {
 export type { CPaceIskInputs, CPaceSessionInputs, CPaceStartResult } from './cpace.js';
 
 /** Every supported suite, by its draft name (section "CPace cipher suites"). */
-export const CPACE_SUITES: Readonly<Record<CPaceSuiteId, CPaceSuite>> = Object.freeze({
+export const CPACE_SUITES: Readonly<Record<CPaceSuiteId, CPaceSuite>> = /* @__PURE__ */ Object.freeze({
   'CPACE-X25519-SHA512': x25519Suite,
   'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512': p521Suite,
 });
