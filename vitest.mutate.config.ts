@@ -12,6 +12,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: [
       'test/package/**',
+      // The runtime matrix installs the packed tarball and runs other runtimes on dist/.
+      'test/runtimes/**',
       'test/browser/**',
       'test/examples/**',
       'test/fuzz/**',

@@ -20,7 +20,11 @@ export type ActivationErrorCode =
   | 'TIMEOUT'
   /** The peer sent a well-formed message that is not allowed in this state, or a proof that did not verify. */
   | 'PROTOCOL_ERROR'
-  /** No cipher suite, key algorithm or protocol version in common. */
+  /**
+   * No cipher suite, key algorithm or protocol version in common; or an `enterprise-activation/node`
+   * feature whose optional peer dependency (ws, nodemailer, smtp-server, mailparser) is not
+   * installed (`cause.package`, `cause.install`).
+   */
   | 'UNSUPPORTED'
   /** Input that could not be decoded: truncated, oversized, wrong types, unknown fields, bad encoding. */
   | 'MALFORMED'
@@ -72,11 +76,33 @@ export interface ActivationErrorDetail {
   readonly [key: string]: unknown;
 }
 
+/**
+ * The one error class of the package: every failure from every entry point (and the CLI) is an
+ * `ActivationError`. Branch on {@link ActivationError.code}, which is stable; the message is for
+ * people and may change. Detail for logs is in `cause`, and never holds a secret.
+ *
+ * @example
+ * ```ts
+ * import { isActivationError } from 'enterprise-activation';
+ *
+ * try {
+ *   await handset.activate({ email, password });
+ * } catch (err) {
+ *   if (isActivationError(err, 'WRONG_PASSWORD')) screen.show('Wrong activation password');
+ *   else if (isActivationError(err)) log.warn(err.code, err.toJSON());
+ *   else throw err;
+ * }
+ * ```
+ */
 export class ActivationError extends Error {
+  /** Always `'ActivationError'`. */
   override readonly name = 'ActivationError';
+  /** What went wrong, as a stable code; see {@link ActivationErrorCode}. */
   readonly code: ActivationErrorCode;
+  /** Structured, secret-free detail (what was being done, which field), when there is any. */
   declare readonly cause: ActivationErrorDetail | undefined;
 
+  /** Makes an error with a stable `code`, a message for people and optional secret-free detail. */
   constructor(code: ActivationErrorCode, message: string, cause?: ActivationErrorDetail) {
     super(message, cause === undefined ? undefined : { cause });
     this.code = code;

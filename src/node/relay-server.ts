@@ -13,7 +13,8 @@
  * of any shape may take the process down (docs/security.md). Without any token it runs in an open
  * demo mode, for loopback demos only.
  *
- * Node only (node:http, ws). It keeps everything in memory.
+ * Node only (node:http, and ws, an optional peer loaded at the first start). It keeps everything in
+ * memory.
  *
  * This file wires the parts together: the routing core (relay/relay-router.ts), the HTTP and
  * WebSocket endpoints (relay/http-handlers.ts, relay/websocket-handler.ts), the SMTP path and the
@@ -21,7 +22,7 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import type { Frame } from '../wire/frame.js';
 import { decodeEtpDat } from '../wire/etp/etp-dat.js';
@@ -29,6 +30,7 @@ import { MAX_FRAME_MESSAGE_BYTES } from '../transport/relay-protocol.js';
 import { buildEtpMail } from './mail/etp-mail.js';
 import { isMailAddress } from './mail/mail-address.js';
 import { submitMail } from './mail/smtp-submitter.js';
+import { loadPeer } from './optional-peers.js';
 import { CorsPolicy } from './relay/cors.js';
 import { createHttpHandler } from './relay/http-handlers.js';
 import { HttpResponder } from './relay/http-responses.js';
@@ -42,8 +44,14 @@ export type { RelayStats, RelayServerConfig } from './relay/relay-router.js';
 export type { RelayLimits } from './relay/relay-limits.js';
 export { DEFAULT_RELAY_LIMITS } from './relay/relay-limits.js';
 
+/**
+ * Where {@link startRelayServer} mails ETP.DATs (`RelayServerOptions.smtp`), as the BlackBerry
+ * Infrastructure did (../shared/reference/blackberry-activation-facts.md, "ETP.DAT and routing").
+ */
 export interface RelaySmtpOptions {
+  /** SMTP server host. */
   readonly host: string;
+  /** SMTP server port, 1-65535. */
   readonly port: number;
   /** Domain of the sender address `<PIN>@<mailDomain>`. Default `relay.invalid`. */
   readonly mailDomain?: string;
@@ -56,10 +64,11 @@ export interface RelaySmtpOptions {
   readonly allowedDomains: readonly string[];
 }
 
+/** Options of {@link startRelayServer}: where to listen, who may use the relay, and its bounds. All optional. */
 export interface RelayServerOptions {
-  /** Default 127.0.0.1. */
+  /** Address to listen on. Default 127.0.0.1. */
   readonly host?: string;
-  /** Default 0 (any free port). */
+  /** Port to listen on, 0-65535. Default 0 (any free port; read it from {@link RelayServer.port}). */
   readonly port?: number;
   /** Forward ETP.DAT frames as mail to this SMTP server. */
   readonly smtp?: RelaySmtpOptions;
@@ -85,14 +94,19 @@ export interface RelayServerOptions {
    * headers, no `OPTIONS`, no `Origin` check).
    */
   readonly cors?: { readonly origins: readonly string[] | '*' };
+  /** Receives one line per notable event (refusals, SMTP failures). A throwing logger is ignored. */
   readonly log?: (message: string) => void;
 }
 
+/** A running relay, as {@link startRelayServer} returns it. */
 export interface RelayServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
+  /** The address it listens on. */
   readonly host: string;
+  /** The port it listens on (the one chosen when `port` was 0). */
   readonly port: number;
+  /** Counters of what it routed and refused, live. */
   readonly stats: Readonly<RelayStats>;
   /** The limits in force. */
   readonly limits: RelayLimits;
@@ -135,9 +149,36 @@ function checkOptions(options: RelayServerOptions): { host: string; port: number
   return { host, port, allowedDomains };
 }
 
+/**
+ * Starts the reference relay: an HTTP and WebSocket server that routes frames between handsets
+ * and servers by each frame's cleartext `to`, our stand-in for the BlackBerry Infrastructure
+ * (docs/transports.md, "The relay protocol"). Handsets and servers reach it with
+ * `createRelayTransport` (from `enterprise-activation`). Node only; it needs the optional peer dependency `ws` (and
+ * `nodemailer` with `smtp`). Without any token it runs in an open demo mode, for loopback only.
+ *
+ * @throws An {@link ActivationError} `INVALID_ARGUMENT` for a bad option (e.g. a port outside 0-65535),
+ *   `UNSUPPORTED` when `ws` (or `nodemailer`) is not installed.
+ *
+ * @example
+ * ```ts
+ * import { startRelayServer } from 'enterprise-activation/node';
+ * import { createRelayTransport } from 'enterprise-activation';
+ *
+ * const relay = await startRelayServer({ tokens: { S0000001: 'server-secret' } });
+ * const serverSide = createRelayTransport({
+ *   url: relay.url, address: 'srp:S0000001', token: 'server-secret', serves: ['example.com'],
+ * });
+ * const handsetSide = createRelayTransport({ url: relay.url, address: 'pin:2100000A' });
+ * // ...attach a BesSimulator to serverSide, a Handset to handsetSide, activate...
+ * await relay.close();
+ * ```
+ */
 export async function startRelayServer(options: RelayServerOptions = {}): Promise<RelayServer> {
   const { host, port: requestedPort, allowedDomains } = checkOptions(options);
   const smtp = options.smtp;
+  // The optional peers, before anything is bound: a missing one is ActivationError('UNSUPPORTED').
+  const { WebSocketServer } = await loadPeer('ws', 'startRelayServer');
+  if (smtp) await loadPeer('nodemailer', 'startRelayServer with smtp');
   const mailDomain = smtp?.mailDomain ?? 'relay.invalid';
   const log = (message: string): void => {
     try {

@@ -25,14 +25,14 @@
  * appear in headers. The optional vouch is `vouchMac(key, ETP.DAT bytes, source)` from
  * src/transport/relay-vouch.ts, which the mailbox monitor checks with the same key.
  *
- * Node only (nodemailer's MailComposer, mailparser).
+ * Node only (nodemailer's MailComposer, mailparser: optional peers, loaded at first use).
  */
-import MailComposer from 'nodemailer/lib/mail-composer';
-import { simpleParser } from 'mailparser';
+import type { simpleParser } from 'mailparser';
 import { ActivationError, isActivationError } from '../../errors/activation-error.js';
 import { bytesToHex } from '../../util/bytes.js';
 import { encodeVouch, isValidVouchSource, vouchMac } from '../../transport/relay-vouch.js';
 import { checkMailAddress } from './mail-address.js';
+import { loadPeer } from '../optional-peers.js';
 import { decodeEtpDat, type EtpDat } from '../../wire/etp/etp-dat.js';
 import type { EtpHeader } from '../../wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, PROTOCOL_VERSION } from '../../wire/frame.js';
@@ -61,10 +61,12 @@ export const MAX_ETP_MAIL_BYTES = 4 * 1024 * 1024;
 /** `cause.reason` of the MALFORMED error for a mail that is not an activation request. */
 export const NOT_AN_ACTIVATION_REQUEST = 'not-an-activation-request';
 
+/** The subject of the activation mail for this PIN: `Enterprise Activation request (PIN <pin>)`. Our wording; RIM's is not public. */
 export function etpMailSubject(pin: string): string {
   return `${ETP_MAIL_SUBJECT} (PIN ${pin})`;
 }
 
+/** Options of {@link buildEtpMail}: the request (as a frame or as ETP.DAT bytes), the addresses and the optional vouch. */
 export interface BuildEtpMailOptions {
   /** A frame of type `etp-dat`; its body is the attachment. Give this or `etpDat`. */
   readonly frameBytes?: Uint8Array;
@@ -126,6 +128,7 @@ export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8A
     throw new ActivationError('INVALID_ARGUMENT', 'messageId must be <...> of printable ASCII', { field: 'messageId' });
   }
   const domain = from.slice(from.lastIndexOf('@') + 1);
+  const { MailComposer } = await loadPeer('nodemailer', 'buildEtpMail');
   const composer = new MailComposer({
     // Address objects, never strings: nodemailer parses a string as an address list.
     from: { name: `Enterprise Activation ${pin}`, address: from },
@@ -154,6 +157,7 @@ export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8A
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
 }
 
+/** An activation mail as {@link parseEtpMail} reads it: the ETP.DAT, the frame rebuilt from it and the headers that matter. */
 export interface ParsedEtpMail {
   /** The ETP.DAT attachment's bytes. */
   readonly etpDat: Uint8Array;
@@ -163,7 +167,9 @@ export interface ParsedEtpMail {
   readonly pin: string;
   /** The email address the user typed (from the ETP.DAT header). */
   readonly to: string;
+  /** The mail's Message-ID, if it has one. */
   readonly messageId: string | undefined;
+  /** The mail's subject, if it has one (never used for anything). */
   readonly subject: string | undefined;
   /** The decoded ETP.DAT header. */
   readonly header: EtpHeader;
@@ -172,6 +178,7 @@ export interface ParsedEtpMail {
    * holder of the vouch key can check them, see the mailbox monitor's `vouchKey`).
    */
   readonly vouch?: string;
+  /** The {@link SOURCE_HEADER} value, unchecked (see `vouch`). */
   readonly source?: string;
 }
 
@@ -232,7 +239,8 @@ export function isNotActivationRequest(err: unknown): boolean {
 /**
  * Reads an activation mail. A mail without an ETP.DAT attachment gives ActivationError('MALFORMED')
  * with `cause.reason` {@link NOT_AN_ACTIVATION_REQUEST} (see {@link isNotActivationRequest});
- * a damaged one gives MALFORMED with another reason. Never throws anything else.
+ * a damaged one gives MALFORMED with another reason. Never throws anything else, except
+ * ActivationError('UNSUPPORTED') when the optional peer mailparser is not installed.
  */
 export async function parseEtpMail(raw: Uint8Array | string): Promise<ParsedEtpMail> {
   let input: Buffer;
@@ -243,9 +251,10 @@ export async function parseEtpMail(raw: Uint8Array | string): Promise<ParsedEtpM
   if (input.length > MAX_ETP_MAIL_BYTES) {
     throw malformed(`mail of ${input.length} bytes exceeds the limit of ${MAX_ETP_MAIL_BYTES}`, { reason: 'oversized', size: input.length });
   }
+  const { simpleParser: parse } = await loadPeer('mailparser', 'parseEtpMail');
   let mail: Awaited<ReturnType<typeof simpleParser>>;
   try {
-    mail = await simpleParser(input, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+    mail = await parse(input, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
   } catch (err) {
     throw malformed('the mail could not be parsed', { reason: err instanceof Error ? err.name : typeof err });
   }

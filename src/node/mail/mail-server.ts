@@ -11,11 +11,12 @@
  * and shared by their mailboxes; the store counts its bytes once, each mailbox's quota counts it
  * in full.
  */
-import { SMTPServer } from 'smtp-server';
+import { loadPeer } from '../optional-peers.js';
 import { ActivationError } from '../../errors/activation-error.js';
 
 /** One stored message. */
 export interface StoredMail {
+  /** The id to delete it by, unique within its mailbox. */
   readonly id: string;
   /**
    * The message's size in bytes, when the mailbox knows it without fetching the message. The
@@ -28,6 +29,7 @@ export interface StoredMail {
 
 /** A mailbox as a monitor sees it: list what is there, delete what was handled. */
 export interface Mailbox {
+  /** Every message held now, oldest first. */
   list(): Promise<StoredMail[]>;
   /** Removes a message; removing one that is gone is not an error. */
   delete(id: string): Promise<void>;
@@ -68,7 +70,9 @@ export class MemoryMailbox implements Mailbox {
   /** @internal the owning server's accounting, when the mailbox belongs to one. */
   readonly #store: Store | undefined;
 
+  /** An empty mailbox for `address` (`store` is the owning mail server's accounting; leave it out). */
   constructor(
+    /** The recipient address this mailbox holds mail for. */
     readonly address: string,
     store?: unknown,
   ) {
@@ -149,6 +153,7 @@ export interface MailServerLimits {
   readonly maxCommandLength: number;
 }
 
+/** The limits {@link startMailServer} uses for each one not given (docs/reliability.md, "Mail limits"). */
 export const DEFAULT_MAIL_SERVER_LIMITS: Readonly<MailServerLimits> = Object.freeze({
   maxMessageBytes: 4 * 1024 * 1024,
   maxClients: 32,
@@ -162,18 +167,21 @@ export const DEFAULT_MAIL_SERVER_LIMITS: Readonly<MailServerLimits> = Object.fre
   maxCommandLength: 4096,
 });
 
+/** Options of {@link startMailServer}. All optional. */
 export interface MailServerOptions {
-  /** Default 127.0.0.1. */
+  /** Address to listen on. Default 127.0.0.1. */
   readonly host?: string;
-  /** Default 0 (any free port). */
+  /** Port to listen on. Default 0 (any free port; read it from {@link MailServer.port}). */
   readonly port?: number;
   /** Largest message accepted (bytes); the same as `limits.maxMessageBytes`. */
   readonly maxMessageBytes?: number;
   /** Resource limits; each one left out takes its default from {@link DEFAULT_MAIL_SERVER_LIMITS}. */
   readonly limits?: Partial<MailServerLimits>;
+  /** Receives one line per refused connection, recipient or message. */
   readonly log?: (message: string) => void;
 }
 
+/** Live counters of a {@link MailServer}. */
 export interface MailServerStats {
   /** Messages accepted. */
   accepted: number;
@@ -187,8 +195,14 @@ export interface MailServerStats {
   refusedConnections: number;
 }
 
+/**
+ * A running SMTP server, as {@link startMailServer} returns it: the receiving end of the mail path,
+ * with one in-memory mailbox per recipient, for a `BesSimulator`'s mailbox monitor to watch.
+ */
 export interface MailServer {
+  /** The address it listens on. */
   readonly host: string;
+  /** The port it listens on (the one chosen when `port` was 0). */
   readonly port: number;
   /** The limits in force. */
   readonly limits: Readonly<MailServerLimits>;
@@ -196,6 +210,7 @@ export interface MailServer {
   mailbox(address: string): MemoryMailbox;
   /** Addresses that have a mailbox. */
   addresses(): string[];
+  /** Live counters. */
   readonly stats: Readonly<MailServerStats>;
   /** Bytes of all stored messages, each counted once. */
   storedBytes(): number;
@@ -229,6 +244,7 @@ function smtpError(responseCode: number, message: string): Error {
 export async function startMailServer(options: MailServerOptions = {}): Promise<MailServer> {
   const host = options.host ?? '127.0.0.1';
   const limits = Object.freeze(resolveLimits(options));
+  const { SMTPServer } = await loadPeer('smtp-server', 'startMailServer');
   const log = (message: string): void => {
     try {
       options.log?.(message);

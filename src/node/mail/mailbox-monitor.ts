@@ -31,7 +31,9 @@ export const DEFAULT_MAILBOX_MONITOR_LIMITS = Object.freeze({
   maxExaminedPerPoll: 200,
 });
 
+/** Options of {@link createMailboxMonitor}: the mailbox to watch, how often, and its limits. */
 export interface MailboxMonitorOptions {
+  /** The user's mailbox (e.g. a {@link MemoryMailbox} that {@link startMailServer} fills). */
   readonly mailbox: Mailbox;
   /** Time between polls (ms). Default 1000. */
   readonly pollMs?: number;
@@ -56,10 +58,13 @@ export interface MailboxMonitorOptions {
    * carry no meta.
    */
   readonly vouchKey?: Uint8Array;
+  /** Receives one line per skipped, damaged or failed mail. */
   readonly log?: (message: string) => void;
 }
 
+/** Live counters of a {@link MailboxMonitor}. */
 export interface MailboxMonitorStats {
+  /** Polls done. */
   polls: number;
   /** Activation mails turned into frames and delivered. */
   delivered: number;
@@ -75,7 +80,13 @@ export interface MailboxMonitorStats {
   errors: number;
 }
 
+/**
+ * The server's messaging agent over a mailbox, as {@link createMailboxMonitor} returns it: a
+ * receive-only {@link Transport} that delivers the ETP.DATs found in the mailbox as frames
+ * (`send` is refused). Combine it with a transport for the replies (`combineTransports`).
+ */
 export interface MailboxMonitor extends Transport {
+  /** Live counters: polls, mails delivered, ignored, damaged. */
   readonly stats: Readonly<MailboxMonitorStats>;
   /** Polls once now (also used by the timer). Resolves when that poll is done. */
   pollNow(): Promise<void>;
@@ -184,6 +195,8 @@ export function createMailboxMonitor(options: MailboxMonitorOptions): MailboxMon
     try {
       parsed = await parseEtpMail(raw);
     } catch (err) {
+      // mailparser is not installed: no mail can be read, none is judged damaged; the poll stops.
+      if (isActivationError(err) && err.code === 'UNSUPPORTED') throw err;
       if (isNotActivationRequest(err)) {
         leave(mail.id, 'no ETP.DAT attachment');
         return undefined;
@@ -250,7 +263,7 @@ export function createMailboxMonitor(options: MailboxMonitorOptions): MailboxMon
       running = pollOnce()
         .catch((err) => {
           stats.errors++;
-          log(`mailbox monitor: poll failed (${err instanceof Error ? err.name : typeof err})`);
+          log(`mailbox monitor: poll failed (${isActivationError(err) ? err.message : err instanceof Error ? err.name : typeof err})`);
         })
         .finally(() => {
           running = undefined;

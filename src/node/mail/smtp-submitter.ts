@@ -8,12 +8,15 @@
  * explicit envelope of address strings it cannot split, so one call sends one MAIL FROM and one
  * RCPT TO whatever text the handset typed.
  */
-import nodemailer from 'nodemailer';
+import { loadPeer } from '../optional-peers.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import { checkMailAddress } from './mail-address.js';
 
+/** The SMTP server to submit to (plain SMTP, no TLS, no authentication: for test and demo networks). */
 export interface SmtpTarget {
+  /** SMTP server host. */
   readonly host: string;
+  /** SMTP server port. */
   readonly port: number;
   /** Name sent in EHLO. Default `relay.invalid`. */
   readonly name?: string;
@@ -21,6 +24,7 @@ export interface SmtpTarget {
   readonly timeoutMs?: number;
 }
 
+/** Options of {@link submitMail}: the server, the message and its envelope. */
 export interface SubmitMailOptions extends SmtpTarget {
   /** The RFC 5322 message, as built (e.g. by buildEtpMail). */
   readonly raw: Uint8Array;
@@ -30,8 +34,11 @@ export interface SubmitMailOptions extends SmtpTarget {
   readonly to: string;
 }
 
+/** What the SMTP server answered to {@link submitMail}. */
 export interface SubmitResult {
+  /** Recipients the server accepted. */
   readonly accepted: string[];
+  /** Recipients the server refused. */
   readonly rejected: string[];
   /** The server's final response line. */
   readonly response: string;
@@ -49,7 +56,8 @@ export async function submitMail(options: SubmitMailOptions): Promise<SubmitResu
     throw new ActivationError('INVALID_ARGUMENT', 'raw must be the message bytes', { field: 'raw' });
   }
   const timeout = options.timeoutMs ?? 10_000;
-  const transporter = nodemailer.createTransport({
+  const { createTransport } = await loadPeer('nodemailer', 'submitMail');
+  const transporter = createTransport({
     host: options.host,
     port: options.port,
     secure: false,
