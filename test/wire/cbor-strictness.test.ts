@@ -155,6 +155,69 @@ describe('duplicate map keys are MALFORMED (finding 20, issue 10)', () => {
   });
 });
 
+describe('duplicate keys hidden by the encoding, and at every level of an ETP.DAT (issue 10)', () => {
+  /** `key` as a text string whose length is written in one extra byte (0x78 n): not the shortest form. */
+  const longForm = (key: string) => concatBytes(Uint8Array.of(0x78, key.length), utf8ToBytes(key));
+  /** `key` as an indefinite-length text string of two chunks. */
+  const chunked = (key: string) => concatBytes(Uint8Array.of(0x7f), encodeCbor(key.slice(0, 2)), encodeCbor(key.slice(2)), Uint8Array.of(0xff));
+
+  it.each([
+    ['a longer length encoding', longForm],
+    ['an indefinite-length key', chunked],
+  ])('the same key in %s (other bytes, same name) is still a duplicate', (_name, spell) => {
+    const entries = headerEntries('victim@example.com');
+    const header = concatBytes(
+      Uint8Array.of(0xa0 | (entries.length + 1)),
+      ...entries.flatMap(([k, v]) => [encodeCbor(k), encodeCbor(v)]),
+      spell('email'),
+      encodeCbor('attacker@evil.example'),
+    );
+    // Compared byte for byte the two keys differ, yet they name one property: cbor-x keeps the
+    // last (it cannot read indefinite-length text at all, so the walk must see through both).
+    if (spell === longForm) expect((plainCborX(header) as { email: string }).email).toBe('attacker@evil.example');
+    expectMalformed(() => decodeEtpHeader(header), 'duplicate map key');
+    expectMalformed(() => decodeEtpDat(etpDatWithHeader(header)), 'duplicate map key');
+  });
+
+  it('two `header` keys in the outer ETP.DAT map, two `nonce` keys in its sealed body', () => {
+    const good = encodeEtpHeader(HEADER);
+    const other = encodeEtpHeader({ ...HEADER, email: 'attacker@evil.example' });
+    const body = (extra: [string, unknown][] = []) => rawMap([['nonce', new Uint8Array(24)], ['ciphertext', new Uint8Array(32)], ...extra]);
+    const etpDat = (header: [string, unknown][], sealed: Uint8Array) =>
+      concatBytes(
+        Uint8Array.of(0xa0 | (4 + header.length)),
+        ...[['format', 'ETP.DAT'], ['v', 1], ...header, ['share', new Uint8Array(32).fill(5)]].flatMap(([k, v]) => [encodeCbor(k), encodeCbor(v)]),
+        encodeCbor('body'),
+        sealed,
+      );
+    // Control: the same bytes without the duplicates decode.
+    expect(decodeEtpDat(etpDat([['header', good]], body())).header.email).toBe(HEADER.email);
+    expectMalformed(() => decodeEtpDat(etpDat([['header', good], ['header', other]], body())), 'duplicate map key');
+    expectMalformed(() => decodeEtpDat(etpDat([['header', good]], body([['nonce', new Uint8Array(24).fill(1)]]))), 'duplicate map key');
+  });
+});
+
+describe('an inconsistent suite offer is MALFORMED (issue 10)', () => {
+  const P521 = 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
+  const withOffer = (suite: string, suites: string[]) =>
+    rawMap(headerEntries(HEADER.email).map(([k, v]): [string, unknown] => (k === 'suite' ? [k, suite] : k === 'suites' ? [k, suites] : [k, v])));
+
+  it('a header whose suite is not among its own suites decodes with cbor-x, and the library refuses it', () => {
+    const header = withOffer(P521, ['CPACE-X25519-SHA512']);
+    expect(plainCborX(header)).toMatchObject({ suite: P521, suites: ['CPACE-X25519-SHA512'] });
+    for (const decode of [() => decodeEtpHeader(header), () => decodeEtpDat(etpDatWithHeader(header))]) {
+      expectMalformed(decode, 'suite not offered');
+      expect((caught(decode) as ActivationError).cause).toMatchObject({ field: 'suite' });
+    }
+    expectMalformed(() => decodeEtpHeader(withOffer('CPACE-X25519-SHA512', [P521])), 'suite not offered');
+  });
+
+  it('the suite anywhere in the offer is consistent, first or not', () => {
+    expect(decodeEtpHeader(withOffer(P521, ['CPACE-X25519-SHA512', P521])).suite).toBe(P521);
+    expect(decodeEtpHeader(withOffer('CPACE-X25519-SHA512', ['CPACE-X25519-SHA512', P521])).suite).toBe('CPACE-X25519-SHA512');
+  });
+});
+
 describe('the native cbor-extract addon never parses peer input (finding 20)', () => {
   it('with the addon loaded and switched on in this process (by importing the cbor-x root), the library never calls it', async () => {
     // Load the addon exactly as cbor-x's Node entry does (from cbor-x's own folder), and wrap its

@@ -8,6 +8,7 @@
  * in the middle can trim the offer.
  */
 import * as v from 'valibot';
+import { ActivationError } from '../../errors/activation-error.js';
 import { decodeWith, encodeCbor } from '../cbor.js';
 import { list, pin, sessionId, text, uint } from '../schema.js';
 import type { CPaceSuiteId, TransportKeyAlgorithm } from '../../crypto/provider.js';
@@ -15,9 +16,12 @@ import type { CPaceSuiteId, TransportKeyAlgorithm } from '../../crypto/provider.
 /** Re-exported from the body, where it now travels (kept here for existing imports). */
 export type { HandsetRouting } from './etp-body.js';
 
+/** The CPace suites this package implements, in the handset's default order of preference (X25519 first). */
 export const CPACE_SUITE_IDS = ['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] as const satisfies readonly CPaceSuiteId[];
+/** The transport key algorithms this package implements, strongest first (AES-256, then two-key Triple DES). */
 export const TRANSPORT_KEY_ALGORITHMS = ['AES-256-CBC', 'TDES-EDE2-CBC'] as const satisfies readonly TransportKeyAlgorithm[];
 
+/** The cleartext routing header of an ETP.DAT (`EtpDat.header`): who the request is from and for, and what the handset offers. */
 export interface EtpHeader {
   /** Protocol version the handset speaks. */
   readonly protocol: number;
@@ -51,6 +55,7 @@ export const etpHeaderSchema = v.strictObject({
   ciphers: v.pipe(list(cipherId, 8), v.minLength(1)),
 });
 
+/** Encodes a routing header; the bytes are what {@link EtpDat.headerBytes} holds and what CPace binds as ADa. */
 export function encodeEtpHeader(header: EtpHeader): Uint8Array {
   return encodeCbor({
     protocol: header.protocol,
@@ -63,6 +68,20 @@ export function encodeEtpHeader(header: EtpHeader): Uint8Array {
   });
 }
 
+/**
+ * Decodes a routing header; any defect gives ActivationError('MALFORMED'). Besides the schema, the
+ * offer must be consistent: the share's `suite` is one of the `suites` the header offers. A handset
+ * never writes anything else, and a server that answered such a header would be choosing among
+ * an offer that the header itself contradicts (issue 10, "Strict decoding").
+ */
 export function decodeEtpHeader(bytes: Uint8Array): EtpHeader {
-  return decodeWith(etpHeaderSchema, bytes, 'ETP.DAT header', 4096) as EtpHeader;
+  const header = decodeWith(etpHeaderSchema, bytes, 'ETP.DAT header', 4096) as EtpHeader;
+  if (!header.suites.includes(header.suite)) {
+    throw new ActivationError('MALFORMED', 'ETP.DAT header: its suite is not one of the suites it offers', {
+      operation: 'decode ETP.DAT header',
+      field: 'suite',
+      reason: 'suite not offered',
+    });
+  }
+  return header;
 }
