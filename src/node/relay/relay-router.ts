@@ -32,6 +32,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { verifyReceiveCredential } from './receive-auth.js';
 import { RelayRefusal } from './relay-refusal.js';
 
+/** Live counters of a relay (`RelayServer.stats`): frames routed, held, dropped, refused, mailed. */
 export interface RelayStats {
   /** Frames accepted (POST or WebSocket) with a valid header. */
   received: number;
@@ -47,6 +48,7 @@ export interface RelayStats {
   held: number;
   /** ETP.DAT mails submitted over SMTP / failed. */
   mailed: number;
+  /** ETP.DAT mails whose SMTP submission failed. */
   mailFailed: number;
   /** ETP.DATs the relay refused to mail (recipient not the header's, not one valid address, or not an allowed domain). */
   mailRefused: number;
@@ -100,6 +102,7 @@ export interface SendContext {
 
 /** A server configured on the relay: its token and, optionally, the entries only it serves. */
 export interface RelayServerConfig {
+  /** The shared secret the server presents as `authorization: Bearer <token>`. */
   readonly token: string;
   /** Email addresses and domains bound to this server; when given, it may register only these. */
   readonly serves?: readonly string[];
@@ -136,7 +139,7 @@ export interface FrameAnswer {
 
 /**
  * What to do with a frame: `answer` the sender, or `mail` the ETP.DAT to `email` (as the frame
- * gives it, trimmed) first; the mailing then decides the answer.
+ * gives it) first; the mailing then decides the answer.
  */
 export type RouteDecision =
   | { readonly kind: 'answer'; readonly answer: FrameAnswer }
@@ -304,12 +307,13 @@ export class RelayRouter {
     const colon = frame.to.indexOf(':');
     const scheme = frame.to.slice(0, colon);
     if (scheme === 'mailto') {
-      const email = frame.to.slice(colon + 1).trim().toLowerCase();
+      // decodeFrame admits no white space in `to`: nothing to trim.
+      const email = frame.to.slice(colon + 1).toLowerCase();
       if (normalizeServes(email) === undefined || !email.includes('@')) {
         this.counters.malformed++;
         return malformed('the mailto: address is not an email address');
       }
-      if (this.mailEtpDat && frame.type === 'etp-dat') return { kind: 'mail', frame, email: frame.to.slice(colon + 1).trim() };
+      if (this.mailEtpDat && frame.type === 'etp-dat') return { kind: 'mail', frame, email: frame.to.slice(colon + 1) };
       const item: QueuedFrame = { bytes, session: undefined, source, expires: now + this.limits.frameTtlMs };
       const target = this.serverFor(email);
       if (target) {
@@ -571,9 +575,7 @@ export class RelayRouter {
 
   /** Evicts the least recently used slot without a live receiver; false when every slot has one. */
   private evictOne(): boolean {
-    let tries = this.slots.size;
     for (const [key, slot] of this.slots) {
-      if (tries-- <= 0) break;
       if (slot.live === 0) {
         this.evict(key, slot);
         return true;
