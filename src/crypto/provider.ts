@@ -16,6 +16,7 @@ export type TransportKeyAlgorithm = 'AES-256-CBC' | 'TDES-EDE2-CBC';
 
 /** One CPace group environment G with its hash H (draft section "Group environment G"). */
 export interface CPaceSuite {
+  /** The suite's name as the draft writes it. */
   readonly id: CPaceSuiteId;
   /** G.DSI, e.g. b"CPace255". */
   readonly dsi: Uint8Array;
@@ -35,6 +36,7 @@ export interface CPaceSuite {
 
 /** A block cipher used for the device transport key, in CBC mode with PKCS#7 padding. */
 export interface TransportCipher {
+  /** The algorithm's name, as offered in the ETP.DAT header. */
   readonly id: TransportKeyAlgorithm;
   /** Key length in bytes as stored: 32 for AES-256, 16 for two-key Triple DES (parity bits included). */
   readonly keyLength: number;
@@ -44,6 +46,7 @@ export interface TransportCipher {
   readonly strength: number;
   /** A fresh key from `random` (Triple DES keys get odd parity). */
   generateKey(random: RandomSource): Uint8Array;
+  /** CBC-encrypts with PKCS#7 padding; `iv` is `blockLength` bytes. Unauthenticated: MAC the result (as {@link CryptoProvider.sealMessage} does). */
   encryptCbc(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Throws ActivationError('DECRYPT_FAILED') on a bad length or padding. */
   decryptCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array;
@@ -55,6 +58,7 @@ export interface TransportCipher {
  * everything (keyed from both keys) is checked before anything is decrypted (encrypt-then-MAC).
  */
 export interface SealedMessage {
+  /** The transport key algorithm both CBC layers use. */
   readonly algorithm: TransportKeyAlgorithm;
   /** IV for the wrapped message key. */
   readonly keyIv: Uint8Array;
@@ -70,14 +74,24 @@ export interface SealedMessage {
 
 /** An Ed25519 (signing) or X25519 (agreement) key pair. */
 export interface KeyPair {
+  /** The secret key (Ed25519: the 32-byte seed). Never leaves the device or the server. */
   readonly secretKey: Uint8Array;
+  /** The public key, 32 bytes. */
   readonly publicKey: Uint8Array;
 }
 
+/**
+ * Every cryptographic operation the protocol uses, behind one interface: the handset and the
+ * simulator call nothing else. The default is {@link nobleProvider} (pure JavaScript). Implement
+ * it to run the protocol on native crypto (WebCrypto, node:crypto, a secure element); the
+ * package's tests for CPace vectors and the transport ciphers show what each method must do.
+ */
 export interface CryptoProvider {
   /** Human-readable name, e.g. "noble". */
   readonly name: string;
+  /** The CPace suite with this id; throws ActivationError('UNSUPPORTED') for a suite this provider lacks. */
   cpaceSuite(id: CPaceSuiteId): CPaceSuite;
+  /** The transport cipher with this id; throws ActivationError('UNSUPPORTED') for one this provider lacks. */
   transportCipher(id: TransportKeyAlgorithm): TransportCipher;
   /** SHA-512. */
   sha512(message: Uint8Array): Uint8Array;
@@ -87,9 +101,11 @@ export interface CryptoProvider {
   hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** XChaCha20-Poly1305 with a 24-byte nonce. `open` returns `undefined` when authentication fails. */
   aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
+  /** Opens what {@link CryptoProvider.aeadSeal} sealed; `undefined` when authentication fails. */
   aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | undefined;
   /** Ed25519 key pair from a 32-byte seed. */
   signingKeyPair(seed: Uint8Array): KeyPair;
+  /** Ed25519 signature (64 bytes) of `message`. */
   sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
   /** Returns false (never throws) for a bad signature or a malformed key. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;

@@ -1,6 +1,7 @@
 /** A tiny typed event emitter that works the same in Node and browsers. */
 export type Listener<T> = (value: T) => void;
 
+/** A small typed event emitter (the base of {@link Handset}): `on` and `off` by event name, with the listener's value type from `Events`. */
 export class TypedEmitter<Events extends Record<string, unknown>> {
   private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
 
@@ -12,10 +13,12 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
     return () => this.off(event, listener);
   }
 
+  /** Removes a listener added with `on`. */
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
     this.listeners.get(event)?.delete(listener as Listener<never>);
   }
 
+  /** Calls each listener of `event` with `value`, in the order they were added; one that throws is skipped. */
   protected emit<K extends keyof Events>(event: K, value: Events[K]): void {
     for (const listener of [...(this.listeners.get(event) ?? [])]) {
       try {

@@ -9,6 +9,7 @@ import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncDatabase } from '../sync/databases.js';
 
+/** What {@link handsetStep} consumes: one event from the user, the network, the timer or the policy enforcer, each with the time `now` (ms). */
 export type HandsetInput =
   /** The user typed an email address and activation password and chose Activate. */
   | { readonly type: 'activate'; readonly email: string; readonly password: string; readonly now: number }
@@ -23,15 +24,19 @@ export type HandsetInput =
 
 /** What the activation established. Contains no secret. */
 export interface ActivationResult {
+  /** The email address that was activated. */
   readonly email: string;
+  /** The transport key's algorithm: the strongest both sides support. */
   readonly keyAlgorithm: TransportKeyAlgorithm;
   /** Key id as hex. */
   readonly keyId: string;
+  /** The server that activated the device; its public key as hex. */
   readonly server: Omit<ServerInfo, 'publicKey'> & { readonly publicKey: string };
   /** The server version, parsed (absent when the server's version text is not one we recognise). */
   readonly serverVersion?: ServerVersion;
 }
 
+/** What {@link handsetStep} asks its driver to do, in order; {@link Handset} performs each one. */
 export type HandsetOutput =
   /** Send these bytes; `to` is the frame's routing address (also inside the frame). */
   | { readonly type: 'send'; readonly bytes: Uint8Array; readonly to: string }
@@ -60,7 +65,10 @@ export type HandsetOutput =
   /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */
   | { readonly type: 'ignored'; readonly reason: string; readonly code?: string };
 
+/** The result of one {@link handsetStep}: the next state and the outputs to perform. */
 export interface StepResult<S> {
+  /** The next state (the given one is never changed). */
   readonly state: S;
+  /** What to do, in order. */
   readonly outputs: readonly HandsetOutput[];
 }

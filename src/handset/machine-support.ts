@@ -9,7 +9,9 @@ import { failedStatus } from './status.js';
 
 /** What the machine is given besides state and input: the crypto provider and the randomness. */
 export interface HandsetEnv {
+  /** The cryptography, e.g. {@link nobleProvider}. */
   readonly provider: CryptoProvider;
+  /** Every random byte the machine uses; {@link seededRandom} makes a run reproducible. */
   readonly random: RandomSource;
 }
 

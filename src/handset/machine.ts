@@ -31,6 +31,29 @@ const HANDLERS: Readonly<Partial<Record<HandsetPhase, Partial<Record<MessageType
   complete: { 'it-policy': onItPolicy },
 };
 
+/**
+ * The handset's protocol logic as a pure step function: given a state and one input (the user
+ * chose Activate, a frame arrived, the timer fired, the enforcer answered, the user cancelled),
+ * returns the next state and the outputs to perform (send a frame, show a status, set a timer,
+ * apply a policy...). For emulators that run their own event loop, replay tests and fuzzers;
+ * {@link Handset} is the ready-made driver around it.
+ *
+ * It keeps no clock, timer, socket or randomness of its own: time comes in each input's `now`,
+ * randomness from `env.random`. The same state, input and random bytes always give the same
+ * result. A failed activation is an output (`failed`), not an exception; it throws
+ * {@link ActivationError} `INVALID_ARGUMENT` only for an input that is not an input at all.
+ *
+ * @example
+ * ```ts
+ * import { handsetStep, initialHandsetState, resolveHandsetConfig, nobleProvider, seededRandom } from 'enterprise-activation';
+ *
+ * const env = { provider: nobleProvider, random: seededRandom('replay-1') };
+ * let state = initialHandsetState(resolveHandsetConfig(config));
+ * const { state: next, outputs } = handsetStep(state, { type: 'activate', email, password, now: Date.now() }, env);
+ * state = next;
+ * for (const out of outputs) if (out.type === 'send') radio.send(out.bytes); // and 'status', 'set-timer', ...
+ * ```
+ */
 export function handsetStep(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepResult<HandsetState> {
   return sealPendingErrors(step(state, input, env), env);
 }

@@ -31,27 +31,37 @@ export type HandsetPhase =
 
 /** The device transport key, once issued and verified. */
 export interface TransportKeyState {
+  /** AES-256 or two-key Triple DES. */
   readonly algorithm: TransportKeyAlgorithm;
+  /** The key's id, as the server issued it. */
   readonly keyId: Uint8Array;
+  /** The key itself: secret. */
   readonly key: Uint8Array;
 }
 
 /** What a running activation needs between messages. */
 export interface SessionState {
+  /** The email address the user typed. */
   readonly email: string;
+  /** Session id: the ETP.DAT's 16-byte nonce. */
   readonly sid: Uint8Array;
+  /** The CPace suite of this activation. */
   readonly suite: CPaceSuiteId;
   /** CPace secret scalar; dropped as soon as the server's share is processed. */
   readonly scalar?: Uint8Array;
+  /** The handset's CPace share Ya. */
   readonly share: Uint8Array;
+  /** The ETP.DAT header as encoded: CPace's ADa. */
   readonly headerBytes: Uint8Array;
   /** ETP.DAT body key; dropped once sent to the server. */
   readonly bodyKey?: Uint8Array;
   /** Session keys from CPace, once derived. */
   readonly handsetToServer?: Uint8Array;
+  /** Server-to-handset session key, once derived. */
   readonly serverToHandset?: Uint8Array;
   /** ADb and Yb, kept for the transcript hash. */
   readonly serverAd?: Uint8Array;
+  /** The server's CPace share Yb. */
   readonly serverShare?: Uint8Array;
   /** The server's SRP identifier: the address of the handset's later messages. */
   readonly serverSrp?: string;
@@ -61,6 +71,7 @@ export interface SessionState {
   readonly recvSeq: number;
   /** The last frame sent, kept for retransmission, and how often it was sent again. */
   readonly lastSent?: { readonly bytes: Uint8Array; readonly to: string };
+  /** How many times the current request was sent again. */
   readonly retriesUsed: number;
   /** When the current wait times out (ms since epoch). */
   readonly deadline?: number;
@@ -71,19 +82,34 @@ export interface SessionState {
   readonly hint?: ActivationErrorCode;
 }
 
+/** Why an activation failed, as kept in {@link HandsetState.failure}. */
 export interface FailureState {
+  /** The {@link ActivationError} code. */
   readonly code: string;
+  /** The error's message. */
   readonly message: string;
 }
 
+/**
+ * Everything a handset knows, as plain data: configuration, phase, keys, the running session, the
+ * IT policy, service books and synchronized data. What {@link handsetStep} takes and returns, and
+ * {@link Handset.state} shows. It contains keys: keep it as safe as the device would (seal it with
+ * {@link Handset.snapshot} to store it).
+ */
 export interface HandsetState {
+  /** Version of this state's layout. */
   readonly version: 1;
+  /** Where the activation stands. */
   readonly phase: HandsetPhase;
+  /** The device's checked configuration. */
   readonly config: ResolvedHandsetConfig;
   /** Long-term keys, made at the first activation and kept afterwards. */
   readonly identity?: { readonly signing: KeyPair; readonly agreement: KeyPair };
+  /** The activation in progress, if any. */
   readonly session?: SessionState;
+  /** The device transport key, once issued and verified. */
   readonly transportKey?: TransportKeyState;
+  /** The server the device activated with. */
   readonly server?: ServerInfo;
   /** The email address of the activated account. */
   readonly email?: string;
@@ -100,9 +126,11 @@ export interface HandsetState {
   };
   /** The last status shown. */
   readonly status?: Status;
+  /** Why the activation failed, in phase `failed`. */
   readonly failure?: FailureState;
 }
 
+/** The state of a handset that has never activated: phase `idle`, with this configuration. The start for {@link handsetStep}. */
 export function initialHandsetState(config: ResolvedHandsetConfig): HandsetState {
   return { version: 1, phase: 'idle', config };
 }

@@ -14,7 +14,9 @@ export type StatusId =
   | 'activation-complete'
   | 'activation-failed';
 
+/** One status of the activation screen, as {@link Handset} emits it (`'status'` event) and `state.status` holds it. */
 export interface Status {
+  /** Which status, stable for code to branch on. */
   readonly id: StatusId;
   /** The screen text. */
   readonly text: string;
@@ -22,6 +24,10 @@ export interface Status {
   readonly progress?: { readonly database: string; readonly received: number; readonly total: number };
 }
 
+/**
+ * The screen texts of the success path, by status id, as RIM's handsets showed them
+ * (../shared/reference/blackberry-activation-facts.md, "What the handset shows").
+ */
 export const STATUS_TEXT = {
   activating: 'Activating',
   'verifying-encryption': 'Verifying Encryption',

@@ -37,7 +37,7 @@ function associatedData(kind: string, generation: Uint8Array | undefined): Uint8
   return generation === undefined ? label : concatBytes(label, generation);
 }
 
-/** Options for {@link sealSnapshot}. */
+/** Options for taking a sealed snapshot: `Handset.snapshot` and `BesSimulator.snapshot`. */
 export interface SnapshotSealOptions {
   /**
    * The generation to bind into the snapshot: a non-negative safe integer, larger than that of
@@ -46,7 +46,7 @@ export interface SnapshotSealOptions {
   readonly generation?: number;
 }
 
-/** Options for {@link openSnapshot}. */
+/** Options for opening a sealed snapshot: `Handset.restore` and `BesSimulator.restore`. */
 export interface SnapshotOpenOptions {
   /**
    * Refuse a snapshot whose generation is below this (ActivationError('STALE_SNAPSHOT')). Pass the

@@ -17,9 +17,16 @@ export const MAX_REASON_LENGTH = 256;
 /** Largest encoded acknowledgement accepted. */
 export const MAX_POLICY_ACK_BYTES = 256 * 1024;
 
+/** Whether the device accepted the IT policy as a whole. */
 export type PolicyAckStatus = 'applied' | 'rejected';
 
+/**
+ * The device's acknowledgement of an IT policy: which content it answers, what was applied, what
+ * was rejected and why. The format is ours; RIM's is not public
+ * (../shared/reference/blackberry-activation-facts.md, "IT policy").
+ */
 export interface PolicyAck {
+  /** The id of the policy acknowledged. */
   readonly policyId: string;
   /**
    * SHA-256 of the policy's signed bytes ({@link policyHash}): which content this acknowledges.
@@ -30,6 +37,7 @@ export interface PolicyAck {
   readonly status: PolicyAckStatus;
   /** Rules now in force. */
   readonly applied: readonly string[];
+  /** Rules the device could not apply, each with a secret-free reason. */
   readonly rejected: readonly { readonly rule: string; readonly reason: string }[];
   /** Rule names the device does not know; they were ignored and do not affect `status`. */
   readonly ignored: readonly string[];
@@ -64,6 +72,7 @@ export function encodePolicyAck(ack: PolicyAck): Uint8Array {
   return encodeCbor(wire);
 }
 
+/** Decodes an acknowledgement body; any defect (extra fields included) is ActivationError('MALFORMED'). */
 export function decodePolicyAck(body: Uint8Array): PolicyAck {
   return decodeWith(policyAckSchema, body, 'policy-ack', MAX_POLICY_ACK_BYTES);
 }

@@ -10,13 +10,17 @@ export type RuleSettings = Readonly<Record<string, RuleValue>>;
 
 /** Which policy is being applied. */
 export interface EnforcementContext {
+  /** The policy's id. */
   readonly policyId: string;
+  /** The version of the server that issued it. */
   readonly serverVersion: string;
 }
 
 /** A rule the device could not apply, and why (secret-free text, at most 256 characters is kept). */
 export interface RuleRejection {
+  /** The rule name. */
   readonly rule: string;
+  /** Why it was not applied. */
   readonly reason: string;
 }
 
@@ -28,9 +32,27 @@ export interface RuleRejection {
 export interface EnforcementResult {
   /** Rules now in force. */
   readonly applied: readonly string[];
+  /** Rules not applied, each with its reason. */
   readonly rejected: readonly RuleRejection[];
 }
 
+/**
+ * What applies IT policy rules to a device: the hook where an emulator maps rules to its own
+ * settings. {@link Handset} calls it (through {@link applyPolicy}) with the rules in force and
+ * sends the device's acknowledgement. Ready-made ones: {@link InMemoryPolicyEnforcer} (the
+ * default) and {@link createMappedEnforcer}.
+ *
+ * @example
+ * ```ts
+ * const enforcer: PolicyEnforcer = {
+ *   apply(effective) {
+ *     emulator.setBluetooth(!effective['Disable Bluetooth']);
+ *     return { applied: Object.keys(effective), rejected: [] };
+ *   },
+ * };
+ * const handset = new Handset({ config, transport, enforcer });
+ * ```
+ */
 export interface PolicyEnforcer {
   /**
    * Applies the effective rules (known, active rules only: unknown and inactive ones never reach
@@ -45,6 +67,7 @@ export const UNSUPPORTED_REASON = 'not supported on this device';
 /** Reason given when an enforcer (or one of its rule mappers) throws. */
 export const ENFORCER_ERROR_REASON = 'enforcer error';
 
+/** Options of {@link InMemoryPolicyEnforcer}. */
 export interface InMemoryPolicyEnforcerOptions {
   /**
    * Rules this device cannot apply (e.g. Disable Bluetooth on hardware without Bluetooth control).
@@ -65,6 +88,7 @@ export class InMemoryPolicyEnforcer implements PolicyEnforcer {
   #settings: RuleSettings = Object.freeze({});
   #policyId: string | undefined;
 
+  /** An enforcer with no settings yet. */
   constructor(options: InMemoryPolicyEnforcerOptions = {}) {
     this.#unsupported = new Set(options.unsupported ?? []);
     this.#deviceOsVersion = options.deviceOsVersion;
@@ -100,6 +124,7 @@ export class InMemoryPolicyEnforcer implements PolicyEnforcer {
  */
 export type RuleMapper = (value: RuleValue, context: EnforcementContext) => boolean | string;
 
+/** Options of {@link createMappedEnforcer}. */
 export interface MappedEnforcerOptions {
   /** Device software version, for version-dependent defaults. */
   readonly deviceOsVersion?: string;

@@ -28,6 +28,11 @@ export const MAX_RULE_TEXT_LENGTH = 256;
 /** Most entries of a list value of any rule, known or not. */
 export const MAX_RULE_LIST_ITEMS = 100;
 
+/**
+ * An IT policy as data: id, issuing server version, time of issue, rule values. The id and the
+ * server version are what RIM documented a policy to carry
+ * (../shared/reference/blackberry-activation-facts.md, "IT policy"); build one with {@link createPolicy}.
+ */
 export interface ItPolicy {
   /** Unique id of this policy (RIM: each policy carries one), 1..64 characters. */
   readonly id: string;
@@ -41,7 +46,9 @@ export interface ItPolicy {
 
 /** A known rule whose value is not allowed by the catalogue. */
 export interface InvalidRule {
+  /** The rule name. */
   readonly rule: string;
+  /** What is wrong with its value, e.g. `"must be 4..14"`. */
   readonly reason: string;
 }
 
@@ -61,6 +68,7 @@ export interface EffectiveRules {
   readonly invalid: readonly InvalidRule[];
 }
 
+/** Options of {@link effectiveRules}. */
 export interface EffectiveRulesOptions {
   /** Device software version, e.g. "4.6.1.114": picks version-dependent defaults (Set Password Timeout). */
   readonly deviceOsVersion?: string;

@@ -15,13 +15,25 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 
+/**
+ * The BES flavours, each with its own service packs: one per mail system, and MDS Applications
+ * (../shared/reference/blackberry-activation-facts.md, "Server releases").
+ */
 export const SERVER_FLAVOURS = ['Exchange', 'Domino', 'GroupWise', 'MDS Applications'] as const;
+/** One of {@link SERVER_FLAVOURS}. */
 export type ServerFlavour = (typeof SERVER_FLAVOURS)[number];
 
+/**
+ * A BES release, parsed: flavour, major.minor, service pack, maintenance release, bundle. Made by
+ * {@link parseServerVersion}, compared with {@link compareServerVersions}, printed with
+ * {@link formatServerVersion}; {@link ActivationResult.serverVersion} carries the server's.
+ */
 export interface ServerVersion {
   /** Which BES; absent when the text did not say. */
   readonly flavour?: ServerFlavour;
+  /** Major release, e.g. 4 in 4.1. */
   readonly major: number;
+  /** Minor release, e.g. 1 in 4.1. */
   readonly minor: number;
   /** Service pack; 0 for the release itself. */
   readonly servicePack: number;

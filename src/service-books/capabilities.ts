@@ -18,6 +18,7 @@ export type Capability =
   | 'address-lookup'
   | 'messenger';
 
+/** Every {@link Capability}, in a fixed order for display. */
 export const CAPABILITIES: readonly Capability[] = [
   'email',
   'calendar',

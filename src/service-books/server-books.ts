@@ -14,8 +14,10 @@ import { type ServiceBook, checkServiceBook } from './service-book.js';
 
 /** The CIDs of the default books, in the order the server sends them. */
 export const DEFAULT_BOOK_CIDS = ['CMIME', 'CICAL', 'SYNC', 'IPPP', 'ALP', 'BBIM'] as const;
+/** One of {@link DEFAULT_BOOK_CIDS}. */
 export type DefaultBookCid = (typeof DEFAULT_BOOK_CIDS)[number];
 
+/** What the server's default service books are made from: the server's identity and the user's address. */
 export interface DefaultServiceBookOptions {
   /** The server's SRP identifier: the UID of every book. */
   readonly srp: string;

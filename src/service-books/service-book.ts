@@ -16,6 +16,7 @@ import { checkArgument } from './check.js';
 
 /** CIDs this library knows by name (any other upper-case CID is still accepted and stored). */
 export const KNOWN_CIDS = ['CMIME', 'CICAL', 'SYNC', 'IPPP', 'ALP', 'BBIM', 'WAP'] as const;
+/** One of {@link KNOWN_CIDS}. */
 export type KnownCid = (typeof KNOWN_CIDS)[number];
 
 /** Largest opaque `config` blob (4 KiB). */
@@ -33,7 +34,9 @@ export interface ServiceBook {
   readonly uid: string;
   /** Shown name, e.g. "Desktop", "Browserconfig". */
   readonly name: string;
+  /** Barry's HiddenName field (see the module comment); service-specific. */
   readonly hiddenName: string;
+  /** Barry's Description field; our default books put one line on what the book is for here. */
   readonly description: string;
   /** Data source id. */
   readonly dsid: string;
@@ -41,6 +44,7 @@ export interface ServiceBook {
   readonly besDomain: string;
   /** A 32-bit record id. */
   readonly uniqueId: number;
+  /** Barry's ContentId field; service-specific. */
   readonly contentId: string;
   /** Opaque, service-specific configuration (at most {@link MAX_CONFIG_BYTES}). */
   readonly config: Uint8Array;

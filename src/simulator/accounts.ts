@@ -8,8 +8,11 @@ import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } fro
 import type { RandomSource } from '../crypto/provider.js';
 import { normalizeEmail, passwordToPrs } from '../protocol/key-schedule.js';
 
+/** How long an activation password stays valid unless the administrator says otherwise: 48 hours, RIM's default (../shared/reference/blackberry-activation-facts.md, "Activation password"). */
 export const DEFAULT_PASSWORD_LIFETIME_HOURS = 48;
+/** The longest lifetime an administrator may give an activation password: 720 hours, as on a BES (same source). */
 export const MAX_PASSWORD_LIFETIME_HOURS = 720;
+/** Failed attempts after which an activation password is no longer valid: 5, as on a BES (same source). */
 export const MAX_FAILED_ATTEMPTS = 5;
 /**
  * The shortest activation password the server accepts (characters after NFC). The handset takes
@@ -36,6 +39,11 @@ export function generateActivationPassword(random: RandomSource, length = 10): s
   return out;
 }
 
+/**
+ * An account's activation status as the administrator sees it. "Initializing" (a password is set,
+ * the handset has not activated yet) is RIM's name (../shared/reference/blackberry-activation-facts.md,
+ * "Activation password"); the others are ours.
+ */
 export type AccountStatus = 'No activation password' | 'Initializing' | 'Activating' | 'Activated';
 
 /** User-level settings that decide what is synchronized after activation. */
@@ -50,26 +58,42 @@ export interface UserSettings {
   readonly messageCap: number;
 }
 
+/** The settings of a user added without any: synchronize, back up and send up to 750 messages. Our defaults. */
 export const DEFAULT_USER_SETTINGS: UserSettings = { wirelessSync: true, wirelessBackup: true, messages: true, messageCap: 750 };
 
 /** The device an account was activated with. Public facts only, plus the key for the server's own use. */
 export interface ActivatedDevice {
+  /** The device's PIN. */
   readonly pin: string;
+  /** Handset model. */
   readonly model: string;
+  /** Device software version. */
   readonly os: string;
+  /** The device's long-term Ed25519 public key. */
   readonly identityKey: Uint8Array;
+  /** The device's long-term X25519 public key. */
   readonly agreementKey: Uint8Array;
+  /** The transport key's algorithm. */
   readonly keyAlgorithm: string;
+  /** The transport key's id. */
   readonly keyId: Uint8Array;
+  /** The device transport key: secret, for the server's own use. */
   readonly transportKey: Uint8Array;
+  /** When the activation completed, ms epoch. */
   readonly activatedAt: number;
 }
 
+/** A user account on the simulated server, as {@link AccountStore} keeps it. Holds the activation password: server-side data, never sent anywhere. */
 export interface Account {
+  /** The user's email address, normalized (lower case, trimmed). */
   readonly email: string;
+  /** The user's display name. */
   readonly displayName: string;
+  /** Where the account stands. */
   status: AccountStatus;
+  /** What is synchronized after activation. */
   settings: UserSettings;
+  /** The current activation password and its bookkeeping (absent when none is set). */
   password?: {
     value: string;
     setAt: number;
@@ -80,6 +104,7 @@ export interface Account {
     /** When the claim was made or last renewed (ms). A claim older than the claim timeout can be taken over. */
     claimedAt?: number;
   };
+  /** The device the account was activated with, once activated. */
   device?: ActivatedDevice;
   /**
    * The last reason an activation for this account failed or was refused (admin view). The handset
@@ -90,12 +115,17 @@ export interface Account {
   readonly history: { at: number; event: string }[];
 }
 
+/** A user to add with `BesSimulator.addUser` (or {@link AccountStore.add}). */
 export interface NewUser {
+  /** The user's email address. */
   readonly email: string;
+  /** The user's display name. */
   readonly displayName: string;
   /** Sets an activation password right away. */
   readonly activationPassword?: string;
+  /** Lifetime of that password in hours, 1 to {@link MAX_PASSWORD_LIFETIME_HOURS}. Default {@link DEFAULT_PASSWORD_LIFETIME_HOURS}. */
   readonly passwordLifetimeHours?: number;
+  /** Settings that differ from {@link DEFAULT_USER_SETTINGS}. */
   readonly settings?: Partial<UserSettings>;
 }
 
@@ -116,14 +146,21 @@ export type CpaceChoice =
 /** How long an activation may hold the password without finishing before another may take it (10 minutes). */
 export const DEFAULT_CLAIM_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * The simulated server's user accounts and their activation passwords: lifetime, single use,
+ * failed attempts and lockout. Reached through `BesSimulator.accounts`; most callers need only
+ * `BesSimulator.addUser`, `setActivationPassword` and `account`.
+ */
 export class AccountStore {
   private readonly accounts = new Map<string, Account>();
 
+  /** An empty store on the given clock; `claimTimeoutMs` as in `BesSimulatorOptions.claimTimeoutMs`. */
   constructor(
     private readonly now: () => number,
     private readonly claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
   ) {}
 
+  /** Adds a user (and sets the password, if given); ActivationError('INVALID_ARGUMENT') for a bad or existing address or a refused password. */
   add(user: NewUser): Account {
     const email = normalizeEmail(user.email);
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ActivationError('INVALID_ARGUMENT', 'invalid email address', { field: 'email' });
@@ -146,10 +183,12 @@ export class AccountStore {
     return account;
   }
 
+  /** The account for `email` (normalized), if any. */
   get(email: string): Account | undefined {
     return this.accounts.get(normalizeEmail(email));
   }
 
+  /** Every account. */
   all(): Account[] {
     return [...this.accounts.values()];
   }
@@ -270,6 +309,7 @@ export class AccountStore {
     if (pw?.claimedBy === session) delete pw.claimedBy;
   }
 
+  /** Records a failed activation attempt and its reason (an error code or text) in the account's history. */
   attemptFailed(email: string, reason: string): void {
     const account = this.require(email);
     this.log(account, `activation attempt failed: ${reason}`);

@@ -23,6 +23,7 @@ export interface RateLimit {
   readonly perMinute: number;
 }
 
+/** Rate limits on new activation requests (`BesSimulatorOptions.etpRateLimit`), per device PIN and per network source. */
 export interface EtpAdmissionOptions {
   /**
    * New activation requests per device PIN. Default: 10 at once, then 2 a minute. An honest handset
@@ -42,8 +43,11 @@ export interface EtpAdmissionOptions {
   readonly maxTracked?: number;
 }
 
+/** New activation requests allowed per device PIN unless configured: 10 at once, then 2 a minute. Our choice. */
 export const DEFAULT_PIN_RATE_LIMIT: RateLimit = Object.freeze({ burst: 10, perMinute: 2 });
+/** New activation requests allowed per network source unless configured: 60 at once, then 30 a minute. Our choice. */
 export const DEFAULT_SOURCE_RATE_LIMIT: RateLimit = Object.freeze({ burst: 60, perMinute: 30 });
+/** Rate-limit buckets kept per kind (PIN, source) unless configured. */
 export const DEFAULT_MAX_TRACKED = 10_000;
 
 /** Why an activation request was refused before it reached the account. */
@@ -142,6 +146,7 @@ export class EtpAdmission {
   private readonly pins: Buckets | undefined;
   private readonly sources: Buckets | undefined;
 
+  /** An admission check with these limits; ActivationError('INVALID_ARGUMENT') for a bad one. */
   constructor(options: EtpAdmissionOptions = {}) {
     const max = options.maxTracked ?? DEFAULT_MAX_TRACKED;
     if (!Number.isSafeInteger(max) || max < 1) {

@@ -1,6 +1,7 @@
 /** How a simulated BES presents itself and what it allows. */
 import type { CPaceSuiteId, KeyPair, TransportKeyAlgorithm } from '../crypto/provider.js';
 
+/** Who a {@link BesSimulator} is: {@link BesSimulator.identity}, made from its options. */
 export interface ServerIdentity {
   /** SRP identifier, e.g. "S0000001" (the UID of its Desktop [CMIME] service book). */
   readonly srp: string;
@@ -16,6 +17,7 @@ export interface ServerIdentity {
   readonly domainKey: KeyPair;
 }
 
+/** What a {@link BesSimulator} accepts: {@link BesSimulator.policy}. It picks the strongest cipher the handset also offers. */
 export interface ServerPolicy {
   /** CPace suites the server accepts. */
   readonly suites: readonly CPaceSuiteId[];

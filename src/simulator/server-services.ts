@@ -24,6 +24,7 @@ import type { Account } from './accounts.js';
 import type { ServerIdentity } from './server-config.js';
 import { type ServerContext, type ServerPhase, type ServerSession, type ServerStep, failSession, reply } from './server-session.js';
 
+/** What a {@link BesSimulator} sends after the key is verified: IT policy, service books and organizer data (`BesSimulatorOptions.services`). */
 export interface ServicesConfig {
   /** The IT policy sent at activation. Default: the default policy (every rule at its default), id "default". */
   readonly policy: ItPolicy;

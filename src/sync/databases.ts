@@ -12,15 +12,22 @@ import type { CalendarEvent, Contact, DeviceOption, EmailMessage, Memo, RecordKi
 
 /** The databases, in the order they are synchronized: calendar first. */
 export const SYNC_ORDER = ['calendar', 'contacts', 'tasks', 'memos', 'messages', 'options'] as const;
+/** One of the organizer databases the handset synchronizes ({@link SYNC_ORDER}). */
 export type SyncDatabase = (typeof SYNC_ORDER)[number];
 
 /** The record type each database holds. */
 export interface RecordByDatabase {
+  /** Calendar: events. */
   calendar: CalendarEvent;
+  /** Address Book: contacts. */
   contacts: Contact;
+  /** Tasks. */
   tasks: Task;
+  /** Memos. */
   memos: Memo;
+  /** Email messages. */
   messages: EmailMessage;
+  /** Device options (from wireless backup). */
   options: DeviceOption;
 }
 
@@ -71,6 +78,7 @@ export const DEFAULT_MESSAGE_CAP = 750;
 /** Largest message cap accepted. */
 export const MAX_MESSAGE_CAP = 100_000;
 
+/** True when `name` is one of {@link SYNC_ORDER}. */
 export function isSyncDatabase(name: unknown): name is SyncDatabase {
   return typeof name === 'string' && (SYNC_ORDER as readonly string[]).includes(name);
 }

@@ -34,6 +34,7 @@ import type {
   TaskStatus,
 } from './records.js';
 
+/** Options of {@link generateUserData}: a seed and how many records of each database. */
 export interface GenerateUserDataOptions {
   /** Any text; the same seed gives the same data. */
   readonly seed: string;

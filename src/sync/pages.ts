@@ -23,18 +23,25 @@ export const MAX_PAGE_BYTES = MAX_FRAME_BYTES / 2;
 /** Most records in one database (so `total` and `pageCount` stay bounded). */
 export const MAX_DATABASE_RECORDS = 1_000_000;
 
+/** One page of a database's records, as the server sends it during synchronization. */
 export interface SyncPage {
+  /** Which database. */
   readonly database: SyncDatabase;
   /** Index of this page, from 0. */
   readonly page: number;
+  /** How many pages the database takes. */
   readonly pageCount: number;
   /** Records in the whole database (over all pages). */
   readonly total: number;
+  /** The records of this page. */
   readonly records: readonly SyncRecord[];
 }
 
+/** The device's acknowledgement of one {@link SyncPage}. */
 export interface SyncAck {
+  /** Which database. */
   readonly database: SyncDatabase;
+  /** Which page. */
   readonly page: number;
   /** Ids of the records the device stored from that page. */
   readonly received: readonly string[];

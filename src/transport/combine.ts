@@ -6,6 +6,7 @@
 import { ActivationError } from '../errors/activation-error.js';
 import type { FrameHandler, Transport } from './transport.js';
 
+/** Options of {@link combineTransports}: where frames come from, and where they go. */
 export interface CombineOptions {
   /** Transports whose arriving frames are delivered to the combined transport's handlers. */
   readonly receive: readonly Transport[];

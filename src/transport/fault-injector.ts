@@ -11,15 +11,19 @@ import { ActivationError } from '../errors/activation-error.js';
 import { seededRandom } from '../crypto/seeded-random.js';
 import type { FrameHandler, Transport } from './transport.js';
 
+/** Which traffic of the wrapped transport {@link withFaults} faults: what it sends, what it receives, or both. */
 export type FaultDirection = 'send' | 'receive' | 'both';
+/** What a {@link ScriptedFault} does to its frame: lose it, deliver it twice, flip one bit, or hold it back `ms`. */
 export type FaultAction = 'drop' | 'duplicate' | 'corrupt' | 'delay';
 
 /** Runs `fn` after `ms` milliseconds; returns a function that cancels it. */
 export type Scheduler = (fn: () => void, ms: number) => () => void;
 
+/** One fault for one particular frame (`FaultOptions.script`), for tests that need exactly that fault. */
 export interface ScriptedFault {
   /** 1-based number of the frame (counted per direction) this fault applies to. */
   readonly frame: number;
+  /** What happens to that frame. */
   readonly action: FaultAction;
   /** Delay in milliseconds for `action: 'delay'`. */
   readonly ms?: number;
@@ -27,6 +31,7 @@ export interface ScriptedFault {
   readonly direction?: 'send' | 'receive';
 }
 
+/** Options of {@link withFaults}: a seed, the probabilities of each random fault, and scripted faults. Every probability defaults to 0. */
 export interface FaultOptions {
   /** Seed of the random decisions: the same seed and the same traffic give the same faults. */
   readonly seed: string;
@@ -51,6 +56,7 @@ export interface FaultOptions {
   readonly schedule?: Scheduler;
 }
 
+/** Live counters of a {@link FaultyTransport}: what passed and what each fault did. */
 export interface FaultStats {
   /** Frames given to `send()`. */
   sent: number;
@@ -58,15 +64,21 @@ export interface FaultStats {
   received: number;
   /** Frames passed on (to the wrapped transport, or to the handlers), duplicates included. */
   forwarded: number;
+  /** Frames lost. */
   dropped: number;
+  /** Frames delivered twice. */
   duplicated: number;
+  /** Frames held back and released after the next one. */
   reordered: number;
+  /** Frames with one bit flipped. */
   corrupted: number;
+  /** Frames delayed. */
   delayed: number;
   /** Delayed or released sends that the wrapped transport refused (they are otherwise silent). */
   sendErrors: number;
 }
 
+/** The {@link Transport} that {@link withFaults} returns, with its live {@link FaultStats}. */
 export type FaultyTransport = Transport & { readonly stats: Readonly<FaultStats> };
 
 const defaultSchedule: Scheduler = (fn, ms) => {
@@ -209,6 +221,23 @@ class FaultLane {
  * Wraps `transport` so that frames suffer the configured faults. The returned transport has a
  * live `stats` object. `close()` cancels delayed frames, forgets a held (reordered) frame and
  * closes the wrapped transport.
+ *
+ * For tests and demos of a flaky network: the same seed and the same traffic give the same faults,
+ * so a failing run can be replayed.
+ *
+ * @throws An {@link ActivationError} `INVALID_ARGUMENT` for a missing seed, a probability outside 0..1, a bad delay or script entry.
+ *
+ * @example
+ * ```ts
+ * import { Handset, createMemoryTransportPair, withFaults } from 'enterprise-activation';
+ *
+ * const [handsetSide, serverSide] = createMemoryTransportPair();
+ * // Lose 20% of what the handset sends and corrupt its third frame; the handset retransmits.
+ * const lossy = withFaults(handsetSide, { seed: 'run-1', loss: 0.2, script: [{ frame: 3, action: 'corrupt' }] });
+ * const handset = new Handset({ config, transport: lossy });
+ * await handset.activate({ email, password });
+ * console.log(lossy.stats.dropped, lossy.stats.corrupted);
+ * ```
  */
 export function withFaults(transport: Transport, options: FaultOptions): FaultyTransport {
   if (!options || typeof options.seed !== 'string') {

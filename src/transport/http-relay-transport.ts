@@ -43,18 +43,28 @@ import { toBase64Url } from '../util/base64url.js';
 
 /** The part of the WHATWG WebSocket API the transport uses (the `ws` package's class fits). */
 export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed, as in the WHATWG API. */
   readonly readyState: number;
+  /** Set to `'arraybuffer'` by the transport, so that frames arrive as bytes. */
   binaryType: string;
+  /** Sends one binary message. */
   send(data: Uint8Array): void;
+  /** Closes the connection. */
   close(code?: number, reason?: string): void;
   // `any`: browser and `ws` event types differ; the transport checks `data` itself.
+  /** Called once the connection is open. */
   onopen: ((event: any) => void) | null;
+  /** Called with each message; `event.data` holds it. */
   onmessage: ((event: any) => void) | null;
+  /** Called when the connection has closed. */
   onclose: ((event: any) => void) | null;
+  /** Called on a connection error (a close follows). */
   onerror: ((event: any) => void) | null;
 }
+/** A WebSocket constructor: the global `WebSocket` in browsers, Deno, Bun and Node 22, or the `ws` package's class on Node 20. */
 export type WebSocketConstructorLike = new (url: string) => WebSocketLike;
 
+/** Options of {@link createRelayTransport}: where the relay is, who this peer is, how to receive. */
 export interface RelayTransportOptions {
   /** Base URL of the relay, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
@@ -86,6 +96,7 @@ export interface RelayTransportOptions {
   readonly now?: () => number;
 }
 
+/** The {@link Transport} that {@link createRelayTransport} returns, with its address and an explicit start. */
 export interface RelayTransport extends Transport {
   /** This peer's canonical address. */
   readonly address: string;
@@ -154,6 +165,30 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A {@link Transport} through an HTTP relay (the reference one is `startRelayServer` in
+ * `enterprise-activation/node`): frames are POSTed, and frames for this peer's `address` arrive
+ * by long-poll or, with `mode: 'websocket'`, over a WebSocket. Works in browsers, Node, Deno and
+ * Bun; it needs only `fetch` (and a WebSocket constructor in WebSocket mode).
+ *
+ * @throws An {@link ActivationError} `INVALID_ARGUMENT` for a bad option: a `url` that is not http(s), an
+ * `address` that is not `pin:<PIN>` or `srp:<id>`, `serves` on a handset, no `fetch`, no WebSocket in WebSocket mode.
+ *
+ * @example
+ * ```ts
+ * // Handset side: reach the relay by HTTP; the relay routes by the frame's `to`.
+ * const transport = createRelayTransport({ url: 'http://127.0.0.1:8080', address: 'pin:2100000A' });
+ * const handset = new Handset({ config, transport });
+ * await handset.activate({ email: 'alice@example.com', password: 'bb8800pw' });
+ * await transport.close();
+ *
+ * // Server side: register the domains it serves, check the relay's vouches with the shared token.
+ * const serverSide = createRelayTransport({
+ *   url: 'http://127.0.0.1:8080', address: 'srp:S0000001', serves: ['example.com'], token: process.env.RELAY_TOKEN,
+ * });
+ * new BesSimulator().attach(serverSide);
+ * ```
+ */
 export function createRelayTransport(options: RelayTransportOptions): RelayTransport {
   if (!options || typeof options.url !== 'string') {
     throw new ActivationError('INVALID_ARGUMENT', 'createRelayTransport needs the relay url', { field: 'url' });

@@ -25,6 +25,7 @@ export const MAX_FRAME_MESSAGE_BYTES = MAX_FRAME_BYTES + 4096;
 
 /** A peer address: where the relay delivers frames. */
 export interface RelayAddress {
+  /** `pin` for a handset, `srp` for a server. */
   readonly kind: 'pin' | 'srp';
   /** PIN in upper case, or the SRP identifier as given. */
   readonly id: string;
@@ -60,6 +61,7 @@ export function normalizeServes(entry: string): string | undefined {
   return /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(value) ? value : undefined;
 }
 
+/** Encodes the frames a long-poll answers with (a CBOR array of byte strings); {@link decodeFrameBatch} reverses it. */
 export function encodeFrameBatch(frames: readonly Uint8Array[]): Uint8Array {
   return encodeCbor([...frames]);
 }

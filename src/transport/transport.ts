@@ -24,6 +24,27 @@ export interface FrameMeta {
 /** Receives each frame that arrives, with what the transport knows of its origin. */
 export type FrameHandler = (frame: Uint8Array, meta?: FrameMeta) => void;
 
+/**
+ * How frames move between a handset and a server: the one interface {@link Handset} and the
+ * simulator need from the outside world. Ready-made ones: {@link createMemoryTransportPair} (in
+ * memory, for tests), {@link createRelayTransport} (HTTP and WebSocket relay client),
+ * {@link withFaults} (wraps another to lose, delay, duplicate or corrupt frames) and
+ * {@link combineTransports}. An emulator wraps its own radio, socket or mailbox in a few lines.
+ *
+ * @example
+ * ```ts
+ * // A transport over an emulator's own message port.
+ * function portTransport(port: MessagePort): Transport {
+ *   const handlers = new Set<FrameHandler>();
+ *   port.onmessage = (e) => { for (const h of handlers) h(new Uint8Array(e.data)); };
+ *   return {
+ *     async send(frame) { port.postMessage(frame); },
+ *     onFrame(handler) { handlers.add(handler); return () => handlers.delete(handler); },
+ *     async close() { port.close(); },
+ *   };
+ * }
+ * ```
+ */
 export interface Transport {
   /** Sends one frame. Resolves once the transport has taken it (not when the peer has read it). */
   send(frame: Uint8Array): Promise<void>;

@@ -7,6 +7,7 @@
 import { ActivationError } from '../../errors/activation-error.js';
 import { MAX_FRAME_MESSAGE_BYTES, MAX_POLL_WAIT_SECONDS } from '../../transport/relay-protocol.js';
 
+/** Every bound of the relay on memory, connections, rates and time (`RelayServerOptions.limits`); defaults in {@link DEFAULT_RELAY_LIMITS}. */
 export interface RelayLimits {
   /** Frames queued per address; the oldest go first. Default 1000. */
   readonly maxQueueFrames: number;
@@ -56,6 +57,7 @@ export interface RelayLimits {
   readonly idleTimeoutMs: number;
 }
 
+/** The limits the relay uses for each one not given (docs/reliability.md, "Relay limits"). Our figures. */
 export const DEFAULT_RELAY_LIMITS: RelayLimits = Object.freeze({
   maxQueueFrames: 1000,
   maxQueueBytes: 4 * 1024 * 1024,

@@ -13,6 +13,7 @@ import type { CryptoProvider } from '../../crypto/provider.js';
 import { decodeWith, encodeCbor } from '../cbor.js';
 import { bytes, list, text, uint } from '../schema.js';
 
+/** What the device is: model and software version (`HandsetConfig.device`), sent in the sealed ETP.DAT body. */
 export interface DeviceInfo {
   /** Handset model, e.g. "8800". */
   readonly model: string;
@@ -20,6 +21,7 @@ export interface DeviceInfo {
   readonly os: string;
 }
 
+/** What the device can take during synchronization, sent in the sealed ETP.DAT body. */
 export interface DeviceCapabilities {
   /** Organizer databases the device can synchronize, e.g. ["calendar", "contacts"]. */
   readonly databases: readonly string[];
@@ -37,13 +39,17 @@ export interface HandsetRouting {
   readonly srp?: string;
 }
 
+/** The plaintext of the sealed ETP.DAT body: the device's public keys, what it is, what it takes, where it is. */
 export interface EtpBody {
   /** The device's long-term Ed25519 public key. */
   readonly identityKey: Uint8Array;
   /** The device's long-term X25519 public key (for later key rollover). */
   readonly agreementKey: Uint8Array;
+  /** Model and software version. */
   readonly device: DeviceInfo;
+  /** Databases and page size for synchronization. */
   readonly capabilities: DeviceCapabilities;
+  /** Where the server's replies reach the device. */
   readonly routing: HandsetRouting;
 }
 
@@ -62,8 +68,11 @@ export const etpBodySchema = v.strictObject({
   }),
 });
 
+/** An ETP.DAT body as sent: XChaCha20-Poly1305 under the random body key. */
 export interface SealedBody {
+  /** The 24-byte nonce. */
   readonly nonce: Uint8Array;
+  /** The encrypted {@link EtpBody} with its tag. */
   readonly ciphertext: Uint8Array;
 }
 
@@ -76,6 +85,10 @@ function bodyAssociatedData(headerBytes: Uint8Array, share: Uint8Array): Uint8Ar
   return encodeCbor(['enterprise-activation/etp-body', headerBytes, share]);
 }
 
+/**
+ * Encrypts an ETP.DAT body under `bodyKey` (32 bytes) with a 24-byte `nonce`, binding the encoded
+ * header and the CPace share as associated data; {@link openEtpBody} reverses it.
+ */
 export function sealEtpBody(
   provider: CryptoProvider,
   bodyKey: Uint8Array,

@@ -22,7 +22,9 @@ import { list, text } from '../schema.js';
 import { aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 import type { TransportKeyRef } from './sealed-body.js';
 
+/** The content of an `error` frame: a code, and for POLICY_REJECTED the rules. No free text, by design. */
 export interface ErrorMessage {
+  /** What went wrong, as an {@link ActivationErrorCode}. */
   readonly code: ActivationErrorCode;
   /** Names of IT policy rules the device could not apply (POLICY_REJECTED only). */
   readonly rules?: readonly string[];
@@ -119,6 +121,7 @@ const ERROR_TEXT: Readonly<Record<string, string>> = {
   INVALID_STATE: 'the peer reported an invalid state',
 };
 
+/** The text shown for an error code a peer reported: always from our table, never from the peer. */
 export function errorText(code: ActivationErrorCode): string {
   return ERROR_TEXT[code] ?? `the peer reported ${code}`;
 }

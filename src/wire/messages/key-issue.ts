@@ -13,6 +13,7 @@ import { type AeadBox, aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealed
 export interface ServerInfo {
   /** SRP identifier (the UID of the Desktop [CMIME] service book). */
   readonly srp: string;
+  /** The relay host the server is connected to. */
   readonly relay: string;
   /** Display name of the server, e.g. "BES01". */
   readonly name: string;
@@ -22,11 +23,15 @@ export interface ServerInfo {
   readonly publicKey: Uint8Array;
 }
 
+/** The device transport key as the server issues it, inside {@link KeyIssue.grant}. Secret. */
 export interface KeyGrant {
+  /** The key's algorithm: the strongest both sides support. */
   readonly algorithm: TransportKeyAlgorithm;
   /** Key id, 8 bytes: names the key in later messages and on the server. */
   readonly keyId: Uint8Array;
+  /** The device transport key itself: 32 bytes for AES-256, 16 for two-key Triple DES. */
   readonly key: Uint8Array;
+  /** Who the server is. */
   readonly server: ServerInfo;
 }
 
@@ -52,10 +57,12 @@ export function encodeKeyGrant(g: KeyGrant): Uint8Array {
   });
 }
 
+/** Decodes an opened key grant; any defect is ActivationError('MALFORMED'). */
 export function decodeKeyGrant(plaintext: Uint8Array): KeyGrant {
   return decodeWith(keyGrantSchema, plaintext, 'key grant', 4096) as KeyGrant;
 }
 
+/** The server's `key-issue` message: the sealed {@link KeyGrant} and the proof that the server holds the key. */
 export interface KeyIssue {
   /** The {@link KeyGrant}, sealed under the server-to-handset session key. */
   readonly grant: AeadBox;
@@ -69,6 +76,7 @@ export function encodeKeyIssue(m: KeyIssue): Uint8Array {
   return encodeCbor({ grant: aeadBoxToWire(m.grant), proof: sealedMessageToWire(m.proof) });
 }
 
+/** Decodes a `key-issue` body (shape only; opening the grant needs the session key); any defect is ActivationError('MALFORMED'). */
 export function decodeKeyIssue(body: Uint8Array): KeyIssue {
   return decodeWith(schema, body, 'key-issue', 8192) as KeyIssue;
 }

@@ -7,8 +7,11 @@ import { ActivationError } from '../../errors/activation-error.js';
 import { decodeWith, encodeCbor } from '../cbor.js';
 import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
+/** A device transport key with its algorithm: what a body is sealed under after activation. */
 export interface TransportKeyRef {
+  /** AES-256 or two-key Triple DES. */
   readonly algorithm: TransportKeyAlgorithm;
+  /** The key itself: secret. */
   readonly key: Uint8Array;
 }
 

@@ -22,6 +22,7 @@ export interface ServerRouting {
   readonly suite: CPaceSuiteId;
 }
 
+/** The server's `server-share` message: its CPace share, its routing (ADb) and its key-confirmation tag. */
 export interface ServerShare {
   /**
    * Which session this answers: {@link sessionDigest} of the ETP.DAT's sid, PIN, email and share.
@@ -30,10 +31,13 @@ export interface ServerShare {
    * (docs/protocol.md, "Sessions").
    */
   readonly etp: Uint8Array;
+  /** The server's CPace share Yb. */
   readonly share: Uint8Array;
   /** ADb exactly as encoded. */
   readonly adBytes: Uint8Array;
+  /** ADb, decoded: the server's routing and the chosen suite. */
   readonly ad: ServerRouting;
+  /** The server's key-confirmation tag Tb (64 bytes). */
   readonly tag: Uint8Array;
 }
 
@@ -53,14 +57,17 @@ export function sessionDigest(sid: Uint8Array, pin: string, email: string, share
   return sha256(lvCat(sid, utf8ToBytes(pin), utf8ToBytes(normalizeEmail(email)), share));
 }
 
+/** Encodes the server's routing; the bytes are CPace's ADb ({@link ServerShare.adBytes}). */
 export function encodeServerRouting(r: ServerRouting): Uint8Array {
   return encodeCbor({ srp: r.srp, relay: r.relay, suite: r.suite });
 }
 
+/** Encodes a `server-share` body; {@link decodeServerShare} reverses it. */
 export function encodeServerShare(m: Pick<ServerShare, 'etp' | 'share' | 'adBytes' | 'tag'>): Uint8Array {
   return encodeCbor({ etp: m.etp, share: m.share, ad: m.adBytes, tag: m.tag });
 }
 
+/** Decodes a `server-share` body and its routing; any defect is ActivationError('MALFORMED'). */
 export function decodeServerShare(body: Uint8Array): ServerShare {
   const outer = decodeWith(serverShareSchema, body, 'server-share', 4096);
   const ad = decodeWith(serverRoutingSchema, outer.ad, 'server-share routing', 1024) as ServerRouting;
