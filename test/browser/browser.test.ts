@@ -6,9 +6,8 @@
  */
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests } from './chromium.js';
+import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests, runInChromium } from './chromium.js';
 
 
 describe('in a browser (headless Chromium)', () => {
@@ -30,26 +29,13 @@ describe('in a browser (headless Chromium)', () => {
     // Nothing Node-only made it into the bundle.
     expect(script).not.toMatch(/require\(["']node:/);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.setContent('<!doctype html><title>enterprise-activation</title>');
-      await page.addScriptTag({ content: script });
-      const outcome = await page.evaluate(() => window.activation);
-      expect(errors).toEqual([]);
-      expect(outcome.error).toBe('WRONG_PASSWORD');
-      expect(outcome.keyAlgorithm).toBe('AES-256-CBC');
-      expect(outcome.webCrypto).toBe(true);
-      expect(outcome.statuses[0]).toBe('Activating');
-      expect(outcome.statuses).toContain('Your email address "alice@example.com" is now enabled');
-      expect(outcome.statuses.at(-1)).toBe('Activation Complete');
-    } finally {
-      await browser.close();
-    }
+    const { value: outcome, errors } = await runInChromium(script, 'enterprise-activation', () => window.activation);
+    expect(errors).toEqual([]);
+    expect(outcome.error).toBe('WRONG_PASSWORD');
+    expect(outcome.keyAlgorithm).toBe('AES-256-CBC');
+    expect(outcome.webCrypto).toBe(true);
+    expect(outcome.statuses[0]).toBe('Activating');
+    expect(outcome.statuses).toContain('Your email address "alice@example.com" is now enabled');
+    expect(outcome.statuses.at(-1)).toBe('Activation Complete');
   });
 });

@@ -30,3 +30,27 @@ function warnOnce(): void {
 }
 
 if (!runBrowserTests) warnOnce();
+
+/**
+ * Runs `script` (a browser bundle) in a fresh page of headless Chromium, with the flags this
+ * machine needs (no background networking: its closed network refuses those connections), and
+ * returns what `read` evaluates to in the page, with the page errors seen.
+ */
+export async function runInChromium<T>(script: string, title: string, read: () => T | Promise<T>): Promise<{ value: T; errors: string[]; version: string }> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.setContent(`<!doctype html><title>${title}</title>`);
+    await page.addScriptTag({ content: script });
+    const value = (await page.evaluate(read)) as T;
+    return { value, errors, version: browser.version() };
+  } finally {
+    await browser.close();
+  }
+}

@@ -9,11 +9,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RelayRouter, type RelayRouterOptions } from '../../src/node/relay/relay-router.js';
-import { RelayRefusal } from '../../src/node/relay/relay-refusal.js';
-import { parseRelayAddress, type RelayAddress } from '../../src/transport/relay-protocol.js';
+import { parseRelayAddress } from '../../src/transport/relay-protocol.js';
 import { deriveVouchKey } from '../../src/transport/relay-vouch.js';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { refusal, srp } from './relay-router-support.js';
 import { PIN, makeEtpFrame, makeFrame } from '../transport/helpers.js';
 
 const T0 = 1_000_000;
@@ -26,19 +26,6 @@ function clocked(options: RelayRouterOptions = {}): { r: RelayRouter; clock: { n
   return { r, clock, logs };
 }
 
-function srp(id: string): RelayAddress {
-  return parseRelayAddress(`srp:${id}`)!;
-}
-
-function refusal(fn: () => unknown): RelayRefusal {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RelayRefusal) return err;
-    throw err;
-  }
-  throw new Error('expected a RelayRefusal');
-}
 
 function configError(options: RelayRouterOptions): ActivationError {
   try {

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RelayRouter, type PeerDelivery, type RelayRouterOptions } from '../../src/node/relay/relay-router.js';
-import { RelayRefusal } from '../../src/node/relay/relay-refusal.js';
-import { parseRelayAddress, type RelayAddress } from '../../src/transport/relay-protocol.js';
+import { parseRelayAddress } from '../../src/transport/relay-protocol.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { refusal, srp } from './relay-router-support.js';
 import { PIN, SRP, makeEtpFrame, makeFrame } from '../transport/helpers.js';
 
 /** A delivery that pushes to the addresses in `connected` and records everything. */
@@ -33,19 +33,6 @@ function router(options: RelayRouterOptions = {}): { router: RelayRouter; logs: 
   return { router: new RelayRouter({ log: (m) => logs.push(m), ...options }), logs };
 }
 
-function srp(id: string): RelayAddress {
-  return parseRelayAddress(`srp:${id}`)!;
-}
-
-function refusal(fn: () => unknown): RelayRefusal {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RelayRefusal) return err;
-    throw err;
-  }
-  throw new Error('expected a RelayRefusal');
-}
 
 const seqs = (frames: Uint8Array[]): number[] => frames.map((f) => decodeFrame(f).seq);
 

@@ -8,9 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests } from '../browser/chromium.js';
+import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests, runInChromium } from '../browser/chromium.js';
 import { lastJson, runInConsumer, type ConsumerInstall } from '../package/consumer.js';
 import { BUN, DENO, node22, runtimeConsumer, versionOf } from './runtimes.js';
 
@@ -102,23 +101,14 @@ describe('runtime matrix: the conformance activation from the consumer install',
     expect(inputs.filter((f) => f.includes('cbor-extract'))).toEqual([]);
     expect(inputs.filter((f) => f.startsWith('node_modules/cbor-x/'))).toEqual(['node_modules/cbor-x/dist/index-no-eval.cjs']);
     const script = bundle.outputFiles[0]!.text;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.setContent('<!doctype html><title>enterprise-activation runtime matrix</title>');
-      await page.addScriptTag({ content: script });
-      const report = (await page.evaluate(() => (window as unknown as { conformanceResult: Promise<unknown> }).conformanceResult)) as Record<string, unknown>;
-      expect(errors).toEqual([]);
-      expect(report).toMatchObject(conforming);
-      expect(report.runtime).toMatch(/Chrome\//);
-      console.info(`Chromium ${browser.version()}: conforms`);
-    } finally {
-      await browser.close();
-    }
+    const { value: report, errors, version } = await runInChromium(
+      script,
+      'enterprise-activation runtime matrix',
+      () => (window as unknown as { conformanceResult: Promise<Record<string, unknown>> }).conformanceResult,
+    );
+    expect(errors).toEqual([]);
+    expect(report).toMatchObject(conforming);
+    expect(report.runtime).toMatch(/Chrome\//);
+    console.info(`Chromium ${version}: conforms`);
   }, 120_000);
 });
