@@ -12,6 +12,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: [
       'test/package/**',
+      // End-to-end through the built package by name (dist/ is not mutated).
+      'test/e2e/**',
       // The runtime matrix installs the packed tarball and runs other runtimes on dist/.
       'test/runtimes/**',
       'test/browser/**',
