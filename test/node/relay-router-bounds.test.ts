@@ -439,3 +439,61 @@ describe('RelayRouter bounds: time (frameTtlMs, addressTtlMs, receiveBindingTtlM
     expect(r.usage.bindings).toBe(0);
   });
 });
+
+describe('receive bindings: their bound, their order, and what they apply to', () => {
+  /** A server-share of session `nonce` for the test PIN, with sequence number `seq`. */
+  const share = (nonce: Uint8Array, seq = 0): Uint8Array => makeFrame(`pin:${PIN}`, seq, 'server-share', nonce);
+
+  it('keeps at most maxReceiveBindings; the oldest binding goes first, and its session frames then go to anyone', () => {
+    const { r } = clocked({ limits: { maxReceiveBindings: 2 } });
+    const sessions = ['a', 'b', 'c'].map((n, i) => {
+      const { frame, nonce } = makeEtpFrame(`${n}@example.com`);
+      r.route(frame, { ip: '10.0.0.1', receiveKey: `KEY-${i}` });
+      return nonce;
+    });
+    expect(r.usage.bindings).toBe(2);
+    r.route(share(sessions[0]!, 0));
+    expect(seqs(r.takeFor(`pin:${PIN}`, {}))).toEqual([0]); // the first binding was dropped
+    r.route(share(sessions[1]!, 1));
+    expect(r.takeFor(`pin:${PIN}`, {})).toEqual([]);
+    expect(seqs(r.takeFor(`pin:${PIN}`, { receiveKey: 'KEY-1' }))).toEqual([1]);
+    r.route(share(sessions[2]!, 2));
+    expect(seqs(r.takeFor(`pin:${PIN}`, { receiveKey: 'KEY-2' }))).toEqual([2]);
+  });
+
+  it('a session bound again after its binding expired counts as the newest: an older binding goes first', () => {
+    const { r, clock } = clocked({ limits: { maxReceiveBindings: 3, receiveBindingTtlMs: 1000 } });
+    const a = makeEtpFrame('a@example.com');
+    const b = makeEtpFrame('b@example.com');
+    r.route(a.frame, { ip: '10.0.0.1', receiveKey: 'KEY-A' });
+    clock.now = T0 + 500;
+    r.route(b.frame, { ip: '10.0.0.1', receiveKey: 'KEY-B' });
+    clock.now = T0 + 1000; // A's binding expires; B's holds until T0 + 1500
+    r.route(a.frame, { ip: '10.0.0.2', receiveKey: 'KEY-A2' });
+    r.route(makeEtpFrame('c@example.com').frame, { ip: '10.0.0.1', receiveKey: 'KEY-C' });
+    r.route(makeEtpFrame('d@example.com').frame, { ip: '10.0.0.1', receiveKey: 'KEY-D' }); // full: one goes
+    expect(r.usage.bindings).toBe(3);
+    r.route(share(b.nonce, 1));
+    expect(seqs(r.takeFor(`pin:${PIN}`, {})), 'B, now the oldest, was dropped').toEqual([1]);
+    r.route(share(a.nonce, 2));
+    expect(r.takeFor(`pin:${PIN}`, { receiveKey: 'KEY-A' })).toEqual([]);
+    expect(seqs(r.takeFor(`pin:${PIN}`, { receiveKey: 'KEY-A2' }))).toEqual([2]);
+  });
+
+  it('binds handset sessions only: a frame to a server (srp:) whose id and session match a bound handset session needs no key', () => {
+    const { r } = clocked();
+    const { frame, nonce } = makeEtpFrame('a@example.com');
+    r.route(frame, { ip: '10.0.0.1', receiveKey: 'KEY-A' }); // binds (PIN, session)
+    r.route(makeFrame(`srp:${PIN}`, 1, 'handset-confirm', nonce));
+    expect(r.hasFor(`srp:${PIN}`, {})).toBe(true);
+    expect(seqs(r.takeFor(`srp:${PIN}`, {}))).toEqual([1]);
+  });
+
+  it('a receiver that leaves an address the relay does not know makes no slot for it', () => {
+    const { r } = clocked();
+    r.receiverLive('pin:2100000B', -1);
+    expect(r.usage.addresses).toBe(0);
+    r.receiverLive('pin:2100000B', 1);
+    expect(r.usage.addresses).toBe(1);
+  });
+});
