@@ -21,7 +21,7 @@
  * proving that the tripwire works in that runtime.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import { CACHE, NPM, cleanEnv, consumerInstall, type ConsumerInstall } from '../package/consumer.js';
@@ -127,7 +127,25 @@ export function node22(): string {
   return binary;
 }
 
-export const BUN = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'bun.cmd' : 'bun');
+/**
+ * Bun's binary, from its platform package (`@oven/bun-<platform>-<arch>[-variant]`). Not
+ * `node_modules/.bin/bun`: that is the `bun` package's placeholder, which only its postinstall
+ * (blocked by npm's `allowScripts`) replaces with the binary, so on a clean `npm ci` it only prints
+ * "Bun's postinstall script was not run".
+ */
+export const BUN = bunBinary();
+
+function bunBinary(): string {
+  const scope = join(root, 'node_modules', '@oven');
+  const exe = process.platform === 'win32' ? 'bun.exe' : 'bun';
+  const prefix = `bun-${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  const candidates = existsSync(scope) ? readdirSync(scope).filter((name) => name === prefix || name.startsWith(`${prefix}-`)).sort() : [];
+  for (const name of candidates) {
+    const binary = join(scope, name, 'bin', exe);
+    if (existsSync(binary)) return binary;
+  }
+  return join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'bun.cmd' : 'bun');
+}
 export const DENO = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'deno.cmd' : 'deno');
 
 /** A runtime's version line, for the record. */
