@@ -152,17 +152,18 @@ const nobleOperations = {
   },
 
   aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | undefined {
-    if (
-      !isBytes(key) ||
-      key.length !== XCHACHA_KEY_LENGTH ||
-      !isBytes(nonce) ||
-      nonce.length !== XCHACHA_NONCE_LENGTH ||
-      !isBytes(ciphertext) ||
-      !isBytes(ad)
-    ) {
-      return undefined;
-    }
+    // Never throws: the checks are inside the try too, since reading a hostile argument (a Proxy) throws.
     try {
+      if (
+        !isBytes(key) ||
+        key.length !== XCHACHA_KEY_LENGTH ||
+        !isBytes(nonce) ||
+        nonce.length !== XCHACHA_NONCE_LENGTH ||
+        !isBytes(ciphertext) ||
+        !isBytes(ad)
+      ) {
+        return undefined;
+      }
       return xchacha20poly1305(key, nonce, ad).decrypt(ciphertext);
     } catch {
       return undefined;
@@ -183,10 +184,11 @@ const nobleOperations = {
   },
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    if (!isBytes(publicKey) || publicKey.length !== 32 || !isBytes(message) || !isBytes(signature) || signature.length !== 64) {
-      return false;
-    }
+    // Never throws: the checks are inside the try too, since reading a hostile argument (a Proxy) throws.
     try {
+      if (!isBytes(publicKey) || publicKey.length !== 32 || !isBytes(message) || !isBytes(signature) || signature.length !== 64) {
+        return false;
+      }
       // Strict RFC 8032 / FIPS 186-5 decoding (no ZIP-215 leniency): canonical encodings only.
       return ed25519.verify(signature, message, publicKey, { zip215: false }) === true;
     } catch {
