@@ -28,7 +28,7 @@ export {
   type DefaultBookCid,
   type DefaultServiceBookOptions,
 } from '../service-books/server-books.js';
-export { MAX_GENERATED_RECORDS, generateUserData, type GenerateUserDataOptions } from '../sync/generator.js';
+export { MAX_GENERATED_RECORDS, generateUserData, type GenerateUserDataOptions } from './user-data/generate-user-data.js';
 
 // Types (and the value lists some are made of) that the simulator's API uses, also exported by the
 // root entry: the same declarations and the same objects.

@@ -12,7 +12,7 @@ import { encodeServiceBooks, type ServiceBook } from '../service-books/service-b
 import { capabilitiesOf } from '../service-books/capabilities.js';
 import { applyLimit, planSync, type SyncData, type SyncDatabase } from '../sync/databases.js';
 import { decodeSyncAck, encodeSyncPage, paginate, type SyncPage } from '../sync/pages.js';
-import { generateUserData } from '../sync/generator.js';
+import { generateUserData } from './user-data/generate-user-data.js';
 import type { SyncRecord } from '../sync/records.js';
 import type { Frame, MessageType } from '../wire/frame.js';
 import { bytesToHex, constantTimeEqual } from '../util/bytes.js';

@@ -15,7 +15,7 @@ import type { PolicyEnforcer } from '../../src/policy/enforcer.js';
 import type { NewUser } from '../../src/simulator/accounts.js';
 import { BesSimulator, type BesSimulatorOptions } from '../../src/simulator/bes-simulator.js';
 import type { SyncData, SyncDatabase } from '../../src/sync/databases.js';
-import { generateUserData } from '../../src/sync/generator.js';
+import { generateUserData } from '../../src/simulator/user-data/generate-user-data.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { decodeFrame, frameAssociatedData, type Frame, type MessageType } from '../../src/wire/frame.js';

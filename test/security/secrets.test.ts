@@ -16,7 +16,7 @@ import { openHandsetState, sealHandsetState } from '../../src/handset/snapshot.j
 import { createPolicy } from '../../src/policy/policy.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
-import { generateUserData } from '../../src/sync/generator.js';
+import { generateUserData } from '../../src/simulator/user-data/generate-user-data.js';
 import type { SyncData } from '../../src/sync/databases.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { Transport } from '../../src/transport/transport.js';

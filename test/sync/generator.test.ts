@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { SYNC_ORDER } from '../../src/sync/databases.js';
-import { generateUserData } from '../../src/sync/generator.js';
+import { generateUserData } from '../../src/simulator/user-data/generate-user-data.js';
 import { RECORD_SCHEMAS, syncRecordSchema } from '../../src/sync/records.js';
 import { NOW, OWNER, expectCode } from './helpers.js';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../src/sync/databases.js';
-import { generateUserData } from '../../src/sync/generator.js';
+import { generateUserData } from '../../src/simulator/user-data/generate-user-data.js';
 import {
   MAX_PAGE_BYTES,
   decodeSyncAck,
