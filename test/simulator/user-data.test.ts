@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SYNC_ORDER } from '../../src/sync/databases.js';
 import { generateUserData } from '../../src/simulator/user-data/generate-user-data.js';
 import { RECORD_SCHEMAS, syncRecordSchema } from '../../src/sync/records.js';
-import { NOW, OWNER, expectCode } from './helpers.js';
+import { NOW, OWNER, expectCode } from '../sync/helpers.js';
 
 const COUNTS = { calendar: 60, contacts: 50, tasks: 30, memos: 20, messages: 100, options: 30 };
 const HOUR = 3_600_000;
