@@ -13,17 +13,25 @@ export interface Person {
   readonly lastName: string;
   readonly email: string;
   readonly company: string;
+  /** An outside contact (another company), not a colleague. */
   readonly external: boolean;
 }
 
 /** What all the databases of one user share. */
 export interface Profile {
+  /** The owner, with the first word of their display name as first name ("Hi Jane"). */
   readonly owner: { readonly email: string; readonly displayName: string; readonly firstName: string };
+  /** The owner's email domain, shared by the colleagues. */
   readonly domain: string;
+  /** The owner's company: their email domain's first label, capitalized. */
   readonly company: string;
+  /** The owner's (and colleagues') time zone. */
   readonly zone: Zone;
+  /** 24 people at the owner's company. */
   readonly colleagues: readonly Person[];
+  /** 16 people at other companies. */
   readonly outside: readonly Person[];
+  /** Six project names. */
   readonly projects: readonly string[];
 }
 

@@ -49,10 +49,12 @@ export class RandomStream {
     return min + this.int(max - min + 1);
   }
 
+  /** True with probability `p`. */
   chance(p: number): boolean {
     return this.u32() < p * 0x1_0000_0000;
   }
 
+  /** One item, uniformly. */
   pick<T>(items: readonly T[]): T {
     const item = items[this.int(items.length)];
     if (item === undefined) throw new ActivationError('INVALID_STATE', 'pick from an empty list', { operation: 'generateUserData' });
@@ -94,6 +96,7 @@ export class RandomStream {
     return out;
   }
 
+  /** `digits` upper-case hex digits. */
   hex(digits: number): string {
     let out = '';
     for (let i = 0; i < digits; i++) out += '0123456789ABCDEF'[this.int(16)];
