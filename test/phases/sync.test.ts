@@ -9,7 +9,7 @@ import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { decodeFrame, encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
 import { openBody, sealBody } from '../../src/wire/messages/sealed-body.js';
-import { type SecurityHarness, runActivation } from '../security/harness.js';
+import { runActivation, type SecurityHarness } from '../security/harness.js';
 import { EMAIL, type Rig, createRig, logDetails, openWithHandsetKey, userData } from './helpers.js';
 
 let rig: Rig | undefined;

@@ -18,10 +18,12 @@ import { createPolicy } from '../../src/policy/policy.js';
 import { encodePolicy, policySignatureInput, verifySignedPolicy } from '../../src/policy/signed-policy.js';
 import type { FrameHandler, Transport } from '../../src/transport/transport.js';
 import { decodeFrame } from '../../src/wire/frame.js';
-import { EMAIL, HANDSET_CONFIG, PASSWORD, SecurityHarness, createServer, frameType, runActivation } from './harness.js';
+import { EMAIL, HANDSET_CONFIG, PASSWORD, USERS } from '../support/fixtures.js';
+import { frameType } from '../support/frames.js';
+import { createServer } from '../support/pair.js';
+import { runActivation, SecurityHarness } from './harness.js';
 import { caught, expectCode } from '../support/errors.js';
 
-const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 const ENV = { provider: nobleProvider, random: seededRandom('src-bugs') };
 
 /** A simulator attached to a fake transport, so that it has a route for pushes (updatePolicy). */

@@ -150,7 +150,7 @@ export function createServer(options: ServerOptions = {}): { sim: BesSimulator; 
 export interface PairOptions {
   /** A server to talk to (its `now` must read `clock`); default: a new one from `serverSeed`, `serverOptions`, `users`. */
   readonly server?: BesSimulator;
-  /** The given server's log, to read it through the Pair. */
+  /** Where the server's log goes: a new server writes to it; a given server's log is only read through it. */
   readonly serverLog?: ServerLogEntry[];
   readonly serverSeed?: string;
   readonly serverOptions?: Partial<BesSimulatorOptions>;
@@ -226,6 +226,7 @@ export class Pair {
         serverOptions: options.serverOptions,
         users: options.users,
         clock: options.clock ?? { now: options.now ?? T0 },
+        logSink: options.serverLog,
       });
       this.server = created.sim;
       this.clock = created.clock;
