@@ -193,6 +193,21 @@ describe('Pair: fault modes on the link', () => {
     expect(pair.sent('to-handset', 'sync-done')).toHaveLength(1); // `sent` leaves injected frames out
   });
 
+  it("the server's own timers run when the test moves the clock and polls: a lost policy update is sent again", () => {
+    const pair = activatePair({ serverOptions: { policyRetransmitMs: 60_000 } });
+    pair.link = faults.drop({ direction: 'to-handset', type: 'it-policy', nth: 0 });
+    pair.server.updatePolicy('p2', { 'Password Required': true });
+    expect(pair.pollServer()).toBe(1); // no route yet: the update goes out at the first poll...
+    expect(pair.drive()).toBe('quiet'); // ...and is lost
+    expect(pair.server.policyPending(EMAIL)).toMatchObject({ policyId: 'p2' });
+    expect(pair.pollServer()).toBe(0); // not due yet
+    pair.advance(60_000);
+    expect(pair.pollServer()).toBe(1);
+    pair.drive();
+    expect(pair.handset.policy?.policy.id).toBe('p2');
+    expect(pair.server.policyPending(EMAIL)).toBeUndefined();
+  });
+
   it('drive() gives up after maxSteps, whatever the link does', () => {
     const pair = activatePair({ maxSteps: 50, link: (bytes, direction, ctx) => (ctx.inject(direction, bytes), [bytes]) });
     expect(pair.stoppedBy).toBe('max-steps');

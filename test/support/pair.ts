@@ -27,8 +27,8 @@
  * Every input, output and frame is logged in order (`log`), with per-kind views (`frames`,
  * `outputs`, `states`, `steps`, ...), so that a test asserts on the whole run afterwards.
  *
- * Not covered: the server's own timers. A `BesSimulator` cannot say when its next one is due, so
- * the clock never jumps for it; a test that needs them moves the clock (`advance`) and calls
+ * Not driven by `step()`: the server's own timers. A `BesSimulator` cannot say when its next one is
+ * due, so the clock never jumps for it; a test that needs them moves the clock (`advance`) and calls
  * {@link Pair.pollServer}. The `Handset` driver and the transports have their own tests
  * (test/phases, test/transport, test/reliability).
  */
@@ -327,7 +327,7 @@ export class Pair {
     const held = this.held[0];
     const timer = this.driveTimers ? this.timerAt : undefined;
     if (held && (timer === undefined || held.due <= timer)) {
-      // A delayed frame arrives before (or with) the timer: the reply a timeout would have replaced.
+      // A held frame due no later than the timer arrives first: a reply just in time beats the timeout.
       this.held.shift();
       this.clock.now = Math.max(this.clock.now, held.due);
       for (const reply of this.arrive(held.direction, held.bytes)) this.wire.push({ direction: 'to-handset', bytes: reply });
