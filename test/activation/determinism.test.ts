@@ -6,17 +6,10 @@ import type { HandsetInput } from '../../src/handset/io.js';
 import { type HandsetEnv, handsetStep } from '../../src/handset/machine.js';
 import { type HandsetState, initialHandsetState } from '../../src/handset/state.js';
 import { bytesToHex } from '../../src/util/bytes.js';
-import {
-  DEFAULT_EMAIL,
-  DEFAULT_HANDSET_CONFIG,
-  DEFAULT_PASSWORD,
-  type ExchangeOptions,
-  type ExchangeResult,
-  T0,
-  createServer,
-  frameOf,
-  runExchange,
-} from './harness.js';
+import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
+import { frameOf } from '../support/frames.js';
+import { createServer } from '../support/pair.js';
+import { type ExchangeOptions, type ExchangeResult, runExchange } from './harness.js';
 
 function frameHex(run: ExchangeResult): string[] {
   return run.frames.map((f) => `${f.direction}/${f.index}/${f.at}:${bytesToHex(f.sent)}:${f.delivered === null ? 'dropped' : bytesToHex(f.delivered)}`);
@@ -36,7 +29,7 @@ const suites = ['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512']
 describe('deterministic runs', () => {
   it.each(suites)('identical seeds and clock give byte-identical transcripts (%s)', (suite) => {
     const options: ExchangeOptions = {
-      handsetConfig: { ...DEFAULT_HANDSET_CONFIG, suites: [suite] },
+      handsetConfig: { ...HANDSET_CONFIG, suites: [suite] },
       handsetSeed: 'det-handset',
       serverSeed: 'det-server',
       now: T0 + 12_345,
@@ -102,10 +95,10 @@ describe('handsetStep never mutates the state it is given', () => {
   it('every state along a whole activation stays equal to its snapshot, and frozen states work', () => {
     const { sim, clock } = createServer({
       serverSeed: 'immutability',
-      users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD }],
+      users: [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }],
     });
     const env: HandsetEnv = { provider: nobleProvider, random: seededRandom('immutability-handset') };
-    let state = initialHandsetState(resolveHandsetConfig(DEFAULT_HANDSET_CONFIG));
+    let state = initialHandsetState(resolveHandsetConfig(HANDSET_CONFIG));
     const checked: string[] = [];
 
     const step = (input: HandsetInput) => {
@@ -127,7 +120,7 @@ describe('handsetStep never mutates the state it is given', () => {
       // The server gets a copy, as over a network (its decoder must not touch the handset's state).
       for (const o of outputs) if (o.type === 'send') queue.push(...sim.receive(o.bytes.slice()));
     };
-    deliver(step({ type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: clock.now }));
+    deliver(step({ type: 'activate', email: EMAIL, password: PASSWORD, now: clock.now }));
     // A timer before the deadline, a duplicate and a garbage frame: all must leave the given state alone.
     step({ type: 'timer', now: clock.now + 1 });
     step({ type: 'frame', bytes: new Uint8Array([1, 2, 3]), now: clock.now });
@@ -148,10 +141,10 @@ describe('handsetStep never mutates the state it is given', () => {
   });
 
   it('a failed step (invalid input) leaves the state untouched', () => {
-    const state = deepFreeze(initialHandsetState(resolveHandsetConfig(DEFAULT_HANDSET_CONFIG)));
+    const state = deepFreeze(initialHandsetState(resolveHandsetConfig(HANDSET_CONFIG)));
     const before = snapshot(state);
     const env: HandsetEnv = { provider: nobleProvider, random: seededRandom('x') };
-    expect(() => handsetStep(state, { type: 'activate', email: 'bad', password: DEFAULT_PASSWORD, now: T0 }, env)).toThrow();
+    expect(() => handsetStep(state, { type: 'activate', email: 'bad', password: PASSWORD, now: T0 }, env)).toThrow();
     expect(state).toEqual(before);
   });
 });

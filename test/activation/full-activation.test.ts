@@ -9,18 +9,10 @@ import type { Status } from '../../src/handset/status.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import { bytesToHex } from '../../src/util/bytes.js';
 import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
-import {
-  DEFAULT_EMAIL,
-  DEFAULT_HANDSET_CONFIG,
-  DEFAULT_PASSWORD,
-  T0,
-  createServer,
-  frameOf,
-  frameType,
-  oddParity,
-  runExchange,
-  sentFrames,
-} from './harness.js';
+import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
+import { frameOf, frameType } from '../support/frames.js';
+import { createServer } from '../support/pair.js';
+import { runExchange, sentFrames } from './harness.js';
 
 const SUITES: CPaceSuiteId[] = ['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'];
 
@@ -41,7 +33,7 @@ const CIPHER_CASES: CipherCase[] = [
 const EXPECTED_STATUSES = ['Activating', 'Verifying Encryption', 'Encryption Verified. Waiting for Services'];
 
 function config(suite: CPaceSuiteId, ciphers?: readonly TransportKeyAlgorithm[]): HandsetConfig {
-  return ciphers ? { ...DEFAULT_HANDSET_CONFIG, suites: [suite], ciphers } : { ...DEFAULT_HANDSET_CONFIG, suites: [suite] };
+  return ciphers ? { ...HANDSET_CONFIG, suites: [suite], ciphers } : { ...HANDSET_CONFIG, suites: [suite] };
 }
 
 describe.each(SUITES)('full activation (phases 1-2) with %s', (suite) => {
@@ -69,7 +61,7 @@ describe.each(SUITES)('full activation (phases 1-2) with %s', (suite) => {
     expect(run.ignored).toEqual([]);
 
     const result = run.keyEstablished!;
-    expect(result.email).toBe(DEFAULT_EMAIL);
+    expect(result.email).toBe(EMAIL);
     expect(result.keyAlgorithm).toBe(expected);
     expect(result.server.srp).toBe('S0000001');
     expect(result.server.name).toBe('BES01');
@@ -101,7 +93,7 @@ describe.each(SUITES)('full activation (phases 1-2) with %s', (suite) => {
     expect(full.stoppedBy).toBe('complete');
     expect(full.statuses.slice(0, 3).map((s) => s.text)).toEqual(EXPECTED_STATUSES);
     expect(bytesToHex(full.state.transportKey!.key)).toBe(bytesToHex(tk.key));
-    const device = full.sim.accounts.get(DEFAULT_EMAIL)!.device!;
+    const device = full.sim.accounts.get(EMAIL)!.device!;
     expect(device).toBeDefined();
     expect(bytesToHex(device.transportKey)).toBe(bytesToHex(tk.key));
     expect(bytesToHex(device.keyId)).toBe(result.keyId);
@@ -112,8 +104,8 @@ describe.each(SUITES)('full activation (phases 1-2) with %s', (suite) => {
     // The device's long-term keys reached the server through the sealed ETP.DAT body.
     expect(bytesToHex(device.identityKey)).toBe(bytesToHex(full.state.identity!.signing.publicKey));
     expect(bytesToHex(device.agreementKey)).toBe(bytesToHex(full.state.identity!.agreement.publicKey));
-    expect(full.sim.account(DEFAULT_EMAIL)).toEqual({
-      email: DEFAULT_EMAIL,
+    expect(full.sim.account(EMAIL)).toEqual({
+      email: EMAIL,
       displayName: 'Alice Example',
       status: 'Activated',
       failedAttempts: 0,
@@ -139,7 +131,7 @@ describe('suite and cipher negotiation failures', () => {
     expect(run.error).toBeInstanceOf(ActivationError);
     expect(run.error!.code).toBe('UNSUPPORTED');
     expect(run.state.transportKey).toBeUndefined();
-    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true });
+    expect(run.sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true });
   });
 
   it('a handset offering only AES-256 and a 3DES-only server: UNSUPPORTED, no key', () => {
@@ -151,8 +143,8 @@ describe('suite and cipher negotiation failures', () => {
     expect(run.error!.code).toBe('UNSUPPORTED');
     expect(run.keyEstablished).toBeUndefined();
     expect(run.state.transportKey).toBeUndefined();
-    expect(run.sim.account(DEFAULT_EMAIL)!.status).not.toBe('Activated');
-    expect(run.sim.accounts.get(DEFAULT_EMAIL)!.device).toBeUndefined();
+    expect(run.sim.account(EMAIL)!.status).not.toBe('Activated');
+    expect(run.sim.accounts.get(EMAIL)!.device).toBeUndefined();
   });
 
   it('the email is matched case-insensitively and trimmed', () => {
@@ -166,7 +158,7 @@ describe('suite and cipher negotiation failures', () => {
     const precomposed = 'Caf\u00e9-2024';
     const run = runExchange({
       password: precomposed,
-      users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: decomposed }],
+      users: [{ email: EMAIL, displayName: 'Alice Example', activationPassword: decomposed }],
     });
     expect(run.stoppedBy).toBe('key-established');
   });
@@ -178,12 +170,12 @@ describe('through the Handset driver and a memory transport', () => {
     const { sim } = createServer({
       serverSeed: 'driver-server',
       clock,
-      users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD }],
+      users: [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }],
     });
     const [handsetSide, serverSide] = createMemoryTransportPair();
     const detach = sim.attach(serverSide);
     const handset = new Handset({
-      config: DEFAULT_HANDSET_CONFIG,
+      config: HANDSET_CONFIG,
       transport: handsetSide,
       random: seededRandom('driver-handset'),
       now: () => clock.now,
@@ -195,25 +187,25 @@ describe('through the Handset driver and a memory transport', () => {
     const established = new Promise<ActivationResult>((resolve) => handset.on('key-established', resolve));
 
     // activate() resolves only after phases 3-4; keep its rejection (ABORTED on close) from going unhandled.
-    const activation = handset.activate({ email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD });
+    const activation = handset.activate({ email: EMAIL, password: PASSWORD });
     const settled = activation.then(
       (result) => ({ ok: true as const, result }),
       (error: unknown) => ({ ok: false as const, error }),
     );
 
     const result = await established;
-    expect(result.email).toBe(DEFAULT_EMAIL);
+    expect(result.email).toBe(EMAIL);
     expect(result.keyAlgorithm).toBe('AES-256-CBC');
     expect(statuses.map((s) => s.text)).toEqual(EXPECTED_STATUSES);
     expect(handset.status?.id).toBe('encryption-verified');
     expect(errors).toEqual([]);
 
     // key-verified is sent right after the event; the server activates the account on it.
-    await vi.waitFor(() => expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated'));
-    const device = sim.accounts.get(DEFAULT_EMAIL)!.device!;
+    await vi.waitFor(() => expect(sim.account(EMAIL)!.status).toBe('Activated'));
+    const device = sim.accounts.get(EMAIL)!.device!;
     expect(bytesToHex(handset.state.transportKey!.key)).toBe(bytesToHex(device.transportKey));
     expect(bytesToHex(device.keyId)).toBe(result.keyId);
-    expect(sim.account(DEFAULT_EMAIL)!.hasPassword).toBe(false);
+    expect(sim.account(EMAIL)!.hasPassword).toBe(false);
 
     await handset.close();
     const outcome = await settled;
@@ -226,3 +218,12 @@ describe('through the Handset driver and a memory transport', () => {
     await serverSide.close();
   });
 });
+
+/** True when every byte has an odd number of one bits (DES key parity). */
+function oddParity(key: Uint8Array): boolean {
+  return [...key].every((byte) => {
+    let ones = 0;
+    for (let b = byte; b !== 0; b >>= 1) ones += b & 1;
+    return ones % 2 === 1;
+  });
+}

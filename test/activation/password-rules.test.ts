@@ -6,17 +6,10 @@ import { ActivationError, type ActivationErrorCode } from '../../src/errors/acti
 import { type HandsetConfig, resolveHandsetConfig } from '../../src/handset/config.js';
 import { handsetStep } from '../../src/handset/machine.js';
 import { initialHandsetState } from '../../src/handset/state.js';
-import {
-  DEFAULT_EMAIL,
-  DEFAULT_HANDSET_CONFIG,
-  DEFAULT_PASSWORD,
-  HOUR,
-  T0,
-  createServer,
-  frameType,
-  runExchange,
-  type ExchangeResult,
-} from './harness.js';
+import { EMAIL, HANDSET_CONFIG, HOUR, PASSWORD, T0 } from '../support/fixtures.js';
+import { frameType } from '../support/frames.js';
+import { createServer } from '../support/pair.js';
+import { type ExchangeResult, runExchange } from './harness.js';
 import { caught } from '../support/errors.js';
 
 const WRONG = 'not-the-password';
@@ -27,8 +20,8 @@ const WRONG = 'not-the-password';
 const MAX_FAILED_ATTEMPTS = 5;
 const alice = (lifetimeHours?: number) =>
   lifetimeHours === undefined
-    ? { email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD }
-    : { email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: DEFAULT_PASSWORD, passwordLifetimeHours: lifetimeHours };
+    ? { email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }
+    : { email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD, passwordLifetimeHours: lifetimeHours };
 
 function server(lifetimeHours?: number) {
   return createServer({ serverSeed: 'password-rules', users: [alice(lifetimeHours)] });
@@ -68,8 +61,8 @@ describe('wrong password', () => {
       'to-handset:server-share',
       'to-server:error',
     ]);
-    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activating', failedAttempts: 1, hasPassword: true });
-    expect(run.sim.accounts.get(DEFAULT_EMAIL)!.device).toBeUndefined();
+    expect(run.sim.account(EMAIL)).toMatchObject({ status: 'Activating', failedAttempts: 1, hasPassword: true });
+    expect(run.sim.accounts.get(EMAIL)!.device).toBeUndefined();
   });
 
   it('counts the attempt even when the handset walks away after the server share (no error frame)', () => {
@@ -80,7 +73,7 @@ describe('wrong password', () => {
       tamper: (frame, direction, index) => (direction === 'to-server' && index > 0 ? null : frame),
     });
     expectFailure(run, 'WRONG_PASSWORD');
-    expect(run.sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(1);
+    expect(run.sim.account(EMAIL)!.failedAttempts).toBe(1);
   });
 
   it(`after ${MAX_FAILED_ATTEMPTS} wrong attempts the password is locked, even for the right password`, () => {
@@ -89,25 +82,25 @@ describe('wrong password', () => {
     for (let i = 1; i <= MAX_FAILED_ATTEMPTS; i++) {
       const run = runExchange({ sim, clock, state, password: `${WRONG}-${i}`, handsetSeed: `lock/${i}` });
       expectFailure(run, 'WRONG_PASSWORD');
-      expect(sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(i);
+      expect(sim.account(EMAIL)!.failedAttempts).toBe(i);
       state = run.state; // the same handset tries again from its failed state
       clock.now += 60_000;
     }
-    const locked = runExchange({ sim, clock, state, password: DEFAULT_PASSWORD, handsetSeed: 'lock/right' });
+    const locked = runExchange({ sim, clock, state, password: PASSWORD, handsetSeed: 'lock/right' });
     // A locked password is no longer valid: CPace runs against a dummy, so even the right
     // password looks wrong, and the lock is not an account-state oracle (docs/protocol.md,
     // "What a peer learns"). The attempt is not counted further; the administrator sees why.
     expectFailure(locked, 'WRONG_PASSWORD');
     expect(locked.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual(['to-server:etp-dat', 'to-handset:server-share', 'to-server:error']);
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ failedAttempts: MAX_FAILED_ATTEMPTS, hasPassword: true, lastFailure: { code: 'LOCKED_OUT' } });
-    expect(sim.account(DEFAULT_EMAIL)!.status).not.toBe('Activated');
+    expect(sim.account(EMAIL)).toMatchObject({ failedAttempts: MAX_FAILED_ATTEMPTS, hasPassword: true, lastFailure: { code: 'LOCKED_OUT' } });
+    expect(sim.account(EMAIL)!.status).not.toBe('Activated');
 
     // A new password from the administrator unlocks the account.
-    sim.setActivationPassword(DEFAULT_EMAIL, 'a-new-password');
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
+    sim.setActivationPassword(EMAIL, 'a-new-password');
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
     const fresh = runExchange({ sim, clock, state: locked.state, password: 'a-new-password', handsetSeed: 'lock/new', until: 'end' });
     expect(fresh.stoppedBy).toBe('complete');
-    expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+    expect(sim.account(EMAIL)!.status).toBe('Activated');
   });
 
   it(`${MAX_FAILED_ATTEMPTS - 1} wrong attempts and then the right password succeeds`, () => {
@@ -115,12 +108,12 @@ describe('wrong password', () => {
     for (let i = 1; i < MAX_FAILED_ATTEMPTS; i++) {
       expectFailure(runExchange({ sim, clock, password: `${WRONG}-${i}`, handsetSeed: `almost/${i}` }), 'WRONG_PASSWORD');
     }
-    expect(sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(MAX_FAILED_ATTEMPTS - 1);
-    const run = runExchange({ sim, clock, password: DEFAULT_PASSWORD, handsetSeed: 'almost/right', until: 'end' });
+    expect(sim.account(EMAIL)!.failedAttempts).toBe(MAX_FAILED_ATTEMPTS - 1);
+    const run = runExchange({ sim, clock, password: PASSWORD, handsetSeed: 'almost/right', until: 'end' });
     expect(run.stoppedBy).toBe('complete');
     expect(run.keyEstablished).toBeDefined();
     expect(run.statuses.slice(0, 3).map((s) => s.id)).toEqual(['activating', 'verifying-encryption', 'encryption-verified']);
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
   });
 });
 
@@ -139,7 +132,7 @@ describe('password lifetime', () => {
       'to-server:handset-confirm',
       'to-handset:error',
     ]);
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true, lastFailure: { code: 'PASSWORD_EXPIRED' } });
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true, lastFailure: { code: 'PASSWORD_EXPIRED' } });
   });
 
   it('1 ms before 48 hours the password still works', () => {
@@ -147,7 +140,7 @@ describe('password lifetime', () => {
     clock.now = T0 + 48 * HOUR - 1;
     const run = runExchange({ sim, clock, until: 'end' });
     expect(run.stoppedBy).toBe('complete');
-    expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+    expect(sim.account(EMAIL)!.status).toBe('Activated');
   });
 
   it('with a 720-hour lifetime the password works at 719 hours and is expired after 720', () => {
@@ -157,20 +150,20 @@ describe('password lifetime', () => {
     clock.now = T0 + 719 * HOUR;
     const run = runExchange({ sim, clock, handsetSeed: 'lifetime/ok', until: 'end' });
     expect(run.stoppedBy).toBe('complete');
-    expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+    expect(sim.account(EMAIL)!.status).toBe('Activated');
   });
 
   it('setActivationPassword accepts a 720-hour lifetime', () => {
-    const { sim, clock } = createServer({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
-    sim.setActivationPassword(DEFAULT_EMAIL, DEFAULT_PASSWORD, 720);
+    const { sim, clock } = createServer({ users: [{ email: EMAIL, displayName: 'Alice Example' }] });
+    sim.setActivationPassword(EMAIL, PASSWORD, 720);
     clock.now = T0 + 719 * HOUR;
     expect(runExchange({ sim, clock }).stoppedBy).toBe('key-established');
   });
 
   it.each([721, 0, -1, Number.NaN, Number.POSITIVE_INFINITY])('a lifetime of %s hours is INVALID_ARGUMENT', (hours) => {
-    const { sim } = createServer({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
-    expectInvalidArgument(() => sim.setActivationPassword(DEFAULT_EMAIL, DEFAULT_PASSWORD, hours), 'lifetimeHours');
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'No activation password', hasPassword: false });
+    const { sim } = createServer({ users: [{ email: EMAIL, displayName: 'Alice Example' }] });
+    expectInvalidArgument(() => sim.setActivationPassword(EMAIL, PASSWORD, hours), 'lifetimeHours');
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'No activation password', hasPassword: false });
     expectInvalidArgument(() => sim.addUser({ ...alice(hours), email: 'bob@example.com' }), 'lifetimeHours');
   });
 });
@@ -180,31 +173,31 @@ describe('single use and unknown accounts', () => {
     const { sim, clock } = server();
     const first = runExchange({ sim, clock, handsetSeed: 'single/1', until: 'end' });
     expect(first.stoppedBy).toBe('complete');
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
-    const keyBefore = sim.accounts.get(DEFAULT_EMAIL)!.device!.transportKey.slice();
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
+    const keyBefore = sim.accounts.get(EMAIL)!.device!.transportKey.slice();
 
     clock.now += 60_000;
     const second = runExchange({ sim, clock, handsetSeed: 'single/2' });
     // The server no longer has the password and runs CPace against a dummy: the handset cannot
     // prove anything, so it learns no more than from a wrong guess; the administrator sees why.
     expectFailure(second, 'WRONG_PASSWORD');
-    expect(sim.account(DEFAULT_EMAIL)!.lastFailure).toMatchObject({ code: 'NO_ACTIVATION_PASSWORD' });
+    expect(sim.account(EMAIL)!.lastFailure).toMatchObject({ code: 'NO_ACTIVATION_PASSWORD' });
     // The activated device keeps its key.
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
-    expect(sim.accounts.get(DEFAULT_EMAIL)!.device!.transportKey).toEqual(keyBefore);
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
+    expect(sim.accounts.get(EMAIL)!.device!.transportKey).toEqual(keyBefore);
   });
 
   it('an account that never had a password: WRONG_PASSWORD to the handset, NO_ACTIVATION_PASSWORD to the administrator', () => {
-    const run = runExchange({ users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example' }] });
+    const run = runExchange({ users: [{ email: EMAIL, displayName: 'Alice Example' }] });
     expectFailure(run, 'WRONG_PASSWORD');
-    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'No activation password', lastFailure: { code: 'NO_ACTIVATION_PASSWORD' } });
+    expect(run.sim.account(EMAIL)).toMatchObject({ status: 'No activation password', lastFailure: { code: 'NO_ACTIVATION_PASSWORD' } });
   });
 
   it('an unknown email address: no answer (TIMEOUT), as from a BES that does not monitor that mailbox', () => {
     const run = runExchange({ email: 'mallory@example.com', users: [alice()] });
     expectFailure(run, 'TIMEOUT');
     expect(run.frames.filter((f) => f.direction === 'to-handset')).toEqual([]);
-    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
+    expect(run.sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
   });
 
   it('an unknown email address with replyToUnknownUsers: UNKNOWN_USER (a hint in clear, reported when the wait ends)', () => {
@@ -212,19 +205,19 @@ describe('single use and unknown accounts', () => {
     expectFailure(run, 'UNKNOWN_USER');
     expect(run.error!.cause).toMatchObject({ hint: true, authenticated: false });
     expect(run.statuses.at(-1)!.text).toMatch(/not known/);
-    expect(run.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
+    expect(run.sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
   });
 });
 
 describe('invalid input to activate', () => {
   const env = { provider: nobleProvider, random: seededRandom('invalid-input') };
-  const idle = initialHandsetState(resolveHandsetConfig(DEFAULT_HANDSET_CONFIG));
+  const idle = initialHandsetState(resolveHandsetConfig(HANDSET_CONFIG));
   const activate = (email: string, password: string) => () => handsetStep(idle, { type: 'activate', email, password, now: T0 }, env);
 
   it.each(['', 'alice', 'alice@', '@example.com', 'alice @example.com', 'a@b@c', `${'a'.repeat(250)}@example.com`])(
     'email %j throws INVALID_ARGUMENT synchronously',
     (email) => {
-      expectInvalidArgument(activate(email, DEFAULT_PASSWORD), 'email');
+      expectInvalidArgument(activate(email, PASSWORD), 'email');
     },
   );
 
@@ -233,26 +226,26 @@ describe('invalid input to activate', () => {
     ['32 characters', 'p'.repeat(32)],
     ['32 characters outside the BMP', '\u{1F511}'.repeat(32)],
   ])('a password that is %s throws INVALID_ARGUMENT synchronously', (_name, password) => {
-    expectInvalidArgument(activate(DEFAULT_EMAIL, password), 'password');
+    expectInvalidArgument(activate(EMAIL, password), 'password');
   });
 
   it('a 31-character password (31 code points, 62 UTF-16 units) is accepted and works', () => {
     const password = '\u{1F511}'.repeat(31);
-    const run = runExchange({ password, users: [{ email: DEFAULT_EMAIL, displayName: 'Alice Example', activationPassword: password }] });
+    const run = runExchange({ password, users: [{ email: EMAIL, displayName: 'Alice Example', activationPassword: password }] });
     expect(run.stoppedBy).toBe('key-established');
   });
 
   it('activate while an activation is running is INVALID_STATE', () => {
-    const started = handsetStep(idle, { type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: T0 }, env);
+    const started = handsetStep(idle, { type: 'activate', email: EMAIL, password: PASSWORD, now: T0 }, env);
     expect(started.state.phase).toBe('awaiting-server-share');
-    const err = caught(() => handsetStep(started.state, { type: 'activate', email: DEFAULT_EMAIL, password: DEFAULT_PASSWORD, now: T0 }, env));
+    const err = caught(() => handsetStep(started.state, { type: 'activate', email: EMAIL, password: PASSWORD, now: T0 }, env));
     expect(err).toBeInstanceOf(ActivationError);
     expect((err as ActivationError).code).toBe('INVALID_STATE');
   });
 });
 
 describe('PIN and configuration validation in resolveHandsetConfig', () => {
-  const withPin = (pin: unknown): HandsetConfig => ({ ...DEFAULT_HANDSET_CONFIG, pin: pin as string });
+  const withPin = (pin: unknown): HandsetConfig => ({ ...HANDSET_CONFIG, pin: pin as string });
 
   it('upper-cases a lower-case PIN', () => {
     expect(resolveHandsetConfig(withPin('2100000a')).pin).toBe('2100000A');
@@ -267,21 +260,21 @@ describe('PIN and configuration validation in resolveHandsetConfig', () => {
   );
 
   it('applies defaults: the suites and ciphers are what the provider has (the default provider: X25519 and AES-256)', () => {
-    const resolved = resolveHandsetConfig(DEFAULT_HANDSET_CONFIG);
+    const resolved = resolveHandsetConfig(HANDSET_CONFIG);
     expect(resolved.suites).toEqual(['CPACE-X25519-SHA512']);
     expect(resolved.ciphers).toEqual(['AES-256-CBC']);
     expect(resolved.retry).toEqual({ replyTimeoutMs: 15_000, retries: 4 });
-    const full = resolveHandsetConfig(DEFAULT_HANDSET_CONFIG, allAlgorithms);
+    const full = resolveHandsetConfig(HANDSET_CONFIG, allAlgorithms);
     expect(full.suites).toEqual(['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512']);
     expect(full.ciphers).toEqual(['AES-256-CBC', 'TDES-EDE2-CBC']);
   });
 
   it('a suite or cipher the provider lacks is INVALID_ARGUMENT, naming the way to add it', () => {
-    const p521 = expectInvalidArgument(() => resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, suites: ['CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] }), 'suites');
+    const p521 = expectInvalidArgument(() => resolveHandsetConfig({ ...HANDSET_CONFIG, suites: ['CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] }), 'suites');
     expect(p521.message).toMatch(/createNobleProvider/);
-    const tdes = expectInvalidArgument(() => resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, ciphers: ['AES-256-CBC', 'TDES-EDE2-CBC'] }), 'ciphers');
+    const tdes = expectInvalidArgument(() => resolveHandsetConfig({ ...HANDSET_CONFIG, ciphers: ['AES-256-CBC', 'TDES-EDE2-CBC'] }), 'ciphers');
     expect(tdes.message).toMatch(/TDES-EDE2-CBC/);
-    expect(resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, ciphers: ['TDES-EDE2-CBC'] }, allAlgorithms).ciphers).toEqual(['TDES-EDE2-CBC']);
+    expect(resolveHandsetConfig({ ...HANDSET_CONFIG, ciphers: ['TDES-EDE2-CBC'] }, allAlgorithms).ciphers).toEqual(['TDES-EDE2-CBC']);
   });
 
   it.each([
@@ -295,6 +288,6 @@ describe('PIN and configuration validation in resolveHandsetConfig', () => {
     ['retry', { retry: { retries: -1 } }],
     ['maxPageRecords', { maxPageRecords: 0 }],
   ])('an invalid %s is INVALID_ARGUMENT', (field, patch) => {
-    expectInvalidArgument(() => resolveHandsetConfig({ ...DEFAULT_HANDSET_CONFIG, ...(patch as Partial<HandsetConfig>) }), field);
+    expectInvalidArgument(() => resolveHandsetConfig({ ...HANDSET_CONFIG, ...(patch as Partial<HandsetConfig>) }), field);
   });
 });

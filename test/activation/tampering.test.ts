@@ -17,24 +17,12 @@ import { decodeHandsetConfirm } from '../../src/wire/messages/handset-confirm.js
 import { decodeKeyIssue } from '../../src/wire/messages/key-issue.js';
 import { decodeKeyVerified } from '../../src/wire/messages/key-verified.js';
 import { decodeServerShare } from '../../src/wire/messages/server-share.js';
-import {
-  DEFAULT_EMAIL,
-  DEFAULT_HANDSET_CONFIG,
-  T0,
-  type Direction,
-  type ExchangeOptions,
-  type ExchangeResult,
-  flipByte,
-  frameOf,
-  frameType,
-  indexOfBytes,
-  regionOf,
-  runExchange,
-  sentFrames,
-} from './harness.js';
+import { EMAIL, HANDSET_CONFIG, P521, T0 } from '../support/fixtures.js';
+import { flipByte, frameOf, frameType, indexOfBytes, regionOf } from '../support/frames.js';
+import type { Direction } from '../support/pair.js';
+import { type ExchangeOptions, type ExchangeResult, runExchange, sentFrames } from './harness.js';
 
 const X25519: CPaceSuiteId = 'CPACE-X25519-SHA512';
-const P521: CPaceSuiteId = 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
 
 interface Region {
   readonly start: number;
@@ -42,7 +30,7 @@ interface Region {
 }
 
 const base = (suite: CPaceSuiteId): ExchangeOptions => ({
-  handsetConfig: { ...DEFAULT_HANDSET_CONFIG, suites: [suite] },
+  handsetConfig: { ...HANDSET_CONFIG, suites: [suite] },
   handsetSeed: `tamper/${suite}`,
   serverSeed: `tamper-server/${suite}`,
 });
@@ -85,7 +73,7 @@ function expectNoKey(run: ExchangeResult): ActivationErrorCode {
   expect(run.state.transportKey).toBeUndefined();
   expect(run.stoppedBy).toBe('failed');
   expect(run.error).toBeInstanceOf(ActivationError);
-  const account = run.sim.accounts.get(DEFAULT_EMAIL)!;
+  const account = run.sim.accounts.get(EMAIL)!;
   expect(account.device).toBeUndefined();
   expect(account.status).not.toBe('Activated');
   expect(account.password).toBeDefined();
@@ -157,12 +145,12 @@ describe('tampered ETP.DAT (X25519, every byte)', () => {
       expect(r.frames.every((f) => f.direction === 'to-server' && frameType(f.sent) === 'etp-dat')).toBe(true);
       expect(r.frames).toHaveLength(1 + DEFAULT_RETRY.retries);
       expect(r.clock.now).toBe(T0 + (1 + DEFAULT_RETRY.retries) * DEFAULT_RETRY.replyTimeoutMs);
-      expect(r.sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
+      expect(r.sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0 });
     }
   });
 
   it('the handset\'s routing (relay host, carrier UID) is not in the cleartext ETP.DAT at all (issue 8, finding 21)', () => {
-    for (const secretish of [DEFAULT_HANDSET_CONFIG.routing.relay, DEFAULT_HANDSET_CONFIG.routing.uid]) {
+    for (const secretish of [HANDSET_CONFIG.routing.relay, HANDSET_CONFIG.routing.uid]) {
       expect(indexOfBytes(ref.etpFrame, utf8ToBytes(secretish)), secretish).toBe(-1);
     }
   });
@@ -199,7 +187,7 @@ describe('tampered ETP.DAT (X25519, every byte)', () => {
       expect(expectNoKey(r), `offset ${offset}`).toBe('PROTOCOL_ERROR');
       expect(r.error!.cause).toMatchObject({ reportedBy: 'server' });
       // The password was proven (confirmation passed), so the attempt does not count against it.
-      expect(r.sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(0);
+      expect(r.sim.account(EMAIL)!.failedAttempts).toBe(0);
       expect(r.frames.some((f) => frameType(f.sent) === 'key-issue')).toBe(false);
     }
   });
@@ -337,7 +325,7 @@ describe('tampered handset-confirm', () => {
       const r = runExchange({ ...base(X25519), tamper: persistent('to-server', ref.handsetConfirm, flipByte(ref.handsetConfirm, offset)) });
       expect(expectNoKey(r), `offset ${offset}`).toBe('TIMEOUT');
       expect(r.frames.some((f) => frameType(f.sent) === 'key-issue' || frameType(f.sent) === 'error')).toBe(false);
-      expect(r.sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(1);
+      expect(r.sim.account(EMAIL)!.failedAttempts).toBe(1);
     }
   });
 
@@ -372,16 +360,16 @@ describe('tampered key-verified', () => {
         expect(r.error).toBeInstanceOf(ActivationError);
         expect(r.error!.code).toBe('PROTOCOL_ERROR');
         expect(r.error!.cause).toMatchObject({ reportedBy: 'server' });
-        const account = r.sim.account(DEFAULT_EMAIL)!;
+        const account = r.sim.account(EMAIL)!;
         expect(account.status).not.toBe('Activated');
         expect(account.hasPassword).toBe(true);
         expect(account.failedAttempts).toBe(0);
-        expect(r.sim.accounts.get(DEFAULT_EMAIL)!.device).toBeUndefined();
+        expect(r.sim.accounts.get(EMAIL)!.device).toBeUndefined();
 
         // The password was not consumed: a fresh handset activates with it.
         const again = runExchange({ sim: r.sim, clock: r.clock, handsetSeed: `after-refusal/${offset}`, until: 'end' });
         expect(again.stoppedBy).toBe('complete');
-        expect(r.sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+        expect(r.sim.account(EMAIL)!.status).toBe('Activated');
       }
     }
   });
@@ -404,7 +392,7 @@ describe('cipher downgrade by a man in the middle', () => {
     expect(sentFrames(r, 'to-handset', 'server-share')).toHaveLength(1);
     expect(expectNoKey(r)).toBe('WRONG_PASSWORD');
     expect(r.frames.some((f) => frameType(f.sent) === 'key-issue')).toBe(false);
-    expect(r.sim.accounts.get(DEFAULT_EMAIL)!.device).toBeUndefined();
+    expect(r.sim.accounts.get(EMAIL)!.device).toBeUndefined();
   });
 
   it('removing a suite from the offered suites establishes no key either', () => {
@@ -428,19 +416,19 @@ describe('replayed ETP.DAT', () => {
     expect(full.stoppedBy).toBe('complete');
     const ref = { etpFrame: sentFrames(full, 'to-server', 'etp-dat')[0]! };
     const sim = full.sim;
-    const device = sim.accounts.get(DEFAULT_EMAIL)!.device!;
+    const device = sim.accounts.get(EMAIL)!.device!;
     const sidHex = bytesToHex(frameOf(ref.etpFrame).sid);
     const phase = sim.sessionPhase(sidHex);
     expect(phase).toBeDefined();
 
     expect(sim.receive(ref.etpFrame)).toEqual([]);
     // Even once the administrator sets a new password, the old request starts nothing.
-    sim.setActivationPassword(DEFAULT_EMAIL, 'a-new-password');
+    sim.setActivationPassword(EMAIL, 'a-new-password');
     expect(sim.receive(ref.etpFrame)).toEqual([]);
     expect(sim.receive(ref.etpFrame.slice())).toEqual([]);
     expect(sim.sessionPhase(sidHex)).toBe(phase);
-    expect(sim.accounts.get(DEFAULT_EMAIL)!.device).toBe(device);
-    expect(sim.account(DEFAULT_EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true });
+    expect(sim.accounts.get(EMAIL)!.device).toBe(device);
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true });
   });
 
   it('while the first exchange is in progress: the same server-share again, and no second attempt is counted', () => {
@@ -448,22 +436,22 @@ describe('replayed ETP.DAT', () => {
     const etpFrame = sentFrames(first, 'to-server', 'etp-dat')[0]!;
     const reply = first.undelivered.length > 0 ? first.undelivered : first.frames.filter((f) => f.direction === 'to-handset').map((f) => f.sent);
     expect(reply).toHaveLength(1);
-    expect(first.sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(1);
+    expect(first.sim.account(EMAIL)!.failedAttempts).toBe(1);
     const again = first.sim.receive(etpFrame);
     expect(again).toHaveLength(1);
     expect(bytesToHex(again[0]!)).toBe(bytesToHex(reply[0]!));
-    expect(first.sim.account(DEFAULT_EMAIL)!.failedAttempts).toBe(1);
+    expect(first.sim.account(EMAIL)!.failedAttempts).toBe(1);
   });
 
   it('replayed handset-confirm and key-verified after activation change nothing', () => {
     const full = runExchange({ ...base(X25519), until: 'end' });
     expect(full.stoppedBy).toBe('complete');
     const sim = full.sim;
-    const device = sim.accounts.get(DEFAULT_EMAIL)!.device!;
+    const device = sim.accounts.get(EMAIL)!.device!;
     expect(sim.receive(sentFrames(full, 'to-server', 'key-verified')[0]!)).toEqual([]);
     expect(sim.receive(sentFrames(full, 'to-server', 'handset-confirm')[0]!)).toEqual([]);
-    expect(sim.accounts.get(DEFAULT_EMAIL)!.device).toBe(device);
-    expect(sim.account(DEFAULT_EMAIL)!.status).toBe('Activated');
+    expect(sim.accounts.get(EMAIL)!.device).toBe(device);
+    expect(sim.account(EMAIL)!.status).toBe('Activated');
   });
 });
 
@@ -486,7 +474,7 @@ describe('harness sanity', () => {
     const ref = reference(X25519);
     const full = runExchange({ ...base(X25519), until: 'end' });
     expect(bytesToHex(full.state.transportKey!.key)).toBe(bytesToHex(ref.run.state.transportKey!.key));
-    expect(bytesToHex(ref.run.state.transportKey!.key)).toBe(bytesToHex(full.sim.accounts.get(DEFAULT_EMAIL)!.device!.transportKey));
+    expect(bytesToHex(ref.run.state.transportKey!.key)).toBe(bytesToHex(full.sim.accounts.get(EMAIL)!.device!.transportKey));
     const tampered = flipByte(ref.etpFrame, 0);
     expect(bytesToHex(tampered)).not.toBe(bytesToHex(ref.etpFrame));
   });

@@ -23,6 +23,7 @@ import { encode as cborxEncode } from 'cbor-x';
 import { sha256 } from '@noble/hashes/sha2.js';
 // Both peers and the decoders run with every suite and cipher (the default provider has X25519 and AES only).
 import { allAlgorithms } from '../support/providers.js';
+import type { RandomSource } from '../../src/crypto/provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
 import type { HandsetInput, HandsetOutput } from '../../src/handset/io.js';
@@ -50,7 +51,33 @@ import { decodeKeyVerified } from '../../src/wire/messages/key-verified.js';
 import { openBody } from '../../src/wire/messages/sealed-body.js';
 import { decodeServerShare } from '../../src/wire/messages/server-share.js';
 import { decodeSyncDone } from '../../src/wire/messages/sync-done.js';
-import { EMAIL, HANDSET_CONFIG, P521, PASSWORD, SecurityHarness, T0, domainKeySeedFor, forkableRandom, frameType, runActivation } from '../security/harness.js';
+import { EMAIL, HANDSET_CONFIG, P521, PASSWORD, T0, USERS } from '../support/fixtures.js';
+import { frameType } from '../support/frames.js';
+import { domainKeySeedFor } from '../support/pair.js';
+import { runActivation, SecurityHarness } from '../security/harness.js';
+
+/**
+ * A seeded random source that can be forked: `fork()` gives a new source that continues exactly
+ * where this one is now (it replays the lengths requested so far on a fresh seededRandom).
+ */
+interface ForkableRandom extends RandomSource {
+  fork(): ForkableRandom;
+  readonly calls: number;
+}
+
+function forkableRandom(seed: string, history: number[] = []): ForkableRandom {
+  const inner = seededRandom(seed);
+  for (const n of history) inner(n);
+  const lengths = [...history];
+  const fn = ((length: number) => {
+    const out = inner(length);
+    lengths.push(length);
+    return out;
+  }) as ForkableRandom;
+  Object.defineProperty(fn, 'calls', { get: () => lengths.length });
+  fn.fork = () => forkableRandom(seed, lengths);
+  return fn;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Outcome checks
@@ -110,7 +137,6 @@ export interface Corpus {
 
 let corpus: Corpus | undefined;
 
-const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 const STORAGE_KEY = seededRandom('fuzz-storage-key')(32);
 
 /** Builds the corpus once per process (a few real activations, about 0.5 s). */

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Status } from '../../src/handset/status.js';
 import { SYNC_ORDER, type SyncData, type SyncDatabase } from '../../src/sync/databases.js';
 import { bytesToHex } from '../../src/util/bytes.js';
-import { EMAIL, HANDSET_CONFIG, type Rig, createRig, flush, logDetails, userData } from './helpers.js';
+import { EMAIL, HANDSET_CONFIG } from '../support/fixtures.js';
+import { type Rig, createRig, flush, logDetails, userData } from './helpers.js';
 
 const NAMES: Record<SyncDatabase, string> = {
   calendar: 'Calendar',

@@ -3,6 +3,10 @@
  * by a `BesSimulator` attached to the other end. Seeded randomness on both sides and a fixed clock,
  * so every run is reproducible. Every frame is recorded on both ends (type and raw bytes), every
  * handset event in order, and every simulator log line.
+ *
+ * Not the Pair (test/support/pair.ts): these tests are about the driver itself (its events, its
+ * promises, the transport between the sides), which the Pair replaces by `handsetStep` on a wire
+ * it owns. The defaults are the Pair's (test/support/fixtures.ts).
  */
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
@@ -20,18 +24,7 @@ import { createMemoryTransportPair } from '../../src/transport/memory-transport.
 import type { Transport } from '../../src/transport/transport.js';
 import { decodeFrame, frameAssociatedData, type Frame, type MessageType } from '../../src/wire/frame.js';
 import { openBody } from '../../src/wire/messages/sealed-body.js';
-
-/** 2024-01-01T00:00:00Z. */
-export const T0 = Date.UTC(2024, 0, 1);
-export const EMAIL = 'alice@example.com';
-export const PASSWORD = 'Bb-activation-1';
-export const DISPLAY_NAME = 'Alice Example';
-
-export const HANDSET_CONFIG: HandsetConfig = {
-  pin: '2100000A',
-  routing: { relay: 'relay.blackberry.test', uid: 'carrier-uid-0001' },
-  device: { model: '8800', os: '4.5.0.110' },
-};
+import { DISPLAY_NAME, EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
 
 /** One frame as seen at one end of the link: `out` = sent by that end, `in` = received by it. */
 export interface FrameEvent {

@@ -17,7 +17,8 @@ import {
 import { createPolicy } from '../../src/policy/policy.js';
 import { RULES } from '../../src/policy/rules.js';
 import { bytesToHex } from '../../src/util/bytes.js';
-import { EMAIL, T0, type Rig, createRig, flush, logDetails, nextEvent } from './helpers.js';
+import { EMAIL, T0 } from '../support/fixtures.js';
+import { type Rig, createRig, flush, logDetails, nextEvent } from './helpers.js';
 
 const SERVER_VERSION = 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4';
 const PASSWORD_RULES = RULES.filter((r) => r.group === 'Password' && r.name !== 'Password Required').map((r) => r.name);

@@ -9,7 +9,8 @@ import type { Account } from '../../src/simulator/accounts.js';
 import type { ServerIdentity } from '../../src/simulator/server-config.js';
 import type { SyncDatabase } from '../../src/sync/databases.js';
 import { encodeCbor } from '../../src/wire/cbor.js';
-import { EMAIL, type Rig, createRig, logDetails, userData } from './helpers.js';
+import { EMAIL } from '../support/fixtures.js';
+import { type Rig, createRig, logDetails, userData } from './helpers.js';
 
 const DATA = userData({ calendar: 4, contacts: 5, tasks: 3, memos: 2, messages: 6, options: 2 });
 

@@ -9,8 +9,9 @@ import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { decodeFrame, encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
 import { openBody, sealBody } from '../../src/wire/messages/sealed-body.js';
-import { type SecurityHarness, runActivation } from '../security/harness.js';
-import { EMAIL, type Rig, createRig, logDetails, openWithHandsetKey, userData } from './helpers.js';
+import { runActivation, type SecurityHarness } from '../security/harness.js';
+import { EMAIL } from '../support/fixtures.js';
+import { type Rig, createRig, logDetails, openWithHandsetKey, userData } from './helpers.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {

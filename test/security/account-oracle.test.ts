@@ -17,10 +17,12 @@ import { MAX_FAILED_ATTEMPTS, MIN_ACTIVATION_PASSWORD_LENGTH, generateActivation
 import { dummyPrs } from '../../src/simulator/server-session.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import { decodeErrorMessage } from '../../src/wire/messages/error-message.js';
-import { EMAIL, HANDSET_CONFIG, HOUR, PASSWORD, T0, createServer, frameType, runActivation, type SecurityHarness } from './harness.js';
+import { EMAIL, HANDSET_CONFIG, HOUR, T0, USERS } from '../support/fixtures.js';
+import { frameType } from '../support/frames.js';
+import { createServer } from '../support/pair.js';
+import { runActivation, type SecurityHarness } from './harness.js';
 import { caught } from '../support/errors.js';
 
-const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 const GUESS = 'not-the-password';
 
 /** What the guesser observes: the frame types it received, and its outcome. */

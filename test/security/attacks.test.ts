@@ -15,25 +15,14 @@ import { decodeServerShare, encodeServerShare } from '../../src/wire/messages/se
 import { decodeErrorMessage } from '../../src/wire/messages/error-message.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
-import {
-  type Adversary,
-  EMAIL,
-  HANDSET_CONFIG,
-  HOUR,
-  P521,
-  PASSWORD,
-  SecurityHarness,
-  T0,
-  createServer,
-  frameType,
-  reframe,
-  runActivation,
-} from './harness.js';
+import { EMAIL, HANDSET_CONFIG, HOUR, P521, PASSWORD, T0, USERS } from '../support/fixtures.js';
+import { frameType, reframe } from '../support/frames.js';
+import { createServer } from '../support/pair.js';
+import { type Adversary, runActivation, SecurityHarness } from './harness.js';
 
 /** The documented attempt limit (docs/protocol.md: "locked (5 failed attempts)"), written out, not imported. */
 const MAX_FAILED_ATTEMPTS = 5;
 
-const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 
 /** No transport key anywhere: not on the handset, not issued by the server, account not activated. */
 function expectNoKey(h: SecurityHarness): void {

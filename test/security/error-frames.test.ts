@@ -14,10 +14,11 @@ import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
 import { failedStatus } from '../../src/handset/status.js';
-import { type Adversary, EMAIL, HANDSET_CONFIG, PASSWORD, SecurityHarness, frameType, runActivation } from './harness.js';
+import { EMAIL, HANDSET_CONFIG, USERS } from '../support/fixtures.js';
+import { frameType } from '../support/frames.js';
+import { type Adversary, runActivation, SecurityHarness } from './harness.js';
 import { caught } from '../support/errors.js';
 
-const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 const ATTACKER_TEXT = 'Security alert: call the IT helpdesk on +1 555 0100 and give them your activation password';
 
 /** An error frame as an attacker makes it: the victim's header fields, a body of their choosing. */

@@ -49,7 +49,8 @@ import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
 import { decodeServerShare } from '../../src/wire/messages/server-share.js';
 import { decodeHandsetConfirm } from '../../src/wire/messages/handset-confirm.js';
 import { utf8ToBytes } from '../../src/util/bytes.js';
-import { EMAIL, HANDSET_CONFIG, P521, type SecurityHarness, runActivation } from './harness.js';
+import { EMAIL, HANDSET_CONFIG, P521 } from '../support/fixtures.js';
+import { runActivation, type SecurityHarness } from './harness.js';
 
 const P = 'Corr3ct-Horse!';
 const Q = 'Battery-Staple?';

@@ -23,7 +23,8 @@ import { createMemoryTransportPair } from '../../src/transport/memory-transport.
 import type { Transport } from '../../src/transport/transport.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
 import { sealBody } from '../../src/wire/messages/sealed-body.js';
-import { EMAIL, HANDSET_CONFIG, PASSWORD, T0, flush } from '../phases/helpers.js';
+import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
+import { flush } from '../phases/helpers.js';
 
 const MINUTE = 60_000;
 

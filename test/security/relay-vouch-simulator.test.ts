@@ -23,7 +23,7 @@ import { BesSimulator, type BesSimulatorOptions, UNCONFIRMED_ATTEMPT_MS } from '
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { FrameMeta, Transport } from '../../src/transport/transport.js';
 import { decodeFrame } from '../../src/wire/frame.js';
-import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../phases/helpers.js';
+import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
 
 /** The documented attempt limit (docs/protocol.md: "locked (5 failed attempts)"), written out, not imported. */
 const MAX_FAILED_ATTEMPTS = 5;

@@ -14,7 +14,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import type { TransportKeyAlgorithm } from '../../src/crypto/provider.js';
-import { HANDSET_CONFIG, type SecurityHarness, runActivation } from './harness.js';
+import { HANDSET_CONFIG } from '../support/fixtures.js';
+import { runActivation, type SecurityHarness } from './harness.js';
 
 const rogue = vi.hoisted(() => ({ issue: undefined as string | undefined }));
 

@@ -21,8 +21,26 @@ import type { SyncData } from '../../src/sync/databases.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { bytesToHex, constantTimeEqual, utf8ToBytes } from '../../src/util/bytes.js';
-import { EMAIL, HANDSET_CONFIG, T0, type SecurityHarness, containsBytes, createServer, runActivation, serializeObservable } from './harness.js';
+import { EMAIL, HANDSET_CONFIG, T0 } from '../support/fixtures.js';
+import { containsBytes } from '../support/frames.js';
+import { createServer } from '../support/pair.js';
+import { runActivation, type SecurityHarness } from './harness.js';
 import { allAlgorithms } from '../support/providers.js';
+
+/** JSON with byte strings as hex, errors as their toJSON (or name/message), Maps and Sets as arrays. */
+function serializeObservable(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Uint8Array) return `hex:${bytesToHex(v)}`;
+    if (v instanceof Map) return [...v.entries()];
+    if (v instanceof Set) return [...v.values()];
+    if (typeof v === 'bigint') return v.toString();
+    if (v instanceof Error) {
+      const withJson = v as Error & { toJSON?: () => unknown };
+      return typeof withJson.toJSON === 'function' ? withJson.toJSON() : { name: v.name, message: v.message, cause: v.cause };
+    }
+    return v;
+  });
+}
 
 const SECRET_PASSWORD = 'Pw-Q9z!xK';
 const WRONG_PASSWORD = 'Zx-7Wrong!q';

@@ -21,10 +21,11 @@ import { decodeEtpDat, encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { decodeServerShare, sessionDigest } from '../../src/wire/messages/server-share.js';
-import { type Adversary, EMAIL, HANDSET_CONFIG, PASSWORD, type SecurityHarness, frameType, runActivation } from './harness.js';
+import { EMAIL, HANDSET_CONFIG, USERS } from '../support/fixtures.js';
+import { frameType } from '../support/frames.js';
+import { type Adversary, runActivation, type SecurityHarness } from './harness.js';
 import { allAlgorithms } from '../support/providers.js';
 
-const USERS = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: PASSWORD }];
 
 /**
  * The attacker's ETP.DAT: made by its own handset (its own share, a guess at the password), then

@@ -7,14 +7,16 @@ import { encodeCbor, MAX_FRAME_BYTES } from '../../src/wire/cbor.js';
 import { decodeEtpDat, encodeEtpDat, ETP_DAT_VERSION, type EtpDat, MAX_ETP_DAT_BYTES } from '../../src/wire/etp/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, type Frame, MAX_SEQUENCE } from '../../src/wire/frame.js';
-import { DEFAULT_HANDSET_CONFIG, frameOf, runExchange, sentFrames } from '../activation/harness.js';
+import { HANDSET_CONFIG } from '../support/fixtures.js';
+import { frameOf } from '../support/frames.js';
+import { runExchange, sentFrames } from '../activation/harness.js';
 import { caught } from '../support/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // A real ETP.DAT, produced by a real activation (X25519 and P-521).
 
 function realEtpDat(suite: EtpHeader['suite']): { frameBytes: Uint8Array; frame: Frame; bytes: Uint8Array } {
-  const run = runExchange({ handsetConfig: { ...DEFAULT_HANDSET_CONFIG, suites: [suite] }, handsetSeed: `wire/${suite}` });
+  const run = runExchange({ handsetConfig: { ...HANDSET_CONFIG, suites: [suite] }, handsetSeed: `wire/${suite}` });
   expect(run.stoppedBy).toBe('key-established');
   const frameBytes = sentFrames(run, 'to-server', 'etp-dat')[0]!;
   const frame = frameOf(frameBytes);
@@ -219,7 +221,7 @@ describe('decodeEtpDat refuses anything malformed, always with ActivationError M
     expectMalformed(() => decodeEtpDat(encodeCbor({ ...outer(etp), body: { ...(outer(etp).body as object), extra: new Uint8Array(1) } })), 'body');
     expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), extra: 'x' })), 'header');
     // The old place of the routing (in clear, before finding 21) is an unknown field now.
-    expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), routing: { ...DEFAULT_HANDSET_CONFIG.routing } })), 'routing');
+    expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), routing: { ...HANDSET_CONFIG.routing } })), 'routing');
   });
 
   it('an unknown suite or cipher in the header', () => {

@@ -11,7 +11,8 @@ import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../..
 import { concatBytes } from '../../src/util/bytes.js';
 import { decodeCbor } from '../../src/wire/cbor.js';
 import { caught } from '../support/errors.js';
-import { indexOfBytes, runActivation } from '../security/harness.js';
+import { indexOfBytes } from '../support/frames.js';
+import { runActivation } from '../security/harness.js';
 
 const frame: Frame = {
   v: 1,
