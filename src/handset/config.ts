@@ -9,6 +9,9 @@ import type { DeviceInfo } from '../wire/etp/etp-body.js';
 
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 
+
+/** A list with at least one element. */
+export type NonEmpty<T> = readonly [T, ...T[]];
 /** Organizer databases, in the order a handset synchronizes them (calendar first). */
 export const SYNC_DATABASES = SYNC_ORDER;
 export type { SyncDatabase };
@@ -72,10 +75,10 @@ export interface ResolvedHandsetConfig {
   readonly routing: HandsetRouting;
   /** Model and OS version. */
   readonly device: DeviceInfo;
-  /** CPace suites offered, most preferred first, without duplicates. */
-  readonly suites: readonly CPaceSuiteId[];
-  /** Transport key algorithms offered, without duplicates. */
-  readonly ciphers: readonly TransportKeyAlgorithm[];
+  /** CPace suites offered, most preferred first, without duplicates (at least one). */
+  readonly suites: NonEmpty<CPaceSuiteId>;
+  /** Transport key algorithms offered, without duplicates (at least one). */
+  readonly ciphers: NonEmpty<TransportKeyAlgorithm>;
   /** Databases synchronized, in sync order ({@link SYNC_ORDER}). */
   readonly databases: readonly SyncDatabase[];
   /** Most records taken in one sync page. */
@@ -135,12 +138,16 @@ export function resolveHandsetConfig(config: HandsetConfig, provider: CryptoProv
   if (!(retry.replyTimeoutMs > 0) || !Number.isInteger(retry.retries) || retry.retries < 0) {
     invalid('retry', 'retry.replyTimeoutMs must be positive and retry.retries a non-negative integer');
   }
+  const [suite, ...moreSuites] = new Set(suites);
+  const [cipher, ...moreCiphers] = new Set(ciphers);
+  if (suite === undefined) invalid('suites', 'suites must not be empty');
+  if (cipher === undefined) invalid('ciphers', 'ciphers must not be empty');
   return {
     pin,
     routing: routing.srp === undefined ? { relay: routing.relay, uid: routing.uid } : { relay: routing.relay, uid: routing.uid, srp: routing.srp },
     device: { model: device.model, os: device.os },
-    suites: [...new Set(suites)],
-    ciphers: [...new Set(ciphers)],
+    suites: [suite, ...moreSuites],
+    ciphers: [cipher, ...moreCiphers],
     databases: SYNC_DATABASES.filter((d) => databases.includes(d)),
     maxPageRecords,
     retry,

@@ -3,6 +3,12 @@
  * outputs (frames to send, statuses to show, timers to set). It has no clock, no timers, no
  * sockets and no randomness of its own: time arrives in each input, randomness in `env`.
  * Given the same state, input and random bytes, it always returns the same result.
+ *
+ * Two tables say what the handset does: {@link HANDSET_FRAME_TRANSITIONS} (which message each
+ * phase takes, who handles it, where it may lead) and {@link HANDSET_INPUT_TRANSITIONS} (the
+ * user's, the timer's and the enforcer's inputs). The diagram in docs/handset.md is checked
+ * against them (test/handset/diagram.test.ts), and {@link handsetStep} refuses a transition that
+ * is not in them.
  */
 import * as v from 'valibot';
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
@@ -11,25 +17,95 @@ import { decodeFrame, type Frame, type MessageType } from '../wire/frame.js';
 import { type ErrorKey, errorText, openErrorBody } from '../wire/messages/error-message.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import type { HandsetInput, StepResult } from './io.js';
-import { type HandsetEnv, fail, headerAd, ignore, sealPendingErrors } from './machine-support.js';
+import { type HandsetEnv, fail, headerAd, ignore, issuedInThisActivation, sealPendingErrors } from './machine-support.js';
 import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange.js';
 import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js';
 import { onSyncDone, onSyncPage } from './phase-sync.js';
-import type { HandsetPhase, HandsetState, SessionState } from './state.js';
+import { type HandsetPhase, type HandsetState, type HandsetStateIn, hasSession, withSession } from './state.js';
 
 export type { HandsetEnv } from './machine-support.js';
 
-type FrameHandler = (state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv) => StepResult<HandsetState>;
+/** One entry of {@link HANDSET_FRAME_TRANSITIONS}: the handler of a message in a phase, and the phases it may lead to. */
+export interface FrameTransition<P extends HandsetPhase> {
+  /** Takes the frame (already checked for session and sequence) in phase `P`'s state. */
+  readonly handle: (state: HandsetStateIn<P>, frame: Frame, now: number, env: HandsetEnv) => StepResult<HandsetState>;
+  /**
+   * The phases the handler may move to, `P` itself when staying is a transition of the protocol
+   * (another sync page). An ignored frame stays in `P` without being one.
+   */
+  readonly to: readonly HandsetPhase[];
+}
 
-/** Which message each waiting phase expects, and who handles it. */
-const HANDLERS: Readonly<Partial<Record<HandsetPhase, Partial<Record<MessageType, FrameHandler>>>>> = {
-  'awaiting-server-share': { 'server-share': onServerShare },
-  'awaiting-key': { 'key-issue': onKeyIssue },
-  'awaiting-policy': { 'it-policy': onItPolicy },
-  'awaiting-services': { 'service-books': onServiceBooks },
-  syncing: { 'sync-page': onSyncPage, 'sync-done': onSyncDone },
-  complete: { 'it-policy': onItPolicy },
+type FrameTable = { readonly [P in HandsetPhase]?: { readonly [M in MessageType]?: FrameTransition<P> } };
+
+/** Where an error frame may lead: it ends the activation, or is ignored. */
+const ERROR: readonly HandsetPhase[] = ['failed'];
+
+/**
+ * Which message each phase takes, who handles it, and where it may lead. A message a phase does
+ * not list is ignored (reported as an `ignored` output). Errors from the server end any phase of
+ * a running activation; after it, the server only pushes IT policy updates.
+ */
+export const HANDSET_FRAME_TRANSITIONS: FrameTable = {
+  'awaiting-server-share': {
+    'server-share': { handle: onServerShare, to: ['awaiting-key', 'failed'] },
+    error: { handle: onErrorFrame, to: ERROR },
+  },
+  'awaiting-key': {
+    'key-issue': { handle: onKeyIssue, to: ['awaiting-policy', 'failed'] },
+    error: { handle: onErrorFrame, to: ERROR },
+  },
+  'awaiting-policy': {
+    'it-policy': { handle: onItPolicy, to: ['applying-policy', 'failed'] },
+    error: { handle: onErrorFrame, to: ERROR },
+  },
+  // While the enforcer works every frame but an error waits: the server retransmits.
+  'applying-policy': { error: { handle: onErrorFrame, to: ERROR } },
+  'awaiting-services': {
+    'service-books': { handle: onServiceBooks, to: ['syncing'] },
+    error: { handle: onErrorFrame, to: ERROR },
+  },
+  syncing: {
+    'sync-page': { handle: onSyncPage, to: ['syncing'] },
+    'sync-done': { handle: onSyncDone, to: ['complete'] },
+    error: { handle: onErrorFrame, to: ERROR },
+  },
+  // A newer policy is applied; the one in force, pushed again, is acknowledged again.
+  complete: { 'it-policy': { handle: onItPolicy, to: ['applying-policy-update', 'complete'] } },
 };
+
+/**
+ * The inputs that are not frames: from which phases each may move the handset, and to where. An
+ * input in a phase it does not list changes nothing (`activate` in such a phase is refused with
+ * INVALID_STATE: an activation is already running).
+ */
+export const HANDSET_INPUT_TRANSITIONS = {
+  activate: {
+    idle: ['awaiting-server-share'],
+    failed: ['awaiting-server-share'],
+    complete: ['awaiting-server-share'],
+  },
+  // A wait that ran out of retransmissions.
+  timer: {
+    'awaiting-server-share': ['failed'],
+    'awaiting-key': ['failed'],
+    'awaiting-policy': ['failed'],
+    'awaiting-services': ['failed'],
+    syncing: ['failed'],
+  },
+  cancel: {
+    'awaiting-server-share': ['failed'],
+    'awaiting-key': ['failed'],
+    'awaiting-policy': ['failed'],
+    'applying-policy': ['failed'],
+    'awaiting-services': ['failed'],
+    syncing: ['failed'],
+  },
+  'policy-applied': {
+    'applying-policy': ['awaiting-services', 'failed'],
+    'applying-policy-update': ['complete'],
+  },
+} as const satisfies { readonly [I in Exclude<HandsetInput['type'], 'frame'>]: { readonly [P in HandsetPhase]?: readonly HandsetPhase[] } };
 
 /**
  * The handset's protocol logic as a pure step function: given a state and one input (the user
@@ -64,17 +140,20 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
   }
   switch (input.type) {
     case 'activate':
-      return startActivation(state, input.email, input.password, input.now, env);
+      if (state.phase !== 'idle' && state.phase !== 'failed' && state.phase !== 'complete') {
+        throw new ActivationError('INVALID_STATE', 'an activation is already running', { phase: state.phase });
+      }
+      return checked(state, startActivation(state, input.email, input.password, input.now, env), HANDSET_INPUT_TRANSITIONS.activate[state.phase]);
     case 'timer':
       return onTimer(state, input.now);
     case 'policy-applied':
       if (!v.is(policyAckSchema, input.ack)) {
         throw new ActivationError('INVALID_ARGUMENT', 'policy-applied needs a policy acknowledgement', { field: 'input.ack' });
       }
-      return onPolicyApplied(state, input.ack, input.now, env);
+      if (state.phase !== 'applying-policy' && state.phase !== 'applying-policy-update') return ignore(state, 'policy result without a pending policy');
+      return checked(state, onPolicyApplied(state, input.ack, input.now, env), HANDSET_INPUT_TRANSITIONS['policy-applied'][state.phase]);
     case 'cancel':
-      if (!state.session || state.phase === 'complete' || state.phase === 'failed') return { state, outputs: [] };
-      return fail(state, 'ABORTED', 'the activation was cancelled');
+      return onCancel(state);
     case 'frame':
       if (!(input.bytes instanceof Uint8Array)) throw new ActivationError('INVALID_ARGUMENT', 'a frame input needs bytes', { field: 'input.bytes' });
       return onFrame(state, input.bytes, input.now, env);
@@ -83,21 +162,44 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
   }
 }
 
+/**
+ * Refuses a transition the tables do not list: a handler that moves the handset elsewhere is a
+ * bug of ours, caught here (and by the fuzzers) instead of surfacing as a strange state later.
+ */
+function checked(from: HandsetState, result: StepResult<HandsetState>, allowed: readonly HandsetPhase[]): StepResult<HandsetState> {
+  const to = result.state.phase;
+  if (to !== from.phase && !allowed.includes(to)) {
+    throw new ActivationError('INVALID_STATE', 'a transition that the handset tables do not list', { operation: 'handsetStep', phase: from.phase, to });
+  }
+  return result;
+}
+
+function onCancel(state: HandsetState): StepResult<HandsetState> {
+  const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS.cancel;
+  const targets = allowed[state.phase];
+  if (targets === undefined) return { state, outputs: [] };
+  return checked(state, fail(state, 'ABORTED', 'the activation was cancelled'), targets);
+}
+
 function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
+  if (!hasSession(state)) return { state, outputs: [] };
   const session = state.session;
-  if (!session || session.deadline === undefined || !session.lastSent) return { state, outputs: [] };
+  if (session.deadline === undefined || !session.lastSent) return { state, outputs: [] };
   if (now < session.deadline) return { state, outputs: [{ type: 'set-timer', at: session.deadline }] };
   if (session.retriesUsed >= state.config.retry.retries) {
+    const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS.timer;
     // An error in clear that arrived meanwhile is reported now, as what it is: a hint nobody
     // authenticated (`cause.hint`, `cause.authenticated` false), after the full wait.
-    if (session.hint !== undefined && state.phase === 'awaiting-server-share') {
-      return fail(state, session.hint, errorText(session.hint), { retries: session.retriesUsed, reportedBy: 'server', hint: true, authenticated: false }, false);
+    if (state.phase === 'awaiting-server-share' && state.session.hint !== undefined) {
+      const hint = state.session.hint;
+      const detail = { retries: session.retriesUsed, reportedBy: 'server', hint: true, authenticated: false };
+      return checked(state, fail(state, hint, errorText(hint), { detail, notifyServer: false }), allowed[state.phase] ?? []);
     }
-    return fail(state, 'TIMEOUT', 'the server did not respond', { retries: session.retriesUsed }, false);
+    return checked(state, fail(state, 'TIMEOUT', 'the server did not respond', { detail: { retries: session.retriesUsed }, notifyServer: false }), allowed[state.phase] ?? []);
   }
   const deadline = now + state.config.retry.replyTimeoutMs;
   return {
-    state: { ...state, session: { ...session, retriesUsed: session.retriesUsed + 1, deadline } },
+    state: withSession(state, { retriesUsed: session.retriesUsed + 1, deadline }),
     outputs: [
       { type: 'send', bytes: session.lastSent.bytes.slice(), to: session.lastSent.to },
       { type: 'set-timer', at: deadline },
@@ -105,6 +207,13 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
   };
 }
 
+/**
+ * A frame arrived. The guards run in this order, each for a reason: a frame that does not decode
+ * or belongs to another session says nothing about this one; a duplicate (a retransmission of an
+ * answer already taken) is dropped before anything else looks at it; a frame that skips ahead is
+ * not taken (the handset takes the server's messages in order), except an IT policy update after
+ * activation, which may follow a lost one; then the table decides.
+ */
 function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: HandsetEnv): StepResult<HandsetState> {
   let frame: Frame;
   try {
@@ -118,16 +227,21 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
     return ignore(state, 'frame of another session');
   }
   if (frame.seq < session.recvSeq) return ignore(state, 'duplicate frame');
-  if (frame.type === 'error') return onErrorFrame(state, session, frame, env);
   // After activation the server pushes IT policy updates unasked; one may have been lost on the
   // way, and the newest supersedes it, so a later one is taken even with a gap in the sequence.
   const pushedUpdate = state.phase === 'complete' && frame.type === 'it-policy';
   if (frame.seq > session.recvSeq && !pushedUpdate) return ignore(state, 'frame out of order');
-  if (state.pendingPolicy) return ignore(state, 'frame while the IT policy is being applied');
-  const handler = HANDLERS[state.phase]?.[frame.type];
-  if (!handler) return ignore(state, `unexpected ${frame.type} in phase ${state.phase}`);
+  return dispatch(state, frame, now, env);
+}
+
+/** Runs the table's handler for this phase and message, if there is one. */
+function dispatch<P extends HandsetPhase>(state: HandsetStateIn<P>, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+  const phase: P = state.phase;
+  const transitions: FrameTable[P] = HANDSET_FRAME_TRANSITIONS[phase];
+  const transition = transitions?.[frame.type];
+  if (!transition) return ignore(state, `unexpected ${frame.type} in phase ${phase}`);
   try {
-    return handler(state, session, frame, now, env);
+    return checked(state, transition.handle(state, frame, now, env), transition.to);
   } catch (err) {
     // A body that does not decode or authenticate is dropped; the genuine one may still come.
     if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED')) {
@@ -138,21 +252,17 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
 }
 
 /**
- * An error frame from the server (docs/protocol.md, "error"). It must carry the sequence number
- * expected next, like any frame. Once the handset holds a key of the server's (k_SH after Tb, then
- * the transport key), only an error sealed under it ends the activation; one in clear is ignored.
- * Before that, one in clear is kept as a hint: the handset goes on waiting (and retransmitting),
- * so that a forged error cannot pre-empt the server's real answer, and reports the hinted code
- * only if it times out. The text is always ours ({@link errorText}).
+ * An error frame from the server (docs/protocol.md, "error"), in a phase of a running activation.
+ * Once the handset holds a key of the server's (k_SH after Tb, then the transport key), only an
+ * error sealed under it ends the activation; one in clear is ignored. Before that, one in clear is
+ * kept as a hint: the handset goes on waiting (and retransmitting), so that a forged error cannot
+ * pre-empt the server's real answer, and reports the hinted code only if it times out. The text is
+ * always ours ({@link errorText}).
  */
-function onErrorFrame(state: HandsetState, session: SessionState, frame: Frame, env: HandsetEnv): StepResult<HandsetState> {
-  if (state.phase === 'idle' || state.phase === 'complete' || state.phase === 'failed') return ignore(state, 'error frame when not activating');
-  if (frame.seq > session.recvSeq) return ignore(state, 'frame out of order');
+function onErrorFrame(state: HandsetState, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
   const keys: ErrorKey[] = [];
-  if (session.serverToHandset) keys.push({ session: session.serverToHandset });
-  if (state.transportKey && (state.phase === 'awaiting-policy' || state.phase === 'awaiting-services' || state.phase === 'syncing')) {
-    keys.push({ transport: state.transportKey });
-  }
+  if (state.phase === 'awaiting-key') keys.push({ session: state.session.serverToHandset });
+  if (issuedInThisActivation(state)) keys.push({ transport: state.transportKey });
   let opened;
   try {
     opened = openErrorBody(env.provider, frame.body, headerAd(frame), keys);
@@ -163,14 +273,14 @@ function onErrorFrame(state: HandsetState, session: SessionState, frame: Frame, 
   if (opened === undefined) return ignore(state, 'error frame failed authentication', 'DECRYPT_FAILED');
   const { code, rules } = opened.message;
   if (!opened.authenticated) {
-    if (keys.length > 0) return ignore(state, 'unauthenticated error frame', code);
-    if (session.hint === code) return ignore(state, 'unauthenticated error frame (hint kept)', code);
+    if (keys.length > 0 || state.phase !== 'awaiting-server-share') return ignore(state, 'unauthenticated error frame', code);
+    if (state.session.hint === code) return ignore(state, 'unauthenticated error frame (hint kept)', code);
     return {
-      state: { ...state, session: { ...session, hint: code } },
+      state: { ...state, session: { ...state.session, hint: code } },
       outputs: [{ type: 'ignored', reason: 'unauthenticated error frame (kept as a hint)', code }],
     };
   }
   const detail: Record<string, unknown> = { reportedBy: 'server', authenticated: true };
   if (rules) detail.rules = rules;
-  return fail(state, code, errorText(code), detail, false);
+  return fail(state, code, errorText(code), { detail, notifyServer: false });
 }

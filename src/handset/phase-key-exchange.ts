@@ -19,22 +19,29 @@ import { decodeKeyGrant, decodeKeyIssue } from '../wire/messages/key-issue.js';
 import { encodeKeyVerified } from '../wire/messages/key-verified.js';
 import type { ActivationResult, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
-import type { HandsetState, SessionState } from './state.js';
+import type {
+  AwaitingKeyState,
+  AwaitingPolicyState,
+  AwaitingServerShareState,
+  HandsetState,
+  HandsetStateIn,
+  KeyWaitSession,
+  KeyedSession,
+  ShareWaitSession,
+} from './state.js';
 import { status } from './status.js';
 
 /** ETP.DAT protocol version this handset speaks. */
 export const HANDSET_PROTOCOL = 1;
 
+/** The user chose Activate (in a phase where nothing runs): build and send the ETP.DAT. */
 export function startActivation(
-  state: HandsetState,
+  state: HandsetStateIn<'idle' | 'failed' | 'complete'>,
   email: string,
   password: string,
   now: number,
   env: HandsetEnv,
 ): StepResult<HandsetState> {
-  if (state.phase !== 'idle' && state.phase !== 'failed' && state.phase !== 'complete') {
-    throw new ActivationError('INVALID_STATE', 'an activation is already running', { phase: state.phase });
-  }
   const typed = typeof email === 'string' ? email.trim() : '';
   if (!v.is(emailAddress, typed)) {
     throw new ActivationError('INVALID_ARGUMENT', 'enter a valid email address', { field: 'email' });
@@ -46,7 +53,7 @@ export function startActivation(
     signing: provider.signingKeyPair(random(32)),
     agreement: provider.agreementKeyPair(random(32)),
   };
-  const suiteId = config.suites[0]!;
+  const [suiteId] = config.suites;
   const suite = provider.cpaceSuite(suiteId);
   const sid = random(16);
   const header: EtpHeader = {
@@ -77,7 +84,7 @@ export function startActivation(
     headerBytes,
     share,
   );
-  const session: SessionState = {
+  const session: ShareWaitSession = {
     email: typed,
     sid,
     suite: suiteId,
@@ -90,28 +97,25 @@ export function startActivation(
     retriesUsed: 0,
   };
   // A new activation starts afresh: the previous activation's key, policy, books and data go.
-  const next: HandsetState = {
-    ...state,
+  const next: AwaitingServerShareState = {
+    version: state.version,
+    phase: 'awaiting-server-share',
+    config,
     identity,
     session,
-    failure: undefined,
     status: status('activating'),
-    transportKey: undefined,
-    server: undefined,
-    email: undefined,
-    policy: undefined,
-    pendingPolicy: undefined,
-    serviceBooks: undefined,
-    sync: undefined,
   };
   const frameHeader = nextHeader(next, session, 'etp-dat', `mailto:${typed}`);
-  return sendAndWait(next, session, frameHeader, encodeEtpDat({ headerBytes, share, sealedBody }), 'awaiting-server-share', now, [
-    { type: 'status', status: status('activating') },
-  ]);
+  return sendAndWait(next, frameHeader, encodeEtpDat({ headerBytes, share, sealedBody }), {
+    now,
+    before: [{ type: 'status', status: status('activating') }],
+  });
 }
 
-export function onServerShare(state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+/** Phase 1 ends: the server's share and Tb arrived; check Tb, send Ta and the body key. */
+export function onServerShare(state: AwaitingServerShareState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const { provider, random } = env;
+  const session = state.session;
   const msg = decodeServerShare(frame.body);
   // Anyone who saw this handset's session id and PIN can send the server an ETP.DAT with them;
   // the server answers that one to this PIN too. Its Tb would fail here, so a share made for
@@ -119,8 +123,8 @@ export function onServerShare(state: HandsetState, session: SessionState, frame:
   if (!constantTimeEqual(msg.etp, sessionDigest(session.sid, state.config.pin, session.email, session.share))) {
     return ignore(state, 'server-share for another ETP.DAT');
   }
-  if (msg.ad.suite !== session.suite || !session.scalar || !session.bodyKey) {
-    return fail(state, 'PROTOCOL_ERROR', 'the server answered with another CPace suite', { suite: msg.ad.suite });
+  if (msg.ad.suite !== session.suite) {
+    return fail(state, 'PROTOCOL_ERROR', 'the server answered with another CPace suite', { detail: { suite: msg.ad.suite } });
   }
   const suite = provider.cpaceSuite(session.suite);
   let isk: Uint8Array;
@@ -135,23 +139,22 @@ export function onServerShare(state: HandsetState, session: SessionState, frame:
       ADb: msg.adBytes,
     });
   } catch (err) {
-    if (err instanceof ActivationError) return fail(state, 'PROTOCOL_ERROR', 'the server sent an invalid CPace share', { reason: 'invalid-point' });
+    if (err instanceof ActivationError) return fail(state, 'PROTOCOL_ERROR', 'the server sent an invalid CPace share', { detail: { reason: 'invalid-point' } });
     throw err;
   }
   const keys = deriveSessionKeys(provider, suite, session.sid, isk);
   isk.fill(0);
-  const withSrp: SessionState = { ...session, serverSrp: msg.ad.srp };
   if (!verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag)) {
     // Either the password differs or this is not the server that knows it: the same thing to a handset.
-    return fail({ ...state, session: withSrp }, 'WRONG_PASSWORD', 'the activation password is incorrect');
+    return fail(state, 'WRONG_PASSWORD', 'the activation password is incorrect', { serverSrp: msg.ad.srp });
   }
   const tag = confirmationTag(keys.macKey, session.share, session.headerBytes);
-  const next: SessionState = {
-    ...withSrp,
-    scalar: undefined,
-    bodyKey: undefined,
-    // A hint in clear (machine.ts, onErrorFrame) was about the wait that just ended with an answer.
-    hint: undefined,
+  // The scalar and the body key stay behind, and so does a hint in clear (machine.ts,
+  // onErrorFrame): it was about the wait that just ended with an answer.
+  const { scalar: _scalar, bodyKey, hint: _hint, ...kept } = session;
+  const next: KeyWaitSession = {
+    ...kept,
+    serverSrp: msg.ad.srp,
     recvSeq: frame.seq + 1,
     handsetToServer: keys.handsetToServer,
     serverToHandset: keys.serverToHandset,
@@ -160,39 +163,37 @@ export function onServerShare(state: HandsetState, session: SessionState, frame:
   };
   const header = nextHeader(state, next, 'handset-confirm', `srp:${msg.ad.srp}`);
   const nonce = random(24);
-  const boxed = provider.aeadSeal(keys.handsetToServer, nonce, session.bodyKey, headerAd(header));
+  const boxed = provider.aeadSeal(keys.handsetToServer, nonce, bodyKey, headerAd(header));
   const verifying = status('verifying-encryption');
-  return sendAndWait(
-    { ...state, status: verifying },
-    next,
-    header,
-    encodeHandsetConfirm({ tag, bodyKey: { nonce, ciphertext: boxed } }),
-    'awaiting-key',
+  const waiting: AwaitingKeyState = { ...state, phase: 'awaiting-key', session: next, status: verifying };
+  return sendAndWait(waiting, header, encodeHandsetConfirm({ tag, bodyKey: { nonce, ciphertext: boxed } }), {
     now,
-    [{ type: 'status', status: verifying }],
-  );
+    before: [{ type: 'status', status: verifying }],
+  });
 }
 
-export function onKeyIssue(state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+/** Phase 2 ends: the transport key arrived; check the server's proof under it and prove it back. */
+export function onKeyIssue(state: AwaitingKeyState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const { provider, random } = env;
+  const session = state.session;
   const msg = decodeKeyIssue(frame.body);
-  const plaintext = provider.aeadOpen(session.serverToHandset!, msg.grant.nonce, msg.grant.ciphertext, headerAd(frame));
+  const plaintext = provider.aeadOpen(session.serverToHandset, msg.grant.nonce, msg.grant.ciphertext, headerAd(frame));
   if (plaintext === undefined) return ignore(state, 'key-issue failed authentication', 'DECRYPT_FAILED');
   const grant = decodeKeyGrant(plaintext);
   // Offered first, then looked up: the offer holds only what the provider has, so an algorithm
   // the handset did not offer is this protocol error, never the provider's UNSUPPORTED.
   if (!state.config.ciphers.includes(grant.algorithm) || grant.key.length !== provider.transportCipher(grant.algorithm).keyLength) {
-    return fail(state, 'PROTOCOL_ERROR', 'the server issued a key the handset did not offer', { algorithm: grant.algorithm });
+    return fail(state, 'PROTOCOL_ERROR', 'the server issued a key the handset did not offer', { detail: { algorithm: grant.algorithm } });
   }
   if (grant.server.srp !== session.serverSrp) {
-    return fail(state, 'PROTOCOL_ERROR', 'the server identity changed during activation', { field: 'server.srp' });
+    return fail(state, 'PROTOCOL_ERROR', 'the server identity changed during activation', { detail: { field: 'server.srp' } });
   }
   const hash = transcriptHash(provider, {
     sid: session.sid,
     etpHeader: session.headerBytes,
     handsetShare: session.share,
-    serverAd: session.serverAd!,
-    serverShare: session.serverShare!,
+    serverAd: session.serverAd,
+    serverShare: session.serverShare,
     grant: plaintext,
   });
   plaintext.fill(0);
@@ -201,26 +202,32 @@ export function onKeyIssue(state: HandsetState, session: SessionState, frame: Fr
     if (msg.proof.algorithm !== grant.algorithm) throw new Error('algorithm mismatch');
     proof = provider.openMessage(grant.key, msg.proof, headerAd(frame));
   } catch {
-    return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { reason: 'key-proof' });
+    return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { detail: { reason: 'key-proof' } });
   }
   if (!constantTimeEqual(proof, keyProofPayload('server', hash))) {
-    return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { reason: 'key-proof' });
+    return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { detail: { reason: 'key-proof' } });
   }
-  const next: SessionState = { ...session, recvSeq: frame.seq + 1, handsetToServer: undefined, serverToHandset: undefined };
+  // The CPace session keys and the transcript's inputs stay behind: the transport key takes over.
+  const { handsetToServer: _hs, serverToHandset: _sh, serverAd: _ad, serverShare: _yb, ...kept } = session;
+  const next: KeyedSession = { ...kept, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'key-verified', `srp:${grant.server.srp}`);
   const myProof = provider.sealMessage(grant.algorithm, grant.key, keyProofPayload('handset', hash), headerAd(header), random);
   const verified = status('encryption-verified');
   const transportKey = { algorithm: grant.algorithm, keyId: grant.keyId, key: grant.key };
   const result = activationResult(session.email, transportKey.algorithm, transportKey.keyId, grant.server);
-  return sendAndWait(
-    { ...state, transportKey, server: grant.server, email: session.email, status: verified },
-    next,
-    header,
-    encodeKeyVerified({ proof: myProof }),
-    'awaiting-policy',
+  const established: AwaitingPolicyState = {
+    ...state,
+    phase: 'awaiting-policy',
+    session: next,
+    transportKey,
+    server: grant.server,
+    email: session.email,
+    status: verified,
+  };
+  return sendAndWait(established, header, encodeKeyVerified({ proof: myProof }), {
     now,
-    [{ type: 'status', status: verified }, { type: 'key-established', result }],
-  );
+    before: [{ type: 'status', status: verified }, { type: 'key-established', result }],
+  });
 }
 
 export function activationResult(

@@ -17,106 +17,127 @@ import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { encodeBooksAck } from '../wire/messages/books-ack.js';
 import type { HandsetOutput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
-import type { HandsetState, SessionState } from './state.js';
+import type {
+  ApplyingPolicyState,
+  ApplyingPolicyUpdateState,
+  AwaitingPolicyState,
+  AwaitingServicesState,
+  CompleteState,
+  HandsetState,
+  KeyedSession,
+  SyncingState,
+} from './state.js';
 import { emailEnabledStatus, emailNotEnabledStatus, status } from './status.js';
 
-/** `it-policy` arrived: verify it and hand it to the enforcer (through the driver). */
-export function onItPolicy(state: HandsetState, session: SessionState, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
+/**
+ * `it-policy` arrived (at activation, or pushed as an update after it): verify it and hand it to
+ * the enforcer (through the driver).
+ */
+export function onItPolicy(state: AwaitingPolicyState | CompleteState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const { provider } = env;
-  const update = state.phase === 'complete';
-  const plaintext = openBody(provider, state.transportKey!, frame.body, headerAd(frame), 'it-policy');
+  const session = state.session;
+  const plaintext = openBody(provider, state.transportKey, frame.body, headerAd(frame), 'it-policy');
   const signed = decodeSignedPolicy(plaintext);
   let policy;
   try {
-    policy = verifySignedPolicy(provider, state.server!.publicKey, signed);
+    policy = verifySignedPolicy(provider, state.server.publicKey, signed);
   } catch (err) {
     if (!isActivationError(err)) throw err;
-    if (update) return ignore({ ...state, session: { ...session, recvSeq: frame.seq + 1 } }, 'IT policy update rejected', err.code);
+    if (state.phase === 'complete') return ignore({ ...state, session: { ...session, recvSeq: frame.seq + 1 } }, 'IT policy update rejected', err.code);
     return fail(state, err.code === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'PROTOCOL_ERROR', 'the IT policy signature did not verify');
   }
-  const next: SessionState = { ...session, recvSeq: frame.seq + 1, deadline: undefined };
-  if (update) {
-    // A policy is identified by the hash of its signed bytes, not by its id, and updates must be
-    // newer than the policy in force (issue 8, finding 7; docs/it-policy.md).
-    const hash = policyBytesHash(signed.policy);
-    const decision = policyUpdateDecision(state.policy, policy, hash);
-    if (decision === 'duplicate' && state.policy) {
-      // The very policy in force, pushed again because the server missed the acknowledgement:
-      // acknowledge it again, idempotently, without re-applying. (An acknowledgement kept from
-      // before acknowledgements carried the hash gets it now.)
-      const kept = state.policy.ack;
-      const ack = kept.policyHash instanceof Uint8Array ? kept : { ...kept, policyHash: hash };
-      return sendPolicyAck({ ...state, session: next }, next, ack, update, env, _now);
-    }
-    if (decision === 'stale') {
-      // An older policy (replayed, or from a server restored from an old backup) never replaces a
-      // newer one, and is not acknowledged: the server's retransmission cannot make it stick.
-      return ignore({ ...state, session: next }, 'IT policy update is not newer than the policy in force', 'STALE_POLICY');
-    }
+  const next: KeyedSession = { ...session, recvSeq: frame.seq + 1, deadline: undefined };
+  const pendingPolicy = { policy, frameSeq: frame.seq };
+  const outputs = [{ type: 'clear-timer' as const }, { type: 'apply-policy' as const, policy }];
+  if (state.phase === 'awaiting-policy') {
+    const applying: ApplyingPolicyState = { ...state, phase: 'applying-policy', session: next, pendingPolicy };
+    return { state: applying, outputs };
   }
-  return {
-    state: { ...state, session: next, pendingPolicy: { policy, frameSeq: frame.seq } },
-    outputs: [{ type: 'clear-timer' }, { type: 'apply-policy', policy }],
-  };
+  // A policy is identified by the hash of its signed bytes, not by its id, and updates must be
+  // newer than the policy in force (issue 8, finding 7; docs/it-policy.md).
+  const hash = policyBytesHash(signed.policy);
+  const decision = policyUpdateDecision(state.policy, policy, hash);
+  if (decision === 'duplicate') {
+    // The very policy in force, pushed again because the server missed the acknowledgement:
+    // acknowledge it again, idempotently, without re-applying.
+    return sendPolicyAck({ ...state, session: next }, state.policy.ack, env, now);
+  }
+  if (decision === 'stale') {
+    // An older policy (replayed, or from a server restored from an old backup) never replaces a
+    // newer one, and is not acknowledged: the server's retransmission cannot make it stick.
+    return ignore({ ...state, session: next }, 'IT policy update is not newer than the policy in force', 'STALE_POLICY');
+  }
+  const applying: ApplyingPolicyUpdateState = { ...state, phase: 'applying-policy-update', session: next, pendingPolicy };
+  return { state: applying, outputs };
 }
 
 /** The enforcer answered: acknowledge, and go on (or stop: a policy the device cannot apply ends the activation). */
-export function onPolicyApplied(state: HandsetState, ack: PolicyAck, now: number, env: HandsetEnv): StepResult<HandsetState> {
+export function onPolicyApplied(
+  state: ApplyingPolicyState | ApplyingPolicyUpdateState,
+  ack: PolicyAck,
+  now: number,
+  env: HandsetEnv,
+): StepResult<HandsetState> {
   const pending = state.pendingPolicy;
-  const session = state.session;
-  if (!pending || !session || ack.policyId !== pending.policy.id || !constantTimeEqual(ack.policyHash, policyHash(pending.policy))) {
+  if (ack.policyId !== pending.policy.id || !constantTimeEqual(ack.policyHash, policyHash(pending.policy))) {
     return ignore(state, 'policy result without a pending policy');
   }
-  const update = state.phase === 'complete';
-  const base: HandsetState = {
-    ...state,
-    pendingPolicy: undefined,
-    policy: ack.status === 'applied' ? { policy: pending.policy, ack } : state.policy,
-  };
-  return sendPolicyAck(base, session, ack, update, env, now);
-}
-
-function sendPolicyAck(state: HandsetState, session: SessionState, ack: PolicyAck, update: boolean, env: HandsetEnv, now: number): StepResult<HandsetState> {
-  const header = nextHeader(state, session, 'policy-ack', `srp:${state.server!.srp}`);
-  const body = sealBody(env.provider, state.transportKey!, encodePolicyAck(ack), headerAd(header), env.random);
-  const acknowledged: HandsetOutput = { type: 'policy-acknowledged', ack, update };
-  if (update || ack.status === 'applied') {
-    return sendAndWait(state, session, header, body, update ? 'complete' : 'awaiting-services', now, [acknowledged], !update);
+  const applied = ack.status === 'applied' ? { policy: pending.policy, ack } : undefined;
+  if (state.phase === 'applying-policy-update') {
+    const { pendingPolicy: _pending, ...rest } = state;
+    return sendPolicyAck({ ...rest, phase: 'complete', policy: applied ?? state.policy }, ack, env, now);
   }
+  const { pendingPolicy: _pending, ...rest } = state;
+  if (applied) return sendPolicyAck({ ...rest, phase: 'awaiting-services', policy: applied }, ack, env, now);
   // Rejected during activation: the acknowledgement tells the server which rules; then stop.
-  const sent = sendAndWait(state, session, header, body, state.phase, now, [acknowledged], false);
+  const header = nextHeader(state, state.session, 'policy-ack', `srp:${state.server.srp}`);
+  const body = sealBody(env.provider, state.transportKey, encodePolicyAck(ack), headerAd(header), env.random);
+  const acknowledged: HandsetOutput = { type: 'policy-acknowledged', ack, update: false };
+  const sent = sendAndWait(state, header, body, { now, before: [acknowledged], expectReply: false });
   const rules = ack.rejected.map((r) => r.rule);
-  const failed = fail(sent.state, 'POLICY_REJECTED', `the IT policy could not be applied: ${rules.join(', ')}`, { rules, policyId: ack.policyId }, false);
+  const failed = fail(sent.state, 'POLICY_REJECTED', `the IT policy could not be applied: ${rules.join(', ')}`, {
+    detail: { rules, policyId: ack.policyId },
+    notifyServer: false,
+  });
   return { state: failed.state, outputs: [...sent.outputs.filter((o) => o.type !== 'clear-timer'), ...failed.outputs] };
 }
 
+/**
+ * Acknowledges a policy and moves to `next`'s phase: during activation on to the service books
+ * (a reply is awaited), after it back to `complete` (nothing answers an update's acknowledgement).
+ */
+function sendPolicyAck(next: AwaitingServicesState | CompleteState, ack: PolicyAck, env: HandsetEnv, now: number): StepResult<HandsetState> {
+  const update = next.phase === 'complete';
+  const header = nextHeader(next, next.session, 'policy-ack', `srp:${next.server.srp}`);
+  const body = sealBody(env.provider, next.transportKey, encodePolicyAck(ack), headerAd(header), env.random);
+  const acknowledged: HandsetOutput = { type: 'policy-acknowledged', ack, update };
+  return sendAndWait(next, header, body, { now, before: [acknowledged], expectReply: !update });
+}
+
 /** `service-books` arrived: store them, show the statuses, acknowledge and ask for synchronization. */
-export function onServiceBooks(state: HandsetState, session: SessionState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
-  const plaintext = openBody(env.provider, state.transportKey!, frame.body, headerAd(frame), 'service-books');
+export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+  const session = state.session;
+  const plaintext = openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'service-books');
   const incoming = decodeServiceBooks(plaintext);
-  const books = addBooks(state.serviceBooks ?? [], incoming);
+  const books = addBooks([], incoming);
   const enabled = emailEnabled(books);
-  const email = state.email ?? session.email;
+  const email = state.email;
   const received = status('services-received');
   const emailStatus = enabled ? emailEnabledStatus(email) : emailNotEnabledStatus(email);
-  const next: SessionState = { ...session, recvSeq: frame.seq + 1 };
-  const header = nextHeader(state, next, 'books-ack', `srp:${state.server!.srp}`);
+  const next: KeyedSession = { ...session, recvSeq: frame.seq + 1 };
+  const header = nextHeader(state, next, 'books-ack', `srp:${state.server.srp}`);
   const ack = encodeBooksAck({
     stored: incoming.map((b) => `${b.cid}:${b.uid}`),
     emailEnabled: enabled,
     sync: { databases: state.config.databases, maxPageRecords: state.config.maxPageRecords },
   });
-  return sendAndWait(
-    { ...state, serviceBooks: books, status: emailStatus, sync: state.sync ?? { store: {}, progress: {} } },
-    next,
-    header,
-    sealBody(env.provider, state.transportKey!, ack, headerAd(header), env.random),
-    'syncing',
+  const syncing: SyncingState = { ...state, phase: 'syncing', session: next, serviceBooks: books, status: emailStatus, sync: { store: {}, progress: {} } };
+  return sendAndWait(syncing, header, sealBody(env.provider, state.transportKey, ack, headerAd(header), env.random), {
     now,
-    [
+    before: [
       { type: 'service-books', books, emailEnabled: enabled },
       { type: 'status', status: received },
       { type: 'status', status: emailStatus },
     ],
-  );
+  });
 }

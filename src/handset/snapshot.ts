@@ -5,11 +5,14 @@
  * The CPace scalar never goes into a snapshot (issue 8, finding 15). A snapshot can be restored
  * more than once (or rolled back to), and a restored handset still holding the scalar would check
  * a second server share against the same ETP.DAT share: one more password guess for whoever
- * answers. So the scalar (and the ETP.DAT body key, used only with it) is left out, and a state
- * that was waiting for the server share is restored as failed: that activation cannot continue
- * without the password, which is never stored either; the user starts again (a new session id,
- * a new scalar). Every later phase has already consumed its one server share and dropped the
- * scalar, and continues normally after a restore.
+ * answers. So a state that is waiting for the server share is stored as what it restores to:
+ * failed, since that activation cannot continue without the password, which is never stored
+ * either; the user starts again (a new session id, a new scalar). Every later phase has already
+ * consumed its one server share and dropped the scalar, and continues normally after a restore.
+ *
+ * A restored state is checked against one schema per phase ({@link handsetStateSchema}) before
+ * the machine is given it: the seal proves who wrote the snapshot; the schema catches one written
+ * by another version, or damaged before it was sealed.
  */
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
@@ -17,68 +20,108 @@ import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { openSnapshot, sealSnapshot, type SnapshotOpenOptions, type SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 import { validate } from '../wire/cbor.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
-import { resolveHandsetConfig, type HandsetConfig } from './config.js';
-import type { HandsetPhase, HandsetState } from './state.js';
-import { failedStatus } from './status.js';
-
-const PHASES: readonly HandsetPhase[] = [
-  'idle',
-  'awaiting-server-share',
-  'awaiting-key',
-  'awaiting-policy',
-  'awaiting-services',
-  'syncing',
-  'complete',
-  'failed',
-];
+import { keyGrantSchema } from '../wire/messages/key-issue.js';
+import { ACTIVATION_ERROR_CODES } from '../errors/activation-error.js';
+import { policyAckSchema } from '../policy/acknowledgement.js';
+import { itPolicySchema } from '../policy/signed-policy.js';
+import { serviceBookSchema } from '../service-books/service-book.js';
+import { syncRecordSchema } from '../sync/records.js';
+import { SYNC_ORDER } from '../sync/databases.js';
+import { resolveHandsetConfig } from './config.js';
+import type { HandsetState } from './state.js';
+import { STATUS_IDS, failedStatus } from './status.js';
 
 const u8 = v.instance(Uint8Array);
 const seq = v.pipe(v.number(), v.integer(), v.minValue(0));
-const optionalBytes = v.optional(u8);
 
-/**
- * The shape a restored state must have before the machine is given it. The seal proves who wrote
- * the snapshot; this catches one written by another version, or damaged before it was sealed.
- */
-const stateShape = v.looseObject({
-  version: v.literal(1),
-  phase: v.picklist(PHASES),
-  config: v.looseObject({}),
-  identity: v.optional(
-    v.looseObject({
-      signing: v.looseObject({ secretKey: u8, publicKey: u8 }),
-      agreement: v.looseObject({ secretKey: u8, publicKey: u8 }),
-    }),
-  ),
-  session: v.optional(
-    v.looseObject({
-      email: v.string(),
-      sid: v.pipe(u8, v.length(16)),
-      suite: v.picklist(CPACE_SUITE_IDS),
-      scalar: optionalBytes,
-      share: u8,
-      headerBytes: u8,
-      bodyKey: optionalBytes,
-      handsetToServer: optionalBytes,
-      serverToHandset: optionalBytes,
-      serverAd: optionalBytes,
-      serverShare: optionalBytes,
-      serverSrp: v.optional(v.string()),
-      sendSeq: seq,
-      recvSeq: seq,
-      lastSent: v.optional(v.looseObject({ bytes: u8, to: v.string() })),
-      retriesUsed: seq,
-      deadline: v.optional(v.number()),
-    }),
-  ),
-  transportKey: v.optional(v.looseObject({ algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS), keyId: u8, key: u8 })),
-  server: v.optional(v.looseObject({ srp: v.string(), relay: v.string(), name: v.string(), version: v.string(), publicKey: u8 })),
-  email: v.optional(v.string()),
-  policy: v.optional(v.looseObject({ policy: v.looseObject({ id: v.string(), rules: v.looseObject({}) }), ack: v.looseObject({ policyId: v.string() }) })),
-  pendingPolicy: v.optional(v.looseObject({ policy: v.looseObject({ id: v.string(), rules: v.looseObject({}) }), frameSeq: v.number() })),
-  serviceBooks: v.optional(v.array(v.looseObject({ cid: v.string(), uid: v.string() }))),
-  sync: v.optional(v.looseObject({ store: v.record(v.string(), v.array(v.looseObject({ id: v.string() }))), progress: v.looseObject({}) })),
+/** The configuration as stored; {@link resolveHandsetConfig} checks it again, as it checks a new one. */
+const configSchema = v.object({
+  pin: v.string(),
+  routing: v.object({ relay: v.string(), uid: v.string(), srp: v.optional(v.string()) }),
+  device: v.object({ model: v.string(), os: v.string() }),
+  suites: v.array(v.picklist(CPACE_SUITE_IDS)),
+  ciphers: v.array(v.picklist(TRANSPORT_KEY_ALGORITHMS)),
+  databases: v.array(v.picklist(SYNC_ORDER)),
+  maxPageRecords: v.number(),
+  retry: v.object({ replyTimeoutMs: v.number(), retries: v.number() }),
 });
+
+const keyPair = v.object({ secretKey: u8, publicKey: u8 });
+const identity = v.object({ signing: keyPair, agreement: keyPair });
+const statusSchema = v.object({
+  id: v.picklist(STATUS_IDS),
+  text: v.string(),
+  progress: v.optional(v.object({ database: v.string(), received: seq, total: seq })),
+});
+
+/** What every phase has. */
+const common = {
+  version: v.literal(1),
+  config: configSchema,
+  identity: v.optional(identity),
+  status: v.optional(statusSchema),
+};
+
+const sessionBase = {
+  email: v.string(),
+  sid: v.pipe(u8, v.length(16)),
+  suite: v.picklist(CPACE_SUITE_IDS),
+  share: u8,
+  headerBytes: u8,
+  sendSeq: seq,
+  recvSeq: seq,
+  lastSent: v.optional(v.object({ bytes: u8, to: v.string() })),
+  retriesUsed: seq,
+  deadline: v.optional(v.number()),
+};
+const keyWaitSession = v.object({
+  ...sessionBase,
+  serverSrp: v.string(),
+  handsetToServer: u8,
+  serverToHandset: u8,
+  serverAd: u8,
+  serverShare: u8,
+});
+const keyedSession = v.object({ ...sessionBase, serverSrp: v.string() });
+
+const established = {
+  ...common,
+  identity,
+  session: keyedSession,
+  transportKey: v.object({ algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS), keyId: u8, key: u8 }),
+  server: keyGrantSchema.entries.server,
+  email: v.string(),
+};
+const policyInForce = v.object({ policy: itPolicySchema, ack: policyAckSchema });
+const pendingPolicy = v.object({ policy: itPolicySchema, frameSeq: seq });
+const serviceBooks = v.array(serviceBookSchema);
+const records = v.array(syncRecordSchema);
+const progress = v.object({ received: seq, total: seq });
+const sync = v.object({
+  store: v.partial(v.object({ calendar: records, contacts: records, tasks: records, memos: records, messages: records, options: records })),
+  progress: v.partial(v.object({ calendar: progress, contacts: progress, tasks: progress, memos: progress, messages: progress, options: progress })),
+});
+
+/** One schema per phase: each phase's state has exactly its own fields (src/handset/state.ts). */
+export const handsetStateSchema = v.variant('phase', [
+  v.object({ ...common, phase: v.literal('idle') }),
+  v.object({ ...common, identity, phase: v.literal('awaiting-key'), session: keyWaitSession }),
+  v.object({ ...established, phase: v.literal('awaiting-policy') }),
+  v.object({ ...established, phase: v.literal('applying-policy'), pendingPolicy }),
+  v.object({ ...established, phase: v.literal('awaiting-services'), policy: policyInForce }),
+  v.object({ ...established, phase: v.literal('syncing'), policy: policyInForce, serviceBooks, sync }),
+  v.object({ ...established, phase: v.literal('complete'), policy: policyInForce, serviceBooks, sync }),
+  v.object({ ...established, phase: v.literal('applying-policy-update'), policy: policyInForce, serviceBooks, sync, pendingPolicy }),
+  v.object({
+    ...common,
+    phase: v.literal('failed'),
+    failure: v.object({ code: v.picklist(ACTIVATION_ERROR_CODES), message: v.string() }),
+    email: v.optional(v.string()),
+    policy: v.optional(policyInForce),
+    serviceBooks: v.optional(serviceBooks),
+    sync: v.optional(sync),
+  }),
+]);
 
 /** The failure a restored handset reports for an activation that was waiting for the server share. */
 export const RESTART_REQUIRED = Object.freeze({
@@ -86,12 +129,14 @@ export const RESTART_REQUIRED = Object.freeze({
   message: 'the activation was interrupted before the server answered: start it again',
 });
 
-/** `state` as it may be stored: without the CPace scalar and the ETP.DAT body key. */
-function storable(state: HandsetState): HandsetState {
-  const session = state.session;
-  if (!session || (session.scalar === undefined && session.bodyKey === undefined)) return state;
-  const { scalar: _scalar, bodyKey: _bodyKey, ...rest } = session;
-  return { ...state, session: rest };
+/**
+ * `state` as it is stored: waiting for the server share, without the scalar, the body key and the
+ * hint (what remains can only be restored as failed (`INVALID_STATE`, {@link RESTART_REQUIRED})); any other phase as it is.
+ */
+function storable(state: HandsetState): unknown {
+  if (state.phase !== 'awaiting-server-share') return state;
+  const { scalar: _scalar, bodyKey: _bodyKey, hint: _hint, ...session } = state.session;
+  return { ...state, session };
 }
 
 export function sealHandsetState(
@@ -105,26 +150,32 @@ export function sealHandsetState(
 }
 
 /**
- * A state restored while waiting for the server share: failed, with no session (so no timer, no
- * retransmission of the old ETP.DAT, and a late server share for it is ignored).
+ * The stored layout, read as the phases are now. A state waiting for the server share restores as
+ * failed (`INVALID_STATE`, {@link RESTART_REQUIRED}) (whether or not an old snapshot still holds the scalar). Snapshots sealed
+ * before `applying-policy` was a phase of its own held a policy waiting for the enforcer as
+ * `pendingPolicy` in `awaiting-policy` or `complete`.
  */
-function restartRequired(state: HandsetState): HandsetState {
-  return { ...state, phase: 'failed', session: undefined, status: failedStatus(RESTART_REQUIRED.code), failure: { ...RESTART_REQUIRED } };
+function upgradeLayout(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || !('phase' in raw)) return raw;
+  const pending = 'pendingPolicy' in raw && raw.pendingPolicy !== undefined;
+  if (raw.phase === 'awaiting-policy' && pending) return { ...raw, phase: 'applying-policy' };
+  if (raw.phase === 'complete' && pending) return { ...raw, phase: 'applying-policy-update' };
+  if (raw.phase === 'awaiting-server-share') {
+    const { version, config, identity } = { version: undefined, config: undefined, identity: undefined, ...raw };
+    return { version, config, ...(identity === undefined ? {} : { identity }), phase: 'failed', failure: { ...RESTART_REQUIRED }, status: failedStatus(RESTART_REQUIRED.code) };
+  }
+  return raw;
 }
 
 export function openHandsetState(snapshot: Uint8Array, storageKey: Uint8Array, provider: CryptoProvider, options: SnapshotOpenOptions = {}): HandsetState {
   const raw = openSnapshot('handset', snapshot, storageKey, provider, options);
-  validate(stateShape, raw, 'handset snapshot');
-  // The decoded value itself, not the schema's output (which would reorder keys).
-  const value = raw as { config: unknown };
+  const state = validate(handsetStateSchema, upgradeLayout(raw), 'handset snapshot');
   // The configuration goes through the same checks as a new one.
   let config;
   try {
-    config = resolveHandsetConfig(value.config as unknown as HandsetConfig, provider);
+    config = resolveHandsetConfig(state.config, provider);
   } catch (err) {
     throw new ActivationError('MALFORMED', 'handset snapshot: invalid configuration', { operation: 'open snapshot', reason: err instanceof ActivationError ? err.code : 'invalid' });
   }
-  const state: HandsetState = { ...(value as unknown as HandsetState), config };
-  // Snapshots written before finding 15 may still hold the scalar: the same rule applies to them.
-  return state.phase === 'awaiting-server-share' ? restartRequired(state) : storable(state);
+  return { ...state, config };
 }

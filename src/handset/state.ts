@@ -2,6 +2,12 @@
  * The handset's whole state as plain data: no functions, no classes, no I/O handles. The state
  * machine ({@link ./machine.ts}) maps (state, input) to (state, outputs) and never mutates a state
  * it was given, so a state can be kept, compared, replayed and (sealed) persisted.
+ *
+ * The state is a union keyed on `phase`: each phase carries exactly the data it has (the CPace
+ * scalar and the ETP.DAT body key only while waiting for the server's share, the session keys only
+ * while waiting for the key, the transport key from the key issue on), so a handler given a phase's
+ * state never has to assume that a field is there. Fields a phase does not have are typed
+ * `undefined` in it, so that `state.transportKey` can be read on any state.
  */
 import type { CPaceSuiteId, KeyPair, TransportKeyAlgorithm } from '../crypto/provider.js';
 import type { ActivationErrorCode } from '../errors/activation-error.js';
@@ -15,19 +21,26 @@ import type { DeviceSyncStore } from '../sync/sync-store.js';
 import type { SyncDatabase } from '../sync/databases.js';
 
 /**
- * Where the activation stands. The phases follow RIM's four: 1 activation (`awaiting-server-share`),
- * 2 encryption verification (`awaiting-key`), 3 receiving services (`awaiting-policy`,
- * `awaiting-services`), 4 synchronization (`syncing`).
+ * Where the activation stands, in protocol order. The phases follow RIM's four: 1 activation
+ * (`awaiting-server-share`), 2 encryption verification (`awaiting-key`), 3 receiving services
+ * (`awaiting-policy`, `applying-policy`, `awaiting-services`), 4 synchronization (`syncing`). After
+ * `complete`, a pushed IT policy update is applied in `applying-policy-update`.
  */
-export type HandsetPhase =
-  | 'idle'
-  | 'awaiting-server-share'
-  | 'awaiting-key'
-  | 'awaiting-policy'
-  | 'awaiting-services'
-  | 'syncing'
-  | 'complete'
-  | 'failed';
+export const HANDSET_PHASES = [
+  'idle',
+  'awaiting-server-share',
+  'awaiting-key',
+  'awaiting-policy',
+  'applying-policy',
+  'awaiting-services',
+  'syncing',
+  'complete',
+  'applying-policy-update',
+  'failed',
+] as const;
+
+/** Where the activation stands: one of {@link HANDSET_PHASES}. */
+export type HandsetPhase = (typeof HANDSET_PHASES)[number];
 
 /** The device transport key, once issued and verified. */
 export interface TransportKeyState {
@@ -39,48 +52,72 @@ export interface TransportKeyState {
   readonly key: Uint8Array;
 }
 
-/** What a running activation needs between messages. */
-export interface SessionState {
+/** What every phase of a running activation keeps between messages. */
+export interface SessionBase {
   /** The email address the user typed. */
   readonly email: string;
   /** Session id: the ETP.DAT's 16-byte nonce. */
   readonly sid: Uint8Array;
   /** The CPace suite of this activation. */
   readonly suite: CPaceSuiteId;
-  /** CPace secret scalar; dropped as soon as the server's share is processed. */
-  readonly scalar?: Uint8Array;
   /** The handset's CPace share Ya. */
   readonly share: Uint8Array;
   /** The ETP.DAT header as encoded: CPace's ADa. */
   readonly headerBytes: Uint8Array;
-  /** ETP.DAT body key; dropped once sent to the server. */
-  readonly bodyKey?: Uint8Array;
-  /** Session keys from CPace, once derived. */
-  readonly handsetToServer?: Uint8Array;
-  /** Server-to-handset session key, once derived. */
-  readonly serverToHandset?: Uint8Array;
-  /** ADb and Yb, kept for the transcript hash. */
-  readonly serverAd?: Uint8Array;
-  /** The server's CPace share Yb. */
-  readonly serverShare?: Uint8Array;
-  /** The server's SRP identifier: the address of the handset's later messages. */
-  readonly serverSrp?: string;
   /** Next sequence number the handset sends. */
   readonly sendSeq: number;
   /** Next sequence number expected from the server. */
   readonly recvSeq: number;
-  /** The last frame sent, kept for retransmission, and how often it was sent again. */
+  /** The last frame sent, kept for retransmission. */
   readonly lastSent?: { readonly bytes: Uint8Array; readonly to: string };
   /** How many times the current request was sent again. */
   readonly retriesUsed: number;
-  /** When the current wait times out (ms since epoch). */
+  /** When the current wait times out (ms since epoch); absent when nothing is awaited. */
   readonly deadline?: number;
-  /**
-   * The code of an error frame in clear received before any key existed: unauthenticated, so only
-   * a hint, reported if the server never answers (docs/protocol.md, "error").
-   */
-  readonly hint?: ActivationErrorCode;
 }
+
+/** Every field a phase's session may carry beyond {@link SessionBase}, with its type. */
+export interface SessionFields {
+  /** CPace secret scalar; dropped as soon as the server's share is processed, never stored. */
+  readonly scalar: Uint8Array;
+  /** ETP.DAT body key; sent to the server (sealed) after its confirmation, never stored. */
+  readonly bodyKey: Uint8Array;
+  /**
+   * The code of an error frame in clear received while waiting for the server's share:
+   * unauthenticated, so only a hint, reported if the server never answers (docs/protocol.md, "error").
+   */
+  readonly hint: ActivationErrorCode;
+  /** The server's SRP identifier: the address of the handset's later messages. */
+  readonly serverSrp: string;
+  /** k_HS: seals what the handset sends in phase 2 (the body key, an error). */
+  readonly handsetToServer: Uint8Array;
+  /** k_SH: opens the key grant and the server's errors. */
+  readonly serverToHandset: Uint8Array;
+  /** ADb as received, for the transcript hash. */
+  readonly serverAd: Uint8Array;
+  /** The server's CPace share Yb, for the transcript hash. */
+  readonly serverShare: Uint8Array;
+}
+
+/**
+ * One phase's session: {@link SessionBase}, the fields in `Has` (required), those in `May`
+ * (optional), and every other field of {@link SessionFields} as `undefined`.
+ */
+type SessionOf<Has extends keyof SessionFields, May extends keyof SessionFields = never> = SessionBase & {
+  readonly [K in Has]: SessionFields[K];
+} & { readonly [K in May]?: SessionFields[K] } & { readonly [K in Exclude<keyof SessionFields, Has | May>]?: undefined };
+
+/** The session while waiting for the server's CPace share (phase 1): the scalar, the body key, maybe a hint. */
+export type ShareWaitSession = SessionOf<'scalar' | 'bodyKey', 'hint'>;
+
+/** The session while waiting for the transport key (phase 2): the CPace session keys and what the transcript hash needs. */
+export type KeyWaitSession = SessionOf<'serverSrp' | 'handsetToServer' | 'serverToHandset' | 'serverAd' | 'serverShare'>;
+
+/** The session from the key issue on: everything is sealed under the transport key. */
+export type KeyedSession = SessionOf<'serverSrp'>;
+
+/** The session of any phase. */
+export type SessionState = ShareWaitSession | KeyWaitSession | KeyedSession;
 
 /** Why an activation failed, as kept in {@link HandsetState.failure}. */
 export interface FailureState {
@@ -90,44 +127,149 @@ export interface FailureState {
   readonly message: string;
 }
 
+/** The handset's long-term keys, made at the first activation and kept afterwards. */
+export interface HandsetIdentity {
+  /** Ed25519: the device's identity key. */
+  readonly signing: KeyPair;
+  /** X25519: the device's agreement key. */
+  readonly agreement: KeyPair;
+}
+
+/** The IT policy in force and its acknowledgement. */
+export interface PolicyInForce {
+  readonly policy: ItPolicy;
+  readonly ack: PolicyAck;
+}
+
+/** A verified policy handed to the enforcer, waiting for its result (the `policy-applied` input). */
+export interface PendingPolicy {
+  readonly policy: ItPolicy;
+  /** Sequence number of the frame that carried it. */
+  readonly frameSeq: number;
+}
+
+/** Synchronized organizer data and per-database progress. */
+export interface SyncState {
+  readonly store: DeviceSyncStore;
+  readonly progress: Readonly<Partial<Record<SyncDatabase, { readonly received: number; readonly total: number }>>>;
+}
+
+/** Every field a phase may carry beyond the common ones, with its type. */
+interface PhaseFields {
+  /** The activation in progress. */
+  readonly session: SessionState;
+  /** The device transport key, once issued and verified. */
+  readonly transportKey: TransportKeyState;
+  /** The server the device activated with. */
+  readonly server: ServerInfo;
+  /** The email address of the activated account. */
+  readonly email: string;
+  /** The IT policy in force and its acknowledgement. */
+  readonly policy: PolicyInForce;
+  /** A verified policy handed to the enforcer, waiting for its result. */
+  readonly pendingPolicy: PendingPolicy;
+  /** Stored service books, sorted by CID then UID. */
+  readonly serviceBooks: readonly ServiceBook[];
+  /** Synchronized organizer data and per-database progress. */
+  readonly sync: SyncState;
+  /** Why the activation failed. */
+  readonly failure: FailureState;
+}
+
+/** What every phase has. */
+interface HandsetCommon {
+  /** Version of this state's layout. */
+  readonly version: 1;
+  /** The device's checked configuration. */
+  readonly config: ResolvedHandsetConfig;
+  /** Long-term keys, made at the first activation and kept afterwards. */
+  readonly identity?: HandsetIdentity;
+  /** The last status shown. */
+  readonly status?: Status;
+}
+
+/**
+ * One phase's state: the common fields, `phase`, the fields listed in `Has` (required), the
+ * fields listed in `May` (optional), and every other field of {@link PhaseFields} as `undefined`.
+ */
+type PhaseState<P extends HandsetPhase, Has extends Partial<PhaseFields>, May extends keyof PhaseFields = never> = HandsetCommon & {
+  readonly phase: P;
+} & Has & { readonly [K in May]?: PhaseFields[K] } & { readonly [K in Exclude<keyof PhaseFields, keyof Has | May>]?: undefined };
+
+/** What the key issue established: the transport key, the server and the account. */
+type Established = Pick<PhaseFields, 'transportKey' | 'server' | 'email'> & { readonly identity: HandsetIdentity };
+
+/** Never activated, or nothing running. */
+export type IdleState = PhaseState<'idle', object>;
+/** Phase 1: the ETP.DAT is sent; waiting for the server's CPace share ("Activating"). */
+export type AwaitingServerShareState = PhaseState<'awaiting-server-share', { readonly session: ShareWaitSession; readonly identity: HandsetIdentity }>;
+/** Phase 2: the handset's confirmation is sent; waiting for the transport key ("Verifying Encryption"). */
+export type AwaitingKeyState = PhaseState<'awaiting-key', { readonly session: KeyWaitSession; readonly identity: HandsetIdentity }>;
+/** Phase 3: the key is verified; waiting for the signed IT policy ("Encryption Verified. Waiting for Services"). */
+export type AwaitingPolicyState = PhaseState<'awaiting-policy', Established & { readonly session: KeyedSession }>;
+/** Phase 3: the enforcer is applying the verified IT policy; every frame is ignored meanwhile. */
+export type ApplyingPolicyState = PhaseState<'applying-policy', Established & { readonly session: KeyedSession; readonly pendingPolicy: PendingPolicy }>;
+/** Phase 3: the policy is applied and acknowledged; waiting for the service books. */
+export type AwaitingServicesState = PhaseState<'awaiting-services', Established & { readonly session: KeyedSession; readonly policy: PolicyInForce }>;
+/** Phase 4: service books stored; organizer data arriving page by page. */
+export type SyncingState = PhaseState<
+  'syncing',
+  Established & { readonly session: KeyedSession; readonly policy: PolicyInForce; readonly serviceBooks: readonly ServiceBook[]; readonly sync: SyncState }
+>;
+/** Activated ("Activation Complete"); the session stays for IT policy updates. */
+export type CompleteState = PhaseState<
+  'complete',
+  Established & { readonly session: KeyedSession; readonly policy: PolicyInForce; readonly serviceBooks: readonly ServiceBook[]; readonly sync: SyncState }
+>;
+/** Activated, and the enforcer is applying a pushed IT policy update. */
+export type ApplyingPolicyUpdateState = PhaseState<
+  'applying-policy-update',
+  Established & {
+    readonly session: KeyedSession;
+    readonly policy: PolicyInForce;
+    readonly serviceBooks: readonly ServiceBook[];
+    readonly sync: SyncState;
+    readonly pendingPolicy: PendingPolicy;
+  }
+>;
+/**
+ * The activation failed. The key issued in it is dropped; what a later phase had stored (the
+ * account's address, policy, service books, data) may remain until the next activation.
+ */
+export type FailedState = PhaseState<'failed', { readonly failure: FailureState }, 'email' | 'policy' | 'serviceBooks' | 'sync'>;
+
 /**
  * Everything a handset knows, as plain data: configuration, phase, keys, the running session, the
  * IT policy, service books and synchronized data. What {@link handsetStep} takes and returns, and
  * {@link Handset.state} shows. It contains keys: keep it as safe as the device would (seal it with
  * {@link Handset.snapshot} to store it).
  */
-export interface HandsetState {
-  /** Version of this state's layout. */
-  readonly version: 1;
-  /** Where the activation stands. */
-  readonly phase: HandsetPhase;
-  /** The device's checked configuration. */
-  readonly config: ResolvedHandsetConfig;
-  /** Long-term keys, made at the first activation and kept afterwards. */
-  readonly identity?: { readonly signing: KeyPair; readonly agreement: KeyPair };
-  /** The activation in progress, if any. */
-  readonly session?: SessionState;
-  /** The device transport key, once issued and verified. */
-  readonly transportKey?: TransportKeyState;
-  /** The server the device activated with. */
-  readonly server?: ServerInfo;
-  /** The email address of the activated account. */
-  readonly email?: string;
-  /** The IT policy in force and its acknowledgement. */
-  readonly policy?: { readonly policy: ItPolicy; readonly ack: PolicyAck };
-  /** A verified policy handed to the enforcer, waiting for its result (the `policy-applied` input). */
-  readonly pendingPolicy?: { readonly policy: ItPolicy; readonly frameSeq: number };
-  /** Stored service books, sorted by CID then UID. */
-  readonly serviceBooks?: readonly ServiceBook[];
-  /** Synchronized organizer data and per-database progress. */
-  readonly sync?: {
-    readonly store: DeviceSyncStore;
-    readonly progress: Readonly<Partial<Record<SyncDatabase, { readonly received: number; readonly total: number }>>>;
-  };
-  /** The last status shown. */
-  readonly status?: Status;
-  /** Why the activation failed, in phase `failed`. */
-  readonly failure?: FailureState;
+export type HandsetState =
+  | IdleState
+  | AwaitingServerShareState
+  | AwaitingKeyState
+  | AwaitingPolicyState
+  | ApplyingPolicyState
+  | AwaitingServicesState
+  | SyncingState
+  | CompleteState
+  | ApplyingPolicyUpdateState
+  | FailedState;
+
+/** The state of phase `P`. */
+export type HandsetStateIn<P extends HandsetPhase> = Extract<HandsetState, { readonly phase: P }>;
+
+/** A state with a running session. */
+export type StateWithSession = Extract<HandsetState, { readonly session: SessionState }>;
+
+/** True when `state` has a running session. */
+export function hasSession(state: HandsetState): state is StateWithSession {
+  return state.session !== undefined;
+}
+
+/** `state` with its session changed by `changes` (the same phase, the same kind of session). */
+export function withSession<S extends StateWithSession>(state: S, changes: Partial<SessionBase>): S {
+  return { ...state, session: { ...state.session, ...changes } };
 }
 
 /** The state of a handset that has never activated: phase `idle`, with this configuration. The start for {@link handsetStep}. */

@@ -3,16 +3,21 @@
  * it. The texts of the success path are RIM's; RIM never published the failure texts, so those
  * are ours (docs/handset.md).
  */
-export type StatusId =
-  | 'activating'
-  | 'verifying-encryption'
-  | 'encryption-verified'
-  | 'services-received'
-  | 'email-enabled'
-  | 'email-not-enabled'
-  | 'synchronizing'
-  | 'activation-complete'
-  | 'activation-failed';
+/** Every status the screen shows, in the order of a successful activation, then the failure. */
+export const STATUS_IDS = [
+  'activating',
+  'verifying-encryption',
+  'encryption-verified',
+  'services-received',
+  'email-enabled',
+  'email-not-enabled',
+  'synchronizing',
+  'activation-complete',
+  'activation-failed',
+] as const;
+
+/** Which status: one of {@link STATUS_IDS}, stable for code to branch on. */
+export type StatusId = (typeof STATUS_IDS)[number];
 
 /** One status of the activation screen, as {@link Handset} emits it (`'status'` event) and `state.status` holds it. */
 export interface Status {
