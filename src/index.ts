@@ -25,16 +25,42 @@ export { Handset, type HandsetOptions, type HandsetEvents, type TimerApi } from 
 export { TypedEmitter, type Listener } from './handset/events.js';
 export { handsetStep, type HandsetEnv } from './handset/machine.js';
 export {
+  HANDSET_PHASES,
   initialHandsetState,
+  type ApplyingPolicyState,
+  type ApplyingPolicyUpdateState,
+  type AwaitingKeyState,
+  type AwaitingPolicyState,
+  type AwaitingServerShareState,
+  type AwaitingServicesState,
+  type CompleteState,
+  type Established,
+  type FailedState,
   type FailureState,
+  type HandsetCommon,
+  type HandsetIdentity,
   type HandsetPhase,
   type HandsetState,
+  type HandsetStateIn,
+  type IdleState,
+  type KeyWaitSession,
+  type KeyedSession,
+  type PendingPolicy,
+  type PhaseFields,
+  type PhaseState,
+  type PolicyInForce,
+  type SessionBase,
+  type SessionFields,
+  type SessionOf,
   type SessionState,
+  type ShareWaitSession,
+  type SyncState,
+  type SyncingState,
   type TransportKeyState,
 } from './handset/state.js';
 export type { ActivationResult, HandsetInput, HandsetOutput, StepResult } from './handset/io.js';
-export { DEFAULT_RETRY, resolveHandsetConfig, type HandsetConfig, type ResolvedHandsetConfig, type RetryPolicy } from './handset/config.js';
-export { STATUS_TEXT, type Status, type StatusId } from './handset/status.js';
+export { DEFAULT_RETRY, resolveHandsetConfig, type HandsetConfig, type NonEmpty, type ResolvedHandsetConfig, type RetryPolicy } from './handset/config.js';
+export { STATUS_IDS, STATUS_TEXT, type Status, type StatusId } from './handset/status.js';
 export { MAX_PASSWORD_LENGTH, normalizeEmail } from './protocol/key-schedule.js';
 // Types the handset's configuration and results are made of (their codecs are in /wire).
 export type { DeviceInfo, HandsetRouting } from './wire/etp/etp-body.js';

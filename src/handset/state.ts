@@ -103,7 +103,7 @@ export interface SessionFields {
  * One phase's session: {@link SessionBase}, the fields in `Has` (required), those in `May`
  * (optional), and every other field of {@link SessionFields} as `undefined`.
  */
-type SessionOf<Has extends keyof SessionFields, May extends keyof SessionFields = never> = SessionBase & {
+export type SessionOf<Has extends keyof SessionFields, May extends keyof SessionFields = never> = SessionBase & {
   readonly [K in Has]: SessionFields[K];
 } & { readonly [K in May]?: SessionFields[K] } & { readonly [K in Exclude<keyof SessionFields, Has | May>]?: undefined };
 
@@ -119,7 +119,7 @@ export type KeyedSession = SessionOf<'serverSrp'>;
 /** The session of any phase. */
 export type SessionState = ShareWaitSession | KeyWaitSession | KeyedSession;
 
-/** Why an activation failed, as kept in {@link HandsetState.failure}. */
+/** Why an activation failed, as a {@link FailedState} keeps it in `failure`. */
 export interface FailureState {
   /** The {@link ActivationError} code. */
   readonly code: string;
@@ -137,12 +137,15 @@ export interface HandsetIdentity {
 
 /** The IT policy in force and its acknowledgement. */
 export interface PolicyInForce {
+  /** The policy, as verified. */
   readonly policy: ItPolicy;
+  /** The device's acknowledgement of it. */
   readonly ack: PolicyAck;
 }
 
 /** A verified policy handed to the enforcer, waiting for its result (the `policy-applied` input). */
 export interface PendingPolicy {
+  /** The policy, as verified. */
   readonly policy: ItPolicy;
   /** Sequence number of the frame that carried it. */
   readonly frameSeq: number;
@@ -150,12 +153,14 @@ export interface PendingPolicy {
 
 /** Synchronized organizer data and per-database progress. */
 export interface SyncState {
+  /** The records stored, by database. */
   readonly store: DeviceSyncStore;
+  /** Records received and announced, by database. */
   readonly progress: Readonly<Partial<Record<SyncDatabase, { readonly received: number; readonly total: number }>>>;
 }
 
 /** Every field a phase may carry beyond the common ones, with its type. */
-interface PhaseFields {
+export interface PhaseFields {
   /** The activation in progress. */
   readonly session: SessionState;
   /** The device transport key, once issued and verified. */
@@ -177,7 +182,7 @@ interface PhaseFields {
 }
 
 /** What every phase has. */
-interface HandsetCommon {
+export interface HandsetCommon {
   /** Version of this state's layout. */
   readonly version: 1;
   /** The device's checked configuration. */
@@ -192,12 +197,12 @@ interface HandsetCommon {
  * One phase's state: the common fields, `phase`, the fields listed in `Has` (required), the
  * fields listed in `May` (optional), and every other field of {@link PhaseFields} as `undefined`.
  */
-type PhaseState<P extends HandsetPhase, Has extends Partial<PhaseFields>, May extends keyof PhaseFields = never> = HandsetCommon & {
+export type PhaseState<P extends HandsetPhase, Has extends Partial<PhaseFields>, May extends keyof PhaseFields = never> = HandsetCommon & {
   readonly phase: P;
 } & Has & { readonly [K in May]?: PhaseFields[K] } & { readonly [K in Exclude<keyof PhaseFields, keyof Has | May>]?: undefined };
 
 /** What the key issue established: the transport key, the server and the account. */
-type Established = Pick<PhaseFields, 'transportKey' | 'server' | 'email'> & { readonly identity: HandsetIdentity };
+export type Established = Pick<PhaseFields, 'transportKey' | 'server' | 'email'> & { readonly identity: HandsetIdentity };
 
 /** Never activated, or nothing running. */
 export type IdleState = PhaseState<'idle', object>;
