@@ -6,8 +6,8 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
-import { decodeWith, encodeCbor, validate } from '../wire/cbor.js';
-import { bytes, list, text } from '../wire/schema.js';
+import { decodeWith, encodeCbor, validate } from '../codec/cbor.js';
+import { bytes, list, text } from '../codec/schema.js';
 import { MAX_POLICY_ID_LENGTH, MAX_RULES, MAX_RULE_NAME_LENGTH } from './policy.js';
 import { POLICY_HASH_LENGTH } from './signed-policy.js';
 

@@ -10,8 +10,8 @@ import { ActivationError } from '../errors/activation-error.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { prependLen } from '../crypto/cpace/encoding.js';
 import { concatBytes, constantTimeEqual, utf8ToBytes } from '../util/bytes.js';
-import { decodeWith, encodeCbor, validate } from '../wire/cbor.js';
-import { bytes, list, text, uint } from '../wire/schema.js';
+import { decodeWith, encodeCbor, validate } from '../codec/cbor.js';
+import { bytes, list, text, uint } from '../codec/schema.js';
 import {
   MAX_POLICY_ID_LENGTH,
   MAX_RULES,

@@ -10,8 +10,8 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../wire/cbor.js';
-import { bytes, list, text, uint } from '../wire/schema.js';
+import { decodeWith, encodeCbor } from '../codec/cbor.js';
+import { bytes, list, text, uint } from '../codec/schema.js';
 import { checkArgument } from './check.js';
 
 /** CIDs this library knows by name (any other upper-case CID is still accepted and stored). */

@@ -11,8 +11,8 @@
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
 import { checkArgument } from '../service-books/check.js';
-import { decodeWith, encodeCbor, MAX_FRAME_BYTES } from '../wire/cbor.js';
-import { list, text, uint } from '../wire/schema.js';
+import { decodeWith, encodeCbor, MAX_FRAME_BYTES } from '../codec/cbor.js';
+import { list, text, uint } from '../codec/schema.js';
 import { DATABASE_RECORD_KIND, SYNC_ORDER, type SyncDatabase } from './databases.js';
 import { MAX_RECORD_ID, type SyncRecord, stripUndefined, syncRecordSchema } from './records.js';
 

@@ -7,8 +7,8 @@ import * as v from 'valibot';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
 import { concatBytes } from '../util/bytes.js';
-import { encodeCbor, decodeWith, MAX_FRAME_BYTES } from './cbor.js';
-import { bytes, pin, sessionId, text, uint } from './schema.js';
+import { encodeCbor, decodeWith, MAX_FRAME_BYTES } from '../codec/cbor.js';
+import { bytes, pin, sessionId, text, uint } from '../codec/schema.js';
 
 /** Version of the frame format and of the protocol as a whole. */
 export const PROTOCOL_VERSION = 1;

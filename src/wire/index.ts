@@ -10,7 +10,7 @@
  */
 
 // Frames
-export { MAX_FRAME_BYTES } from './cbor.js';
+export { MAX_FRAME_BYTES } from '../codec/cbor.js';
 export { PROTOCOL_VERSION, MESSAGE_TYPES, encodeFrame, decodeFrame, frameAssociatedData, type Frame, type MessageType } from './frame.js';
 
 // ETP.DAT: the activation request

@@ -38,7 +38,7 @@ import { decodeSignedPolicy, verifySignedPolicy } from '../../src/policy/signed-
 import { decodeServiceBooks } from '../../src/service-books/service-book.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { decodeSyncAck, decodeSyncPage } from '../../src/sync/pages.js';
-import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
 import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
 import { decodeEtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, type Frame, MESSAGE_TYPES } from '../../src/wire/frame.js';

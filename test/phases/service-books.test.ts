@@ -8,7 +8,7 @@ import type { ServiceBook } from '../../src/service-books/service-book.js';
 import type { Account } from '../../src/simulator/accounts.js';
 import type { ServerIdentity } from '../../src/simulator/server-config.js';
 import type { SyncDatabase } from '../../src/sync/databases.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { EMAIL, type Rig, createRig, logDetails, userData } from './helpers.js';
 
 const DATA = userData({ calendar: 4, contacts: 5, tasks: 3, memos: 2, messages: 6, options: 2 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { decodePolicyAck, encodePolicyAck, type PolicyAck } from '../../src/policy/acknowledgement.js';
 import { caught, expectCode } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { concatBytes, utf8ToBytes } from '../../src/util/bytes.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { createPolicy, type ItPolicy } from '../../src/policy/policy.js';
 import {
   IT_POLICY_SIGNATURE_LABEL,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
 import {
   CID_CAPABILITIES,
   CID_DESCRIPTIONS,

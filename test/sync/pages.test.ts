@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../src/sync/databases.js';
 import { generateUserData } from '../../src/sync/generator.js';
 import {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { decode as plainCborX } from 'cbor-x/index-no-eval';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { concatBytes, utf8ToBytes } from '../../src/util/bytes.js';
-import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
 import { decodeEtpDat, encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, type Frame } from '../../src/wire/frame.js';

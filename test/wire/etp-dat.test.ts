@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { bytesToHex, utf8ToBytes } from '../../src/util/bytes.js';
-import { encodeCbor, MAX_FRAME_BYTES } from '../../src/wire/cbor.js';
+import { encodeCbor, MAX_FRAME_BYTES } from '../../src/codec/cbor.js';
 import { decodeEtpDat, encodeEtpDat, ETP_DAT_VERSION, type EtpDat, MAX_ETP_DAT_BYTES } from '../../src/wire/etp/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, type Frame, MAX_SEQUENCE } from '../../src/wire/frame.js';

@@ -9,7 +9,7 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ACTIVATION_ERROR_CODES, ActivationError } from '../../src/errors/activation-error.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { openEtpBody, sealEtpBody, type EtpBody } from '../../src/wire/etp/etp-body.js';
 import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
 import { decodeEtpHeader } from '../../src/wire/etp/etp-header.js';

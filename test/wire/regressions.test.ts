@@ -1,5 +1,5 @@
 /**
- * Regression test (fixed): src/wire/cbor.ts decodeCbor once hands the caller's Uint8Array straight to cbor-x, whose decoder
+ * Regression test (fixed): src/codec/cbor.ts decodeCbor once hands the caller's Uint8Array straight to cbor-x, whose decoder
  * cached `source.dataView = new DataView(...)` on it (node_modules/cbor-x/decode.js, line 143).
  * So every decode added an own property to the caller's bytes (frames given to handsetStep or
  * BesSimulator.receive, and byte strings kept in HandsetState such as session.serverAd), and a

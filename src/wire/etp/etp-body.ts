@@ -10,8 +10,8 @@
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { CryptoProvider } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, list, text, uint } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes, list, text, uint } from '../../codec/schema.js';
 
 /** What the device is: model and software version (`HandsetConfig.device`), sent in the sealed ETP.DAT body. */
 export interface DeviceInfo {

@@ -9,8 +9,8 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, pin, sessionId, text, uint } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, pin, sessionId, text, uint } from '../../codec/schema.js';
 import type { CPaceSuiteId, TransportKeyAlgorithm } from '../../crypto/provider.js';
 
 /** Re-exported from the body, where it now travels (kept here for existing imports). */

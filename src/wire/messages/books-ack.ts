@@ -4,8 +4,8 @@
  * keeps the exchange strictly request/reply, so retransmission stays simple.
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, text, uint } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, text, uint } from '../../codec/schema.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
 
 export interface BooksAck {

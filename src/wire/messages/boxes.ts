@@ -1,8 +1,8 @@
 /** Wire forms of the two encrypted containers: an AEAD box (session key) and a sealed message (transport key). */
 import * as v from 'valibot';
 import type { SealedMessage } from '../../crypto/provider.js';
-import { MAX_FRAME_BYTES } from '../cbor.js';
-import { bytes } from '../schema.js';
+import { MAX_FRAME_BYTES } from '../../codec/cbor.js';
+import { bytes } from '../../codec/schema.js';
 import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
 
 /** XChaCha20-Poly1305 output under a session key. */

@@ -17,8 +17,8 @@
 import * as v from 'valibot';
 import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } from '../../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, text } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, text } from '../../codec/schema.js';
 import { aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 import type { TransportKeyRef } from './sealed-body.js';
 

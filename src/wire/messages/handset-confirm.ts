@@ -1,7 +1,7 @@
 /** Message 3, handset -> server: the handset's confirmation tag Ta and the ETP.DAT body key under the session key. */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes } from '../../codec/schema.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire } from './boxes.js';
 
 export interface HandsetConfirm {

@@ -4,8 +4,8 @@
  */
 import * as v from 'valibot';
 import type { SealedMessage, TransportKeyAlgorithm } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, routingToken, text } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes, routingToken, text } from '../../codec/schema.js';
 import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 

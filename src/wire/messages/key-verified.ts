@@ -1,7 +1,7 @@
 /** Message 5, handset -> server: the handset's proof under the new transport key. */
 import * as v from 'valibot';
 import type { SealedMessage } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
 import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
 export interface KeyVerified {

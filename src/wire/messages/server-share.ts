@@ -7,8 +7,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { lvCat } from '../../crypto/cpace/encoding.js';
 import { normalizeEmail } from '../../protocol/key-schedule.js';
 import { utf8ToBytes } from '../../util/bytes.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, routingToken, text } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes, routingToken, text } from '../../codec/schema.js';
 import { CPACE_SUITE_IDS } from '../etp/etp-header.js';
 import type { CPaceSuiteId } from '../../crypto/provider.js';
 

@@ -1,7 +1,7 @@
 /** `sync-done`, server -> handset: synchronization is over; what was sent and what was skipped, and why. */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, text, uint } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, text, uint } from '../../codec/schema.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
 
 export interface SyncDone {
