@@ -4,15 +4,13 @@
  * provider (WebCrypto, node:crypto, a secure element) can replace the default pure-JS one
  * without touching the state machines.
  */
+import type { CPaceSuiteId, TransportKeyAlgorithm } from './ids.js';
+
+// The id unions are derived from their lists in ids.ts; re-exported here, where they always were.
+export type { CPaceSuiteId, TransportKeyAlgorithm } from './ids.js';
 
 /** Source of randomness, injected everywhere: `random(n)` returns n fresh bytes. */
 export type RandomSource = (length: number) => Uint8Array;
-
-/** CPace cipher suites (draft-irtf-cfrg-cpace-21, section "CPace cipher suites"). */
-export type CPaceSuiteId = 'CPACE-X25519-SHA512' | 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
-
-/** Device transport key algorithms, as RIM documented them: AES-256 and two-key Triple DES, both CBC. */
-export type TransportKeyAlgorithm = 'AES-256-CBC' | 'TDES-EDE2-CBC';
 
 /** One CPace group environment G with its hash H (draft section "Group environment G"). */
 export interface CPaceSuite {

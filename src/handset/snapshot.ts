@@ -16,7 +16,7 @@ import { ActivationError } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { openSnapshot, sealSnapshot, type SnapshotOpenOptions, type SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 import { validate } from '../codec/cbor.js';
-import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
 import { resolveHandsetConfig, type HandsetConfig } from './config.js';
 import type { HandsetPhase, HandsetState } from './state.js';
 import { failedStatus } from './status.js';

@@ -11,15 +11,10 @@ import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
 import { decodeWith, encodeCbor } from '../../codec/cbor.js';
 import { list, pin, sessionId, text, uint } from '../../codec/schema.js';
-import type { CPaceSuiteId, TransportKeyAlgorithm } from '../../crypto/provider.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS, type CPaceSuiteId, type TransportKeyAlgorithm } from '../../crypto/ids.js';
 
 /** Re-exported from the body, where it now travels (kept here for existing imports). */
 export type { HandsetRouting } from './etp-body.js';
-
-/** The CPace suites this package implements, in the handset's default order of preference (X25519 first). */
-export const CPACE_SUITE_IDS = ['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] as const satisfies readonly CPaceSuiteId[];
-/** The transport key algorithms this package implements, strongest first (AES-256, then two-key Triple DES). */
-export const TRANSPORT_KEY_ALGORITHMS = ['AES-256-CBC', 'TDES-EDE2-CBC'] as const satisfies readonly TransportKeyAlgorithm[];
 
 /** The cleartext routing header of an ETP.DAT (`EtpDat.header`): who the request is from and for, and what the handset offers. */
 export interface EtpHeader {

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import type { SealedMessage } from '../../crypto/provider.js';
 import { MAX_FRAME_BYTES } from '../../codec/cbor.js';
 import { bytes } from '../../codec/schema.js';
-import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
+import { TRANSPORT_KEY_ALGORITHMS } from '../../crypto/ids.js';
 
 /** XChaCha20-Poly1305 output under a session key. */
 export interface AeadBox {

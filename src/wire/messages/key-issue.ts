@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import type { SealedMessage, TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { decodeWith, encodeCbor } from '../../codec/cbor.js';
 import { bytes, routingToken, text } from '../../codec/schema.js';
-import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
+import { TRANSPORT_KEY_ALGORITHMS } from '../../crypto/ids.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
 /** What the server tells the handset about itself. */

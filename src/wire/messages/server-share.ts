@@ -9,7 +9,7 @@ import { normalizeEmail } from '../../protocol/key-schedule.js';
 import { utf8ToBytes } from '../../util/bytes.js';
 import { decodeWith, encodeCbor } from '../../codec/cbor.js';
 import { bytes, routingToken, text } from '../../codec/schema.js';
-import { CPACE_SUITE_IDS } from '../etp/etp-header.js';
+import { CPACE_SUITE_IDS } from '../../crypto/ids.js';
 import type { CPaceSuiteId } from '../../crypto/provider.js';
 
 /** The server's routing, sent in clear as ADb. */
