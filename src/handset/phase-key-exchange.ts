@@ -10,7 +10,7 @@ import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
 import { parseServerVersion } from '../server-version/server-version.js';
 import { channelIdentifier, deriveSessionKeys, keyProofPayload, passwordToPrs, transcriptHash } from '../protocol/key-schedule.js';
 import type { Frame } from '../wire/frame.js';
-import { encodeEtpDat } from '../wire/etp/etp-dat.js';
+import { encodeEtpDat } from '../wire/messages/etp-dat.js';
 import { emailAddress, encodeEtpHeader, type EtpHeader } from '../wire/etp/etp-header.js';
 import { BODY_KEY_LENGTH, sealEtpBody } from '../wire/etp/etp-body.js';
 import { decodeServerShare, sessionDigest } from '../wire/messages/server-share.js';

@@ -5,16 +5,18 @@
  * now enabled` when a [CMIME] book is present). Policy updates after activation come here too.
  */
 import { isActivationError } from '../errors/activation-error.js';
-import { decodeSignedPolicy, policyBytesHash, policyHash, verifySignedPolicy } from '../policy/signed-policy.js';
-import { encodePolicyAck, type PolicyAck } from '../policy/acknowledgement.js';
+import { policyBytesHash, policyHash, verifySignedPolicy } from '../policy/signed-policy.js';
+import type { PolicyAck } from '../policy/acknowledgement.js';
 import { policyUpdateDecision } from '../policy/apply-policy.js';
 import { constantTimeEqual } from '../util/bytes.js';
-import { decodeServiceBooks } from '../service-books/service-book.js';
 import { addBooks } from '../service-books/store.js';
 import { emailEnabled } from '../service-books/capabilities.js';
 import type { Frame } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { encodeBooksAck } from '../wire/messages/books-ack.js';
+import { decodeSignedPolicy } from '../wire/messages/it-policy.js';
+import { encodePolicyAck } from '../wire/messages/policy-ack.js';
+import { decodeServiceBooks } from '../wire/messages/service-books.js';
 import type { HandsetOutput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
 import type { HandsetState, SessionState } from './state.js';

@@ -8,7 +8,7 @@ import type { ActivationResult } from '../../src/handset/io.js';
 import type { Status } from '../../src/handset/status.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import { bytesToHex } from '../../src/util/bytes.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import {
   DEFAULT_EMAIL,
   DEFAULT_HANDSET_CONFIG,

@@ -9,10 +9,10 @@ import vectors from '../vectors/cpace-testvectors.json';
 import { hexToBytes } from '../../src/util/bytes.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
 import { decodeFrame } from '../../src/wire/frame.js';
-import { decodeEtpDat, encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat, encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeServerShare, encodeServerShare } from '../../src/wire/messages/server-share.js';
-import { decodeErrorMessage } from '../../src/wire/messages/error-message.js';
+import { decodeErrorMessage } from '../../src/wire/messages/error.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
 import {

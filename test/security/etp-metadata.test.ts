@@ -13,7 +13,7 @@ import { resolveHandsetConfig, type HandsetConfig } from '../../src/handset/conf
 import { handsetStep } from '../../src/handset/machine.js';
 import { initialHandsetState } from '../../src/handset/state.js';
 import { bytesToHex, utf8ToBytes } from '../../src/util/bytes.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { openEtpBody } from '../../src/wire/etp/etp-body.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import { decodeCbor } from '../../src/codec/cbor.js';

@@ -17,7 +17,7 @@ import { initialHandsetState } from '../../src/handset/state.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { ReplayCache, SessionTable, sessionKey } from '../../src/simulator/session-table.js';
 import type { HandsetOutput } from '../../src/handset/io.js';
-import { decodeEtpDat, encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat, encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { decodeServerShare, sessionDigest } from '../../src/wire/messages/server-share.js';

@@ -11,15 +11,14 @@ import {
   addBooks,
   booksByCid,
   capabilitiesOf,
-  decodeServiceBooks,
   defaultServiceBooks,
   displayName,
   emailEnabled,
-  encodeServiceBooks,
   findBook,
   removeBook,
   type ServiceBook,
 } from '../../src/service-books/index.js';
+import { decodeServiceBooks, encodeServiceBooks } from '../../src/wire/messages/service-books.js';
 import { expectCode } from '../support/errors.js';
 
 function book(cid: string, uid: string, extra: Partial<ServiceBook> = {}): ServiceBook {

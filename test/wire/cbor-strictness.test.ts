@@ -12,7 +12,7 @@ import { decode as plainCborX } from 'cbor-x/index-no-eval';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { concatBytes, utf8ToBytes } from '../../src/util/bytes.js';
 import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
-import { decodeEtpDat, encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat, encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, type Frame } from '../../src/wire/frame.js';
 import { caught } from '../support/errors.js';

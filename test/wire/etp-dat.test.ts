@@ -4,7 +4,7 @@ import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { bytesToHex, utf8ToBytes } from '../../src/util/bytes.js';
 import { encodeCbor, MAX_FRAME_BYTES } from '../../src/codec/cbor.js';
-import { decodeEtpDat, encodeEtpDat, ETP_DAT_VERSION, type EtpDat, MAX_ETP_DAT_BYTES } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat, encodeEtpDat, ETP_DAT_VERSION, type EtpDat, MAX_ETP_DAT_BYTES } from '../../src/wire/messages/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, type Frame, MAX_SEQUENCE } from '../../src/wire/frame.js';
 import { DEFAULT_HANDSET_CONFIG, frameOf, runExchange, sentFrames } from '../activation/harness.js';

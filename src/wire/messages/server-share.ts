@@ -8,7 +8,7 @@ import { lvCat } from '../../crypto/cpace/encoding.js';
 import { normalizeEmail } from '../../protocol/key-schedule.js';
 import { utf8ToBytes } from '../../util/bytes.js';
 import { decodeWith, encodeCbor } from '../../codec/cbor.js';
-import { bytes, routingToken, text } from '../../codec/schema.js';
+import { bytes, routingToken, text, type SchemaOf } from '../../codec/schema.js';
 import { CPACE_SUITE_IDS } from '../../crypto/ids.js';
 import type { CPaceSuiteId } from '../../crypto/provider.js';
 
@@ -45,7 +45,7 @@ const serverRoutingSchema = v.strictObject({
   srp: routingToken,
   relay: text(253, 1),
   suite: v.picklist(CPACE_SUITE_IDS),
-});
+}) satisfies SchemaOf<ServerRouting>;
 
 const serverShareSchema = v.strictObject({ etp: bytes(32), share: bytes(32, 133), ad: bytes(1, 1024), tag: bytes(64) });
 
@@ -70,6 +70,6 @@ export function encodeServerShare(m: Pick<ServerShare, 'etp' | 'share' | 'adByte
 /** Decodes a `server-share` body and its routing; any defect is ActivationError('MALFORMED'). */
 export function decodeServerShare(body: Uint8Array): ServerShare {
   const outer = decodeWith(serverShareSchema, body, 'server-share', 4096);
-  const ad = decodeWith(serverRoutingSchema, outer.ad, 'server-share routing', 1024) as ServerRouting;
+  const ad = decodeWith(serverRoutingSchema, outer.ad, 'server-share routing', 1024);
   return { etp: outer.etp, share: outer.share, adBytes: outer.ad, ad, tag: outer.tag };
 }
