@@ -6,8 +6,8 @@
  * encoded and decoded in src/wire/messages/it-policy.ts.
  */
 import * as v from 'valibot';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
+import { nobleProvider } from '../crypto/noble-provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { prependLen } from '../crypto/cpace/encoding.js';
 import { concatBytes, constantTimeEqual, utf8ToBytes } from '../util/bytes.js';
@@ -157,10 +157,11 @@ export function verifySignedPolicy(provider: CryptoProvider, publicKey: Uint8Arr
 /**
  * What identifies a policy's content: SHA-256 of its signed bytes (the canonical encoding the
  * signature covers). The id alone does not: a server could reuse an id for other rules (issue 8,
- * finding 7). The device acknowledges this hash and the server checks it is the one it sent.
+ * finding 7). The device acknowledges this hash and the server checks it is the one it sent. The
+ * hash is `provider`'s ({@link nobleProvider}'s when none is given).
  */
-export function policyBytesHash(policyBytes: Uint8Array): Uint8Array {
-  return sha256(policyBytes);
+export function policyBytesHash(policyBytes: Uint8Array, provider: Pick<CryptoProvider, 'sha256'> = nobleProvider): Uint8Array {
+  return provider.sha256(policyBytes);
 }
 
 /**
@@ -169,8 +170,8 @@ export function policyBytesHash(policyBytes: Uint8Array): Uint8Array {
  * form). Works for any decoded policy, including one whose known rules have values the catalogue
  * does not allow.
  */
-export function policyHash(policy: ItPolicy): Uint8Array {
-  return sha256(canonicalBytes(policy));
+export function policyHash(policy: ItPolicy, provider: Pick<CryptoProvider, 'sha256'> = nobleProvider): Uint8Array {
+  return provider.sha256(canonicalBytes(policy));
 }
 
 function canonicalBytes(policy: ItPolicy): Uint8Array {

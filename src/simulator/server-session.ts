@@ -19,7 +19,8 @@ import {
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
 import { decodeEtpDat, type EtpDat } from '../wire/messages/etp-dat.js';
 import { openEtpBody, type EtpBody } from '../wire/etp/etp-body.js';
-import { encodeServerRouting, encodeServerShare, sessionDigest } from '../wire/messages/server-share.js';
+import { encodeServerRouting, encodeServerShare } from '../wire/messages/server-share.js';
+import { sessionDigest } from '../protocol/session-digest.js';
 import { decodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
 import { encodeKeyGrant, encodeKeyIssue } from '../wire/messages/key-issue.js';
 import { decodeKeyVerified } from '../wire/messages/key-verified.js';

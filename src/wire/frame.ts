@@ -75,6 +75,12 @@ const frameSchema = v.strictObject({
  * corruption on the way (so that a damaged frame is dropped and sent again, instead of, say, a
  * damaged server share passing for a wrong password). It is no protection against an attacker,
  * who can recompute it: authenticity comes from the keys.
+ *
+ * Deliberately a fixed hash, the one cryptographic primitive the protocol does not take from the
+ * `CryptoProvider` (issue 11): it is an error-detecting code, not a security operation, so a
+ * provider has nothing to replace here; the checksum is part of the frame format, so it must not
+ * depend on which provider either peer runs; and frames are encoded and decoded where no provider
+ * is at hand (relays, mail, tools that inspect captures).
  */
 function checksum(frame: Frame): Uint8Array {
   return sha256(concatBytes(frameAssociatedData(frame), frame.body)).subarray(0, 8);

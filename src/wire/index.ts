@@ -34,10 +34,10 @@ export {
   decodeServerShare,
   encodeServerShare,
   encodeServerRouting,
-  sessionDigest,
   type ServerShare,
   type ServerRouting,
 } from './messages/server-share.js';
+export { sessionDigest } from '../protocol/session-digest.js';
 export { decodeKeyIssue, decodeKeyGrant, type KeyIssue, type KeyGrant, type ServerInfo } from './messages/key-issue.js';
 export {
   decodeErrorMessage,

@@ -20,7 +20,8 @@ import type { HandsetOutput } from '../../src/handset/io.js';
 import { decodeEtpDat, encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader } from '../../src/wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
-import { decodeServerShare, sessionDigest } from '../../src/wire/messages/server-share.js';
+import { decodeServerShare } from '../../src/wire/messages/server-share.js';
+import { sessionDigest } from '../../src/protocol/session-digest.js';
 import { type Adversary, EMAIL, HANDSET_CONFIG, PASSWORD, type SecurityHarness, frameType, runActivation } from './harness.js';
 import { allAlgorithms } from '../support/providers.js';
 
