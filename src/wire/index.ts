@@ -125,7 +125,7 @@ export type {
 export type { AeadBox } from './messages/boxes.js';
 export type { ItPolicy } from '../policy/policy.js';
 export type { RuleValue } from '../policy/rules.js';
-export type { PolicyAck, PolicyAckStatus } from '../policy/acknowledgement.js';
+export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from '../policy/acknowledgement.js';
 export type { RuleRejection } from '../policy/enforcer.js';
 export type { ServiceBook } from '../service-books/service-book.js';
 export { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
