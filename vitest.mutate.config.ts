@@ -22,6 +22,7 @@ export default defineConfig({
       'test/security/hostile-*.test.ts',
       // Reads the source text, which Stryker's instrumentation changes.
       'test/security/constant-time-source.test.ts',
+      'test/wire/layers.test.ts',
       // Real-time timers and sockets: 40 s and more per surviving mutant. The protocol under
       // faults is covered on virtual time by test/reliability/fault-matrix.test.ts.
       'test/transport/fault-injection.test.ts',

@@ -2,7 +2,8 @@
 // Shared by stryker.config.mjs and scripts/mutate.mjs.
 export const MUTATION_MODULES = {
   crypto: ['src/crypto/**/*.ts'],
-  wire: ['src/wire/**/*.ts'],
+  // The codec (CBOR and schemas) sat under src/wire until issue 11 moved it to its own layer; it is mutated with the wire.
+  wire: ['src/codec/**/*.ts', 'src/wire/**/*.ts'],
   handset: ['src/handset/**/*.ts'],
   simulator: ['src/simulator/accounts.ts', 'src/simulator/server-session.ts', 'src/simulator/session-table.ts'],
   policy: ['src/policy/**/*.ts'],

@@ -28,7 +28,7 @@ import { handsetStep } from './handset/machine.js';
 import { initialHandsetState } from './handset/state.js';
 import { MAX_ETP_MAIL_BYTES, parseEtpMail } from './node/mail/etp-mail.js';
 import { bytesToHex } from './util/bytes.js';
-import { decodeEtpDat, type EtpDat } from './wire/etp/etp-dat.js';
+import { decodeEtpDat, type EtpDat } from './wire/messages/etp-dat.js';
 import { decodeFrame, type Frame } from './wire/frame.js';
 
 const NAME = 'enterprise-activation';

@@ -91,7 +91,7 @@ export {
 } from './transport/http-relay-transport.js';
 export { combineTransports, type CombineOptions } from './transport/combine.js';
 
-// Crypto provider (CPace and the ciphers themselves are in /crypto)
+// Crypto provider (CPace and the ciphers themselves are in /crypto), and the id lists its types are made of
 export type {
   CPaceSuite,
   CPaceSuiteId,
@@ -102,6 +102,7 @@ export type {
   TransportCipher,
   TransportKeyAlgorithm,
 } from './crypto/provider.js';
+export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from './crypto/ids.js';
 export { nobleProvider } from './crypto/noble-provider.js';
 export { seededRandom, systemRandom } from './crypto/seeded-random.js';
 
@@ -150,7 +151,7 @@ export {
   type InvalidRule,
   type ItPolicy,
 } from './policy/policy.js';
-export type { PolicyAck, PolicyAckStatus } from './policy/acknowledgement.js';
+export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from './policy/acknowledgement.js';
 
 // Service books, as a handset holds them
 export { KNOWN_CIDS, displayName, type KnownCid, type ServiceBook } from './service-books/service-book.js';

@@ -21,6 +21,8 @@ export type {
   TransportCipher,
   TransportKeyAlgorithm,
 } from './provider.js';
+// The id lists the unions above are derived from (also exported by `enterprise-activation/wire`).
+export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from './ids.js';
 export { nobleProvider, createNobleProvider, type NobleProviderOptions } from './noble-provider.js';
 export { seededRandom, systemRandom } from './seeded-random.js';
 export { TRANSPORT_CIPHERS, isTransportKeyAlgorithm, strongestCommon } from './transport-key/select.js';

@@ -117,6 +117,11 @@ const nobleOperations = {
     return sha512(message);
   },
 
+  sha256(message: Uint8Array): Uint8Array {
+    requireBytes('sha256', 'message', message);
+    return sha256(message);
+  },
+
   hmac(hash: 'SHA-256' | 'SHA-512', key: Uint8Array, message: Uint8Array): Uint8Array {
     requireBytes('hmac', 'key', key);
     requireBytes('hmac', 'message', message);

@@ -4,15 +4,13 @@
  * provider (WebCrypto, node:crypto, a secure element) can replace the default pure-JS one
  * without touching the state machines.
  */
+import type { CPaceSuiteId, TransportKeyAlgorithm } from './ids.js';
+
+// The id unions are derived from their lists in ids.ts; re-exported here, where they always were.
+export type { CPaceSuiteId, TransportKeyAlgorithm } from './ids.js';
 
 /** Source of randomness, injected everywhere: `random(n)` returns n fresh bytes. */
 export type RandomSource = (length: number) => Uint8Array;
-
-/** CPace cipher suites (draft-irtf-cfrg-cpace-21, section "CPace cipher suites"). */
-export type CPaceSuiteId = 'CPACE-X25519-SHA512' | 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
-
-/** Device transport key algorithms, as RIM documented them: AES-256 and two-key Triple DES, both CBC. */
-export type TransportKeyAlgorithm = 'AES-256-CBC' | 'TDES-EDE2-CBC';
 
 /** One CPace group environment G with its hash H (draft section "Group environment G"). */
 export interface CPaceSuite {
@@ -81,10 +79,18 @@ export interface KeyPair {
 }
 
 /**
- * Every cryptographic operation the protocol uses, behind one interface: the handset and the
- * simulator call nothing else. The default is {@link nobleProvider} (pure JavaScript). Implement
- * it to run the protocol on native crypto (WebCrypto, node:crypto, a secure element); the
- * package's tests for CPace vectors and the transport ciphers show what each method must do.
+ * Every cryptographic operation the protocol uses, behind one interface. The default is
+ * {@link nobleProvider} (pure JavaScript). Implement it to run the protocol on native crypto
+ * (WebCrypto, node:crypto, a secure element); the package's tests for CPace vectors and the
+ * transport ciphers show what each method must do.
+ *
+ * The protocol's helpers take the provider as an argument and compute with nothing else: the CPace
+ * key-confirmation tags (`hmac`), the session digest a server share names (`sha256`), the IT
+ * policy's content hash (`sha256`), the key schedule (`hkdf`, `sha512`), sealed bodies
+ * (`aeadSeal`, `sealMessage`, ...). Where such a helper is called without one, it uses
+ * {@link nobleProvider}. One hash stays outside on purpose: the frame checksum (src/wire/frame.ts)
+ * is fixed SHA-256, because it only detects accidental damage in transit, protects nothing against
+ * an attacker, and must give the same bytes whichever provider either peer runs.
  */
 export interface CryptoProvider {
   /** Human-readable name, e.g. "noble". */
@@ -93,9 +99,11 @@ export interface CryptoProvider {
   cpaceSuite(id: CPaceSuiteId): CPaceSuite;
   /** The transport cipher with this id; throws ActivationError('UNSUPPORTED') for one this provider lacks. */
   transportCipher(id: TransportKeyAlgorithm): TransportCipher;
-  /** SHA-512. */
+  /** SHA-512 (the key schedule's transcript hash). */
   sha512(message: Uint8Array): Uint8Array;
-  /** HMAC with SHA-512 (CPace key confirmation) or SHA-256 (message protection). */
+  /** SHA-256 (the session digest a server share names, the IT policy's content hash). */
+  sha256(message: Uint8Array): Uint8Array;
+  /** HMAC with SHA-512 (the CPace key-confirmation tags) or SHA-256. */
   hmac(hash: 'SHA-256' | 'SHA-512', key: Uint8Array, message: Uint8Array): Uint8Array;
   /** HKDF (RFC 5869) with SHA-512. */
   hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;

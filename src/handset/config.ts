@@ -4,7 +4,7 @@ import type { CPaceSuiteId, CryptoProvider, TransportKeyAlgorithm } from '../cry
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { provides } from '../crypto/provides.js';
 import type { HandsetRouting } from '../wire/etp/etp-header.js';
-import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
 import type { DeviceInfo } from '../wire/etp/etp-body.js';
 
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';

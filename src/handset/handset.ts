@@ -302,7 +302,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         // Version-dependent defaults (e.g. Set Password Timeout) follow the device's own software version.
         this.queue.push({
           type: 'policy-applied',
-          ack: applyPolicy(this.enforcer, output.policy, { deviceOsVersion: this.current.config.device.os }),
+          ack: applyPolicy(this.enforcer, output.policy, { deviceOsVersion: this.current.config.device.os, provider: this.provider }),
           now: this.now(),
         });
         break;

@@ -2,7 +2,7 @@
 import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
-import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error-message.js';
+import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error.js';
 import type { HandsetOutput, StepResult } from './io.js';
 import { type FailedState, type HandsetPhase, type HandsetState, type SessionState, type StateWithSession, withSession } from './state.js';
 import { failedStatus } from './status.js';

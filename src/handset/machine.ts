@@ -14,7 +14,7 @@ import * as v from 'valibot';
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import { policyAckSchema } from '../policy/acknowledgement.js';
 import { decodeFrame, type Frame, type MessageType } from '../wire/frame.js';
-import { type ErrorKey, errorText, openErrorBody } from '../wire/messages/error-message.js';
+import { type ErrorKey, errorText, openErrorBody } from '../wire/messages/error.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import type { HandsetInput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, issuedInThisActivation, sealPendingErrors } from './machine-support.js';

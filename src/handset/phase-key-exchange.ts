@@ -10,10 +10,11 @@ import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
 import { parseServerVersion } from '../server-version/server-version.js';
 import { channelIdentifier, deriveSessionKeys, keyProofPayload, passwordToPrs, transcriptHash } from '../protocol/key-schedule.js';
 import type { Frame } from '../wire/frame.js';
-import { encodeEtpDat } from '../wire/etp/etp-dat.js';
+import { encodeEtpDat } from '../wire/messages/etp-dat.js';
 import { emailAddress, encodeEtpHeader, type EtpHeader } from '../wire/etp/etp-header.js';
 import { BODY_KEY_LENGTH, sealEtpBody } from '../wire/etp/etp-body.js';
-import { decodeServerShare, sessionDigest } from '../wire/messages/server-share.js';
+import { decodeServerShare } from '../wire/messages/server-share.js';
+import { sessionDigest } from '../protocol/session-digest.js';
 import { encodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
 import { decodeKeyGrant, decodeKeyIssue } from '../wire/messages/key-issue.js';
 import { encodeKeyVerified } from '../wire/messages/key-verified.js';
@@ -120,7 +121,7 @@ export function onServerShare(state: AwaitingServerShareState, frame: Frame, now
   // Anyone who saw this handset's session id and PIN can send the server an ETP.DAT with them;
   // the server answers that one to this PIN too. Its Tb would fail here, so a share made for
   // another ETP.DAT is ignored instead (docs/protocol.md, "Sessions").
-  if (!constantTimeEqual(msg.etp, sessionDigest(session.sid, state.config.pin, session.email, session.share))) {
+  if (!constantTimeEqual(msg.etp, sessionDigest(session.sid, state.config.pin, session.email, session.share, provider))) {
     return ignore(state, 'server-share for another ETP.DAT');
   }
   if (msg.ad.suite !== session.suite) {
@@ -144,11 +145,11 @@ export function onServerShare(state: AwaitingServerShareState, frame: Frame, now
   }
   const keys = deriveSessionKeys(provider, suite, session.sid, isk);
   isk.fill(0);
-  if (!verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag)) {
+  if (!verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag, provider)) {
     // Either the password differs or this is not the server that knows it: the same thing to a handset.
     return fail(state, 'WRONG_PASSWORD', 'the activation password is incorrect', { serverSrp: msg.ad.srp });
   }
-  const tag = confirmationTag(keys.macKey, session.share, session.headerBytes);
+  const tag = confirmationTag(keys.macKey, session.share, session.headerBytes, provider);
   // The scalar and the body key stay behind, and so does a hint in clear (machine.ts,
   // onErrorFrame): it was about the wait that just ended with an answer.
   const { scalar: _scalar, bodyKey, hint: _hint, ...kept } = session;

@@ -5,16 +5,18 @@
  * now enabled` when a [CMIME] book is present). Policy updates after activation come here too.
  */
 import { isActivationError } from '../errors/activation-error.js';
-import { decodeSignedPolicy, policyBytesHash, policyHash, verifySignedPolicy } from '../policy/signed-policy.js';
-import { encodePolicyAck, type PolicyAck } from '../policy/acknowledgement.js';
+import { policyBytesHash, policyHash, verifySignedPolicy } from '../policy/signed-policy.js';
+import type { PolicyAck } from '../policy/acknowledgement.js';
 import { policyUpdateDecision } from '../policy/apply-policy.js';
 import { constantTimeEqual } from '../util/bytes.js';
-import { decodeServiceBooks } from '../service-books/service-book.js';
 import { addBooks } from '../service-books/store.js';
 import { emailEnabled } from '../service-books/capabilities.js';
 import type { Frame } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { encodeBooksAck } from '../wire/messages/books-ack.js';
+import { decodeSignedPolicy } from '../wire/messages/it-policy.js';
+import { encodePolicyAck } from '../wire/messages/policy-ack.js';
+import { decodeServiceBooks } from '../wire/messages/service-books.js';
 import type { HandsetOutput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
 import type {
@@ -55,8 +57,8 @@ export function onItPolicy(state: AwaitingPolicyState | CompleteState, frame: Fr
   }
   // A policy is identified by the hash of its signed bytes, not by its id, and updates must be
   // newer than the policy in force (issue 8, finding 7; docs/it-policy.md).
-  const hash = policyBytesHash(signed.policy);
-  const decision = policyUpdateDecision(state.policy, policy, hash);
+  const hash = policyBytesHash(signed.policy, provider);
+  const decision = policyUpdateDecision(state.policy, policy, hash, provider);
   if (decision === 'duplicate') {
     // The very policy in force, pushed again because the server missed the acknowledgement:
     // acknowledge it again, idempotently, without re-applying.
@@ -79,7 +81,7 @@ export function onPolicyApplied(
   env: HandsetEnv,
 ): StepResult<HandsetState> {
   const pending = state.pendingPolicy;
-  if (ack.policyId !== pending.policy.id || !constantTimeEqual(ack.policyHash, policyHash(pending.policy))) {
+  if (ack.policyId !== pending.policy.id || !constantTimeEqual(ack.policyHash, policyHash(pending.policy, env.provider))) {
     return ignore(state, 'policy result without a pending policy');
   }
   const applied = ack.status === 'applied' ? { policy: pending.policy, ack } : undefined;

@@ -4,10 +4,11 @@
  * activation with "Activation Complete".
  */
 import { applyPage, recordCount } from '../sync/sync-store.js';
-import { decodeSyncPage, encodeSyncAck } from '../sync/pages.js';
 import type { Frame } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { decodeSyncDone } from '../wire/messages/sync-done.js';
+import { decodeSyncPage } from '../wire/messages/sync-page.js';
+import { encodeSyncAck } from '../wire/messages/sync-ack.js';
 import type { StepResult } from './io.js';
 import { type HandsetEnv, headerAd, nextHeader, sendAndWait } from './machine-support.js';
 import { activationResult } from './phase-key-exchange.js';

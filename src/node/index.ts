@@ -65,7 +65,9 @@ export {
 } from '../transport/relay-vouch.js';
 export { combineTransports, type CombineOptions } from '../transport/combine.js';
 
-// Types the Node-only API uses, also exported by the root and /wire entries (the same declarations).
+// Types the Node-only API uses (and the lists the id types are made of), also exported by the root
+// and /wire entries (the same declarations and the same objects).
 export type { FrameHandler, FrameMeta, Transport } from '../transport/transport.js';
 export type { EtpHeader } from '../wire/etp/etp-header.js';
 export type { CPaceSuiteId, TransportKeyAlgorithm } from '../crypto/provider.js';
+export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';

@@ -25,7 +25,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import type { Frame } from '../wire/frame.js';
-import { decodeEtpDat } from '../wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../wire/messages/etp-dat.js';
 import { MAX_FRAME_MESSAGE_BYTES } from '../transport/relay-protocol.js';
 import { buildEtpMail } from './mail/etp-mail.js';
 import { isMailAddress } from './mail/mail-address.js';

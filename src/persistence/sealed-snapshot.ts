@@ -14,7 +14,7 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
-import { decodeCbor, encodeCbor } from '../wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../codec/cbor.js';
 import { bytesToUtf8, concatBytes, utf8ToBytes } from '../util/bytes.js';
 
 /** Largest snapshot accepted (64 MiB: a device with many records). */

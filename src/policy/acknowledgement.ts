@@ -1,24 +1,22 @@
 /**
- * The device's IT policy acknowledgement (the `policy-ack` message). RIM never published its
- * format; this one is ours (docs/it-policy.md): which policy (its id and the SHA-256 of its signed
- * bytes, so that the acknowledgement binds the content, not just a name), whether it was applied,
- * which rules took effect, which were rejected and why, and which rule names the device did not know.
+ * The device's IT policy acknowledgement. RIM never published its format; this one is ours
+ * (docs/it-policy.md): which policy (its id and the SHA-256 of its signed bytes, so that the
+ * acknowledgement binds the content, not just a name), whether it was applied, which rules took
+ * effect, which were rejected and why, and which rule names the device did not know. The
+ * `policy-ack` message that carries it is encoded and decoded in src/wire/messages/policy-ack.ts.
  */
 import * as v from 'valibot';
-import { ActivationError } from '../errors/activation-error.js';
-import { decodeWith, encodeCbor, validate } from '../wire/cbor.js';
-import { bytes, list, text } from '../wire/schema.js';
+import { bytes, list, text, type SchemaOf } from '../codec/schema.js';
 import { MAX_POLICY_ID_LENGTH, MAX_RULES, MAX_RULE_NAME_LENGTH } from './policy.js';
 import { POLICY_HASH_LENGTH } from './signed-policy.js';
 
 /** Longest rejection reason kept in an acknowledgement. */
 export const MAX_REASON_LENGTH = 256;
 
-/** Largest encoded acknowledgement accepted. */
-export const MAX_POLICY_ACK_BYTES = 256 * 1024;
-
-/** Whether the device accepted the IT policy as a whole. */
-export type PolicyAckStatus = 'applied' | 'rejected';
+/** What a device may answer about an IT policy as a whole: it applied it, or it rejected it. */
+export const POLICY_ACK_STATUSES = ['applied', 'rejected'] as const;
+/** One of {@link POLICY_ACK_STATUSES}: whether the device accepted the IT policy as a whole. */
+export type PolicyAckStatus = (typeof POLICY_ACK_STATUSES)[number];
 
 /**
  * The device's acknowledgement of an IT policy: which content it answers, what was applied, what
@@ -45,34 +43,19 @@ export interface PolicyAck {
 
 const ruleName = text(MAX_RULE_NAME_LENGTH, 1);
 
+/**
+ * The rules of an acknowledgement: field lengths and counts, and `status` is `rejected` exactly
+ * when a rule was rejected. The handset checks the acknowledgement its driver hands back against
+ * it; the `policy-ack` message (src/wire/messages/policy-ack.ts) is exactly this map.
+ */
 export const policyAckSchema = v.pipe(
   v.strictObject({
     policyId: text(MAX_POLICY_ID_LENGTH, 1),
     policyHash: bytes(POLICY_HASH_LENGTH),
-    status: v.picklist(['applied', 'rejected'] as const),
+    status: v.picklist(POLICY_ACK_STATUSES),
     applied: list(ruleName, MAX_RULES),
     rejected: list(v.strictObject({ rule: ruleName, reason: text(MAX_REASON_LENGTH, 1) }), MAX_RULES),
     ignored: list(ruleName, MAX_RULES),
   }),
   v.check((ack) => (ack.status === 'rejected') === (ack.rejected.length > 0), 'status matches the rejected rules'),
-);
-
-/**
- * Encodes an acknowledgement (fields in schema order). One that breaks the schema (extra fields
- * included) is ActivationError('INVALID_ARGUMENT') naming the field.
- */
-export function encodePolicyAck(ack: PolicyAck): Uint8Array {
-  let wire: v.InferOutput<typeof policyAckSchema>;
-  try {
-    wire = validate(policyAckSchema, ack, 'policy-ack');
-  } catch (err) {
-    if (!(err instanceof ActivationError)) throw err;
-    throw new ActivationError('INVALID_ARGUMENT', err.message, { ...err.cause, operation: 'encode policy-ack' });
-  }
-  return encodeCbor(wire);
-}
-
-/** Decodes an acknowledgement body; any defect (extra fields included) is ActivationError('MALFORMED'). */
-export function decodePolicyAck(body: Uint8Array): PolicyAck {
-  return decodeWith(policyAckSchema, body, 'policy-ack', MAX_POLICY_ACK_BYTES);
-}
+) satisfies SchemaOf<PolicyAck>;

@@ -4,6 +4,8 @@
  * Promise) becomes a rejection in the acknowledgement.
  */
 import { ActivationError } from '../errors/activation-error.js';
+import { nobleProvider } from '../crypto/noble-provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { MAX_REASON_LENGTH, type PolicyAck } from './acknowledgement.js';
 import { ENFORCER_ERROR_REASON, type PolicyEnforcer, type RuleRejection, type RuleSettings } from './enforcer.js';
 import { effectiveRules, type EffectiveRulesOptions, type ItPolicy } from './policy.js';
@@ -14,8 +16,11 @@ import { constantTimeEqual } from '../util/bytes.js';
 /** Reason for a rule the enforcer neither applied nor rejected. */
 export const NOT_APPLIED_REASON = 'not applied';
 
-/** Options of {@link applyPolicy}: the device's software version, for version-dependent defaults. */
-export type ApplyPolicyOptions = EffectiveRulesOptions;
+/** Options of {@link applyPolicy}: the device's software version, for version-dependent defaults, and the crypto provider. */
+export interface ApplyPolicyOptions extends EffectiveRulesOptions {
+  /** Hashes the policy for the acknowledgement (`PolicyAck.policyHash`). Default: {@link nobleProvider}. */
+  readonly provider?: Pick<CryptoProvider, 'sha256'>;
+}
 
 /**
  * Applies `policy` and builds the acknowledgement:
@@ -57,7 +62,7 @@ export function applyPolicy(enforcer: PolicyEnforcer, policy: ItPolicy, options:
   rejected.sort((a, b) => catalogueIndex(a.rule) - catalogueIndex(b.rule));
   return Object.freeze({
     policyId: policy.id,
-    policyHash: policyHash(policy),
+    policyHash: policyHash(policy, options.provider),
     status: rejected.length > 0 ? 'rejected' : 'applied',
     applied: Object.freeze(applied),
     rejected: Object.freeze(rejected.map((r) => Object.freeze(r))),
@@ -83,14 +88,19 @@ export interface PolicyInForce {
   readonly ack: PolicyAck;
 }
 
-/** Decides how to treat `policy` (whose signed bytes hash to `hash`) when `current` is in force. */
+/**
+ * Decides how to treat `policy` (whose signed bytes hash to `hash`, by default the hash of its
+ * canonical encoding) when `current` is in force. The hashes are `provider`'s.
+ */
 export function policyUpdateDecision(
   current: Pick<PolicyInForce, 'policy'> | undefined,
   policy: ItPolicy,
-  hash: Uint8Array = policyHash(policy),
+  hash?: Uint8Array,
+  provider: Pick<CryptoProvider, 'sha256'> = nobleProvider,
 ): PolicyUpdateDecision {
+  const incoming = hash ?? policyHash(policy, provider);
   if (current === undefined) return 'apply';
-  if (constantTimeEqual(policyHash(current.policy), hash)) return 'duplicate';
+  if (constantTimeEqual(policyHash(current.policy, provider), incoming)) return 'duplicate';
   return policy.issuedAt > current.policy.issuedAt ? 'apply' : 'stale';
 }
 
@@ -114,8 +124,8 @@ export function applyPolicyUpdate(
   current: PolicyInForce | undefined,
   options: ApplyPolicyOptions = {},
 ): PolicyUpdateOutcome {
-  const hash = policyHash(policy);
-  const decision = policyUpdateDecision(current, policy, hash);
+  const hash = policyHash(policy, options.provider);
+  const decision = policyUpdateDecision(current, policy, hash, options.provider);
   if (decision === 'stale') return Object.freeze({ decision, ack: undefined, reapplied: false });
   if (decision === 'duplicate') return Object.freeze({ decision, ack: current!.ack, reapplied: false });
   return Object.freeze({ decision, ack: applyPolicy(enforcer, policy, options), reapplied: true });

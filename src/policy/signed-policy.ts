@@ -1,17 +1,18 @@
 /**
- * The IT policy on the wire: its canonical CBOR encoding, signed with the server domain's Ed25519
- * key (the key the handset learned in the key grant). The handset checks the signature over the
- * exact bytes first, then decodes them strictly and insists they are canonical, so one signature
- * can only ever mean one policy.
+ * The signed IT policy: its canonical CBOR encoding, signed with the server domain's Ed25519 key
+ * (the key the handset learned in the key grant). The handset checks the signature over the exact
+ * bytes first, then decodes them strictly and insists they are canonical, so one signature can
+ * only ever mean one policy. The `it-policy` message that carries a {@link SignedPolicy} is
+ * encoded and decoded in src/wire/messages/it-policy.ts.
  */
 import * as v from 'valibot';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
+import { nobleProvider } from '../crypto/noble-provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { prependLen } from '../crypto/cpace/encoding.js';
 import { concatBytes, constantTimeEqual, utf8ToBytes } from '../util/bytes.js';
-import { decodeWith, encodeCbor, validate } from '../wire/cbor.js';
-import { bytes, list, text, uint } from '../wire/schema.js';
+import { decodeWith, encodeCbor, validate } from '../codec/cbor.js';
+import { bytes, list, text, uint, type SchemaOf } from '../codec/schema.js';
 import {
   MAX_POLICY_ID_LENGTH,
   MAX_RULES,
@@ -46,11 +47,15 @@ export interface SignedPolicy {
   readonly signature: Uint8Array;
 }
 
-/** The wire message `{ policy: bytes, signature: bytes(64) }`. */
+/**
+ * What a {@link SignedPolicy} must look like: 1 to {@link MAX_POLICY_BYTES} policy bytes and a
+ * 64-byte signature. {@link verifySignedPolicy} checks its argument against it, and the `it-policy`
+ * message (src/wire/messages/it-policy.ts) is exactly this map.
+ */
 export const signedPolicySchema = v.strictObject({
   policy: bytes(1, MAX_POLICY_BYTES),
   signature: bytes(SIGNATURE_LENGTH),
-});
+}) satisfies SchemaOf<SignedPolicy>;
 
 const ruleValueSchema = v.union([
   v.boolean(),
@@ -152,10 +157,11 @@ export function verifySignedPolicy(provider: CryptoProvider, publicKey: Uint8Arr
 /**
  * What identifies a policy's content: SHA-256 of its signed bytes (the canonical encoding the
  * signature covers). The id alone does not: a server could reuse an id for other rules (issue 8,
- * finding 7). The device acknowledges this hash and the server checks it is the one it sent.
+ * finding 7). The device acknowledges this hash and the server checks it is the one it sent. The
+ * hash is `provider`'s ({@link nobleProvider}'s when none is given).
  */
-export function policyBytesHash(policyBytes: Uint8Array): Uint8Array {
-  return sha256(policyBytes);
+export function policyBytesHash(policyBytes: Uint8Array, provider: Pick<CryptoProvider, 'sha256'> = nobleProvider): Uint8Array {
+  return provider.sha256(policyBytes);
 }
 
 /**
@@ -164,27 +170,8 @@ export function policyBytesHash(policyBytes: Uint8Array): Uint8Array {
  * form). Works for any decoded policy, including one whose known rules have values the catalogue
  * does not allow.
  */
-export function policyHash(policy: ItPolicy): Uint8Array {
-  return sha256(canonicalBytes(policy));
-}
-
-/** Encodes the wire message carrying a signed policy. */
-export function encodeSignedPolicy(signed: SignedPolicy): Uint8Array {
-  const ok =
-    signed !== null &&
-    typeof signed === 'object' &&
-    v.is(signedPolicySchema, { policy: signed.policy, signature: signed.signature });
-  if (!ok) {
-    throw new ActivationError('INVALID_ARGUMENT', `a signed IT policy is 1..${MAX_POLICY_BYTES} policy bytes and a 64-byte signature`, {
-      operation: 'encode it-policy',
-    });
-  }
-  return encodeCbor({ policy: signed.policy, signature: signed.signature });
-}
-
-/** Decodes the wire message carrying a signed policy (shape only: verify it with {@link verifySignedPolicy}). */
-export function decodeSignedPolicy(body: Uint8Array): SignedPolicy {
-  return decodeWith(signedPolicySchema, body, 'it-policy', MAX_POLICY_BYTES + 128);
+export function policyHash(policy: ItPolicy, provider: Pick<CryptoProvider, 'sha256'> = nobleProvider): Uint8Array {
+  return provider.sha256(canonicalBytes(policy));
 }
 
 function canonicalBytes(policy: ItPolicy): Uint8Array {

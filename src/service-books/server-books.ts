@@ -8,7 +8,7 @@
  * config is the CBOR map `{ email }` naming the account it delivers; the other configs are empty.
  */
 import { ActivationError } from '../errors/activation-error.js';
-import { encodeCbor } from '../wire/cbor.js';
+import { encodeCbor } from '../codec/cbor.js';
 import { utf8ToBytes } from '../util/bytes.js';
 import { type ServiceBook, checkServiceBook } from './service-book.js';
 

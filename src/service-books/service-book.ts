@@ -5,14 +5,12 @@
  * type), a UID (whose book it is: for the desktop books, the server's SRP identifier), Name,
  * HiddenName, Description, DSID, BesDomain, UniqueId, ContentId and an opaque Config blob.
  *
- * The wire form (our design, RIM's is not public) is CBOR: `{ books: [ {cid, uid, ...}, ... ] }`,
- * at most {@link MAX_SERVICE_BOOKS} books, each checked by the strict {@link serviceBookSchema}.
+ * The `service-books` message carries at most {@link MAX_SERVICE_BOOKS} books, each checked by the
+ * strict {@link serviceBookSchema}; its codec is src/wire/messages/service-books.ts.
  */
 import * as v from 'valibot';
-import { ActivationError } from '../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../wire/cbor.js';
-import { bytes, list, text, uint } from '../wire/schema.js';
-import { checkArgument } from './check.js';
+import { bytes, list, text, uint, type SchemaOf } from '../codec/schema.js';
+import { checkArgument } from '../codec/check-argument.js';
 
 /** CIDs this library knows by name (any other upper-case CID is still accepted and stored). */
 export const KNOWN_CIDS = ['CMIME', 'CICAL', 'SYNC', 'IPPP', 'ALP', 'BBIM', 'WAP'] as const;
@@ -23,8 +21,6 @@ export type KnownCid = (typeof KNOWN_CIDS)[number];
 export const MAX_CONFIG_BYTES = 4096;
 /** Most books in one service-book message. */
 export const MAX_SERVICE_BOOKS = 64;
-/** Largest encoded service-book message: 64 books of at most ~6 KiB each. */
-export const MAX_SERVICE_BOOKS_BYTES = MAX_SERVICE_BOOKS * 6 * 1024;
 
 /** One service book record (Barry's field set). */
 export interface ServiceBook {
@@ -62,7 +58,7 @@ export const serviceBookSchema = v.strictObject({
   uniqueId: uint(0xffff_ffff),
   contentId: text(128),
   config: bytes(0, MAX_CONFIG_BYTES),
-});
+}) satisfies SchemaOf<ServiceBook>;
 
 /** At most {@link MAX_SERVICE_BOOKS} books, no two with the same (cid, uid). */
 export const serviceBookListSchema = v.pipe(
@@ -70,49 +66,9 @@ export const serviceBookListSchema = v.pipe(
   v.check((books) => new Set(books.map((b) => `${b.cid}\u0000${b.uid}`)).size === books.length, 'unique (cid, uid)'),
 );
 
-const messageSchema = v.strictObject({ books: serviceBookListSchema });
-
-// Compile-time check that the schema's output is a ServiceBook.
-type Assert<T extends true> = T;
-type _ServiceBookSchemaMatches = Assert<v.InferOutput<typeof serviceBookSchema> extends ServiceBook ? true : false>;
-
-/** Only the known fields, in a fixed order (extra properties of the caller's object are not sent). */
-function toWire(b: ServiceBook): Record<string, unknown> {
-  return {
-    cid: b.cid,
-    uid: b.uid,
-    name: b.name,
-    hiddenName: b.hiddenName,
-    description: b.description,
-    dsid: b.dsid,
-    besDomain: b.besDomain,
-    uniqueId: b.uniqueId,
-    contentId: b.contentId,
-    config: b.config,
-  };
-}
-
 /** Checks one book; throws ActivationError('INVALID_ARGUMENT') naming the bad field. */
 export function checkServiceBook(book: ServiceBook): ServiceBook {
-  return checkArgument(serviceBookSchema, book, 'service book') as ServiceBook;
-}
-
-/**
- * Encodes a list of books as one service-book message. Throws ActivationError('INVALID_ARGUMENT')
- * for an invalid book, more than {@link MAX_SERVICE_BOOKS}, or two books with the same (cid, uid).
- */
-export function encodeServiceBooks(books: readonly ServiceBook[]): Uint8Array {
-  if (!Array.isArray(books)) {
-    throw new ActivationError('INVALID_ARGUMENT', 'service books must be an array', { operation: 'encode service books' });
-  }
-  const wire = { books: books.map(toWire) };
-  checkArgument(messageSchema, wire, 'service books');
-  return encodeCbor(wire);
-}
-
-/** Decodes a service-book message; any defect (including duplicate (cid, uid)) is ActivationError('MALFORMED'). */
-export function decodeServiceBooks(bytes: Uint8Array): ServiceBook[] {
-  return decodeWith(messageSchema, bytes, 'service books', MAX_SERVICE_BOOKS_BYTES).books as ServiceBook[];
+  return checkArgument(serviceBookSchema, book, 'service book');
 }
 
 /**

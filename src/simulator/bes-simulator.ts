@@ -8,11 +8,11 @@ import type { CPaceSuiteId, CryptoProvider, KeyPair, RandomSource, TransportKeyA
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { provides } from '../crypto/provides.js';
 import { systemRandom } from '../crypto/seeded-random.js';
-import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../wire/etp/etp-header.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
 import { decodeFrame, frameAssociatedData, type Frame } from '../wire/frame.js';
-import { decodeEtpDat } from '../wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../wire/messages/etp-dat.js';
 import { decodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
-import { openErrorBody } from '../wire/messages/error-message.js';
+import { openErrorBody } from '../wire/messages/error.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
 import { normalizeEmail } from '../protocol/key-schedule.js';

@@ -44,11 +44,12 @@ export type {
   TransportCipher,
   TransportKeyAlgorithm,
 } from '../crypto/provider.js';
+export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
 export type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 export { SERVER_FLAVOURS, type ServerFlavour, type ServerVersion } from '../server-version/server-version.js';
 export type { ItPolicy } from '../policy/policy.js';
 export type { RuleValue } from '../policy/rules.js';
-export type { PolicyAck, PolicyAckStatus } from '../policy/acknowledgement.js';
+export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from '../policy/acknowledgement.js';
 export type { RuleRejection } from '../policy/enforcer.js';
 export type { ServiceBook } from '../service-books/service-book.js';
 export { SYNC_ORDER, type RecordByDatabase, type SyncData, type SyncDatabase } from '../sync/databases.js';

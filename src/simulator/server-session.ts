@@ -17,13 +17,14 @@ import {
   transcriptHash,
 } from '../protocol/key-schedule.js';
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
-import { decodeEtpDat, type EtpDat } from '../wire/etp/etp-dat.js';
+import { decodeEtpDat, type EtpDat } from '../wire/messages/etp-dat.js';
 import { openEtpBody, type EtpBody } from '../wire/etp/etp-body.js';
-import { encodeServerRouting, encodeServerShare, sessionDigest } from '../wire/messages/server-share.js';
+import { encodeServerRouting, encodeServerShare } from '../wire/messages/server-share.js';
+import { sessionDigest } from '../protocol/session-digest.js';
 import { decodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
 import { encodeKeyGrant, encodeKeyIssue } from '../wire/messages/key-issue.js';
 import { decodeKeyVerified } from '../wire/messages/key-verified.js';
-import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error-message.js';
+import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error.js';
 import type { AccountStore, CpaceChoice } from './accounts.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 

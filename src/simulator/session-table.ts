@@ -9,7 +9,7 @@
  * password a request ran against, a digest of every ETP.DAT answered, so that a replay never starts
  * a second CPace run (nor counts a second attempt) against the same share.
  */
-import { sessionDigest } from '../wire/messages/server-share.js';
+import { sessionDigest } from '../protocol/session-digest.js';
 import type { ServerSession } from './server-session.js';
 
 /** hex(SHA-256(lv(sid) ‖ lv(PIN) ‖ lv(lower-case email) ‖ lv(share))). */

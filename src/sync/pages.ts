@@ -3,18 +3,16 @@
  * acknowledges each page with the ids of the records it stored, and the server sends the next
  * page only after that acknowledgement: one change list in flight per user.
  *
- * Wire forms (ours; RIM's are not public), CBOR:
- *   page: `{ database, page, pageCount, total, records: [record, ...] }`, `page` counted from 0;
- *   ack:  `{ database, page, received: [id, ...] }`.
+ * Here: what a page and an acknowledgement are, what makes a page consistent, and how a database
+ * is split into pages. Their messages (`sync-page`, `sync-ack`) are encoded and decoded in
+ * src/wire/messages/sync-page.ts and sync-ack.ts.
  * An empty database is one page (page 0 of 1) with no records, so the device learns total = 0.
  */
-import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
-import { checkArgument } from '../service-books/check.js';
-import { decodeWith, encodeCbor, MAX_FRAME_BYTES } from '../wire/cbor.js';
-import { list, text, uint } from '../wire/schema.js';
+import { checkArgument } from '../codec/check-argument.js';
+import { encodeCbor, MAX_FRAME_BYTES } from '../codec/cbor.js';
 import { DATABASE_RECORD_KIND, SYNC_ORDER, type SyncDatabase } from './databases.js';
-import { MAX_RECORD_ID, type SyncRecord, stripUndefined, syncRecordSchema } from './records.js';
+import { type SyncRecord, stripUndefined, syncRecordSchema } from './records.js';
 
 /** Most records in one page. */
 export const MAX_PAGE_RECORDS = 1000;
@@ -47,25 +45,11 @@ export interface SyncAck {
   readonly received: readonly string[];
 }
 
-const pageSchema = v.strictObject({
-  database: v.picklist(SYNC_ORDER),
-  page: uint(MAX_DATABASE_RECORDS),
-  pageCount: v.pipe(uint(MAX_DATABASE_RECORDS), v.minValue(1)),
-  total: uint(MAX_DATABASE_RECORDS),
-  records: list(syncRecordSchema, MAX_PAGE_RECORDS),
-});
-
-const ackSchema = v.strictObject({
-  database: v.picklist(SYNC_ORDER),
-  page: uint(MAX_DATABASE_RECORDS),
-  received: list(text(MAX_RECORD_ID, 1), MAX_PAGE_RECORDS),
-});
-
 /**
  * The checks no schema expresses: each record's kind is the database's, ids are unique, the page
  * index is below the page count, and the counts agree. Returns a description of the first defect.
  */
-function pageDefect(page: SyncPage): { field: string; reason: string } | undefined {
+export function pageDefect(page: SyncPage): { field: string; reason: string } | undefined {
   const kind = DATABASE_RECORD_KIND[page.database];
   const seen = new Set<string>();
   for (const [i, record] of page.records.entries()) {
@@ -79,62 +63,12 @@ function pageDefect(page: SyncPage): { field: string; reason: string } | undefin
   return undefined;
 }
 
-/** Throws ActivationError('MALFORMED') unless the page is internally consistent (see {@link decodeSyncPage}). */
+/** Throws ActivationError('MALFORMED') unless the page is internally consistent (see {@link pageDefect}). */
 export function assertConsistentPage(page: SyncPage, what = 'sync page'): void {
   const defect = pageDefect(page);
   if (defect) {
     throw new ActivationError('MALFORMED', `${what}: invalid field ${defect.field}`, { operation: `decode ${what}`, ...defect });
   }
-}
-
-function pageToWire(page: SyncPage): Record<string, unknown> {
-  return {
-    database: page.database,
-    page: page.page,
-    pageCount: page.pageCount,
-    total: page.total,
-    records: page.records.map((r) => stripUndefined(r)),
-  };
-}
-
-/** Encodes a page. An invalid or inconsistent page is ActivationError('INVALID_ARGUMENT'). */
-export function encodeSyncPage(page: SyncPage): Uint8Array {
-  const wire = checkArgument(pageSchema, pageToWire(page), 'sync page') as SyncPage;
-  const defect = pageDefect(wire);
-  if (defect) {
-    throw new ActivationError('INVALID_ARGUMENT', `sync page: invalid field ${defect.field}`, { operation: 'encode sync page', ...defect });
-  }
-  const out = encodeCbor(wire);
-  if (out.length > MAX_PAGE_BYTES) {
-    throw new ActivationError('INVALID_ARGUMENT', `sync page: ${out.length} bytes exceeds the limit of ${MAX_PAGE_BYTES}`, {
-      operation: 'encode sync page',
-      size: out.length,
-      limit: MAX_PAGE_BYTES,
-    });
-  }
-  return out;
-}
-
-/**
- * Decodes a page. Any defect is ActivationError('MALFORMED'): bad CBOR, unknown or missing
- * fields, a record that fails its schema, a record whose kind is not the page database's,
- * duplicate ids, page >= pageCount, or more records than `total`.
- */
-export function decodeSyncPage(bytes: Uint8Array): SyncPage {
-  const page = decodeWith(pageSchema, bytes, 'sync page', MAX_PAGE_BYTES) as SyncPage;
-  assertConsistentPage(page);
-  return page;
-}
-
-/** Encodes an acknowledgement; an invalid one is ActivationError('INVALID_ARGUMENT'). */
-export function encodeSyncAck(ack: SyncAck): Uint8Array {
-  const wire = checkArgument(ackSchema, { database: ack.database, page: ack.page, received: [...ack.received] }, 'sync ack');
-  return encodeCbor(wire);
-}
-
-/** Decodes an acknowledgement; any defect is ActivationError('MALFORMED'). */
-export function decodeSyncAck(bytes: Uint8Array): SyncAck {
-  return decodeWith(ackSchema, bytes, 'sync ack', 256 * 1024) as SyncAck;
 }
 
 /** Bytes a record adds to a page, with a little slack for the array header. */

@@ -9,7 +9,7 @@
  * instant, so it is an ISO `YYYY-MM-DD` string.
  */
 import * as v from 'valibot';
-import { list, text, uint } from '../wire/schema.js';
+import { list, text, uint } from '../codec/schema.js';
 
 /** Longest text in a notes or body field. */
 export const MAX_NOTES = 4096;

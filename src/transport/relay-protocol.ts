@@ -4,7 +4,7 @@
  * Runtime-agnostic.
  */
 import { ActivationError } from '../errors/activation-error.js';
-import { decodeCbor, encodeCbor, MAX_FRAME_BYTES } from '../wire/cbor.js';
+import { decodeCbor, encodeCbor, MAX_FRAME_BYTES } from '../codec/cbor.js';
 
 /** Content type of one frame in a `POST /v1/frames` body. */
 export const FRAME_CONTENT_TYPE = 'application/vnd.enterprise-activation.frame';

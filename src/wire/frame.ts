@@ -7,8 +7,8 @@ import * as v from 'valibot';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
 import { concatBytes } from '../util/bytes.js';
-import { encodeCbor, decodeWith, MAX_FRAME_BYTES } from './cbor.js';
-import { bytes, pin, sessionId, text, uint } from './schema.js';
+import { encodeCbor, decodeWith, MAX_FRAME_BYTES } from '../codec/cbor.js';
+import { bytes, pin, sessionId, text, uint, type SchemaOf } from '../codec/schema.js';
 
 /** Version of the frame format and of the protocol as a whole. */
 export const PROTOCOL_VERSION = 1;
@@ -68,16 +68,22 @@ const frameSchema = v.strictObject({
   to: v.pipe(text(320, 5), v.regex(/^(mailto|srp|pin):\S+$/)),
   body: bytes(0, MAX_FRAME_BYTES),
   check: bytes(8),
-});
+}) satisfies SchemaOf<Frame & { readonly check: Uint8Array }>;
 
 /**
  * The frame checksum: the first 8 bytes of SHA-256 over header and body. It catches accidental
  * corruption on the way (so that a damaged frame is dropped and sent again, instead of, say, a
  * damaged server share passing for a wrong password). It is no protection against an attacker,
  * who can recompute it: authenticity comes from the keys.
+ *
+ * Deliberately a fixed hash, the one cryptographic primitive the protocol does not take from the
+ * `CryptoProvider` (issue 11): it is an error-detecting code, not a security operation, so a
+ * provider has nothing to replace here; the checksum is part of the frame format, so it must not
+ * depend on which provider either peer runs; and frames are encoded and decoded where no provider
+ * is at hand (relays, mail, tools that inspect captures).
  */
-function checksum(frame: Omit<Frame, 'v'> & { v: number }): Uint8Array {
-  return sha256(concatBytes(frameAssociatedData(frame as Frame), frame.body)).subarray(0, 8);
+function checksum(frame: Frame): Uint8Array {
+  return sha256(concatBytes(frameAssociatedData(frame), frame.body)).subarray(0, 8);
 }
 
 /** Encodes a frame with its checksum; {@link decodeFrame} reverses it. */
@@ -101,7 +107,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   if (!expected.every((b, i) => b === check[i])) {
     throw new ActivationError('MALFORMED', 'frame: checksum mismatch (damaged in transit)', { operation: 'decode frame', reason: 'checksum' });
   }
-  return frame as Frame;
+  return frame;
 }
 
 /** The associated data that binds a body to its frame header. */

@@ -8,7 +8,7 @@ import type { ActivationResult } from '../../src/handset/io.js';
 import type { Status } from '../../src/handset/status.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import { bytesToHex } from '../../src/util/bytes.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
 import { frameOf, frameType } from '../support/frames.js';
 import { createServer } from '../support/pair.js';

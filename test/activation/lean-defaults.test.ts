@@ -9,7 +9,7 @@ import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { Handset } from '../../src/handset/handset.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import { expectCode } from '../support/errors.js';
 import { allAlgorithms } from '../support/providers.js';

@@ -10,7 +10,7 @@ import type { CPaceSuiteId } from '../../src/crypto/provider.js';
 import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
 import { DEFAULT_RETRY } from '../../src/handset/config.js';
 import { bytesToHex, utf8ToBytes } from '../../src/util/bytes.js';
-import { decodeEtpDat, encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat, encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeEtpHeader, encodeEtpHeader } from '../../src/wire/etp/etp-header.js';
 import { encodeFrame } from '../../src/wire/frame.js';
 import { decodeHandsetConfirm } from '../../src/wire/messages/handset-confirm.js';

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEtpMail } from '../../src/node/mail/etp-mail.js';
 import { concatBytes } from '../../src/util/bytes.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { encodeFrame, PROTOCOL_VERSION } from '../../src/wire/frame.js';
 import { ensureBuilt, root } from '../package/ensure-built.js';
 

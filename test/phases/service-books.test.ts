@@ -8,7 +8,7 @@ import type { ServiceBook } from '../../src/service-books/service-book.js';
 import type { Account } from '../../src/simulator/accounts.js';
 import type { ServerIdentity } from '../../src/simulator/server-config.js';
 import type { SyncDatabase } from '../../src/sync/databases.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { EMAIL } from '../support/fixtures.js';
 import { type Rig, createRig, logDetails, userData } from './helpers.js';
 

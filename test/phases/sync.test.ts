@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYNC_ORDER, type SyncDatabase } from '../../src/sync/databases.js';
-import { decodeSyncAck, decodeSyncPage, encodeSyncAck, type SyncAck } from '../../src/sync/pages.js';
+import type { SyncAck } from '../../src/sync/pages.js';
+import { decodeSyncAck, encodeSyncAck } from '../../src/wire/messages/sync-ack.js';
+import { decodeSyncPage } from '../../src/wire/messages/sync-page.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { decodeFrame, encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';

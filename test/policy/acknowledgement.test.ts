@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
-import { decodePolicyAck, encodePolicyAck, type PolicyAck } from '../../src/policy/acknowledgement.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
+import type { PolicyAck } from '../../src/policy/acknowledgement.js';
+import { decodePolicyAck, encodePolicyAck } from '../../src/wire/messages/policy-ack.js';
 import { caught, expectCode } from './helpers.js';
 
 const HASH = Uint8Array.from({ length: 32 }, (_, i) => i);

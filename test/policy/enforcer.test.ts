@@ -9,7 +9,7 @@ import {
 } from '../../src/policy/enforcer.js';
 import { applyPolicy, applyPolicyUpdate, policyRejectedError, policyUpdateDecision } from '../../src/policy/apply-policy.js';
 import { policyHash } from '../../src/policy/signed-policy.js';
-import { decodePolicyAck, encodePolicyAck } from '../../src/policy/acknowledgement.js';
+import { decodePolicyAck, encodePolicyAck } from '../../src/wire/messages/policy-ack.js';
 import { RULES } from '../../src/policy/rules.js';
 
 const POLICY = createPolicy('policy-7', 'BES 5.0.4', 1_700_000_000_000, {

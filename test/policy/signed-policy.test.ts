@@ -3,19 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { concatBytes, utf8ToBytes } from '../../src/util/bytes.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { createPolicy, type ItPolicy } from '../../src/policy/policy.js';
 import {
   IT_POLICY_SIGNATURE_LABEL,
   MAX_POLICY_BYTES,
-  decodeSignedPolicy,
   encodePolicy,
-  encodeSignedPolicy,
   policySignatureInput,
   signPolicy,
   verifySignedPolicy,
   type SignedPolicy,
 } from '../../src/policy/signed-policy.js';
+import { decodeSignedPolicy, encodeSignedPolicy } from '../../src/wire/messages/it-policy.js';
 import { applyPolicy } from '../../src/policy/apply-policy.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
 import { caught, expectCode } from './helpers.js';

@@ -14,7 +14,7 @@
  * - Chromium: Debian's, as the browser tests use it (test/browser/chromium.ts).
  *
  * The tripwire: cbor-x's root entry loads the optional native addon `cbor-extract` (which aborted
- * Bun and failed in Deno when compiled from source); src/wire/cbor.ts imports
+ * Bun and failed in Deno when compiled from source); src/codec/cbor.ts imports
  * `cbor-x/index-no-eval`, which never does. In the runtimes' copy of the consumer install,
  * `cbor-extract` is replaced by a module that counts its loads and throws, so a run shows whether
  * anything loaded it. Each runner then imports `cbor-x` itself as a control: the count must go up,

@@ -16,7 +16,7 @@ import { isActivationError } from '../../src/errors/activation-error.js';
 import { MAX_FAILED_ATTEMPTS, MIN_ACTIVATION_PASSWORD_LENGTH, generateActivationPassword } from '../../src/simulator/accounts.js';
 import { dummyPrs } from '../../src/simulator/server-session.js';
 import { decodeFrame } from '../../src/wire/frame.js';
-import { decodeErrorMessage } from '../../src/wire/messages/error-message.js';
+import { decodeErrorMessage } from '../../src/wire/messages/error.js';
 import { EMAIL, HANDSET_CONFIG, HOUR, T0, USERS } from '../support/fixtures.js';
 import { frameType } from '../support/frames.js';
 import { createServer } from '../support/pair.js';

@@ -31,7 +31,7 @@ const frame: Frame = {
 };
 
 describe('the bytes given to the library are left as they were', () => {
-  // src/wire/cbor.ts decodeCbor once handed the caller's Uint8Array straight to cbor-x, whose
+  // src/codec/cbor.ts decodeCbor once handed the caller's Uint8Array straight to cbor-x, whose
   // decoder cached `source.dataView = new DataView(...)` on it (node_modules/cbor-x/decode.js). So
   // every decode added an own property to the caller's bytes (frames given to handsetStep or
   // BesSimulator.receive, and byte strings kept in HandsetState such as session.serverAd), and a

@@ -50,7 +50,7 @@ describe('constant-time comparison of tags', () => {
       expect(text, file).not.toMatch(/[!=]==?\s*(?:\w+\.)*(tag|proof|macKey|expected|sid|isk|key)\b(?![.([\w])/);
     }
     // The call sites use the checker.
-    expect(source('handset/phase-key-exchange.ts')).toContain('verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag)');
+    expect(source('handset/phase-key-exchange.ts')).toContain('verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag, provider)');
     expect(source('simulator/server-session.ts')).toContain('verifyConfirmationTag(session.keys.macKey, session.etp.share, session.etp.headerBytes, tag)');
   });
 });

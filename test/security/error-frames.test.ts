@@ -7,9 +7,9 @@
  * under the session's key, still do, with our text.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { PROTOCOL_VERSION, decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
-import { decodeErrorMessage, encodeErrorMessage, errorText, sealErrorBody } from '../../src/wire/messages/error-message.js';
+import { decodeErrorMessage, encodeErrorMessage, errorText, sealErrorBody } from '../../src/wire/messages/error.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { isActivationError } from '../../src/errors/activation-error.js';

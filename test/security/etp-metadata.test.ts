@@ -13,10 +13,10 @@ import { resolveHandsetConfig, type HandsetConfig } from '../../src/handset/conf
 import { handsetStep } from '../../src/handset/machine.js';
 import { initialHandsetState } from '../../src/handset/state.js';
 import { bytesToHex, utf8ToBytes } from '../../src/util/bytes.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { openEtpBody } from '../../src/wire/etp/etp-body.js';
 import { decodeFrame } from '../../src/wire/frame.js';
-import { decodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor } from '../../src/codec/cbor.js';
 
 const CARRIER_UID = 'carrier-uid-SUBSCRIBER-4711';
 const PREVIOUS_SRP = 'S0PREVCO';

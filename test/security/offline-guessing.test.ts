@@ -45,7 +45,7 @@ import { confirmationKey, confirmationTag, cpaceDeriveIsk } from '../../src/cryp
 import { generatorString } from '../../src/crypto/cpace/encoding.js';
 import { channelIdentifier, passwordToPrs } from '../../src/protocol/key-schedule.js';
 import { decodeFrame } from '../../src/wire/frame.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeServerShare } from '../../src/wire/messages/server-share.js';
 import { decodeHandsetConfirm } from '../../src/wire/messages/handset-confirm.js';
 import { utf8ToBytes } from '../../src/util/bytes.js';

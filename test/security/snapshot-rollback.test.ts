@@ -16,7 +16,7 @@ import { openSnapshot, sealSnapshot, snapshotGeneration } from '../../src/persis
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import { concatBytes, utf8ToBytes } from '../../src/util/bytes.js';
-import { encodeCbor } from '../../src/wire/cbor.js';
+import { encodeCbor } from '../../src/codec/cbor.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import { caught } from '../support/errors.js';
 

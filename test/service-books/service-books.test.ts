@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
 import {
   CID_CAPABILITIES,
   CID_DESCRIPTIONS,
@@ -11,15 +11,14 @@ import {
   addBooks,
   booksByCid,
   capabilitiesOf,
-  decodeServiceBooks,
   defaultServiceBooks,
   displayName,
   emailEnabled,
-  encodeServiceBooks,
   findBook,
   removeBook,
   type ServiceBook,
 } from '../../src/service-books/index.js';
+import { decodeServiceBooks, encodeServiceBooks } from '../../src/wire/messages/service-books.js';
 import { expectCode } from '../support/errors.js';
 
 function book(cid: string, uid: string, extra: Partial<ServiceBook> = {}): ServiceBook {

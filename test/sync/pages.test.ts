@@ -1,17 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../src/sync/databases.js';
 import { generateUserData } from '../../src/simulator/user-data/generate-user-data.js';
-import {
-  MAX_PAGE_BYTES,
-  decodeSyncAck,
-  decodeSyncPage,
-  encodeSyncAck,
-  encodeSyncPage,
-  paginate,
-  type SyncPage,
-} from '../../src/sync/pages.js';
+import { MAX_PAGE_BYTES, paginate, type SyncPage } from '../../src/sync/pages.js';
+import { decodeSyncAck, encodeSyncAck } from '../../src/wire/messages/sync-ack.js';
+import { decodeSyncPage, encodeSyncPage } from '../../src/wire/messages/sync-page.js';
 import type { EmailMessage, Memo, SyncRecord } from '../../src/sync/records.js';
 import { applyPage, emptySyncStore, recordCount, type DeviceSyncStore } from '../../src/sync/sync-store.js';
 import { CONTACT, EVENT, NOW, OWNER, expectCode } from './helpers.js';

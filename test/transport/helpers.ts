@@ -1,5 +1,5 @@
 /** Test helpers for the transport tests: frames, ETP.DAT files, waiting. */
-import { encodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { encodeEtpHeader, type EtpHeader } from '../../src/wire/etp/etp-header.js';
 import { encodeFrame, type MessageType } from '../../src/wire/frame.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import PostalMime from 'postal-mime';
 import { buildEtpMail, etpMailSubject, parseEtpMail } from '../../src/node/mail/etp-mail.js';
-import { decodeEtpDat } from '../../src/wire/etp/etp-dat.js';
+import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { PIN, makeEtpFrame } from './helpers.js';
 
 const FROM = `${PIN}@relay.invalid`;

@@ -1,5 +1,5 @@
 /**
- * The CBOR codec around the strictness walk (src/wire/cbor.ts), pinned rule by rule (issue 9: the
+ * The CBOR codec around the strictness walk (src/codec/cbor.ts), pinned rule by rule (issue 9: the
  * mutants that survived the first mutation run of `wire`). docs/protocol.md, "Frames": every
  * decoding failure is ActivationError('MALFORMED'); input over the size limit, trailing bytes and
  * nesting deeper than 32 are refused; a schema failure names the first offending field, never its
@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { decodeCbor, encodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
 import { decodeFrame, encodeFrame, type Frame } from '../../src/wire/frame.js';
 import { caught } from '../support/errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * The strictness walk over raw CBOR (src/wire/cbor-wellformed.ts), rule by rule (issue 9: the
+ * The strictness walk over raw CBOR (src/codec/cbor-wellformed.ts), rule by rule (issue 9: the
  * mutants that survived the first mutation run of `wire`). docs/protocol.md, "Frames": decoding is
  * strict, checked on the raw bytes before any value is built; invalid UTF-8, duplicate or non-text
  * map keys, nesting deeper than 32 levels, truncation and trailing bytes are all MALFORMED.
@@ -14,8 +14,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { decodeCbor } from '../../src/wire/cbor.js';
-import { checkCborStrict } from '../../src/wire/cbor-wellformed.js';
+import { decodeCbor } from '../../src/codec/cbor.js';
+import { checkCborStrict } from '../../src/codec/cbor-wellformed.js';
 import { caught } from '../support/errors.js';
 
 /** Bytes from hex; spaces are ignored. */

@@ -9,7 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
 import { concatBytes } from '../../src/util/bytes.js';
-import { decodeCbor } from '../../src/wire/cbor.js';
+import { decodeCbor } from '../../src/codec/cbor.js';
 import { caught } from '../support/errors.js';
 import { indexOfBytes } from '../support/frames.js';
 import { runActivation } from '../security/harness.js';

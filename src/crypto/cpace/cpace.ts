@@ -5,10 +5,9 @@
  * The shared point K never leaves this module: it is hashed into ISK and then zeroized
  * (draft section "Key derivation": an implementation "MUST NOT expose K").
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha512 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../../errors/activation-error.js';
-import type { CPaceSuite, RandomSource } from '../provider.js';
+import { nobleProvider } from '../noble-provider.js';
+import type { CPaceSuite, CryptoProvider, RandomSource } from '../provider.js';
 import { concatBytes, constantTimeEqual, utf8ToBytes } from '../../util/bytes.js';
 import { lvCat, transcriptIr, transcriptOc } from './encoding.js';
 
@@ -137,18 +136,30 @@ export function confirmationKey(suite: CPaceSuite, sid: Uint8Array, isk: Uint8Ar
 
 /**
  * The key-confirmation tag over the message a party sent: HMAC-SHA-512(mac_key, lv_cat(Y, AD))
- * (draft section "Key confirmation": Ta over (Ya, ADa), Tb over (Yb, ADb)). 64 bytes.
+ * (draft section "Key confirmation": Ta over (Ya, ADa), Tb over (Yb, ADb)). 64 bytes. The HMAC is
+ * `provider`'s ({@link nobleProvider}'s when none is given).
  */
-export function confirmationTag(macKey: Uint8Array, share: Uint8Array, ad: Uint8Array): Uint8Array {
-  return hmac(sha512, macKey, lvCat(share, ad));
+export function confirmationTag(
+  macKey: Uint8Array,
+  share: Uint8Array,
+  ad: Uint8Array,
+  provider: Pick<CryptoProvider, 'hmac'> = nobleProvider,
+): Uint8Array {
+  return provider.hmac('SHA-512', macKey, lvCat(share, ad));
 }
 
 /**
  * Checks a peer's key-confirmation tag in constant time (for a given length); false on any
- * mismatch, including a wrong length.
+ * mismatch, including a wrong length. The HMAC is `provider`'s, as in {@link confirmationTag}.
  */
-export function verifyConfirmationTag(macKey: Uint8Array, share: Uint8Array, ad: Uint8Array, tag: Uint8Array): boolean {
-  const expected = confirmationTag(macKey, share, ad);
+export function verifyConfirmationTag(
+  macKey: Uint8Array,
+  share: Uint8Array,
+  ad: Uint8Array,
+  tag: Uint8Array,
+  provider: Pick<CryptoProvider, 'hmac'> = nobleProvider,
+): boolean {
+  const expected = confirmationTag(macKey, share, ad, provider);
   try {
     return constantTimeEqual(expected, tag);
   } finally {

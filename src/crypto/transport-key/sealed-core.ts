@@ -2,6 +2,11 @@
  * The sealed-message construction (documented in sealed-message.ts), parameterized by where the
  * cipher objects come from: a provider passes its own ciphers, so one built without Triple DES
  * never imports des.js. sealed-message.ts binds these to every cipher for its public functions.
+ *
+ * This is the noble provider's implementation of `CryptoProvider.sealMessage` and `openMessage`
+ * (and of sealed-message.ts's functions, which are noble by name), so its HKDF and HMAC are
+ * noble's own: the protocol reaches this code only through a provider, and a provider that
+ * implements those two methods replaces all of it.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';

@@ -33,7 +33,7 @@ import { bytesToHex } from '../../util/bytes.js';
 import { encodeVouch, isValidVouchSource, vouchMac } from '../../transport/relay-vouch.js';
 import { checkMailAddress } from './mail-address.js';
 import { loadPeer } from '../optional-peers.js';
-import { decodeEtpDat, type EtpDat } from '../../wire/etp/etp-dat.js';
+import { decodeEtpDat, type EtpDat } from '../../wire/messages/etp-dat.js';
 import type { EtpHeader } from '../../wire/etp/etp-header.js';
 import { decodeFrame, encodeFrame, PROTOCOL_VERSION } from '../../wire/frame.js';
 

@@ -10,8 +10,8 @@
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { CryptoProvider } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, list, text, uint } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes, list, text, uint, type SchemaOf } from '../../codec/schema.js';
 
 /** What the device is: model and software version (`HandsetConfig.device`), sent in the sealed ETP.DAT body. */
 export interface DeviceInfo {
@@ -66,7 +66,7 @@ export const etpBodySchema = v.strictObject({
     uid: text(64, 1),
     srp: v.optional(text(64, 1)),
   }),
-});
+}) satisfies SchemaOf<EtpBody>;
 
 /** An ETP.DAT body as sent: XChaCha20-Poly1305 under the random body key. */
 export interface SealedBody {
@@ -76,7 +76,7 @@ export interface SealedBody {
   readonly ciphertext: Uint8Array;
 }
 
-export const sealedBodySchema = v.strictObject({ nonce: bytes(24), ciphertext: bytes(16, 16_384) });
+export const sealedBodySchema = v.strictObject({ nonce: bytes(24), ciphertext: bytes(16, 16_384) }) satisfies SchemaOf<SealedBody>;
 
 /** Length of the random body key. */
 export const BODY_KEY_LENGTH = 32;
@@ -124,5 +124,5 @@ export function openEtpBody(
   if (plaintext === undefined) {
     throw new ActivationError('DECRYPT_FAILED', 'ETP.DAT body authentication failed', { operation: 'open ETP.DAT body' });
   }
-  return decodeWith(etpBodySchema, plaintext, 'ETP.DAT body', 8192) as EtpBody;
+  return decodeWith(etpBodySchema, plaintext, 'ETP.DAT body', 8192);
 }

@@ -9,17 +9,12 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, pin, sessionId, text, uint } from '../schema.js';
-import type { CPaceSuiteId, TransportKeyAlgorithm } from '../../crypto/provider.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, pin, sessionId, text, uint, type SchemaOf } from '../../codec/schema.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS, type CPaceSuiteId, type TransportKeyAlgorithm } from '../../crypto/ids.js';
 
 /** Re-exported from the body, where it now travels (kept here for existing imports). */
 export type { HandsetRouting } from './etp-body.js';
-
-/** The CPace suites this package implements, in the handset's default order of preference (X25519 first). */
-export const CPACE_SUITE_IDS = ['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] as const satisfies readonly CPaceSuiteId[];
-/** The transport key algorithms this package implements, strongest first (AES-256, then two-key Triple DES). */
-export const TRANSPORT_KEY_ALGORITHMS = ['AES-256-CBC', 'TDES-EDE2-CBC'] as const satisfies readonly TransportKeyAlgorithm[];
 
 /** The cleartext routing header of an ETP.DAT (`EtpDat.header`): who the request is from and for, and what the handset offers. */
 export interface EtpHeader {
@@ -53,7 +48,7 @@ export const etpHeaderSchema = v.strictObject({
   suite: suiteId,
   suites: v.pipe(list(suiteId, 8), v.minLength(1)),
   ciphers: v.pipe(list(cipherId, 8), v.minLength(1)),
-});
+}) satisfies SchemaOf<EtpHeader>;
 
 /** Encodes a routing header; the bytes are what {@link EtpDat.headerBytes} holds and what CPace binds as ADa. */
 export function encodeEtpHeader(header: EtpHeader): Uint8Array {
@@ -75,7 +70,7 @@ export function encodeEtpHeader(header: EtpHeader): Uint8Array {
  * an offer that the header itself contradicts (issue 10, "Strict decoding").
  */
 export function decodeEtpHeader(bytes: Uint8Array): EtpHeader {
-  const header = decodeWith(etpHeaderSchema, bytes, 'ETP.DAT header', 4096) as EtpHeader;
+  const header = decodeWith(etpHeaderSchema, bytes, 'ETP.DAT header', 4096);
   if (!header.suites.includes(header.suite)) {
     throw new ActivationError('MALFORMED', 'ETP.DAT header: its suite is not one of the suites it offers', {
       operation: 'decode ETP.DAT header',

@@ -4,8 +4,8 @@
  * keeps the exchange strictly request/reply, so retransmission stays simple.
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, text, uint } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, text, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
 
 export interface BooksAck {
@@ -24,7 +24,7 @@ const schema = v.strictObject({
     databases: list(v.picklist(SYNC_ORDER), SYNC_ORDER.length),
     maxPageRecords: v.pipe(uint(10_000), v.minValue(1)),
   }),
-});
+}) satisfies SchemaOf<BooksAck>;
 
 export function encodeBooksAck(m: BooksAck): Uint8Array {
   return encodeCbor({
@@ -35,5 +35,5 @@ export function encodeBooksAck(m: BooksAck): Uint8Array {
 }
 
 export function decodeBooksAck(bytes: Uint8Array): BooksAck {
-  return decodeWith(schema, bytes, 'books-ack', 16_384) as BooksAck;
+  return decodeWith(schema, bytes, 'books-ack', 16_384);
 }

@@ -1,7 +1,7 @@
 /** Message 3, handset -> server: the handset's confirmation tag Ta and the ETP.DAT body key under the session key. */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes, type SchemaOf } from '../../codec/schema.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire } from './boxes.js';
 
 export interface HandsetConfirm {
@@ -10,7 +10,7 @@ export interface HandsetConfirm {
   readonly bodyKey: AeadBox;
 }
 
-const schema = v.strictObject({ tag: bytes(64), bodyKey: aeadBoxSchema });
+const schema = v.strictObject({ tag: bytes(64), bodyKey: aeadBoxSchema }) satisfies SchemaOf<HandsetConfirm>;
 
 export function encodeHandsetConfirm(m: HandsetConfirm): Uint8Array {
   return encodeCbor({ tag: m.tag, bodyKey: aeadBoxToWire(m.bodyKey) });

@@ -4,9 +4,9 @@
  */
 import * as v from 'valibot';
 import type { SealedMessage, TransportKeyAlgorithm } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, routingToken, text } from '../schema.js';
-import { TRANSPORT_KEY_ALGORITHMS } from '../etp/etp-header.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes, routingToken, text, type SchemaOf } from '../../codec/schema.js';
+import { TRANSPORT_KEY_ALGORITHMS } from '../../crypto/ids.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
 /** What the server tells the handset about itself. */
@@ -46,7 +46,7 @@ export const keyGrantSchema = v.strictObject({
     version: text(256, 1),
     publicKey: bytes(32),
   }),
-});
+}) satisfies SchemaOf<KeyGrant>;
 
 export function encodeKeyGrant(g: KeyGrant): Uint8Array {
   return encodeCbor({
@@ -59,7 +59,7 @@ export function encodeKeyGrant(g: KeyGrant): Uint8Array {
 
 /** Decodes an opened key grant; any defect is ActivationError('MALFORMED'). */
 export function decodeKeyGrant(plaintext: Uint8Array): KeyGrant {
-  return decodeWith(keyGrantSchema, plaintext, 'key grant', 4096) as KeyGrant;
+  return decodeWith(keyGrantSchema, plaintext, 'key grant', 4096);
 }
 
 /** The server's `key-issue` message: the sealed {@link KeyGrant} and the proof that the server holds the key. */
@@ -70,7 +70,7 @@ export interface KeyIssue {
   readonly proof: SealedMessage;
 }
 
-const schema = v.strictObject({ grant: aeadBoxSchema, proof: sealedMessageSchema });
+const schema = v.strictObject({ grant: aeadBoxSchema, proof: sealedMessageSchema }) satisfies SchemaOf<KeyIssue>;
 
 export function encodeKeyIssue(m: KeyIssue): Uint8Array {
   return encodeCbor({ grant: aeadBoxToWire(m.grant), proof: sealedMessageToWire(m.proof) });
@@ -78,5 +78,5 @@ export function encodeKeyIssue(m: KeyIssue): Uint8Array {
 
 /** Decodes a `key-issue` body (shape only; opening the grant needs the session key); any defect is ActivationError('MALFORMED'). */
 export function decodeKeyIssue(body: Uint8Array): KeyIssue {
-  return decodeWith(schema, body, 'key-issue', 8192) as KeyIssue;
+  return decodeWith(schema, body, 'key-issue', 8192);
 }

@@ -4,7 +4,7 @@
  */
 import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
 import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
 /** A device transport key with its algorithm: what a body is sealed under after activation. */

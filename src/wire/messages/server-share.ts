@@ -3,13 +3,9 @@
  * (its routing, so that the handset can address its next messages) and its confirmation tag Tb.
  */
 import * as v from 'valibot';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { lvCat } from '../../crypto/cpace/encoding.js';
-import { normalizeEmail } from '../../protocol/key-schedule.js';
-import { utf8ToBytes } from '../../util/bytes.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes, routingToken, text } from '../schema.js';
-import { CPACE_SUITE_IDS } from '../etp/etp-header.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes, routingToken, text, type SchemaOf } from '../../codec/schema.js';
+import { CPACE_SUITE_IDS } from '../../crypto/ids.js';
 import type { CPaceSuiteId } from '../../crypto/provider.js';
 
 /** The server's routing, sent in clear as ADb. */
@@ -25,10 +21,10 @@ export interface ServerRouting {
 /** The server's `server-share` message: its CPace share, its routing (ADb) and its key-confirmation tag. */
 export interface ServerShare {
   /**
-   * Which session this answers: {@link sessionDigest} of the ETP.DAT's sid, PIN, email and share.
-   * Several ETP.DATs may carry the same session id and PIN (anyone who saw them can send one); the
-   * handset ignores a server share made for another one instead of failing on its Tb
-   * (docs/protocol.md, "Sessions").
+   * Which session this answers: `sessionDigest` of the ETP.DAT's sid, PIN, email and share
+   * (src/protocol/session-digest.ts). Several ETP.DATs may carry the same session id and PIN
+   * (anyone who saw them can send one); the handset ignores a server share made for another one
+   * instead of failing on its Tb (docs/protocol.md, "Sessions").
    */
   readonly etp: Uint8Array;
   /** The server's CPace share Yb. */
@@ -45,17 +41,9 @@ const serverRoutingSchema = v.strictObject({
   srp: routingToken,
   relay: text(253, 1),
   suite: v.picklist(CPACE_SUITE_IDS),
-});
+}) satisfies SchemaOf<ServerRouting>;
 
 const serverShareSchema = v.strictObject({ etp: bytes(32), share: bytes(32, 133), ad: bytes(1, 1024), tag: bytes(64) });
-
-/**
- * SHA-256(lv_cat(sid, PIN, lower-case email, share)): what a server session is keyed by, and what
- * the server share names (see {@link ServerShare.etp}).
- */
-export function sessionDigest(sid: Uint8Array, pin: string, email: string, share: Uint8Array): Uint8Array {
-  return sha256(lvCat(sid, utf8ToBytes(pin), utf8ToBytes(normalizeEmail(email)), share));
-}
 
 /** Encodes the server's routing; the bytes are CPace's ADb ({@link ServerShare.adBytes}). */
 export function encodeServerRouting(r: ServerRouting): Uint8Array {
@@ -70,6 +58,6 @@ export function encodeServerShare(m: Pick<ServerShare, 'etp' | 'share' | 'adByte
 /** Decodes a `server-share` body and its routing; any defect is ActivationError('MALFORMED'). */
 export function decodeServerShare(body: Uint8Array): ServerShare {
   const outer = decodeWith(serverShareSchema, body, 'server-share', 4096);
-  const ad = decodeWith(serverRoutingSchema, outer.ad, 'server-share routing', 1024) as ServerRouting;
+  const ad = decodeWith(serverRoutingSchema, outer.ad, 'server-share routing', 1024);
   return { etp: outer.etp, share: outer.share, adBytes: outer.ad, ad, tag: outer.tag };
 }

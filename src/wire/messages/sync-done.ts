@@ -1,7 +1,7 @@
 /** `sync-done`, server -> handset: synchronization is over; what was sent and what was skipped, and why. */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, text, uint } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, text, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
 
 export interface SyncDone {
@@ -13,7 +13,7 @@ const database = v.picklist(SYNC_ORDER);
 const schema = v.strictObject({
   synchronized: list(v.strictObject({ database, records: uint(1_000_000) }), SYNC_ORDER.length),
   skipped: list(v.strictObject({ database, reason: text(128) }), SYNC_ORDER.length),
-});
+}) satisfies SchemaOf<SyncDone>;
 
 export function encodeSyncDone(m: SyncDone): Uint8Array {
   return encodeCbor({
@@ -23,5 +23,5 @@ export function encodeSyncDone(m: SyncDone): Uint8Array {
 }
 
 export function decodeSyncDone(bytes: Uint8Array): SyncDone {
-  return decodeWith(schema, bytes, 'sync-done', 4096) as SyncDone;
+  return decodeWith(schema, bytes, 'sync-done', 4096);
 }

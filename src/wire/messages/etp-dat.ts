@@ -5,10 +5,10 @@
  * a peer that proved the activation password ever receives).
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { bytes } from '../schema.js';
-import { type EtpHeader, decodeEtpHeader } from './etp-header.js';
-import { type SealedBody, sealedBodySchema } from './etp-body.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { bytes } from '../../codec/schema.js';
+import { type EtpHeader, decodeEtpHeader } from '../etp/etp-header.js';
+import { type SealedBody, sealedBodySchema } from '../etp/etp-body.js';
 
 /** Version of the ETP.DAT container format. */
 export const ETP_DAT_VERSION = 1;

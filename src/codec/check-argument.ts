@@ -5,7 +5,7 @@
  */
 import type * as v from 'valibot';
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
-import { validate } from '../wire/cbor.js';
+import { validate } from './cbor.js';
 
 /** Validates `value` against `schema`; any defect is ActivationError('INVALID_ARGUMENT') naming the field. */
 export function checkArgument<TSchema extends v.GenericSchema>(schema: TSchema, value: unknown, what: string): v.InferOutput<TSchema> {

@@ -17,8 +17,8 @@
 import * as v from 'valibot';
 import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } from '../../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../cbor.js';
-import { list, text } from '../schema.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { list, text, type SchemaOf } from '../../codec/schema.js';
 import { aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 import type { TransportKeyRef } from './sealed-body.js';
 
@@ -34,9 +34,9 @@ export interface ErrorMessage {
 export type ErrorKey = { readonly session: Uint8Array } | { readonly transport: TransportKeyRef };
 
 const plainSchema = v.strictObject({
-  code: v.picklist(ACTIVATION_ERROR_CODES as ActivationErrorCode[]),
+  code: v.picklist(ACTIVATION_ERROR_CODES),
   rules: v.optional(list(text(128), 64)),
-});
+}) satisfies SchemaOf<ErrorMessage>;
 
 const bodySchema = v.union([plainSchema, v.strictObject({ box: aeadBoxSchema }), v.strictObject({ sealed: sealedMessageSchema })]);
 
@@ -49,7 +49,7 @@ export function encodeErrorMessage(m: ErrorMessage): Uint8Array {
 
 /** Decodes an error body in clear; a sealed one (or anything else) is MALFORMED here, see {@link openErrorBody}. */
 export function decodeErrorMessage(body: Uint8Array): ErrorMessage {
-  return decodeWith(plainSchema, body, 'error', MAX_BODY) as ErrorMessage;
+  return decodeWith(plainSchema, body, 'error', MAX_BODY);
 }
 
 /**
@@ -77,10 +77,7 @@ export function openErrorBody(
   ad: Uint8Array,
   keys: readonly ErrorKey[],
 ): { readonly message: ErrorMessage; readonly authenticated: boolean } | undefined {
-  const decoded = decodeWith(bodySchema, body, 'error', MAX_BODY) as
-    | ErrorMessage
-    | { box: { nonce: Uint8Array; ciphertext: Uint8Array } }
-    | { sealed: v.InferOutput<typeof sealedMessageSchema> };
+  const decoded = decodeWith(bodySchema, body, 'error', MAX_BODY);
   if ('code' in decoded) return { message: decoded, authenticated: false };
   for (const key of keys) {
     let plain: Uint8Array | undefined;

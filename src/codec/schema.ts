@@ -44,3 +44,11 @@ export const sessionId = bytes(16);
 
 /** An identifier that travels in a routing address (`srp:<id>`): 1 to 64 characters, no white space. */
 export const routingToken = v.pipe(v.string(), v.regex(/^\S{1,64}$/));
+
+/**
+ * The type of a schema that only lets a `T` through: its output is assignable to `T`. A decoder
+ * declares its schema as `v.strictObject({ ... }) satisfies SchemaOf<Message>`, so the compiler
+ * ties the schema to the message's interface (a field missing, renamed or of another type is a
+ * compile error) and the decoder returns what `decodeWith` gives it, with no `as` cast.
+ */
+export type SchemaOf<T> = v.GenericSchema<unknown, T>;
