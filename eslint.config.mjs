@@ -1,0 +1,86 @@
+// ESLint (typescript-eslint) with the rules that keep the shape issue 11 gave the code: no
+// non-null assertions and few positional parameters in src/, and layers that only point down
+// (eslint-plugin-boundaries; docs/architecture.md draws the layers). Run by `npm run lint`,
+// which `npm test` runs first; Prettier (.prettierrc.json) formats.
+import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of src/, bottom first, and what each may import besides itself. A package entry
+ * (src/index.ts, src/<entry>/index.ts, src/cli.ts) composes the public API and may import any.
+ */
+const LAYERS = {
+  base: [],
+  codec: ['base'],
+  crypto: ['base', 'codec'],
+  protocol: ['base', 'codec', 'crypto'],
+  domain: ['base', 'codec', 'crypto', 'protocol'],
+  persistence: ['base', 'codec', 'crypto'],
+  transport: ['base', 'codec', 'crypto'],
+  wire: ['base', 'codec', 'crypto', 'protocol', 'domain'],
+  handset: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire'],
+  simulator: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire'],
+  node: ['base', 'codec', 'crypto', 'protocol', 'transport', 'wire'],
+};
+
+/** Which folders of src/ make up each layer. */
+const FOLDERS = {
+  base: ['util', 'errors', 'types'],
+  codec: ['codec'],
+  crypto: ['crypto'],
+  protocol: ['protocol'],
+  domain: ['policy', 'service-books', 'sync', 'server-version'],
+  persistence: ['persistence'],
+  transport: ['transport'],
+  wire: ['wire'],
+  handset: ['handset'],
+  simulator: ['simulator'],
+  node: ['node'],
+};
+
+const elements = [
+  { type: 'entry', pattern: ['src/index.ts', 'src/cli.ts', 'src/*/index.ts'], mode: 'file' },
+  ...Object.entries(FOLDERS).flatMap(([type, folders]) => folders.map((folder) => ({ type, pattern: `src/${folder}` }))),
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'docs/api/**', 'reports/**', 'coverage/**', 'node_modules/**', 'test/runtimes/node22/**', '.stryker-tmp*/**', 'api-extractor/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  // Scripts, tools and configs run on Node.
+  { files: ['**/*.mjs', '**/*.cjs', '**/*.js'], languageOptions: { globals: globals.node } },
+  {
+    rules: {
+      // Unused names a destructuring leaves behind on purpose start with an underscore.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: 'tsconfig.json' } },
+      'boundaries/elements': elements,
+    },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      // More than five positional parameters: take an options object instead.
+      'max-params': ['error', { max: 5 }],
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          policies: [
+            { from: { element: { type: 'entry' } }, allow: { to: { element: { type: '*' } } } },
+            ...Object.entries(LAYERS).map(([type, below]) => ({
+              from: { element: { type } },
+              allow: { to: { element: { types: { anyOf: [type, ...below] } } } },
+            })),
+          ],
+        },
+      ],
+    },
+  },
+);
