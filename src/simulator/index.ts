@@ -68,7 +68,7 @@ export { MAX_GENERATED_RECORDS, generateUserData, type GenerateUserDataOptions }
 // Types (and the value lists some are made of) that the simulator's API uses, also exported by the
 // root entry: the same declarations and the same objects.
 export type { ActivationErrorCode } from '../errors/activation-error.js';
-export type { Frame, MessageType } from '../wire/frame.js';
+export { MESSAGE_TYPES, PROTOCOL_VERSION, type Frame, type MessageType } from '../wire/frame.js';
 export type { EtpDat } from '../wire/etp/etp-dat.js';
 export type { EtpHeader } from '../wire/etp/etp-header.js';
 export type { DeviceCapabilities, DeviceInfo, EtpBody, HandsetRouting, SealedBody } from '../wire/etp/etp-body.js';

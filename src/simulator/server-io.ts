@@ -90,7 +90,7 @@ export interface ServerEnv {
   readonly services: ServicesConfig;
   /**
    * The server's own random secret (32 bytes, never a constant) from which the dummy password of
-   * an account without a usable one is derived, per address (see {@link dummyPrs}).
+   * an account without a usable one is derived, per address (HKDF of the secret and the address).
    */
   readonly dummySecret: Uint8Array;
   /** Answer an ETP.DAT for an unknown address with UNKNOWN_USER instead of silence. */

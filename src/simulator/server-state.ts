@@ -70,7 +70,9 @@ export interface LastReply {
 
 /** The IT policy sent at activation, by id and by the SHA-256 of its signed bytes (what its acknowledgement must name). */
 export interface PolicySent {
+  /** The policy's id. */
   readonly id: string;
+  /** SHA-256 of the signed policy bytes. */
   readonly hash: Uint8Array;
 }
 
@@ -89,6 +91,7 @@ export interface SyncProgress {
  * again (freshly sealed, with a new sequence number) every retransmission interval until it is.
  */
 export interface PendingPolicyPush {
+  /** The update. */
   readonly policy: ItPolicy;
   /** SHA-256 of the signed policy bytes: what the acknowledgement must carry. */
   readonly hash: Uint8Array;
