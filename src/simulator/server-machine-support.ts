@@ -36,10 +36,16 @@ export interface Replied<S> {
  * message the server starts itself (`forSeq` undefined: a policy update) answers no request, and
  * must not displace the reply a repeated request would need.
  */
-export function reply<S extends ServerSessionState>(next: S, type: MessageType, makeBody: (ad: Uint8Array) => Uint8Array, forSeq: number | undefined): Replied<S> {
+export function reply<S extends ServerSessionState>(
+  next: S,
+  type: MessageType,
+  makeBody: (ad: Uint8Array) => Uint8Array,
+  forSeq: number | undefined,
+): Replied<S> {
   const header = nextHeader(next, type);
   const bytes = encodeFrame({ ...header, body: makeBody(frameAssociatedData(header)) });
-  const sent: S = forSeq === undefined ? { ...next, sendSeq: next.sendSeq + 1 } : { ...next, sendSeq: next.sendSeq + 1, lastReply: { forSeq, bytes } };
+  const sent: S =
+    forSeq === undefined ? { ...next, sendSeq: next.sendSeq + 1 } : { ...next, sendSeq: next.sendSeq + 1, lastReply: { forSeq, bytes } };
   // The state keeps `bytes` for a repeated request; the transport gets its own copy.
   return { state: sent, send: { type: 'send', bytes: bytes.slice() } };
 }
@@ -48,7 +54,13 @@ export function reply<S extends ServerSessionState>(next: S, type: MessageType, 
 export type KeyedState = Extract<ServerSessionState, { readonly transportKey: ServerTransportKey }>;
 
 /** {@link reply} with `plaintext` sealed under the session's transport key. */
-export function sealed<S extends KeyedState>(next: S, type: MessageType, plaintext: Uint8Array, forSeq: number | undefined, env: ServerEnv): Replied<S> {
+export function sealed<S extends KeyedState>(
+  next: S,
+  type: MessageType,
+  plaintext: Uint8Array,
+  forSeq: number | undefined,
+  env: ServerEnv,
+): Replied<S> {
   return reply(next, type, (ad) => sealBody(env.provider, next.transportKey, plaintext, ad, env.random), forSeq);
 }
 
@@ -108,7 +120,13 @@ function failedState(state: FailingSession, changes: Pick<ServerSessionBase, 'se
  * the claim on the password (if any) goes. Every server phase reports its failures through this.
  * `_message` documents the call site and never travels: the handset shows its own text for `code`.
  */
-export function fail(state: FailingSession, code: ActivationErrorCode, _message: string, env: ServerEnv, options: FailOptions = {}): ServerStepResult {
+export function fail(
+  state: FailingSession,
+  code: ActivationErrorCode,
+  _message: string,
+  env: ServerEnv,
+  options: FailOptions = {},
+): ServerStepResult {
   const outputs: ServerOutput[] = [
     { type: 'account', change: { kind: 'attempt-failed', email: state.email, reason: code } },
     { type: 'account', change: { kind: 'release-claim', email: state.email, session: bytesToHex(state.sid) } },
@@ -117,7 +135,10 @@ export function fail(state: FailingSession, code: ActivationErrorCode, _message:
   ];
   const header = nextHeader(state, 'error');
   const message = options.rules ? { code, rules: options.rules } : { code };
-  const bytes = encodeFrame({ ...header, body: sealErrorBody(env.provider, env.random, message, frameAssociatedData(header), serverErrorKey(state)) });
+  const bytes = encodeFrame({
+    ...header,
+    body: sealErrorBody(env.provider, env.random, message, frameAssociatedData(header), serverErrorKey(state)),
+  });
   if (options.send ?? true) outputs.push({ type: 'send', bytes: bytes.slice() });
   return { state: failedState(state, { sendSeq: state.sendSeq + 1, lastReply: { forSeq: state.recvSeq, bytes } }), outputs };
 }
@@ -143,11 +164,23 @@ export function aborted(state: ServerSessionState, code: ActivationErrorCode): S
  * unsupported suite, say). The handset takes it only as a hint (docs/protocol.md, "error").
  */
 export function errorFrame(frame: Pick<Frame, 'sid' | 'pin'>, code: ActivationErrorCode): Uint8Array {
-  return encodeFrame({ v: PROTOCOL_VERSION, type: 'error', sid: frame.sid, seq: 0, pin: frame.pin, to: `pin:${frame.pin}`, body: encodeErrorMessage({ code }) });
+  return encodeFrame({
+    v: PROTOCOL_VERSION,
+    type: 'error',
+    sid: frame.sid,
+    seq: 0,
+    pin: frame.pin,
+    to: `pin:${frame.pin}`,
+    body: encodeErrorMessage({ code }),
+  });
 }
 
 /** Leaves the state as it is and logs why the frame was not taken. */
-export function drop<S extends ServerSessionState>(state: S, frame: Frame, reason: string): { readonly state: S; readonly outputs: readonly ServerOutput[] } {
+export function drop<S extends ServerSessionState>(
+  state: S,
+  frame: Frame,
+  reason: string,
+): { readonly state: S; readonly outputs: readonly ServerOutput[] } {
   return { state, outputs: [dropped(frame, reason)] };
 }
 

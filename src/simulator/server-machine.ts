@@ -117,7 +117,8 @@ export function serverStep(state: ServerSessionState, input: ServerInput, env: S
       if (state.phase !== 'complete') return { state, outputs: [] };
       return checked(state, onPushPolicy(state, input.policy, input.sendNow, env), SERVER_INPUT_TRANSITIONS['push-policy'][state.phase]);
     case 'tick':
-      if (state.phase === 'awaiting-confirm') return checked(state, onUnconfirmedTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
+      if (state.phase === 'awaiting-confirm')
+        return checked(state, onUnconfirmedTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
       if (state.phase === 'complete') return checked(state, onRetransmitTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
       return { state, outputs: [] };
     default:
@@ -146,7 +147,11 @@ export function startServerSession(frame: Frame, etp: EtpDat, env: ServerEnv): S
 function checked(from: ServerSessionState, result: ServerStepResult, allowed: readonly ServerPhase[]): ServerStepResult {
   const to = result.state.phase;
   if (to !== from.phase && !allowed.includes(to)) {
-    throw new ActivationError('INVALID_STATE', 'a transition that the server tables do not list', { operation: 'serverStep', phase: from.phase, to });
+    throw new ActivationError('INVALID_STATE', 'a transition that the server tables do not list', {
+      operation: 'serverStep',
+      phase: from.phase,
+      to,
+    });
   }
   return result;
 }
@@ -161,7 +166,8 @@ function checked(from: ServerSessionState, result: ServerStepResult, allowed: re
  * it, so nothing older can follow); then the table decides.
  */
 function onFrame(state: ServerSessionState, frame: Frame, env: ServerEnv): ServerStepResult {
-  if (state.lastReply && state.lastReply.forSeq === frame.seq) return { state, outputs: [{ type: 'send', bytes: state.lastReply.bytes.slice() }] };
+  if (state.lastReply && state.lastReply.forSeq === frame.seq)
+    return { state, outputs: [{ type: 'send', bytes: state.lastReply.bytes.slice() }] };
   if (frame.seq < state.recvSeq) return drop(state, frame, 'old frame');
   if (state.phase === 'failed') return drop(state, frame, 'frame of a failed session');
   const updateAck = state.phase === 'complete' && frame.type === 'policy-ack';
@@ -179,7 +185,8 @@ function dispatch<P extends ServerPhase>(state: ServerStateIn<P>, frame: Frame, 
     return checked(state, transition.handle(state, frame, env), transition.to);
   } catch (err) {
     // A body that does not decode or authenticate is dropped; the genuine one may still come.
-    if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED')) return drop(state, frame, `rejected ${frame.type}: ${err.code}`);
+    if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED'))
+      return drop(state, frame, `rejected ${frame.type}: ${err.code}`);
     throw err;
   }
 }
@@ -193,6 +200,10 @@ function dispatch<P extends ServerPhase>(state: ServerStateIn<P>, frame: Frame, 
 function onHandsetError(state: ServerSessionState, frame: Frame, env: ServerEnv): ServerStepResult {
   const opened = openErrorBody(env.provider, frame.body, frameAssociatedData(frame), handsetErrorKeys(state));
   if (opened === undefined) return drop(state, frame, 'error frame of no session state');
-  if (!opened.authenticated) return { state, outputs: [{ type: 'log', event: 'unauthenticated error frame', detail: { pin: frame.pin, code: opened.message.code } }] };
+  if (!opened.authenticated)
+    return {
+      state,
+      outputs: [{ type: 'log', event: 'unauthenticated error frame', detail: { pin: frame.pin, code: opened.message.code } }],
+    };
   return aborted(state, opened.message.code);
 }

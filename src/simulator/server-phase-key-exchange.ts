@@ -7,7 +7,14 @@ import { ActivationError, type ActivationErrorCode } from '../errors/activation-
 import { confirmationTag, cpaceDeriveIsk, cpaceStart } from '../crypto/cpace/cpace.js';
 import { strongestCommon } from '../crypto/transport-key/algorithms.js';
 import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
-import { channelIdentifier, deriveSessionKeys, keyProofPayload, normalizeEmail, passwordToPrs, transcriptHash } from '../protocol/key-schedule.js';
+import {
+  channelIdentifier,
+  deriveSessionKeys,
+  keyProofPayload,
+  normalizeEmail,
+  passwordToPrs,
+  transcriptHash,
+} from '../protocol/key-schedule.js';
 import { PROTOCOL_VERSION, frameAssociatedData, type Frame } from '../wire/frame.js';
 import type { EtpDat } from '../wire/etp/etp-dat.js';
 import { openEtpBody, type EtpBody } from '../wire/etp/etp-body.js';
@@ -75,7 +82,10 @@ export function onEtpDat(frame: Frame, etp: EtpDat, env: ServerEnv): ServerStart
   } else {
     outputs.push(
       { type: 'log', event: 'ETP.DAT refused', detail: { pin: header.pin, email, code: choice.refusal } },
-      { type: 'account', change: { kind: 'refused', email, code: choice.refusal, event: `ETP.DAT answered against a dummy password: ${choice.refusal}` } },
+      {
+        type: 'account',
+        change: { kind: 'refused', email, code: choice.refusal, event: `ETP.DAT answered against a dummy password: ${choice.refusal}` },
+      },
     );
   }
   const suite = env.provider.cpaceSuite(header.suite);
@@ -86,7 +96,15 @@ export function onEtpDat(frame: Frame, etp: EtpDat, env: ServerEnv): ServerStart
   const base: ServerSessionBase = { sid: header.nonce, pin: header.pin, email, recvSeq: 1, sendSeq: 0, startedAt: env.now };
   let isk: Uint8Array;
   try {
-    isk = cpaceDeriveIsk(suite, { sid: header.nonce, scalar, peerShare: etp.share, Ya: etp.share, ADa: etp.headerBytes, Yb: share, ADb: serverAd });
+    isk = cpaceDeriveIsk(suite, {
+      sid: header.nonce,
+      scalar,
+      peerShare: etp.share,
+      Ya: etp.share,
+      ADa: etp.headerBytes,
+      Yb: share,
+      ADb: serverAd,
+    });
   } catch {
     scalar.fill(0);
     // Answered as the ETP.DAT's reply (recvSeq 0), so that the same ETP.DAT again gets it again.
@@ -98,7 +116,11 @@ export function onEtpDat(frame: Frame, etp: EtpDat, env: ServerEnv): ServerStart
   isk.fill(0);
   const tag = confirmationTag(keys.macKey, share, serverAd);
   if (choice.password !== undefined) {
-    outputs.push({ type: 'log', event: 'ETP.DAT accepted', detail: { pin: header.pin, email, suite: header.suite, ...(choice.refusal ? { refusal: choice.refusal } : {}) } });
+    outputs.push({
+      type: 'log',
+      event: 'ETP.DAT accepted',
+      detail: { pin: header.pin, email, suite: header.suite, ...(choice.refusal ? { refusal: choice.refusal } : {}) },
+    });
   }
   const waiting: AwaitingConfirmState = {
     ...base,
@@ -140,7 +162,9 @@ export function onHandsetConfirm(state: AwaitingConfirmState, frame: Frame, env:
   if (refusal !== undefined) {
     bodyKey.fill(0);
     const proven: ServerOutput[] =
-      state.passwordSetAt !== undefined && passwordSetAt(env.account, state.passwordSetAt) ? [{ type: 'account', change: { kind: 'attempt-proven', email: state.email } }] : [];
+      state.passwordSetAt !== undefined && passwordSetAt(env.account, state.passwordSetAt)
+        ? [{ type: 'account', change: { kind: 'attempt-proven', email: state.email } }]
+        : [];
     return prefixed(proven, fail(state, refusal, `the proven activation password is refused: ${refusal}`, env));
   }
   const session = bytesToHex(state.sid);
@@ -159,14 +183,23 @@ export function onHandsetConfirm(state: AwaitingConfirmState, frame: Frame, env:
   }
   const algorithm = strongestCommon(state.etp.header.ciphers, env.policy.ciphers);
   if (algorithm === undefined) {
-    return prefixed(claim, fail(state, 'UNSUPPORTED', `no transport key algorithm in common; this server allows ${env.policy.ciphers.join(', ')}`, env));
+    return prefixed(
+      claim,
+      fail(state, 'UNSUPPORTED', `no transport key algorithm in common; this server allows ${env.policy.ciphers.join(', ')}`, env),
+    );
   }
   const cipher = provider.transportCipher(algorithm);
   const transportKey = { algorithm, keyId: random(8), key: cipher.generateKey(random) };
   const { identity } = env;
   const grant = encodeKeyGrant({
     ...transportKey,
-    server: { srp: identity.srp, relay: identity.relay, name: identity.name, version: identity.version, publicKey: identity.domainKey.publicKey },
+    server: {
+      srp: identity.srp,
+      relay: identity.relay,
+      name: identity.name,
+      version: identity.version,
+      publicKey: identity.domainKey.publicKey,
+    },
   });
   const transcript = transcriptHash(provider, {
     sid: state.sid,
@@ -200,7 +233,10 @@ export function onHandsetConfirm(state: AwaitingConfirmState, frame: Frame, env:
     },
     frame.seq,
   );
-  return { state: sent.state, outputs: [...claim, { type: 'log', event: 'transport key issued', detail: { pin: state.pin, algorithm } }, sent.send] };
+  return {
+    state: sent.state,
+    outputs: [...claim, { type: 'log', event: 'transport key issued', detail: { pin: state.pin, algorithm } }, sent.send],
+  };
 }
 
 /** Why a session whose peer proved the password must stop anyway, if it must. */

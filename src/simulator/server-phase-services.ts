@@ -47,10 +47,16 @@ export function onPolicyAck(state: AwaitingPolicyAckState, frame: Frame, env: Se
   if (ack.status === 'rejected') {
     const rules = ack.rejected.map((r) => r.rule);
     // The device has stopped already; the account stays inactive (RIM: not active until the policy is applied).
-    const failed = fail(acknowledged, 'POLICY_REJECTED', `the device could not apply the IT policy: ${rules.join(', ')}`, env, { rules, send: false });
+    const failed = fail(acknowledged, 'POLICY_REJECTED', `the device could not apply the IT policy: ${rules.join(', ')}`, env, {
+      rules,
+      send: false,
+    });
     return {
       state: failed.state,
-      outputs: [{ type: 'log', event: 'IT policy rejected by the device', detail: { pin: state.pin, policyId: ack.policyId, rules } }, ...failed.outputs],
+      outputs: [
+        { type: 'log', event: 'IT policy rejected by the device', detail: { pin: state.pin, policyId: ack.policyId, rules } },
+        ...failed.outputs,
+      ],
     };
   }
   const account = env.account;
@@ -94,7 +100,8 @@ export function onPolicyAck(state: AwaitingPolicyAckState, frame: Frame, env: Se
 export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: ServerEnv): ServerStepResult {
   const ack = decodeBooksAck(opened(state, frame, env));
   const account = env.account;
-  if (!account) throw new ActivationError('INVALID_STATE', 'the account of an activated session is gone', { operation: 'server books-ack' });
+  if (!account)
+    throw new ActivationError('INVALID_STATE', 'the account of an activated session is gone', { operation: 'server books-ack' });
   const deviceDatabases = ack.sync.databases.filter((d) => state.device.capabilities.databases.includes(d));
   const plan = planSync({
     enabledForUser: account.settings,
@@ -123,7 +130,10 @@ export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: Serv
   const next = syncMessage(syncing, frame.seq, env);
   return {
     state: next.state,
-    outputs: [{ type: 'log', event: 'synchronization started', detail: { pin: state.pin, databases: plan.databases, skipped: done.skipped } }, ...next.outputs],
+    outputs: [
+      { type: 'log', event: 'synchronization started', detail: { pin: state.pin, databases: plan.databases, skipped: done.skipped } },
+      ...next.outputs,
+    ],
   };
 }
 
@@ -154,7 +164,8 @@ export function onPushPolicy(state: ServerCompleteState, policy: ItPolicy, sendN
  */
 export function onRetransmitTick(state: ServerCompleteState, env: ServerEnv): ServerStepResult {
   const push = state.push;
-  if (!isCurrentDevice(state, env.account) || push === undefined || env.now - push.sentAt < env.policyRetransmitMs) return { state, outputs: [] };
+  if (!isCurrentDevice(state, env.account) || push === undefined || env.now - push.sentAt < env.policyRetransmitMs)
+    return { state, outputs: [] };
   const { plaintext } = signedPolicy(push.policy, env);
   const sends = push.sends + 1;
   const sent = sealed({ ...state, push: { ...push, sentAt: env.now, sends } }, 'it-policy', plaintext, undefined, env);

@@ -19,9 +19,17 @@ export function syncMessage(next: ServerSyncingState, forSeq: number, env: Serve
     return { state: sent.state, outputs: [sent.send] };
   }
   // The session stays, for IT policy updates; the plan and the pages go.
-  const complete: ServerCompleteState = { ...sessionBase(next), phase: 'complete', transportKey: next.transportKey, policyAck: next.policyAck };
+  const complete: ServerCompleteState = {
+    ...sessionBase(next),
+    phase: 'complete',
+    transportKey: next.transportKey,
+    policyAck: next.policyAck,
+  };
   const sent = sealed(complete, 'sync-done', encodeSyncDone(sync.done), forSeq, env);
-  return { state: sent.state, outputs: [{ type: 'log', event: 'activation complete', detail: { pin: next.pin, email: next.email } }, sent.send] };
+  return {
+    state: sent.state,
+    outputs: [{ type: 'log', event: 'activation complete', detail: { pin: next.pin, email: next.email } }, sent.send],
+  };
 }
 
 /** `sync-ack`: the device stored the page in flight; send the next. */
@@ -30,7 +38,13 @@ export function onSyncAck(state: ServerSyncingState, frame: Frame, env: ServerEn
   const sync = state.sync;
   const page = sync.pages[sync.index];
   const expected = page?.records.map((r) => r.id) ?? [];
-  if (!page || ack.database !== page.database || ack.page !== page.page || ack.received.length !== expected.length || ack.received.some((id, i) => id !== expected[i])) {
+  if (
+    !page ||
+    ack.database !== page.database ||
+    ack.page !== page.page ||
+    ack.received.length !== expected.length ||
+    ack.received.some((id, i) => id !== expected[i])
+  ) {
     return fail(state, 'PROTOCOL_ERROR', 'the acknowledgement does not match the page sent', env);
   }
   return syncMessage({ ...state, recvSeq: frame.seq + 1, sync: { ...sync, index: sync.index + 1 } }, frame.seq, env);

@@ -20,14 +20,19 @@ import type { ServerSessionState } from './server-state.js';
 export type SessionEntry = readonly [key: string, state: ServerSessionState];
 
 /** Where a frame goes: to the session with this key (for {@link serverStep}), or nowhere (with the log line saying why). */
-export type FrameRoute = { readonly to: 'session'; readonly key: string } | { readonly to: 'nowhere'; readonly outputs: readonly ServerOutput[] };
+export type FrameRoute =
+  { readonly to: 'session'; readonly key: string } | { readonly to: 'nowhere'; readonly outputs: readonly ServerOutput[] };
 
 /**
  * Routes a frame after the ETP.DAT among `candidates`, the sessions with its sid and PIN (the most
  * recently active last). `sidKnown`: whether some session has the sid with another PIN (only read
  * when there is no candidate, for the log).
  */
-export function routeFrame(frame: Frame, candidates: readonly SessionEntry[], context: { readonly provider: CryptoProvider; readonly sidKnown: boolean }): FrameRoute {
+export function routeFrame(
+  frame: Frame,
+  candidates: readonly SessionEntry[],
+  context: { readonly provider: CryptoProvider; readonly sidKnown: boolean },
+): FrameRoute {
   if (candidates.length === 0) return nowhere(dropped(frame, context.sidKnown ? 'frame from another PIN' : 'frame of no known session'));
   try {
     if (frame.type === 'error') return routeError(frame, candidates, context.provider);
@@ -38,7 +43,8 @@ export function routeFrame(frame: Frame, candidates: readonly SessionEntry[], co
       return found ? { to: 'session', key: found[0] } : nowhere(dropped(frame, 'confirmation tag did not verify'));
     }
   } catch (err) {
-    if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED')) return nowhere(dropped(frame, `rejected ${frame.type}: ${err.code}`));
+    if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED'))
+      return nowhere(dropped(frame, `rejected ${frame.type}: ${err.code}`));
     throw err;
   }
   // Anything later goes to the session that got past the confirmation, the most recently active first.
@@ -80,11 +86,16 @@ function routeError(frame: Frame, candidates: readonly SessionEntry[], provider:
  * against the share. `existing`: the session under the key; `seen`: what the replay cache says of
  * the bytes. `undefined`: a new session.
  */
-export function routeEtpDat(frame: Frame, existing: ServerSessionState | undefined, seen: 'same' | 'other' | undefined): ServerOutput[] | undefined {
+export function routeEtpDat(
+  frame: Frame,
+  existing: ServerSessionState | undefined,
+  seen: 'same' | 'other' | undefined,
+): ServerOutput[] | undefined {
   if (existing === undefined && seen === undefined) return undefined;
   if (seen === 'other') return [dropped(frame, 'conflicting ETP.DAT')];
   const last = existing?.lastReply;
-  if (existing !== undefined && last !== undefined && last.forSeq === 0 && existing.recvSeq <= 1) return [{ type: 'send', bytes: last.bytes.slice() }];
+  if (existing !== undefined && last !== undefined && last.forSeq === 0 && existing.recvSeq <= 1)
+    return [{ type: 'send', bytes: last.bytes.slice() }];
   return [dropped(frame, 'replayed ETP.DAT')];
 }
 

@@ -108,10 +108,37 @@ export const serverSessionSchema = v.variant('phase', [
     passwordSetAt: v.optional(time),
     reportedUnconfirmed: v.optional(v.literal(true)),
   }),
-  v.object({ ...base, phase: v.literal('awaiting-key-verified'), confirmation, handsetToServer: u8, device: etpBodySchema, transportKey, transcript: u8 }),
-  v.object({ ...base, phase: v.literal('awaiting-policy-ack'), device: etpBodySchema, transportKey, policySent: v.object({ id: v.string(), hash: u8 }) }),
-  v.object({ ...base, phase: v.literal('awaiting-books-ack'), device: etpBodySchema, transportKey, policyAck: policyAckSchema, books: v.array(serviceBookSchema) }),
-  v.object({ ...base, phase: v.literal('syncing'), transportKey, policyAck: policyAckSchema, sync: v.object({ pages: v.array(syncPage), index: count, done: syncDone }) }),
+  v.object({
+    ...base,
+    phase: v.literal('awaiting-key-verified'),
+    confirmation,
+    handsetToServer: u8,
+    device: etpBodySchema,
+    transportKey,
+    transcript: u8,
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('awaiting-policy-ack'),
+    device: etpBodySchema,
+    transportKey,
+    policySent: v.object({ id: v.string(), hash: u8 }),
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('awaiting-books-ack'),
+    device: etpBodySchema,
+    transportKey,
+    policyAck: policyAckSchema,
+    books: v.array(serviceBookSchema),
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('syncing'),
+    transportKey,
+    policyAck: policyAckSchema,
+    sync: v.object({ pages: v.array(syncPage), index: count, done: syncDone }),
+  }),
   v.object({
     ...base,
     phase: v.literal('complete'),
@@ -184,7 +211,12 @@ export function sealSimulatorSnapshot(
 }
 
 /** The data of a sealed simulator snapshot, checked: DECRYPT_FAILED, STALE_SNAPSHOT or MALFORMED (naming the field) otherwise. */
-export function openSimulatorSnapshot(snapshot: Uint8Array, storageKey: Uint8Array, provider: CryptoProvider, options: SnapshotOpenOptions = {}): SimulatorSnapshotData {
+export function openSimulatorSnapshot(
+  snapshot: Uint8Array,
+  storageKey: Uint8Array,
+  provider: CryptoProvider,
+  options: SnapshotOpenOptions = {},
+): SimulatorSnapshotData {
   const raw = openSnapshot('bes-simulator', snapshot, storageKey, provider, options);
   return validate(simulatorSnapshotSchema, upgradeLayout(raw), 'simulator snapshot');
 }
@@ -200,16 +232,32 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 function upgradeLayout(raw: unknown): unknown {
   if (!isRecord(raw) || raw.layout !== undefined || !Array.isArray(raw.sessions)) return raw;
-  const sessions = raw.sessions.map((entry: unknown) => (Array.isArray(entry) && entry.length === 2 ? [entry[0], upgradeSession(entry[1])] : entry));
+  const sessions = raw.sessions.map((entry: unknown) =>
+    Array.isArray(entry) && entry.length === 2 ? [entry[0], upgradeSession(entry[1])] : entry,
+  );
   return { ...raw, layout: LAYOUT, sessions };
 }
 
 function upgradeSession(raw: unknown): unknown {
   if (!isRecord(raw) || !isRecord(raw.extra)) return raw;
-  const { extra, keys, etp: request, serverAd, serverShare, device, transportKey: key, transcript, refusal, passwordSetAt, phase, ...common } = raw;
+  const {
+    extra,
+    keys,
+    etp: request,
+    serverAd,
+    serverShare,
+    device,
+    transportKey: key,
+    transcript,
+    refusal,
+    passwordSetAt,
+    phase,
+    ...common
+  } = raw;
   const cpace = isRecord(keys) ? keys : undefined;
   // What checks Ta: while the CPace keys were kept (until the key was verified).
-  const check = cpace !== undefined && isRecord(request) ? { macKey: cpace.macKey, share: request.share, headerBytes: request.headerBytes } : undefined;
+  const check =
+    cpace !== undefined && isRecord(request) ? { macKey: cpace.macKey, share: request.share, headerBytes: request.headerBytes } : undefined;
   switch (phase) {
     case 'awaiting-confirm':
       return {

@@ -165,7 +165,11 @@ export interface ServerSessionFields {
  * One phase's state: the common fields, `phase`, the fields in `Has` (required), those in `May`
  * (optional), and every other field of {@link ServerSessionFields} as `undefined`.
  */
-export type ServerPhaseState<P extends ServerPhase, Has extends keyof ServerSessionFields, May extends keyof ServerSessionFields = never> = ServerSessionBase & {
+export type ServerPhaseState<
+  P extends ServerPhase,
+  Has extends keyof ServerSessionFields,
+  May extends keyof ServerSessionFields = never,
+> = ServerSessionBase & {
   readonly phase: P;
 } & { readonly [K in Has]: ServerSessionFields[K] } & { readonly [K in May]?: ServerSessionFields[K] } & {
   readonly [K in Exclude<keyof ServerSessionFields, Has | May>]?: undefined;
@@ -178,7 +182,10 @@ export type AwaitingConfirmState = ServerPhaseState<
   'refusal' | 'passwordSetAt' | 'reportedUnconfirmed'
 >;
 /** Phase 2: the transport key is issued; waiting for the handset's proof under it. */
-export type AwaitingKeyVerifiedState = ServerPhaseState<'awaiting-key-verified', 'confirmation' | 'handsetToServer' | 'device' | 'transportKey' | 'transcript'>;
+export type AwaitingKeyVerifiedState = ServerPhaseState<
+  'awaiting-key-verified',
+  'confirmation' | 'handsetToServer' | 'device' | 'transportKey' | 'transcript'
+>;
 /** Phase 3: the signed IT policy is sent; waiting for its acknowledgement (the account is activated when the device applied it). */
 export type AwaitingPolicyAckState = ServerPhaseState<'awaiting-policy-ack', 'device' | 'transportKey' | 'policySent'>;
 /** Phase 3: the service books are sent; waiting for their acknowledgement and the device's sync request. */
@@ -210,5 +217,7 @@ export type ServerStateIn<P extends ServerPhase> = Extract<ServerSessionState, {
 /** The fields every phase has, taken from `state` (for building the next phase's state). */
 export function sessionBase(state: ServerSessionBase): ServerSessionBase {
   const { sid, pin, email, recvSeq, sendSeq, lastReply, startedAt } = state;
-  return lastReply === undefined ? { sid, pin, email, recvSeq, sendSeq, startedAt } : { sid, pin, email, recvSeq, sendSeq, lastReply, startedAt };
+  return lastReply === undefined
+    ? { sid, pin, email, recvSeq, sendSeq, startedAt }
+    : { sid, pin, email, recvSeq, sendSeq, lastReply, startedAt };
 }

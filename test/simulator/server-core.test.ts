@@ -120,7 +120,12 @@ describe('serverStep without BesSimulator', () => {
       return perform(result.outputs);
     };
 
-    const config = resolveHandsetConfig({ pin: '2100C0DE', routing: { relay: 'relay.blackberry.test', uid: 'u' }, device: { model: '8800', os: '4.5.0.110' }, databases: ['tasks', 'memos'] });
+    const config = resolveHandsetConfig({
+      pin: '2100C0DE',
+      routing: { relay: 'relay.blackberry.test', uid: 'u' },
+      device: { model: '8800', os: '4.5.0.110' },
+      databases: ['tasks', 'memos'],
+    });
     const handsetEnv = { provider: nobleProvider, random: seededRandom('core handset') };
     const enforcer = new InMemoryPolicyEnforcer();
     let handset: HandsetState = initialHandsetState(config);
@@ -135,18 +140,44 @@ describe('serverStep without BesSimulator', () => {
     }
 
     expect(handset.phase).toBe('complete');
-    expect(phases).toEqual(['awaiting-confirm', 'awaiting-key-verified', 'awaiting-policy-ack', 'awaiting-books-ack', 'syncing', 'complete']);
+    expect(phases).toEqual([
+      'awaiting-confirm',
+      'awaiting-key-verified',
+      'awaiting-policy-ack',
+      'awaiting-books-ack',
+      'syncing',
+      'complete',
+    ]);
     expect(changes).toEqual(['attempt-started', 'claim', 'activated']);
     expect(accounts.get(EMAIL)?.status).toBe('Activated');
     // Each phase carries its own data only: the CPace keys and the ETP.DAT are gone once the key is
     // issued, the device's body once the books are acknowledged.
-    expect(session?.phase === 'complete' && Object.keys(session).sort()).toEqual(['email', 'lastReply', 'phase', 'pin', 'policyAck', 'recvSeq', 'sendSeq', 'sid', 'startedAt', 'transportKey']);
+    expect(session?.phase === 'complete' && Object.keys(session).sort()).toEqual([
+      'email',
+      'lastReply',
+      'phase',
+      'pin',
+      'policyAck',
+      'recvSeq',
+      'sendSeq',
+      'sid',
+      'startedAt',
+      'transportKey',
+    ]);
     // No step changed a state it was given (or one it returned before).
     for (const { state, text } of kept) expect(fingerprint(state)).toBe(text);
   });
 
   it('refuses an input that is not one', () => {
-    const state = { phase: 'failed', sid: new Uint8Array(16), pin: '2100C0DE', email: EMAIL, recvSeq: 0, sendSeq: 0, startedAt: T0 } as const;
+    const state = {
+      phase: 'failed',
+      sid: new Uint8Array(16),
+      pin: '2100C0DE',
+      email: EMAIL,
+      recvSeq: 0,
+      sendSeq: 0,
+      startedAt: T0,
+    } as const;
     const env = {} as ServerEnv; // never read: the input is checked first
     expectCode(() => serverStep(state, null as unknown as ServerInput, env), 'INVALID_ARGUMENT');
     expectCode(() => serverStep(state, { type: 'other' } as unknown as ServerInput, env), 'INVALID_ARGUMENT');
@@ -160,8 +191,16 @@ describe('an attempt never confirmed', () => {
     const options = { now: () => clock.now, onAdminEvent: (e: AdminEvent) => events.push(e) };
     const sim = new BesSimulator({ ...options, random: seededRandom('unconfirmed server') });
     sim.addUser({ email: EMAIL, displayName: 'Core', activationPassword: PASSWORD });
-    const config = resolveHandsetConfig({ pin: '2100C0DE', routing: { relay: 'relay.blackberry.test', uid: 'u' }, device: { model: '8800', os: '4.5.0.110' } });
-    const { outputs } = handsetStep(initialHandsetState(config), { type: 'activate', email: EMAIL, password: PASSWORD, now: clock.now }, { provider: nobleProvider, random: seededRandom('unconfirmed handset') });
+    const config = resolveHandsetConfig({
+      pin: '2100C0DE',
+      routing: { relay: 'relay.blackberry.test', uid: 'u' },
+      device: { model: '8800', os: '4.5.0.110' },
+    });
+    const { outputs } = handsetStep(
+      initialHandsetState(config),
+      { type: 'activate', email: EMAIL, password: PASSWORD, now: clock.now },
+      { provider: nobleProvider, random: seededRandom('unconfirmed handset') },
+    );
     const etp = outputs.find((o) => o.type === 'send');
     expect(sim.receive(etp?.type === 'send' ? etp.bytes : new Uint8Array())).toHaveLength(1);
     clock.now += UNCONFIRMED_ATTEMPT_MS;

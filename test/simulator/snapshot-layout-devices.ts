@@ -72,7 +72,8 @@ export class Device {
         this.toServer.push(out.bytes);
         this.sentTypes.push(decodeFrame(out.bytes).type);
       }
-      if (out.type === 'apply-policy') this.local.push({ type: 'policy-applied', ack: applyPolicy(this.enforcer, out.policy), now: this.clock.now });
+      if (out.type === 'apply-policy')
+        this.local.push({ type: 'policy-applied', ack: applyPolicy(this.enforcer, out.policy), now: this.clock.now });
     }
   }
 

@@ -40,7 +40,8 @@ describe('a simulator snapshot of the layout before issue 11', () => {
   it('restores one session in each phase', () => {
     const { sim, devices } = restore();
     expect(devices.map((d) => d.phase)).toEqual(DEVICES.map((d) => d.phase));
-    for (const { phase, device } of devices) expect(sim.sessionPhase(Buffer.from(device.state.session?.sid ?? []).toString('hex'))).toBe(phase);
+    for (const { phase, device } of devices)
+      expect(sim.sessionPhase(Buffer.from(device.state.session?.sid ?? []).toString('hex'))).toBe(phase);
   });
 
   it('every activation goes on where it stopped and completes', () => {
