@@ -5,7 +5,14 @@ export const MUTATION_MODULES = {
   // The codec (CBOR and schemas) sat under src/wire until issue 11 moved it to its own layer; it is mutated with the wire.
   wire: ['src/codec/**/*.ts', 'src/wire/**/*.ts'],
   handset: ['src/handset/**/*.ts'],
-  simulator: ['src/simulator/accounts.ts', 'src/simulator/server-session.ts', 'src/simulator/session-table.ts'],
+  simulator: [
+    'src/simulator/accounts.ts',
+    'src/simulator/server-machine.ts',
+    'src/simulator/server-machine-support.ts',
+    'src/simulator/server-phase-*.ts',
+    'src/simulator/server-routing.ts',
+    'src/simulator/session-table.ts',
+  ],
   policy: ['src/policy/**/*.ts'],
   'relay-router': ['src/node/relay/relay-router.ts'],
 };

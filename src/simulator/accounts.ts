@@ -147,18 +147,67 @@ export type CpaceChoice =
 export const DEFAULT_CLAIM_TIMEOUT_MS = 10 * 60_000;
 
 /**
+ * {@link CpaceChoice} for `account` at `now`: the rule {@link AccountStore.cpaceChoice} applies, as
+ * a function of a read-only account (the server's state machine reads accounts this way). A
+ * locked password is no longer valid: a dummy, and further attempts are not counted.
+ */
+export function cpaceChoiceOf(account: Readonly<Account>, now: number): CpaceChoice {
+  const pw = account.password;
+  if (!pw) return { refusal: 'NO_ACTIVATION_PASSWORD' };
+  if (pw.failedAttempts >= MAX_FAILED_ATTEMPTS) return { refusal: 'LOCKED_OUT' };
+  const real = { password: pw.value, setAt: pw.setAt, expiresAt: pw.expiresAt };
+  return now >= pw.expiresAt ? { ...real, refusal: 'PASSWORD_EXPIRED' } : real;
+}
+
+/** True when the password set at `setAt` is still the account's password (false without an account). */
+export function passwordSetAt(account: Readonly<Account> | undefined, setAt: number): boolean {
+  return account?.password?.setAt === setAt;
+}
+
+/**
+ * True when session `session` (hex sid) may claim the account's password at `now`: there is a
+ * password, and no other session holds a claim younger than `claimTimeoutMs`. The rule of
+ * {@link AccountStore.attemptConfirmed}: one password activates one device.
+ */
+export function claimAvailable(account: Readonly<Account> | undefined, session: string, now: number, claimTimeoutMs: number): boolean {
+  const pw = account?.password;
+  if (!pw) return false;
+  const heldByOther = pw.claimedBy !== undefined && pw.claimedBy !== session && now - (pw.claimedAt ?? 0) < claimTimeoutMs;
+  return !heldByOther;
+}
+
+/** True when session `session` (hex sid) holds the claim on the account's password. */
+export function holdsClaim(account: Readonly<Account> | undefined, session: string): boolean {
+  return account?.password?.claimedBy === session;
+}
+
+/**
+ * The account as {@link AccountStore.activated} leaves it (activated on `device`, the password
+ * deleted), as a read-only copy: what the server's state machine hands the service books of the
+ * activation it finishes, before the driver applies the change to the store.
+ */
+export function activatedAccount(account: Readonly<Account>, device: ActivatedDevice): Readonly<Account> {
+  const { password: _password, ...rest } = account;
+  return { ...rest, device, status: 'Activated' };
+}
+
+/**
  * The simulated server's user accounts and their activation passwords: lifetime, single use,
  * failed attempts and lockout. Reached through `BesSimulator.accounts`; most callers need only
  * `BesSimulator.addUser`, `setActivationPassword` and `account`.
  */
 export class AccountStore {
   private readonly accounts = new Map<string, Account>();
+  /** How long an activation that proved the password holds it before another may take it (ms): `BesSimulatorOptions.claimTimeoutMs`. */
+  readonly claimTimeoutMs: number;
 
   /** An empty store on the given clock; `claimTimeoutMs` as in `BesSimulatorOptions.claimTimeoutMs`. */
   constructor(
     private readonly now: () => number,
-    private readonly claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
-  ) {}
+    claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
+  ) {
+    this.claimTimeoutMs = claimTimeoutMs;
+  }
 
   /** Adds a user (and sets the password, if given); ActivationError('INVALID_ARGUMENT') for a bad or existing address or a refused password. */
   add(user: NewUser): Account {
@@ -230,11 +279,7 @@ export class AccountStore {
 
   /** See {@link CpaceChoice}. A locked password is no longer valid: a dummy, and further attempts are not counted. */
   cpaceChoice(email: string): CpaceChoice {
-    const pw = this.require(email).password;
-    if (!pw) return { refusal: 'NO_ACTIVATION_PASSWORD' };
-    if (pw.failedAttempts >= MAX_FAILED_ATTEMPTS) return { refusal: 'LOCKED_OUT' };
-    const real = { password: pw.value, setAt: pw.setAt, expiresAt: pw.expiresAt };
-    return this.now() >= pw.expiresAt ? { ...real, refusal: 'PASSWORD_EXPIRED' } : real;
+    return cpaceChoiceOf(this.require(email), this.now());
   }
 
   /**
@@ -256,7 +301,7 @@ export class AccountStore {
 
   /** True when the password set at `setAt` is still the account's password. */
   passwordIs(email: string, setAt: number): boolean {
-    return this.get(email)?.password?.setAt === setAt;
+    return passwordSetAt(this.get(email), setAt);
   }
 
   /**
@@ -281,10 +326,10 @@ export class AccountStore {
     const account = this.require(email);
     const pw = account.password;
     const now = this.now();
-    const heldByOther = pw?.claimedBy !== undefined && pw.claimedBy !== session && now - (pw.claimedAt ?? 0) < this.claimTimeoutMs;
+    const available = claimAvailable(account, session, now, this.claimTimeoutMs);
     // The password was proven either way: the attempt is not a failed one.
     if (pw && pw.failedAttempts > 0) pw.failedAttempts -= 1;
-    if (!pw || heldByOther) {
+    if (!pw || !available) {
       this.log(account, 'activation password already used by another activation');
       return false;
     }
@@ -297,8 +342,9 @@ export class AccountStore {
 
   /** True when `session` holds the claim on the account's password; renews it. */
   holdsClaim(email: string, session: string): boolean {
-    const pw = this.get(email)?.password;
-    if (pw?.claimedBy !== session) return false;
+    const account = this.get(email);
+    const pw = account?.password;
+    if (!pw || !holdsClaim(account, session)) return false;
     pw.claimedAt = this.now();
     return true;
   }
@@ -334,7 +380,7 @@ export class AccountStore {
   /** Replaces the accounts with `accounts` (from {@link toData}). */
   loadData(accounts: readonly Account[]): void {
     this.accounts.clear();
-    for (const a of accounts) this.accounts.set(normalizeEmail(a.email), structuredClone(a) as Account);
+    for (const a of accounts) this.accounts.set(normalizeEmail(a.email), structuredClone(a));
   }
 
   /** Remaining failed attempts before the password is locked. */

@@ -2,6 +2,20 @@
  * The reference server peer: a BES simulator that runs the server side of every activation flow,
  * in process. It keeps user accounts, answers handsets over any {@link Transport}, and can act as
  * a given server version. Time and randomness are injected, so runs are reproducible.
+ *
+ * This is the driver around the server's sans-I/O core ({@link serverStep}, server-machine.ts),
+ * as {@link Handset} is around {@link handsetStep}: it keeps the I/O, the clock, the timer, the
+ * tables and the administrator's API, routes each frame to its session ({@link routeFrame}), steps
+ * the session and applies the outputs in order right after the step.
+ *
+ * Endpoint and sessions (quinn-proto's Endpoint/Connection split): each session's state is
+ * immutable, and a step returns a new one; the tables that span sessions stay mutable here: the
+ * session table (up to 10,000 sessions, least recently active evicted first), the ETP.DAT replay
+ * cache (up to 50,000 digests), the admission buckets, the account store, the routes and the
+ * admin log. Copying a 10,000-entry map on every frame would cost a server with a fleet of devices
+ * real time for nothing: no step reads more than its own session and one account, and every change
+ * to the tables is applied right after the step that asked for it, before any other input, so a
+ * password claim is still atomic.
  */
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import type { CPaceSuiteId, CryptoProvider, KeyPair, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
@@ -9,41 +23,24 @@ import { nobleProvider } from '../crypto/noble-provider.js';
 import { provides } from '../crypto/provides.js';
 import { systemRandom } from '../crypto/seeded-random.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
-import { decodeFrame, frameAssociatedData, type Frame } from '../wire/frame.js';
+import { decodeFrame, type Frame } from '../wire/frame.js';
 import { decodeEtpDat } from '../wire/messages/etp-dat.js';
-import { decodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
-import { openErrorBody } from '../wire/messages/error.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
+import { bytesToHex } from '../util/bytes.js';
 import { normalizeEmail } from '../protocol/key-schedule.js';
 import { formatServerVersion, parseServerVersion, type ServerVersion } from '../server-version/server-version.js';
-import { openSnapshot, sealSnapshot, type SnapshotOpenOptions, type SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
+import type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 import type { FrameMeta, Transport } from '../transport/transport.js';
 import { AccountStore, DEFAULT_PASSWORD_LIFETIME_HOURS, MAX_FAILED_ATTEMPTS, generateActivationPassword, type Account, type NewUser } from './accounts.js';
 import { ReplayCache, SessionTable, sessionKey } from './session-table.js';
 import { type AdminEvent, EtpAdmission, type EtpAdmissionOptions, MAX_ADMIN_LOG, type RefusalReason } from './admission.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
-import {
-  type ServerContext,
-  type ServerSession,
-  type ServerStep,
-  confirmsSession,
-  handsetErrorKeys,
-  onEtpDat,
-  onHandsetConfirm,
-  onKeyVerified,
-} from './server-session.js';
-import {
-  afterKeyVerified,
-  duePolicyRetransmission,
-  lastPolicyAck,
-  pendingPolicyPush,
-  pushPolicy,
-  queuePolicyPush,
-  SERVICE_PHASE_HANDLERS,
-  type ServicesConfig,
-  resolveServicesConfig,
-} from './server-services.js';
+import { type ServicesConfig, resolveServicesConfig } from './server-services.js';
+import type { AccountChange, ServerEnv, ServerInput, ServerOutput } from './server-io.js';
+import { serverStep, startServerSession } from './server-machine.js';
+import { routeEtpDat, routeFrame } from './server-routing.js';
+import { isCurrentDevice } from './server-phase-services.js';
+import type { ServerSessionState } from './server-state.js';
+import { openSimulatorSnapshot, sealSimulatorSnapshot } from './server-snapshot.js';
 import { createPolicy, type ItPolicy } from '../policy/policy.js';
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { RuleValue } from '../policy/rules.js';
@@ -125,12 +122,7 @@ export interface BesSimulatorOptions {
 /** Default interval of IT policy update retransmission: 30 minutes. */
 export const DEFAULT_POLICY_RETRANSMIT_MS = 30 * 60_000;
 
-/**
- * An ETP.DAT whose handset has not proven the password this long after it arrived is reported to
- * the administrator as a failed attempt (`unconfirmed`); it was counted as one when it arrived. A
- * default handset gives up after 75 s (15 s x (1 + 4 retries)).
- */
-export const UNCONFIRMED_ATTEMPT_MS = 2 * 60_000;
+export { UNCONFIRMED_ATTEMPT_MS } from './server-phase-key-exchange.js';
 
 /** Sessions kept (finished ones too, so that a replayed ETP.DAT is recognised). */
 const MAX_SESSIONS = 10_000;
@@ -173,7 +165,7 @@ export class BesSimulator {
   private readonly sessions = new SessionTable();
   private readonly replays = new ReplayCache();
   private readonly replyToUnknownUsers: boolean;
-  /** Per-server secret of the dummy passwords (server-session.ts, dummyPrs), made at first use. */
+  /** Per-server secret of the dummy passwords (server-machine-support.ts, dummyPrs), made at first use. */
   private secret: Uint8Array | undefined;
   private readonly detachers = new Set<() => void>();
   /** Where each session's handset was last heard from, for messages the server starts (policy updates). */
@@ -185,8 +177,6 @@ export class BesSimulator {
   private readonly onAdminEvent: ((event: AdminEvent) => void) | undefined;
   private readonly adminEvents: AdminEvent[] = [];
   private readonly refusals: Record<RefusalReason, number> = { unvouched: 0, 'rate-limited-pin': 0, 'rate-limited-source': 0 };
-  /** Sessions whose failure the administrator has been told of. */
-  private readonly reported = new WeakSet<ServerSession>();
   /** The retransmission timer of attached transports (owned by the driver part of this class). */
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -275,15 +265,11 @@ export class BesSimulator {
     let sent = 0;
     const ctx = this.context();
     for (const [key, session] of this.sessions) {
-      if (!this.isCurrentDevice(session)) continue;
       const transport = this.routes.get(key);
-      if (!transport) {
-        queuePolicyPush(session, ctx, policy);
-        continue;
+      for (const bytes of this.stepInPlace(key, session, { type: 'push-policy', policy, sendNow: transport !== undefined }, ctx)) {
+        transport?.send(bytes).catch(() => this.logger('send failed', { pin: session.pin }));
+        sent += 1;
       }
-      const bytes = pushPolicy(session, ctx, policy);
-      transport.send(bytes).catch(() => this.logger('send failed', { pin: session.pin }));
-      sent += 1;
     }
     this.logger('IT policy updated', { policyId: id, devices: sent });
     return sent;
@@ -305,7 +291,7 @@ export class BesSimulator {
   policyPending(email: string): { policyId: string; sends: number } | undefined {
     for (const session of this.sessions.values()) {
       if (session.email !== normalizeEmail(email) || !this.isCurrentDevice(session)) continue;
-      const push = pendingPolicyPush(session);
+      const push = session.push;
       if (push) return { policyId: push.policy.id, sends: push.sends };
     }
     return undefined;
@@ -331,7 +317,7 @@ export class BesSimulator {
     if (pin === undefined) return undefined;
     let latest: PolicyAck | undefined;
     for (const session of this.sessions.values()) {
-      if (session.pin === pin && session.phase === 'complete') latest = lastPolicyAck(session) ?? latest;
+      if (session.pin === pin && session.phase === 'complete') latest = session.policyAck;
     }
     return latest;
   }
@@ -388,24 +374,12 @@ export class BesSimulator {
     try {
       if (frame.type === 'etp-dat') return this.onEtpDatFrame(bytes, frame, ctx, origin, meta);
       const candidates = this.sessions.candidates(frame.sid, frame.pin);
-      if (candidates.length === 0) return this.drop(this.sessions.hasSid(frame.sid) ? 'frame from another PIN' : 'frame of no known session', frame);
-      if (frame.type === 'error') return this.onErrorFrame(frame, candidates, ctx);
-      const picked = this.pick(frame, candidates);
-      if (!picked) return this.drop('confirmation tag did not verify', frame);
-      const [key, existing] = picked;
-      if (origin) this.routes.set(key, origin);
-      // A repeated request (its reply was lost) gets the same reply again, byte for byte; this
-      // includes a request the server answered with an error.
-      if (existing.lastReply && existing.lastReply.forSeq === frame.seq) return [existing.lastReply.bytes.slice()];
-      if (frame.seq < existing.recvSeq) return this.drop('old frame', frame);
-      if (existing.phase === 'failed') return this.drop('frame of a failed session', frame);
-      // After activation the device's acknowledgements answer updates the server pushed; one may
-      // be lost (and the update sent again), so a later one is taken even with a gap in the
-      // sequence, as the handset takes a later push. It is sealed over its sequence number, and
-      // taking it moves recvSeq past it, so nothing older can follow.
-      const updateAck = existing.phase === 'complete' && frame.type === 'policy-ack';
-      if (frame.seq > existing.recvSeq && !updateAck) return this.drop('frame out of order', frame);
-      return this.keep(key, this.dispatch(existing, frame, ctx));
+      const route = routeFrame(frame, candidates, { provider: this.provider, sidKnown: candidates.length === 0 && this.sessions.hasSid(frame.sid) });
+      if (route.to === 'nowhere') return this.apply(route.outputs);
+      const session = this.sessions.get(route.key);
+      if (session === undefined) return [];
+      if (origin && frame.type !== 'error') this.routes.set(route.key, origin);
+      return this.stepSession(route.key, session, { type: 'frame', frame }, ctx);
     } catch (err) {
       if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED')) {
         return this.drop(`rejected ${frame.type}: ${err.code}`, frame);
@@ -420,76 +394,105 @@ export class BesSimulator {
    * the key of an earlier request are dropped. Neither starts a second CPace run against the share
    * (docs/protocol.md, "Sessions").
    */
-  private onEtpDatFrame(bytes: Uint8Array, frame: Frame, ctx: ServerContext, origin: Transport | undefined, meta: FrameMeta | undefined): Uint8Array[] {
+  private onEtpDatFrame(bytes: Uint8Array, frame: Frame, ctx: Omit<ServerEnv, 'account'>, origin: Transport | undefined, meta: FrameMeta | undefined): Uint8Array[] {
     // Refused before any decoding: an unvouched request costs the server nothing more.
     if (this.requireRelayVouch && meta?.vouched !== true) return this.refuseEtpDat(frame, 'unvouched', meta);
     const etp = decodeEtpDat(frame.body);
-    const key = sessionKey(frame.sid, frame.pin, etp.header.email, etp.share);
-    const digest = sha256(bytes);
+    const key = sessionKey(frame.sid, frame.pin, etp.header.email, etp.share, this.provider);
+    const digest = this.provider.sha256(bytes);
     const seen = this.replays.check(key, digest, ctx.now);
     const existing = this.sessions.get(key);
-    if (existing === undefined && seen === undefined) {
-      const limited = this.admission.admit(frame.pin, typeof meta?.source === 'string' ? meta.source : undefined, this.now());
-      if (limited !== undefined) return this.refuseEtpDat(frame, limited, meta);
-    }
-    if (seen === 'other') return this.drop('conflicting ETP.DAT', frame);
-    if (existing || seen === 'same') {
+    const known = routeEtpDat(frame, existing, seen);
+    if (known !== undefined) {
       if (origin && existing) this.routes.set(key, origin);
-      return existing?.lastReply?.forSeq === 0 && existing.recvSeq <= 1 ? [existing.lastReply.bytes.slice()] : this.drop('replayed ETP.DAT', frame);
+      return this.apply(known);
     }
-    const step = onEtpDat(frame, ctx, etp);
-    if (step.session) {
+    // Only a request that would open a new session takes a token.
+    const limited = this.admission.admit(frame.pin, typeof meta?.source === 'string' ? meta.source : undefined, this.now());
+    if (limited !== undefined) return this.refuseEtpDat(frame, limited, meta);
+    const result = startServerSession(frame, etp, { ...ctx, account: this.accounts.get(etp.header.email) });
+    const sends = this.apply(result.outputs);
+    if (result.state) {
       // Kept for the password's lifetime (a dummy's: the default lifetime).
-      const expiresAt = this.accounts.get(step.session.email)?.password?.expiresAt;
+      const expiresAt = this.accounts.get(result.state.email)?.password?.expiresAt;
       this.replays.remember(key, digest, expiresAt ?? ctx.now + DEFAULT_PASSWORD_LIFETIME_HOURS * 3_600_000);
       if (origin) this.routes.set(key, origin);
+      this.keep(key, result.state);
     }
-    return this.keep(key, step);
+    return sends;
   }
 
   /**
-   * Which of the sessions with the frame's sid and PIN the frame belongs to. A confirmation goes
-   * to the session whose Ta it carries (nobody else can make one); anything later to the session
-   * that got past confirmation, the most recently active first. `undefined`: none.
+   * Steps the session under `key` with a frame and keeps what it became, as the most recently
+   * active session (a step that changed nothing, such as a dropped frame, leaves it where it is).
    */
-  private pick(frame: Frame, candidates: [string, ServerSession][]): [string, ServerSession] | undefined {
-    if (frame.type === 'handset-confirm') {
-      const { tag } = decodeHandsetConfirm(frame.body);
-      return candidates.find(([, s]) => confirmsSession(s, tag));
-    }
-    const rank = (s: ServerSession) => (s.phase === 'awaiting-confirm' ? 1 : s.phase === 'failed' ? 0 : 2);
-    let best = candidates[0]!;
-    for (const c of candidates) if (rank(c[1]) >= rank(best[1])) best = c;
-    return best;
+  private stepSession(key: string, session: ServerSessionState, input: ServerInput, ctx: Omit<ServerEnv, 'account'>): Uint8Array[] {
+    const result = serverStep(session, input, { ...ctx, account: this.accounts.get(session.email) });
+    const sends = this.apply(result.outputs);
+    if (result.state !== session) this.keep(key, result.state);
+    return sends;
   }
 
-  /**
-   * An error frame from the handset. Once a session has keys, only one sealed under them (k_HS, or
-   * the transport key once issued) with the sequence number expected next ends it; one in clear is
-   * only logged, as a hint. There is no peer text to keep (error-message.ts).
-   */
-  private onErrorFrame(frame: Frame, candidates: [string, ServerSession][], ctx: ServerContext): Uint8Array[] {
-    let hint: string | undefined;
-    for (const [key, session] of candidates) {
-      if (session.phase === 'complete' || session.phase === 'failed' || frame.seq !== session.recvSeq) continue;
-      const opened = openErrorBody(this.provider, frame.body, frameAssociatedData(frame), handsetErrorKeys(session));
-      if (!opened) continue;
-      if (!opened.authenticated) {
-        hint = opened.message.code;
-        continue;
+  /** Steps the session under `key` with an input of the server's own (a push, a tick), leaving its place in the LRU order. */
+  private stepInPlace(key: string, session: ServerSessionState, input: ServerInput, ctx: Omit<ServerEnv, 'account'>): Uint8Array[] {
+    const result = serverStep(session, input, { ...ctx, account: this.accounts.get(session.email) });
+    const sends = this.apply(result.outputs);
+    if (result.state !== session) this.sessions.replace(key, result.state);
+    return sends;
+  }
+
+  /** Performs a step's outputs in order; returns the frames to send (copies). */
+  private apply(outputs: readonly ServerOutput[]): Uint8Array[] {
+    const sends: Uint8Array[] = [];
+    for (const output of outputs) {
+      switch (output.type) {
+        case 'send':
+          sends.push(output.bytes);
+          break;
+        case 'log':
+          this.logger(output.event, output.detail);
+          break;
+        case 'account':
+          this.applyAccountChange(output.change);
+          break;
+        case 'attempt-failed': {
+          // The count after the changes before it in the same step.
+          const attempts = this.accounts.get(output.email)?.password?.failedAttempts ?? 0;
+          this.tellAdmin({
+            type: 'attempt-failed',
+            at: this.now(),
+            email: output.email,
+            pin: output.pin,
+            attempts,
+            locked: attempts >= MAX_FAILED_ATTEMPTS,
+            reason: output.reason,
+          });
+          break;
+        }
       }
-      session.phase = 'failed';
-      this.accounts.attemptFailed(session.email, 'handset aborted');
-      this.accounts.releaseClaim(session.email, bytesToHex(session.sid));
-      ctx.log('handset aborted', { pin: session.pin, email: session.email, code: opened.message.code });
-      this.keep(key, { session, send: [] });
-      return [];
     }
-    if (hint !== undefined) {
-      ctx.log('unauthenticated error frame', { pin: frame.pin, code: hint });
-      return [];
+    return sends;
+  }
+
+  private applyAccountChange(change: AccountChange): void {
+    const accounts = this.accounts;
+    switch (change.kind) {
+      case 'attempt-started':
+        return accounts.attemptStarted(change.email, change.expired);
+      case 'refused':
+        return accounts.refused(change.email, change.code, change.event);
+      case 'attempt-proven':
+        return accounts.attemptProven(change.email);
+      case 'claim':
+        accounts.attemptConfirmed(change.email, change.session);
+        return;
+      case 'release-claim':
+        return accounts.releaseClaim(change.email, change.session);
+      case 'attempt-failed':
+        return accounts.attemptFailed(change.email, change.reason);
+      case 'activated':
+        return accounts.activated(change.email, change.device);
     }
-    return this.drop('error frame of no session state', frame);
   }
 
   /**
@@ -551,25 +554,14 @@ export class BesSimulator {
     const ctx = this.context();
     const due: { bytes: Uint8Array; transport: Transport | undefined }[] = [];
     for (const [key, session] of this.sessions) {
-      if (session.phase === 'awaiting-confirm' && ctx.now - session.startedAt >= UNCONFIRMED_ATTEMPT_MS) {
-        this.reportFailure(session, 'unconfirmed');
-        continue;
-      }
-      if (!this.isCurrentDevice(session)) continue;
-      const bytes = duePolicyRetransmission(session, ctx, this.retransmitMs);
-      if (bytes === undefined) continue;
-      const sends = pendingPolicyPush(session)?.sends ?? 0;
-      this.logger(sends > 1 ? 'IT policy update sent again' : 'IT policy update sent', { pin: session.pin, policyId: pendingPolicyPush(session)?.policy.id, sends });
-      due.push({ bytes, transport: this.routes.get(key) });
+      for (const bytes of this.stepInPlace(key, session, { type: 'tick' }, ctx)) due.push({ bytes, transport: this.routes.get(key) });
     }
     return due;
   }
 
   /** The session of the device the account is activated with now (its current transport key). */
-  private isCurrentDevice(session: ServerSession): boolean {
-    if (session.phase !== 'complete' || session.transportKey === undefined) return false;
-    const device = this.accounts.get(session.email)?.device;
-    return device !== undefined && device.pin === session.pin && constantTimeEqual(device.keyId, session.transportKey.keyId);
+  private isCurrentDevice(session: ServerSessionState): boolean {
+    return isCurrentDevice(session, this.accounts.get(session.email));
   }
 
   /**
@@ -593,14 +585,6 @@ export class BesSimulator {
     return [];
   }
 
-  /** Tells the administrator that `session`'s attempt failed (once per session). */
-  private reportFailure(session: ServerSession, reason: string): void {
-    if (this.reported.has(session)) return;
-    this.reported.add(session);
-    const attempts = this.accounts.get(session.email)?.password?.failedAttempts ?? 0;
-    this.tellAdmin({ type: 'attempt-failed', at: this.now(), email: session.email, pin: session.pin, attempts, locked: attempts >= MAX_FAILED_ATTEMPTS, reason });
-  }
-
   private tellAdmin(event: AdminEvent): void {
     this.adminEvents.push(event);
     if (this.adminEvents.length > MAX_ADMIN_LOG) this.adminEvents.splice(0, this.adminEvents.length - MAX_ADMIN_LOG);
@@ -618,8 +602,7 @@ export class BesSimulator {
    * policies), pass an increasing `generation` and give the latest to `restore` as `minGeneration`.
    */
   snapshot(storageKey: Uint8Array, options: SnapshotSealOptions = {}): Uint8Array {
-    return sealSnapshot(
-      'bes-simulator',
+    return sealSimulatorSnapshot(
       {
         identity: this.identity,
         policy: this.policy,
@@ -643,7 +626,9 @@ export class BesSimulator {
    * A simulator that continues from a snapshot, as after a server restart: same identity, accounts
    * and sessions (mid-activation included). Attach it to transports again; handsets that were
    * waiting send their last request again and get their answer. A snapshot older than
-   * `minGeneration` is refused with ActivationError('STALE_SNAPSHOT').
+   * `minGeneration` is refused with ActivationError('STALE_SNAPSHOT'); one whose content does not
+   * check (one schema per session phase) with ActivationError('MALFORMED') naming the field.
+   * Snapshots written before the session layout of issue 11 are read too.
    */
   static restore(
     snapshot: Uint8Array,
@@ -652,19 +637,7 @@ export class BesSimulator {
   ): BesSimulator {
     const { minGeneration, ...options } = restoreOptions;
     const provider = options.provider ?? nobleProvider;
-    const data = openSnapshot('bes-simulator', snapshot, storageKey, provider, { minGeneration }) as {
-      identity: ServerIdentity;
-      policy: ServerPolicy;
-      itPolicy: ItPolicy;
-      accounts: Account[];
-      sessions: [string, ServerSession][];
-      userData: [string, SyncData][];
-      replays?: unknown;
-      dummySecret?: unknown;
-    };
-    if (!data || typeof data !== 'object' || !data.identity || !Array.isArray(data.accounts) || !Array.isArray(data.sessions)) {
-      throw new ActivationError('MALFORMED', 'simulator snapshot: missing fields', { operation: 'restore simulator' });
-    }
+    const data = openSimulatorSnapshot(snapshot, storageKey, provider, { minGeneration });
     const sim = new BesSimulator({
       ...options,
       srp: data.identity.srp,
@@ -679,9 +652,9 @@ export class BesSimulator {
     });
     sim.accounts.loadData(data.accounts);
     for (const [key, session] of data.sessions) sim.sessions.set(key, session);
-    for (const [email, records] of data.userData ?? []) sim.userData.set(email, records);
+    for (const [email, records] of data.userData) sim.userData.set(email, records);
     sim.replays.loadData(data.replays);
-    if (data.dummySecret instanceof Uint8Array && data.dummySecret.length === 32) sim.secret = data.dummySecret;
+    if (data.dummySecret !== undefined) sim.secret = data.dummySecret;
     return sim;
   }
 
@@ -696,28 +669,20 @@ export class BesSimulator {
     return phase;
   }
 
-  private dispatch(session: ServerSession, frame: Frame, ctx: ServerContext): ServerStep {
-    if (session.phase === 'awaiting-confirm' && frame.type === 'handset-confirm') return onHandsetConfirm(session, frame, ctx);
-    if (session.phase === 'awaiting-key-verified' && frame.type === 'key-verified') return onKeyVerified(session, frame, ctx, afterKeyVerified(this.services));
-    const handler = SERVICE_PHASE_HANDLERS[session.phase]?.[frame.type];
-    if (handler) return handler(session, frame, ctx, this.services);
-    return { session, send: this.drop(`unexpected ${frame.type} in ${session.phase}`, frame) };
-  }
-
-  private keep(key: string, step: ServerStep): Uint8Array[] {
-    if (step.session) {
-      this.sessions.delete(key);
-      this.sessions.set(key, step.session);
-      if (this.sessions.size > MAX_SESSIONS) {
-        const oldest = this.sessions.keys().next().value;
-        if (oldest !== undefined) {
-          this.sessions.delete(oldest);
-          this.routes.delete(oldest);
-        }
+  /**
+   * Keeps `session` under `key` as the most recently active; past {@link MAX_SESSIONS}, the least
+   * recently active session goes (and its route).
+   */
+  private keep(key: string, session: ServerSessionState): void {
+    this.sessions.delete(key);
+    this.sessions.set(key, session);
+    if (this.sessions.size > MAX_SESSIONS) {
+      const oldest = this.sessions.keys().next().value;
+      if (oldest !== undefined) {
+        this.sessions.delete(oldest);
+        this.routes.delete(oldest);
       }
     }
-    // The session keeps its last reply for retransmission; callers get their own copies.
-    return step.send.map((bytes) => bytes.slice());
   }
 
   private drop(reason: string, frame: Frame): Uint8Array[] {
@@ -725,35 +690,19 @@ export class BesSimulator {
     return [];
   }
 
-  private context(): ServerContext {
+  /** What every step is given but the account: the configuration, the time of this input and the randomness. */
+  private context(): Omit<ServerEnv, 'account'> {
     return {
       provider: this.provider,
       random: this.random,
       now: this.now(),
       identity: this.identity,
       policy: this.policy,
-      accounts: this.accounts,
+      services: this.services,
       dummySecret: (this.secret ??= this.random(32)),
       replyToUnknownUsers: this.replyToUnknownUsers,
-      log: (event, detail) => {
-        this.logger(event, detail);
-        this.noteFailure(event, detail);
-      },
+      claimTimeoutMs: this.accounts.claimTimeoutMs,
+      policyRetransmitMs: this.retransmitMs,
     };
-  }
-
-  /**
-   * Failed attempts reach the administrator from the server's own log lines: every path that
-   * fails an activation logs `activation failed` (failSession) or `handset aborted`, with the PIN
-   * and the address; this keeps the protocol code free of admin plumbing.
-   */
-  private noteFailure(event: string, detail: Record<string, unknown> | undefined): void {
-    if (event !== 'activation failed' && event !== 'handset aborted') return;
-    const email = detail?.email;
-    const pin = detail?.pin;
-    if (typeof email !== 'string' || typeof pin !== 'string') return;
-    const reason = event === 'handset aborted' ? 'handset aborted' : typeof detail?.code === 'string' ? detail.code : 'failed';
-    const attempts = this.accounts.get(email)?.password?.failedAttempts ?? 0;
-    this.tellAdmin({ type: 'attempt-failed', at: this.now(), email, pin, attempts, locked: attempts >= MAX_FAILED_ATTEMPTS, reason });
   }
 }

@@ -1,12 +1,47 @@
 /**
  * `enterprise-activation/simulator`: the reference BES peer, with what a test needs to set it up:
  * accounts, the ETP.DAT admission limits, the default service books and the generator of a
- * user's organizer data (the data a server synchronizes belongs to the server side).
+ * user's organizer data (the data a server synchronizes belongs to the server side); and the
+ * server's sans-I/O core, `serverStep`, the mirror of the handset's `handsetStep`.
  *
  * @packageDocumentation
  */
 export { BesSimulator, DEFAULT_POLICY_RETRANSMIT_MS, UNCONFIRMED_ATTEMPT_MS } from './bes-simulator.js';
 export type { BesSimulatorOptions } from './bes-simulator.js';
+// The server's sans-I/O core: one session's state machine, its tables, and the routing of frames to sessions.
+export {
+  serverStep,
+  startServerSession,
+  SERVER_FRAME_TRANSITIONS,
+  SERVER_INPUT_TRANSITIONS,
+  SERVER_START_PHASES,
+  type ServerFrameTable,
+  type ServerFrameTransition,
+} from './server-machine.js';
+export { routeFrame, routeEtpDat, type FrameRoute, type SessionEntry } from './server-routing.js';
+export type { AccountChange, ServerEnv, ServerInput, ServerOutput, ServerStartResult, ServerStepResult } from './server-io.js';
+export {
+  SERVER_PHASES,
+  type AwaitingBooksAckState,
+  type AwaitingConfirmState,
+  type AwaitingKeyVerifiedState,
+  type AwaitingPolicyAckState,
+  type LastReply,
+  type PendingPolicyPush,
+  type PolicySent,
+  type ServerCompleteState,
+  type ServerFailedState,
+  type ServerPhase,
+  type ServerPhaseState,
+  type ServerSessionBase,
+  type ServerSessionFields,
+  type ServerSessionState,
+  type ServerStateIn,
+  type ServerSyncingState,
+  type ServerTransportKey,
+  type SyncProgress,
+  type TaCheck,
+} from './server-state.js';
 export { EtpAdmission, DEFAULT_PIN_RATE_LIMIT, DEFAULT_SOURCE_RATE_LIMIT, DEFAULT_MAX_TRACKED, MAX_ADMIN_LOG } from './admission.js';
 export type { AdminEvent, EtpAdmissionOptions, RateLimit, RefusalReason } from './admission.js';
 export {
@@ -33,6 +68,12 @@ export { MAX_GENERATED_RECORDS, generateUserData, type GenerateUserDataOptions }
 // Types (and the value lists some are made of) that the simulator's API uses, also exported by the
 // root entry: the same declarations and the same objects.
 export type { ActivationErrorCode } from '../errors/activation-error.js';
+export { MESSAGE_TYPES, PROTOCOL_VERSION, type Frame, type MessageType } from '../wire/frame.js';
+export type { EtpDat } from '../wire/messages/etp-dat.js';
+export type { EtpHeader } from '../wire/etp/etp-header.js';
+export type { DeviceCapabilities, DeviceInfo, EtpBody, HandsetRouting, SealedBody } from '../wire/etp/etp-body.js';
+export type { SyncDone } from '../wire/messages/sync-done.js';
+export type { SyncPage } from '../sync/pages.js';
 export type { FrameHandler, FrameMeta, Transport } from '../transport/transport.js';
 export type {
   CPaceSuite,

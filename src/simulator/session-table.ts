@@ -9,12 +9,14 @@
  * password a request ran against, a digest of every ETP.DAT answered, so that a replay never starts
  * a second CPace run (nor counts a second attempt) against the same share.
  */
+import { nobleProvider } from '../crypto/noble-provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { sessionDigest } from '../protocol/session-digest.js';
-import type { ServerSession } from './server-session.js';
+import type { ServerSessionState } from './server-state.js';
 
 /** hex(SHA-256(lv(sid) ‖ lv(PIN) ‖ lv(lower-case email) ‖ lv(share))). */
-export function sessionKey(sid: Uint8Array, pin: string, email: string, share: Uint8Array): string {
-  return flatHex(sessionDigest(sid, pin, email, share));
+export function sessionKey(sid: Uint8Array, pin: string, email: string, share: Uint8Array, provider: Pick<CryptoProvider, 'sha256'> = nobleProvider): string {
+  return flatHex(sessionDigest(sid, pin, email, share, provider));
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -24,23 +26,24 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
  * for 32 bytes: too much for keys kept by the ten thousand.)
  */
 function flatHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => HEX[b]!).join('');
+  return Array.from(bytes, (b) => HEX[b] ?? '').join('');
 }
 
 /**
  * Sessions by key, in least-recently-used order (a Map's insertion order: `set` after `delete`
  * moves one to the end), with an index by session id. Map-like, so that snapshots and restores
- * handle it as they handled the plain map.
+ * handle it as they handled the plain map. It holds each session's state as {@link serverStep}
+ * returned it; the table itself is the driver's, and mutable (see {@link BesSimulator}).
  */
 export class SessionTable {
-  private readonly byKey = new Map<string, ServerSession>();
+  private readonly byKey = new Map<string, ServerSessionState>();
   private readonly bySid = new Map<string, Set<string>>();
 
   get size(): number {
     return this.byKey.size;
   }
 
-  get(key: string): ServerSession | undefined {
+  get(key: string): ServerSessionState | undefined {
     return this.byKey.get(key);
   }
 
@@ -48,13 +51,23 @@ export class SessionTable {
     return this.byKey.has(key);
   }
 
-  set(key: string, session: ServerSession): this {
+  set(key: string, session: ServerSessionState): this {
     this.delete(key);
     this.byKey.set(key, session);
     const sid = flatHex(session.sid);
     let keys = this.bySid.get(sid);
     if (!keys) this.bySid.set(sid, (keys = new Set()));
     keys.add(key);
+    return this;
+  }
+
+  /**
+   * Replaces the state of the session under `key` without moving it in the LRU order (the server
+   * changed it by itself: a policy push, a tick). A key not in the table is added, as by `set`.
+   */
+  replace(key: string, session: ServerSessionState): this {
+    if (!this.byKey.has(key)) return this.set(key, session);
+    this.byKey.set(key, session);
     return this;
   }
 
@@ -78,15 +91,15 @@ export class SessionTable {
     return this.byKey.keys();
   }
 
-  values(): MapIterator<ServerSession> {
+  values(): MapIterator<ServerSessionState> {
     return this.byKey.values();
   }
 
-  entries(): MapIterator<[string, ServerSession]> {
+  entries(): MapIterator<[string, ServerSessionState]> {
     return this.byKey.entries();
   }
 
-  [Symbol.iterator](): MapIterator<[string, ServerSession]> {
+  [Symbol.iterator](): MapIterator<[string, ServerSessionState]> {
     return this.byKey.entries();
   }
 
@@ -99,13 +112,13 @@ export class SessionTable {
    * The sessions with this id and PIN, the most recently active last. Normally one; more when
    * someone sent an ETP.DAT with the same id and PIN (a copy of the handset's, or their own share).
    */
-  candidates(sid: Uint8Array, pin: string): [string, ServerSession][] {
+  candidates(sid: Uint8Array, pin: string): [string, ServerSessionState][] {
     const keys = this.bySid.get(flatHex(sid));
     if (!keys) return [];
-    const out: [string, ServerSession][] = [];
+    const out: [string, ServerSessionState][] = [];
     for (const key of keys) {
-      const session = this.byKey.get(key)!;
-      if (session.pin === pin) out.push([key, session]);
+      const session = this.byKey.get(key);
+      if (session?.pin === pin) out.push([key, session]);
     }
     // Set order is insertion order of the key into the index, which `set` refreshes.
     return out;

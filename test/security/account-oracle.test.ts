@@ -14,7 +14,7 @@ import { seededRandom } from '../../src/crypto/seeded-random.js';
 import type { CPaceSuite, CryptoProvider } from '../../src/crypto/provider.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
 import { MAX_FAILED_ATTEMPTS, MIN_ACTIVATION_PASSWORD_LENGTH, generateActivationPassword } from '../../src/simulator/accounts.js';
-import { dummyPrs } from '../../src/simulator/server-session.js';
+import { dummyPrs } from '../../src/simulator/server-machine-support.js';
 import { decodeFrame } from '../../src/wire/frame.js';
 import { decodeErrorMessage } from '../../src/wire/messages/error.js';
 import { EMAIL, HANDSET_CONFIG, HOUR, T0, USERS } from '../support/fixtures.js';

@@ -37,8 +37,12 @@ describe('constant-time comparison of tags', () => {
       'handset/phase-key-exchange.ts',
       'handset/phase-services.ts',
       'handset/phase-sync.ts',
-      'simulator/server-session.ts',
-      'simulator/server-services.ts',
+      'simulator/server-machine.ts',
+      'simulator/server-machine-support.ts',
+      'simulator/server-routing.ts',
+      'simulator/server-phase-key-exchange.ts',
+      'simulator/server-phase-services.ts',
+      'simulator/server-phase-sync.ts',
       'policy/signed-policy.ts',
       'crypto/cpace/cpace.ts',
       'crypto/transport-key/sealed-message.ts',
@@ -51,6 +55,6 @@ describe('constant-time comparison of tags', () => {
     }
     // The call sites use the checker.
     expect(source('handset/phase-key-exchange.ts')).toContain('verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag, provider)');
-    expect(source('simulator/server-session.ts')).toContain('verifyConfirmationTag(session.keys.macKey, session.etp.share, session.etp.headerBytes, tag)');
+    expect(source('simulator/server-machine-support.ts')).toContain('verifyConfirmationTag(check.macKey, check.share, check.headerBytes, tag, provider)');
   });
 });

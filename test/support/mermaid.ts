@@ -9,16 +9,26 @@ export type Edge = `${string} --> ${string}`;
 
 /** The edges of the `index`-th `stateDiagram-v2` block of `file`, without the start arrow (`[*] --> x`). */
 export function diagramEdges(file: string, index = 0): Set<Edge> {
+  const edges = new Set<Edge>();
+  for (const [from, to] of arrows(file, index)) if (from !== '[*]') edges.add(`${from} --> ${to}`);
+  return edges;
+}
+
+/** The states the start arrows (`[*] --> x`) of the `index`-th `stateDiagram-v2` block of `file` lead to. */
+export function diagramStarts(file: string, index = 0): Set<string> {
+  return new Set(arrows(file, index).flatMap(([from, to]) => (from === '[*]' ? [to] : [])));
+}
+
+function arrows(file: string, index: number): [string, string][] {
   const blocks = [...readFileSync(file, 'utf8').matchAll(/```mermaid\n(stateDiagram-v2\n[\s\S]*?)```/g)].map((m) => m[1] ?? '');
   const block = blocks[index];
   if (block === undefined) throw new Error(`${file} has no stateDiagram-v2 block number ${index}`);
-  const edges = new Set<Edge>();
+  const out: [string, string][] = [];
   for (const line of block.split('\n')) {
     const match = /^\s*([\w[\]*]+)\s*-->\s*([\w[\]*]+)\s*(?::|$)/.exec(line);
-    if (!match || match[1] === '[*]') continue;
-    edges.add(`${phase(match[1] ?? '')} --> ${phase(match[2] ?? '')}`);
+    if (match) out.push([match[1] === '[*]' ? '[*]' : phase(match[1] ?? ''), phase(match[2] ?? '')]);
   }
-  return edges;
+  return out;
 }
 
 function phase(node: string): string {

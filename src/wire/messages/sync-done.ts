@@ -4,8 +4,11 @@ import { decodeWith, encodeCbor } from '../../codec/cbor.js';
 import { list, text, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
 
+/** What `sync-done` carries: how many records of each database were sent, and which databases were skipped, and why. */
 export interface SyncDone {
+  /** The databases sent, with their record counts. */
   readonly synchronized: readonly { readonly database: SyncDatabase; readonly records: number }[];
+  /** The databases not sent, with the reason (a skip reason of the sync plan). */
   readonly skipped: readonly { readonly database: SyncDatabase; readonly reason: string }[];
 }
 

@@ -1,0 +1,104 @@
+/** What the server's state machine ({@link serverStep}) consumes and produces, and what it is given besides. */
+import type { ActivationErrorCode } from '../errors/activation-error.js';
+import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
+import type { ItPolicy } from '../policy/policy.js';
+import type { Frame } from '../wire/frame.js';
+import type { Account, ActivatedDevice } from './accounts.js';
+import type { ServerIdentity, ServerPolicy } from './server-config.js';
+import type { ServicesConfig } from './server-services.js';
+import type { ServerSessionState } from './server-state.js';
+
+/** What {@link serverStep} consumes: one event for one session. */
+export type ServerInput =
+  /** A frame for this session, decoded, already routed to it (`routeFrame`). */
+  | { readonly type: 'frame'; readonly frame: Frame }
+  /**
+   * A new IT policy for the activated device: send it now (`sendNow`, the device's route is known),
+   * or record it for the next `tick`.
+   */
+  | { readonly type: 'push-policy'; readonly policy: ItPolicy; readonly sendNow: boolean }
+  /** The clock moved (`env.now`): send an unacknowledged policy update again, report an attempt never confirmed. */
+  | { readonly type: 'tick' };
+
+/**
+ * A change to the account a step concerns, for the driver to apply to its account store, in
+ * order, right after the step (`AccountStore` has one method for each).
+ */
+export type AccountChange =
+  /** An ETP.DAT was answered with CPace against the password: one more failed attempt until it is proven (`attemptStarted`). */
+  | { readonly kind: 'attempt-started'; readonly email: string; readonly expired: boolean }
+  /** An ETP.DAT was answered against a dummy password, for `code` (`refused`). */
+  | { readonly kind: 'refused'; readonly email: string; readonly code: ActivationErrorCode; readonly event: string }
+  /** The peer proved a password that is refused anyway: its attempt is not a failed one (`attemptProven`). */
+  | { readonly kind: 'attempt-proven'; readonly email: string }
+  /** The peer proved the password: the attempt is not a failed one, and `session` claims the password if it is free (`attemptConfirmed`). */
+  | { readonly kind: 'claim'; readonly email: string; readonly session: string }
+  /** `session` ended without activating: its claim on the password goes (`releaseClaim`). */
+  | { readonly kind: 'release-claim'; readonly email: string; readonly session: string }
+  /** An attempt failed, for `reason` (an error code, or "handset aborted") (`attemptFailed`). */
+  | { readonly kind: 'attempt-failed'; readonly email: string; readonly reason: string }
+  /** The device applied the IT policy: the account is activated on it and the password deleted (`activated`). */
+  | { readonly kind: 'activated'; readonly email: string; readonly device: ActivatedDevice };
+
+/** What {@link serverStep} asks its driver to do, in order. */
+export type ServerOutput =
+  /** Send this frame to the session's device (addressed `pin:<PIN>` inside). */
+  | { readonly type: 'send'; readonly bytes: Uint8Array }
+  /** A secret-free log line. */
+  | { readonly type: 'log'; readonly event: string; readonly detail?: Record<string, unknown> }
+  /** Apply this change to the account store. */
+  | { readonly type: 'account'; readonly change: AccountChange }
+  /**
+   * Tell the administrator that this activation attempt failed (`AdminEvent` `attempt-failed`; the
+   * driver adds the time and the account's failed-attempt count after the changes before it).
+   */
+  | { readonly type: 'attempt-failed'; readonly email: string; readonly pin: string; readonly reason: string };
+
+/** The result of one {@link serverStep}: the session's next state and the outputs to perform. */
+export interface ServerStepResult {
+  /** The next state (the given one is never changed; the same object when nothing changed). */
+  readonly state: ServerSessionState;
+  /** What to do, in order. */
+  readonly outputs: readonly ServerOutput[];
+}
+
+/** The result of {@link startServerSession}: the new session (none when the request was refused) and the outputs. */
+export interface ServerStartResult {
+  /** The new session; absent when the ETP.DAT was answered (or not) without one. */
+  readonly state?: ServerSessionState;
+  /** What to do, in order. */
+  readonly outputs: readonly ServerOutput[];
+}
+
+/**
+ * What the server's state machine is given besides state and input: configuration, the time, the
+ * randomness and a read-only view of the account the input concerns. It never reads anything
+ * else, and changes nothing it is given.
+ */
+export interface ServerEnv {
+  /** The cryptography. */
+  readonly provider: CryptoProvider;
+  /** Every random byte the machine uses. */
+  readonly random: RandomSource;
+  /** The time of this step (ms). */
+  readonly now: number;
+  /** Who the server is. */
+  readonly identity: ServerIdentity;
+  /** The suites and ciphers it accepts. */
+  readonly policy: ServerPolicy;
+  /** The IT policy, service books and user data it sends. */
+  readonly services: ServicesConfig;
+  /**
+   * The server's own random secret (32 bytes, never a constant) from which the dummy password of
+   * an account without a usable one is derived, per address (HKDF of the secret and the address).
+   */
+  readonly dummySecret: Uint8Array;
+  /** Answer an ETP.DAT for an unknown address with UNKNOWN_USER instead of silence. */
+  readonly replyToUnknownUsers: boolean;
+  /** How long an activation that proved the password holds it before another may take it (ms). */
+  readonly claimTimeoutMs: number;
+  /** How often an unacknowledged IT policy update is sent again (ms). */
+  readonly policyRetransmitMs: number;
+  /** The account the input concerns (the session's, or the ETP.DAT's address), as it is before this step. */
+  readonly account: Readonly<Account> | undefined;
+}

@@ -1,0 +1,52 @@
+/**
+ * Phase 4 on the server: organizer synchronization, calendar first, one page in flight. Each
+ * acknowledgement must name the page sent and its records; after the last page, `sync-done`
+ * completes the activation. The mirror of src/handset/phase-sync.ts.
+ */
+import { decodeSyncAck } from '../wire/messages/sync-ack.js';
+import { encodeSyncPage } from '../wire/messages/sync-page.js';
+import type { Frame } from '../wire/frame.js';
+import { encodeSyncDone } from '../wire/messages/sync-done.js';
+import type { ServerEnv, ServerStepResult } from './server-io.js';
+import { fail, opened, sealed } from './server-machine-support.js';
+import { type ServerCompleteState, type ServerSyncingState, sessionBase } from './server-state.js';
+
+/** The next page of `next`'s plan, or, when every page is acknowledged, `sync-done`: "Activation Complete". */
+export function syncMessage(next: ServerSyncingState, forSeq: number, env: ServerEnv): ServerStepResult {
+  const sync = next.sync;
+  const page = sync.pages[sync.index];
+  if (page) {
+    const sent = sealed(next, 'sync-page', encodeSyncPage(page), forSeq, env);
+    return { state: sent.state, outputs: [sent.send] };
+  }
+  // The session stays, for IT policy updates; the plan and the pages go.
+  const complete: ServerCompleteState = {
+    ...sessionBase(next),
+    phase: 'complete',
+    transportKey: next.transportKey,
+    policyAck: next.policyAck,
+  };
+  const sent = sealed(complete, 'sync-done', encodeSyncDone(sync.done), forSeq, env);
+  return {
+    state: sent.state,
+    outputs: [{ type: 'log', event: 'activation complete', detail: { pin: next.pin, email: next.email } }, sent.send],
+  };
+}
+
+/** `sync-ack`: the device stored the page in flight; send the next. */
+export function onSyncAck(state: ServerSyncingState, frame: Frame, env: ServerEnv): ServerStepResult {
+  const ack = decodeSyncAck(opened(state, frame, env));
+  const sync = state.sync;
+  const page = sync.pages[sync.index];
+  const expected = page?.records.map((r) => r.id) ?? [];
+  if (
+    !page ||
+    ack.database !== page.database ||
+    ack.page !== page.page ||
+    ack.received.length !== expected.length ||
+    ack.received.some((id, i) => id !== expected[i])
+  ) {
+    return fail(state, 'PROTOCOL_ERROR', 'the acknowledgement does not match the page sent', env);
+  }
+  return syncMessage({ ...state, recvSeq: frame.seq + 1, sync: { ...sync, index: sync.index + 1 } }, frame.seq, env);
+}

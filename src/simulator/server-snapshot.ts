@@ -1,0 +1,291 @@
+/**
+ * Simulator snapshots: the server's whole state (identity and domain key, accounts, sessions,
+ * policy, user data, replay cache, dummy-password secret), sealed under a storage key (see
+ * persistence/sealed-snapshot), with the host's generation against rollback.
+ *
+ * A restored snapshot is checked against a schema before the simulator is given it, one schema
+ * per session phase (src/simulator/server-state.ts), as the handset's snapshots are
+ * (src/handset/snapshot.ts): the seal proves who wrote the snapshot; the schema catches one
+ * written by another version, or damaged before it was sealed. A defect is ActivationError
+ * `MALFORMED` naming the field.
+ */
+import * as v from 'valibot';
+import { ACTIVATION_ERROR_CODES } from '../errors/activation-error.js';
+import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
+import { openSnapshot, sealSnapshot, type SnapshotOpenOptions, type SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
+import { validate } from '../codec/cbor.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
+import { etpHeaderSchema } from '../wire/etp/etp-header.js';
+import { etpBodySchema, sealedBodySchema } from '../wire/etp/etp-body.js';
+import { policyAckSchema } from '../policy/acknowledgement.js';
+import { itPolicySchema } from '../policy/signed-policy.js';
+import { serviceBookSchema } from '../service-books/service-book.js';
+import { SYNC_ORDER } from '../sync/databases.js';
+import {
+  calendarEventSchema,
+  contactSchema,
+  deviceOptionSchema,
+  emailMessageSchema,
+  memoSchema,
+  syncRecordSchema,
+  taskSchema,
+} from '../sync/records.js';
+import type { Account, AccountStatus } from './accounts.js';
+import type { ServerIdentity, ServerPolicy } from './server-config.js';
+import type { ServerSessionState } from './server-state.js';
+import type { ItPolicy } from '../policy/policy.js';
+import type { SyncData } from '../sync/databases.js';
+
+const u8 = v.instance(Uint8Array);
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const time = v.number();
+const database = v.picklist(SYNC_ORDER);
+
+const ACCOUNT_STATUSES = ['No activation password', 'Initializing', 'Activating', 'Activated'] as const satisfies readonly AccountStatus[];
+
+const accountSchema = v.object({
+  email: v.string(),
+  displayName: v.string(),
+  status: v.picklist(ACCOUNT_STATUSES),
+  settings: v.object({ wirelessSync: v.boolean(), wirelessBackup: v.boolean(), messages: v.boolean(), messageCap: v.number() }),
+  password: v.optional(
+    v.object({
+      value: v.string(),
+      setAt: time,
+      expiresAt: time,
+      failedAttempts: count,
+      claimedBy: v.optional(v.string()),
+      claimedAt: v.optional(time),
+    }),
+  ),
+  device: v.optional(
+    v.object({
+      pin: v.string(),
+      model: v.string(),
+      os: v.string(),
+      identityKey: u8,
+      agreementKey: u8,
+      keyAlgorithm: v.string(),
+      keyId: u8,
+      transportKey: u8,
+      activatedAt: time,
+    }),
+  ),
+  lastFailure: v.optional(v.object({ at: time, code: v.picklist(ACTIVATION_ERROR_CODES) })),
+  history: v.array(v.object({ at: time, event: v.string() })),
+});
+
+/** What every session phase has. */
+const base = {
+  sid: v.pipe(u8, v.length(16)),
+  pin: v.string(),
+  email: v.string(),
+  recvSeq: count,
+  sendSeq: count,
+  lastReply: v.optional(v.object({ forSeq: count, bytes: u8 })),
+  startedAt: time,
+};
+const transportKey = v.object({ algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS), keyId: u8, key: u8 });
+const confirmation = v.object({ macKey: u8, share: u8, headerBytes: u8 });
+const etp = v.object({ header: etpHeaderSchema, headerBytes: u8, share: u8, sealedBody: sealedBodySchema });
+const syncPage = v.object({ database, page: count, pageCount: count, total: count, records: v.array(syncRecordSchema) });
+const syncDone = v.object({
+  synchronized: v.array(v.object({ database, records: count })),
+  skipped: v.array(v.object({ database, reason: v.string() })),
+});
+
+/** One schema per session phase: each phase's state has exactly its own fields (src/simulator/server-state.ts). */
+export const serverSessionSchema = v.variant('phase', [
+  v.object({
+    ...base,
+    phase: v.literal('awaiting-confirm'),
+    etp,
+    serverAd: u8,
+    serverShare: u8,
+    confirmation,
+    handsetToServer: u8,
+    serverToHandset: u8,
+    refusal: v.optional(v.picklist(['PASSWORD_EXPIRED', 'NO_ACTIVATION_PASSWORD', 'LOCKED_OUT'])),
+    passwordSetAt: v.optional(time),
+    reportedUnconfirmed: v.optional(v.literal(true)),
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('awaiting-key-verified'),
+    confirmation,
+    handsetToServer: u8,
+    device: etpBodySchema,
+    transportKey,
+    transcript: u8,
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('awaiting-policy-ack'),
+    device: etpBodySchema,
+    transportKey,
+    policySent: v.object({ id: v.string(), hash: u8 }),
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('awaiting-books-ack'),
+    device: etpBodySchema,
+    transportKey,
+    policyAck: policyAckSchema,
+    books: v.array(serviceBookSchema),
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('syncing'),
+    transportKey,
+    policyAck: policyAckSchema,
+    sync: v.object({ pages: v.array(syncPage), index: count, done: syncDone }),
+  }),
+  v.object({
+    ...base,
+    phase: v.literal('complete'),
+    transportKey,
+    policyAck: policyAckSchema,
+    // `sentAt` is -Infinity for an update recorded but not sent yet.
+    push: v.optional(v.object({ policy: itPolicySchema, hash: u8, sentAt: v.number(), sends: count })),
+  }),
+  v.object({ ...base, phase: v.literal('failed'), confirmation: v.optional(confirmation) }),
+]);
+
+/** A user's organizer data; a database missing from the snapshot has no records. */
+const syncDataSchema = v.object({
+  calendar: v.optional(v.array(calendarEventSchema), () => []),
+  contacts: v.optional(v.array(contactSchema), () => []),
+  tasks: v.optional(v.array(taskSchema), () => []),
+  memos: v.optional(v.array(memoSchema), () => []),
+  messages: v.optional(v.array(emailMessageSchema), () => []),
+  options: v.optional(v.array(deviceOptionSchema), () => []),
+});
+
+/** The layout of the snapshots this version writes. */
+const LAYOUT = 2;
+
+const simulatorSnapshotSchema = v.object({
+  layout: v.literal(LAYOUT),
+  identity: v.object({
+    srp: v.string(),
+    relay: v.string(),
+    name: v.string(),
+    version: v.string(),
+    besDomain: v.string(),
+    domainKey: v.object({ secretKey: u8, publicKey: u8 }),
+  }),
+  policy: v.object({ suites: v.array(v.picklist(CPACE_SUITE_IDS)), ciphers: v.array(v.picklist(TRANSPORT_KEY_ALGORITHMS)) }),
+  itPolicy: itPolicySchema,
+  accounts: v.array(accountSchema),
+  sessions: v.array(v.tuple([v.string(), serverSessionSchema])),
+  userData: v.optional(v.array(v.tuple([v.string(), syncDataSchema])), () => []),
+  replays: v.optional(v.array(v.tuple([v.string(), v.string()])), () => []),
+  dummySecret: v.optional(v.pipe(u8, v.length(32))),
+});
+
+/** Everything a simulator snapshot holds. */
+export interface SimulatorSnapshotData {
+  readonly identity: ServerIdentity;
+  readonly policy: ServerPolicy;
+  /** The IT policy in force. */
+  readonly itPolicy: ItPolicy;
+  readonly accounts: readonly Account[];
+  /** Sessions by key, least recently active first. */
+  readonly sessions: readonly (readonly [string, ServerSessionState])[];
+  /** Organizer data set with `setUserData`, by address. */
+  readonly userData: readonly (readonly [string, SyncData])[];
+  /** The ETP.DAT replay cache (session-table.ts, ReplayCache.toData), oldest first. */
+  readonly replays: readonly (readonly [string, string])[];
+  /** The secret of the dummy passwords, once made. */
+  readonly dummySecret?: Uint8Array;
+}
+
+/** `data` sealed under `storageKey`. */
+export function sealSimulatorSnapshot(
+  data: SimulatorSnapshotData,
+  storageKey: Uint8Array,
+  provider: CryptoProvider,
+  random: RandomSource,
+  options: SnapshotSealOptions = {},
+): Uint8Array {
+  return sealSnapshot('bes-simulator', { layout: LAYOUT, ...data }, storageKey, provider, random, options);
+}
+
+/** The data of a sealed simulator snapshot, checked: DECRYPT_FAILED, STALE_SNAPSHOT or MALFORMED (naming the field) otherwise. */
+export function openSimulatorSnapshot(
+  snapshot: Uint8Array,
+  storageKey: Uint8Array,
+  provider: CryptoProvider,
+  options: SnapshotOpenOptions = {},
+): SimulatorSnapshotData {
+  const raw = openSnapshot('bes-simulator', snapshot, storageKey, provider, options);
+  return validate(simulatorSnapshotSchema, upgradeLayout(raw), 'simulator snapshot');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The stored layout, read as the phases are now. Snapshots written before issue 11 have no
+ * `layout`, and keep each session as one record with every field any phase had (the CPace keys
+ * as `keys`, the data of phases 3 and 4 in an untyped `extra`): each goes to its phase's fields.
+ */
+function upgradeLayout(raw: unknown): unknown {
+  if (!isRecord(raw) || raw.layout !== undefined || !Array.isArray(raw.sessions)) return raw;
+  const sessions = raw.sessions.map((entry: unknown) =>
+    Array.isArray(entry) && entry.length === 2 ? [entry[0], upgradeSession(entry[1])] : entry,
+  );
+  return { ...raw, layout: LAYOUT, sessions };
+}
+
+function upgradeSession(raw: unknown): unknown {
+  if (!isRecord(raw) || !isRecord(raw.extra)) return raw;
+  const {
+    extra,
+    keys,
+    etp: request,
+    serverAd,
+    serverShare,
+    device,
+    transportKey: key,
+    transcript,
+    refusal,
+    passwordSetAt,
+    phase,
+    ...common
+  } = raw;
+  const cpace = isRecord(keys) ? keys : undefined;
+  // What checks Ta: while the CPace keys were kept (until the key was verified).
+  const check =
+    cpace !== undefined && isRecord(request) ? { macKey: cpace.macKey, share: request.share, headerBytes: request.headerBytes } : undefined;
+  switch (phase) {
+    case 'awaiting-confirm':
+      return {
+        ...common,
+        phase,
+        etp: request,
+        serverAd,
+        serverShare,
+        confirmation: check,
+        handsetToServer: cpace?.handsetToServer,
+        serverToHandset: cpace?.serverToHandset,
+        refusal,
+        passwordSetAt,
+      };
+    case 'awaiting-key-verified':
+      return { ...common, phase, confirmation: check, handsetToServer: cpace?.handsetToServer, device, transportKey: key, transcript };
+    case 'awaiting-policy-ack':
+      return { ...common, phase, device, transportKey: key, policySent: { id: extra.policyId, hash: extra.policyHash } };
+    case 'awaiting-books-ack':
+      return { ...common, phase, device, transportKey: key, policyAck: extra.policyAck, books: extra.books };
+    case 'syncing':
+      return { ...common, phase, transportKey: key, policyAck: extra.policyAck, sync: extra.sync };
+    case 'complete':
+      return { ...common, phase, transportKey: key, policyAck: extra.policyAck, push: extra.push };
+    case 'failed':
+      return { ...common, phase, confirmation: check };
+    default:
+      return raw;
+  }
+}

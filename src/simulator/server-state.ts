@@ -1,0 +1,223 @@
+/**
+ * The state of one activation on the server, as plain data: what {@link serverStep} takes and
+ * returns, and what a simulator snapshot stores. Like the handset's (src/handset/state.ts), it is
+ * a union keyed on `phase`, and each phase carries exactly the data it has: the ETP.DAT and the
+ * CPace session keys while the handset's confirmation is awaited, the device's body and the new
+ * transport key from the confirmation on, the policy sent while its acknowledgement is awaited,
+ * the sync plan while synchronizing. Fields a phase does not have are typed `undefined` in it, so
+ * that `state.transportKey` can be read on any state. A state is never changed: each step makes a
+ * new one.
+ *
+ * The server's tables (sessions, replays, admission, accounts) are not here: see
+ * {@link BesSimulator} ("Endpoint and sessions").
+ */
+import type { TransportKeyAlgorithm } from '../crypto/provider.js';
+import type { EtpDat } from '../wire/messages/etp-dat.js';
+import type { EtpBody } from '../wire/etp/etp-body.js';
+import type { SyncDone } from '../wire/messages/sync-done.js';
+import type { ItPolicy } from '../policy/policy.js';
+import type { PolicyAck } from '../policy/acknowledgement.js';
+import type { ServiceBook } from '../service-books/service-book.js';
+import type { SyncPage } from '../sync/pages.js';
+import type { CpaceChoice } from './accounts.js';
+
+/**
+ * Where a server session stands, in protocol order: 1 activation (`awaiting-confirm`), 2
+ * encryption verification (`awaiting-key-verified`), 3 services (`awaiting-policy-ack`,
+ * `awaiting-books-ack`), 4 synchronization (`syncing`), then `complete` (IT policy updates are
+ * pushed in it), or `failed`.
+ */
+export const SERVER_PHASES = [
+  'awaiting-confirm',
+  'awaiting-key-verified',
+  'awaiting-policy-ack',
+  'awaiting-books-ack',
+  'syncing',
+  'complete',
+  'failed',
+] as const;
+
+/** Where a server session stands: one of {@link SERVER_PHASES}. */
+export type ServerPhase = (typeof SERVER_PHASES)[number];
+
+/** The device transport key the server issued. */
+export interface ServerTransportKey {
+  /** AES-256 or two-key Triple DES. */
+  readonly algorithm: TransportKeyAlgorithm;
+  /** The key's id (8 bytes). */
+  readonly keyId: Uint8Array;
+  /** The key itself: secret. */
+  readonly key: Uint8Array;
+}
+
+/** What checks the handset's confirmation Ta: CPace's MAC key, and the handset's share and ETP.DAT header (ADa). */
+export interface TaCheck {
+  /** The CPace MAC key: secret. */
+  readonly macKey: Uint8Array;
+  /** The handset's share Ya. */
+  readonly share: Uint8Array;
+  /** The ETP.DAT header as encoded (ADa). */
+  readonly headerBytes: Uint8Array;
+}
+
+/** The reply to the last request, sent again, byte for byte, when that request comes again. */
+export interface LastReply {
+  /** Sequence number of the request it answers. */
+  readonly forSeq: number;
+  /** The frame. */
+  readonly bytes: Uint8Array;
+}
+
+/** The IT policy sent at activation, by id and by the SHA-256 of its signed bytes (what its acknowledgement must name). */
+export interface PolicySent {
+  /** The policy's id. */
+  readonly id: string;
+  /** SHA-256 of the signed policy bytes. */
+  readonly hash: Uint8Array;
+}
+
+/** The organizer data to send, page by page, one page in flight. */
+export interface SyncProgress {
+  /** Every page, in order. */
+  readonly pages: readonly SyncPage[];
+  /** The page in flight (`pages.length`: all acknowledged). */
+  readonly index: number;
+  /** The summary `sync-done` carries at the end. */
+  readonly done: SyncDone;
+}
+
+/**
+ * An IT policy update pushed to an activated device and not yet acknowledged with its hash: sent
+ * again (freshly sealed, with a new sequence number) every retransmission interval until it is.
+ */
+export interface PendingPolicyPush {
+  /** The update. */
+  readonly policy: ItPolicy;
+  /** SHA-256 of the signed policy bytes: what the acknowledgement must carry. */
+  readonly hash: Uint8Array;
+  /** When it was last sent (ms, the simulator's clock); -Infinity when it has not been sent yet. */
+  readonly sentAt: number;
+  /** How many times it was sent. */
+  readonly sends: number;
+}
+
+/** What every phase of a server session has. */
+export interface ServerSessionBase {
+  /** Session id: the ETP.DAT's 16-byte nonce. */
+  readonly sid: Uint8Array;
+  /** The device's PIN. */
+  readonly pin: string;
+  /** The account's address, normalized. */
+  readonly email: string;
+  /** Next sequence number expected from the handset. */
+  readonly recvSeq: number;
+  /** Next sequence number the server sends. */
+  readonly sendSeq: number;
+  /** The reply to the last request (absent before the first, and for pushes, which answer none). */
+  readonly lastReply?: LastReply;
+  /** When the ETP.DAT arrived (ms). */
+  readonly startedAt: number;
+}
+
+/** Every field a phase may carry beyond {@link ServerSessionBase}, with its type. */
+export interface ServerSessionFields {
+  /** The ETP.DAT as decoded: its header, the handset's share and the body, sealed until the body key comes. */
+  readonly etp: EtpDat;
+  /** ADb: the server's routing data as encoded, for the transcript hash. */
+  readonly serverAd: Uint8Array;
+  /** The server's CPace share Yb, for the transcript hash. */
+  readonly serverShare: Uint8Array;
+  /** What checks the handset's Ta (kept after the confirmation too, to recognise it repeated). */
+  readonly confirmation: TaCheck;
+  /** k_HS: opens the body key and the handset's errors of phase 2. */
+  readonly handsetToServer: Uint8Array;
+  /** k_SH: seals the key grant and the server's errors before the key. */
+  readonly serverToHandset: Uint8Array;
+  /**
+   * Why this activation is refused even if the peer proves the password (PASSWORD_EXPIRED), or why
+   * CPace ran against a dummy (NO_ACTIVATION_PASSWORD, LOCKED_OUT). Told, sealed, only to a peer
+   * that proved the password (docs/protocol.md, "What a peer learns").
+   */
+  readonly refusal: NonNullable<CpaceChoice['refusal']>;
+  /** When the password CPace ran against was set (absent: a dummy). */
+  readonly passwordSetAt: number;
+  /** The administrator was told that this attempt was never confirmed. */
+  readonly reportedUnconfirmed: true;
+  /** The opened ETP.DAT body: the device's keys, model, capabilities and routing. */
+  readonly device: EtpBody;
+  /** The device transport key issued in this session. */
+  readonly transportKey: ServerTransportKey;
+  /** The transcript hash both key proofs are over. */
+  readonly transcript: Uint8Array;
+  /** The IT policy sent at activation. */
+  readonly policySent: PolicySent;
+  /** The device's last acknowledgement of an IT policy. */
+  readonly policyAck: PolicyAck;
+  /** The service books sent. */
+  readonly books: readonly ServiceBook[];
+  /** The organizer data being sent. */
+  readonly sync: SyncProgress;
+  /** An IT policy update waiting for its acknowledgement. */
+  readonly push: PendingPolicyPush;
+}
+
+/**
+ * One phase's state: the common fields, `phase`, the fields in `Has` (required), those in `May`
+ * (optional), and every other field of {@link ServerSessionFields} as `undefined`.
+ */
+export type ServerPhaseState<
+  P extends ServerPhase,
+  Has extends keyof ServerSessionFields,
+  May extends keyof ServerSessionFields = never,
+> = ServerSessionBase & {
+  readonly phase: P;
+} & { readonly [K in Has]: ServerSessionFields[K] } & { readonly [K in May]?: ServerSessionFields[K] } & {
+  readonly [K in Exclude<keyof ServerSessionFields, Has | May>]?: undefined;
+};
+
+/** Phase 1: the server's share is sent; waiting for the handset's confirmation Ta and the body key. */
+export type AwaitingConfirmState = ServerPhaseState<
+  'awaiting-confirm',
+  'etp' | 'serverAd' | 'serverShare' | 'confirmation' | 'handsetToServer' | 'serverToHandset',
+  'refusal' | 'passwordSetAt' | 'reportedUnconfirmed'
+>;
+/** Phase 2: the transport key is issued; waiting for the handset's proof under it. */
+export type AwaitingKeyVerifiedState = ServerPhaseState<
+  'awaiting-key-verified',
+  'confirmation' | 'handsetToServer' | 'device' | 'transportKey' | 'transcript'
+>;
+/** Phase 3: the signed IT policy is sent; waiting for its acknowledgement (the account is activated when the device applied it). */
+export type AwaitingPolicyAckState = ServerPhaseState<'awaiting-policy-ack', 'device' | 'transportKey' | 'policySent'>;
+/** Phase 3: the service books are sent; waiting for their acknowledgement and the device's sync request. */
+export type AwaitingBooksAckState = ServerPhaseState<'awaiting-books-ack', 'device' | 'transportKey' | 'policyAck' | 'books'>;
+/** Phase 4: organizer data going out page by page. */
+export type ServerSyncingState = ServerPhaseState<'syncing', 'transportKey' | 'policyAck' | 'sync'>;
+/** Activated; IT policy updates are pushed in this session. */
+export type ServerCompleteState = ServerPhaseState<'complete', 'transportKey' | 'policyAck', 'push'>;
+/**
+ * The activation failed (or the handset aborted it). What remains answers a repeated request with
+ * the same error: the sequence numbers, the last reply and, if the handset's Ta was known, what
+ * checks it.
+ */
+export type ServerFailedState = ServerPhaseState<'failed', never, 'confirmation'>;
+
+/** One activation on the server, in any phase: what {@link serverStep} takes and returns. Contains keys. */
+export type ServerSessionState =
+  | AwaitingConfirmState
+  | AwaitingKeyVerifiedState
+  | AwaitingPolicyAckState
+  | AwaitingBooksAckState
+  | ServerSyncingState
+  | ServerCompleteState
+  | ServerFailedState;
+
+/** The state of phase `P`. */
+export type ServerStateIn<P extends ServerPhase> = Extract<ServerSessionState, { readonly phase: P }>;
+
+/** The fields every phase has, taken from `state` (for building the next phase's state). */
+export function sessionBase(state: ServerSessionBase): ServerSessionBase {
+  const { sid, pin, email, recvSeq, sendSeq, lastReply, startedAt } = state;
+  return lastReply === undefined
+    ? { sid, pin, email, recvSeq, sendSeq, startedAt }
+    : { sid, pin, email, recvSeq, sendSeq, lastReply, startedAt };
+}

@@ -1,0 +1,50 @@
+/**
+ * The server's state diagram in docs/server.md is its transition tables drawn: every edge of the
+ * tables is in the diagram and every edge of the diagram is in the tables, and the start arrows are
+ * the phases a session starts in, so that neither can gain a transition without the other.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SERVER_FRAME_TRANSITIONS, SERVER_INPUT_TRANSITIONS, SERVER_START_PHASES } from '../../src/simulator/server-machine.js';
+import { SERVER_PHASES } from '../../src/simulator/server-state.js';
+import { type Edge, diagramEdges, diagramStarts } from '../support/mermaid.js';
+
+const DOC = join(import.meta.dirname, '..', '..', 'docs', 'server.md');
+
+function tableEdges(): Set<Edge> {
+  const edges = new Set<Edge>();
+  for (const [from, messages] of Object.entries(SERVER_FRAME_TRANSITIONS)) {
+    for (const transition of Object.values(messages ?? {})) for (const to of transition?.to ?? []) edges.add(`${from} --> ${to}`);
+  }
+  for (const phases of Object.values(SERVER_INPUT_TRANSITIONS)) {
+    for (const [from, targets] of Object.entries(phases)) for (const to of targets) edges.add(`${from} --> ${to}`);
+  }
+  return edges;
+}
+
+describe('docs/server.md draws the server tables (src/simulator/server-machine.ts)', () => {
+  const drawn = diagramEdges(DOC);
+  const tables = tableEdges();
+
+  it('every transition of the tables is drawn', () => {
+    expect([...tables].filter((e) => !drawn.has(e))).toEqual([]);
+  });
+
+  it('every transition drawn is in the tables', () => {
+    expect([...drawn].filter((e) => !tables.has(e))).toEqual([]);
+  });
+
+  it('a session starts where the diagram says', () => {
+    expect([...diagramStarts(DOC)].sort()).toEqual([...SERVER_START_PHASES].sort());
+  });
+
+  it('every phase appears, and only phases', () => {
+    const nodes = new Set([...drawn].flatMap((e) => e.split(' --> ')));
+    expect([...nodes].sort()).toEqual([...SERVER_PHASES].sort());
+  });
+
+  it('the check sees a transition added to a table without the diagram', () => {
+    const extended = new Set(tables).add('awaiting-confirm --> complete');
+    expect([...extended].filter((e) => !drawn.has(e))).toEqual(['awaiting-confirm --> complete']);
+  });
+});
