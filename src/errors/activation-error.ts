@@ -4,67 +4,74 @@
  * secret-free detail sits in `cause`.
  */
 
-/** Stable error codes. New codes may be added in minor releases; existing ones never change meaning. */
-export type ActivationErrorCode =
+/**
+ * Every error code, in a stable order: the list the {@link ActivationErrorCode} union derives from,
+ * for exhaustive checks and documentation. New codes may be added in minor releases; existing ones
+ * never change meaning.
+ */
+export const ACTIVATION_ERROR_CODES = [
   /** The activation password did not match (the server's confirmation tag was wrong, or the server said so). */
-  | 'WRONG_PASSWORD'
+  'WRONG_PASSWORD',
   /** The activation password has expired on the server (48 hours by default). */
-  | 'PASSWORD_EXPIRED'
+  'PASSWORD_EXPIRED',
   /** Too many failed attempts: the activation password is no longer valid. */
-  | 'LOCKED_OUT'
+  'LOCKED_OUT',
   /** No activation password is set for the account (never set, or already used). */
-  | 'NO_ACTIVATION_PASSWORD'
+  'NO_ACTIVATION_PASSWORD',
   /** The email address is not known to the server. */
-  | 'UNKNOWN_USER'
+  'UNKNOWN_USER',
   /** A step did not complete before its deadline. */
-  | 'TIMEOUT'
+  'TIMEOUT',
   /** The peer sent a well-formed message that is not allowed in this state, or a proof that did not verify. */
-  | 'PROTOCOL_ERROR'
+  'PROTOCOL_ERROR',
   /**
    * No cipher suite, key algorithm or protocol version in common; or an `enterprise-activation/node`
    * feature whose optional peer dependency (ws, nodemailer, smtp-server, mailparser) is not
    * installed (`cause.package`, `cause.install`).
    */
-  | 'UNSUPPORTED'
-  /** Input that could not be decoded: truncated, oversized, wrong types, unknown fields, bad encoding. */
-  | 'MALFORMED'
-  /** Authenticated decryption failed: the message was altered or not made with the expected key. */
-  | 'DECRYPT_FAILED'
-  /** A signature (the IT policy's) did not verify. */
-  | 'BAD_SIGNATURE'
-  /** The device could not apply the IT policy. */
-  | 'POLICY_REJECTED'
-  /** A peer aborted the activation. */
-  | 'ABORTED'
-  /** The transport failed or was closed. */
-  | 'TRANSPORT_ERROR'
-  /** A caller passed an invalid argument (bad PIN, empty password, ...). */
-  | 'INVALID_ARGUMENT'
-  /** An operation was called in a state that does not allow it. */
-  | 'INVALID_STATE'
-  /** A sealed snapshot is older than the generation the host says it last wrote (a rollback). */
-  | 'STALE_SNAPSHOT';
-
-/** The complete list of codes, for exhaustive checks and documentation. */
-export const ACTIVATION_ERROR_CODES: readonly ActivationErrorCode[] = [
-  'WRONG_PASSWORD',
-  'PASSWORD_EXPIRED',
-  'LOCKED_OUT',
-  'NO_ACTIVATION_PASSWORD',
-  'UNKNOWN_USER',
-  'TIMEOUT',
-  'PROTOCOL_ERROR',
   'UNSUPPORTED',
+  /** Input that could not be decoded: truncated, oversized, wrong types, unknown fields, bad encoding. */
   'MALFORMED',
+  /** Authenticated decryption failed: the message was altered or not made with the expected key. */
   'DECRYPT_FAILED',
+  /** A signature (the IT policy's) did not verify. */
   'BAD_SIGNATURE',
+  /** The device could not apply the IT policy. */
   'POLICY_REJECTED',
+  /** A peer aborted the activation. */
   'ABORTED',
+  /** The transport failed or was closed. */
   'TRANSPORT_ERROR',
+  /** A caller passed an invalid argument (bad PIN, empty password, ...). */
   'INVALID_ARGUMENT',
+  /** An operation was called in a state that does not allow it. */
   'INVALID_STATE',
+  /** A sealed snapshot is older than the generation the host says it last wrote (a rollback). */
   'STALE_SNAPSHOT',
-];
+] as const;
+
+/**
+ * Stable error codes: one of {@link ACTIVATION_ERROR_CODES}.
+ *
+ * - `WRONG_PASSWORD`: The activation password did not match (the server's confirmation tag was wrong, or the server said so).
+ * - `PASSWORD_EXPIRED`: The activation password has expired on the server (48 hours by default).
+ * - `LOCKED_OUT`: Too many failed attempts: the activation password is no longer valid.
+ * - `NO_ACTIVATION_PASSWORD`: No activation password is set for the account (never set, or already used).
+ * - `UNKNOWN_USER`: The email address is not known to the server.
+ * - `TIMEOUT`: A step did not complete before its deadline.
+ * - `PROTOCOL_ERROR`: The peer sent a well-formed message that is not allowed in this state, or a proof that did not verify.
+ * - `UNSUPPORTED`: No cipher suite, key algorithm or protocol version in common; or an `enterprise-activation/node` feature whose optional peer dependency (ws, nodemailer, smtp-server, mailparser) is not installed (`cause.package`, `cause.install`).
+ * - `MALFORMED`: Input that could not be decoded: truncated, oversized, wrong types, unknown fields, bad encoding.
+ * - `DECRYPT_FAILED`: Authenticated decryption failed: the message was altered or not made with the expected key.
+ * - `BAD_SIGNATURE`: A signature (the IT policy's) did not verify.
+ * - `POLICY_REJECTED`: The device could not apply the IT policy.
+ * - `ABORTED`: A peer aborted the activation.
+ * - `TRANSPORT_ERROR`: The transport failed or was closed.
+ * - `INVALID_ARGUMENT`: A caller passed an invalid argument (bad PIN, empty password, ...).
+ * - `INVALID_STATE`: An operation was called in a state that does not allow it.
+ * - `STALE_SNAPSHOT`: A sealed snapshot is older than the generation the host says it last wrote (a rollback).
+ */
+export type ActivationErrorCode = (typeof ACTIVATION_ERROR_CODES)[number];
 
 /** Structured detail carried in `cause`. It never holds a password, key or plaintext record. */
 export interface ActivationErrorDetail {
