@@ -1047,7 +1047,9 @@ const ACCOUNT_STATUSES = new Set(['No activation password', 'Initializing', 'Act
  * - a snapshot / restore keeps the account view.
  */
 export function runServerSequence(commands: readonly ServerCommand[], c: Corpus, stats?: Stats): void {
-  let { sim, clock, random } = freshServer();
+  const server = freshServer();
+  const { clock } = server;
+  let { sim, random } = server;
   const genuineKey = Buffer.from(c.transportKey.key).toString('hex');
   const storageKey = c.storageKey;
   let next = 0;
