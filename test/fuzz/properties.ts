@@ -275,7 +275,7 @@ export const DECODERS: readonly DecoderTarget[] = [
     name: 'openHandsetState (sealed arbitrary state)',
     kinds: ['state'],
     weight: 0.5,
-    decode: (b, c) => openHandsetState(sealSnapshot('handset', decodeAny(b), c.storageKey, allAlgorithms, seededRandom('seal')), c.storageKey, allAlgorithms),
+    decode: (b, c) => openHandsetState(sealSnapshot('handset', decodeAny(b), c.storageKey, allAlgorithms, { random: seededRandom('seal') }), c.storageKey, allAlgorithms),
   },
   { name: 'decodeCbor', kinds: ['frame', 'plain:sync-page'], weight: 1, decode: (b) => decodeCbor(b, 'fuzz') },
 ];
