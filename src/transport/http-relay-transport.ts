@@ -48,7 +48,10 @@ import { toBase64Url } from '../util/base64url.js';
  * package's its own event classes, and both must fit, while the transport only reads what `E`
  * names (and checks `data` itself).
  */
-export type WebSocketHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+export type WebSocketHandler<E> = {
+  /** Handles one event. */
+  bivarianceHack(event: E): void;
+}['bivarianceHack'];
 
 /** The part of the WHATWG WebSocket API the transport uses (the `ws` package's class fits). */
 export interface WebSocketLike {
