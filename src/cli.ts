@@ -140,8 +140,8 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    // parseArgs' messages are one sentence plus advice; keep the sentence.
-    const text = err instanceof Error ? err.message.split(/\.(\s|$)/)[0]!.replace(/\s+/g, ' ') : 'bad arguments';
+    // parseArgs' messages are one sentence plus advice; keep the sentence (cut at the first full stop that ends one).
+    const text = err instanceof Error ? err.message.replace(/\.(?:\s|$)[\s\S]*/, '').replace(/\s+/g, ' ') : 'bad arguments';
     throw usageError(text.charAt(0).toLowerCase() + text.slice(1), usage);
   }
 }
@@ -196,9 +196,9 @@ async function inspect(args: string[]): Promise<number> {
     console.log(INSPECT_USAGE);
     return 0;
   }
-  if (positionals.length === 0) throw usageError('inspect needs a FILE', INSPECT_USAGE);
-  if (positionals.length > 1) throw usageError(`inspect takes one FILE, not ${positionals.length}`, INSPECT_USAGE);
-  const file = positionals[0]!;
+  const [file, ...others] = positionals;
+  if (file === undefined) throw usageError('inspect needs a FILE', INSPECT_USAGE);
+  if (others.length > 0) throw usageError(`inspect takes one FILE, not ${positionals.length}`, INSPECT_USAGE);
   const { found, etp, frame } = await identify(file, readInput(file));
   const { header } = etp;
   console.log(
@@ -264,13 +264,19 @@ function makeEtp(args: string[]): number {
     console.log(MAKE_ETP_USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw usageError(`make-etp takes no arguments, only options (got ${shown(positionals[0]!)})`, MAKE_ETP_USAGE);
-  for (const name of ['email', 'pin', 'password'] as const) {
-    if (values[name] === undefined) throw usageError(`make-etp needs --${name}`, MAKE_ETP_USAGE);
-  }
+  const [extra] = positionals;
+  if (extra !== undefined) throw usageError(`make-etp takes no arguments, only options (got ${shown(extra)})`, MAKE_ETP_USAGE);
+  const required = (name: 'email' | 'pin' | 'password'): string => {
+    const value = values[name];
+    if (value === undefined) throw usageError(`make-etp needs --${name}`, MAKE_ETP_USAGE);
+    return value;
+  };
+  const email = required('email');
+  const pin = required('pin');
+  const password = required('password');
   let etpDat: Uint8Array;
   try {
-    etpDat = makeEtpDat(values.email!, values.pin!, values.password!, values.seed);
+    etpDat = makeEtpDat(email, pin, password, values.seed);
   } catch (err) {
     // A bad email, PIN or password is a bad command line: say which, with the usage.
     if (isActivationError(err, 'INVALID_ARGUMENT')) throw usageError(err.message, MAKE_ETP_USAGE);
@@ -313,7 +319,8 @@ async function main(argv: string[]): Promise<number> {
       throw usageError('no command given', USAGE);
   }
   const { values, positionals } = parse(argv, { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, USAGE);
-  if (positionals.length > 0) throw usageError(`unknown command ${shown(positionals[0]!)}`, USAGE);
+  const [unknown] = positionals;
+  if (unknown !== undefined) throw usageError(`unknown command ${shown(unknown)}`, USAGE);
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -87,6 +87,7 @@ export {
   type RelayTransport,
   type RelayTransportOptions,
   type WebSocketConstructorLike,
+  type WebSocketHandler,
   type WebSocketLike,
 } from './transport/http-relay-transport.js';
 export { combineTransports, type CombineOptions } from './transport/combine.js';

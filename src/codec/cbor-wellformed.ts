@@ -36,6 +36,14 @@ class Walk {
     throw new ActivationError('MALFORMED', `${this.what}: ${message}`, { operation: `decode ${this.what}`, reason });
   }
 
+  /** The next byte; past the end of the input is 'invalid encoding' (a truncated item). */
+  next(): number {
+    const byte = this.bytes[this.pos];
+    if (byte === undefined) this.fail('invalid encoding');
+    this.pos += 1;
+    return byte;
+  }
+
   /** Reads the argument of an item head (RFC 8949 section 3); -1 for indefinite length. */
   argument(info: number): number {
     if (info < 24) return info;
@@ -44,9 +52,9 @@ class Walk {
       if (info === 31) return -1;
       this.fail('invalid encoding'); // 28..30 are reserved
     }
-    if (this.pos + size > this.bytes.length) this.fail('invalid encoding');
+    // next() refuses a truncated argument ('invalid encoding') at its first missing byte.
     let value = 0;
-    for (let i = 0; i < size; i++) value = value * 256 + this.bytes[this.pos++]!;
+    for (let i = 0; i < size; i++) value = value * 256 + this.next();
     // Above 2^53 the value is inexact, but any length that large is refused below anyway.
     return value;
   }
@@ -62,8 +70,9 @@ class Walk {
   /** Checks that bytes[start, end) are UTF-8; returns the text when `keep`. */
   text(start: number, end: number, keep: boolean): string | undefined {
     let ascii = true;
+    // A hot loop: indexes, not a subarray per string. They are in range (take() checked them).
     for (let i = start; i < end; i++) {
-      if (this.bytes[i]! >= 0x80) {
+      if ((this.bytes[i] ?? 0) >= 0x80) {
         ascii = false;
         break;
       }
@@ -82,8 +91,7 @@ class Walk {
    */
   item(depth: number, asKey = false): string | undefined {
     if (depth > this.maxDepth) this.fail('too deeply nested', 'CBOR nesting too deep');
-    if (this.pos >= this.bytes.length) this.fail('invalid encoding');
-    const head = this.bytes[this.pos++]!;
+    const head = this.next();
     const major = head >> 5;
     const info = head & 0x1f;
     if (asKey && major !== 3) this.fail('non-text map key', 'map keys must be text strings');
@@ -104,14 +112,14 @@ class Walk {
         // (RFC 8949 section 3.2.3), until a break.
         const parts: string[] = [];
         for (;;) {
-          if (this.pos >= this.bytes.length) this.fail('invalid encoding');
-          const chunkHead = this.bytes[this.pos++]!;
+          const chunkHead = this.next();
           if (chunkHead === BREAK) break;
           if (chunkHead >> 5 !== major || (chunkHead & 0x1f) === 31) this.fail('invalid encoding');
           const start = this.take(this.argument(chunkHead & 0x1f));
           if (major === 3) {
             const part = this.text(start, this.pos, asKey);
-            if (asKey) parts.push(part!);
+            // text() returns the text whenever asked to keep it, so a key's part is always there.
+            if (asKey && part !== undefined) parts.push(part);
           }
         }
         return major === 3 ? this.keyName(asKey ? parts.join('') : undefined) : undefined;
@@ -128,9 +136,11 @@ class Walk {
       }
       case 5: {
         const count = this.argument(info);
-        const keys = new Set<string>();
+        // item() names every key it accepts (it refuses the others); `undefined` is in the type only
+        // because item() walks values too.
+        const keys = new Set<string | undefined>();
         const entry = (): void => {
-          const key = this.item(depth + 1, true)!;
+          const key = this.item(depth + 1, true);
           if (keys.has(key)) this.fail('duplicate map key', 'duplicate map key');
           keys.add(key);
           this.item(depth + 1);

@@ -20,6 +20,7 @@ import type {
   CPaceSuiteId,
   CryptoProvider,
   KeyPair,
+  RandomSource,
   SealedMessage,
   TransportCipher,
   TransportKeyAlgorithm,
@@ -99,8 +100,14 @@ export function createNobleProvider(options: NobleProviderOptions = {}): CryptoP
     return cipher;
   }
 
-  function sealMessage(...args: Parameters<CryptoProvider['sealMessage']>): SealedMessage {
-    return sealMessageWith(cipherFor, ...args);
+  function sealMessage(
+    algorithm: TransportKeyAlgorithm,
+    transportKey: Uint8Array,
+    plaintext: Uint8Array,
+    associatedData: Uint8Array,
+    random: RandomSource,
+  ): SealedMessage {
+    return sealMessageWith(cipherFor, algorithm, transportKey, plaintext, { associatedData, random });
   }
 
   function openMessage(...args: Parameters<CryptoProvider['openMessage']>): Uint8Array {

@@ -82,8 +82,7 @@ export function startActivation(
       // Routing metadata the server needs only after the password is proven (finding 21).
       routing: config.routing,
     },
-    headerBytes,
-    share,
+    { headerBytes, share },
   );
   const session: ShareWaitSession = {
     email: typed,

@@ -146,7 +146,7 @@ export function sealHandsetState(
   random: RandomSource,
   options: SnapshotSealOptions = {},
 ): Uint8Array {
-  return sealSnapshot('handset', storable(state), storageKey, provider, random, options);
+  return sealSnapshot('handset', storable(state), storageKey, provider, { ...options, random });
 }
 
 /**

@@ -124,13 +124,19 @@ function invalid(message: string, field: string): ActivationError {
   return new ActivationError('INVALID_ARGUMENT', message, { field });
 }
 
-function checkOptions(options: RelayServerOptions): { host: string; port: number; allowedDomains: ReadonlySet<string> | undefined } {
+/** The SMTP path, when configured: where to submit mail and the domains it may go to. */
+interface MailPath {
+  readonly smtp: RelaySmtpOptions;
+  readonly allowedDomains: ReadonlySet<string>;
+}
+
+function checkOptions(options: RelayServerOptions): { host: string; port: number; mail: MailPath | undefined } {
   if (typeof options !== 'object' || options === null) throw invalid('startRelayServer takes an options object', 'options');
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.length === 0) throw invalid('host must be a host name or address', 'host');
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid('port must be an integer from 0 to 65535', 'port');
-  let allowedDomains: Set<string> | undefined;
+  let mail: MailPath | undefined;
   if (options.smtp !== undefined) {
     const smtp = options.smtp;
     if (typeof smtp !== 'object' || smtp === null || typeof smtp.host !== 'string' || !Number.isInteger(smtp.port) || smtp.port < 1 || smtp.port > 65535) {
@@ -139,14 +145,15 @@ function checkOptions(options: RelayServerOptions): { host: string; port: number
     if (!Array.isArray(smtp.allowedDomains) || smtp.allowedDomains.length === 0) {
       throw invalid('smtp.allowedDomains must list the recipient domains the relay may mail to', 'smtp.allowedDomains');
     }
-    allowedDomains = new Set();
+    const allowedDomains = new Set<string>();
     for (const d of smtp.allowedDomains) {
       const domain = typeof d === 'string' ? d.trim().toLowerCase() : '';
       if (!DOMAIN.test(domain)) throw invalid('smtp.allowedDomains must list domain names', 'smtp.allowedDomains');
       allowedDomains.add(domain);
     }
+    mail = { smtp, allowedDomains };
   }
-  return { host, port, allowedDomains };
+  return { host, port, mail };
 }
 
 /**
@@ -174,12 +181,11 @@ function checkOptions(options: RelayServerOptions): { host: string; port: number
  * ```
  */
 export async function startRelayServer(options: RelayServerOptions = {}): Promise<RelayServer> {
-  const { host, port: requestedPort, allowedDomains } = checkOptions(options);
-  const smtp = options.smtp;
+  const { host, port: requestedPort, mail } = checkOptions(options);
   // The optional peers, before anything is bound: a missing one is ActivationError('UNSUPPORTED').
   const { WebSocketServer } = await loadPeer('ws', 'startRelayServer');
-  if (smtp) await loadPeer('nodemailer', 'startRelayServer with smtp');
-  const mailDomain = smtp?.mailDomain ?? 'relay.invalid';
+  if (mail) await loadPeer('nodemailer', 'startRelayServer with smtp');
+  const mailDomain = mail?.smtp.mailDomain ?? 'relay.invalid';
   const log = (message: string): void => {
     try {
       options.log?.(message);
@@ -187,32 +193,31 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       // ignore a failing logger
     }
   };
-  // The router reaches connected peers through their WebSockets and waiting long-polls (`polls`
-  // is created below; the router calls `queued` only once frames flow).
-  let polls: LongPolls | undefined;
-  let sockets: PeerSockets | undefined;
-  const router = new RelayRouter({
+  // The router reaches connected peers through their WebSockets and waiting long-polls. `sockets`
+  // and `polls` are made below, from the router's limits; the router calls `push` and `queued`
+  // only once frames flow, after both exist. (The annotation breaks the inference cycle.)
+  const router: RelayRouter = new RelayRouter({
     maxQueue: options.maxQueue,
     maxAddresses: options.maxAddresses,
     limits: options.limits,
     tokens: options.tokens,
     servers: options.servers,
-    mailEtpDat: Boolean(smtp),
+    mailEtpDat: mail !== undefined,
     log,
     delivery: {
-      push: (address, item, requiredKey) => sockets!.push(address, item, requiredKey),
-      queued: (address) => polls!.wake(address),
+      push: (address, item, requiredKey) => sockets.push(address, item, requiredKey),
+      queued: (address) => polls.wake(address),
     },
   });
   const limits = router.limits;
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw invalid('headersTimeoutMs must not exceed requestTimeoutMs', 'headersTimeoutMs');
-  sockets = new PeerSockets(limits.backpressureBytes);
+  const sockets = new PeerSockets(limits.backpressureBytes);
   sockets.attach(router);
   const cors = CorsPolicy.fromOption(options.cors);
   let closing = false;
   const isClosing = (): boolean => closing;
   const responder = new HttpResponder(isClosing);
-  polls = new LongPolls(router, responder, limits.maxPollsPerAddress);
+  const polls = new LongPolls(router, responder, limits.maxPollsPerAddress);
   const pendingMail = new Set<Promise<unknown>>();
 
   // ---- the SMTP path ---------------------------------------------------------------------------
@@ -223,7 +228,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
    * no open mail relay (docs/security.md). When a configured server serves the recipient, the
    * mail carries the relay's vouch for that server's mailbox monitor.
    */
-  async function forwardByMail(frame: Frame, bytes: Uint8Array, email: string, context: SendContext): Promise<FrameAnswer> {
+  async function forwardByMail(mail: MailPath, frame: Frame, bytes: Uint8Array, email: string, context: SendContext): Promise<FrameAnswer> {
     const refuse = (message: string): FrameAnswer => {
       router.countMail('refused');
       return { status: 403, error: 'FORBIDDEN', message };
@@ -238,7 +243,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     const recipient = email.trim();
     if (recipient.toLowerCase() !== headerEmail.trim().toLowerCase()) return refuse('the mailto: address is not the one in the ETP.DAT');
     if (!isMailAddress(recipient)) return refuse('the recipient is not one plain email address');
-    if (!allowedDomains!.has(recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase())) return refuse('the relay does not mail to that domain');
+    if (!mail.allowedDomains.has(recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase())) return refuse('the relay does not mail to that domain');
     const from = `${frame.pin}@${mailDomain}`;
     const key = router.vouchKeyFor(recipient);
     let raw: Uint8Array;
@@ -248,7 +253,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       router.countMail('unmailable');
       return { status: 400, error: 'MALFORMED', message: isActivationError(err) ? err.message : 'the ETP.DAT could not be mailed' };
     }
-    const sending = submitMail({ host: smtp!.host, port: smtp!.port, timeoutMs: smtp!.timeoutMs, raw, from, to: recipient, name: mailDomain });
+    const { smtp } = mail;
+    const sending = submitMail({ host: smtp.host, port: smtp.port, timeoutMs: smtp.timeoutMs, raw, from, to: recipient, name: mailDomain });
     pendingMail.add(sending);
     try {
       await sending;
@@ -267,8 +273,10 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   /** Routes one sent frame (POST body or WebSocket message), mailing an ETP.DAT on the SMTP path. */
   async function acceptFrame(bytes: Uint8Array, context: SendContext): Promise<FrameAnswer> {
     const decision = router.route(bytes, context);
-    if (decision.kind === 'mail') return forwardByMail(decision.frame, bytes, decision.email, context);
-    return decision.answer;
+    if (decision.kind !== 'mail') return decision.answer;
+    // The router hands an ETP.DAT back for mailing only with `mailEtpDat`, set only with a mail path.
+    if (mail === undefined) throw new ActivationError('INVALID_STATE', 'the relay has no mail path', { operation: 'route frame' });
+    return forwardByMail(mail, decision.frame, bytes, decision.email, context);
   }
 
   // ---- servers ---------------------------------------------------------------------------------
@@ -331,7 +339,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
 
   const alive = new WeakMap<WebSocket, boolean>();
   const heartbeat = setInterval(() => {
-    for (const { ws } of [...sockets!.all()]) {
+    for (const { ws } of [...sockets.all()]) {
       if (alive.get(ws) === false) {
         ws.terminate(); // no pong since the last ping: dead, or not reading
         continue;
@@ -345,7 +353,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       }
     }
   }, limits.heartbeatMs);
-  const pump = setInterval(() => sockets!.pumpAll(), 200);
+  const pump = setInterval(() => sockets.pumpAll(), 200);
   const sweep = setInterval(() => router.sweep(), Math.max(200, Math.min(limits.frameTtlMs, limits.addressTtlMs, 60_000) / 4));
   for (const t of [heartbeat, pump, sweep]) t.unref();
 
@@ -365,7 +373,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   });
   server.on('error', (err) => log(`relay: server error ${err.name}`));
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log(`relay: listening on ${url}${smtp ? `, mailing ETP.DAT to ${smtp.host}:${smtp.port} for ${[...allowedDomains!].join(', ')}` : ''}`);
+  log(`relay: listening on ${url}${mail ? `, mailing ETP.DAT to ${mail.smtp.host}:${mail.smtp.port} for ${[...mail.allowedDomains].join(', ')}` : ''}`);
   log(`relay: limits ${describeRelayLimits(limits)}`);
   if (!router.authenticated) {
     log('relay: WARNING: no server tokens configured: open demo mode, any client may register and receive as any srp: address; for loopback demos only');
@@ -388,8 +396,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       closed ??= (async () => {
         closing = true;
         for (const t of [heartbeat, pump, sweep]) clearInterval(t);
-        polls!.closeAll();
-        sockets!.terminateAll();
+        polls.closeAll();
+        sockets.terminateAll();
         for (const ws of wss.clients) ws.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         await Promise.allSettled([...pendingMail]);

@@ -73,8 +73,10 @@ function encodeGeneration(generation: number): Uint8Array {
 export function snapshotGeneration(snapshot: Uint8Array): number {
   if (!(snapshot instanceof Uint8Array)) throw malformed('not bytes');
   if (snapshot.length >= MAGIC_V1.length && MAGIC_V1.every((b, i) => snapshot[i] === b)) return 0;
-  if (snapshot.length < MAGIC.length + 1 || !MAGIC.every((b, i) => snapshot[i] === b)) throw malformed('not a snapshot');
-  const at = MAGIC.length + 1 + snapshot[MAGIC.length]!;
+  // The kind's length byte follows the magic; a snapshot too short to have it is no snapshot.
+  const kindLength = snapshot[MAGIC.length];
+  if (kindLength === undefined || !MAGIC.every((b, i) => snapshot[i] === b)) throw malformed('not a snapshot');
+  const at = MAGIC.length + 1 + kindLength;
   if (snapshot.length < at + GENERATION_LENGTH) throw malformed('truncated');
   const value = new DataView(snapshot.buffer, snapshot.byteOffset + at, GENERATION_LENGTH).getBigUint64(0);
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('invalid generation');
@@ -91,17 +93,21 @@ function malformed(reason: string): ActivationError {
   return new ActivationError('MALFORMED', `snapshot: ${reason}`, { operation: 'open snapshot', reason });
 }
 
-/** Seals `value` (plain data: objects, arrays, strings, numbers, booleans, bytes) as a snapshot of `kind`. */
-export function sealSnapshot(
-  kind: string,
-  value: unknown,
-  storageKey: Uint8Array,
-  provider: CryptoProvider,
-  random: RandomSource,
-  options: SnapshotSealOptions = {},
-): Uint8Array {
+/** What {@link sealSnapshot} takes besides the value, the key and the provider. */
+export interface SnapshotSealInputs extends SnapshotSealOptions {
+  /** The source of the 24-byte nonce. */
+  readonly random: RandomSource;
+}
+
+/**
+ * Seals `value` (plain data: objects, arrays, strings, numbers, booleans, bytes) as a snapshot of
+ * `kind`, with a nonce from `inputs.random` and the generation `inputs.generation`. The same first
+ * four parameters as {@link openSnapshot}.
+ */
+export function sealSnapshot(kind: string, value: unknown, storageKey: Uint8Array, provider: CryptoProvider, inputs: SnapshotSealInputs): Uint8Array {
   checkKey(storageKey);
-  const generation = encodeGeneration(checkGeneration(options.generation, 'generation'));
+  const { random } = inputs;
+  const generation = encodeGeneration(checkGeneration(inputs.generation, 'generation'));
   const kindBytes = utf8ToBytes(kind);
   if (kindBytes.length < 1 || kindBytes.length > 32) throw new ActivationError('INVALID_ARGUMENT', 'snapshot kind must be 1 to 32 bytes', { field: 'kind' });
   const plaintext = encodeCbor(value);
@@ -123,9 +129,11 @@ export function openSnapshot(kind: string, snapshot: Uint8Array, storageKey: Uin
   if (!(snapshot instanceof Uint8Array)) throw malformed('not bytes');
   if (snapshot.length > MAX_SNAPSHOT_BYTES + 1024) throw malformed('oversized');
   const header = MAGIC.length + 1;
-  const v1 = snapshot.length >= header && MAGIC_V1.every((b, i) => snapshot[i] === b);
-  if (snapshot.length < header || (!v1 && !MAGIC.every((b, i) => snapshot[i] === b))) throw malformed('not a snapshot');
-  const kindLength = snapshot[MAGIC.length]!;
+  // The kind's length byte follows the magic (of either version, both 8 bytes); a snapshot too
+  // short to have it is no snapshot.
+  const kindLength = snapshot[MAGIC.length];
+  const v1 = kindLength !== undefined && MAGIC_V1.every((b, i) => snapshot[i] === b);
+  if (kindLength === undefined || (!v1 && !MAGIC.every((b, i) => snapshot[i] === b))) throw malformed('not a snapshot');
   const kindEnd = header + kindLength;
   const body = kindEnd + (v1 ? 0 : GENERATION_LENGTH);
   if (snapshot.length < body + NONCE_LENGTH + 16) throw malformed('truncated');

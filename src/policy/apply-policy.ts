@@ -127,7 +127,8 @@ export function applyPolicyUpdate(
   const hash = policyHash(policy, options.provider);
   const decision = policyUpdateDecision(current, policy, hash, options.provider);
   if (decision === 'stale') return Object.freeze({ decision, ack: undefined, reapplied: false });
-  if (decision === 'duplicate') return Object.freeze({ decision, ack: current!.ack, reapplied: false });
+  // 'duplicate' means that `current` is in force (policyUpdateDecision), so its ack is there.
+  if (decision === 'duplicate') return Object.freeze({ decision, ack: current?.ack, reapplied: false });
   return Object.freeze({ decision, ack: applyPolicy(enforcer, policy, options), reapplied: true });
 }
 

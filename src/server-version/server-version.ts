@@ -87,14 +87,15 @@ function num(s: string | undefined): number | undefined {
   return s === undefined ? undefined : Number(s);
 }
 
-function make(
-  flavour: ServerFlavour | undefined,
-  major: number,
-  minor: number,
-  servicePack: number,
-  maintenanceRelease: number,
-  bundle: number | undefined,
-): ServerVersion {
+/** The fields of a parsed version, the optional ones given as `undefined` when absent. */
+type ParsedFields = Omit<ServerVersion, 'flavour' | 'bundle'> & {
+  readonly flavour: ServerFlavour | undefined;
+  readonly bundle: number | undefined;
+};
+
+/** A {@link ServerVersion} of `fields`, leaving out `flavour` and `bundle` when they are absent. */
+function make(fields: ParsedFields): ServerVersion {
+  const { flavour, major, minor, servicePack, maintenanceRelease, bundle } = fields;
   const core = { major, minor, servicePack, maintenanceRelease };
   const withFlavour = flavour === undefined ? core : { flavour, ...core };
   return bundle === undefined ? withFlavour : { ...withFlavour, bundle };
@@ -114,7 +115,14 @@ export function parseServerVersion(text: string): ServerVersion {
   if (file) {
     const [, prefix = '', major = '', minor = '', sp = '', mr] = file;
     if (Number(major) === 0) garbage(text, 'major version 0');
-    return make(FILE_PREFIX_FLAVOURS[prefix], Number(major), Number(minor), Number(sp), num(mr) ?? 0, undefined);
+    return make({
+      flavour: FILE_PREFIX_FLAVOURS[prefix],
+      major: Number(major),
+      minor: Number(minor),
+      servicePack: Number(sp),
+      maintenanceRelease: num(mr) ?? 0,
+      bundle: undefined,
+    });
   }
 
   const m = PROSE.exec(s);
@@ -130,7 +138,14 @@ export function parseServerVersion(text: string): ServerVersion {
   if (pMajor !== undefined && (Number(pMajor) !== major || Number(pMinor) !== minor || Number(pSp) !== servicePack)) {
     garbage(text, 'the version in parentheses disagrees');
   }
-  return make(flavourOf(flavourWords), major, minor, servicePack, num(mrText) ?? 0, num(bundleA ?? bundleB));
+  return make({
+    flavour: flavourOf(flavourWords),
+    major,
+    minor,
+    servicePack,
+    maintenanceRelease: num(mrText) ?? 0,
+    bundle: num(bundleA ?? bundleB),
+  });
 }
 
 function checkVersion(v: ServerVersion, operation: string): void {

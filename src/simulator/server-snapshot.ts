@@ -208,7 +208,7 @@ export function sealSimulatorSnapshot(
   random: RandomSource,
   options: SnapshotSealOptions = {},
 ): Uint8Array {
-  return sealSnapshot('bes-simulator', { layout: LAYOUT, ...data }, storageKey, provider, random, options);
+  return sealSnapshot('bes-simulator', { layout: LAYOUT, ...data }, storageKey, provider, { ...options, random });
 }
 
 /** The data of a sealed simulator snapshot, checked: DECRYPT_FAILED, STALE_SNAPSHOT or MALFORMED (naming the field) otherwise. */

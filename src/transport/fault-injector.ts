@@ -114,7 +114,7 @@ function floatSource(seed: string): () => number {
       offset = 0;
     }
     let x = 0;
-    for (let i = 0; i < 7; i++) x = x * 256 + pool[offset + i]!;
+    for (const byte of pool.subarray(offset, offset + 7)) x = x * 256 + byte;
     offset += 7;
     return Math.floor(x / 8) / 2 ** 53; // 56 bits -> 53 bits
   };
@@ -129,7 +129,21 @@ interface Plan {
   delay: number; // ms, 0 = none
 }
 
-/** One faulted direction: decides per frame, keeps the held frame, emits through `emit`. */
+/** The faults {@link withFaults} checked, the same for both lanes. */
+interface LaneFaults {
+  readonly seed: string;
+  readonly probabilities: { readonly loss: number; readonly duplicate: number; readonly reorder: number; readonly corrupt: number };
+  readonly delay: readonly [number, number] | undefined;
+  readonly script: readonly ScriptedFault[];
+}
+
+/** Where a lane passes frames on: now (resolving once passed on), or after `ms`. */
+interface LaneOutput {
+  readonly now: (frame: Uint8Array) => Promise<void>;
+  readonly later: (frame: Uint8Array, ms: number) => void;
+}
+
+/** One faulted direction: decides per frame, keeps the held frame, passes frames to `output`. */
 class FaultLane {
   private count = 0;
   private held: Uint8Array | undefined;
@@ -137,15 +151,11 @@ class FaultLane {
 
   constructor(
     readonly name: 'send' | 'receive',
-    seed: string,
-    private readonly probabilities: { loss: number; duplicate: number; reorder: number; corrupt: number },
-    private readonly delay: readonly [number, number] | undefined,
-    private readonly script: readonly ScriptedFault[],
+    private readonly faults: LaneFaults,
     private readonly stats: FaultStats,
-    private readonly emitLater: (frame: Uint8Array, ms: number) => void,
-    private readonly emitNow: (frame: Uint8Array) => Promise<void>,
+    private readonly output: LaneOutput,
   ) {
-    this.rand = floatSource(`${seed}/${name}`);
+    this.rand = floatSource(`${faults.seed}/${name}`);
   }
 
   private plan(frame: Uint8Array): Plan {
@@ -153,7 +163,7 @@ class FaultLane {
     // Always draw the same number of values per frame, so one decision never shifts the others.
     const r = [this.rand(), this.rand(), this.rand(), this.rand(), this.rand(), this.rand()] as const;
     const bit = Math.floor(r[4] * frame.length * 8);
-    const scripted = this.script.filter((s) => s.frame === n && (s.direction === undefined || s.direction === this.name));
+    const scripted = this.faults.script.filter((s) => s.frame === n && (s.direction === undefined || s.direction === this.name));
     if (scripted.length > 0) {
       const plan: Plan = { drop: false, copies: 1, reorder: false, corruptAt: undefined, delay: 0 };
       for (const s of scripted) {
@@ -164,9 +174,10 @@ class FaultLane {
       }
       return plan;
     }
-    const p = this.probabilities;
+    const p = this.faults.probabilities;
+    const range = this.faults.delay;
     let delay = 0;
-    if (this.delay) delay = this.delay[0] + Math.floor(r[5] * (this.delay[1] - this.delay[0] + 1));
+    if (range) delay = range[0] + Math.floor(r[5] * (range[1] - range[0] + 1));
     return {
       drop: r[0] < p.loss,
       corruptAt: r[1] < p.corrupt && frame.length > 0 ? bit : undefined,
@@ -183,7 +194,7 @@ class FaultLane {
       this.stats.dropped++;
       return;
     }
-    let frame = input.slice();
+    const frame = input.slice();
     if (plan.corruptAt !== undefined) {
       const at = plan.corruptAt >> 3;
       frame[at] = (frame[at] ?? 0) ^ (1 << (plan.corruptAt & 7));
@@ -206,10 +217,10 @@ class FaultLane {
     }
     if (plan.delay > 0) {
       this.stats.delayed++;
-      for (const f of out) this.emitLater(f, plan.delay);
+      for (const f of out) this.output.later(f, plan.delay);
       return;
     }
-    for (const f of out) await this.emitNow(f);
+    for (const f of out) await this.output.now(f);
   }
 
   reset(): void {
@@ -273,20 +284,21 @@ export function withFaults(transport: Transport, options: FaultOptions): FaultyT
     sendErrors: 0,
   };
   const handlers = new Set<FrameHandler>();
-  const pending = new Set<() => void>();
+  /** What is scheduled and has not run: a key of its own for each, with its cancel function. */
+  const pending = new Map<object, () => void>();
   let closed = false;
   let innerUnsubscribe: (() => void) | undefined;
 
   const later = (fn: () => void, ms: number): void => {
-    let cancel: (() => void) | undefined;
+    const key = {};
+    // A scheduler may run `fn` before it returns (a synchronous one): then nothing is pending.
     let done = false;
-    const run = (): void => {
+    const cancel = schedule(() => {
       done = true;
-      if (cancel) pending.delete(cancel);
+      pending.delete(key);
       if (!closed) fn();
-    };
-    cancel = schedule(run, ms);
-    if (!done) pending.add(cancel);
+    }, ms);
+    if (!done) pending.set(key, cancel);
   };
 
   const forwardSend = async (frame: Uint8Array): Promise<void> => {
@@ -305,23 +317,15 @@ export function withFaults(transport: Transport, options: FaultOptions): FaultyT
     for (const handler of [...handlers]) handler(frame);
   };
 
+  const faults: LaneFaults = { seed: options.seed, probabilities, delay, script };
   const sendLane =
     direction === 'receive'
       ? undefined
-      : new FaultLane('send', options.seed, probabilities, delay, script, stats, (f, ms) => later(() => forwardSendQuietly(f), ms), forwardSend);
+      : new FaultLane('send', faults, stats, { now: forwardSend, later: (f, ms) => later(() => forwardSendQuietly(f), ms) });
   const receiveLane =
     direction === 'send'
       ? undefined
-      : new FaultLane(
-          'receive',
-          options.seed,
-          probabilities,
-          delay,
-          script,
-          stats,
-          (f, ms) => later(() => deliver(f), ms),
-          async (f) => deliver(f),
-        );
+      : new FaultLane('receive', faults, stats, { now: async (f) => deliver(f), later: (f, ms) => later(() => deliver(f), ms) });
 
   const onInnerFrame = (frame: Uint8Array): void => {
     if (closed) return;
@@ -348,7 +352,7 @@ export function withFaults(transport: Transport, options: FaultOptions): FaultyT
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      for (const cancel of pending) cancel();
+      for (const cancel of pending.values()) cancel();
       pending.clear();
       sendLane?.reset();
       receiveLane?.reset();

@@ -33,6 +33,7 @@ import {
   decodeFrameBatch,
   decodeVouchedBatch,
   decodeVouchedFrame,
+  mediaType,
   normalizeServes,
   parseRelayAddress,
   receiveCredentialMessage,
@@ -40,6 +41,17 @@ import {
 } from './relay-protocol.js';
 import { checkVouch, deriveVouchKey } from './relay-vouch.js';
 import { toBase64Url } from '../util/base64url.js';
+
+/**
+ * An event handler of {@link WebSocketLike}, taking an `E`. Written as a method type so that its
+ * parameter is compared both ways: the browser's handlers take a `MessageEvent`, the `ws`
+ * package's its own event classes, and both must fit, while the transport only reads what `E`
+ * names (and checks `data` itself).
+ */
+export type WebSocketHandler<E> = {
+  /** Handles one event. */
+  bivarianceHack(event: E): void;
+}['bivarianceHack'];
 
 /** The part of the WHATWG WebSocket API the transport uses (the `ws` package's class fits). */
 export interface WebSocketLike {
@@ -51,15 +63,14 @@ export interface WebSocketLike {
   send(data: Uint8Array): void;
   /** Closes the connection. */
   close(code?: number, reason?: string): void;
-  // `any`: browser and `ws` event types differ; the transport checks `data` itself.
   /** Called once the connection is open. */
-  onopen: ((event: any) => void) | null;
+  onopen: WebSocketHandler<unknown> | null;
   /** Called with each message; `event.data` holds it. */
-  onmessage: ((event: any) => void) | null;
+  onmessage: WebSocketHandler<{ readonly data: unknown }> | null;
   /** Called when the connection has closed. */
-  onclose: ((event: any) => void) | null;
+  onclose: WebSocketHandler<unknown> | null;
   /** Called on a connection error (a close follows). */
-  onerror: ((event: any) => void) | null;
+  onerror: WebSocketHandler<unknown> | null;
 }
 /** A WebSocket constructor: the global `WebSocket` in browsers, Deno, Bun and Node 22, or the `ws` package's class on Node 20. */
 export type WebSocketConstructorLike = new (url: string) => WebSocketLike;
@@ -222,7 +233,8 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   const fetchFn = options.fetch ?? globalThis.fetch;
   if (typeof fetchFn !== 'function') throw new ActivationError('INVALID_ARGUMENT', 'no fetch available', { field: 'fetch' });
   const mode = options.mode ?? 'poll';
-  const WebSocketCtor = options.webSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
+  // The WebSocket constructor in WebSocket mode (checked here); none in poll mode.
+  const WebSocketCtor = mode === 'websocket' ? (options.webSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket) : undefined;
   if (mode === 'websocket' && typeof WebSocketCtor !== 'function') {
     throw new ActivationError('INVALID_ARGUMENT', "mode 'websocket' needs a WebSocket (globalThis.WebSocket or the webSocket option)", {
       field: 'webSocket',
@@ -255,12 +267,12 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
     const relayTime = Date.parse(res.headers.get('date') ?? '');
     if (Number.isFinite(relayTime)) clockOffsetMs = relayTime - now();
   };
-  /** A fresh receive credential `<pub>.<unix-seconds>.<sig>` for this address. */
-  const credential = (): string => {
+  /** A fresh receive credential `<pub>.<unix-seconds>.<sig>` for this address, signed with `secret` (receiveSecret). */
+  const credential = (secret: Uint8Array): string => {
     const seconds = Math.floor((now() + clockOffsetMs) / 1000);
-    return `${receivePublic}.${seconds}.${toBase64Url(ed25519.sign(receiveCredentialMessage(address, seconds), receiveSecret!))}`;
+    return `${receivePublic}.${seconds}.${toBase64Url(ed25519.sign(receiveCredentialMessage(address, seconds), secret))}`;
   };
-  const receiveHeaders = (): Record<string, string> => (receiveSecret ? { authorization: `Receive ${credential()}` } : authHeaders);
+  const receiveHeaders = (): Record<string, string> => (receiveSecret ? { authorization: `Receive ${credential(receiveSecret)}` } : authHeaders);
   const vouchingKey = options.token ? deriveVouchKey(options.token) : undefined;
 
   const endpoint = (path: string, query: Record<string, string>): string => {
@@ -370,7 +382,7 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
             throw transportError(`relay answered ${res.status} to a poll`, { status: res.status, reason: text.slice(0, 200) });
           }
           const body = await readCapped(res, MAX_BATCH_BYTES);
-          const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+          const type = mediaType(res.headers.get('content-type'));
           if (type === VOUCHED_BATCH_CONTENT_TYPE) {
             const items = decodeVouchedBatch(body);
             failures = 0;
@@ -395,12 +407,12 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
     }
   }
 
-  async function socketLoop(): Promise<void> {
+  async function socketLoop(SocketClass: WebSocketConstructorLike): Promise<void> {
     let failures = 0;
     const socketUrl = (): string => {
       const query: Record<string, string> = { address };
       if (options.token) query.token = options.token;
-      if (receiveSecret) query[RECEIVE_QUERY] = credential();
+      if (receiveSecret) query[RECEIVE_QUERY] = credential(receiveSecret);
       return endpoint(WEBSOCKET_PATH, query).replace(/^http/, 'ws');
     };
     while (!closed) {
@@ -414,7 +426,7 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
       const opened = !registeredNow || closed ? false : await new Promise<boolean>((resolve) => {
         let ws: WebSocketLike;
         try {
-          ws = new WebSocketCtor!(socketUrl());
+          ws = new SocketClass(socketUrl());
         } catch (err) {
           report(transportError('could not open the relay WebSocket', { reason: describe(err) }));
           return resolve(false);
@@ -474,7 +486,7 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   const start = (): void => {
     if (started || closed) return;
     started = true;
-    loop = (mode === 'websocket' ? socketLoop() : pollLoop()).catch((err) => {
+    loop = (WebSocketCtor !== undefined ? socketLoop(WebSocketCtor) : pollLoop()).catch((err) => {
       report(transportError('the receive loop failed', { reason: describe(err) }));
     });
   };

@@ -41,12 +41,21 @@ const SRP_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export function parseRelayAddress(value: string): RelayAddress | undefined {
   if (typeof value !== 'string') return undefined;
-  const m = /^(pin|srp):(.+)$/.exec(value);
-  if (!m) return undefined;
-  const kind = m[1] as 'pin' | 'srp';
-  const id = kind === 'pin' ? m[2]!.toUpperCase() : m[2]!;
+  const [, kind, rest] = /^(pin|srp):(.+)$/.exec(value) ?? [];
+  if ((kind !== 'pin' && kind !== 'srp') || rest === undefined) return undefined;
+  const id = kind === 'pin' ? rest.toUpperCase() : rest;
   if (kind === 'pin' ? !/^[0-9A-F]{8}$/.test(id) : !SRP_ID.test(id)) return undefined;
   return { kind, id, address: `${kind}:${id}` };
+}
+
+/**
+ * The media type of a `Content-Type` header value: what comes before any `;` parameter, trimmed
+ * and lower-cased (`''` for a missing header).
+ */
+export function mediaType(contentType: string | null | undefined): string {
+  const value = contentType ?? '';
+  const semicolon = value.indexOf(';');
+  return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase();
 }
 
 /**

@@ -11,13 +11,14 @@ const PATTERN = /^[A-Za-z0-9_-]*$/;
 export function toBase64Url(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {
-    const b0 = bytes[i]!;
+    const b0 = bytes[i] ?? 0; // i < bytes.length: always there
     const b1 = bytes[i + 1];
     const b2 = bytes[i + 2];
-    out += ALPHABET[b0 >> 2]!;
-    out += ALPHABET[((b0 & 3) << 4) | ((b1 ?? 0) >> 4)]!;
-    if (b1 !== undefined) out += ALPHABET[((b1 & 15) << 2) | ((b2 ?? 0) >> 6)]!;
-    if (b2 !== undefined) out += ALPHABET[b2 & 63]!;
+    // Every index below is six bits, 0..63: charAt never falls off the alphabet.
+    out += ALPHABET.charAt(b0 >> 2);
+    out += ALPHABET.charAt(((b0 & 3) << 4) | ((b1 ?? 0) >> 4));
+    if (b1 !== undefined) out += ALPHABET.charAt(((b1 & 15) << 2) | ((b2 ?? 0) >> 6));
+    if (b2 !== undefined) out += ALPHABET.charAt(b2 & 63);
   }
   return out;
 }

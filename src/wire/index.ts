@@ -23,6 +23,7 @@ export {
   openEtpBody,
   BODY_KEY_LENGTH,
   type EtpBody,
+  type EtpBodyBinding,
   type DeviceInfo,
   type DeviceCapabilities,
   type HandsetRouting,

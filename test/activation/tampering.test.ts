@@ -61,12 +61,6 @@ function offsets(region: Region, step = 1): number[] {
   return out;
 }
 
-function within(region: Region, sub: Uint8Array, what: Uint8Array): Region {
-  const at = indexOfBytes(what.subarray(region.start, region.end), sub);
-  if (at < 0) throw new Error('sub-region not found');
-  return { start: region.start + at, end: region.start + at + sub.length };
-}
-
 /** Every run of an altered exchange: no key anywhere, a typed failure, the account not activated. */
 function expectNoKey(run: ExchangeResult): ActivationErrorCode {
   expect(run.keyEstablished).toBeUndefined();

@@ -114,8 +114,8 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
       cause: { operation: 'seal message', field: 'algorithm' },
     };
     const unknown = 'ROT13' as TransportKeyAlgorithm;
-    expect(thrownJson(() => sealMessageWith(allCiphers, unknown, transportKey, PLAINTEXT, AD, random))).toEqual(expected);
-    expect(thrownJson(() => sealMessageWith(noCiphers, algorithm, transportKey, PLAINTEXT, AD, random))).toEqual(expected);
+    expect(thrownJson(() => sealMessageWith(allCiphers, unknown, transportKey, PLAINTEXT, { associatedData: AD, random }))).toEqual(expected);
+    expect(thrownJson(() => sealMessageWith(noCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random }))).toEqual(expected);
   });
 
   it('a transport key must be a Uint8Array of the key length', () => {
@@ -126,7 +126,7 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
       cause: { operation: 'seal message', field: 'transportKey' },
     };
     for (const key of [transportKey.subarray(1), new Uint8Array(cipher.keyLength + 1), new Uint8Array(0), Array.from(transportKey), undefined]) {
-      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, key as Uint8Array, PLAINTEXT, AD, random))).toEqual(expected);
+      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, key as Uint8Array, PLAINTEXT, { associatedData: AD, random }))).toEqual(expected);
     }
   });
 
@@ -134,7 +134,7 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
     for (const value of ['text', Array.from(PLAINTEXT), undefined]) {
       const plaintext = field === 'plaintext' ? (value as unknown as Uint8Array) : PLAINTEXT;
       const ad = field === 'associatedData' ? (value as unknown as Uint8Array) : AD;
-      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, transportKey, plaintext, ad, random))).toEqual({
+      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, transportKey, plaintext, { associatedData: ad, random }))).toEqual({
         name: 'ActivationError',
         code: 'INVALID_ARGUMENT',
         message: `${field} must be a Uint8Array`,
@@ -154,7 +154,7 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
     for (const bad of [short, long, notBytes]) {
       let call = 0;
       const faulty = ((n: number) => (++call === badCall ? bad(n) : random(n))) as RandomSource;
-      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, AD, faulty))).toEqual({
+      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random: faulty }))).toEqual({
         name: 'ActivationError',
         code: 'INVALID_ARGUMENT',
         message: 'random source returned the wrong number of bytes',
@@ -167,7 +167,7 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
 describe.each(ALGORITHMS)('%s: opening refuses a malformed message with MALFORMED, naming the field', (algorithm) => {
   const cipher = TRANSPORT_CIPHERS[algorithm];
   const transportKey = cipher.generateKey(random);
-  const sealed = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, AD, random);
+  const sealed = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random });
   const open = (message: unknown, ad: unknown = AD, lookup = allCiphers) =>
     thrownJson(() => openMessageWith(lookup, transportKey, message as SealedMessage, ad as Uint8Array));
   const openWithAd = (ad: unknown) => thrownJson(() => openMessageWith(allCiphers, transportKey, sealed, ad as Uint8Array));
@@ -226,7 +226,7 @@ describe.each(ALGORITHMS)('%s: opening refuses a malformed message with MALFORME
 describe.each(ALGORITHMS)('%s: every other failure to open is the one DECRYPT_FAILED', (algorithm) => {
   const cipher = TRANSPORT_CIPHERS[algorithm];
   const transportKey = cipher.generateKey(random);
-  const sealed = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, AD, random);
+  const sealed = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random });
 
   it('a bad tag', () => {
     const tag = sealed.tag.slice();
@@ -269,11 +269,11 @@ describe.each(ALGORITHMS)('%s: every other failure to open is the one DECRYPT_FA
 describe.each(ALGORITHMS)('%s: the keys handed to the cipher are wiped', (algorithm) => {
   const cipher = TRANSPORT_CIPHERS[algorithm];
   const transportKey = cipher.generateKey(random);
-  const sealed = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, AD, random);
+  const sealed = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random });
 
   it('sealing wipes the message key and the wrap key', () => {
     const rec = recording(cipher);
-    const made = sealMessageWith(rec.lookup, algorithm, transportKey, PLAINTEXT, AD, random);
+    const made = sealMessageWith(rec.lookup, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random });
     // Wrap key wraps the message key, then the message key encrypts the payload.
     expect(rec.generated).toHaveLength(1);
     expect(rec.encryptKeys).toHaveLength(2);

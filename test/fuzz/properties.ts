@@ -275,7 +275,7 @@ export const DECODERS: readonly DecoderTarget[] = [
     name: 'openHandsetState (sealed arbitrary state)',
     kinds: ['state'],
     weight: 0.5,
-    decode: (b, c) => openHandsetState(sealSnapshot('handset', decodeAny(b), c.storageKey, allAlgorithms, seededRandom('seal')), c.storageKey, allAlgorithms),
+    decode: (b, c) => openHandsetState(sealSnapshot('handset', decodeAny(b), c.storageKey, allAlgorithms, { random: seededRandom('seal') }), c.storageKey, allAlgorithms),
   },
   { name: 'decodeCbor', kinds: ['frame', 'plain:sync-page'], weight: 1, decode: (b) => decodeCbor(b, 'fuzz') },
 ];
@@ -1047,7 +1047,9 @@ const ACCOUNT_STATUSES = new Set(['No activation password', 'Initializing', 'Act
  * - a snapshot / restore keeps the account view.
  */
 export function runServerSequence(commands: readonly ServerCommand[], c: Corpus, stats?: Stats): void {
-  let { sim, clock, random } = freshServer();
+  const server = freshServer();
+  const { clock } = server;
+  let { sim, random } = server;
   const genuineKey = Buffer.from(c.transportKey.key).toString('hex');
   const storageKey = c.storageKey;
   let next = 0;

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { root } from './ensure-built.js';
 
@@ -60,7 +61,8 @@ describe('API reference (typedoc)', () => {
       // No colours, so that the warnings print as plain lines.
       { cwd: root, encoding: 'utf8', timeout: 280_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
     );
-    const output = `${run.stdout ?? ''}${run.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '');
+    // Colour codes, should any come through anyway (node's own ANSI stripper).
+    const output = stripVTControlCharacters(`${run.stdout ?? ''}${run.stderr ?? ''}`);
     const problems = output.split('\n').filter((line) => /\[(warning|error)\]/.test(line));
     // The whole list, so that one run shows everything to fix.
     expect(problems, `typedoc reported:\n${problems.join('\n')}`).toEqual([]);

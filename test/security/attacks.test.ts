@@ -130,7 +130,7 @@ describe('replayed server replies', () => {
     const old: Uint8Array[] = [];
     const h = runActivation({
       users: USERS,
-      adversary: (bytes, direction, ctx) => {
+      adversary: (bytes, direction) => {
         if (direction !== 'to-handset') return [bytes];
         const replays = [...old];
         old.push(bytes);

@@ -11,7 +11,6 @@ import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError, isActivationError } from '../../src/errors/activation-error.js';
 import { Handset, type HandsetEvents } from '../../src/handset/handset.js';
-import type { HandsetState } from '../../src/handset/state.js';
 import { openHandsetState, sealHandsetState } from '../../src/handset/snapshot.js';
 import { createPolicy } from '../../src/policy/policy.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';

@@ -24,7 +24,7 @@ function code(fn: () => unknown): string {
 describe('sealed snapshot envelope', () => {
   it('round-trips plain data', () => {
     const value = { a: 1, b: [true, 'x'], c: new Uint8Array([1, 2, 3]) };
-    expect(openSnapshot('t', sealSnapshot('t', value, KEY, nobleProvider, seededRandom('s')), KEY, nobleProvider)).toEqual(value);
+    expect(openSnapshot('t', sealSnapshot('t', value, KEY, nobleProvider, { random: seededRandom('s') }), KEY, nobleProvider)).toEqual(value);
   });
 
   it('a huge CBOR structure in the store is refused without being parsed', () => {
@@ -36,7 +36,7 @@ describe('sealed snapshot envelope', () => {
   });
 
   it('every truncation, a wrong kind, a wrong key and any flipped byte are typed failures', () => {
-    const sealed = sealSnapshot('handset', { phase: 'idle' }, KEY, nobleProvider, seededRandom('t'));
+    const sealed = sealSnapshot('handset', { phase: 'idle' }, KEY, nobleProvider, { random: seededRandom('t') });
     // Cut inside the envelope: MALFORMED; cut inside the ciphertext: it no longer authenticates.
     // "EA-SNAP2" (8) || kind length (1) || "handset" (7) || generation (8) || nonce (24) || ciphertext (>= 16).
     const header = 8 + 1 + 'handset'.length;
@@ -58,7 +58,7 @@ describe('sealed snapshot envelope', () => {
 
   it('the kind is bound: a handset snapshot relabelled as a simulator snapshot under the same storage key does not open', () => {
     // Envelope (sealed-snapshot.ts): "EA-SNAP2" || kind length || kind || generation || nonce || ciphertext.
-    const sealed = sealSnapshot('handset', { phase: 'idle', accounts: [] }, KEY, nobleProvider, seededRandom('relabel'));
+    const sealed = sealSnapshot('handset', { phase: 'idle', accounts: [] }, KEY, nobleProvider, { random: seededRandom('relabel') });
     const kindLength = sealed[8]!;
     expect(new TextDecoder().decode(sealed.subarray(9, 9 + kindLength))).toBe('handset');
     const kind = utf8ToBytes('bes-simulator');
@@ -66,7 +66,7 @@ describe('sealed snapshot envelope', () => {
     // The same store, the same key: only the authenticated kind can tell them apart.
     expect(code(() => openSnapshot('bes-simulator', relabelled, KEY, nobleProvider))).toBe('DECRYPT_FAILED');
     // The other way round too.
-    const sim = sealSnapshot('bes-simulator', { accounts: [] }, KEY, nobleProvider, seededRandom('relabel-2'));
+    const sim = sealSnapshot('bes-simulator', { accounts: [] }, KEY, nobleProvider, { random: seededRandom('relabel-2') });
     const simKindLength = sim[8]!;
     const handsetKind = utf8ToBytes('handset');
     const asHandset = concatBytes(sim.subarray(0, 8), Uint8Array.of(handsetKind.length), handsetKind, sim.subarray(9 + simKindLength));

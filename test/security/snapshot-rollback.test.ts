@@ -115,7 +115,7 @@ describe('a snapshot taken while waiting for the server share gives no second gu
   it('a snapshot written before the fix (scalar inside) is restored the same way', async () => {
     const { handset } = await waitingHandset();
     // What an old snapshot held: the whole state, scalar included.
-    const old = sealSnapshot('handset', handset.state, KEY, nobleProvider, seededRandom('old'));
+    const old = sealSnapshot('handset', handset.state, KEY, nobleProvider, { random: seededRandom('old') });
     const restored = Handset.restore(old, KEY, { transport: createMemoryTransportPair()[0], timers: NO_TIMERS });
     expect(restored.state.phase).toBe('failed');
     expect(restored.state.session).toBeUndefined();
@@ -156,7 +156,7 @@ describe('snapshot generations: the host refuses a rolled-back snapshot (finding
   });
 
   it('the generation cannot be raised without the key: an edited generation is DECRYPT_FAILED', () => {
-    const sealed = sealSnapshot('handset', { a: 1 }, KEY, nobleProvider, seededRandom('g'), { generation: 2 });
+    const sealed = sealSnapshot('handset', { a: 1 }, KEY, nobleProvider, { random: seededRandom('g'), generation: 2 });
     const at = 'EA-SNAP2'.length + 1 + 'handset'.length;
     const edited = sealed.slice();
     edited[at + 7] = 9; // generation 2 -> 9
@@ -176,9 +176,9 @@ describe('snapshot generations: the host refuses a rolled-back snapshot (finding
 
   it('a bad generation or minGeneration is INVALID_ARGUMENT', () => {
     for (const generation of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN]) {
-      expect(code(() => sealSnapshot('handset', {}, KEY, nobleProvider, seededRandom('g'), { generation }))).toBe('INVALID_ARGUMENT');
+      expect(code(() => sealSnapshot('handset', {}, KEY, nobleProvider, { random: seededRandom('g'), generation }))).toBe('INVALID_ARGUMENT');
     }
-    const sealed = sealSnapshot('handset', {}, KEY, nobleProvider, seededRandom('g'));
+    const sealed = sealSnapshot('handset', {}, KEY, nobleProvider, { random: seededRandom('g') });
     expect(code(() => openSnapshot('handset', sealed, KEY, nobleProvider, { minGeneration: -1 }))).toBe('INVALID_ARGUMENT');
   });
 });

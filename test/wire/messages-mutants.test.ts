@@ -89,13 +89,13 @@ describe('the ETP.DAT body', () => {
 
   it('the routing, with or without the SRP id of a former server, survives sealing and opening', () => {
     for (const srp of ['S0000001', undefined]) {
-      const sealed = sealEtpBody(nobleProvider, bodyKey, new Uint8Array(24), body(srp), header, share);
+      const sealed = sealEtpBody(nobleProvider, bodyKey, new Uint8Array(24), body(srp), { headerBytes: header, share });
       expect(openEtpBody(nobleProvider, bodyKey, sealed, header, share)).toEqual(body(srp));
     }
   });
 
   it('under the wrong key it is DECRYPT_FAILED, saying what failed', () => {
-    const sealed = sealEtpBody(nobleProvider, bodyKey, new Uint8Array(24), body(), header, share);
+    const sealed = sealEtpBody(nobleProvider, bodyKey, new Uint8Array(24), body(), { headerBytes: header, share });
     const err = failure(() => openEtpBody(nobleProvider, new Uint8Array(32), sealed, header, share), 'DECRYPT_FAILED');
     expect(err.message).toBe('ETP.DAT body authentication failed');
     expect(err.cause).toEqual({ operation: 'open ETP.DAT body' });

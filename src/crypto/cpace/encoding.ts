@@ -70,14 +70,15 @@ export function generatorString(
  * prefix being smaller than the longer string (draft appendix "Definitions for lexiographical ordering").
  */
 export function lexicographicallyLarger(a: Uint8Array, b: Uint8Array): boolean {
-  const minLength = Math.min(a.length, b.length);
-  for (let i = 0; i < minLength; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
+  const bBytes = b.values();
+  for (const x of a) {
+    const next = bBytes.next();
+    if (next.done === true) return true; // b is a proper prefix of a
+    const y = next.value;
     if (x > y) return true;
     if (x < y) return false;
   }
-  return a.length > b.length;
+  return false; // a is b or a prefix of it
 }
 
 const OC = Uint8Array.of(0x6f, 0x63); // b"oc"

@@ -46,7 +46,17 @@ function hasherOver(field: IField<bigint>): H2CHasher<typeof Point> {
   const { a, b } = Point.CURVE();
   const F = constantTimeField(field);
   const map = mapToCurveSimpleSWU(F, { A: a, B: b, Z: F.neg(4n) });
-  return createHasher(Point, (scalars: bigint[]) => map(scalars[0]!), p521_hasher.defaults);
+  return createHasher(
+    Point,
+    (scalars: bigint[]) => {
+      // hash_to_field with m = 1 (P-521's defaults) gives one element per point; none would mean a
+      // noble that does not work as this was written for, not a generator to compute anyway.
+      const [u] = scalars;
+      if (u === undefined) throw new ActivationError('UNSUPPORTED', 'hash to curve gave no field element', { operation: 'cpace calculate generator' });
+      return map(u);
+    },
+    p521_hasher.defaults,
+  );
 }
 
 /** Built on first use (the SWU set-up costs a few square roots). */
@@ -95,7 +105,8 @@ function sampleScalar(random: RandomSource): Uint8Array {
       });
     }
     const candidate = Uint8Array.from(bytes);
-    candidate[0]! &= 0x01; // keep 521 bits: 8 * 66 - 521 = 7 high bits cleared
+    // Keep 521 bits: 8 * 66 - 521 = 7 high bits cleared. Byte 0 exists (the length is checked above).
+    candidate[0] = (candidate[0] ?? 0) & 0x01;
     const value = bytesToNumberBE(candidate);
     const accept = Number(value >= 1n) & Number(value < ORDER);
     if (accept === 1) return candidate;

@@ -21,6 +21,8 @@ const FIELD_SIZE_BYTES = 32;
 const SHA512_S_IN_BYTES = 128;
 /** The field prime of Curve25519, 2^255 - 19. */
 const P = 2n ** 255n - 19n;
+/** Bits #0 to #254: decodeUCoordinate masks off bit #255. */
+const LOW_255_BITS = 2n ** 255n - 1n;
 
 /**
  * `decodeUCoordinate(u, 255)` from RFC 7748 (repeated in the draft's appendix "Decoding and
@@ -28,8 +30,8 @@ const P = 2n ** 255n - 19n;
  */
 function decodeUCoordinate(bytes: Uint8Array): bigint {
   const u = bytes.slice(0, FIELD_SIZE_BYTES);
-  u[FIELD_SIZE_BYTES - 1]! &= 0x7f;
-  const value = bytesToNumberLE(u);
+  // Bit #255 is the top bit of the last byte; masking the number clears it without indexing.
+  const value = bytesToNumberLE(u) & LOW_255_BITS;
   u.fill(0);
   return value;
 }

@@ -9,14 +9,12 @@
  * unchanged, so the cipher is the same.
  */
 export function setOddParity(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key.length);
-  for (let i = 0; i < key.length; i++) {
-    const high = key[i]! & 0xfe;
+  return Uint8Array.from(key, (byte) => {
+    const high = byte & 0xfe;
     let ones = 0;
     for (let b = high; b !== 0; b >>= 1) ones += b & 1;
-    out[i] = high | (ones % 2 === 0 ? 1 : 0);
-  }
-  return out;
+    return high | (ones % 2 === 0 ? 1 : 0);
+  });
 }
 
 /** True when every byte of `key` has an odd number of one bits. */

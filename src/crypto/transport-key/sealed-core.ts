@@ -61,15 +61,16 @@ export function deriveWrapKey(algorithm: TransportKeyAlgorithm, transportKey: Ui
   return withParity;
 }
 
-function computeTag(
-  macKey: Uint8Array,
-  associatedData: Uint8Array,
-  algorithm: TransportKeyAlgorithm,
-  keyIv: Uint8Array,
-  wrappedKey: Uint8Array,
-  iv: Uint8Array,
-  ciphertext: Uint8Array,
-): Uint8Array {
+/** The fields of a sealed message that its tag covers: all but the tag. */
+type TaggedFields = Omit<SealedMessage, 'tag'>;
+
+/**
+ * HMAC-SHA-256 under `macKey` of the associated data and the message's fields, each
+ * length-prefixed, in this order. The caller passes fields it has already checked (never the
+ * caller's own object, whose getters could answer differently the second time).
+ */
+function computeTag(macKey: Uint8Array, associatedData: Uint8Array, fields: TaggedFields): Uint8Array {
+  const { algorithm, keyIv, wrappedKey, iv, ciphertext } = fields;
   return hmac(sha256, macKey, lengthPrefixed(associatedData, utf8ToBytes(algorithm), keyIv, wrappedKey, iv, ciphertext));
 }
 
@@ -89,20 +90,27 @@ function paddedLength(cipher: TransportCipher, n: number): number {
   return (Math.floor(n / cipher.blockLength) + 1) * cipher.blockLength;
 }
 
+/** What {@link sealMessageWith} binds and draws on besides the plaintext and the keys. */
+export interface SealInputs {
+  /** Authenticated but not encrypted and not included in the result; the opener must supply it. */
+  readonly associatedData: Uint8Array;
+  /** The message key, keyIv and iv come from it, in this order. */
+  readonly random: RandomSource;
+}
+
 /**
- * Seals `plaintext` under `transportKey` (see the module comment). `associatedData` is
- * authenticated but not encrypted and not included in the result; the opener must supply it.
- * Throws ActivationError('UNSUPPORTED') for an unknown algorithm and 'INVALID_ARGUMENT' for a
- * transport key of the wrong length.
+ * Seals `plaintext` under `transportKey` (see the module comment), binding
+ * `inputs.associatedData`. Throws ActivationError('UNSUPPORTED') for an unknown algorithm and
+ * 'INVALID_ARGUMENT' for a transport key of the wrong length.
  */
 export function sealMessageWith(
   cipherFor: CipherLookup,
   algorithm: TransportKeyAlgorithm,
   transportKey: Uint8Array,
   plaintext: Uint8Array,
-  associatedData: Uint8Array,
-  random: RandomSource,
+  inputs: SealInputs,
 ): SealedMessage {
+  const { associatedData, random } = inputs;
   const cipher = isTransportKeyAlgorithm(algorithm) ? cipherFor(algorithm) : undefined;
   if (cipher === undefined) {
     throw new ActivationError('UNSUPPORTED', 'unsupported transport key algorithm', {
@@ -134,7 +142,7 @@ export function sealMessageWith(
     const iv = randomBytesChecked(random, cipher.blockLength, 'iv').slice();
     const ciphertext = cipher.encryptCbc(messageKey, iv, plaintext);
     macKey = deriveMacKey(algorithm, transportKey, messageKey);
-    const tag = computeTag(macKey, associatedData, algorithm, keyIv, wrappedKey, iv, ciphertext);
+    const tag = computeTag(macKey, associatedData, { algorithm, keyIv, wrappedKey, iv, ciphertext });
     return { algorithm, keyIv, wrappedKey, iv, ciphertext, tag };
   } finally {
     zeroize(messageKey, wrapKey, macKey);
@@ -186,27 +194,27 @@ export function openMessageWith(cipherFor: CipherLookup, transportKey: Uint8Arra
 
   // Unwrap the message key. On failure carry on with a dummy key so that the work done and the
   // error reported are the same as for a bad tag (no padding oracle).
-  let messageKey: Uint8Array | undefined;
+  let mk: Uint8Array = new Uint8Array(cipher.keyLength); // the dummy, kept unless unwrapping succeeds
   let unwrapped = true;
   const wrapKey = deriveWrapKey(algorithm, transportKey);
   try {
-    messageKey = cipher.decryptCbc(wrapKey, keyIv, wrappedKey);
-    if (messageKey.length !== cipher.keyLength) unwrapped = false;
+    const unwrappedKey = cipher.decryptCbc(wrapKey, keyIv, wrappedKey);
+    if (unwrappedKey.length === cipher.keyLength) {
+      mk = unwrappedKey;
+    } else {
+      unwrapped = false;
+      zeroize(unwrappedKey);
+    }
   } catch {
     unwrapped = false;
   } finally {
     zeroize(wrapKey);
   }
-  if (!unwrapped) {
-    zeroize(messageKey);
-    messageKey = new Uint8Array(cipher.keyLength);
-  }
-  const mk = messageKey!;
   let macKey: Uint8Array | undefined;
   let expected: Uint8Array | undefined;
   try {
     macKey = deriveMacKey(algorithm, transportKey, mk);
-    expected = computeTag(macKey, associatedData, algorithm, keyIv, wrappedKey, iv, ciphertext);
+    expected = computeTag(macKey, associatedData, { algorithm, keyIv, wrappedKey, iv, ciphertext });
     const tagOk = constantTimeEqual(expected, tag);
     if (!(tagOk && unwrapped)) throw authFailed();
     try {

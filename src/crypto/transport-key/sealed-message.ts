@@ -70,7 +70,7 @@ export function sealMessage(
   associatedData: Uint8Array,
   random: RandomSource,
 ): SealedMessage {
-  return sealMessageWith((id) => TRANSPORT_CIPHERS[id], algorithm, transportKey, plaintext, associatedData, random);
+  return sealMessageWith((id) => TRANSPORT_CIPHERS[id], algorithm, transportKey, plaintext, { associatedData, random });
 }
 
 /**

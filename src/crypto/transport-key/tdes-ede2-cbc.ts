@@ -13,6 +13,7 @@
  */
 import des from 'des.js';
 import { ActivationError } from '../../errors/activation-error.js';
+import { constantTimeEqual } from '../../util/bytes.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
 import { TRANSPORT_KEY_STRENGTH } from './algorithms.js';
 import { type CbcShape, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
@@ -53,13 +54,15 @@ function pkcs7Pad(data: Uint8Array): Uint8Array {
  */
 function pkcs7UnpaddedLength(data: Uint8Array): number {
   const len = data.length;
-  const pad = data[len - 1]!;
+  // Callers pass whole blocks, so every index read here exists; `?? 0` only satisfies the type
+  // (and is what `undefined` amounted to in these bit operations anyway: pad 0 is refused).
+  const pad = data[len - 1] ?? 0;
   let bad = 0;
   bad |= (pad - 1) >>> 31; // pad >= 1
   bad |= (BLOCK_LENGTH - pad) >>> 31; // pad <= 8
   for (let i = 0; i < BLOCK_LENGTH; i++) {
     const inPad = (i - pad) >>> 31; // 1 when i < pad
-    bad |= inPad & ((data[len - 1 - i]! ^ pad) !== 0 ? 1 : 0);
+    bad |= inPad & (((data[len - 1 - i] ?? 0) ^ pad) !== 0 ? 1 : 0);
   }
   return bad === 0 ? len - pad : -1;
 }
@@ -109,9 +112,7 @@ export const tdesEde2Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
       const raw = randomKeyBytes(SHAPE, random);
       const key = setOddParity(raw);
       raw.fill(0);
-      let same = 0;
-      for (let i = 0; i < 8; i++) same |= key[i]! ^ key[i + 8]!;
-      if (same !== 0) return key;
+      if (!constantTimeEqual(key.subarray(0, 8), key.subarray(8))) return key;
       key.fill(0);
     }
     throw new ActivationError('INVALID_ARGUMENT', 'random source keeps returning degenerate keys', {

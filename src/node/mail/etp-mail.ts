@@ -208,7 +208,8 @@ export function hasEtpAttachmentMarker(raw: Uint8Array): boolean {
   for (let dot = raw.indexOf(0x2e, 3); dot !== -1 && dot + 3 < n; dot = raw.indexOf(0x2e, dot + 1)) {
     const start = dot - 3;
     let match = true;
-    for (let i = 0; i < 7 && match; i++) match = (raw[start + i]! | 0x20) === LOWER_ETP[i]; // `| 0x20` folds ASCII case; '.' is unchanged
+    // `| 0x20` folds ASCII case; '.' is unchanged. In range: start = dot - 3 >= 0 and dot + 3 < n.
+    for (let i = 0; i < 7 && match; i++) match = ((raw[start + i] ?? 0) | 0x20) === LOWER_ETP[i];
     if (!match) continue;
     // Value boundaries: `=ETP.DAT` or `="ETP.DAT"`, ending at a quote, `;`, white space or end.
     let before = start - 1;
@@ -218,7 +219,7 @@ export function hasEtpAttachmentMarker(raw: Uint8Array): boolean {
     if (after !== undefined && after !== 0x22 && after !== 0x3b && after !== 0x20 && after !== 0x09 && !isLineBreak(after)) continue;
     // The parameter name just before `=`.
     let nameStart = before;
-    while (nameStart > 0 && /[A-Za-z]/.test(String.fromCharCode(raw[nameStart - 1]!))) nameStart--;
+    while (nameStart > 0 && /[A-Za-z]/.test(String.fromCharCode(raw[nameStart - 1] ?? 0))) nameStart--; // in range: nameStart > 0
     if (!PARAM_NAMES.has(Buffer.from(raw.subarray(nameStart, before)).toString('latin1').toLowerCase())) continue;
     // The header line it belongs to, unfolding continuation lines (RFC 5322 §2.2.3).
     let lineStart = raw.lastIndexOf(0x0a, nameStart) + 1;

@@ -143,7 +143,10 @@ export function createMailboxMonitor(options: MailboxMonitorOptions): MailboxMon
   const skip = new Set<string>();
   const skipMail = (id: string): void => {
     skip.add(id);
-    while (skip.size > maxSkipped) skip.delete(skip.values().next().value!);
+    for (const oldest of skip) {
+      if (skip.size <= maxSkipped) break;
+      skip.delete(oldest);
+    }
   };
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -214,8 +217,10 @@ export function createMailboxMonitor(options: MailboxMonitorOptions): MailboxMon
     }
     if (vouchKey === undefined) return { frame: parsed.frame, meta: undefined };
     // checkVouch never throws on hostile header values; a missing header is simply unvouched.
-    const vouched = checkVouch(vouchKey, parsed.etpDat, parsed.source, parsed.vouch);
-    return { frame: parsed.frame, meta: vouched ? { vouched: true, source: parsed.source! } : { vouched: false } };
+    const { source } = parsed;
+    const vouched = checkVouch(vouchKey, parsed.etpDat, source, parsed.vouch);
+    // checkVouch is true only for a valid source, so `source` is there whenever it is.
+    return { frame: parsed.frame, meta: vouched && source !== undefined ? { vouched: true, source } : { vouched: false } };
   }
 
   async function pollOnce(): Promise<void> {

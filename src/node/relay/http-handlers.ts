@@ -16,6 +16,7 @@ import {
   MAX_REGISTER_BYTES,
   RECEIVE_KEY_HEADER,
   REGISTER_PATH,
+  mediaType,
   parseRelayAddress,
 } from '../../transport/relay-protocol.js';
 import { CORS_MAX_AGE_SECONDS, type CorsPolicy } from './cors.js';
@@ -96,7 +97,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: http.Incom
   const { router, acceptFrame, polls, responder, cors, isClosing, log } = options;
 
   async function handlePost(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = mediaType(req.headers['content-type']);
     if (type !== FRAME_CONTENT_TYPE && type !== 'application/octet-stream') {
       throw new RelayRefusal(415, 'MALFORMED', `the body must be ${FRAME_CONTENT_TYPE}`);
     }
@@ -110,7 +111,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: http.Incom
   }
 
   async function handleRegister(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = mediaType(req.headers['content-type']);
     if (type !== 'application/json') throw new RelayRefusal(415, 'MALFORMED', 'the body must be application/json');
     const bytes = await readBody(req, MAX_REGISTER_BYTES);
     let body: unknown;

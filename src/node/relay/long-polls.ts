@@ -140,8 +140,9 @@ export class LongPolls {
     if (!canAnswer(res)) return; // the client left: keep the frames
     const batch = this.router.takeFor(receiver.address.address, receiver, MAX_BATCH_FRAMES, BATCH_BYTES);
     if (batch.length === 0) return this.responder.send(res, 204);
-    if (receiver.vouchKey) {
-      return this.responder.send(res, 200, encodeVouchedBatch(batch.map((item) => this.router.vouched(receiver, item)!)), VOUCHED_BATCH_CONTENT_TYPE);
+    const { vouchKey } = receiver;
+    if (vouchKey) {
+      return this.responder.send(res, 200, encodeVouchedBatch(batch.map((item) => this.router.vouched({ vouchKey }, item))), VOUCHED_BATCH_CONTENT_TYPE);
     }
     this.responder.send(res, 200, encodeFrameBatch(batch.map((item) => item.bytes)), FRAME_BATCH_CONTENT_TYPE);
   }

@@ -41,9 +41,10 @@ export class PeerSockets {
   remove(peer: PeerSocket): void {
     const address = peer.receiver.address.address;
     const sockets = this.byAddress.get(address);
-    const i = sockets ? sockets.indexOf(peer) : -1;
-    if (i >= 0) sockets!.splice(i, 1);
-    if (sockets && sockets.length === 0) this.byAddress.delete(address);
+    if (!sockets) return;
+    const i = sockets.indexOf(peer);
+    if (i >= 0) sockets.splice(i, 1);
+    if (sockets.length === 0) this.byAddress.delete(address);
   }
 
   /** True when `peer` is open and not backed up. */
@@ -56,8 +57,8 @@ export class PeerSockets {
     const sockets = this.byAddress.get(address);
     if (!sockets || !this.router) return false;
     let anonymous: PeerSocket | undefined;
-    for (let i = sockets.length - 1; i >= 0; i--) {
-      const peer = sockets[i]!;
+    // Newest first.
+    for (const peer of [...sockets].reverse()) {
       const key = peer.receiver.receiveKey;
       if (requiredKey !== undefined && key !== requiredKey) continue;
       if (!this.writable(peer)) continue;

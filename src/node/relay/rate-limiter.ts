@@ -31,7 +31,11 @@ export class RateLimiter {
       bucket.at = now;
     } else {
       bucket = { tokens: this.capacity, at: now };
-      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+      // Full: the least recently used keys (the first in insertion order; a take re-inserts) make room.
+      for (const oldest of this.buckets.keys()) {
+        if (this.buckets.size < this.maxKeys) break;
+        this.buckets.delete(oldest);
+      }
     }
     this.buckets.set(key, bucket);
     if (bucket.tokens < 1) return false;

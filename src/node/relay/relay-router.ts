@@ -468,6 +468,8 @@ export class RelayRouter {
   }
 
   /** What goes on the wire to `receiver` for `item`: the frame, or for a configured server the vouched envelope. */
+  vouched(receiver: { readonly vouchKey: Uint8Array }, item: QueuedFrame): VouchedFrame;
+  vouched(receiver: Pick<Receiver, 'vouchKey'>, item: QueuedFrame): VouchedFrame | undefined;
   vouched(receiver: Pick<Receiver, 'vouchKey'>, item: QueuedFrame): VouchedFrame | undefined {
     if (!receiver.vouchKey) return undefined;
     return { frame: item.bytes, vouch: vouchMac(receiver.vouchKey, item.bytes, item.source), source: item.source };
@@ -549,7 +551,11 @@ export class RelayRouter {
     const existing = this.bindings.get(session);
     if (existing && existing.expires > now) return; // the first ETP.DAT of a session wins
     if (existing) this.bindings.delete(session);
-    while (this.bindings.size >= this.limits.maxReceiveBindings) this.bindings.delete(this.bindings.keys().next().value!);
+    // Full: the oldest bindings (insertion order) make room.
+    for (const oldest of this.bindings.keys()) {
+      if (this.bindings.size < this.limits.maxReceiveBindings) break;
+      this.bindings.delete(oldest);
+    }
     this.bindings.set(session, { key, expires: now + this.limits.receiveBindingTtlMs });
   }
 
@@ -605,7 +611,8 @@ export class RelayRouter {
   private expire(slot: Slot): void {
     const now = this.now();
     let n = 0;
-    while (n < slot.frames.length && slot.frames[n]!.expires <= now) n++;
+    // n < length, so frames[n] is there; `?? Infinity` (never expired) only satisfies the type.
+    while (n < slot.frames.length && (slot.frames[n]?.expires ?? Infinity) <= now) n++;
     if (n === 0) return;
     for (const item of slot.frames.splice(0, n)) {
       slot.bytes -= item.bytes.length;

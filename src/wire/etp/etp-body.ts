@@ -85,18 +85,20 @@ function bodyAssociatedData(headerBytes: Uint8Array, share: Uint8Array): Uint8Ar
   return encodeCbor(['enterprise-activation/etp-body', headerBytes, share]);
 }
 
+/** What an ETP.DAT body is bound to (its associated data): the rest of the ETP.DAT. */
+export interface EtpBodyBinding {
+  /** The encoded ETP.DAT header. */
+  readonly headerBytes: Uint8Array;
+  /** The handset's CPace share. */
+  readonly share: Uint8Array;
+}
+
 /**
  * Encrypts an ETP.DAT body under `bodyKey` (32 bytes) with a 24-byte `nonce`, binding the encoded
  * header and the CPace share as associated data; {@link openEtpBody} reverses it.
  */
-export function sealEtpBody(
-  provider: CryptoProvider,
-  bodyKey: Uint8Array,
-  nonce: Uint8Array,
-  body: EtpBody,
-  headerBytes: Uint8Array,
-  share: Uint8Array,
-): SealedBody {
+export function sealEtpBody(provider: CryptoProvider, bodyKey: Uint8Array, nonce: Uint8Array, body: EtpBody, binding: EtpBodyBinding): SealedBody {
+  const { headerBytes, share } = binding;
   const plaintext = encodeCbor({
     identityKey: body.identityKey,
     agreementKey: body.agreementKey,
