@@ -46,7 +46,18 @@ const elements = Object.entries(FOLDERS).flatMap(([type, folders]) => folders.ma
 const ENTRIES = ['src/index.ts', 'src/cli.ts', 'src/*/index.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'docs/api/**', 'reports/**', 'coverage/**', 'node_modules/**', 'test/runtimes/node22/**', '.stryker-tmp*/**', 'api-extractor/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'docs/api/**',
+      'reports/**',
+      'coverage/**',
+      'node_modules/**',
+      'test/runtimes/node22/**',
+      '.stryker-tmp*/**',
+      'api-extractor/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Scripts, tools and configs run on Node.
@@ -54,7 +65,10 @@ export default tseslint.config(
   {
     rules: {
       // Unused names a destructuring leaves behind on purpose start with an underscore.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

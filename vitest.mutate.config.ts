@@ -27,7 +27,9 @@ export default defineConfig({
       // faults is covered on virtual time by test/reliability/fault-matrix.test.ts.
       'test/transport/fault-injection.test.ts',
       // Servers on real sockets: only the relay router's mutants need them (STRYKER_MODULE).
-      ...(process.env.STRYKER_MODULE === 'relay-router' ? [] : ['test/node/**', 'test/transport/relay*.test.ts', 'test/transport/smtp-activation.test.ts', 'test/transport/mail.test.ts']),
+      ...(process.env.STRYKER_MODULE === 'relay-router'
+        ? []
+        : ['test/node/**', 'test/transport/relay*.test.ts', 'test/transport/smtp-activation.test.ts', 'test/transport/mail.test.ts']),
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

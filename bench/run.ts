@@ -17,7 +17,9 @@ function bench(name: string, iterations: number, fn: () => void): void {
   const start = performance.now();
   for (let i = 0; i < iterations; i++) fn();
   const ms = performance.now() - start;
-  console.log(`${name.padEnd(48)} ${(ms / iterations).toFixed(3).padStart(10)} ms/op ${((iterations * 1000) / ms).toFixed(1).padStart(10)} ops/s`);
+  console.log(
+    `${name.padEnd(48)} ${(ms / iterations).toFixed(3).padStart(10)} ms/op ${((iterations * 1000) / ms).toFixed(1).padStart(10)} ops/s`,
+  );
 }
 
 async function activation(suite: CPaceSuiteId, i: number): Promise<Uint8Array> {
@@ -51,8 +53,12 @@ const payload = new Uint8Array(1024);
 const aesKey = nobleProvider.transportCipher('AES-256-CBC').generateKey(random);
 const desKey = provider.transportCipher('TDES-EDE2-CBC').generateKey(random);
 const ad = new Uint8Array(32);
-bench('seal+open AES-256-CBC', 500, () => nobleProvider.openMessage(aesKey, nobleProvider.sealMessage('AES-256-CBC', aesKey, payload, ad, random), ad));
-bench('seal+open TDES-EDE2-CBC', 100, () => provider.openMessage(desKey, provider.sealMessage('TDES-EDE2-CBC', desKey, payload, ad, random), ad));
+bench('seal+open AES-256-CBC', 500, () =>
+  nobleProvider.openMessage(aesKey, nobleProvider.sealMessage('AES-256-CBC', aesKey, payload, ad, random), ad),
+);
+bench('seal+open TDES-EDE2-CBC', 100, () =>
+  provider.openMessage(desKey, provider.sealMessage('TDES-EDE2-CBC', desKey, payload, ad, random), ad),
+);
 
 console.log('Whole activations, in process, to Activation Complete (default data set)');
 let frame: Uint8Array | undefined;

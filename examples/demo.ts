@@ -74,7 +74,11 @@ if (values.help) {
 }
 
 const suites: Record<string, CPaceSuiteId> = { x25519: 'CPACE-X25519-SHA512', p521: 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512' };
-const ciphers: Record<string, TransportKeyAlgorithm[]> = { any: ['AES-256-CBC', 'TDES-EDE2-CBC'], aes: ['AES-256-CBC'], '3des': ['TDES-EDE2-CBC'] };
+const ciphers: Record<string, TransportKeyAlgorithm[]> = {
+  any: ['AES-256-CBC', 'TDES-EDE2-CBC'],
+  aes: ['AES-256-CBC'],
+  '3des': ['TDES-EDE2-CBC'],
+};
 const suite = Object.hasOwn(suites, values.suite) ? suites[values.suite] : undefined;
 const serverCiphers = Object.hasOwn(ciphers, values.cipher) ? ciphers[values.cipher] : undefined;
 if (!suite) usageError(`unknown suite '${values.suite}' (x25519 or p521)`);
@@ -153,22 +157,38 @@ handset.on('status', (status) => {
 
 // The IT policy step of phase 3 (docs/it-policy.md): the handset applied the signed policy and acknowledged it.
 handset.on('policy', ({ ack }) => {
-  transcript.push({ time: now(), kind: 'policy', name: ack.policyId, status: ack.status, rules: ack.applied.length, rejected: ack.rejected.length });
-  say(ack.status === 'applied' ? `IT policy ${ack.policyId} applied, ${ack.applied.length} rules` : `IT policy ${ack.policyId} rejected: ${ack.rejected.length} rules could not be applied`);
+  transcript.push({
+    time: now(),
+    kind: 'policy',
+    name: ack.policyId,
+    status: ack.status,
+    rules: ack.applied.length,
+    rejected: ack.rejected.length,
+  });
+  say(
+    ack.status === 'applied'
+      ? `IT policy ${ack.policyId} applied, ${ack.applied.length} rules`
+      : `IT policy ${ack.policyId} rejected: ${ack.rejected.length} rules could not be applied`,
+  );
 });
 
 let exitCode = 0;
 try {
   start = performance.now();
   const result = await handset.activate({ email: values.email, password: values.password });
-  const summary = { keyAlgorithm: result.keyAlgorithm, server: { name: result.server.name, version: result.server.version, srp: result.server.srp } };
+  const summary = {
+    keyAlgorithm: result.keyAlgorithm,
+    server: { name: result.server.name, version: result.server.version, srp: result.server.srp },
+  };
   if (values.json) console.log(JSON.stringify({ ok: true, email: result.email, result: summary, transcript }, null, 2));
   say('');
   say(`Transport key: ${result.keyAlgorithm} (id ${result.keyId})`);
   say(`Server: ${result.server.name}, ${result.server.version} [SRP ${result.server.srp}]`);
 } catch (err) {
   exitCode = 1;
-  const error = isActivationError(err) ? { code: err.code, message: err.message } : { code: 'UNEXPECTED', message: err instanceof Error ? err.name : typeof err };
+  const error = isActivationError(err)
+    ? { code: err.code, message: err.message }
+    : { code: 'UNEXPECTED', message: err instanceof Error ? err.name : typeof err };
   if (values.json) console.log(JSON.stringify({ ok: false, email: values.email, error, transcript }, null, 2));
   // The handset's own failure text when it showed one, else the error's message; then the code.
   else console.error(`${failureText ?? `Activation failed: ${error.message}`} [${error.code}]`);

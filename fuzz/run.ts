@@ -76,7 +76,8 @@ function main(): void {
   const started = Date.now();
   const corpus = getCorpus();
   const stats = newStats();
-  const filter = (props: NamedProperty[]) => (options.only ? props.filter((p) => p.name.toLowerCase().includes(options.only!.toLowerCase())) : props);
+  const filter = (props: NamedProperty[]) =>
+    options.only ? props.filter((p) => p.name.toLowerCase().includes(options.only!.toLowerCase())) : props;
   const decoders = filter(decoderProperties(corpus, stats));
   const machines = filter(stateMachineProperties(corpus, stats));
   if (decoders.length + machines.length === 0) throw new Error(`no property matches --only ${options.only}`);
@@ -102,8 +103,12 @@ function main(): void {
         if (error instanceof UnexpectedOutcome && error.original instanceof Error && error.original.stack) {
           console.log(`\noriginal error:\n${error.original.stack}`);
         }
-        console.log(`\nreproduce: npx tsx fuzz/run.ts --only "${property.name}" --seed ${options.seed} --runs ${runs} --batch ${options.batch}`);
-        console.log(`fuzz: FAILED after ${formatCount(done + details.numRuns)} runs, seed ${options.seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        console.log(
+          `\nreproduce: npx tsx fuzz/run.ts --only "${property.name}" --seed ${options.seed} --runs ${runs} --batch ${options.batch}`,
+        );
+        console.log(
+          `fuzz: FAILED after ${formatCount(done + details.numRuns)} runs, seed ${options.seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
         process.exit(1);
       }
       left -= numRuns;

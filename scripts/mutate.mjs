@@ -49,8 +49,11 @@ for (const name of names) {
 
 console.log('\nmodule        score   killed timeout survived nocov  ignored  minutes');
 for (const r of rows) {
-  console.log(`${r.name.padEnd(13)} ${r.score.toFixed(1).padStart(5)}%  ${String(r.Killed).padStart(6)} ${String(r.Timeout).padStart(7)} ${String(r.Survived).padStart(8)} ${String(r.NoCoverage).padStart(5)} ${String(r.Ignored).padStart(8)}  ${r.minutes.padStart(7)}`);
+  console.log(
+    `${r.name.padEnd(13)} ${r.score.toFixed(1).padStart(5)}%  ${String(r.Killed).padStart(6)} ${String(r.Timeout).padStart(7)} ${String(r.Survived).padStart(8)} ${String(r.NoCoverage).padStart(5)} ${String(r.Ignored).padStart(8)}  ${r.minutes.padStart(7)}`,
+  );
 }
 const all = rows.reduce((a, r) => ({ detected: a.detected + r.detected, valid: a.valid + r.valid }), { detected: 0, valid: 0 });
-if (rows.length > 1) console.log(`${'all'.padEnd(13)} ${(all.valid === 0 ? 100 : (100 * all.detected) / all.valid).toFixed(1).padStart(5)}%`);
+if (rows.length > 1)
+  console.log(`${'all'.padEnd(13)} ${(all.valid === 0 ? 100 : (100 * all.detected) / all.valid).toFixed(1).padStart(5)}%`);
 process.exit(failed ? 1 : 0);

@@ -102,7 +102,10 @@ const FILE_REASONS: Record<string, string> = {
 function fileError(action: 'read' | 'write', file: string, err: unknown): ActivationError {
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'unknown';
   const reason = FILE_REASONS[code] ?? `error ${code}`;
-  return new ActivationError('INVALID_ARGUMENT', `cannot ${action} ${shown(file)}: ${reason}`, { operation: `${action} file`, reason: code });
+  return new ActivationError('INVALID_ARGUMENT', `cannot ${action} ${shown(file)}: ${reason}`, {
+    operation: `${action} file`,
+    reason: code,
+  });
 }
 
 /** Reads a regular file of at most MAX_ETP_MAIL_BYTES (a mail is the largest of the three forms). */
@@ -118,14 +121,21 @@ function readInput(file: string): Uint8Array {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw fileError('read', file, { code: 'EISDIR' });
     if (!stat.isFile()) {
-      throw new ActivationError('INVALID_ARGUMENT', `cannot read ${shown(file)}: not a regular file`, { operation: 'read file', reason: 'not a file' });
+      throw new ActivationError('INVALID_ARGUMENT', `cannot read ${shown(file)}: not a regular file`, {
+        operation: 'read file',
+        reason: 'not a file',
+      });
     }
     if (stat.size > MAX_ETP_MAIL_BYTES) {
-      throw new ActivationError('MALFORMED', `${shown(file)} has ${stat.size} bytes, more than the ${MAX_ETP_MAIL_BYTES} an activation mail may have`, {
-        operation: 'read file',
-        reason: 'oversized',
-        size: stat.size,
-      });
+      throw new ActivationError(
+        'MALFORMED',
+        `${shown(file)} has ${stat.size} bytes, more than the ${MAX_ETP_MAIL_BYTES} an activation mail may have`,
+        {
+          operation: 'read file',
+          reason: 'oversized',
+          size: stat.size,
+        },
+      );
     }
     return new Uint8Array(readFileSync(fd));
   } catch (err) {
@@ -170,7 +180,10 @@ async function identify(file: string, bytes: Uint8Array): Promise<{ found: Found
   }
   if (frame !== undefined) {
     if (frame.type !== 'etp-dat') {
-      throw new ActivationError('MALFORMED', `${shown(file)} is a ${frame.type} frame, which carries no ETP.DAT`, { operation: 'inspect', type: frame.type });
+      throw new ActivationError('MALFORMED', `${shown(file)} is a ${frame.type} frame, which carries no ETP.DAT`, {
+        operation: 'inspect',
+        type: frame.type,
+      });
     }
     try {
       return { found: 'frame', etp: decodeEtpDat(frame.body.slice()), frame };
@@ -185,9 +198,13 @@ async function identify(file: string, bytes: Uint8Array): Promise<{ found: Found
     const mail = await parseEtpMail(bytes);
     return { found: 'mail', etp: decodeEtpDat(mail.etpDat.slice()) };
   }
-  throw new ActivationError('MALFORMED', `${shown(file)} is not an ETP.DAT, a frame or an activation mail (read as an ETP.DAT, ${asEtpDat.message})`, {
-    operation: 'inspect',
-  });
+  throw new ActivationError(
+    'MALFORMED',
+    `${shown(file)} is not an ETP.DAT, a frame or an activation mail (read as an ETP.DAT, ${asEtpDat.message})`,
+    {
+      operation: 'inspect',
+    },
+  );
 }
 
 async function inspect(args: string[]): Promise<number> {
@@ -339,7 +356,9 @@ async function run(argv: string[]): Promise<number> {
   } catch (caught) {
     const err = isActivationError(caught)
       ? caught
-      : new ActivationError('INVALID_STATE', `unexpected failure (${caught instanceof Error ? caught.name : typeof caught})`, { operation: 'cli' });
+      : new ActivationError('INVALID_STATE', `unexpected failure (${caught instanceof Error ? caught.name : typeof caught})`, {
+          operation: 'cli',
+        });
     console.error(`${NAME}: ${err.message.replace(/\s+/g, ' ')} [${err.code}]`);
     if (isUsageError(err)) {
       console.error('');

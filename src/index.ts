@@ -59,7 +59,14 @@ export {
   type TransportKeyState,
 } from './handset/state.js';
 export type { ActivationResult, HandsetInput, HandsetOutput, StepResult } from './handset/io.js';
-export { DEFAULT_RETRY, resolveHandsetConfig, type HandsetConfig, type NonEmpty, type ResolvedHandsetConfig, type RetryPolicy } from './handset/config.js';
+export {
+  DEFAULT_RETRY,
+  resolveHandsetConfig,
+  type HandsetConfig,
+  type NonEmpty,
+  type ResolvedHandsetConfig,
+  type RetryPolicy,
+} from './handset/config.js';
 export { STATUS_IDS, STATUS_TEXT, type Status, type StatusId } from './handset/status.js';
 export { MAX_PASSWORD_LENGTH, normalizeEmail } from './protocol/key-schedule.js';
 // Types the handset's configuration and results are made of (their codecs are in /wire).
@@ -156,20 +163,21 @@ export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from './pol
 
 // Service books, as a handset holds them
 export { KNOWN_CIDS, displayName, type KnownCid, type ServiceBook } from './service-books/service-book.js';
-export { CAPABILITIES, CID_CAPABILITIES, CID_DESCRIPTIONS, capabilitiesOf, capabilitiesOfCid, emailEnabled, type Capability } from './service-books/capabilities.js';
+export {
+  CAPABILITIES,
+  CID_CAPABILITIES,
+  CID_DESCRIPTIONS,
+  capabilitiesOf,
+  capabilitiesOfCid,
+  emailEnabled,
+  type Capability,
+} from './service-books/capabilities.js';
 export { booksByCid, findBook } from './service-books/store.js';
 
 // Organizer synchronization: the databases and their records, as a handset holds them
 export { SYNC_ORDER, isSyncDatabase, type RecordByDatabase, type SyncData, type SyncDatabase } from './sync/databases.js';
 export type { DeviceSyncStore } from './sync/sync-store.js';
-export {
-  ADDRESS_LABELS,
-  EVENT_CLASSES,
-  FREE_BUSY,
-  RECURRENCE_TYPES,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-} from './sync/records.js';
+export { ADDRESS_LABELS, EVENT_CLASSES, FREE_BUSY, RECURRENCE_TYPES, TASK_PRIORITIES, TASK_STATUSES } from './sync/records.js';
 export type {
   AddressLabel,
   CalendarEvent,

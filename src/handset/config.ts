@@ -9,7 +9,6 @@ import type { DeviceInfo } from '../wire/etp/etp-body.js';
 
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 
-
 /** A list with at least one element. */
 export type NonEmpty<T> = readonly [T, ...T[]];
 /** Organizer databases, in the order a handset synchronizes them (calendar first). */
@@ -144,7 +143,8 @@ export function resolveHandsetConfig(config: HandsetConfig, provider: CryptoProv
   if (cipher === undefined) invalid('ciphers', 'ciphers must not be empty');
   return {
     pin,
-    routing: routing.srp === undefined ? { relay: routing.relay, uid: routing.uid } : { relay: routing.relay, uid: routing.uid, srp: routing.srp },
+    routing:
+      routing.srp === undefined ? { relay: routing.relay, uid: routing.uid } : { relay: routing.relay, uid: routing.uid, srp: routing.srp },
     device: { model: device.model, os: device.os },
     suites: [suite, ...moreSuites],
     ciphers: [cipher, ...moreCiphers],

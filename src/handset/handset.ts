@@ -290,10 +290,13 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         break;
       case 'set-timer':
         this.clearTimer();
-        this.timer = this.timers.setTimeout(() => {
-          this.timer = undefined;
-          this.input({ type: 'timer', now: Math.max(this.now(), output.at) });
-        }, Math.max(0, output.at - this.now()));
+        this.timer = this.timers.setTimeout(
+          () => {
+            this.timer = undefined;
+            this.input({ type: 'timer', now: Math.max(this.now(), output.at) });
+          },
+          Math.max(0, output.at - this.now()),
+        );
         break;
       case 'clear-timer':
         this.clearTimer();

@@ -46,7 +46,12 @@ export interface SendOptions {
  * session the request belongs to (its `sendSeq` is the header's `seq`): this advances the send
  * sequence, remembers the frame for retransmission and arms the timer.
  */
-export function sendAndWait<S extends StateWithSession>(next: S, header: FrameHeader, body: Uint8Array, options: SendOptions): StepResult<HandsetState> {
+export function sendAndWait<S extends StateWithSession>(
+  next: S,
+  header: FrameHeader,
+  body: Uint8Array,
+  options: SendOptions,
+): StepResult<HandsetState> {
   const expectReply = options.expectReply ?? true;
   const bytes = encodeFrame({ ...header, body });
   const deadline = options.now + next.config.retry.replyTimeoutMs;

@@ -143,19 +143,25 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
       if (state.phase !== 'idle' && state.phase !== 'failed' && state.phase !== 'complete') {
         throw new ActivationError('INVALID_STATE', 'an activation is already running', { phase: state.phase });
       }
-      return checked(state, startActivation(state, input.email, input.password, input.now, env), HANDSET_INPUT_TRANSITIONS.activate[state.phase]);
+      return checked(
+        state,
+        startActivation(state, input.email, input.password, input.now, env),
+        HANDSET_INPUT_TRANSITIONS.activate[state.phase],
+      );
     case 'timer':
       return onTimer(state, input.now);
     case 'policy-applied':
       if (!v.is(policyAckSchema, input.ack)) {
         throw new ActivationError('INVALID_ARGUMENT', 'policy-applied needs a policy acknowledgement', { field: 'input.ack' });
       }
-      if (state.phase !== 'applying-policy' && state.phase !== 'applying-policy-update') return ignore(state, 'policy result without a pending policy');
+      if (state.phase !== 'applying-policy' && state.phase !== 'applying-policy-update')
+        return ignore(state, 'policy result without a pending policy');
       return checked(state, onPolicyApplied(state, input.ack, input.now, env), HANDSET_INPUT_TRANSITIONS['policy-applied'][state.phase]);
     case 'cancel':
       return onCancel(state);
     case 'frame':
-      if (!(input.bytes instanceof Uint8Array)) throw new ActivationError('INVALID_ARGUMENT', 'a frame input needs bytes', { field: 'input.bytes' });
+      if (!(input.bytes instanceof Uint8Array))
+        throw new ActivationError('INVALID_ARGUMENT', 'a frame input needs bytes', { field: 'input.bytes' });
       return onFrame(state, input.bytes, input.now, env);
     default:
       throw new ActivationError('INVALID_ARGUMENT', 'unknown input type', { field: 'input.type' });
@@ -169,7 +175,11 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
 function checked(from: HandsetState, result: StepResult<HandsetState>, allowed: readonly HandsetPhase[]): StepResult<HandsetState> {
   const to = result.state.phase;
   if (to !== from.phase && !allowed.includes(to)) {
-    throw new ActivationError('INVALID_STATE', 'a transition that the handset tables do not list', { operation: 'handsetStep', phase: from.phase, to });
+    throw new ActivationError('INVALID_STATE', 'a transition that the handset tables do not list', {
+      operation: 'handsetStep',
+      phase: from.phase,
+      to,
+    });
   }
   return result;
 }
@@ -195,7 +205,11 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
       const detail = { retries: session.retriesUsed, reportedBy: 'server', hint: true, authenticated: false };
       return checked(state, fail(state, hint, errorText(hint), { detail, notifyServer: false }), allowed[state.phase] ?? []);
     }
-    return checked(state, fail(state, 'TIMEOUT', 'the server did not respond', { detail: { retries: session.retriesUsed }, notifyServer: false }), allowed[state.phase] ?? []);
+    return checked(
+      state,
+      fail(state, 'TIMEOUT', 'the server did not respond', { detail: { retries: session.retriesUsed }, notifyServer: false }),
+      allowed[state.phase] ?? [],
+    );
   }
   const deadline = now + state.config.retry.replyTimeoutMs;
   return {

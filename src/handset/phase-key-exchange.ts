@@ -139,7 +139,8 @@ export function onServerShare(state: AwaitingServerShareState, frame: Frame, now
       ADb: msg.adBytes,
     });
   } catch (err) {
-    if (err instanceof ActivationError) return fail(state, 'PROTOCOL_ERROR', 'the server sent an invalid CPace share', { detail: { reason: 'invalid-point' } });
+    if (err instanceof ActivationError)
+      return fail(state, 'PROTOCOL_ERROR', 'the server sent an invalid CPace share', { detail: { reason: 'invalid-point' } });
     throw err;
   }
   const keys = deriveSessionKeys(provider, suite, session.sid, isk);
@@ -226,7 +227,10 @@ export function onKeyIssue(state: AwaitingKeyState, frame: Frame, now: number, e
   };
   return sendAndWait(established, header, encodeKeyVerified({ proof: myProof }), {
     now,
-    before: [{ type: 'status', status: verified }, { type: 'key-established', result }],
+    before: [
+      { type: 'status', status: verified },
+      { type: 'key-established', result },
+    ],
   });
 }
 

@@ -35,7 +35,12 @@ import { emailEnabledStatus, emailNotEnabledStatus, status } from './status.js';
  * `it-policy` arrived (at activation, or pushed as an update after it): verify it and hand it to
  * the enforcer (through the driver).
  */
-export function onItPolicy(state: AwaitingPolicyState | CompleteState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+export function onItPolicy(
+  state: AwaitingPolicyState | CompleteState,
+  frame: Frame,
+  now: number,
+  env: HandsetEnv,
+): StepResult<HandsetState> {
   const { provider } = env;
   const session = state.session;
   const plaintext = openBody(provider, state.transportKey, frame.body, headerAd(frame), 'it-policy');
@@ -45,7 +50,8 @@ export function onItPolicy(state: AwaitingPolicyState | CompleteState, frame: Fr
     policy = verifySignedPolicy(provider, state.server.publicKey, signed);
   } catch (err) {
     if (!isActivationError(err)) throw err;
-    if (state.phase === 'complete') return ignore({ ...state, session: { ...session, recvSeq: frame.seq + 1 } }, 'IT policy update rejected', err.code);
+    if (state.phase === 'complete')
+      return ignore({ ...state, session: { ...session, recvSeq: frame.seq + 1 } }, 'IT policy update rejected', err.code);
     return fail(state, err.code === 'BAD_SIGNATURE' ? 'BAD_SIGNATURE' : 'PROTOCOL_ERROR', 'the IT policy signature did not verify');
   }
   const next: KeyedSession = { ...session, recvSeq: frame.seq + 1, deadline: undefined };
@@ -108,7 +114,12 @@ export function onPolicyApplied(
  * Acknowledges a policy and moves to `next`'s phase: during activation on to the service books
  * (a reply is awaited), after it back to `complete` (nothing answers an update's acknowledgement).
  */
-function sendPolicyAck(next: AwaitingServicesState | CompleteState, ack: PolicyAck, env: HandsetEnv, now: number): StepResult<HandsetState> {
+function sendPolicyAck(
+  next: AwaitingServicesState | CompleteState,
+  ack: PolicyAck,
+  env: HandsetEnv,
+  now: number,
+): StepResult<HandsetState> {
   const update = next.phase === 'complete';
   const header = nextHeader(next, next.session, 'policy-ack', `srp:${next.server.srp}`);
   const body = sealBody(env.provider, next.transportKey, encodePolicyAck(ack), headerAd(header), env.random);
@@ -133,7 +144,14 @@ export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: 
     emailEnabled: enabled,
     sync: { databases: state.config.databases, maxPageRecords: state.config.maxPageRecords },
   });
-  const syncing: SyncingState = { ...state, phase: 'syncing', session: next, serviceBooks: books, status: emailStatus, sync: { store: {}, progress: {} } };
+  const syncing: SyncingState = {
+    ...state,
+    phase: 'syncing',
+    session: next,
+    serviceBooks: books,
+    status: emailStatus,
+    sync: { store: {}, progress: {} },
+  };
   return sendAndWait(syncing, header, sealBody(env.provider, state.transportKey, ack, headerAd(header), env.random), {
     now,
     before: [

@@ -99,7 +99,9 @@ const records = v.array(syncRecordSchema);
 const progress = v.object({ received: seq, total: seq });
 const sync = v.object({
   store: v.partial(v.object({ calendar: records, contacts: records, tasks: records, memos: records, messages: records, options: records })),
-  progress: v.partial(v.object({ calendar: progress, contacts: progress, tasks: progress, memos: progress, messages: progress, options: progress })),
+  progress: v.partial(
+    v.object({ calendar: progress, contacts: progress, tasks: progress, memos: progress, messages: progress, options: progress }),
+  ),
 });
 
 /** One schema per phase: each phase's state has exactly its own fields (src/handset/state.ts). */
@@ -162,12 +164,24 @@ function upgradeLayout(raw: unknown): unknown {
   if (raw.phase === 'complete' && pending) return { ...raw, phase: 'applying-policy-update' };
   if (raw.phase === 'awaiting-server-share') {
     const { version, config, identity } = { version: undefined, config: undefined, identity: undefined, ...raw };
-    return { version, config, ...(identity === undefined ? {} : { identity }), phase: 'failed', failure: { ...RESTART_REQUIRED }, status: failedStatus(RESTART_REQUIRED.code) };
+    return {
+      version,
+      config,
+      ...(identity === undefined ? {} : { identity }),
+      phase: 'failed',
+      failure: { ...RESTART_REQUIRED },
+      status: failedStatus(RESTART_REQUIRED.code),
+    };
   }
   return raw;
 }
 
-export function openHandsetState(snapshot: Uint8Array, storageKey: Uint8Array, provider: CryptoProvider, options: SnapshotOpenOptions = {}): HandsetState {
+export function openHandsetState(
+  snapshot: Uint8Array,
+  storageKey: Uint8Array,
+  provider: CryptoProvider,
+  options: SnapshotOpenOptions = {},
+): HandsetState {
   const raw = openSnapshot('handset', snapshot, storageKey, provider, options);
   const state = validate(handsetStateSchema, upgradeLayout(raw), 'handset snapshot');
   // The configuration goes through the same checks as a new one.
@@ -175,7 +189,10 @@ export function openHandsetState(snapshot: Uint8Array, storageKey: Uint8Array, p
   try {
     config = resolveHandsetConfig(state.config, provider);
   } catch (err) {
-    throw new ActivationError('MALFORMED', 'handset snapshot: invalid configuration', { operation: 'open snapshot', reason: err instanceof ActivationError ? err.code : 'invalid' });
+    throw new ActivationError('MALFORMED', 'handset snapshot: invalid configuration', {
+      operation: 'open snapshot',
+      reason: err instanceof ActivationError ? err.code : 'invalid',
+    });
   }
   return { ...state, config };
 }

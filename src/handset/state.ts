@@ -207,24 +207,43 @@ export type Established = Pick<PhaseFields, 'transportKey' | 'server' | 'email'>
 /** Never activated, or nothing running. */
 export type IdleState = PhaseState<'idle', object>;
 /** Phase 1: the ETP.DAT is sent; waiting for the server's CPace share ("Activating"). */
-export type AwaitingServerShareState = PhaseState<'awaiting-server-share', { readonly session: ShareWaitSession; readonly identity: HandsetIdentity }>;
+export type AwaitingServerShareState = PhaseState<
+  'awaiting-server-share',
+  { readonly session: ShareWaitSession; readonly identity: HandsetIdentity }
+>;
 /** Phase 2: the handset's confirmation is sent; waiting for the transport key ("Verifying Encryption"). */
 export type AwaitingKeyState = PhaseState<'awaiting-key', { readonly session: KeyWaitSession; readonly identity: HandsetIdentity }>;
 /** Phase 3: the key is verified; waiting for the signed IT policy ("Encryption Verified. Waiting for Services"). */
 export type AwaitingPolicyState = PhaseState<'awaiting-policy', Established & { readonly session: KeyedSession }>;
 /** Phase 3: the enforcer is applying the verified IT policy; every frame is ignored meanwhile. */
-export type ApplyingPolicyState = PhaseState<'applying-policy', Established & { readonly session: KeyedSession; readonly pendingPolicy: PendingPolicy }>;
+export type ApplyingPolicyState = PhaseState<
+  'applying-policy',
+  Established & { readonly session: KeyedSession; readonly pendingPolicy: PendingPolicy }
+>;
 /** Phase 3: the policy is applied and acknowledged; waiting for the service books. */
-export type AwaitingServicesState = PhaseState<'awaiting-services', Established & { readonly session: KeyedSession; readonly policy: PolicyInForce }>;
+export type AwaitingServicesState = PhaseState<
+  'awaiting-services',
+  Established & { readonly session: KeyedSession; readonly policy: PolicyInForce }
+>;
 /** Phase 4: service books stored; organizer data arriving page by page. */
 export type SyncingState = PhaseState<
   'syncing',
-  Established & { readonly session: KeyedSession; readonly policy: PolicyInForce; readonly serviceBooks: readonly ServiceBook[]; readonly sync: SyncState }
+  Established & {
+    readonly session: KeyedSession;
+    readonly policy: PolicyInForce;
+    readonly serviceBooks: readonly ServiceBook[];
+    readonly sync: SyncState;
+  }
 >;
 /** Activated ("Activation Complete"); the session stays for IT policy updates. */
 export type CompleteState = PhaseState<
   'complete',
-  Established & { readonly session: KeyedSession; readonly policy: PolicyInForce; readonly serviceBooks: readonly ServiceBook[]; readonly sync: SyncState }
+  Established & {
+    readonly session: KeyedSession;
+    readonly policy: PolicyInForce;
+    readonly serviceBooks: readonly ServiceBook[];
+    readonly sync: SyncState;
+  }
 >;
 /** Activated, and the enforcer is applying a pushed IT policy update. */
 export type ApplyingPolicyUpdateState = PhaseState<

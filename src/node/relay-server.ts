@@ -139,7 +139,14 @@ function checkOptions(options: RelayServerOptions): { host: string; port: number
   let mail: MailPath | undefined;
   if (options.smtp !== undefined) {
     const smtp = options.smtp;
-    if (typeof smtp !== 'object' || smtp === null || typeof smtp.host !== 'string' || !Number.isInteger(smtp.port) || smtp.port < 1 || smtp.port > 65535) {
+    if (
+      typeof smtp !== 'object' ||
+      smtp === null ||
+      typeof smtp.host !== 'string' ||
+      !Number.isInteger(smtp.port) ||
+      smtp.port < 1 ||
+      smtp.port > 65535
+    ) {
       throw invalid('smtp needs a host and a port', 'smtp');
     }
     if (!Array.isArray(smtp.allowedDomains) || smtp.allowedDomains.length === 0) {
@@ -210,7 +217,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     },
   });
   const limits = router.limits;
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw invalid('headersTimeoutMs must not exceed requestTimeoutMs', 'headersTimeoutMs');
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    throw invalid('headersTimeoutMs must not exceed requestTimeoutMs', 'headersTimeoutMs');
   const sockets = new PeerSockets(limits.backpressureBytes);
   sockets.attach(router);
   const cors = CorsPolicy.fromOption(options.cors);
@@ -243,12 +251,18 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     const recipient = email.trim();
     if (recipient.toLowerCase() !== headerEmail.trim().toLowerCase()) return refuse('the mailto: address is not the one in the ETP.DAT');
     if (!isMailAddress(recipient)) return refuse('the recipient is not one plain email address');
-    if (!mail.allowedDomains.has(recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase())) return refuse('the relay does not mail to that domain');
+    if (!mail.allowedDomains.has(recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase()))
+      return refuse('the relay does not mail to that domain');
     const from = `${frame.pin}@${mailDomain}`;
     const key = router.vouchKeyFor(recipient);
     let raw: Uint8Array;
     try {
-      raw = await buildEtpMail({ frameBytes: bytes, from, to: recipient, ...(key ? { vouch: { key, source: router.sourceLabel(context.ip) } } : {}) });
+      raw = await buildEtpMail({
+        frameBytes: bytes,
+        from,
+        to: recipient,
+        ...(key ? { vouch: { key, source: router.sourceLabel(context.ip) } } : {}),
+      });
     } catch (err) {
       router.countMail('unmailable');
       return { status: 400, error: 'MALFORMED', message: isActivationError(err) ? err.message : 'the ETP.DAT could not be mailed' };
@@ -263,7 +277,9 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       return { status: 202 };
     } catch (err) {
       router.countMail('failed');
-      log(`relay: mailing ETP.DAT of ${frame.pin} to ${recipient} failed (${isActivationError(err) ? String(err.cause?.reason ?? err.message) : 'error'})`);
+      log(
+        `relay: mailing ETP.DAT of ${frame.pin} to ${recipient} failed (${isActivationError(err) ? String(err.cause?.reason ?? err.message) : 'error'})`,
+      );
       return { status: 502, error: 'TRANSPORT_ERROR', message: 'the relay could not hand the activation request to the mail server' };
     } finally {
       pendingMail.delete(sending);
@@ -360,7 +376,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   // ---- start and stop ------------------------------------------------------------------------
 
   const port = await new Promise<number>((resolve, reject) => {
-    const onError = (err: Error): void => reject(new ActivationError('TRANSPORT_ERROR', 'the relay could not listen', { operation: 'listen', reason: err.name }));
+    const onError = (err: Error): void =>
+      reject(new ActivationError('TRANSPORT_ERROR', 'the relay could not listen', { operation: 'listen', reason: err.name }));
     server.once('error', onError);
     server.listen(requestedPort, host, () => {
       server.off('error', onError);
@@ -373,10 +390,14 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   });
   server.on('error', (err) => log(`relay: server error ${err.name}`));
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log(`relay: listening on ${url}${mail ? `, mailing ETP.DAT to ${mail.smtp.host}:${mail.smtp.port} for ${[...mail.allowedDomains].join(', ')}` : ''}`);
+  log(
+    `relay: listening on ${url}${mail ? `, mailing ETP.DAT to ${mail.smtp.host}:${mail.smtp.port} for ${[...mail.allowedDomains].join(', ')}` : ''}`,
+  );
   log(`relay: limits ${describeRelayLimits(limits)}`);
   if (!router.authenticated) {
-    log('relay: WARNING: no server tokens configured: open demo mode, any client may register and receive as any srp: address; for loopback demos only');
+    log(
+      'relay: WARNING: no server tokens configured: open demo mode, any client may register and receive as any srp: address; for loopback demos only',
+    );
   }
 
   let closed: Promise<void> | undefined;

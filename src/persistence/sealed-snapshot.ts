@@ -104,12 +104,19 @@ export interface SnapshotSealInputs extends SnapshotSealOptions {
  * `kind`, with a nonce from `inputs.random` and the generation `inputs.generation`. The same first
  * four parameters as {@link openSnapshot}.
  */
-export function sealSnapshot(kind: string, value: unknown, storageKey: Uint8Array, provider: CryptoProvider, inputs: SnapshotSealInputs): Uint8Array {
+export function sealSnapshot(
+  kind: string,
+  value: unknown,
+  storageKey: Uint8Array,
+  provider: CryptoProvider,
+  inputs: SnapshotSealInputs,
+): Uint8Array {
   checkKey(storageKey);
   const { random } = inputs;
   const generation = encodeGeneration(checkGeneration(inputs.generation, 'generation'));
   const kindBytes = utf8ToBytes(kind);
-  if (kindBytes.length < 1 || kindBytes.length > 32) throw new ActivationError('INVALID_ARGUMENT', 'snapshot kind must be 1 to 32 bytes', { field: 'kind' });
+  if (kindBytes.length < 1 || kindBytes.length > 32)
+    throw new ActivationError('INVALID_ARGUMENT', 'snapshot kind must be 1 to 32 bytes', { field: 'kind' });
   const plaintext = encodeCbor(value);
   const nonce = random(NONCE_LENGTH);
   const ciphertext = provider.aeadSeal(storageKey, nonce, plaintext, associatedData(kind, generation));
@@ -123,7 +130,13 @@ export function sealSnapshot(kind: string, value: unknown, storageKey: Uint8Arra
  * ActivationError('STALE_SNAPSHOT') (checked after authentication, so a forged generation is
  * DECRYPT_FAILED, not STALE_SNAPSHOT).
  */
-export function openSnapshot(kind: string, snapshot: Uint8Array, storageKey: Uint8Array, provider: CryptoProvider, options: SnapshotOpenOptions = {}): unknown {
+export function openSnapshot(
+  kind: string,
+  snapshot: Uint8Array,
+  storageKey: Uint8Array,
+  provider: CryptoProvider,
+  options: SnapshotOpenOptions = {},
+): unknown {
   checkKey(storageKey);
   const minGeneration = checkGeneration(options.minGeneration, 'minGeneration');
   if (!(snapshot instanceof Uint8Array)) throw malformed('not bytes');
@@ -143,7 +156,8 @@ export function openSnapshot(kind: string, snapshot: Uint8Array, storageKey: Uin
   } catch {
     throw malformed('invalid kind');
   }
-  if (written !== kind) throw new ActivationError('MALFORMED', `snapshot: expected a ${kind} snapshot`, { operation: 'open snapshot', kind: written });
+  if (written !== kind)
+    throw new ActivationError('MALFORMED', `snapshot: expected a ${kind} snapshot`, { operation: 'open snapshot', kind: written });
   const generationBytes = v1 ? undefined : snapshot.slice(kindEnd, body);
   const nonce = snapshot.subarray(body, body + NONCE_LENGTH);
   const plaintext = provider.aeadOpen(storageKey, nonce, snapshot.subarray(body + NONCE_LENGTH), associatedData(kind, generationBytes));

@@ -57,5 +57,5 @@ export const policyAckSchema = v.pipe(
     rejected: list(v.strictObject({ rule: ruleName, reason: text(MAX_REASON_LENGTH, 1) }), MAX_RULES),
     ignored: list(ruleName, MAX_RULES),
   }),
-  v.check((ack) => (ack.status === 'rejected') === (ack.rejected.length > 0), 'status matches the rejected rules'),
+  v.check((ack) => (ack.status === 'rejected') === ack.rejected.length > 0, 'status matches the rejected rules'),
 ) satisfies SchemaOf<PolicyAck>;

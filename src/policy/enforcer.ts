@@ -136,10 +136,7 @@ export interface MappedEnforcerOptions {
  * rejected as unsupported otherwise. Mappers run in catalogue order and their effects are not
  * rolled back when another rule is rejected: `applied` lists exactly the rules that took effect.
  */
-export function createMappedEnforcer(
-  map: Readonly<Record<string, RuleMapper>>,
-  options: MappedEnforcerOptions = {},
-): PolicyEnforcer {
+export function createMappedEnforcer(map: Readonly<Record<string, RuleMapper>>, options: MappedEnforcerOptions = {}): PolicyEnforcer {
   const mappers = new Map<string, RuleMapper>(Object.entries(map).filter(([, fn]) => typeof fn === 'function'));
   return Object.freeze({
     apply(effective: RuleSettings, context: EnforcementContext): EnforcementResult {

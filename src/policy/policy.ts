@@ -82,12 +82,7 @@ export interface EffectiveRulesOptions {
  * ActivationError('INVALID_ARGUMENT') naming the field or rule. The result is frozen, its rules
  * sorted by name.
  */
-export function createPolicy(
-  id: string,
-  serverVersion: string,
-  issuedAt: number,
-  rules: Readonly<Record<string, RuleValue>>,
-): ItPolicy {
+export function createPolicy(id: string, serverVersion: string, issuedAt: number, rules: Readonly<Record<string, RuleValue>>): ItPolicy {
   checkText('id', id, MAX_POLICY_ID_LENGTH);
   checkText('serverVersion', serverVersion, MAX_SERVER_VERSION_LENGTH);
   if (typeof issuedAt !== 'number' || !Number.isSafeInteger(issuedAt) || issuedAt < 0) {

@@ -80,7 +80,10 @@ export const itPolicySchema = v.strictObject({
   issuedAt: uint(),
   rules: v.pipe(
     v.record(ruleNameSchema, ruleValueSchema),
-    v.check((rules) => Object.keys(rules).length <= MAX_RULES, () => `at most ${MAX_RULES} rules`),
+    v.check(
+      (rules) => Object.keys(rules).length <= MAX_RULES,
+      () => `at most ${MAX_RULES} rules`,
+    ),
   ),
 });
 

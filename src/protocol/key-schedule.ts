@@ -73,9 +73,7 @@ export interface Transcript {
 }
 
 export function transcriptHash(provider: CryptoProvider, t: Transcript): Uint8Array {
-  return provider.sha512(
-    lvCat(utf8ToBytes(`${LABEL} transcript`), t.sid, t.etpHeader, t.handsetShare, t.serverAd, t.serverShare, t.grant),
-  );
+  return provider.sha512(lvCat(utf8ToBytes(`${LABEL} transcript`), t.sid, t.etpHeader, t.handsetShare, t.serverAd, t.serverShare, t.grant));
 }
 
 /** The payload each side seals under the new transport key to prove it holds it. */

@@ -171,7 +171,8 @@ export function shortServerVersion(v: ServerVersion): string {
  */
 export function formatServerVersion(v: ServerVersion): string {
   checkVersion(v, 'formatServerVersion');
-  const product = v.flavour === undefined ? 'BlackBerry Enterprise Server' : `BlackBerry Enterprise Server for ${FLAVOUR_PRODUCT_NAMES[v.flavour]}`;
+  const product =
+    v.flavour === undefined ? 'BlackBerry Enterprise Server' : `BlackBerry Enterprise Server for ${FLAVOUR_PRODUCT_NAMES[v.flavour]}`;
   return `${product} ${shortServerVersion(v)}${v.bundle === undefined ? '' : ` (Bundle ${v.bundle})`}`;
 }
 
@@ -187,7 +188,12 @@ function sign(n: number): -1 | 0 | 1 {
 export function compareServerVersions(a: ServerVersion, b: ServerVersion): -1 | 0 | 1 {
   checkVersion(a, 'compareServerVersions');
   checkVersion(b, 'compareServerVersions');
-  return sign(a.major - b.major) || sign(a.minor - b.minor) || sign(a.servicePack - b.servicePack) || sign(a.maintenanceRelease - b.maintenanceRelease);
+  return (
+    sign(a.major - b.major) ||
+    sign(a.minor - b.minor) ||
+    sign(a.servicePack - b.servicePack) ||
+    sign(a.maintenanceRelease - b.maintenanceRelease)
+  );
 }
 
 /**

@@ -9,14 +9,7 @@ import type { KnownCid, ServiceBook } from './service-book.js';
 
 /** A service the device can offer once the right book is present. */
 export type Capability =
-  | 'email'
-  | 'calendar'
-  | 'organizer-sync'
-  | 'backup-restore'
-  | 'email-settings'
-  | 'browsing'
-  | 'address-lookup'
-  | 'messenger';
+  'email' | 'calendar' | 'organizer-sync' | 'backup-restore' | 'email-settings' | 'browsing' | 'address-lookup' | 'messenger';
 
 /** Every {@link Capability}, in a fixed order for display. */
 export const CAPABILITIES: readonly Capability[] = [

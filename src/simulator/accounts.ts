@@ -26,7 +26,9 @@ const GENERATED_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 /** A random activation password of `length` characters (default 10, about 50 bits) from `random`. */
 export function generateActivationPassword(random: RandomSource, length = 10): string {
   if (!Number.isInteger(length) || length < MIN_ACTIVATION_PASSWORD_LENGTH || length > 31) {
-    throw new ActivationError('INVALID_ARGUMENT', `a generated password has ${MIN_ACTIVATION_PASSWORD_LENGTH} to 31 characters`, { field: 'length' });
+    throw new ActivationError('INVALID_ARGUMENT', `a generated password has ${MIN_ACTIVATION_PASSWORD_LENGTH} to 31 characters`, {
+      field: 'length',
+    });
   }
   const n = GENERATED_ALPHABET.length;
   const limit = 256 - (256 % n); // rejection sampling: every character equally likely
@@ -250,10 +252,14 @@ export class AccountStore {
     passwordToPrs(password).fill(0);
     const length = [...password.normalize('NFC')].length;
     if (length < MIN_ACTIVATION_PASSWORD_LENGTH) {
-      throw new ActivationError('INVALID_ARGUMENT', `the activation password must have at least ${MIN_ACTIVATION_PASSWORD_LENGTH} characters`, {
-        field: 'password',
-        length,
-      });
+      throw new ActivationError(
+        'INVALID_ARGUMENT',
+        `the activation password must have at least ${MIN_ACTIVATION_PASSWORD_LENGTH} characters`,
+        {
+          field: 'password',
+          length,
+        },
+      );
     }
     if (!(lifetimeHours > 0 && lifetimeHours <= MAX_PASSWORD_LIFETIME_HOURS)) {
       throw new ActivationError('INVALID_ARGUMENT', `the password lifetime must be 1 to ${MAX_PASSWORD_LIFETIME_HOURS} hours`, {

@@ -30,7 +30,14 @@ import { normalizeEmail } from '../protocol/key-schedule.js';
 import { formatServerVersion, parseServerVersion, type ServerVersion } from '../server-version/server-version.js';
 import type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 import type { FrameMeta, Transport } from '../transport/transport.js';
-import { AccountStore, DEFAULT_PASSWORD_LIFETIME_HOURS, MAX_FAILED_ATTEMPTS, generateActivationPassword, type Account, type NewUser } from './accounts.js';
+import {
+  AccountStore,
+  DEFAULT_PASSWORD_LIFETIME_HOURS,
+  MAX_FAILED_ATTEMPTS,
+  generateActivationPassword,
+  type Account,
+  type NewUser,
+} from './accounts.js';
 import { ReplayCache, SessionTable, sessionKey } from './session-table.js';
 import { type AdminEvent, EtpAdmission, type EtpAdmissionOptions, MAX_ADMIN_LOG, type RefusalReason } from './admission.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
@@ -214,9 +221,16 @@ export class BesSimulator {
       throw new ActivationError('INVALID_ARGUMENT', 'the server needs at least one suite and one cipher', { field: 'suites/ciphers' });
     }
     // The provider is the registry: accepting what it cannot run would fail mid-activation.
-    const missing = [...suites.filter((s) => !provides(this.provider, 'cpaceSuite', s)), ...ciphers.filter((c) => !provides(this.provider, 'transportCipher', c))];
+    const missing = [
+      ...suites.filter((s) => !provides(this.provider, 'cpaceSuite', s)),
+      ...ciphers.filter((c) => !provides(this.provider, 'transportCipher', c)),
+    ];
     if (missing.length > 0) {
-      throw new ActivationError('INVALID_ARGUMENT', `the crypto provider has no ${missing.join(', ')}; build one with createNobleProvider`, { field: 'suites/ciphers' });
+      throw new ActivationError(
+        'INVALID_ARGUMENT',
+        `the crypto provider has no ${missing.join(', ')}; build one with createNobleProvider`,
+        { field: 'suites/ciphers' },
+      );
     }
     this.policy = { suites: [...suites], ciphers: [...ciphers] };
     this.retransmitMs = options.policyRetransmitMs ?? DEFAULT_POLICY_RETRANSMIT_MS;
@@ -341,12 +355,26 @@ export class BesSimulator {
   }
 
   /** The account's public state: status, failed attempts, device; never the password. */
-  account(
-    email: string,
-  ): { email: string; displayName: string; status: string; failedAttempts: number; hasPassword: boolean; devicePin?: string; lastFailure?: { at: number; code: string } } | undefined {
+  account(email: string):
+    | {
+        email: string;
+        displayName: string;
+        status: string;
+        failedAttempts: number;
+        hasPassword: boolean;
+        devicePin?: string;
+        lastFailure?: { at: number; code: string };
+      }
+    | undefined {
     const a = this.accounts.get(email);
     if (!a) return undefined;
-    const view = { email: a.email, displayName: a.displayName, status: a.status, failedAttempts: a.password?.failedAttempts ?? 0, hasPassword: a.password !== undefined };
+    const view = {
+      email: a.email,
+      displayName: a.displayName,
+      status: a.status,
+      failedAttempts: a.password?.failedAttempts ?? 0,
+      hasPassword: a.password !== undefined,
+    };
     // Why the last activation failed or was refused: the handset that did not prove the password
     // was not told (docs/protocol.md, "What a peer learns"); the administrator is.
     const withFailure = a.lastFailure ? { ...view, lastFailure: { ...a.lastFailure } } : view;
@@ -374,7 +402,10 @@ export class BesSimulator {
     try {
       if (frame.type === 'etp-dat') return this.onEtpDatFrame(bytes, frame, ctx, origin, meta);
       const candidates = this.sessions.candidates(frame.sid, frame.pin);
-      const route = routeFrame(frame, candidates, { provider: this.provider, sidKnown: candidates.length === 0 && this.sessions.hasSid(frame.sid) });
+      const route = routeFrame(frame, candidates, {
+        provider: this.provider,
+        sidKnown: candidates.length === 0 && this.sessions.hasSid(frame.sid),
+      });
       if (route.to === 'nowhere') return this.apply(route.outputs);
       const session = this.sessions.get(route.key);
       if (session === undefined) return [];
@@ -394,7 +425,13 @@ export class BesSimulator {
    * the key of an earlier request are dropped. Neither starts a second CPace run against the share
    * (docs/protocol.md, "Sessions").
    */
-  private onEtpDatFrame(bytes: Uint8Array, frame: Frame, ctx: Omit<ServerEnv, 'account'>, origin: Transport | undefined, meta: FrameMeta | undefined): Uint8Array[] {
+  private onEtpDatFrame(
+    bytes: Uint8Array,
+    frame: Frame,
+    ctx: Omit<ServerEnv, 'account'>,
+    origin: Transport | undefined,
+    meta: FrameMeta | undefined,
+  ): Uint8Array[] {
     // Refused before any decoding: an unvouched request costs the server nothing more.
     if (this.requireRelayVouch && meta?.vouched !== true) return this.refuseEtpDat(frame, 'unvouched', meta);
     const etp = decodeEtpDat(frame.body);
@@ -633,7 +670,8 @@ export class BesSimulator {
   static restore(
     snapshot: Uint8Array,
     storageKey: Uint8Array,
-    restoreOptions: Omit<BesSimulatorOptions, 'srp' | 'relay' | 'name' | 'version' | 'besDomain' | 'domainKeySeed' | 'suites' | 'ciphers'> & SnapshotOpenOptions = {},
+    restoreOptions: Omit<BesSimulatorOptions, 'srp' | 'relay' | 'name' | 'version' | 'besDomain' | 'domainKeySeed' | 'suites' | 'ciphers'> &
+      SnapshotOpenOptions = {},
   ): BesSimulator {
     const { minGeneration, ...options } = restoreOptions;
     const provider = options.provider ?? nobleProvider;

@@ -35,7 +35,11 @@ export const DEFAULT_DATA_COUNTS: Readonly<Record<SyncDatabase, number>> = {
 };
 
 /** The services configuration with every default filled in; INVALID_ARGUMENT for a bad page size. */
-export function resolveServicesConfig(options: Partial<ServicesConfig> | undefined, identity: ServerIdentity, now: () => number): ServicesConfig {
+export function resolveServicesConfig(
+  options: Partial<ServicesConfig> | undefined,
+  identity: ServerIdentity,
+  now: () => number,
+): ServicesConfig {
   const pageSize = options?.pageSize ?? 25;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new ActivationError('INVALID_ARGUMENT', 'pageSize must be an integer from 1 to 1000', { field: 'services.pageSize' });
@@ -43,12 +47,16 @@ export function resolveServicesConfig(options: Partial<ServicesConfig> | undefin
   return {
     policy: options?.policy ?? createPolicy('default', identity.version, now(), {}),
     serviceBooks:
-      options?.serviceBooks ??
-      ((account, id) => defaultServiceBooks({ srp: id.srp, besDomain: id.besDomain, email: account.email })),
+      options?.serviceBooks ?? ((account, id) => defaultServiceBooks({ srp: id.srp, besDomain: id.besDomain, email: account.email })),
     userData:
       options?.userData ??
       ((account) =>
-        generateUserData({ seed: account.email, counts: DEFAULT_DATA_COUNTS, owner: { email: account.email, displayName: account.displayName }, now: now() })),
+        generateUserData({
+          seed: account.email,
+          counts: DEFAULT_DATA_COUNTS,
+          owner: { email: account.email, displayName: account.displayName },
+          now: now(),
+        })),
     pageSize,
   };
 }

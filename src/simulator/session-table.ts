@@ -15,7 +15,13 @@ import { sessionDigest } from '../protocol/session-digest.js';
 import type { ServerSessionState } from './server-state.js';
 
 /** hex(SHA-256(lv(sid) ‖ lv(PIN) ‖ lv(lower-case email) ‖ lv(share))). */
-export function sessionKey(sid: Uint8Array, pin: string, email: string, share: Uint8Array, provider: Pick<CryptoProvider, 'sha256'> = nobleProvider): string {
+export function sessionKey(
+  sid: Uint8Array,
+  pin: string,
+  email: string,
+  share: Uint8Array,
+  provider: Pick<CryptoProvider, 'sha256'> = nobleProvider,
+): string {
   return flatHex(sessionDigest(sid, pin, email, share, provider));
 }
 
@@ -175,7 +181,8 @@ export class ReplayCache {
   loadData(entries: unknown): void {
     if (!Array.isArray(entries)) return;
     for (const entry of entries) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'string' || !/^\d+:[0-9a-f]+$/.test(entry[1])) continue;
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'string' || !/^\d+:[0-9a-f]+$/.test(entry[1]))
+        continue;
       this.entries.set(entry[0], entry[1]);
     }
     while (this.entries.size > this.max) {

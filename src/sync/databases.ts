@@ -104,11 +104,7 @@ export interface SyncPlanInput {
 }
 
 export type SkipReason =
-  | 'disabled for user'
-  | 'no [CICAL] service book'
-  | 'no [SYNC] service book'
-  | 'no [CMIME] service book'
-  | 'device does not support';
+  'disabled for user' | 'no [CICAL] service book' | 'no [SYNC] service book' | 'no [CMIME] service book' | 'device does not support';
 
 export interface SkippedDatabase {
   readonly database: SyncDatabase;

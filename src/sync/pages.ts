@@ -102,7 +102,10 @@ export function paginate(records: readonly SyncRecord[], pageSize: number, datab
   const first = records[0];
   const db = database ?? SYNC_ORDER.find((d) => first !== undefined && DATABASE_RECORD_KIND[d] === first.kind);
   if (db === undefined || !(SYNC_ORDER as readonly string[]).includes(db)) {
-    throw new ActivationError('INVALID_ARGUMENT', 'paginate needs the database for an empty list', { operation: 'paginate', field: 'database' });
+    throw new ActivationError('INVALID_ARGUMENT', 'paginate needs the database for an empty list', {
+      operation: 'paginate',
+      field: 'database',
+    });
   }
   const kind = DATABASE_RECORD_KIND[db];
   const ids = new Set<string>();

@@ -128,7 +128,8 @@ function describe(err: unknown): string {
 /** The body of `res`, read as a stream and refused (MALFORMED) beyond `cap` bytes, whatever `content-length` says. */
 async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
-  const tooLarge = (): ActivationError => new ActivationError('MALFORMED', `the relay answered more than ${cap} bytes`, { operation: 'relay', reason: 'too large' });
+  const tooLarge = (): ActivationError =>
+    new ActivationError('MALFORMED', `the relay answered more than ${cap} bytes`, { operation: 'relay', reason: 'too large' });
   if (Number.isFinite(declared) && declared > cap) {
     await res.body?.cancel().catch(() => undefined);
     throw tooLarge();
@@ -220,7 +221,8 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   const serves: string[] = [];
   for (const entry of options.serves ?? []) {
     const n = normalizeServes(entry);
-    if (n === undefined) throw new ActivationError('INVALID_ARGUMENT', 'serves entries must be email addresses or domains', { field: 'serves' });
+    if (n === undefined)
+      throw new ActivationError('INVALID_ARGUMENT', 'serves entries must be email addresses or domains', { field: 'serves' });
     serves.push(n);
   }
   if (serves.length > 0 && parsed.kind !== 'srp') {
@@ -228,13 +230,16 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   }
   const wait = options.pollWaitSeconds ?? 25;
   if (!Number.isFinite(wait) || wait < 0 || wait > MAX_POLL_WAIT_SECONDS) {
-    throw new ActivationError('INVALID_ARGUMENT', `pollWaitSeconds must be from 0 to ${MAX_POLL_WAIT_SECONDS}`, { field: 'pollWaitSeconds' });
+    throw new ActivationError('INVALID_ARGUMENT', `pollWaitSeconds must be from 0 to ${MAX_POLL_WAIT_SECONDS}`, {
+      field: 'pollWaitSeconds',
+    });
   }
   const fetchFn = options.fetch ?? globalThis.fetch;
   if (typeof fetchFn !== 'function') throw new ActivationError('INVALID_ARGUMENT', 'no fetch available', { field: 'fetch' });
   const mode = options.mode ?? 'poll';
   // The WebSocket constructor in WebSocket mode (checked here); none in poll mode.
-  const WebSocketCtor = mode === 'websocket' ? (options.webSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket) : undefined;
+  const WebSocketCtor =
+    mode === 'websocket' ? (options.webSocket ?? (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket) : undefined;
   if (mode === 'websocket' && typeof WebSocketCtor !== 'function') {
     throw new ActivationError('INVALID_ARGUMENT', "mode 'websocket' needs a WebSocket (globalThis.WebSocket or the webSocket option)", {
       field: 'webSocket',
@@ -272,7 +277,8 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
     const seconds = Math.floor((now() + clockOffsetMs) / 1000);
     return `${receivePublic}.${seconds}.${toBase64Url(ed25519.sign(receiveCredentialMessage(address, seconds), secret))}`;
   };
-  const receiveHeaders = (): Record<string, string> => (receiveSecret ? { authorization: `Receive ${credential(receiveSecret)}` } : authHeaders);
+  const receiveHeaders = (): Record<string, string> =>
+    receiveSecret ? { authorization: `Receive ${credential(receiveSecret)}` } : authHeaders;
   const vouchingKey = options.token ? deriveVouchKey(options.token) : undefined;
 
   const endpoint = (path: string, query: Record<string, string>): string => {
@@ -314,14 +320,24 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   /** Checks the relay's vouch (constant time) and delivers the frame with it; a bad one is dropped and reported. */
   const deliverVouched = (item: VouchedFrame): void => {
     if (!vouchingKey || !checkVouch(vouchingKey, item.frame, item.source, item.vouch)) {
-      report(new ActivationError('MALFORMED', 'a frame from the relay carried a vouch that does not verify; dropped', { operation: 'relay', reason: 'bad vouch' }));
+      report(
+        new ActivationError('MALFORMED', 'a frame from the relay carried a vouch that does not verify; dropped', {
+          operation: 'relay',
+          reason: 'bad vouch',
+        }),
+      );
       return;
     }
     deliver(item.frame, { vouched: true, source: item.source });
   };
 
   /** A fetch with its own abort controller, aborted by close() or after `timeoutMs`. */
-  async function request<T>(url: string, init: RequestInit, use: (res: Response, signal: AbortSignal) => Promise<T>, timeoutMs?: number): Promise<T> {
+  async function request<T>(
+    url: string,
+    init: RequestInit,
+    use: (res: Response, signal: AbortSignal) => Promise<T>,
+    timeoutMs?: number,
+  ): Promise<T> {
     const controller = new AbortController();
     inflight.add(controller);
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
@@ -341,7 +357,9 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
       endpoint(REGISTER_PATH, {}),
       { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders }, body: JSON.stringify({ address, serves }) },
       async (res) => {
-        const text = await readCapped(res, 4096).then((b) => new TextDecoder().decode(b)).catch(() => '');
+        const text = await readCapped(res, 4096)
+          .then((b) => new TextDecoder().decode(b))
+          .catch(() => '');
         if (res.status < 200 || res.status > 299) {
           let reason = text.slice(0, 200);
           try {
@@ -370,29 +388,36 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
           registered = true;
         }
         // The relay answers within `wait`; a relay that does not is cut off 15 s later.
-        await request(url, { method: 'GET', headers: receiveHeaders() }, async (res) => {
-          if (res.status === 204) {
-            await res.body?.cancel().catch(() => undefined);
+        await request(
+          url,
+          { method: 'GET', headers: receiveHeaders() },
+          async (res) => {
+            if (res.status === 204) {
+              await res.body?.cancel().catch(() => undefined);
+              failures = 0;
+              return;
+            }
+            if (res.status !== 200) {
+              if (res.status === 401 && receiveSecret) adjustClock(res);
+              const text = await readCapped(res, 4096)
+                .then((b) => new TextDecoder().decode(b))
+                .catch(() => '');
+              throw transportError(`relay answered ${res.status} to a poll`, { status: res.status, reason: text.slice(0, 200) });
+            }
+            const body = await readCapped(res, MAX_BATCH_BYTES);
+            const type = mediaType(res.headers.get('content-type'));
+            if (type === VOUCHED_BATCH_CONTENT_TYPE) {
+              const items = decodeVouchedBatch(body);
+              failures = 0;
+              for (const item of items) deliverVouched(item);
+              return;
+            }
+            const frames = decodeFrameBatch(body);
             failures = 0;
-            return;
-          }
-          if (res.status !== 200) {
-            if (res.status === 401 && receiveSecret) adjustClock(res);
-            const text = await readCapped(res, 4096).then((b) => new TextDecoder().decode(b)).catch(() => '');
-            throw transportError(`relay answered ${res.status} to a poll`, { status: res.status, reason: text.slice(0, 200) });
-          }
-          const body = await readCapped(res, MAX_BATCH_BYTES);
-          const type = mediaType(res.headers.get('content-type'));
-          if (type === VOUCHED_BATCH_CONTENT_TYPE) {
-            const items = decodeVouchedBatch(body);
-            failures = 0;
-            for (const item of items) deliverVouched(item);
-            return;
-          }
-          const frames = decodeFrameBatch(body);
-          failures = 0;
-          for (const frame of frames) deliver(frame);
-        }, (wait + 15) * 1000);
+            for (const frame of frames) deliver(frame);
+          },
+          (wait + 15) * 1000,
+        );
       } catch (err) {
         if (closed) break;
         failures++;
@@ -423,48 +448,51 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
         registeredNow = false;
         report(err instanceof ActivationError ? err : transportError('registering with the relay failed', { reason: describe(err) }));
       }
-      const opened = !registeredNow || closed ? false : await new Promise<boolean>((resolve) => {
-        let ws: WebSocketLike;
-        try {
-          ws = new SocketClass(socketUrl());
-        } catch (err) {
-          report(transportError('could not open the relay WebSocket', { reason: describe(err) }));
-          return resolve(false);
-        }
-        socket = ws;
-        let wasOpen = false;
-        ws.binaryType = 'arraybuffer';
-        ws.onopen = () => {
-          wasOpen = true;
-          failures = 0;
-        };
-        ws.onmessage = (event: { data: unknown }) => {
-          const data = event.data;
-          let bytes: Uint8Array | undefined;
-          if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
-          else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-          else if (typeof data === 'string') report(transportError('the relay reported an error', { reason: data.slice(0, 200) }));
-          if (bytes === undefined || bytes.length > MAX_FRAME_MESSAGE_BYTES) return;
-          if (vouchingKey) {
-            let item: VouchedFrame | undefined;
-            try {
-              item = decodeVouchedFrame(bytes);
-            } catch {
-              item = undefined; // a plain frame: the relay does not vouch for this server (open mode)
-            }
-            if (item) return deliverVouched(item);
-          }
-          deliver(bytes);
-        };
-        ws.onerror = () => undefined; // a close event follows
-        ws.onclose = () => {
-          if (socket === ws) socket = undefined;
-          lifetime.signal.removeEventListener('abort', onAbort);
-          resolve(wasOpen);
-        };
-        const onAbort = (): void => ws.close(1000, 'closed');
-        lifetime.signal.addEventListener('abort', onAbort, { once: true });
-      });
+      const opened =
+        !registeredNow || closed
+          ? false
+          : await new Promise<boolean>((resolve) => {
+              let ws: WebSocketLike;
+              try {
+                ws = new SocketClass(socketUrl());
+              } catch (err) {
+                report(transportError('could not open the relay WebSocket', { reason: describe(err) }));
+                return resolve(false);
+              }
+              socket = ws;
+              let wasOpen = false;
+              ws.binaryType = 'arraybuffer';
+              ws.onopen = () => {
+                wasOpen = true;
+                failures = 0;
+              };
+              ws.onmessage = (event: { data: unknown }) => {
+                const data = event.data;
+                let bytes: Uint8Array | undefined;
+                if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+                else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+                else if (typeof data === 'string') report(transportError('the relay reported an error', { reason: data.slice(0, 200) }));
+                if (bytes === undefined || bytes.length > MAX_FRAME_MESSAGE_BYTES) return;
+                if (vouchingKey) {
+                  let item: VouchedFrame | undefined;
+                  try {
+                    item = decodeVouchedFrame(bytes);
+                  } catch {
+                    item = undefined; // a plain frame: the relay does not vouch for this server (open mode)
+                  }
+                  if (item) return deliverVouched(item);
+                }
+                deliver(bytes);
+              };
+              ws.onerror = () => undefined; // a close event follows
+              ws.onclose = () => {
+                if (socket === ws) socket = undefined;
+                lifetime.signal.removeEventListener('abort', onAbort);
+                resolve(wasOpen);
+              };
+              const onAbort = (): void => ws.close(1000, 'closed');
+              lifetime.signal.addEventListener('abort', onAbort, { once: true });
+            });
       if (closed) break;
       if (!opened) failures++;
       if (failures >= maxFailures) {
@@ -474,10 +502,15 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
       if (!opened) report(transportError('the relay WebSocket could not be opened', { failures }));
       if (!opened && receiveSecret) {
         // Perhaps our credential's time was refused: take the relay's clock for the next try.
-        await request(endpoint('/v1/health', {}), { method: 'GET' }, async (res) => {
-          adjustClock(res);
-          await res.body?.cancel().catch(() => undefined);
-        }, sendTimeoutMs).catch(() => undefined);
+        await request(
+          endpoint('/v1/health', {}),
+          { method: 'GET' },
+          async (res) => {
+            adjustClock(res);
+            await res.body?.cancel().catch(() => undefined);
+          },
+          sendTimeoutMs,
+        ).catch(() => undefined);
       }
       await sleep(opened ? initialBackoff : backoffMs(failures), lifetime.signal);
     }

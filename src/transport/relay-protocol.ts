@@ -128,7 +128,13 @@ export interface VouchedFrame {
 function isVouchedFrame(value: unknown): value is VouchedFrame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
-  return v.frame instanceof Uint8Array && v.vouch instanceof Uint8Array && typeof v.source === 'string' && v.source.length <= 64 && Object.keys(v).length === 3;
+  return (
+    v.frame instanceof Uint8Array &&
+    v.vouch instanceof Uint8Array &&
+    typeof v.source === 'string' &&
+    v.source.length <= 64 &&
+    Object.keys(v).length === 3
+  );
 }
 
 export function encodeVouchedFrame(item: VouchedFrame): Uint8Array {
@@ -138,7 +144,8 @@ export function encodeVouchedFrame(item: VouchedFrame): Uint8Array {
 /** Decodes one vouched WebSocket message; any defect is ActivationError('MALFORMED'). */
 export function decodeVouchedFrame(bytes: Uint8Array): VouchedFrame {
   const value = decodeCbor(bytes, 'vouched frame', MAX_FRAME_MESSAGE_BYTES);
-  if (!isVouchedFrame(value)) throw new ActivationError('MALFORMED', 'vouched frame: expected { frame, vouch, source }', { operation: 'decode vouched frame' });
+  if (!isVouchedFrame(value))
+    throw new ActivationError('MALFORMED', 'vouched frame: expected { frame, vouch, source }', { operation: 'decode vouched frame' });
   return value;
 }
 
@@ -150,7 +157,9 @@ export function encodeVouchedBatch(items: readonly VouchedFrame[]): Uint8Array {
 export function decodeVouchedBatch(bytes: Uint8Array): VouchedFrame[] {
   const value = decodeCbor(bytes, 'vouched frame batch', MAX_BATCH_BYTES);
   if (!Array.isArray(value) || !value.every(isVouchedFrame)) {
-    throw new ActivationError('MALFORMED', 'vouched frame batch: expected an array of { frame, vouch, source }', { operation: 'decode frame batch' });
+    throw new ActivationError('MALFORMED', 'vouched frame batch: expected an array of { frame, vouch, source }', {
+      operation: 'decode frame batch',
+    });
   }
   return value as VouchedFrame[];
 }

@@ -105,7 +105,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const { check, ...frame } = decodeWith(frameSchema, bytes, 'frame');
   const expected = checksum(frame);
   if (!expected.every((b, i) => b === check[i])) {
-    throw new ActivationError('MALFORMED', 'frame: checksum mismatch (damaged in transit)', { operation: 'decode frame', reason: 'checksum' });
+    throw new ActivationError('MALFORMED', 'frame: checksum mismatch (damaged in transit)', {
+      operation: 'decode frame',
+      reason: 'checksum',
+    });
   }
   return frame;
 }

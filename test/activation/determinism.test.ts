@@ -12,7 +12,9 @@ import { createServer } from '../support/pair.js';
 import { type ExchangeOptions, type ExchangeResult, runExchange } from './harness.js';
 
 function frameHex(run: ExchangeResult): string[] {
-  return run.frames.map((f) => `${f.direction}/${f.index}/${f.at}:${bytesToHex(f.sent)}:${f.delivered === null ? 'dropped' : bytesToHex(f.delivered)}`);
+  return run.frames.map(
+    (f) => `${f.direction}/${f.index}/${f.at}:${bytesToHex(f.sent)}:${f.delivered === null ? 'dropped' : bytesToHex(f.delivered)}`,
+  );
 }
 
 /** The transcript as text, with every byte string as hex (errors by code and message). */
@@ -152,4 +154,3 @@ describe('handsetStep never mutates the state it is given', () => {
 function hexReplacer(_key: string, value: unknown): unknown {
   return value instanceof Uint8Array ? `hex:${bytesToHex(value)}` : value;
 }
-

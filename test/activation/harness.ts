@@ -165,7 +165,8 @@ export function runExchange(options: ExchangeOptions = {}): ExchangeResult {
   const undelivered = pair.flushToServer();
 
   const records = new Map<PairFrameRecord, FrameRecord>();
-  for (const f of pair.frames) records.set(f, { direction: f.direction, index: f.index, sent: f.sent, delivered: f.delivered[0] ?? null, at: f.at });
+  for (const f of pair.frames)
+    records.set(f, { direction: f.direction, index: f.index, sent: f.sent, delivered: f.delivered[0] ?? null, at: f.at });
   return {
     state: pair.handset,
     sim: pair.server,

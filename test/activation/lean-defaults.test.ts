@@ -18,7 +18,10 @@ const USER = { email: 'alice@example.com', displayName: 'Alice', activationPassw
 const CONFIG = { pin: '2100000A', routing: { relay: 'relay.example', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } };
 const P521 = 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512' as const;
 
-async function activate(options: { server?: ConstructorParameters<typeof BesSimulator>[0]; handset?: Partial<ConstructorParameters<typeof Handset>[0]> }) {
+async function activate(options: {
+  server?: ConstructorParameters<typeof BesSimulator>[0];
+  handset?: Partial<ConstructorParameters<typeof Handset>[0]>;
+}) {
   const server = new BesSimulator({ random: seededRandom('lean/server'), ...options.server });
   server.addUser(USER);
   const [handsetSide, serverSide] = createMemoryTransportPair();

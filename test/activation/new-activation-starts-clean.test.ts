@@ -44,7 +44,10 @@ describe('a new activation starts clean', () => {
       serverSeed: 'B',
       clock: a.clock,
       users: [{ email: 'bob@corp.test', displayName: 'Bob', activationPassword: 'Bob-Pw-1' }],
-      serverOptions: { srp: 'S0000002', services: { policy: createPolicy('default', 'BES', a.clock.now, { 'Password Required': true, 'Minimum Password Length': 8 }) } },
+      serverOptions: {
+        srp: 'S0000002',
+        services: { policy: createPolicy('default', 'BES', a.clock.now, { 'Password Required': true, 'Minimum Password Length': 8 }) },
+      },
     });
     const second = new SecurityHarness({ sim: b.sim, clock: a.clock, log: b.log, state: first.state, handsetSeed: 'second' });
     second.activate('bob@corp.test', 'Bob-Pw-1');
@@ -60,10 +63,16 @@ describe('a new activation starts clean', () => {
   it('a new activation for another account does not count the previous account’s records', () => {
     const a = createServer({ serverSeed: 'A', users: USERS });
     const first = runActivation({ sim: a.sim, clock: a.clock, log: a.log });
-    const b = createServer({ serverSeed: 'B', clock: a.clock, users: [{ email: 'bob@corp.test', displayName: 'Bob', activationPassword: 'Bob-Pw-1' }], serverOptions: { srp: 'S0000002' } });
+    const b = createServer({
+      serverSeed: 'B',
+      clock: a.clock,
+      users: [{ email: 'bob@corp.test', displayName: 'Bob', activationPassword: 'Bob-Pw-1' }],
+      serverOptions: { srp: 'S0000002' },
+    });
     const second = new SecurityHarness({ sim: b.sim, clock: a.clock, log: b.log, state: first.state, handsetSeed: 'second' });
     second.activate('bob@corp.test', 'Bob-Pw-1');
     second.run();
-    for (const p of second.outputsOf('sync-progress')) expect(p.received, `${p.database} ${p.received}/${p.total}`).toBeLessThanOrEqual(p.total);
+    for (const p of second.outputsOf('sync-progress'))
+      expect(p.received, `${p.database} ${p.received}/${p.total}`).toBeLessThanOrEqual(p.total);
   });
 });

@@ -40,7 +40,6 @@ function expectFailure(run: ExchangeResult, code: ActivationErrorCode): void {
   expect(run.state.status).toEqual(last);
 }
 
-
 function expectInvalidArgument(fn: () => unknown, field?: string): ActivationError {
   const err = caught(fn);
   expect(err).toBeInstanceOf(ActivationError);
@@ -91,8 +90,16 @@ describe('wrong password', () => {
     // password looks wrong, and the lock is not an account-state oracle (docs/protocol.md,
     // "What a peer learns"). The attempt is not counted further; the administrator sees why.
     expectFailure(locked, 'WRONG_PASSWORD');
-    expect(locked.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual(['to-server:etp-dat', 'to-handset:server-share', 'to-server:error']);
-    expect(sim.account(EMAIL)).toMatchObject({ failedAttempts: MAX_FAILED_ATTEMPTS, hasPassword: true, lastFailure: { code: 'LOCKED_OUT' } });
+    expect(locked.frames.map((f) => `${f.direction}:${frameType(f.sent)}`)).toEqual([
+      'to-server:etp-dat',
+      'to-handset:server-share',
+      'to-server:error',
+    ]);
+    expect(sim.account(EMAIL)).toMatchObject({
+      failedAttempts: MAX_FAILED_ATTEMPTS,
+      hasPassword: true,
+      lastFailure: { code: 'LOCKED_OUT' },
+    });
     expect(sim.account(EMAIL)!.status).not.toBe('Activated');
 
     // A new password from the administrator unlocks the account.
@@ -132,7 +139,12 @@ describe('password lifetime', () => {
       'to-server:handset-confirm',
       'to-handset:error',
     ]);
-    expect(sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true, lastFailure: { code: 'PASSWORD_EXPIRED' } });
+    expect(sim.account(EMAIL)).toMatchObject({
+      status: 'Initializing',
+      failedAttempts: 0,
+      hasPassword: true,
+      lastFailure: { code: 'PASSWORD_EXPIRED' },
+    });
   });
 
   it('1 ms before 48 hours the password still works', () => {
@@ -270,9 +282,15 @@ describe('PIN and configuration validation in resolveHandsetConfig', () => {
   });
 
   it('a suite or cipher the provider lacks is INVALID_ARGUMENT, naming the way to add it', () => {
-    const p521 = expectInvalidArgument(() => resolveHandsetConfig({ ...HANDSET_CONFIG, suites: ['CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] }), 'suites');
+    const p521 = expectInvalidArgument(
+      () => resolveHandsetConfig({ ...HANDSET_CONFIG, suites: ['CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512'] }),
+      'suites',
+    );
     expect(p521.message).toMatch(/createNobleProvider/);
-    const tdes = expectInvalidArgument(() => resolveHandsetConfig({ ...HANDSET_CONFIG, ciphers: ['AES-256-CBC', 'TDES-EDE2-CBC'] }), 'ciphers');
+    const tdes = expectInvalidArgument(
+      () => resolveHandsetConfig({ ...HANDSET_CONFIG, ciphers: ['AES-256-CBC', 'TDES-EDE2-CBC'] }),
+      'ciphers',
+    );
     expect(tdes.message).toMatch(/TDES-EDE2-CBC/);
     expect(resolveHandsetConfig({ ...HANDSET_CONFIG, ciphers: ['TDES-EDE2-CBC'] }, allAlgorithms).ciphers).toEqual(['TDES-EDE2-CBC']);
   });

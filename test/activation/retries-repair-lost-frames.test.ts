@@ -86,7 +86,8 @@ describe('retries repair lost frames', () => {
       clock: s.clock,
       log: s.log,
       driveTimers: false,
-      adversary: (bytes, direction, ctx) => (direction === 'to-handset' && ctx.type === 'sync-done' && !dropped ? ((dropped = true), []) : [bytes]),
+      adversary: (bytes, direction, ctx) =>
+        direction === 'to-handset' && ctx.type === 'sync-done' && !dropped ? ((dropped = true), []) : [bytes],
     });
     expect(h.state.phase).toBe('syncing');
     s.viaTransport(h.sent('to-server', 'sync-ack').at(-1)!); // route (the server repeats sync-done to the outbox)

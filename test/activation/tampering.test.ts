@@ -143,7 +143,7 @@ describe('tampered ETP.DAT (X25519, every byte)', () => {
     }
   });
 
-  it('the handset\'s routing (relay host, carrier UID) is not in the cleartext ETP.DAT at all (issue 8, finding 21)', () => {
+  it("the handset's routing (relay host, carrier UID) is not in the cleartext ETP.DAT at all (issue 8, finding 21)", () => {
     for (const secretish of [HANDSET_CONFIG.routing.relay, HANDSET_CONFIG.routing.uid]) {
       expect(indexOfBytes(ref.etpFrame, utf8ToBytes(secretish)), secretish).toBe(-1);
     }
@@ -170,7 +170,10 @@ describe('tampered ETP.DAT (X25519, every byte)', () => {
       // out. (Every 32-byte string but a handful of low-order points is an X25519 share, and no
       // single flipped byte of this one is among them, so the server always answers.)
       expect(expectNoKey(r), `offset ${offset}`).toBe('TIMEOUT');
-      expect(r.ignored.some((i) => i.reason === 'server-share for another ETP.DAT'), `offset ${offset}`).toBe(true);
+      expect(
+        r.ignored.some((i) => i.reason === 'server-share for another ETP.DAT'),
+        `offset ${offset}`,
+      ).toBe(true);
       expect(r.frames.some((f) => frameType(f.sent) === 'key-issue')).toBe(false);
     }
   });
@@ -232,14 +235,24 @@ describe.each([X25519, P521])('tampered server-share (%s)', (suite) => {
         const r = runExchange({ ...base(suite), tamper });
         const code = expectNoKey(r);
         codes.push(code);
-        expect(r.frames.some((f) => frameType(f.sent) === 'handset-confirm'), `${name} ${offset}`).toBe(false);
+        expect(
+          r.frames.some((f) => frameType(f.sent) === 'handset-confirm'),
+          `${name} ${offset}`,
+        ).toBe(false);
         // The one outcome for each place (docs/protocol.md, message 2): a P-521 share that is off
         // the curve is PROTOCOL_ERROR (every 32 bytes are an X25519 share, whose ISK then differs:
         // Tb fails, WRONG_PASSWORD); an altered tag fails Tb; an altered ADb that still decodes
         // changes the transcript (WRONG_PASSWORD), one that does not is dropped, every time it
         // comes, and the handset times out.
         const adDecodes = caught(() => decodeServerShare(frameOf(altered).body)) === undefined;
-        const expected = name === 'share' ? (suite === X25519 ? 'WRONG_PASSWORD' : 'PROTOCOL_ERROR') : name === 'ad' && !adDecodes ? 'TIMEOUT' : 'WRONG_PASSWORD';
+        const expected =
+          name === 'share'
+            ? suite === X25519
+              ? 'WRONG_PASSWORD'
+              : 'PROTOCOL_ERROR'
+            : name === 'ad' && !adDecodes
+              ? 'TIMEOUT'
+              : 'WRONG_PASSWORD';
         expect(code, `${name} offset ${offset}`).toBe(expected);
         if (expected === 'TIMEOUT') {
           expect(r.ignored.length).toBe(1 + DEFAULT_RETRY.retries);
@@ -259,7 +272,9 @@ describe('tampered key-issue', () => {
     ref = reference(X25519);
     const msg = decodeKeyIssue(frameOf(ref.keyIssue).body);
     grant = [regionOf(ref.keyIssue, msg.grant.nonce), regionOf(ref.keyIssue, msg.grant.ciphertext)];
-    proofFields = [msg.proof.keyIv, msg.proof.wrappedKey, msg.proof.iv, msg.proof.ciphertext, msg.proof.tag].map((f) => regionOf(ref.keyIssue, f));
+    proofFields = [msg.proof.keyIv, msg.proof.wrappedKey, msg.proof.iv, msg.proof.ciphertext, msg.proof.tag].map((f) =>
+      regionOf(ref.keyIssue, f),
+    );
   });
 
   it('altered grant: ignored (DECRYPT_FAILED); the genuine retransmission then gives the server key', () => {
@@ -285,7 +300,10 @@ describe('tampered key-issue', () => {
 
   it('altered proof (any byte of keyIv, wrappedKey, iv, ciphertext, tag): PROTOCOL_ERROR, the key is not taken', () => {
     for (const offset of proofFields.flatMap((f) => offsets(f, 2))) {
-      const r = runExchange({ ...base(X25519), tamper: persistent('to-handset', ref.keyIssue, flipByte(ref.keyIssue, offset, maskAt(offset))) });
+      const r = runExchange({
+        ...base(X25519),
+        tamper: persistent('to-handset', ref.keyIssue, flipByte(ref.keyIssue, offset, maskAt(offset))),
+      });
       expect(expectNoKey(r), `offset ${offset}`).toBe('PROTOCOL_ERROR');
       expect(r.error!.cause).toMatchObject({ reason: 'key-proof' });
       expect(r.statuses.map((s) => s.id)).toEqual(['activating', 'verifying-encryption', 'activation-failed']);
@@ -301,12 +319,18 @@ describe('tampered key-issue', () => {
     const structure = offsets({ start, end }).filter((i) => !proofFields.some((f) => i >= f.start && i < f.end));
     expect(structure.length).toBeGreaterThan(20);
     for (const offset of structure) {
-      const r = runExchange({ ...base(X25519), tamper: persistent('to-handset', ref.keyIssue, flipByte(ref.keyIssue, offset, maskAt(offset))) });
+      const r = runExchange({
+        ...base(X25519),
+        tamper: persistent('to-handset', ref.keyIssue, flipByte(ref.keyIssue, offset, maskAt(offset))),
+      });
       // The proof no longer parses: the key-issue is dropped (MALFORMED) every time, and the
       // handset times out; the grant is never taken.
       expect(expectNoKey(r), `offset ${offset}`).toBe('TIMEOUT');
       expect(r.ignored.length, `offset ${offset}`).toBeGreaterThan(0);
-      expect(r.ignored.every((i) => i.code === 'MALFORMED'), `offset ${offset}`).toBe(true);
+      expect(
+        r.ignored.every((i) => i.code === 'MALFORMED'),
+        `offset ${offset}`,
+      ).toBe(true);
     }
   });
 });
@@ -378,7 +402,10 @@ describe('cipher downgrade by a man in the middle', () => {
     // He re-encodes the header, the ETP.DAT and the frame; he cannot re-seal the body.
     const downgradedHeader = encodeEtpHeader({ ...etp.header, ciphers: ['TDES-EDE2-CBC'] });
     expect(decodeEtpHeader(downgradedHeader).ciphers).toEqual(['TDES-EDE2-CBC']);
-    const forged = encodeFrame({ ...frame, body: encodeEtpDat({ headerBytes: downgradedHeader, share: etp.share, sealedBody: etp.sealedBody }) });
+    const forged = encodeFrame({
+      ...frame,
+      body: encodeEtpDat({ headerBytes: downgradedHeader, share: etp.share, sealedBody: etp.sealedBody }),
+    });
 
     const r = runExchange({ ...base(suite), tamper: persistent('to-server', ref.etpFrame, forged) });
     // The server accepted the forged request, but the header is CPace's ADa: the keys differ,
@@ -428,7 +455,8 @@ describe('replayed ETP.DAT', () => {
   it('while the first exchange is in progress: the same server-share again, and no second attempt is counted', () => {
     const first = runExchange({ ...base(X25519), until: 'end', driveTimers: false, tamper: (f, d) => (d === 'to-handset' ? null : f) });
     const etpFrame = sentFrames(first, 'to-server', 'etp-dat')[0]!;
-    const reply = first.undelivered.length > 0 ? first.undelivered : first.frames.filter((f) => f.direction === 'to-handset').map((f) => f.sent);
+    const reply =
+      first.undelivered.length > 0 ? first.undelivered : first.frames.filter((f) => f.direction === 'to-handset').map((f) => f.sent);
     expect(reply).toHaveLength(1);
     expect(first.sim.account(EMAIL)!.failedAttempts).toBe(1);
     const again = first.sim.receive(etpFrame);

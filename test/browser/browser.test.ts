@@ -9,7 +9,6 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests, runInChromium } from './chromium.js';
 
-
 describe('in a browser (headless Chromium)', () => {
   it.runIf(chromiumRequired)('CI has a browser to run these tests in', () => {
     expect(chromiumAvailable, `${CHROMIUM} must exist in CI (.ci/run installs it)`).toBe(true);

@@ -26,7 +26,9 @@ function warnOnce(): void {
   } catch {
     return; // another file of this run has warned
   }
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM}. Set CHROMIUM_PATH to run them; with CI=true a missing Chromium fails the run.`);
+  console.warn(
+    `browser tests skipped: no Chromium at ${CHROMIUM}. Set CHROMIUM_PATH to run them; with CI=true a missing Chromium fails the run.`,
+  );
 }
 
 if (!runBrowserTests) warnOnce();
@@ -36,11 +38,24 @@ if (!runBrowserTests) warnOnce();
  * machine needs (no background networking: its closed network refuses those connections), and
  * returns what `read` evaluates to in the page, with the page errors seen.
  */
-export async function runInChromium<T>(script: string, title: string, read: () => T | Promise<T>): Promise<{ value: T; errors: string[]; version: string }> {
+export async function runInChromium<T>(
+  script: string,
+  title: string,
+  read: () => T | Promise<T>,
+): Promise<{ value: T; errors: string[]; version: string }> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();

@@ -55,7 +55,11 @@ async function startPageServer(script?: string): Promise<{ origin: string }> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://page.invalid').pathname;
     const [status, type, body] =
-      path === '/' ? [200, 'text/html; charset=utf-8', html] : path === '/relay-entry.js' && script ? [200, 'text/javascript; charset=utf-8', script] : [404, 'text/plain', 'not found'];
+      path === '/'
+        ? [200, 'text/html; charset=utf-8', html]
+        : path === '/relay-entry.js' && script
+          ? [200, 'text/javascript; charset=utf-8', script]
+          : [404, 'text/plain', 'not found'];
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
     res.end(body);
   });
@@ -82,7 +86,16 @@ async function startRelay(origins: string[]): Promise<RelayServer> {
 async function launch(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   cleanups.push(() => browser.close());
   return browser;
@@ -145,7 +158,10 @@ describe('the handset in a browser over the relay (headless Chromium)', () => {
       expect(run.error, mode).toBeUndefined();
       expect(run.transportErrors, mode).toEqual([]);
       expect(run.keyAlgorithm, mode).toBe('AES-256-CBC');
-      expect(run.statuses.filter((s) => SUCCESS_TEXTS.includes(s)), mode).toEqual(SUCCESS_TEXTS);
+      expect(
+        run.statuses.filter((s) => SUCCESS_TEXTS.includes(s)),
+        mode,
+      ).toEqual(SUCCESS_TEXTS);
       expect(run.statuses, mode).toContain(`Your email address "${email}" is now enabled`);
       expect(run.statuses.at(-1), mode).toBe('Activation Complete');
       expect(sim.account(email), mode).toMatchObject({ status: 'Activated', devicePin: '2100000A' });
@@ -183,7 +199,9 @@ describe('the handset in a browser over the relay (headless Chromium)', () => {
           }
         };
         // Needs a preflight (its content type is not a simple one): refused, so never sent.
-        const post = await attempt(() => fetch(relayUrl + framesPath, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array([1, 2, 3]) }));
+        const post = await attempt(() =>
+          fetch(relayUrl + framesPath, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array([1, 2, 3]) }),
+        );
         // A simple request: sent, but the page may not read the answer.
         const poll = await attempt(() => fetch(`${relayUrl}${framesPath}?address=pin:2100000A&wait=0`));
         const socket = await new Promise<string>((resolve) => {
@@ -205,7 +223,8 @@ describe('the handset in a browser over the relay (headless Chromium)', () => {
     await tab.goto(`${allowed.origin}/`);
     const post = await tab.evaluate(
       async ({ relayUrl, framesPath, contentType }) =>
-        (await fetch(relayUrl + framesPath, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array([1, 2, 3]) })).status,
+        (await fetch(relayUrl + framesPath, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array([1, 2, 3]) }))
+          .status,
       { relayUrl: relay.url, framesPath: FRAMES_PATH, contentType: FRAME_CONTENT_TYPE },
     );
     expect(post).toBe(400);

@@ -36,7 +36,12 @@ function poll(relay: RelayServer, headers: Record<string, string>): Promise<Resp
   return fetch(`${relay.url}${FRAMES_PATH}?address=pin:2100000A&wait=0`, { headers });
 }
 
-const CORS_HEADERS = ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age'];
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-max-age',
+];
 
 function corsHeadersOf(res: Response): Record<string, string> {
   const out: Record<string, string> = {};
@@ -121,7 +126,11 @@ describe('relay CORS: a list of origins', () => {
     expect(polled.headers.get('access-control-allow-methods')).toBeNull();
 
     // An error is readable by the page too, so the transport can report the relay's reason.
-    const refused = await fetch(relay.url + FRAMES_PATH, { method: 'POST', headers: { origin: PAGE, 'content-type': 'text/plain' }, body: 'x' });
+    const refused = await fetch(relay.url + FRAMES_PATH, {
+      method: 'POST',
+      headers: { origin: PAGE, 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(refused.status).toBe(415);
     expect(refused.headers.get('access-control-allow-origin')).toBe(PAGE);
     expect(await refused.json()).toMatchObject({ error: 'MALFORMED' });

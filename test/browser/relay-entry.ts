@@ -37,7 +37,12 @@ async function run(mode: 'poll' | 'websocket', email: string, password: string):
   });
   const handset = new Handset({
     // Shorter than the default (15 s, 4 retries): on loopback a blocked relay fails the run in seconds, not minutes.
-    config: { pin: '2100000A', routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '9700', os: '6.0' }, retry: { replyTimeoutMs: 8_000, retries: 1 } },
+    config: {
+      pin: '2100000A',
+      routing: { relay: 'relay.test', uid: 'U1' },
+      device: { model: '9700', os: '6.0' },
+      retry: { replyTimeoutMs: 8_000, retries: 1 },
+    },
     transport,
   });
   handset.on('status', (s) => {

@@ -156,8 +156,13 @@ describe('file problems: one line, exit 1, never a stack', () => {
   });
 
   it('a file that is none of the three forms is MALFORMED', () => {
-    writeFileSync(join(dir, 'garbage.bin'), Uint8Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff));
-    expect(expectOneLineFailure(cli('inspect', 'garbage.bin'), 'MALFORMED')).toMatch(/garbage\.bin is not an ETP\.DAT, a frame or an activation mail/);
+    writeFileSync(
+      join(dir, 'garbage.bin'),
+      Uint8Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff),
+    );
+    expect(expectOneLineFailure(cli('inspect', 'garbage.bin'), 'MALFORMED')).toMatch(
+      /garbage\.bin is not an ETP\.DAT, a frame or an activation mail/,
+    );
     writeFileSync(join(dir, 'empty.dat'), new Uint8Array(0));
     expectOneLineFailure(cli('inspect', 'empty.dat'), 'MALFORMED');
   });
@@ -191,7 +196,10 @@ describe('make-etp writes a real ETP.DAT, and inspect reads it in all three form
     expect(makeEtp('same-1.dat', 'seed-A').code).toBe(0);
     expect(makeEtp('same-2.dat', 'seed-A').code).toBe(0);
     expect(readFileSync(join(dir, 'same-1.dat')).equals(readFileSync(join(dir, 'same-2.dat')))).toBe(true);
-    const r = spawnSync(process.execPath, [CLI, 'make-etp', '--email', EMAIL, '--pin', PIN, '--password', PASSWORD], { cwd: join(dir, 'default-name'), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'make-etp', '--email', EMAIL, '--pin', PIN, '--password', PASSWORD], {
+      cwd: join(dir, 'default-name'),
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(decodeEtpDat(new Uint8Array(readFileSync(join(dir, 'default-name', 'ETP.DAT')))).header.email).toBe(EMAIL);
   });
@@ -199,7 +207,9 @@ describe('make-etp writes a real ETP.DAT, and inspect reads it in all three form
   it('refuses to overwrite a file without --force, and replaces it with --force', () => {
     expect(makeEtp('keep.dat', 'first').code).toBe(0);
     const first = readFileSync(join(dir, 'keep.dat'));
-    expect(expectOneLineFailure(makeEtp('keep.dat', 'second'), 'INVALID_ARGUMENT')).toMatch(/cannot write keep\.dat: it exists \(use --force to replace it\)/);
+    expect(expectOneLineFailure(makeEtp('keep.dat', 'second'), 'INVALID_ARGUMENT')).toMatch(
+      /cannot write keep\.dat: it exists \(use --force to replace it\)/,
+    );
     expect(readFileSync(join(dir, 'keep.dat')).equals(first)).toBe(true);
     expect(makeEtp('keep.dat', 'second', '--force').code).toBe(0);
     expect(readFileSync(join(dir, 'keep.dat')).equals(first)).toBe(false);
@@ -209,7 +219,15 @@ describe('make-etp writes a real ETP.DAT, and inspect reads it in all three form
     expect(makeEtp('for-frame.dat', 'frame').code).toBe(0);
     const etpDat = new Uint8Array(readFileSync(join(dir, 'for-frame.dat')));
     const { header } = decodeEtpDat(etpDat.slice());
-    const frame = { v: PROTOCOL_VERSION, type: 'etp-dat', sid: header.nonce, seq: 0, pin: header.pin, to: `mailto:${header.email}`, body: etpDat } as const;
+    const frame = {
+      v: PROTOCOL_VERSION,
+      type: 'etp-dat',
+      sid: header.nonce,
+      seq: 0,
+      pin: header.pin,
+      to: `mailto:${header.email}`,
+      body: etpDat,
+    } as const;
     writeFileSync(join(dir, 'request.frame'), encodeFrame(frame));
     expect(inspectJson('request.frame')).toMatchObject({
       found: 'frame',
@@ -218,8 +236,13 @@ describe('make-etp writes a real ETP.DAT, and inspect reads it in all three form
       pin: PIN,
     });
     // A frame of another type carries no ETP.DAT: said in one line.
-    writeFileSync(join(dir, 'other.frame'), encodeFrame({ ...frame, type: 'key-verified', to: 'srp:S0000001', body: new Uint8Array([1, 2, 3]) }));
-    expect(expectOneLineFailure(cli('inspect', 'other.frame'), 'MALFORMED')).toMatch(/other\.frame is a key-verified frame, which carries no ETP\.DAT/);
+    writeFileSync(
+      join(dir, 'other.frame'),
+      encodeFrame({ ...frame, type: 'key-verified', to: 'srp:S0000001', body: new Uint8Array([1, 2, 3]) }),
+    );
+    expect(expectOneLineFailure(cli('inspect', 'other.frame'), 'MALFORMED')).toMatch(
+      /other\.frame is a key-verified frame, which carries no ETP\.DAT/,
+    );
   });
 
   it('inspect of an activation mail (.eml): found mail', async () => {
@@ -245,7 +268,10 @@ describe('make-etp writes a real ETP.DAT, and inspect reads it in all three form
       ['body', { nonce: etp.sealedBody.nonce, ciphertext: etp.sealedBody.ciphertext }],
       ['header', etp.headerBytes],
     ];
-    writeFileSync(join(dir, 'dup.dat'), concatBytes(Uint8Array.of(0xa0 | entries.length), ...entries.flatMap(([k, v]) => [encodeCbor(k), encodeCbor(v)])));
+    writeFileSync(
+      join(dir, 'dup.dat'),
+      concatBytes(Uint8Array.of(0xa0 | entries.length), ...entries.flatMap(([k, v]) => [encodeCbor(k), encodeCbor(v)])),
+    );
     expect(expectOneLineFailure(cli('inspect', 'dup.dat'), 'MALFORMED')).toMatch(/duplicate map key/);
   });
 });

@@ -67,23 +67,26 @@ describe.each([
     expect(view.invertBatch([0n, b, 0n])).toEqual([0n, F.inv(b), 0n]);
   });
 
-  it.each(['inv', 'div', 'invertBatch'] as const)('%s runs the same field operations for every value, none of them the base inversion', (op) => {
-    const traces = [1n, 2n, F.ORDER - 1n, element(F) || 3n].map((x) => {
-      const { field, trace } = instrumented(F);
-      const ct = constantTimeField(field);
-      const a = element(F);
-      const expected = op === 'inv' ? F.inv(x) : op === 'div' ? F.div(a, x) : F.inv(x);
-      const result = op === 'inv' ? ct.inv(x) : op === 'div' ? ct.div(a, x) : ct.invertBatch([x])[0];
-      expect(result).toBe(expected);
-      return trace;
-    });
-    for (const trace of traces) expect(trace).toEqual(traces[0]);
-    expect(traces[0]).not.toContain('inv');
-    expect(traces[0]).not.toContain('div');
-    expect(traces[0]).not.toContain('invertBatch');
-    // x^(p-2): about one squaring per bit of p.
-    expect(traces[0]!.filter((name) => name === 'sqr').length).toBeGreaterThanOrEqual(F.BITS - 8);
-  });
+  it.each(['inv', 'div', 'invertBatch'] as const)(
+    '%s runs the same field operations for every value, none of them the base inversion',
+    (op) => {
+      const traces = [1n, 2n, F.ORDER - 1n, element(F) || 3n].map((x) => {
+        const { field, trace } = instrumented(F);
+        const ct = constantTimeField(field);
+        const a = element(F);
+        const expected = op === 'inv' ? F.inv(x) : op === 'div' ? F.div(a, x) : F.inv(x);
+        const result = op === 'inv' ? ct.inv(x) : op === 'div' ? ct.div(a, x) : ct.invertBatch([x])[0];
+        expect(result).toBe(expected);
+        return trace;
+      });
+      for (const trace of traces) expect(trace).toEqual(traces[0]);
+      expect(traces[0]).not.toContain('inv');
+      expect(traces[0]).not.toContain('div');
+      expect(traces[0]).not.toContain('invertBatch');
+      // x^(p-2): about one squaring per bit of p.
+      expect(traces[0]!.filter((name) => name === 'sqr').length).toBeGreaterThanOrEqual(F.BITS - 8);
+    },
+  );
 
   it('the view is frozen and inherits everything else from the field', () => {
     expect(Object.isFrozen(view)).toBe(true);

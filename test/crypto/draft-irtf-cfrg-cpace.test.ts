@@ -82,18 +82,14 @@ describe('string utility functions (appendix "Definition and test vectors for st
   });
 
   it('transcript_ir', () => {
-    expect(bytesToHex(transcriptIr(b('123'), b('PartyA'), b('234'), b('PartyB')))).toBe(
-      '03313233065061727479410332333406506172747942',
-    );
+    expect(bytesToHex(transcriptIr(b('123'), b('PartyA'), b('234'), b('PartyB')))).toBe('03313233065061727479410332333406506172747942');
     expect(bytesToHex(transcriptIr(b('3456'), b('PartyA'), b('2345'), b('PartyB')))).toBe(
       '043334353606506172747941043233343506506172747942',
     );
   });
 
   it('transcript_oc', () => {
-    expect(bytesToHex(transcriptOc(b('123'), b('PartyA'), b('234'), b('PartyB')))).toBe(
-      '6f6303323334065061727479420331323306506172747941',
-    );
+    expect(bytesToHex(transcriptOc(b('123'), b('PartyA'), b('234'), b('PartyB')))).toBe('6f6303323334065061727479420331323306506172747941');
     expect(bytesToHex(transcriptOc(b('3456'), b('PartyA'), b('2345'), b('PartyB')))).toBe(
       '6f63043334353606506172747941043233343506506172747942',
     );
@@ -118,9 +114,7 @@ describe('string utility functions (appendix "Definition and test vectors for st
     const dsi = b('CPace255');
     const prs = new Uint8Array(200).fill(0x41);
     // lv_cat(DSI, PRS, b"", CI, sid): the padding field is present but empty.
-    expect(bytesToHex(generatorString(dsi, prs, b(''), b(''), 128))).toBe(
-      bytesToHex(lvCat(dsi, prs, new Uint8Array(0), b(''), b(''))),
-    );
+    expect(bytesToHex(generatorString(dsi, prs, b(''), b(''), 128))).toBe(bytesToHex(lvCat(dsi, prs, new Uint8Array(0), b(''), b(''))));
   });
 });
 
@@ -152,10 +146,12 @@ describe.each(SUITE_CASES)('test vectors %s', (_name, suite, t) => {
   });
 
   it('cpaceStart with the vector scalar as "random" reproduces Ya and Yb', () => {
-    const fixed = (bytes: Uint8Array): RandomSource => (n) => {
-      expect(n).toBe(bytes.length);
-      return bytes.slice();
-    };
+    const fixed =
+      (bytes: Uint8Array): RandomSource =>
+      (n) => {
+        expect(n).toBe(bytes.length);
+        return bytes.slice();
+      };
     const a = cpaceStart(suite, { prs, ci, sid }, fixed(hex(t.ya)));
     expect(bytesToHex(a.share)).toBe(t.Ya.toLowerCase());
     expect(bytesToHex(a.scalar)).toBe(t.ya.toLowerCase());
@@ -438,7 +434,9 @@ describe.each([
     const sid = b('sid');
     const isk = new Uint8Array(randomBytes(64));
     const macKey = confirmationKey(suite, sid, isk);
-    const expectedKey = createHash('sha512').update(concatBytes(b('CPaceMac'), sid, isk)).digest();
+    const expectedKey = createHash('sha512')
+      .update(concatBytes(b('CPaceMac'), sid, isk))
+      .digest();
     expect(bytesToHex(macKey)).toBe(bytesToHex(new Uint8Array(expectedKey)));
     const share = new Uint8Array(randomBytes(suite.shareLength));
     const ad = b('AD');

@@ -47,7 +47,13 @@ const ARGUMENTS: readonly ByteArgument[] = [
   { name: 'signingKeyPair seed', operation: 'signingKeyPair', field: 'seed', length: 32, call: (v) => p.signingKeyPair(v as Uint8Array) },
   { name: 'sign secretKey', operation: 'sign', field: 'secretKey', length: 32, call: (v) => p.sign(v as Uint8Array, MSG) },
   { name: 'sign message', operation: 'sign', field: 'message', call: (v) => p.sign(SEED, v as Uint8Array) },
-  { name: 'agreementKeyPair seed', operation: 'agreementKeyPair', field: 'seed', length: 32, call: (v) => p.agreementKeyPair(v as Uint8Array) },
+  {
+    name: 'agreementKeyPair seed',
+    operation: 'agreementKeyPair',
+    field: 'seed',
+    length: 32,
+    call: (v) => p.agreementKeyPair(v as Uint8Array),
+  },
 ];
 
 function expectRefused(arg: ByteArgument, value: unknown): void {
@@ -74,9 +80,12 @@ describe('byte arguments', () => {
     },
   );
 
-  it.each(ARGUMENTS.filter((a) => a.length === undefined).map((a) => [a.name, a] as const))('%s: any length is accepted, empty included', (_name, arg) => {
-    for (const n of [0, 1, 200]) expect(() => arg.call(random(n))).not.toThrow();
-  });
+  it.each(ARGUMENTS.filter((a) => a.length === undefined).map((a) => [a.name, a] as const))(
+    '%s: any length is accepted, empty included',
+    (_name, arg) => {
+      for (const n of [0, 1, 200]) expect(() => arg.call(random(n))).not.toThrow();
+    },
+  );
 });
 
 describe('hmac hash', () => {

@@ -31,7 +31,7 @@ function unreadable(bytes: Uint8Array): Uint8Array {
 }
 
 describe('the test inputs', () => {
-  it('another realm\'s Uint8Array is not instanceof Uint8Array; a Proxy is, but cannot be read', () => {
+  it("another realm's Uint8Array is not instanceof Uint8Array; a Proxy is, but cannot be read", () => {
     const bytes = random(8);
     expect(otherRealm(bytes) instanceof Uint8Array).toBe(false);
     expect(Array.from(otherRealm(bytes))).toEqual(Array.from(bytes));
@@ -107,8 +107,14 @@ describe('verify applies the byte checks of sign', () => {
   });
 
   it('sign refuses a secret key or message from another realm', () => {
-    expect(expectCode(() => p.sign(otherRealm(kp.secretKey), message), 'INVALID_ARGUMENT').cause).toEqual({ operation: 'sign', field: 'secretKey' });
-    expect(expectCode(() => p.sign(kp.secretKey, otherRealm(message)), 'INVALID_ARGUMENT').cause).toEqual({ operation: 'sign', field: 'message' });
+    expect(expectCode(() => p.sign(otherRealm(kp.secretKey), message), 'INVALID_ARGUMENT').cause).toEqual({
+      operation: 'sign',
+      field: 'secretKey',
+    });
+    expect(expectCode(() => p.sign(kp.secretKey, otherRealm(message)), 'INVALID_ARGUMENT').cause).toEqual({
+      operation: 'sign',
+      field: 'message',
+    });
   });
 
   it('returns false, never throws, when an argument cannot be read', () => {
@@ -123,7 +129,10 @@ describe('verify applies the byte checks of sign', () => {
 
 describe('a failure inside @noble is INVALID_ARGUMENT naming the method', () => {
   it('aeadSeal with a plaintext that cannot be read', () => {
-    const err = expectCode(() => p.aeadSeal(random(32), random(24), unreadable(utf8ToBytes('secret')), new Uint8Array(0)), 'INVALID_ARGUMENT');
+    const err = expectCode(
+      () => p.aeadSeal(random(32), random(24), unreadable(utf8ToBytes('secret')), new Uint8Array(0)),
+      'INVALID_ARGUMENT',
+    );
     expect(err.cause).toMatchObject({ operation: 'aeadSeal', reason: 'TypeError' });
   });
 

@@ -31,7 +31,7 @@ describe('Ed25519 against node:crypto', () => {
     }
   });
 
-  it('each side verifies the other\'s signatures, which are equal', () => {
+  it("each side verifies the other's signatures, which are equal", () => {
     for (const size of [0, 1, 64, 1000]) {
       const seed = random(32);
       const message = random(size);

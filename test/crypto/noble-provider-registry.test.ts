@@ -95,7 +95,10 @@ describe('lookups the provider cannot satisfy', () => {
     expectNoSuite(nobleProvider, P521);
     expectNoCipher(nobleProvider, 'TDES-EDE2-CBC');
     const key = new Uint8Array(16).fill(1);
-    expectCode(() => nobleProvider.sealMessage('TDES-EDE2-CBC', key, utf8ToBytes('x'), new Uint8Array(0), seededRandom('registry')), 'UNSUPPORTED');
+    expectCode(
+      () => nobleProvider.sealMessage('TDES-EDE2-CBC', key, utf8ToBytes('x'), new Uint8Array(0), seededRandom('registry')),
+      'UNSUPPORTED',
+    );
     const both = createNobleProvider({ suites: [x25519Suite, p521Suite], ciphers: [aes256Cbc, tdesEde2Cbc] });
     expect(both.cpaceSuite(P521)).toBe(p521Suite);
     expect(both.transportCipher('TDES-EDE2-CBC')).toBe(tdesEde2Cbc);

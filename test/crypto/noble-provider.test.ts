@@ -15,7 +15,6 @@ import { allAlgorithms } from '../support/providers.js';
 const random = seededRandom('noble-provider.test');
 const p = nobleProvider;
 
-
 describe('nobleProvider basics', () => {
   it('is named noble and frozen', () => {
     expect(p.name).toBe('noble');
@@ -25,39 +24,79 @@ describe('nobleProvider basics', () => {
   it('has X25519 only by default; one built with P-521 returns both; unknown ids are UNSUPPORTED', () => {
     const P521: CPaceSuiteId = 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
     expect(p.cpaceSuite('CPACE-X25519-SHA512')).toBe(x25519Suite);
-    expect(isActivationError(caught(() => p.cpaceSuite(P521)), 'UNSUPPORTED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.cpaceSuite(P521)),
+        'UNSUPPORTED',
+      ),
+    ).toBe(true);
     expect(allAlgorithms.cpaceSuite('CPACE-X25519-SHA512')).toBe(x25519Suite);
     expect(allAlgorithms.cpaceSuite(P521)).toBe(p521Suite);
     for (const provider of [p, allAlgorithms]) {
       for (const bad of ['CPACE-RISTR255-SHA512', 'toString', '__proto__', '']) {
-        expect(isActivationError(caught(() => provider.cpaceSuite(bad as CPaceSuiteId)), 'UNSUPPORTED')).toBe(true);
+        expect(
+          isActivationError(
+            caught(() => provider.cpaceSuite(bad as CPaceSuiteId)),
+            'UNSUPPORTED',
+          ),
+        ).toBe(true);
       }
     }
   });
 
   it('has AES-256 only by default; one built with Triple DES returns both; unknown ids are UNSUPPORTED', () => {
     expect(p.transportCipher('AES-256-CBC')).toBe(TRANSPORT_CIPHERS['AES-256-CBC']);
-    expect(isActivationError(caught(() => p.transportCipher('TDES-EDE2-CBC')), 'UNSUPPORTED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.transportCipher('TDES-EDE2-CBC')),
+        'UNSUPPORTED',
+      ),
+    ).toBe(true);
     expect(allAlgorithms.transportCipher('AES-256-CBC')).toBe(TRANSPORT_CIPHERS['AES-256-CBC']);
     expect(allAlgorithms.transportCipher('TDES-EDE2-CBC')).toBe(TRANSPORT_CIPHERS['TDES-EDE2-CBC']);
     for (const provider of [p, allAlgorithms]) {
       for (const bad of ['DES-CBC', 'toString', '__proto__', '']) {
-        expect(isActivationError(caught(() => provider.transportCipher(bad as TransportKeyAlgorithm)), 'UNSUPPORTED')).toBe(true);
+        expect(
+          isActivationError(
+            caught(() => provider.transportCipher(bad as TransportKeyAlgorithm)),
+            'UNSUPPORTED',
+          ),
+        ).toBe(true);
       }
     }
   });
 
   it('seals only with its own ciphers: Triple DES needs a provider built with it', () => {
     const key = new Uint8Array(16).fill(0x01);
-    expect(isActivationError(caught(() => p.sealMessage('TDES-EDE2-CBC', key, utf8ToBytes('x'), new Uint8Array(0), random)), 'UNSUPPORTED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.sealMessage('TDES-EDE2-CBC', key, utf8ToBytes('x'), new Uint8Array(0), random)),
+        'UNSUPPORTED',
+      ),
+    ).toBe(true);
     const sealed = allAlgorithms.sealMessage('TDES-EDE2-CBC', key, utf8ToBytes('x'), new Uint8Array(0), random);
     expect(allAlgorithms.openMessage(key, sealed, new Uint8Array(0))).toEqual(utf8ToBytes('x'));
-    expect(isActivationError(caught(() => p.openMessage(key, sealed, new Uint8Array(0))), 'MALFORMED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.openMessage(key, sealed, new Uint8Array(0))),
+        'MALFORMED',
+      ),
+    ).toBe(true);
   });
 
   it('createNobleProvider needs at least one suite and one cipher', () => {
-    expect(isActivationError(caught(() => createNobleProvider({ suites: [] })), 'INVALID_ARGUMENT')).toBe(true);
-    expect(isActivationError(caught(() => createNobleProvider({ ciphers: [] })), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => createNobleProvider({ suites: [] })),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => createNobleProvider({ ciphers: [] })),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
     expect(Object.isFrozen(allAlgorithms)).toBe(true);
   });
 
@@ -88,7 +127,12 @@ describe('hmac and hkdf against node:crypto', () => {
         expect(bytesToHex(p.hmac(ours, key, msg))).toBe(expected);
       }
     }
-    expect(isActivationError(caught(() => p.hmac('MD5' as 'SHA-256', new Uint8Array(1), new Uint8Array(1))), 'UNSUPPORTED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.hmac('MD5' as 'SHA-256', new Uint8Array(1), new Uint8Array(1))),
+        'UNSUPPORTED',
+      ),
+    ).toBe(true);
   });
 
   it('hkdf (SHA-512) matches hkdfSync("sha512", ...)', () => {
@@ -106,7 +150,12 @@ describe('hmac and hkdf against node:crypto', () => {
       bytesToHex(new Uint8Array(hkdfSync('sha512', utf8ToBytes('k'), new Uint8Array(0), new Uint8Array(0), max))),
     );
     for (const bad of [0, -1, max + 1, 1.5, Number.NaN]) {
-      expect(isActivationError(caught(() => p.hkdf(utf8ToBytes('k'), new Uint8Array(0), new Uint8Array(0), bad)), 'INVALID_ARGUMENT')).toBe(true);
+      expect(
+        isActivationError(
+          caught(() => p.hkdf(utf8ToBytes('k'), new Uint8Array(0), new Uint8Array(0), bad)),
+          'INVALID_ARGUMENT',
+        ),
+      ).toBe(true);
     }
   });
 });
@@ -163,8 +212,18 @@ describe('aeadSeal / aeadOpen (XChaCha20-Poly1305)', () => {
   });
 
   it('aeadSeal rejects a bad key or nonce with INVALID_ARGUMENT', () => {
-    expect(isActivationError(caught(() => p.aeadSeal(key, nonce.subarray(1), new Uint8Array(1), ad)), 'INVALID_ARGUMENT')).toBe(true);
-    expect(isActivationError(caught(() => p.aeadSeal(key.subarray(1), nonce, new Uint8Array(1), ad)), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.aeadSeal(key, nonce.subarray(1), new Uint8Array(1), ad)),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.aeadSeal(key.subarray(1), nonce, new Uint8Array(1), ad)),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -225,7 +284,12 @@ describe('Ed25519 and X25519', () => {
   it('rejects bad seeds and keys with INVALID_ARGUMENT', () => {
     expect(caught(() => p.signingKeyPair(new Uint8Array(31)))).toBeInstanceOf(ActivationError);
     expect(caught(() => p.agreementKeyPair(new Uint8Array(33)))).toBeInstanceOf(ActivationError);
-    expect(isActivationError(caught(() => p.sign(new Uint8Array(64), utf8ToBytes('m'))), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => p.sign(new Uint8Array(64), utf8ToBytes('m'))),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
   });
 
   it('x25519 matches RFC 7748 section 6.1 public keys', () => {
@@ -249,7 +313,9 @@ describe('strongestCommon / isTransportKeyAlgorithm', () => {
     const offered = ['ROT13', 'toString', 'TDES-EDE2-CBC', 'AES-512-CBC'] as TransportKeyAlgorithm[];
     const allowed = ['ROT13', 'toString', 'TDES-EDE2-CBC', 'AES-512-CBC'] as TransportKeyAlgorithm[];
     expect(strongestCommon(offered, allowed)).toBe('TDES-EDE2-CBC');
-    expect(strongestCommon(['ROT13'] as unknown as TransportKeyAlgorithm[], ['ROT13'] as unknown as TransportKeyAlgorithm[])).toBeUndefined();
+    expect(
+      strongestCommon(['ROT13'] as unknown as TransportKeyAlgorithm[], ['ROT13'] as unknown as TransportKeyAlgorithm[]),
+    ).toBeUndefined();
   });
 
   it('isTransportKeyAlgorithm accepts only the two ids', () => {
@@ -300,8 +366,18 @@ describe('random sources', () => {
 
   it('random sources reject bad lengths with INVALID_ARGUMENT', () => {
     for (const bad of [-1, 1.5, Number.NaN]) {
-      expect(isActivationError(caught(() => seededRandom('x')(bad)), 'INVALID_ARGUMENT')).toBe(true);
-      expect(isActivationError(caught(() => systemRandom(bad)), 'INVALID_ARGUMENT')).toBe(true);
+      expect(
+        isActivationError(
+          caught(() => seededRandom('x')(bad)),
+          'INVALID_ARGUMENT',
+        ),
+      ).toBe(true);
+      expect(
+        isActivationError(
+          caught(() => systemRandom(bad)),
+          'INVALID_ARGUMENT',
+        ),
+      ).toBe(true);
     }
   });
 

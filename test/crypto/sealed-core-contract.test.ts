@@ -40,7 +40,12 @@ const AUTH_FAILED = {
 };
 
 function malformed(cause: Record<string, unknown>): object {
-  return { name: 'ActivationError', code: 'MALFORMED', message: 'sealed message is malformed', cause: { operation: 'open message', ...cause } };
+  return {
+    name: 'ActivationError',
+    code: 'MALFORMED',
+    message: 'sealed message is malformed',
+    cause: { operation: 'open message', ...cause },
+  };
 }
 
 function hkdf(ikm: Uint8Array, info: string, length: number): Uint8Array {
@@ -114,8 +119,12 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
       cause: { operation: 'seal message', field: 'algorithm' },
     };
     const unknown = 'ROT13' as TransportKeyAlgorithm;
-    expect(thrownJson(() => sealMessageWith(allCiphers, unknown, transportKey, PLAINTEXT, { associatedData: AD, random }))).toEqual(expected);
-    expect(thrownJson(() => sealMessageWith(noCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random }))).toEqual(expected);
+    expect(thrownJson(() => sealMessageWith(allCiphers, unknown, transportKey, PLAINTEXT, { associatedData: AD, random }))).toEqual(
+      expected,
+    );
+    expect(thrownJson(() => sealMessageWith(noCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random }))).toEqual(
+      expected,
+    );
   });
 
   it('a transport key must be a Uint8Array of the key length', () => {
@@ -125,8 +134,16 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
       message: `transport key must be ${cipher.keyLength} bytes`,
       cause: { operation: 'seal message', field: 'transportKey' },
     };
-    for (const key of [transportKey.subarray(1), new Uint8Array(cipher.keyLength + 1), new Uint8Array(0), Array.from(transportKey), undefined]) {
-      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, key as Uint8Array, PLAINTEXT, { associatedData: AD, random }))).toEqual(expected);
+    for (const key of [
+      transportKey.subarray(1),
+      new Uint8Array(cipher.keyLength + 1),
+      new Uint8Array(0),
+      Array.from(transportKey),
+      undefined,
+    ]) {
+      expect(
+        thrownJson(() => sealMessageWith(allCiphers, algorithm, key as Uint8Array, PLAINTEXT, { associatedData: AD, random })),
+      ).toEqual(expected);
     }
   });
 
@@ -154,7 +171,9 @@ describe.each(ALGORITHMS)('%s: sealing refuses bad arguments, naming them', (alg
     for (const bad of [short, long, notBytes]) {
       let call = 0;
       const faulty = ((n: number) => (++call === badCall ? bad(n) : random(n))) as RandomSource;
-      expect(thrownJson(() => sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random: faulty }))).toEqual({
+      expect(
+        thrownJson(() => sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random: faulty })),
+      ).toEqual({
         name: 'ActivationError',
         code: 'INVALID_ARGUMENT',
         message: 'random source returned the wrong number of bytes',
@@ -201,12 +220,15 @@ describe.each(ALGORITHMS)('%s: opening refuses a malformed message with MALFORME
     tag: 32,
   };
 
-  it.each(Object.keys(fixedLengths) as (keyof typeof fixedLengths)[])('%s of the wrong length, with expected and actual lengths', (field) => {
-    const expected = fixedLengths[field];
-    for (const actual of [0, expected - 1, expected + 1, expected + cipher.blockLength]) {
-      expect(open({ ...sealed, [field]: new Uint8Array(actual) })).toEqual(malformed({ field, expected, actual }));
-    }
-  });
+  it.each(Object.keys(fixedLengths) as (keyof typeof fixedLengths)[])(
+    '%s of the wrong length, with expected and actual lengths',
+    (field) => {
+      const expected = fixedLengths[field];
+      for (const actual of [0, expected - 1, expected + 1, expected + cipher.blockLength]) {
+        expect(open({ ...sealed, [field]: new Uint8Array(actual) })).toEqual(malformed({ field, expected, actual }));
+      }
+    },
+  );
 
   it.each([...Object.keys(fixedLengths), 'ciphertext'])('%s that is not a Uint8Array', (field) => {
     for (const value of [undefined, null, 'abc', Array.from(sealed.tag)]) {

@@ -11,8 +11,6 @@ const random = seededRandom('sealed-message.test');
 const ALGORITHMS: TransportKeyAlgorithm[] = ['AES-256-CBC', 'TDES-EDE2-CBC'];
 const BYTE_FIELDS = ['keyIv', 'wrappedKey', 'iv', 'ciphertext', 'tag'] as const;
 
-
-
 function withField(sealed: SealedMessage, field: (typeof BYTE_FIELDS)[number], value: Uint8Array): SealedMessage {
   return { ...sealed, [field]: value };
 }
@@ -154,10 +152,7 @@ describe.each(ALGORITHMS)('sealed messages with %s', (algorithm) => {
 
   it('rejects bad arguments to sealMessage with typed errors', () => {
     expectCode(() => sealMessage(algorithm, transportKey.subarray(1), new Uint8Array(1), ad, random), 'INVALID_ARGUMENT');
-    expectCode(
-      () => sealMessage('AES-128-ECB' as TransportKeyAlgorithm, transportKey, new Uint8Array(1), ad, random),
-      'UNSUPPORTED',
-    );
+    expectCode(() => sealMessage('AES-128-ECB' as TransportKeyAlgorithm, transportKey, new Uint8Array(1), ad, random), 'UNSUPPORTED');
     expectCode(() => sealMessage(algorithm, transportKey, 'x' as unknown as Uint8Array, ad, random), 'INVALID_ARGUMENT');
     expectCode(() => sealMessage(algorithm, transportKey, new Uint8Array(1), ad, () => new Uint8Array(3)), 'INVALID_ARGUMENT');
   });

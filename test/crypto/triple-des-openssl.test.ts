@@ -8,7 +8,14 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '../../src/util/bytes.js';
 
 const random = seededRandom('triple-des-openssl.test');
 
-function openssl(mode: 'encrypt' | 'decrypt', algo: string, key: Uint8Array, iv: Uint8Array | null, data: Uint8Array, pad = true): Uint8Array {
+function openssl(
+  mode: 'encrypt' | 'decrypt',
+  algo: string,
+  key: Uint8Array,
+  iv: Uint8Array | null,
+  data: Uint8Array,
+  pad = true,
+): Uint8Array {
   const c = mode === 'encrypt' ? createCipheriv(algo, key, iv) : createDecipheriv(algo, key, iv);
   c.setAutoPadding(pad);
   return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
@@ -58,9 +65,7 @@ describe.each(cases)('$cipher.id interoperates with OpenSSL $openssl', ({ cipher
       const plaintext = random(randomLength(100));
       const theirs = openssl('encrypt', algo, key, iv, plaintext);
       expect(bytesToHex(cipher.decryptCbc(key, iv, theirs))).toBe(bytesToHex(plaintext));
-      expect(bytesToHex(openssl('decrypt', algo, key, iv, cipher.encryptCbc(key, iv, plaintext)))).toBe(
-        bytesToHex(plaintext),
-      );
+      expect(bytesToHex(openssl('decrypt', algo, key, iv, cipher.encryptCbc(key, iv, plaintext)))).toBe(bytesToHex(plaintext));
     }
   });
 

@@ -129,7 +129,10 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
   function memoryRig(opts: { server?: SimOptions; handset?: Partial<HandsetOptions> } = {}) {
     const sim = server(opts.server);
     const [handsetSide, serverSide] = pkg.root.createMemoryTransportPair();
-    cleanups.push(() => handsetSide.close(), () => serverSide.close());
+    cleanups.push(
+      () => handsetSide.close(),
+      () => serverSide.close(),
+    );
     const detach = sim.attach(serverSide);
     cleanups.push(detach);
     const { transport, sent } = recording(handsetSide);
@@ -197,7 +200,10 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
 
     it('createNobleProvider with P-521 and Triple DES on both peers: P-521 activates with AES-256-CBC', async () => {
       const provider = fullProvider();
-      const { handset, sim, sent, statuses } = memoryRig({ server: { provider }, handset: { provider, config: { ...CONFIG, suites: [P521] } } });
+      const { handset, sim, sent, statuses } = memoryRig({
+        server: { provider },
+        handset: { provider, config: { ...CONFIG, suites: [P521] } },
+      });
       const result = await handset.activate({ email: EMAIL, password: PASSWORD });
 
       expect(statuses).toEqual(SUCCESS);
@@ -264,7 +270,7 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
       expect(JSON.stringify({ message: (err as Error).message, cause: (err as Error).cause })).not.toContain('wrong-password');
     });
 
-    it('errors thrown by /simulator, /wire, /crypto and /node are the root entry\'s ActivationError', async () => {
+    it("errors thrown by /simulator, /wire, /crypto and /node are the root entry's ActivationError", async () => {
       const garbage = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]);
       const errors = {
         'simulator: unknown server version': await thrown(() => new pkg.simulator.BesSimulator({ version: 'x' })),
@@ -391,7 +397,9 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
       expect(result.keyAlgorithm).toBe('AES-256-CBC');
       expect(restored!.state.phase).toBe('complete');
       expect(statuses.at(-1)).toBe('Activation Complete');
-      expect(statuses.every((t) => t.startsWith('Synchronizing ') || t === 'Activation Complete' || t.startsWith('Your email address'))).toBe(true);
+      expect(
+        statuses.every((t) => t.startsWith('Synchronizing ') || t === 'Activation Complete' || t.startsWith('Your email address')),
+      ).toBe(true);
       expectSameKey(restored!, sim);
       expect(sim.account(EMAIL)?.status).toBe('Activated');
       // Nothing lost, nothing twice.
@@ -411,7 +419,12 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
       expect(relay.url).toContain(String(relay.port));
 
       const sim = server({ srp: SRP, relay: 'relay.test', name: 'BES01' });
-      const serverTransport = pkg.root.createRelayTransport({ url: relay.url, address: `srp:${SRP}`, serves: ['example.com'], pollWaitSeconds: 10 });
+      const serverTransport = pkg.root.createRelayTransport({
+        url: relay.url,
+        address: `srp:${SRP}`,
+        serves: ['example.com'],
+        pollWaitSeconds: 10,
+      });
       cleanups.push(() => serverTransport.close());
       cleanups.push(sim.attach(serverTransport));
       const handsetTransport = pkg.root.createRelayTransport({ url: relay.url, address: `pin:${PIN}`, pollWaitSeconds: 10 });

@@ -50,7 +50,13 @@ function importEntry(specifier: string): Promise<unknown> {
 /** The package's five entries, all in `format`. */
 export async function loadPackage(format: Format): Promise<Package> {
   if (format === 'esm') {
-    const [root, simulator, wire, crypto, node] = (await Promise.all(ENTRIES.map((e) => importEntry(e)))) as [Root, Simulator, Wire, Crypto, NodeEntry];
+    const [root, simulator, wire, crypto, node] = (await Promise.all(ENTRIES.map((e) => importEntry(e)))) as [
+      Root,
+      Simulator,
+      Wire,
+      Crypto,
+      NodeEntry,
+    ];
     const resolved = Object.fromEntries(ENTRIES.map((e) => [e, new URL(import.meta.resolve(e)).pathname]));
     return { format, root, simulator, wire, crypto, node, resolved };
   }

@@ -7,7 +7,19 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { DECODERS, checkDecoder, decoderProperties, getCorpus, hostileInputs, nestedArrays16MiB, newStats, planRuns, samplesOf, seedFor, typedOutcome } from './properties.js';
+import {
+  DECODERS,
+  checkDecoder,
+  decoderProperties,
+  getCorpus,
+  hostileInputs,
+  nestedArrays16MiB,
+  newStats,
+  planRuns,
+  samplesOf,
+  seedFor,
+  typedOutcome,
+} from './properties.js';
 
 /** Total decoder cases per CI run (the hostile inputs come on top). */
 const CI_DECODER_RUNS = 70_000;
@@ -64,9 +76,11 @@ describe('hostile inputs: deep nesting, huge declared lengths, big maps, exotic 
 
   it('the outcome check itself rejects a non-ActivationError (control)', () => {
     expect(() => typedOutcome('control', () => JSON.parse('{'))).toThrow(/SyntaxError/);
-    expect(() => typedOutcome('control', () => {
-      throw new ActivationError('MALFORMED', 'fine');
-    })).not.toThrow();
+    expect(() =>
+      typedOutcome('control', () => {
+        throw new ActivationError('MALFORMED', 'fine');
+      }),
+    ).not.toThrow();
   });
 });
 

@@ -105,12 +105,17 @@ function describeError(err: unknown): string {
  * Runs `fn`: a returned value or an ActivationError (with one of `codes`, if given) is fine;
  * anything else fails the property with a description of what was thrown.
  */
-export function typedOutcome(where: string, fn: () => unknown, codes?: readonly ActivationErrorCode[]): { value?: unknown; code?: ActivationErrorCode } {
+export function typedOutcome(
+  where: string,
+  fn: () => unknown,
+  codes?: readonly ActivationErrorCode[],
+): { value?: unknown; code?: ActivationErrorCode } {
   try {
     return { value: fn() };
   } catch (err) {
     if (!(err instanceof ActivationError)) throw new UnexpectedOutcome(`${where}: threw ${describeError(err)}`, err);
-    if (codes && !codes.includes(err.code)) throw new UnexpectedOutcome(`${where}: ActivationError ${err.code} (${err.message}) not in ${codes.join('/')}`, err);
+    if (codes && !codes.includes(err.code))
+      throw new UnexpectedOutcome(`${where}: ActivationError ${err.code} (${err.message}) not in ${codes.join('/')}`, err);
     return { code: err.code };
   }
 }
@@ -146,9 +151,19 @@ export function getCorpus(): Corpus {
   if (corpus) return corpus;
   const run = runActivation({ users: USERS, handsetSeed: 'fuzz-handset', serverSeed: 'fuzz-server' });
   if (run.state.phase !== 'complete') throw new Error(`corpus run did not complete: ${run.state.phase}`);
-  const p521 = runActivation({ users: USERS, handsetSeed: 'fuzz-p521', handsetConfig: { ...HANDSET_CONFIG, suites: [P521] }, stopWhen: (h) => h.keyEstablished !== undefined });
+  const p521 = runActivation({
+    users: USERS,
+    handsetSeed: 'fuzz-p521',
+    handsetConfig: { ...HANDSET_CONFIG, suites: [P521] },
+    stopWhen: (h) => h.keyEstablished !== undefined,
+  });
   const wrong = runActivation({ users: USERS, handsetSeed: 'fuzz-wrong', password: 'not-the-password' });
-  const tdes = runActivation({ users: USERS, handsetSeed: 'fuzz-tdes', serverOptions: { ciphers: ['TDES-EDE2-CBC'] }, stopWhen: (h) => h.keyEstablished !== undefined });
+  const tdes = runActivation({
+    users: USERS,
+    handsetSeed: 'fuzz-tdes',
+    serverOptions: { ciphers: ['TDES-EDE2-CBC'] },
+    stopWhen: (h) => h.keyEstablished !== undefined,
+  });
 
   const tk = run.state.transportKey!;
   const transportKey = { algorithm: tk.algorithm, key: tk.key };
@@ -178,7 +193,8 @@ export function getCorpus(): Corpus {
   add('body:error', encodeErrorMessage({ code: 'POLICY_REJECTED', rules: ['Disable Bluetooth', 'Password Required'] }));
   // Sealed handset snapshots: idle, mid-activation, complete.
   const random = seededRandom('fuzz-snapshots');
-  for (const state of [run.states[0]!, run.states[1]!, run.states[3]!, run.state]) add('snapshot', sealHandsetState(state, STORAGE_KEY, allAlgorithms, random));
+  for (const state of [run.states[0]!, run.states[1]!, run.states[3]!, run.state])
+    add('snapshot', sealHandsetState(state, STORAGE_KEY, allAlgorithms, random));
   // The plain CBOR of a few states (for structure-aware mutations sealed under the storage key).
   for (const state of [run.states[1]!, run.states[3]!, run.states[6]!]) add('state', encodeCbor(state));
 
@@ -275,7 +291,12 @@ export const DECODERS: readonly DecoderTarget[] = [
     name: 'openHandsetState (sealed arbitrary state)',
     kinds: ['state'],
     weight: 0.5,
-    decode: (b, c) => openHandsetState(sealSnapshot('handset', decodeAny(b), c.storageKey, allAlgorithms, { random: seededRandom('seal') }), c.storageKey, allAlgorithms),
+    decode: (b, c) =>
+      openHandsetState(
+        sealSnapshot('handset', decodeAny(b), c.storageKey, allAlgorithms, { random: seededRandom('seal') }),
+        c.storageKey,
+        allAlgorithms,
+      ),
   },
   { name: 'decodeCbor', kinds: ['frame', 'plain:sync-page'], weight: 1, decode: (b) => decodeCbor(b, 'fuzz') },
 ];
@@ -313,7 +334,8 @@ export function samplesOf(target: DecoderTarget, c: Corpus): Uint8Array[] {
 export function checkDecoder(target: DecoderTarget, c: Corpus, bytes: Uint8Array): { code?: ActivationErrorCode } {
   const outcome = typedOutcome(target.name, () => target.decode(bytes, c));
   const probe = JSON.stringify(decodeFrame(c.probe.bytes), bytesReplacer);
-  if (probe !== c.probe.decoded) throw new UnexpectedOutcome(`${target.name}: decoder state changed: the probe frame now decodes differently`);
+  if (probe !== c.probe.decoded)
+    throw new UnexpectedOutcome(`${target.name}: decoder state changed: the probe frame now decodes differently`);
   return outcome.code === undefined ? {} : { code: outcome.code };
 }
 
@@ -342,7 +364,10 @@ export const HUGE_HEADS: readonly number[][] = [
 ];
 
 /** Interesting single bytes: CBOR structure (indefinite lengths, break, simple values, tags). */
-const INTERESTING_BYTES = [0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20, 0x40, 0x5f, 0x60, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xd8, 0xd9, 0xf4, 0xf5, 0xf6, 0xf7, 0xfb, 0xff];
+const INTERESTING_BYTES = [
+  0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20, 0x40, 0x5f, 0x60, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xd8, 0xd9, 0xf4,
+  0xf5, 0xf6, 0xf7, 0xfb, 0xff,
+];
 
 export type ByteMutation =
   | { readonly op: 'flip'; readonly at: number; readonly bit: number }
@@ -356,9 +381,19 @@ export type ByteMutation =
 
 export const byteMutationArb: fc.Arbitrary<ByteMutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat({ max: 7 }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.nat({ max: 255 })) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      at: fc.nat(),
+      value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.nat({ max: 255 })),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 32 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 64 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('head' as const), at: fc.nat(), head: fc.nat({ max: HUGE_HEADS.length - 1 }) }) },
@@ -487,7 +522,8 @@ export function fixFrameChecksum(bytes: Uint8Array): Uint8Array {
   } catch {
     return bytes;
   }
-  if (value === null || typeof value !== 'object' || !('check' in value) || !((value as { body?: unknown }).body instanceof Uint8Array)) return bytes;
+  if (value === null || typeof value !== 'object' || !('check' in value) || !((value as { body?: unknown }).body instanceof Uint8Array))
+    return bytes;
   const f = value as Record<string, unknown>;
   try {
     const ad = encodeCbor(['enterprise-activation/frame', f.v, f.type, f.sid, f.seq, f.pin, f.to]);
@@ -532,17 +568,65 @@ export type TreeMutation =
   | { readonly op: 'bytes'; readonly slot: number; readonly mutation: ByteMutation };
 
 const EDGE_VALUES: readonly unknown[] = [
-  0, -1, 1, 255, 256, 65_535, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, -(2 ** 53), 1.5, -0, NaN, Infinity, -Infinity,
-  10n ** 30n, -(10n ** 30n), '', 'x'.repeat(10_000), '\u0000', '\ud800', '__proto__', 'constructor', 'toString', [], {}, null, undefined, true, false,
-  new Uint8Array(0), new Uint8Array(16), new Uint8Array(33), new Uint8Array(70_000), new Map([[1, 2]]), new Set([1]), new Date(0),
-  new Date(NaN), Array.from({ length: 2_000 }, (_, i) => i), Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i])),
+  0,
+  -1,
+  1,
+  255,
+  256,
+  65_535,
+  2 ** 31,
+  2 ** 32,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 2,
+  -(2 ** 53),
+  1.5,
+  -0,
+  NaN,
+  Infinity,
+  -Infinity,
+  10n ** 30n,
+  -(10n ** 30n),
+  '',
+  'x'.repeat(10_000),
+  '\u0000',
+  '\ud800',
+  '__proto__',
+  'constructor',
+  'toString',
+  [],
+  {},
+  null,
+  undefined,
+  true,
+  false,
+  new Uint8Array(0),
+  new Uint8Array(16),
+  new Uint8Array(33),
+  new Uint8Array(70_000),
+  new Map([[1, 2]]),
+  new Set([1]),
+  new Date(0),
+  new Date(NaN),
+  Array.from({ length: 2_000 }, (_, i) => i),
+  Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i])),
 ];
 
 const valueArb = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...EDGE_VALUES) },
   {
     weight: 2,
-    arbitrary: fc.anything({ maxDepth: 3, maxKeys: 5, withMap: true, withSet: true, withBigInt: true, withDate: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withUnicodeString: true }),
+    arbitrary: fc.anything({
+      maxDepth: 3,
+      maxKeys: 5,
+      withMap: true,
+      withSet: true,
+      withBigInt: true,
+      withDate: true,
+      withTypedArray: true,
+      withSparseArray: true,
+      withNullPrototype: true,
+      withUnicodeString: true,
+    }),
   },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 80 }) },
 );
@@ -550,7 +634,15 @@ const valueArb = fc.oneof(
 export const treeMutationArb: fc.Arbitrary<TreeMutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('replace' as const), slot: fc.nat(), value: valueArb }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('remove' as const), slot: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('add-key' as const), slot: fc.nat(), key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'v', 'type', 'extra', '0', ''), fc.string({ maxLength: 8 })), value: valueArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('add-key' as const),
+      slot: fc.nat(),
+      key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'v', 'type', 'extra', '0', ''), fc.string({ maxLength: 8 })),
+      value: valueArb,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('edge' as const), slot: fc.nat(), edge: fc.nat({ max: EDGE_VALUES.length - 1 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('wrap' as const), slot: fc.nat(), depth: fc.integer({ min: 1, max: 40 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('bytes' as const), slot: fc.nat(), mutation: byteMutationArb }) },
@@ -588,7 +680,8 @@ export function mutateStructure(bytes: Uint8Array, mutations: readonly TreeMutat
         break;
       case 'add-key':
         if (Array.isArray(slot.parent)) slot.parent.push(cloneValue(m.value));
-        else if (slot.parent !== null && typeof slot.parent === 'object') setKey(slot.parent as Record<string, Tree>, m.key, cloneValue(m.value));
+        else if (slot.parent !== null && typeof slot.parent === 'object')
+          setKey(slot.parent as Record<string, Tree>, m.key, cloneValue(m.value));
         break;
       case 'edge':
         slot.set(cloneValue(EDGE_VALUES[m.edge % EDGE_VALUES.length]));
@@ -644,7 +737,10 @@ export function hostileInputs(c: Corpus): { name: string; bytes: Uint8Array }[] 
     { name: 'nested maps, 10 000 levels', bytes: cat(...Array.from({ length: 10_000 }, () => [0xa1, 0x61, 0x61]), [0x00]) },
     { name: 'nested tags, 10 000 levels', bytes: cat(repeat(0xc6, 10_000), [0x00]) },
     { name: 'nested shareable tags (28), 10 000 levels', bytes: cat(...Array.from({ length: 10_000 }, () => [0xd8, 0x1c, 0x81]), [0x00]) },
-    { name: 'nested Map tags (259), 5 000 levels', bytes: cat(...Array.from({ length: 5_000 }, () => [0xd9, 0x01, 0x03, 0xa1, 0x00]), [0x00]) },
+    {
+      name: 'nested Map tags (259), 5 000 levels',
+      bytes: cat(...Array.from({ length: 5_000 }, () => [0xd9, 0x01, 0x03, 0xa1, 0x00]), [0x00]),
+    },
     { name: 'nested arrays, 40 levels (above the depth limit, below the stack)', bytes: cat(repeat(0x81, 40), [0x00]) },
     ...HUGE_HEADS.map((head, i) => ({ name: `huge head #${i} alone`, bytes: cat(head, [0x00]) })),
     ...HUGE_HEADS.map((head, i) => ({ name: `huge head #${i} inside a map`, bytes: cat([0xa1], text('body'), head, [0x00, 0x00]) })),
@@ -749,7 +845,9 @@ export function decoderProperties(c: Corpus, stats?: Stats): NamedProperty[] {
         fc.oneof(
           fc.uint8Array({ maxLength: 512 }),
           // Random bytes behind a plausible CBOR map head, so the decoder gets further.
-          fc.tuple(fc.constantFrom(0xa1, 0xa4, 0xa7, 0xbf, 0x9f, 0xd9), fc.uint8Array({ maxLength: 256 })).map(([h, rest]) => cat([h], rest)),
+          fc
+            .tuple(fc.constantFrom(0xa1, 0xa4, 0xa7, 0xbf, 0x9f, 0xd9), fc.uint8Array({ maxLength: 256 }))
+            .map(([h, rest]) => cat([h], rest)),
         ),
         check,
       ),
@@ -757,16 +855,25 @@ export function decoderProperties(c: Corpus, stats?: Stats): NamedProperty[] {
     props.push({
       name: `${target.name} / mutations of valid encodings`,
       weight: target.weight * 1.2,
-      property: fc.property(fc.nat(), fc.array(byteMutationArb, { minLength: 1, maxLength: 4 }), fc.boolean(), (which, mutations, fixChecksum) => {
-        let bytes = samples[which % samples.length]!;
-        for (const m of mutations) bytes = applyMutation(bytes, m, c.pool);
-        return check(fixChecksum ? fixFrameChecksum(bytes) : bytes);
-      }),
+      property: fc.property(
+        fc.nat(),
+        fc.array(byteMutationArb, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (which, mutations, fixChecksum) => {
+          let bytes = samples[which % samples.length]!;
+          for (const m of mutations) bytes = applyMutation(bytes, m, c.pool);
+          return check(fixChecksum ? fixFrameChecksum(bytes) : bytes);
+        },
+      ),
     });
     props.push({
       name: `${target.name} / structure-aware mutations`,
       weight: target.weight * 1.2,
-      property: fc.property(fc.nat(), fc.array(treeMutationArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (which, mutations, fixChecksum) => {
+      property: fc.property(
+        fc.nat(),
+        fc.array(treeMutationArb, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (which, mutations, fixChecksum) => {
           const bytes = buildInput(() => mutateStructure(samples[which % samples.length]!, mutations, c.pool), stats);
           return bytes === undefined ? true : check(fixChecksum ? fixFrameChecksum(bytes) : bytes);
         },
@@ -776,7 +883,18 @@ export function decoderProperties(c: Corpus, stats?: Stats): NamedProperty[] {
       name: `${target.name} / structured CBOR of arbitrary values`,
       weight: target.weight * 0.5,
       property: fc.property(
-        fc.anything({ maxDepth: 4, maxKeys: 8, withMap: true, withSet: true, withBigInt: true, withDate: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withUnicodeString: true }),
+        fc.anything({
+          maxDepth: 4,
+          maxKeys: 8,
+          withMap: true,
+          withSet: true,
+          withBigInt: true,
+          withDate: true,
+          withTypedArray: true,
+          withSparseArray: true,
+          withNullPrototype: true,
+          withUnicodeString: true,
+        }),
         fc.boolean(),
         (value, library) => {
           let bytes: Uint8Array;
@@ -801,8 +919,17 @@ export type HandsetCommand =
   /** The genuine server frame the handset expects next (the model knows it: seq = recvSeq). */
   | { readonly kind: 'next-server-frame' }
   | { readonly kind: 'server-frame'; readonly index: number }
-  | { readonly kind: 'mutated-server-frame'; readonly index: number; readonly mutations: readonly ByteMutation[]; readonly fixChecksum: boolean }
-  | { readonly kind: 'relabelled-server-frame'; readonly index: number; readonly patch: Readonly<Partial<Pick<Frame, 'seq' | 'type' | 'to' | 'pin' | 'v'>>> }
+  | {
+      readonly kind: 'mutated-server-frame';
+      readonly index: number;
+      readonly mutations: readonly ByteMutation[];
+      readonly fixChecksum: boolean;
+    }
+  | {
+      readonly kind: 'relabelled-server-frame';
+      readonly index: number;
+      readonly patch: Readonly<Partial<Pick<Frame, 'seq' | 'type' | 'to' | 'pin' | 'v'>>>;
+    }
   | { readonly kind: 'own-frame'; readonly index: number }
   | { readonly kind: 'raw'; readonly bytes: Uint8Array }
   | { readonly kind: 'timer'; readonly advance: number }
@@ -816,7 +943,12 @@ export const handsetCommandArb: fc.Arbitrary<HandsetCommand> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('server-frame' as const), index: fc.nat() }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('mutated-server-frame' as const), index: fc.nat(), mutations: fc.array(byteMutationArb, { minLength: 1, maxLength: 3 }), fixChecksum: fc.boolean() }),
+    arbitrary: fc.record({
+      kind: fc.constant('mutated-server-frame' as const),
+      index: fc.nat(),
+      mutations: fc.array(byteMutationArb, { minLength: 1, maxLength: 3 }),
+      fixChecksum: fc.boolean(),
+    }),
   },
   {
     weight: 2,
@@ -833,9 +965,21 @@ export const handsetCommandArb: fc.Arbitrary<HandsetCommand> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('own-frame' as const), index: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw' as const), bytes: fc.uint8Array({ maxLength: 64 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('timer' as const), advance: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 200_000 })) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('timer' as const),
+      advance: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 200_000 })),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'cancel' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('policy-applied' as const), which: fc.constantFrom('right' as const, 'stale' as const, 'rejected' as const, 'malformed' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('policy-applied' as const),
+      which: fc.constantFrom('right' as const, 'stale' as const, 'rejected' as const, 'malformed' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('activate' as const), valid: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'snapshot-restore' as const }) },
 );
@@ -891,14 +1035,20 @@ function commandInput(cmd: HandsetCommand, state: HandsetState, c: Corpus, clock
         case 'stale':
           return { type: 'policy-applied', ack: { ...right, policyId: 'some-other-policy' }, now };
         case 'rejected':
-          return { type: 'policy-applied', ack: { ...right, status: 'rejected', applied: [], rejected: [{ rule: 'Disable Bluetooth', reason: 'not supported' }] }, now };
+          return {
+            type: 'policy-applied',
+            ack: { ...right, status: 'rejected', applied: [], rejected: [{ rule: 'Disable Bluetooth', reason: 'not supported' }] },
+            now,
+          };
         case 'malformed':
           return { type: 'policy-applied', ack: { ...right, status: 'rejected' }, now };
       }
       return undefined;
     }
     case 'activate':
-      return cmd.valid ? { type: 'activate', email: EMAIL, password: PASSWORD, now } : { type: 'activate', email: 'not an email', password: '', now };
+      return cmd.valid
+        ? { type: 'activate', email: EMAIL, password: PASSWORD, now }
+        : { type: 'activate', email: 'not an email', password: '', now };
     case 'snapshot-restore':
       return undefined;
   }
@@ -944,8 +1094,11 @@ export function runHandsetSequence(seq: HandsetSequence, c: Corpus, stats?: Stat
   const genuineKey = Buffer.from(c.transportKey.key).toString('hex');
   for (const cmd of seq.commands) {
     if (cmd.kind === 'snapshot-restore') {
-      const back = typedOutcome('snapshot round trip', () => openHandsetState(sealHandsetState(state, c.storageKey, allAlgorithms, env.random), c.storageKey, allAlgorithms)).value as HandsetState;
-      if (JSON.stringify(back, canonicalReplacer) !== JSON.stringify(afterRestore(state), canonicalReplacer)) throw new UnexpectedOutcome('state changed through a snapshot round trip');
+      const back = typedOutcome('snapshot round trip', () =>
+        openHandsetState(sealHandsetState(state, c.storageKey, allAlgorithms, env.random), c.storageKey, allAlgorithms),
+      ).value as HandsetState;
+      if (JSON.stringify(back, canonicalReplacer) !== JSON.stringify(afterRestore(state), canonicalReplacer))
+        throw new UnexpectedOutcome('state changed through a snapshot round trip');
       state = back;
       continue;
     }
@@ -960,7 +1113,8 @@ export function runHandsetSequence(seq: HandsetSequence, c: Corpus, stats?: Stat
     const activated = input.type === 'activate';
     if (!activated) {
       if (before.phase === 'failed' && after !== before) throw new UnexpectedOutcome(`a failed handset changed state on ${cmd.kind}`);
-      if (before.phase === 'complete' && after.phase !== 'complete') throw new UnexpectedOutcome(`the handset regressed from complete to ${after.phase} on ${cmd.kind}`);
+      if (before.phase === 'complete' && after.phase !== 'complete')
+        throw new UnexpectedOutcome(`the handset regressed from complete to ${after.phase} on ${cmd.kind}`);
       if (after.phase !== 'failed' && PHASE_ORDER[after.phase] < PHASE_ORDER[before.phase]) {
         throw new UnexpectedOutcome(`the handset regressed from ${before.phase} to ${after.phase} on ${cmd.kind}`);
       }
@@ -969,13 +1123,15 @@ export function runHandsetSequence(seq: HandsetSequence, c: Corpus, stats?: Stat
       throw new UnexpectedOutcome(`an ignored input (${outputs[0]!.reason}) changed the state`);
     }
     if (stats) stats.reached[`handset:${after.phase}`] = (stats.reached[`handset:${after.phase}`] ?? 0) + 1;
-    if (after.transportKey && Buffer.from(after.transportKey.key).toString('hex') !== genuineKey) throw new UnexpectedOutcome('the handset holds a key that is not the genuine one');
+    if (after.transportKey && Buffer.from(after.transportKey.key).toString('hex') !== genuineKey)
+      throw new UnexpectedOutcome('the handset holds a key that is not the genuine one');
     for (const o of outputs) {
       if (o.type === 'send') typedOutcome('decode a frame the handset sent', () => decodeFrame(o.bytes), []);
       if (o.type === 'set-timer' && !Number.isFinite(o.at)) throw new UnexpectedOutcome(`set-timer at ${o.at}`);
       if (o.type === 'failed' && after.phase !== 'failed') throw new UnexpectedOutcome('failed output without the failed phase');
       if (o.type === 'complete' && after.phase !== 'complete') throw new UnexpectedOutcome('complete output without the complete phase');
-      if (o.type === 'failed' && !(o.error instanceof ActivationError)) throw new UnexpectedOutcome('failed output without an ActivationError');
+      if (o.type === 'failed' && !(o.error instanceof ActivationError))
+        throw new UnexpectedOutcome('failed output without an ActivationError');
     }
   }
 }
@@ -988,9 +1144,23 @@ export type ServerCommand =
   /** The next recorded handset frame, in order. */
   | { readonly kind: 'next-handset-frame' }
   | { readonly kind: 'handset-frame'; readonly index: number }
-  | { readonly kind: 'mutated-handset-frame'; readonly index: number; readonly mutations: readonly ByteMutation[]; readonly fixChecksum: boolean }
-  | { readonly kind: 'restructured-handset-frame'; readonly index: number; readonly mutations: readonly TreeMutation[]; readonly fixChecksum: boolean }
-  | { readonly kind: 'relabelled-handset-frame'; readonly index: number; readonly patch: Readonly<Partial<Pick<Frame, 'seq' | 'type' | 'to' | 'pin'>>> }
+  | {
+      readonly kind: 'mutated-handset-frame';
+      readonly index: number;
+      readonly mutations: readonly ByteMutation[];
+      readonly fixChecksum: boolean;
+    }
+  | {
+      readonly kind: 'restructured-handset-frame';
+      readonly index: number;
+      readonly mutations: readonly TreeMutation[];
+      readonly fixChecksum: boolean;
+    }
+  | {
+      readonly kind: 'relabelled-handset-frame';
+      readonly index: number;
+      readonly patch: Readonly<Partial<Pick<Frame, 'seq' | 'type' | 'to' | 'pin'>>>;
+    }
   | { readonly kind: 'server-frame'; readonly index: number }
   | { readonly kind: 'raw'; readonly bytes: Uint8Array }
   | { readonly kind: 'clock'; readonly advance: number }
@@ -1001,11 +1171,21 @@ export const serverCommandArb: fc.Arbitrary<ServerCommand> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('handset-frame' as const), index: fc.nat() }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('mutated-handset-frame' as const), index: fc.nat(), mutations: fc.array(byteMutationArb, { minLength: 1, maxLength: 3 }), fixChecksum: fc.boolean() }),
+    arbitrary: fc.record({
+      kind: fc.constant('mutated-handset-frame' as const),
+      index: fc.nat(),
+      mutations: fc.array(byteMutationArb, { minLength: 1, maxLength: 3 }),
+      fixChecksum: fc.boolean(),
+    }),
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('restructured-handset-frame' as const), index: fc.nat(), mutations: fc.array(treeMutationArb, { minLength: 1, maxLength: 2 }), fixChecksum: fc.boolean() }),
+    arbitrary: fc.record({
+      kind: fc.constant('restructured-handset-frame' as const),
+      index: fc.nat(),
+      mutations: fc.array(treeMutationArb, { minLength: 1, maxLength: 2 }),
+      fixChecksum: fc.boolean(),
+    }),
   },
   {
     weight: 2,
@@ -1092,7 +1272,11 @@ export function runServerSequence(commands: readonly ServerCommand[], c: Corpus,
         const fork = random.fork();
         const snapshot = sim.snapshot(storageKey);
         const now = clock;
-        sim = typedOutcome('BesSimulator.restore', () => BesSimulator.restore(snapshot, storageKey, { random: fork, now: () => now.now, provider: allAlgorithms }), []).value as BesSimulator;
+        sim = typedOutcome(
+          'BesSimulator.restore',
+          () => BesSimulator.restore(snapshot, storageKey, { random: fork, now: () => now.now, provider: allAlgorithms }),
+          [],
+        ).value as BesSimulator;
         random = fork;
         if (JSON.stringify(sim.account(EMAIL)) !== before) throw new UnexpectedOutcome('the account changed through a simulator snapshot');
         break;

@@ -27,7 +27,15 @@ describe('state machine fuzzing', () => {
   });
 
   it('the sequences cover every phase, on both sides (the fuzzer is not stuck at the start)', () => {
-    for (const phase of ['awaiting-server-share', 'awaiting-key', 'awaiting-policy', 'awaiting-services', 'syncing', 'complete', 'failed']) {
+    for (const phase of [
+      'awaiting-server-share',
+      'awaiting-key',
+      'awaiting-policy',
+      'awaiting-services',
+      'syncing',
+      'complete',
+      'failed',
+    ]) {
       expect(stats.reached[`handset:${phase}`] ?? 0, phase).toBeGreaterThan(0);
     }
     for (const status of ['Activating', 'Activated']) expect(stats.reached[`server:${status}`] ?? 0, status).toBeGreaterThan(0);
@@ -36,7 +44,10 @@ describe('state machine fuzzing', () => {
 
 describe('the invariant checks catch what they should (controls)', () => {
   it('the recorded server frames in order take a fresh handset to complete', () => {
-    const commands = corpus.toHandset.flatMap(() => [{ kind: 'next-server-frame' as const }, { kind: 'policy-applied' as const, which: 'right' as const }]);
+    const commands = corpus.toHandset.flatMap(() => [
+      { kind: 'next-server-frame' as const },
+      { kind: 'policy-applied' as const, which: 'right' as const },
+    ]);
     expect(() => runHandsetSequence({ start: 1, commands }, corpus)).not.toThrow();
   });
 
@@ -55,5 +66,7 @@ afterAll(() => {
   const codes = Object.entries(stats.codes)
     .map(([code, n]) => `${code} ${n}`)
     .join(', ');
-  console.info(`state machine fuzzing: ${HANDSET_SEQUENCES} handset + ${SERVER_SEQUENCES} server sequences; ${stats.ok} steps returned; thrown: ${codes || 'none'}`);
+  console.info(
+    `state machine fuzzing: ${HANDSET_SEQUENCES} handset + ${SERVER_SEQUENCES} server sequences; ${stats.ok} steps returned; thrown: ${codes || 'none'}`,
+  );
 });

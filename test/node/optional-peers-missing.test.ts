@@ -21,7 +21,9 @@ vi.mock('mailparser', missing('mailparser'));
 
 const node = await import('../../src/node/index.js');
 
-async function failure(promise: Promise<unknown>): Promise<{ code?: string; message?: string; cause?: { package?: string; install?: string } }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; message?: string; cause?: { package?: string; install?: string } }> {
   try {
     await promise;
   } catch (err) {
@@ -33,10 +35,18 @@ async function failure(promise: Promise<unknown>): Promise<{ code?: string; mess
 describe('/node without its optional peers', () => {
   it.each([
     ['startRelayServer', 'ws', () => node.startRelayServer({ port: 0 })],
-    ['startRelayServer with smtp', 'ws', () => node.startRelayServer({ port: 0, smtp: { host: '127.0.0.1', port: 25, allowedDomains: ['example.com'] } })],
+    [
+      'startRelayServer with smtp',
+      'ws',
+      () => node.startRelayServer({ port: 0, smtp: { host: '127.0.0.1', port: 25, allowedDomains: ['example.com'] } }),
+    ],
     ['startMailServer', 'smtp-server', () => node.startMailServer({ port: 0 })],
     ['parseEtpMail', 'mailparser', () => node.parseEtpMail('Subject: x\r\n\r\nhello')],
-    ['submitMail', 'nodemailer', () => node.submitMail({ host: '127.0.0.1', port: 9, from: 'a@example.com', to: 'b@example.com', raw: new Uint8Array(1) })],
+    [
+      'submitMail',
+      'nodemailer',
+      () => node.submitMail({ host: '127.0.0.1', port: 9, from: 'a@example.com', to: 'b@example.com', raw: new Uint8Array(1) }),
+    ],
   ])('%s: UNSUPPORTED, naming %s and its install command', async (_, pkg, start) => {
     const err = await failure(start());
     expect(err.code).toBe('UNSUPPORTED');
@@ -46,7 +56,9 @@ describe('/node without its optional peers', () => {
   });
 
   it('argument checks still come first (INVALID_ARGUMENT, not UNSUPPORTED)', async () => {
-    expect((await failure(node.submitMail({ host: 'h', port: 1, from: 'a;b@example.com', to: 'b@example.com', raw: new Uint8Array(1) }))).code).toBe('INVALID_ARGUMENT');
+    expect(
+      (await failure(node.submitMail({ host: 'h', port: 1, from: 'a;b@example.com', to: 'b@example.com', raw: new Uint8Array(1) }))).code,
+    ).toBe('INVALID_ARGUMENT');
     expect((await failure(node.parseEtpMail(''))).code).toBe('MALFORMED');
   });
 

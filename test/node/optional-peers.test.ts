@@ -52,13 +52,21 @@ describe('optional peers of enterprise-activation/node', () => {
   });
 
   it('a peer that is installed but throws on load is named too, with the error name and no message', async () => {
-    const err = await rejection(loadPeer('mailparser', 'parseEtpMail', () => Promise.reject(new SyntaxError('Unexpected token in /secret/path'))));
+    const err = await rejection(
+      loadPeer('mailparser', 'parseEtpMail', () => Promise.reject(new SyntaxError('Unexpected token in /secret/path'))),
+    );
     const e = err as { code: string; message: string; cause: unknown };
     expect(e.code).toBe('UNSUPPORTED');
     expect(e.message).toContain('"mailparser"');
     expect(e.message).toContain('could not be loaded');
     expect(e.message).toContain('npm install mailparser');
-    expect(e.cause).toEqual({ operation: 'parseEtpMail', package: 'mailparser', install: 'npm install mailparser', reason: 'failed to load', error: 'SyntaxError' });
+    expect(e.cause).toEqual({
+      operation: 'parseEtpMail',
+      package: 'mailparser',
+      install: 'npm install mailparser',
+      reason: 'failed to load',
+      error: 'SyntaxError',
+    });
     expect(JSON.stringify(e.cause)).not.toContain('secret');
   });
 

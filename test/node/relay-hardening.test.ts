@@ -8,7 +8,11 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startRelayServer, type RelayServer, type RelayServerOptions } from '../../src/node/relay-server.js';
-import { createRelayTransport, type RelayTransportOptions, type WebSocketConstructorLike } from '../../src/transport/http-relay-transport.js';
+import {
+  createRelayTransport,
+  type RelayTransportOptions,
+  type WebSocketConstructorLike,
+} from '../../src/transport/http-relay-transport.js';
 import {
   FRAME_BATCH_CONTENT_TYPE,
   FRAME_CONTENT_TYPE,
@@ -69,7 +73,11 @@ async function healthy(r: RelayServer): Promise<boolean> {
 }
 
 async function post(r: RelayServer, frame: Uint8Array, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(`${r.url}/v1/frames`, { method: 'POST', headers: { 'content-type': FRAME_CONTENT_TYPE, ...headers }, body: frame.slice() });
+  const res = await fetch(`${r.url}/v1/frames`, {
+    method: 'POST',
+    headers: { 'content-type': FRAME_CONTENT_TYPE, ...headers },
+    body: frame.slice(),
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -89,7 +97,8 @@ async function activationSetup(relayOptions: RelayServerOptions = {}, server: Pa
 describe('finding 1: no request of any shape takes the relay down', () => {
   it('answers absolute-form targets, bad ports, garbage and bad upgrades with 400 (or closes), and stays up', async () => {
     const r = await relay();
-    const upgrade = 'connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const upgrade =
+      'connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
     const requests = [
       'GET http://x:99999/ HTTP/1.1\r\nhost: x\r\n\r\n',
       'POST http://x:99999/v1/frames HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n',
@@ -108,7 +117,10 @@ describe('finding 1: no request of any shape takes the relay down', () => {
     ];
     for (const request of requests) {
       const { text } = await raw(r.port, request);
-      expect(text === '' || /^HTTP\/1\.1 (400|401|404|431) /.test(text), `${JSON.stringify(request.slice(0, 40))} -> ${text.slice(0, 40)}`).toBe(true);
+      expect(
+        text === '' || /^HTTP\/1\.1 (400|401|404|431) /.test(text),
+        `${JSON.stringify(request.slice(0, 40))} -> ${text.slice(0, 40)}`,
+      ).toBe(true);
       expect(await healthy(r)).toBe(true);
     }
     // The absolute-form target that used to kill the process gets a proper 400.
@@ -120,7 +132,10 @@ describe('finding 1: no request of any shape takes the relay down', () => {
 describe('finding 19: oversize POSTs and poll answers', () => {
   it('answers 413 with connection: close to an oversize content-length and to an oversize stream', async () => {
     const r = await relay();
-    const declared = await raw(r.port, `POST /v1/frames HTTP/1.1\r\nhost: x\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ncontent-length: 5000000\r\n\r\n`);
+    const declared = await raw(
+      r.port,
+      `POST /v1/frames HTTP/1.1\r\nhost: x\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ncontent-length: 5000000\r\n\r\n`,
+    );
     expect(declared.text).toMatch(/^HTTP\/1\.1 413 /);
     expect(declared.text.toLowerCase()).toContain('connection: close');
     const chunk = Buffer.alloc(256 * 1024, 1);
@@ -138,14 +153,21 @@ describe('finding 19: oversize POSTs and poll answers', () => {
     const LIMIT = 1024 * 1024 + 4 * 1024;
     const r = await relay();
     const post = (length: number, body?: Buffer) =>
-      Buffer.concat([Buffer.from(`POST /v1/frames HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ncontent-length: ${length}\r\n\r\n`), body ?? Buffer.alloc(0)]);
+      Buffer.concat([
+        Buffer.from(
+          `POST /v1/frames HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ncontent-length: ${length}\r\n\r\n`,
+        ),
+        body ?? Buffer.alloc(0),
+      ]);
     const over = await raw(r.port, post(LIMIT + 1));
     expect(over.text).toMatch(/^HTTP\/1\.1 413 /);
     // Streamed without a declared length: one byte over is refused too.
     const chunked = (size: number) => {
       const data = Buffer.alloc(size, 0x41);
       return Buffer.concat([
-        Buffer.from(`POST /v1/frames HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ntransfer-encoding: chunked\r\n\r\n`),
+        Buffer.from(
+          `POST /v1/frames HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: ${FRAME_CONTENT_TYPE}\r\ntransfer-encoding: chunked\r\n\r\n`,
+        ),
         Buffer.from(`${size.toString(16)}\r\n`),
         data,
         Buffer.from('\r\n0\r\n\r\n'),
@@ -174,9 +196,20 @@ describe('finding 19: oversize POSTs and poll answers', () => {
       write();
     });
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => { fake.closeAllConnections(); fake.close(() => resolve()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          fake.closeAllConnections();
+          fake.close(() => resolve());
+        }),
+    );
     const errors: ActivationError[] = [];
-    const t = client({ url: `http://127.0.0.1:${(fake.address() as net.AddressInfo).port}`, address: `pin:${PIN}`, onError: (e) => errors.push(e), backoff: { maxFailures: 1 } });
+    const t = client({
+      url: `http://127.0.0.1:${(fake.address() as net.AddressInfo).port}`,
+      address: `pin:${PIN}`,
+      onError: (e) => errors.push(e),
+      backoff: { maxFailures: 1 },
+    });
     t.start();
     await waitFor(() => errors.some((e) => /more than/.test(e.message)), 10_000, 'a too-large report');
     expect(errors.find((e) => /more than/.test(e.message))!.code).toBe('MALFORMED');
@@ -219,7 +252,13 @@ describe('finding 2: tokens protect mail routing', () => {
     expect(await register('srp:EVIL', ['example.com'], 'owner-token')).toBe(401);
     expect((await fetch(`${r.url}/v1/frames?address=srp:EVIL&wait=0`)).status).toBe(401);
     // The old GET registration no longer registers anything.
-    expect((await fetch(`${r.url}/v1/frames?address=srp:S0000002&wait=0&serves=example.com`, { headers: { authorization: 'Bearer other-token' } })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${r.url}/v1/frames?address=srp:S0000002&wait=0&serves=example.com`, {
+          headers: { authorization: 'Bearer other-token' },
+        })
+      ).status,
+    ).toBe(400);
     // Another configured server cannot take the bound entry over.
     expect(await register('srp:S0000002', ['example.com'], 'other-token')).toBe(409);
     expect(await register('srp:S0000002', ['alice@example.com'], 'other-token')).toBe(200 + 4); // its own, more exact entry: allowed
@@ -245,7 +284,13 @@ describe('finding 2: tokens protect mail routing', () => {
     first.onFrame((f) => got.first.push(f));
     await waitFor(() => logs.some((l) => l.includes(`srp:${SRP} serves example.com`)), 5000, 'registration');
     const errors: ActivationError[] = [];
-    const rogue = client({ url: r.url, address: 'srp:ROGUE', serves: ['example.com'], onError: (e) => errors.push(e), backoff: { maxFailures: 1 } });
+    const rogue = client({
+      url: r.url,
+      address: 'srp:ROGUE',
+      serves: ['example.com'],
+      onError: (e) => errors.push(e),
+      backoff: { maxFailures: 1 },
+    });
     rogue.onFrame((f) => got.rogue.push(f));
     await waitFor(() => errors.length > 0, 5000, 'the refusal');
     expect(errors[0]!.cause).toMatchObject({ status: 409 });
@@ -309,7 +354,13 @@ describe('finding 5: receiving as pin:<victim> needs the receive key', () => {
   it('a handset whose clock is 10 minutes off still receives: its credential follows the relay clock', async () => {
     const r = await relay();
     const errors: ActivationError[] = [];
-    const skewed = client({ url: r.url, address: `pin:${PIN}`, now: () => Date.now() - 600_000, onError: (e) => errors.push(e), backoff: { initialMs: 10 } });
+    const skewed = client({
+      url: r.url,
+      address: `pin:${PIN}`,
+      now: () => Date.now() - 600_000,
+      onError: (e) => errors.push(e),
+      backoff: { initialMs: 10 },
+    });
     const got: Uint8Array[] = [];
     skewed.onFrame((f) => got.push(f));
     await waitFor(() => errors.length >= 1, 5000, 'the first refusal');
@@ -373,10 +424,21 @@ describe('finding 10: rate limits and vouching', () => {
       res.writeHead(200, { 'content-type': VOUCHED_BATCH_CONTENT_TYPE }).end(encodeVouchedBatch([forged, good]));
     });
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => { fake.closeAllConnections(); fake.close(() => resolve()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          fake.closeAllConnections();
+          fake.close(() => resolve());
+        }),
+    );
     const errors: ActivationError[] = [];
     const got: Array<[Uint8Array, FrameMeta | undefined]> = [];
-    const t = client({ url: `http://127.0.0.1:${(fake.address() as net.AddressInfo).port}`, address: `srp:${SRP}`, token: 'the-token', onError: (e) => errors.push(e) });
+    const t = client({
+      url: `http://127.0.0.1:${(fake.address() as net.AddressInfo).port}`,
+      address: `srp:${SRP}`,
+      token: 'the-token',
+      onError: (e) => errors.push(e),
+    });
     t.onFrame((f, meta) => got.push([f, meta]));
     await waitFor(() => got.length === 1 && errors.length === 1, 5000, 'one delivery, one report');
     expect(got[0]![1]).toEqual({ vouched: true, source: 'src' });
@@ -456,10 +518,22 @@ describe('finding 12: the relay is no open mail relay', () => {
 
   it('vouches for a mailed ETP.DAT when a configured server serves the recipient', async () => {
     const smtp = await fakeSmtp();
-    const r = await relay({ smtp: { host: '127.0.0.1', port: smtp.port, allowedDomains: ['example.com'] }, servers: { [SRP]: { token: 'mail-token', serves: ['example.com'] } } });
+    const r = await relay({
+      smtp: { host: '127.0.0.1', port: smtp.port, allowedDomains: ['example.com'] },
+      servers: { [SRP]: { token: 'mail-token', serves: ['example.com'] } },
+    });
     const { bytes, header } = makeEtpDat('alice@example.com', PIN);
-    expect(await post(r, encodeFrame({ v: 1, type: 'etp-dat', sid: header.nonce, seq: 0, pin: PIN, to: 'mailto:alice@example.com', body: bytes }))).toBe(202);
-    const field = (name: string) => smtp.data.find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))?.slice(name.length + 1).trim();
+    expect(
+      await post(
+        r,
+        encodeFrame({ v: 1, type: 'etp-dat', sid: header.nonce, seq: 0, pin: PIN, to: 'mailto:alice@example.com', body: bytes }),
+      ),
+    ).toBe(202);
+    const field = (name: string) =>
+      smtp.data
+        .find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+        ?.slice(name.length + 1)
+        .trim();
     const source = field('X-Enterprise-Activation-Source');
     const vouch = field('X-Enterprise-Activation-Vouch');
     expect(source).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -470,8 +544,11 @@ describe('finding 12: the relay is no open mail relay', () => {
 
 describe('findings 3, 4 and 13: memory, addresses and connections are bounded', () => {
   it('bounds queued bytes per address and in total, and expires frames', async () => {
-    const r = await relay({ limits: { maxQueueBytes: 1200 * 1024, maxTotalQueueBytes: 3 * 1024 * 1024, frameTtlMs: 300, addressTtlMs: 300 } });
-    const big = (to: string, seq: number) => encodeFrame({ v: 1, type: 'server-share', sid: new Uint8Array(16), seq, pin: PIN, to, body: new Uint8Array(500_000) });
+    const r = await relay({
+      limits: { maxQueueBytes: 1200 * 1024, maxTotalQueueBytes: 3 * 1024 * 1024, frameTtlMs: 300, addressTtlMs: 300 },
+    });
+    const big = (to: string, seq: number) =>
+      encodeFrame({ v: 1, type: 'server-share', sid: new Uint8Array(16), seq, pin: PIN, to, body: new Uint8Array(500_000) });
     for (let i = 0; i < 4; i++) expect(await post(r, big(`pin:${PIN}`, i))).toBe(202);
     expect(r.queueLength(`pin:${PIN}`)).toBe(2); // 1.2 MB per address
     for (let i = 0; i < 12; i++) await post(r, big(`pin:2100${String(i).padStart(4, '0')}`, i));
@@ -489,16 +566,22 @@ describe('findings 3, 4 and 13: memory, addresses and connections are bounded', 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     cleanups.push(() => agent.destroy());
     const statuses = await Promise.all(
-      Array.from({ length: 500 }, (_, i) =>
-        new Promise<number>((resolve) => {
-          const f = makeFrame(`pin:3${String(i).padStart(7, '0')}`);
-          const req = http.request(`${r.url}/v1/frames`, { method: 'POST', agent, headers: { 'content-type': FRAME_CONTENT_TYPE } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
-          req.on('error', () => resolve(0));
-          req.end(Buffer.from(f));
-        }),
+      Array.from(
+        { length: 500 },
+        (_, i) =>
+          new Promise<number>((resolve) => {
+            const f = makeFrame(`pin:3${String(i).padStart(7, '0')}`);
+            const req = http.request(
+              `${r.url}/v1/frames`,
+              { method: 'POST', agent, headers: { 'content-type': FRAME_CONTENT_TYPE } },
+              (res) => {
+                res.resume();
+                res.on('end', () => resolve(res.statusCode ?? 0));
+              },
+            );
+            req.on('error', () => resolve(0));
+            req.end(Buffer.from(f));
+          }),
       ),
     );
     expect(statuses.every((s) => s === 202)).toBe(true);
@@ -523,7 +606,8 @@ describe('findings 3, 4 and 13: memory, addresses and connections are bounded', 
         req.on('error', () => resolve(0)); // a connection over the per-source limit is closed
       });
     // 1000 quick polls to new addresses, then 80 that stay waiting (only 40 get a connection).
-    for (let i = 0; i < 1000; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => poll(`pin:5${String(i + j).padStart(7, '0')}`, 0)));
+    for (let i = 0; i < 1000; i += 50)
+      await Promise.all(Array.from({ length: 50 }, (_, j) => poll(`pin:5${String(i + j).padStart(7, '0')}`, 0)));
     const waiting = Array.from({ length: 80 }, (_, i) => poll(`pin:6${String(i).padStart(7, '0')}`, 2));
     await new Promise((res) => setTimeout(res, 300));
     expect(r.usage().addresses).toBeLessThanOrEqual(100);
@@ -541,13 +625,23 @@ describe('findings 3, 4 and 13: memory, addresses and connections are bounded', 
   });
 
   it('stops pushing to a WebSocket that does not read, and cuts it off at the heartbeat', async () => {
-    const r = await relay({ limits: { heartbeatMs: 400, backpressureBytes: 256 * 1024, maxQueueBytes: 2 * 1024 * 1024, maxTotalQueueBytes: 4 * 1024 * 1024 } });
+    const r = await relay({
+      limits: { heartbeatMs: 400, backpressureBytes: 256 * 1024, maxQueueBytes: 2 * 1024 * 1024, maxTotalQueueBytes: 4 * 1024 * 1024 },
+    });
     const ws = new WebSocket(`${r.url.replace('http', 'ws')}/v1/ws?address=pin:${PIN}`);
     ws.on('error', () => undefined);
     await new Promise((res) => ws.once('open', res));
     (ws as unknown as { _socket: net.Socket })._socket.pause(); // a reader that never reads
     // The socket sends big frames to itself.
-    const big = encodeFrame({ v: 1, type: 'server-share', sid: new Uint8Array(16), seq: 0, pin: PIN, to: `pin:${PIN}`, body: new Uint8Array(500_000) });
+    const big = encodeFrame({
+      v: 1,
+      type: 'server-share',
+      sid: new Uint8Array(16),
+      seq: 0,
+      pin: PIN,
+      to: `pin:${PIN}`,
+      body: new Uint8Array(500_000),
+    });
     for (let i = 0; i < 40; i++) ws.send(big);
     await waitFor(() => r.stats.received >= 20, 5000, 'frames received');
     expect(r.usage().bytes).toBeLessThanOrEqual(4 * 1024 * 1024);
@@ -572,11 +666,13 @@ describe('findings 3, 4 and 13: memory, addresses and connections are bounded', 
   it('limits connections per source and closes slowloris sockets', async () => {
     const r = await relay({ limits: { maxConnectionsPerSource: 5, headersTimeoutMs: 800, requestTimeoutMs: 1000 } });
     const sockets = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        new Promise<net.Socket>((resolve) => {
-          const s = net.connect({ port: r.port, host: '127.0.0.1', localAddress: '127.0.0.9' }, () => resolve(s));
-          s.on('error', () => undefined);
-        }),
+      Array.from(
+        { length: 10 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect({ port: r.port, host: '127.0.0.1', localAddress: '127.0.0.9' }, () => resolve(s));
+            s.on('error', () => undefined);
+          }),
       ),
     );
     cleanups.push(() => sockets.forEach((s) => s.destroy()));
@@ -598,7 +694,16 @@ describe('findings 3, 4 and 13: memory, addresses and connections are bounded', 
 
 describe('limits as configuration', () => {
   it('refuses bad ports and limits with INVALID_ARGUMENT', async () => {
-    for (const options of [{ port: -5 }, { port: 70000 }, { port: 1.5 }, { limits: { maxQueueBytes: -1 } }, { limits: { heartbeatMs: 0 } }, { limits: { nope: 1 } }, { limits: { idleTimeoutMs: 1000 } }, { maxQueue: 0 }] as RelayServerOptions[]) {
+    for (const options of [
+      { port: -5 },
+      { port: 70000 },
+      { port: 1.5 },
+      { limits: { maxQueueBytes: -1 } },
+      { limits: { heartbeatMs: 0 } },
+      { limits: { nope: 1 } },
+      { limits: { idleTimeoutMs: 1000 } },
+      { maxQueue: 0 },
+    ] as RelayServerOptions[]) {
       const err = await startRelayServer(options).catch((e: unknown) => e);
       expect(isActivationError(err, 'INVALID_ARGUMENT'), JSON.stringify(options)).toBe(true);
     }

@@ -26,7 +26,6 @@ function clocked(options: RelayRouterOptions = {}): { r: RelayRouter; clock: { n
   return { r, clock, logs };
 }
 
-
 function configError(options: RelayRouterOptions): ActivationError {
   try {
     new RelayRouter(options);
@@ -53,7 +52,10 @@ describe('RelayRouter bounds: server configuration (docs/transports.md, "Authent
       [{ tokens: { S0000001: '' } }, /non-empty token/],
       [{ servers: { S0000001: { token: 't', serves: 'example.com' as unknown as string[] } } }, /^servers\[…\]\.serves must be a list$/],
       [{ servers: { S0000001: { token: 't', serves: ['not an entry!'] } } }, /^servers\[…\]\.serves must list email addresses or domains$/],
-      [{ servers: { A: { token: 'a', serves: ['x.example'] }, B: { token: 'b', serves: ['X.Example'] } } }, /^two configured servers serve the same entry$/],
+      [
+        { servers: { A: { token: 'a', serves: ['x.example'] }, B: { token: 'b', serves: ['X.Example'] } } },
+        /^two configured servers serve the same entry$/,
+      ],
     ];
     for (const [options, message] of cases) {
       const err = configError(options);
@@ -123,14 +125,21 @@ describe('RelayRouter bounds: refusals users see (docs/transports.md, "Endpoints
 
   it('a handset with a bad receive credential is 401 and counted in stats.unauthorized', () => {
     const { r } = clocked();
-    expect(refusal(() => r.checkReceiver({ address: `pin:${PIN}`, credential: 'garbage' }))).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    expect(refusal(() => r.checkReceiver({ address: `pin:${PIN}`, credential: 'garbage' }))).toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+    });
     expect(r.stats.unauthorized).toBe(1);
   });
 
   it('503 RELAY_FULL names the full address table', () => {
     const { r } = clocked({ maxAddresses: 1 });
     r.receiverLive(`pin:${PIN}`, 1);
-    expect(refusal(() => r.admitPeer('pin:2100000B'))).toMatchObject({ status: 503, code: 'RELAY_FULL', message: 'the relay keeps no more addresses' });
+    expect(refusal(() => r.admitPeer('pin:2100000B'))).toMatchObject({
+      status: 503,
+      code: 'RELAY_FULL',
+      message: 'the relay keeps no more addresses',
+    });
   });
 
   it('frames routed without a context come from the source labelled "local"', () => {
@@ -173,7 +182,10 @@ describe('RelayRouter bounds: POST /v1/register (docs/transports.md, "Addresses"
 
   it('503 RELAY_FULL beyond maxServes: exactly maxServes entries fit, one more is refused', () => {
     const { r } = clocked({ limits: { maxServes: 2 } });
-    expect(refusal(() => r.register(srp('S0000001'), ['a.example', 'b.example', 'c.example']))).toMatchObject({ status: 503, code: 'RELAY_FULL' });
+    expect(refusal(() => r.register(srp('S0000001'), ['a.example', 'b.example', 'c.example']))).toMatchObject({
+      status: 503,
+      code: 'RELAY_FULL',
+    });
     expect(r.usage.serves).toBe(0);
     r.register(srp('S0000001'), ['a.example', 'b.example']);
     expect(r.usage.serves).toBe(2);

@@ -33,14 +33,14 @@ function router(options: RelayRouterOptions = {}): { router: RelayRouter; logs: 
   return { router: new RelayRouter({ log: (m) => logs.push(m), ...options }), logs };
 }
 
-
 const seqs = (frames: Uint8Array[]): number[] => frames.map((f) => decodeFrame(f).seq);
 
 describe('RelayRouter: pin: and srp:', () => {
   it('queues frames for a peer that is not connected and hands them out oldest first', () => {
     const delivery = fakeDelivery();
     const { router: r } = router({ delivery });
-    for (let i = 0; i < 3; i++) expect(r.route(makeFrame(`pin:${PIN.toLowerCase()}`, i))).toEqual({ kind: 'answer', answer: { status: 202 } });
+    for (let i = 0; i < 3; i++)
+      expect(r.route(makeFrame(`pin:${PIN.toLowerCase()}`, i))).toEqual({ kind: 'answer', answer: { status: 202 } });
     expect(r.queueLength(`pin:${PIN}`)).toBe(3);
     expect(delivery.woken).toEqual([`pin:${PIN}`, `pin:${PIN}`, `pin:${PIN}`]);
     expect(seqs(r.take(`pin:${PIN}`, 2))).toEqual([0, 1]);
@@ -151,7 +151,9 @@ describe('RelayRouter: receivers and limits', () => {
     expect(r.stats.unauthorized).toBe(4);
     expect(refusal(() => r.checkReceiver({ address: 'pin:XYZ' }))).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
     expect(refusal(() => r.checkReceiver({ address: null }))).toMatchObject({ status: 400 });
-    expect(refusal(() => r.checkReceiver({ address: `srp:${SRP}`, token: 'secret', serves: 'example.com' }))).toMatchObject({ status: 400 });
+    expect(refusal(() => r.checkReceiver({ address: `srp:${SRP}`, token: 'secret', serves: 'example.com' }))).toMatchObject({
+      status: 400,
+    });
     expect(refusal(() => r.checkReceiver({ address: `pin:${PIN}`, credential: 'garbage' }))).toMatchObject({ status: 401 });
   });
 
@@ -227,7 +229,10 @@ describe('RelayRouter: receive bindings, byte bounds, expiry (issue 8)', () => {
   });
 
   it('binds configured serves to their server and caps what a server registers', () => {
-    const { router: r } = router({ servers: { [SRP]: { token: 't1', serves: ['example.com'] }, S0000002: { token: 't2' } }, limits: { maxServesPerServer: 2 } });
+    const { router: r } = router({
+      servers: { [SRP]: { token: 't1', serves: ['example.com'] }, S0000002: { token: 't2' } },
+      limits: { maxServesPerServer: 2 },
+    });
     expect(refusal(() => r.register(srp('S0000002'), ['example.com'], 't2'))).toMatchObject({ status: 409 });
     expect(refusal(() => r.register(srp(SRP), ['other.example'], 't1'))).toMatchObject({ status: 403 });
     expect(refusal(() => r.register(srp('S0000003'), ['x.example'], 't2'))).toMatchObject({ status: 401 });
@@ -238,7 +243,12 @@ describe('RelayRouter: receive bindings, byte bounds, expiry (issue 8)', () => {
   });
 
   it('refuses bad server configurations', () => {
-    for (const options of [{ servers: { 'bad id!': { token: 't' } } }, { servers: { [SRP]: { token: '' } } }, { servers: { A: { token: 'a', serves: ['x.example'] }, B: { token: 'b', serves: ['x.example'] } } }, { limits: { maxQueueBytes: 10 } }]) {
+    for (const options of [
+      { servers: { 'bad id!': { token: 't' } } },
+      { servers: { [SRP]: { token: '' } } },
+      { servers: { A: { token: 'a', serves: ['x.example'] }, B: { token: 'b', serves: ['x.example'] } } },
+      { limits: { maxQueueBytes: 10 } },
+    ]) {
       let caught: unknown;
       try {
         new RelayRouter(options as RelayRouterOptions);

@@ -46,9 +46,17 @@ describe('API report', () => {
 describe('root entry size', () => {
   /** The root entry's value names, loaded by package name in a separate Node process. */
   const esmNames = (): string[] =>
-    JSON.parse(node(['--input-type=module', '-e', "const m = await import('enterprise-activation'); console.log(JSON.stringify(Object.keys(m).sort()))"]));
+    JSON.parse(
+      node([
+        '--input-type=module',
+        '-e',
+        "const m = await import('enterprise-activation'); console.log(JSON.stringify(Object.keys(m).sort()))",
+      ]),
+    );
   const cjsNames = (): string[] =>
-    JSON.parse(node(['-e', "console.log(JSON.stringify(Object.keys(require('enterprise-activation')).filter((k) => k !== '__esModule').sort()))"]));
+    JSON.parse(
+      node(['-e', "console.log(JSON.stringify(Object.keys(require('enterprise-activation')).filter((k) => k !== '__esModule').sort()))"]),
+    );
 
   it(`exports at most ${MAX_ROOT_VALUES} values, the same ones as ESM and as CommonJS`, () => {
     const esm = esmNames();
@@ -60,7 +68,16 @@ describe('root entry size', () => {
 
   it('keeps schemas and internal helpers out of the root', () => {
     const names = new Set(esmNames());
-    for (const internal of ['lvCat', 'oCat', 'prependLen', 'encodeCbor', 'decodeCbor', 'stripUndefined', 'generateUserData', 'SYNC_DATABASES']) {
+    for (const internal of [
+      'lvCat',
+      'oCat',
+      'prependLen',
+      'encodeCbor',
+      'decodeCbor',
+      'stripUndefined',
+      'generateUserData',
+      'SYNC_DATABASES',
+    ]) {
       expect(names.has(internal), internal).toBe(false);
     }
     for (const name of names) expect(name, 'a valibot schema').not.toMatch(/Schema$|^RECORD_SCHEMAS$/);

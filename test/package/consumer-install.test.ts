@@ -73,7 +73,7 @@ describe('npm install <packed tarball> in an empty project', () => {
     expect(plain.packageCount).toBeLessThanOrEqual(15);
   });
 
-  it("runs the README's \"Use\" example as written (ESM)", () => {
+  it('runs the README\'s "Use" example as written (ESM)', () => {
     const run = runInConsumer(plain, 'readme-use.mjs', `${exampleAsEsm()}\n${REPORT}`);
     expect(run.status, run.stderr).toBe(0);
     expect(lastJson(run)).toEqual({ keyAlgorithm: 'AES-256-CBC' });
@@ -83,7 +83,7 @@ describe('npm install <packed tarball> in an empty project', () => {
     expect(statuses.at(-1)).toBe('Activation Complete');
   });
 
-  it("runs the README's \"Use\" example's CommonJS equivalent", () => {
+  it('runs the README\'s "Use" example\'s CommonJS equivalent', () => {
     const run = runInConsumer(plain, 'readme-use.cjs', exampleAsCjs());
     expect(run.status, run.stderr).toBe(0);
     expect(lastJson(run)).toEqual({ keyAlgorithm: 'AES-256-CBC' });
@@ -91,8 +91,12 @@ describe('npm install <packed tarball> in an empty project', () => {
   });
 
   it('the root entry exports at most 80 values (ESM and CommonJS)', () => {
-    const esm = lastJson<string[]>(runInConsumer(plain, 'root-exports.mjs', "console.log(JSON.stringify(Object.keys(await import('enterprise-activation'))));"));
-    const cjs = lastJson<string[]>(runInConsumer(plain, 'root-exports.cjs', "console.log(JSON.stringify(Object.keys(require('enterprise-activation'))));"));
+    const esm = lastJson<string[]>(
+      runInConsumer(plain, 'root-exports.mjs', "console.log(JSON.stringify(Object.keys(await import('enterprise-activation'))));"),
+    );
+    const cjs = lastJson<string[]>(
+      runInConsumer(plain, 'root-exports.cjs', "console.log(JSON.stringify(Object.keys(require('enterprise-activation'))));"),
+    );
     expect(cjs.sort()).toEqual(esm.sort());
     expect(esm.length, `the root entry exports ${esm.length} values`).toBeLessThanOrEqual(80);
   });
@@ -100,21 +104,32 @@ describe('npm install <packed tarball> in an empty project', () => {
 
 describe('the types, as a TypeScript user compiles against the consumer install', () => {
   /** tsc of the repository (the consumer has none), on a project written into the consumer install. */
-  function tsc(name: string, files: Record<string, string>, compilerOptions: Record<string, unknown>): { status: number | null; output: string } {
+  function tsc(
+    name: string,
+    files: Record<string, string>,
+    compilerOptions: Record<string, unknown>,
+  ): { status: number | null; output: string } {
     const dir = join(plain.dir, name);
     mkdirSync(dir, { recursive: true });
     for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', ...compilerOptions }, include: Object.keys(files) }),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', ...compilerOptions },
+        include: Object.keys(files),
+      }),
     );
     try {
-      const output = execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir, '--pretty', 'false'], {
-        cwd: dir,
-        encoding: 'utf8',
-        stdio: 'pipe',
-        timeout: 120_000,
-      });
+      const output = execFileSync(
+        process.execPath,
+        [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir, '--pretty', 'false'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          stdio: 'pipe',
+          timeout: 120_000,
+        },
+      );
       return { status: 0, output };
     } catch (err) {
       const e = err as { status?: number | null; stdout?: string; stderr?: string };
@@ -132,25 +147,36 @@ describe('the types, as a TypeScript user compiles against the consumer install'
   it.each(['node16', 'bundler'] as const)(
     "the README's example and the browser entries compile without @types/node (strict, no skipLibCheck, moduleResolution %s)",
     (resolution) => {
-      const result = tsc(`types-browser-${resolution}`, { 'readme-use.mts': `${readmeUseExample()}\nexport {};\n`, 'entries.mts': entries }, {
-        module: resolution === 'node16' ? 'node16' : 'esnext',
-        moduleResolution: resolution,
-        lib: ['es2022', 'dom'],
-        types: [],
-      });
+      const result = tsc(
+        `types-browser-${resolution}`,
+        { 'readme-use.mts': `${readmeUseExample()}\nexport {};\n`, 'entries.mts': entries },
+        {
+          module: resolution === 'node16' ? 'node16' : 'esnext',
+          moduleResolution: resolution,
+          lib: ['es2022', 'dom'],
+          types: [],
+        },
+      );
       expect(result.output).toBe('');
       expect(result.status).toBe(0);
     },
   );
 
   it('/node compiles with @types/node alone: its declarations need none of the optional peers or their types', () => {
-    const result = tsc('types-node', { 'node.mts': "import { startRelayServer, parseEtpMail } from 'enterprise-activation/node';\nexport const fns = [startRelayServer, parseEtpMail];\n" }, {
-      module: 'node16',
-      moduleResolution: 'node16',
-      lib: ['es2022'],
-      types: ['node'],
-      typeRoots: [join(root, 'node_modules', '@types')],
-    });
+    const result = tsc(
+      'types-node',
+      {
+        'node.mts':
+          "import { startRelayServer, parseEtpMail } from 'enterprise-activation/node';\nexport const fns = [startRelayServer, parseEtpMail];\n",
+      },
+      {
+        module: 'node16',
+        moduleResolution: 'node16',
+        lib: ['es2022'],
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
+    );
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
   });
@@ -258,13 +284,21 @@ describe('/node with its optional peers installed, from the consumer install', (
 
   it('has the peers and nothing fails for lack of them (ESM)', () => {
     for (const peer of OPTIONAL_PEERS) expect(peers.packages).toContain(peer);
-    const run = runInConsumer(peers, 'node-peers.mjs', `const lib = await import('enterprise-activation'); const node = await import('enterprise-activation/node');\n${script}`);
+    const run = runInConsumer(
+      peers,
+      'node-peers.mjs',
+      `const lib = await import('enterprise-activation'); const node = await import('enterprise-activation/node');\n${script}`,
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(lastJson(run)).toEqual({ relayPort: 'number', mailPort: 'number', sameFrame: true, submit: 'sent' });
   });
 
   it('has the peers and nothing fails for lack of them (CommonJS)', () => {
-    const run = runInConsumer(peers, 'node-peers.cjs', `const lib = require('enterprise-activation'); const node = require('enterprise-activation/node');\n${script}`);
+    const run = runInConsumer(
+      peers,
+      'node-peers.cjs',
+      `const lib = require('enterprise-activation'); const node = require('enterprise-activation/node');\n${script}`,
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(lastJson(run)).toEqual({ relayPort: 'number', mailPort: 'number', sameFrame: true, submit: 'sent' });
   });

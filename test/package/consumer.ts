@@ -183,39 +183,51 @@ export function consumerInstall(variant: Variant = 'plain'): ConsumerInstall {
   const packed = pack();
   const dir = join(CACHE, packed.sha256, variant);
   const done = join(dir, '.installed.json');
-  const read = (): ConsumerInstall => ({ packed, dir, ...(JSON.parse(readFileSync(done, 'utf8')) as Omit<ConsumerInstall, 'packed' | 'dir'>) });
-  return withLock(join(CACHE, packed.sha256, `${variant}.lock`), done, () => {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${variant}`, version: '1.0.0', private: true }, null, 2) + '\n');
-    const specs = [packed.tarball, ...(variant === 'peers' ? peerSpecs() : [])];
-    const installLog = run(NPM, ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...specs], { cwd: dir, env: cleanEnv() });
-    let listing: string;
-    try {
-      listing = run(NPM, ['ls', '--all', '--json'], { cwd: dir, env: cleanEnv() });
-    } catch (err) {
-      listing = (err as { stdout?: string }).stdout ?? '{}'; // npm ls exits 1 on any problem it reports; the tree is still printed
-    }
-    const tree = JSON.parse(listing) as { dependencies?: Record<string, unknown> };
-    const count = new Set<string>();
-    const visit = (deps: Record<string, unknown> | undefined): void => {
-      for (const [name, node] of Object.entries(deps ?? {})) {
-        const n = node as { version?: string; dependencies?: Record<string, unknown> };
-        if (n.version === undefined) continue; // an optional dependency or peer that is not installed
-        count.add(`${name}@${n.version}`);
-        visit(n.dependencies);
+  const read = (): ConsumerInstall => ({
+    packed,
+    dir,
+    ...(JSON.parse(readFileSync(done, 'utf8')) as Omit<ConsumerInstall, 'packed' | 'dir'>),
+  });
+  return withLock(
+    join(CACHE, packed.sha256, `${variant}.lock`),
+    done,
+    () => {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: `consumer-${variant}`, version: '1.0.0', private: true }, null, 2) + '\n',
+      );
+      const specs = [packed.tarball, ...(variant === 'peers' ? peerSpecs() : [])];
+      const installLog = run(NPM, ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...specs], { cwd: dir, env: cleanEnv() });
+      let listing: string;
+      try {
+        listing = run(NPM, ['ls', '--all', '--json'], { cwd: dir, env: cleanEnv() });
+      } catch (err) {
+        listing = (err as { stdout?: string }).stdout ?? '{}'; // npm ls exits 1 on any problem it reports; the tree is still printed
       }
-    };
-    visit(tree.dependencies);
-    const info = {
-      packages: topLevelPackages(join(dir, 'node_modules')),
-      packageCount: count.size,
-      nodeModulesBytes: bytesUnder(join(dir, 'node_modules')),
-      installLog,
-    };
-    writeFileSync(done, JSON.stringify(info, null, 2));
-    return read();
-  }, read);
+      const tree = JSON.parse(listing) as { dependencies?: Record<string, unknown> };
+      const count = new Set<string>();
+      const visit = (deps: Record<string, unknown> | undefined): void => {
+        for (const [name, node] of Object.entries(deps ?? {})) {
+          const n = node as { version?: string; dependencies?: Record<string, unknown> };
+          if (n.version === undefined) continue; // an optional dependency or peer that is not installed
+          count.add(`${name}@${n.version}`);
+          visit(n.dependencies);
+        }
+      };
+      visit(tree.dependencies);
+      const info = {
+        packages: topLevelPackages(join(dir, 'node_modules')),
+        packageCount: count.size,
+        nodeModulesBytes: bytesUnder(join(dir, 'node_modules')),
+        installLog,
+      };
+      writeFileSync(done, JSON.stringify(info, null, 2));
+      return read();
+    },
+    read,
+  );
 }
 
 export interface RunResult {
@@ -229,7 +241,13 @@ export function runInConsumer(consumer: ConsumerInstall, name: string, source: s
   const file = join(consumer.dir, name);
   writeFileSync(file, source);
   try {
-    const stdout = execFileSync(command[0]!, [...command.slice(1), file], { cwd: consumer.dir, encoding: 'utf8', stdio: 'pipe', timeout: 120_000, env: cleanEnv() });
+    const stdout = execFileSync(command[0]!, [...command.slice(1), file], {
+      cwd: consumer.dir,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 120_000,
+      env: cleanEnv(),
+    });
     return { stdout, stderr: '', status: 0 };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; status?: number | null };

@@ -38,14 +38,23 @@ describe('built package', () => {
   `;
 
   it('can be imported as ESM by its package name', () => {
-    const out = node(['--input-type=module', '-e', script("const lib = await import('enterprise-activation'); const sim = await import('enterprise-activation/simulator');")]);
+    const out = node([
+      '--input-type=module',
+      '-e',
+      script("const lib = await import('enterprise-activation'); const sim = await import('enterprise-activation/simulator');"),
+    ]);
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ alg: 'AES-256-CBC', isError: true });
   });
 
   it('can be required as CommonJS by its package name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ea-cjs-'));
     const file = join(dir, 'run.cjs');
-    writeFileSync(file, script(`const lib = require(${JSON.stringify(join(root, 'dist/index.cjs'))}); const sim = require(${JSON.stringify(join(root, 'dist/simulator/index.cjs'))});`));
+    writeFileSync(
+      file,
+      script(
+        `const lib = require(${JSON.stringify(join(root, 'dist/index.cjs'))}); const sim = require(${JSON.stringify(join(root, 'dist/simulator/index.cjs'))});`,
+      ),
+    );
     const out = node([file]);
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ alg: 'AES-256-CBC', isError: true });
     // and through the export map's "require" condition
@@ -104,7 +113,10 @@ describe('built package', () => {
     // Capture a real ETP.DAT from an activation's first frame.
     const [h, s] = lib.createMemoryTransportPair();
     const first = new Promise<Uint8Array>((resolve) => s.onFrame(resolve));
-    const handset = new lib.Handset({ config: { pin: '2100000A', routing: { relay: 'r', uid: 'u' }, device: { model: 'm', os: '1' } }, transport: h });
+    const handset = new lib.Handset({
+      config: { pin: '2100000A', routing: { relay: 'r', uid: 'u' }, device: { model: 'm', os: '1' } },
+      transport: h,
+    });
     handset.activate({ email: 'bob@example.com', password: 'pw' }).catch(() => {});
     const frame = decodeFrame(await first);
     await handset.close();

@@ -48,28 +48,35 @@ const expected = {
 describe('one ActivationError across the entry points of the built package', () => {
   /** Runs the probe in a separate Node process from the repository, where `enterprise-activation` resolves by its own name (package self-reference), and returns what it reports. */
   function runProbe(loadEntries: string, nodeArgs: string[] = []): unknown {
-    const out = execFileSync(process.execPath, [...nodeArgs, '-e', `${loadEntries}\n${probe}`], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(process.execPath, [...nodeArgs, '-e', `${loadEntries}\n${probe}`], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return JSON.parse(out.trim().split('\n').pop()!);
   }
 
-  it('ESM: errors from /simulator and /node are the root entry\'s ActivationError', () => {
+  it("ESM: errors from /simulator and /node are the root entry's ActivationError", () => {
     const load = `const lib = await import('enterprise-activation');
        const sim = await import('enterprise-activation/simulator');
        const node = await import('enterprise-activation/node');`;
     expect(runProbe(load, ['--input-type=module'])).toEqual(expected);
   });
 
-  it('CJS: errors from /simulator and /node are the root entry\'s ActivationError', () => {
+  it("CJS: errors from /simulator and /node are the root entry's ActivationError", () => {
     const load = `const lib = require('enterprise-activation');
        const sim = require('enterprise-activation/simulator');
        const node = require('enterprise-activation/node');`;
     expect(runProbe(load)).toEqual(expected);
   });
 
-  it('CJS: the export map\'s require condition loads .cjs files (not the ESM build through require(esm))', () => {
+  it("CJS: the export map's require condition loads .cjs files (not the ESM build through require(esm))", () => {
     const out = execFileSync(
       process.execPath,
-      ['-e', "for (const e of ['enterprise-activation', 'enterprise-activation/simulator', 'enterprise-activation/node']) console.log(require.resolve(e))"],
+      [
+        '-e',
+        "for (const e of ['enterprise-activation', 'enterprise-activation/simulator', 'enterprise-activation/node']) console.log(require.resolve(e))",
+      ],
       { cwd: root, encoding: 'utf8', timeout: 60_000 },
     );
     const files = out.trim().split('\n');

@@ -69,7 +69,10 @@ function relativeImports(source: string): string[] {
 
 /** A declaration file's import of `./x.js` means `./x.d.ts` (and `./x.cjs` in a .d.cts means `./x.d.cts`). */
 function declarationOf(spec: string): string {
-  return spec.replace(/\.js$/, '.d.ts').replace(/\.cjs$/, '.d.cts').replace(/\.mjs$/, '.d.mts');
+  return spec
+    .replace(/\.js$/, '.d.ts')
+    .replace(/\.cjs$/, '.d.cts')
+    .replace(/\.mjs$/, '.d.mts');
 }
 
 /** The files reached from package.json, following imports, source maps and README links. */
@@ -78,8 +81,10 @@ function reachable(files: ReadonlySet<string>): Set<string> {
   const start = new Set<string>(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']);
   const targets = new Set<string>();
   exportTargets(manifest.exports, targets);
-  for (const f of [manifest.main, manifest.module, manifest.types, ...Object.values(manifest.bin ?? {})]) if (f) targets.add(posix.normalize(f));
-  for (const map of Object.values(manifest.typesVersions ?? {})) for (const list of Object.values(map)) for (const f of list) targets.add(posix.normalize(f));
+  for (const f of [manifest.main, manifest.module, manifest.types, ...Object.values(manifest.bin ?? {})])
+    if (f) targets.add(posix.normalize(f));
+  for (const map of Object.values(manifest.typesVersions ?? {}))
+    for (const list of Object.values(map)) for (const f of list) targets.add(posix.normalize(f));
   for (const t of targets) start.add(t);
 
   const seen = new Set<string>();
@@ -111,14 +116,22 @@ describe('the packed tarball', () => {
   it('attw: no problem for any entry point under node10, node16 (CJS and ESM) or bundler resolution', () => {
     let out: string;
     try {
-      out = execFileSync(bin('attw'), [packed.tarball, '--format', 'json'], { encoding: 'utf8', stdio: 'pipe', timeout: 300_000, env: cleanEnv() });
+      out = execFileSync(bin('attw'), [packed.tarball, '--format', 'json'], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+        timeout: 300_000,
+        env: cleanEnv(),
+      });
     } catch (err) {
       out = (err as { stdout?: string }).stdout ?? '';
       if (!out) throw err;
     }
     const report = JSON.parse(out) as {
       problems?: unknown[];
-      analysis: { problems?: unknown[]; entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName?: string } }> }> };
+      analysis: {
+        problems?: unknown[];
+        entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName?: string } }> }>;
+      };
     };
     expect(report.analysis.problems ?? report.problems ?? []).toEqual([]);
     const manifest = JSON.parse(file('package.json')) as Manifest;
@@ -133,38 +146,55 @@ describe('the packed tarball', () => {
   });
 
   it('publint --strict: all good', () => {
-    const out = execFileSync(bin('publint'), ['run', packed.tarball, '--strict', '--level', 'suggestion'], { encoding: 'utf8', stdio: 'pipe', timeout: 300_000, env: cleanEnv() });
+    const out = execFileSync(bin('publint'), ['run', packed.tarball, '--strict', '--level', 'suggestion'], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 300_000,
+      env: cleanEnv(),
+    });
     expect(out).toContain('All good!');
   });
 
   it('holds what users need and no dead file', () => {
     const paths = packed.files.map((f) => f.path);
     const files = new Set(paths);
-    console.info(`tarball: ${paths.length} files, ${(packed.size / 1024).toFixed(0)} KB packed, ${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked`);
+    console.info(
+      `tarball: ${paths.length} files, ${(packed.size / 1024).toFixed(0)} KB packed, ${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked`,
+    );
 
     // What users need: every target of package.json, the README, changelog and license.
     const manifest = JSON.parse(file('package.json')) as Manifest;
     const targets = new Set<string>();
     exportTargets(manifest.exports, targets);
-    for (const f of [manifest.main, manifest.module, manifest.types, ...Object.values(manifest.bin ?? {})]) if (f) targets.add(posix.normalize(f));
+    for (const f of [manifest.main, manifest.module, manifest.types, ...Object.values(manifest.bin ?? {})])
+      if (f) targets.add(posix.normalize(f));
     for (const t of targets) expect(files.has(t), `${t} (named by package.json) is in the tarball`).toBe(true);
     for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) expect(files.has(f), f).toBe(true);
 
     // Nothing else: every file is reached from those.
     const reached = reachable(files);
-    expect(paths.filter((p) => !reached.has(p)), 'files nothing in the package reaches').toEqual([]);
+    expect(
+      paths.filter((p) => !reached.has(p)),
+      'files nothing in the package reaches',
+    ).toEqual([]);
 
     // Known dead weight of the past stays out.
     for (const dead of ['dist/cli.cjs', 'dist/cli.d.ts', 'dist/cli.d.cts', 'dist/cli.cjs.map']) expect(files.has(dead), dead).toBe(false);
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/') || p.startsWith('docs/api/'))).toEqual([]);
-    expect(packed.files.filter((f) => f.size === 0).map((f) => f.path), 'empty files').toEqual([]);
+    expect(
+      packed.files.filter((f) => f.size === 0).map((f) => f.path),
+      'empty files',
+    ).toEqual([]);
   });
 
   it('no source map embeds the sources', () => {
     const maps = packed.files.filter((f) => f.path.endsWith('.map'));
     for (const { path } of maps) {
       const map = JSON.parse(file(path)) as { sourcesContent?: Array<string | null> };
-      expect((map.sourcesContent ?? []).filter((s) => s !== null && s !== ''), `${path} embeds sources`).toEqual([]);
+      expect(
+        (map.sourcesContent ?? []).filter((s) => s !== null && s !== ''),
+        `${path} embeds sources`,
+      ).toEqual([]);
     }
   });
 

@@ -25,7 +25,9 @@ interface SizeResult {
 function sizeLimit(): SizeResult[] {
   const bin = join(root, 'node_modules', 'size-limit', 'bin.js');
   try {
-    return JSON.parse(execFileSync(process.execPath, [bin, '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 }));
+    return JSON.parse(
+      execFileSync(process.execPath, [bin, '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 }),
+    );
   } catch (err) {
     // size-limit exits 1 when a check is over its limit; the JSON is on stdout all the same.
     const stdout = (err as { stdout?: string }).stdout;
@@ -87,7 +89,10 @@ describe('bundle-size budget (size-limit, browser, minified, gzip)', () => {
   it('enterprise-activation/crypto: importing the X25519 suite or AES-256 brings neither P-521 nor Triple DES', async () => {
     for (const name of ['x25519Suite', 'aes256Cbc', 'createNobleProvider']) {
       const files = await bundledFiles(`import { ${name} } from './dist/crypto/index.js'; console.log(${name});`);
-      expect(files.filter((f) => /node_modules\/(des\.js|@noble\/curves\/(nist|abstract\/weierstrass))/.test(f)), name).toEqual([]);
+      expect(
+        files.filter((f) => /node_modules\/(des\.js|@noble\/curves\/(nist|abstract\/weierstrass))/.test(f)),
+        name,
+      ).toEqual([]);
     }
   });
 

@@ -168,7 +168,7 @@ describe('full run: phases 1 to 4 over the Handset driver', () => {
     expect(logDetails(rig.log, 'synchronization started')[0]).toMatchObject({ databases: [...SYNC_ORDER], skipped: [] });
   });
 
-  it('syncs the simulator\'s own default data set when none is set', async () => {
+  it("syncs the simulator's own default data set when none is set", async () => {
     rig = createRig({ seed: 'full-run/default-data' });
     await rig.activate();
     const serverData = rig.sim.services.userData(rig.sim.accounts.get(EMAIL)!);

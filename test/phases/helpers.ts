@@ -115,7 +115,16 @@ export function createRig(options: RigOptions = {}): Rig {
   });
   const statuses: Status[] = [];
   const events: HandsetEventRecord[] = [];
-  const names: HandsetEventName[] = ['status', 'error', 'key-established', 'complete', 'policy', 'service-books', 'sync-progress', 'ignored'];
+  const names: HandsetEventName[] = [
+    'status',
+    'error',
+    'key-established',
+    'complete',
+    'policy',
+    'service-books',
+    'sync-progress',
+    'ignored',
+  ];
   for (const name of names) {
     handset.on(name, (value) => events.push({ name, value } as HandsetEventRecord));
   }

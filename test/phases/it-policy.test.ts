@@ -172,7 +172,7 @@ describe('a policy whose signature does not verify', () => {
 });
 
 describe('the password group depends on Password Required', () => {
-  it('with Password Required, Minimum Password Length (and the group\'s defaults) reach the enforcer', async () => {
+  it("with Password Required, Minimum Password Length (and the group's defaults) reach the enforcer", async () => {
     const enforcer = new InMemoryPolicyEnforcer();
     rig = createRig({
       seed: 'policy/password-on',
@@ -350,7 +350,7 @@ describe('rules the device does not know', () => {
   });
 });
 
-describe('version-dependent defaults follow the handset\'s own device software', () => {
+describe("version-dependent defaults follow the handset's own device software", () => {
   // RIM: Set Password Timeout defaults to 2 minutes before device software 4.7 and 30 from 4.7
   // (docs/it-policy.md, `defaultFor`). The handset knows its version (config.device.os), so a
   // policy that leaves the rule out must give the enforcer the default for *that* version.
@@ -358,7 +358,12 @@ describe('version-dependent defaults follow the handset\'s own device software',
 
   it('a 4.7 handset gets Set Password Timeout 30 when the policy leaves it out', async () => {
     const enforcer = new CountingEnforcer();
-    rig = createRig({ seed: 'policy/os-4.7', enforcer, handset: { device: { model: '9000', os: '4.7.0.75' } }, server: { services: { policy } } });
+    rig = createRig({
+      seed: 'policy/os-4.7',
+      enforcer,
+      handset: { device: { model: '9000', os: '4.7.0.75' } },
+      server: { services: { policy } },
+    });
     await rig.activate();
     expect(enforcer.calls[0]!.effective['Set Password Timeout']).toBe(30);
   });
@@ -367,7 +372,12 @@ describe('version-dependent defaults follow the handset\'s own device software',
   // handset got the 4.7+ default.
   it('a 4.5 handset gets Set Password Timeout 2 when the policy leaves it out', async () => {
     const enforcer = new CountingEnforcer();
-    rig = createRig({ seed: 'policy/os-4.5', enforcer, handset: { device: { model: '8800', os: '4.5.0.110' } }, server: { services: { policy } } });
+    rig = createRig({
+      seed: 'policy/os-4.5',
+      enforcer,
+      handset: { device: { model: '8800', os: '4.5.0.110' } },
+      server: { services: { policy } },
+    });
     await rig.activate();
     expect(enforcer.calls[0]!.effective['Set Password Timeout']).toBe(2);
   });
@@ -376,7 +386,12 @@ describe('version-dependent defaults follow the handset\'s own device software',
   // cannot change the password timeout accepts the rule at its default, 2, but is handed 30.
   it('a 4.5 device that cannot change the password timeout still accepts a policy that only requires a password', async () => {
     const enforcer = new InMemoryPolicyEnforcer({ deviceOsVersion: '4.5.0.110', unsupported: ['Set Password Timeout'] });
-    rig = createRig({ seed: 'policy/os-4.5-unsupported', enforcer, handset: { device: { model: '8800', os: '4.5.0.110' } }, server: { services: { policy } } });
+    rig = createRig({
+      seed: 'policy/os-4.5-unsupported',
+      enforcer,
+      handset: { device: { model: '8800', os: '4.5.0.110' } },
+      server: { services: { policy } },
+    });
     await expect(rig.activate()).resolves.toMatchObject({ email: EMAIL });
     expect(enforcer.settings['Set Password Timeout']).toBe(2);
   });

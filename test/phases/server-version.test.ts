@@ -30,8 +30,16 @@ describe('server version', () => {
   });
 
   it.each([
-    ['besx416mr4', { flavour: 'Exchange', major: 4, minor: 1, servicePack: 6, maintenanceRelease: 4 }, 'BlackBerry Enterprise Server for Microsoft Exchange 4.1 SP6 MR4'],
-    ['5.0 SP3 (Bundle 36)', { major: 5, minor: 0, servicePack: 3, maintenanceRelease: 0, bundle: 36 }, 'BlackBerry Enterprise Server 5.0 SP3 (Bundle 36)'],
+    [
+      'besx416mr4',
+      { flavour: 'Exchange', major: 4, minor: 1, servicePack: 6, maintenanceRelease: 4 },
+      'BlackBerry Enterprise Server for Microsoft Exchange 4.1 SP6 MR4',
+    ],
+    [
+      '5.0 SP3 (Bundle 36)',
+      { major: 5, minor: 0, servicePack: 3, maintenanceRelease: 0, bundle: 36 },
+      'BlackBerry Enterprise Server 5.0 SP3 (Bundle 36)',
+    ],
   ] as const)('acting as %j', async (version, expected, text) => {
     rig = createRig({ seed: `version/${version}`, server: { version } });
     const result = await rig.activate();
@@ -47,16 +55,19 @@ describe('server version', () => {
     expect(result.server.version).toBe('BlackBerry Enterprise Server for Novell GroupWise 4.1 SP2');
   });
 
-  it.each(['garbage', '', 'BES for Domino', '0.9 SP1', '4.1.6 SP5', 'besx416mr4.tar'])('refuses version %j at construction with INVALID_ARGUMENT', (version) => {
-    let error: unknown;
-    try {
-      new BesSimulator({ version });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ActivationError);
-    expect((error as ActivationError).code).toBe('INVALID_ARGUMENT');
-  });
+  it.each(['garbage', '', 'BES for Domino', '0.9 SP1', '4.1.6 SP5', 'besx416mr4.tar'])(
+    'refuses version %j at construction with INVALID_ARGUMENT',
+    (version) => {
+      let error: unknown;
+      try {
+        new BesSimulator({ version });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ActivationError);
+      expect((error as ActivationError).code).toBe('INVALID_ARGUMENT');
+    },
+  );
 
   it('refuses an invalid version object at construction with INVALID_ARGUMENT', () => {
     expect(() => new BesSimulator({ version: { major: 0, minor: 1, servicePack: 0, maintenanceRelease: 0 } })).toThrow(

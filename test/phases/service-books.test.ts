@@ -106,7 +106,9 @@ describe('service books on the handset', () => {
     expect(syncedDatabases(rig)).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'options']);
     expect(state.sync?.store.calendar).toHaveLength(DATA.calendar.length);
     expect(state.sync?.store.contacts).toHaveLength(DATA.contacts.length);
-    expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([{ database: 'messages', reason: 'no [CMIME] service book' }]);
+    expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([
+      { database: 'messages', reason: 'no [CMIME] service book' },
+    ]);
     expect(rig.sim.account(EMAIL)?.status).toBe('Activated');
   });
 
@@ -121,7 +123,9 @@ describe('service books on the handset', () => {
     expect(syncedDatabases(rig)).toEqual(['contacts', 'tasks', 'memos', 'messages', 'options']);
     expect(rig.handset.state.sync?.store.calendar).toBeUndefined();
     expect(rig.handset.state.sync?.store.messages).toHaveLength(DATA.messages.length);
-    expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([{ database: 'calendar', reason: 'no [CICAL] service book' }]);
+    expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([
+      { database: 'calendar', reason: 'no [CICAL] service book' },
+    ]);
   });
 
   it('without [SYNC]: contacts, tasks, memos and options are skipped; calendar and messages still come', async () => {

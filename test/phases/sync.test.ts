@@ -47,7 +47,10 @@ describe('synchronization', () => {
     // Within a database, received grows to the total.
     for (const db of SYNC_ORDER) {
       const seq = progress(rig).filter((p) => p.database === db);
-      expect(seq.map((p) => p.received), db).toEqual([...seq.map((p) => p.received)].sort((a, b) => a - b));
+      expect(
+        seq.map((p) => p.received),
+        db,
+      ).toEqual([...seq.map((p) => p.received)].sort((a, b) => a - b));
       expect(seq.at(-1), db).toEqual({ database: db, received: seq.at(-1)!.total, total: seq.at(-1)!.total });
     }
   });
@@ -60,18 +63,26 @@ describe('synchronization', () => {
     expect(data.messages).toHaveLength(800);
     expect(stored).toHaveLength(750);
     expect(stored.map((m) => m.id)).toEqual(data.messages.slice(0, 750).map((m) => m.id));
-    expect(progress(rig).filter((p) => p.database === 'messages').at(-1)).toEqual({ database: 'messages', received: 750, total: 750 });
+    expect(
+      progress(rig)
+        .filter((p) => p.database === 'messages')
+        .at(-1),
+    ).toEqual({ database: 'messages', received: 750, total: 750 });
     expect(rig.statuses.map((s) => s.text)).toContain('Synchronizing Email Messages (750/750)');
   });
 
-  it('caps email messages at the user\'s messageCap', async () => {
+  it("caps email messages at the user's messageCap", async () => {
     const data = userData({ messages: 800 }, 'sync/cap');
     rig = createRig({ seed: 'sync/cap-30', data, user: { settings: { messageCap: 30 } } });
     await rig.activate();
     const stored = rig.handset.state.sync?.store.messages ?? [];
     expect(stored).toHaveLength(30);
     expect(stored.map((m) => m.id)).toEqual(data.messages.slice(0, 30).map((m) => m.id));
-    expect(progress(rig).filter((p) => p.database === 'messages').at(-1)).toEqual({ database: 'messages', received: 30, total: 30 });
+    expect(
+      progress(rig)
+        .filter((p) => p.database === 'messages')
+        .at(-1),
+    ).toEqual({ database: 'messages', received: 30, total: 30 });
   });
 
   it('sends no sync page at all when the user has sync, backup and messages off, and still completes', async () => {
@@ -112,13 +123,11 @@ describe('synchronization', () => {
     });
   });
 
-  it('uses the smaller of the server\'s page size and the device\'s maxPageRecords (device smaller)', async () => {
+  it("uses the smaller of the server's page size and the device's maxPageRecords (device smaller)", async () => {
     const counts = { calendar: 12, contacts: 23, tasks: 5, memos: 0, messages: 11, options: 6 };
     rig = createRig({ seed: 'sync/page-5', data: userData(counts), server: { services: { pageSize: 7 } }, handset: { maxPageRecords: 5 } });
     await rig.activate();
-    expect(pagesPerDatabase(rig)).toEqual(
-      Object.fromEntries(SYNC_ORDER.map((db) => [db, Math.max(1, Math.ceil(counts[db] / 5))])),
-    );
+    expect(pagesPerDatabase(rig)).toEqual(Object.fromEntries(SYNC_ORDER.map((db) => [db, Math.max(1, Math.ceil(counts[db] / 5))])));
     for (const db of SYNC_ORDER) {
       let before = 0;
       for (const p of progress(rig).filter((x) => x.database === db)) {
@@ -127,13 +136,15 @@ describe('synchronization', () => {
       }
     }
     // The pages themselves, opened with the handset's key.
-    const pages = rig.handsetFrames.filter((f) => f.dir === 'in' && f.type === 'sync-page').map((f) => decodeSyncPage(openWithHandsetKey(rig!.handset, f.frame)));
+    const pages = rig.handsetFrames
+      .filter((f) => f.dir === 'in' && f.type === 'sync-page')
+      .map((f) => decodeSyncPage(openWithHandsetKey(rig!.handset, f.frame)));
     expect(Math.max(...pages.map((p) => p.records.length))).toBe(5);
     expect(pages.filter((p) => p.database === 'contacts').map((p) => p.records.length)).toEqual([5, 5, 5, 5, 3]);
     expect(pages.filter((p) => p.database === 'memos')).toEqual([{ database: 'memos', page: 0, pageCount: 1, total: 0, records: [] }]);
   });
 
-  it('uses the smaller of the server\'s page size and the device\'s maxPageRecords (server smaller)', async () => {
+  it("uses the smaller of the server's page size and the device's maxPageRecords (server smaller)", async () => {
     const counts = { calendar: 12, contacts: 23, tasks: 5, memos: 1, messages: 11, options: 6 };
     rig = createRig({ seed: 'sync/page-3', data: userData(counts), server: { services: { pageSize: 3 } }, handset: { maxPageRecords: 5 } });
     await rig.activate();
@@ -162,8 +173,12 @@ describe('synchronization', () => {
     }
 
     // Each acknowledgement names the page just received and lists exactly its record ids.
-    const pages = handset.filter((f) => f.dir === 'in' && f.type === 'sync-page').map((f) => decodeSyncPage(openWithHandsetKey(rig!.handset, f.frame)));
-    const acks = handset.filter((f) => f.dir === 'out' && f.type === 'sync-ack').map((f) => decodeSyncAck(openWithHandsetKey(rig!.handset, f.frame)));
+    const pages = handset
+      .filter((f) => f.dir === 'in' && f.type === 'sync-page')
+      .map((f) => decodeSyncPage(openWithHandsetKey(rig!.handset, f.frame)));
+    const acks = handset
+      .filter((f) => f.dir === 'out' && f.type === 'sync-ack')
+      .map((f) => decodeSyncAck(openWithHandsetKey(rig!.handset, f.frame)));
     expect(acks).toHaveLength(pages.length);
     acks.forEach((ack, i) => {
       const page = pages[i]!;
@@ -172,8 +187,14 @@ describe('synchronization', () => {
     // Pages of a database arrive in order, 0..pageCount-1, and together carry every record once.
     for (const db of SYNC_ORDER) {
       const ofDb = pages.filter((p) => p.database === db);
-      expect(ofDb.map((p) => p.page), db).toEqual(ofDb.map((_, i) => i));
-      expect(ofDb.flatMap((p) => p.records.map((r) => r.id)), db).toEqual(data[db].map((r) => r.id));
+      expect(
+        ofDb.map((p) => p.page),
+        db,
+      ).toEqual(ofDb.map((_, i) => i));
+      expect(
+        ofDb.flatMap((p) => p.records.map((r) => r.id)),
+        db,
+      ).toEqual(data[db].map((r) => r.id));
     }
     // Frame sequence numbers: the handset's sends count up by one, with no retransmission.
     const sent = rig.handsetFrames.filter((f) => f.dir === 'out').map((f) => f.frame.seq);

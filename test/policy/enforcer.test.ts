@@ -132,7 +132,12 @@ describe('applyPolicy with misbehaving enforcers', () => {
         rejected: [],
       }),
     ],
-    ['a thrown non-Error', () => { throw 'nope'; }],
+    [
+      'a thrown non-Error',
+      () => {
+        throw 'nope';
+      },
+    ],
   ])('treats %s as an enforcer error', (_name, impl) => {
     const ack = applyPolicy({ apply: impl as never }, POLICY);
     expect(ack.status).toBe('rejected');
@@ -240,10 +245,7 @@ describe('createMappedEnforcer', () => {
 
   it('gives mappers the policy context', () => {
     const seen: unknown[] = [];
-    applyPolicy(
-      createMappedEnforcer({ 'Disable Camera': (_v, ctx) => (seen.push(ctx), true) }),
-      createPolicy('pid', 'sv', 0, {}),
-    );
+    applyPolicy(createMappedEnforcer({ 'Disable Camera': (_v, ctx) => (seen.push(ctx), true) }), createPolicy('pid', 'sv', 0, {}));
     expect(seen).toEqual([{ policyId: 'pid', serverVersion: 'sv' }]);
   });
 });
@@ -288,10 +290,7 @@ describe('policy updates', () => {
     const spy = vi.spyOn(enforcer, 'apply');
     const current = createPolicy('policy-9', 'BES 5.0.4', POLICY.issuedAt + 10, { 'Disable Camera': true });
     const ack = applyPolicyUpdate(enforcer, current, undefined).ack!;
-    for (const stale of [
-      POLICY,
-      createPolicy('policy-10', 'BES 5.0.4', current.issuedAt, { 'Disable Camera': false }),
-    ]) {
+    for (const stale of [POLICY, createPolicy('policy-10', 'BES 5.0.4', current.issuedAt, { 'Disable Camera': false })]) {
       expect(policyUpdateDecision({ policy: current }, stale)).toBe('stale');
       expect(applyPolicyUpdate(enforcer, stale, { policy: current, ack })).toEqual({ decision: 'stale', ack: undefined, reapplied: false });
     }

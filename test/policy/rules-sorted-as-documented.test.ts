@@ -24,13 +24,27 @@ describe('policy rules are sorted as documented', () => {
     // rules: { "10": true, "9": false } } with the rules in string order ("10" < "9").
     const documented = Uint8Array.from(
       Buffer.from(
-        'a4' + '626964' + '6170' + '6d73657276657256657273696f6e' + '63352e30' + '686973737565644174' + '01' + '6572756c6573' + 'a2' + '623130' + 'f5' + '6139' + 'f4',
+        'a4' +
+          '626964' +
+          '6170' +
+          '6d73657276657256657273696f6e' +
+          '63352e30' +
+          '686973737565644174' +
+          '01' +
+          '6572756c6573' +
+          'a2' +
+          '623130' +
+          'f5' +
+          '6139' +
+          'f4',
         'hex',
       ),
     );
     const signature = nobleProvider.sign(key.secretKey, policySignatureInput(documented));
     expect(() => verifySignedPolicy(nobleProvider, key.publicKey, { policy: documented, signature })).not.toThrow(); // was: MALFORMED
     // And the library itself encodes exactly that.
-    expect(Buffer.from(encodePolicy(createPolicy('p', '5.0', 1, { '10': true, '9': false }))).toString('hex')).toBe(Buffer.from(documented).toString('hex'));
+    expect(Buffer.from(encodePolicy(createPolicy('p', '5.0', 1, { '10': true, '9': false }))).toString('hex')).toBe(
+      Buffer.from(documented).toString('hex'),
+    );
   });
 });

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_DEVICE_PASSWORD_LENGTH,
-  RULES,
-  checkRuleValue,
-  defaultFor,
-  getRule,
-  type RuleDefinition,
-} from '../../src/policy/rules.js';
+import { MAX_DEVICE_PASSWORD_LENGTH, RULES, checkRuleValue, defaultFor, getRule, type RuleDefinition } from '../../src/policy/rules.js';
 import { expectCode } from './helpers.js';
 
 const PASSWORD_GROUP = [
@@ -125,7 +118,12 @@ describe('rule catalogue', () => {
     expect(checkRuleValue(forbidden, ['password', 'blackberry'])).toBeUndefined();
     expect(checkRuleValue(forbidden, 'password')).toMatch(/list/);
     expect(checkRuleValue(forbidden, ['x'.repeat(33)])).toMatch(/32/);
-    expect(checkRuleValue(forbidden, Array.from({ length: 101 }, (_, i) => `p${i}`))).toMatch(/100/);
+    expect(
+      checkRuleValue(
+        forbidden,
+        Array.from({ length: 101 }, (_, i) => `p${i}`),
+      ),
+    ).toMatch(/100/);
     expect(checkRuleValue(forbidden, [1])).toMatch(/list of strings/);
   });
 });

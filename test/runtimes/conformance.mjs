@@ -55,7 +55,15 @@ function cpaceVector(t) {
   const a = cpaceStart(x25519Suite, { prs: hexToBytes(t.PRS), ci: hexToBytes(t.CI), sid }, fixed(hexToBytes(t.ya)));
   const Ya = hexToBytes(t.Ya);
   const Yb = hexToBytes(t.Yb);
-  const isk = cpaceDeriveIsk(x25519Suite, { sid, scalar: hexToBytes(t.ya), peerShare: Yb, Ya, ADa: hexToBytes(t.ADa), Yb, ADb: hexToBytes(t.ADb) });
+  const isk = cpaceDeriveIsk(x25519Suite, {
+    sid,
+    scalar: hexToBytes(t.ya),
+    peerShare: Yb,
+    Ya,
+    ADa: hexToBytes(t.ADa),
+    Yb,
+    ADb: hexToBytes(t.ADb),
+  });
   return {
     Ya: bytesToHex(a.share) === t.Ya.toLowerCase(),
     ISK_IR: bytesToHex(isk) === t.ISK_IR.toLowerCase(),

@@ -83,32 +83,40 @@ describe('runtime matrix: the conformance activation from the consumer install',
     expect(chromiumAvailable, `${CHROMIUM} must exist in CI (.ci/run installs it)`).toBe(true);
   });
 
-  it.runIf(runBrowserTests)('Chromium: the consumer\'s import bundled for the browser by esbuild', async () => {
-    const bundle = await build({
-      entryPoints: [join(consumer.dir, 'browser-entry.mjs')],
-      absWorkingDir: consumer.dir,
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(bundle.metafile.inputs);
-    // The bundle takes the library from the consumer's node_modules, and cbor-x without its addon.
-    expect(inputs.some((f) => f.startsWith('node_modules/enterprise-activation/dist/'))).toBe(true);
-    expect(inputs.filter((f) => f.includes('cbor-extract'))).toEqual([]);
-    expect(inputs.filter((f) => f.startsWith('node_modules/cbor-x/'))).toEqual(['node_modules/cbor-x/dist/index-no-eval.cjs']);
-    const script = bundle.outputFiles[0]!.text;
-    const { value: report, errors, version } = await runInChromium(
-      script,
-      'enterprise-activation runtime matrix',
-      () => (window as unknown as { conformanceResult: Promise<Record<string, unknown>> }).conformanceResult,
-    );
-    expect(errors).toEqual([]);
-    expect(report).toMatchObject(conforming);
-    expect(report.runtime).toMatch(/Chrome\//);
-    console.info(`Chromium ${version}: conforms`);
-  }, 120_000);
+  it.runIf(runBrowserTests)(
+    "Chromium: the consumer's import bundled for the browser by esbuild",
+    async () => {
+      const bundle = await build({
+        entryPoints: [join(consumer.dir, 'browser-entry.mjs')],
+        absWorkingDir: consumer.dir,
+        bundle: true,
+        platform: 'browser',
+        format: 'iife',
+        target: 'es2022',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const inputs = Object.keys(bundle.metafile.inputs);
+      // The bundle takes the library from the consumer's node_modules, and cbor-x without its addon.
+      expect(inputs.some((f) => f.startsWith('node_modules/enterprise-activation/dist/'))).toBe(true);
+      expect(inputs.filter((f) => f.includes('cbor-extract'))).toEqual([]);
+      expect(inputs.filter((f) => f.startsWith('node_modules/cbor-x/'))).toEqual(['node_modules/cbor-x/dist/index-no-eval.cjs']);
+      const script = bundle.outputFiles[0]!.text;
+      const {
+        value: report,
+        errors,
+        version,
+      } = await runInChromium(
+        script,
+        'enterprise-activation runtime matrix',
+        () => (window as unknown as { conformanceResult: Promise<Record<string, unknown>> }).conformanceResult,
+      );
+      expect(errors).toEqual([]);
+      expect(report).toMatchObject(conforming);
+      expect(report.runtime).toMatch(/Chrome\//);
+      console.info(`Chromium ${version}: conforms`);
+    },
+    120_000,
+  );
 });

@@ -32,7 +32,10 @@ export const NODE22_PREFIX = join(RUNTIMES_DIR, 'node22');
 
 /** The published CPACE-X25519-SHA512 test vector (draft-irtf-cfrg-cpace). */
 export function cpaceVector(): Record<string, string> {
-  const vectors = JSON.parse(readFileSync(join(root, 'test', 'vectors', 'cpace-testvectors.json'), 'utf8')) as Record<string, Record<string, string>>;
+  const vectors = JSON.parse(readFileSync(join(root, 'test', 'vectors', 'cpace-testvectors.json'), 'utf8')) as Record<
+    string,
+    Record<string, string>
+  >;
   return vectors.G_25519!;
 }
 
@@ -97,12 +100,18 @@ export function runtimeConsumer(): ConsumerInstall {
     const installed = places.filter((p) => existsSync(join(p, 'package.json')));
     for (const place of installed.length > 0 ? installed : [places[1]!]) {
       mkdirSync(place, { recursive: true });
-      const pkg = existsSync(join(place, 'package.json')) ? (JSON.parse(readFileSync(join(place, 'package.json'), 'utf8')) as { main?: string }) : {};
+      const pkg = existsSync(join(place, 'package.json'))
+        ? (JSON.parse(readFileSync(join(place, 'package.json'), 'utf8')) as { main?: string })
+        : {};
       const main = pkg.main ?? './index.js';
-      if (!existsSync(join(place, 'package.json'))) writeFileSync(join(place, 'package.json'), JSON.stringify({ name: 'cbor-extract', version: '0.0.0-tripwire', main }));
+      if (!existsSync(join(place, 'package.json')))
+        writeFileSync(join(place, 'package.json'), JSON.stringify({ name: 'cbor-extract', version: '0.0.0-tripwire', main }));
       writeFileSync(join(place, main), TRIPWIRE);
     }
-    writeFileSync(join(staging, '.tripwire'), installed.map((p) => p.slice(staging.length + 1)).join('\n') || 'node_modules/cbor-extract (absent from the install: planted)');
+    writeFileSync(
+      join(staging, '.tripwire'),
+      installed.map((p) => p.slice(staging.length + 1)).join('\n') || 'node_modules/cbor-extract (absent from the install: planted)',
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   }
@@ -121,9 +130,15 @@ export function node22(): string {
   const platformPackage = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
   const binary = join(NODE22_PREFIX, 'node_modules', platformPackage, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
   if (!existsSync(binary)) {
-    execFileSync(NPM, ['ci', '--prefix', NODE22_PREFIX, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'pipe', timeout: 600_000, env: cleanEnv() });
+    execFileSync(NPM, ['ci', '--prefix', NODE22_PREFIX, '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: root,
+      stdio: 'pipe',
+      timeout: 600_000,
+      env: cleanEnv(),
+    });
   }
-  if (!existsSync(binary)) throw new Error(`no Node 22 for ${process.platform}-${process.arch}: test/runtimes/node22/package.json lists no ${platformPackage}`);
+  if (!existsSync(binary))
+    throw new Error(`no Node 22 for ${process.platform}-${process.arch}: test/runtimes/node22/package.json lists no ${platformPackage}`);
   return binary;
 }
 
@@ -139,7 +154,11 @@ function bunBinary(): string {
   const scope = join(root, 'node_modules', '@oven');
   const exe = process.platform === 'win32' ? 'bun.exe' : 'bun';
   const prefix = `bun-${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
-  const candidates = existsSync(scope) ? readdirSync(scope).filter((name) => name === prefix || name.startsWith(`${prefix}-`)).sort() : [];
+  const candidates = existsSync(scope)
+    ? readdirSync(scope)
+        .filter((name) => name === prefix || name.startsWith(`${prefix}-`))
+        .sort()
+    : [];
   for (const name of candidates) {
     const binary = join(scope, name, 'bin', exe);
     if (existsSync(binary)) return binary;
@@ -150,5 +169,12 @@ export const DENO = join(root, 'node_modules', '.bin', process.platform === 'win
 
 /** A runtime's version line, for the record. */
 export function versionOf(command: string[]): string {
-  return execFileSync(command[0]!, [...command.slice(1), '--version'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000, env: cleanEnv() }).trim().split('\n')[0]!;
+  return execFileSync(command[0]!, [...command.slice(1), '--version'], {
+    encoding: 'utf8',
+    stdio: 'pipe',
+    timeout: 60_000,
+    env: cleanEnv(),
+  })
+    .trim()
+    .split('\n')[0]!;
 }

@@ -32,7 +32,10 @@ function observed(h: SecurityHarness): { received: (string | undefined)[]; code:
 
 /** A simulator whose account for EMAIL is in the named state. */
 function accountIn(state: 'pending' | 'no-password' | 'used' | 'locked' | 'expired') {
-  const server = createServer({ serverSeed: `oracle/${state}`, users: state === 'no-password' ? [{ email: EMAIL, displayName: 'Alice' }] : USERS });
+  const server = createServer({
+    serverSeed: `oracle/${state}`,
+    users: state === 'no-password' ? [{ email: EMAIL, displayName: 'Alice' }] : USERS,
+  });
   const { sim, clock, log } = server;
   if (state === 'used') {
     const first = runActivation({ sim, clock, log, handsetSeed: 'owner' });
@@ -53,7 +56,14 @@ describe('an ETP.DAT that does not prove the password learns nothing about the a
       const { sim, clock, log } = accountIn(state);
       const logFrom = log.length;
       // The attacker uses its own PIN and a guess.
-      const h = runActivation({ sim, clock, log, handsetSeed: `guesser/${state}`, password: GUESS, handsetConfig: { ...HANDSET_CONFIG, pin: '2ABCDEF0' } });
+      const h = runActivation({
+        sim,
+        clock,
+        log,
+        handsetSeed: `guesser/${state}`,
+        password: GUESS,
+        handsetConfig: { ...HANDSET_CONFIG, pin: '2ABCDEF0' },
+      });
       seen.set(state, observed(h));
       expect(h.outputsOf('key-established')).toEqual([]);
       // The server answered with a server share and never with an error frame the guesser could read.
@@ -74,7 +84,11 @@ describe('an ETP.DAT that does not prove the password learns nothing about the a
     const { sim, clock, log } = accountIn('locked');
     const right = runActivation({ sim, clock, log, handsetSeed: 'owner-after-lock' });
     expect(observed(right)).toEqual({ received: ['server-share'], code: 'WRONG_PASSWORD' });
-    expect(sim.account(EMAIL)).toMatchObject({ failedAttempts: MAX_FAILED_ATTEMPTS, hasPassword: true, lastFailure: { code: 'LOCKED_OUT' } });
+    expect(sim.account(EMAIL)).toMatchObject({
+      failedAttempts: MAX_FAILED_ATTEMPTS,
+      hasPassword: true,
+      lastFailure: { code: 'LOCKED_OUT' },
+    });
   });
 
   it('an unknown address gets no answer at all (a BES sees only the mailboxes it monitors)', () => {
@@ -100,7 +114,12 @@ describe('a peer that proves the password may learn why (finding 9)', () => {
     expect(h.error?.code).toBe('PASSWORD_EXPIRED');
     expect(h.error?.cause).toMatchObject({ reportedBy: 'server', authenticated: true });
     const [error] = h.sent('to-handset', 'error');
-    expect(isActivationError(caught(() => decodeErrorMessage(decodeFrame(error!).body)), 'MALFORMED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => decodeErrorMessage(decodeFrame(error!).body)),
+        'MALFORMED',
+      ),
+    ).toBe(true);
     expect(new TextDecoder().decode(error!)).not.toContain('EXPIRED');
     // Proving it was not a failed attempt; the administrator sees the reason.
     expect(sim.account(EMAIL)).toMatchObject({ failedAttempts: 0, hasPassword: true, lastFailure: { code: 'PASSWORD_EXPIRED' } });
@@ -114,7 +133,12 @@ describe('a peer that proves the password may learn why (finding 9)', () => {
     expect(second.error?.code).toBe('NO_ACTIVATION_PASSWORD');
     expect(second.error?.cause).toMatchObject({ authenticated: true });
     const [error] = second.sent('to-handset', 'error');
-    expect(isActivationError(caught(() => decodeErrorMessage(decodeFrame(error!).body)), 'MALFORMED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => decodeErrorMessage(decodeFrame(error!).body)),
+        'MALFORMED',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -131,7 +155,14 @@ describe('the dummy password (finding 9)', () => {
             counts[name] = (counts[name] ?? 0) + 1;
             return (suite[name] as (...a: unknown[]) => unknown)(...args);
           }) as CPaceSuite[K];
-        return { ...suite, calculateGenerator: wrap('calculateGenerator'), sampleScalar: wrap('sampleScalar'), scalarMult: wrap('scalarMult'), scalarMultVfy: wrap('scalarMultVfy'), hash: wrap('hash') };
+        return {
+          ...suite,
+          calculateGenerator: wrap('calculateGenerator'),
+          sampleScalar: wrap('sampleScalar'),
+          scalarMult: wrap('scalarMult'),
+          scalarMultVfy: wrap('scalarMultVfy'),
+          hash: wrap('hash'),
+        };
       },
       hkdf: (...args) => {
         counts.hkdf = (counts.hkdf ?? 0) + 1;
@@ -179,7 +210,12 @@ describe('activation passwords of at least 8 characters (finding 16)', () => {
       expect((err as { cause?: { field?: string } }).cause?.field).toBe('password');
     }
     expect(sim.account(EMAIL)).toMatchObject({ hasPassword: false, status: 'No activation password' });
-    expect(isActivationError(caught(() => sim.addUser({ email: 'bob@example.com', displayName: 'Bob', activationPassword: 'bob1' })), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => sim.addUser({ email: 'bob@example.com', displayName: 'Bob', activationPassword: 'bob1' })),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
     expect(sim.account('bob@example.com')).toBeUndefined();
     // Eight characters after NFC (16 code points before it) is enough.
     sim.setActivationPassword(EMAIL, 'e\u0301'.repeat(MIN_ACTIVATION_PASSWORD_LENGTH));
@@ -192,7 +228,12 @@ describe('activation passwords of at least 8 characters (finding 16)', () => {
     for (const p of passwords) expect(p).toMatch(/^[abcdefghjkmnpqrstuvwxyz23456789]{10}$/);
     expect(new Set(passwords).size).toBe(50);
     expect(generateActivationPassword(seededRandom('g'), 12)).toBe(generateActivationPassword(seededRandom('g'), 12));
-    expect(isActivationError(caught(() => sim.generateActivationPassword(7)), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => sim.generateActivationPassword(7)),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
     const password = sim.generateActivationPassword();
     sim.setActivationPassword(EMAIL, password);
     const h = runActivation({ sim, clock, log, password });

@@ -23,7 +23,6 @@ import { type Adversary, runActivation, SecurityHarness } from './harness.js';
 /** The documented attempt limit (docs/protocol.md: "locked (5 failed attempts)"), written out, not imported. */
 const MAX_FAILED_ATTEMPTS = 5;
 
-
 /** No transport key anywhere: not on the handset, not issued by the server, account not activated. */
 function expectNoKey(h: SecurityHarness): void {
   expect(h.outputsOf('key-established')).toEqual([]);
@@ -330,7 +329,11 @@ describe('invalid and low-order CPace points', () => {
 
   it('P-521: handset share replaced by invalid points: the server refuses (error frame or drop), no key', () => {
     for (const share of [hexToBytes(P521_POINTS['Invalid Y1']!), new Uint8Array(133)]) {
-      const h = runActivation({ users: USERS, handsetConfig: { ...HANDSET_CONFIG, suites: [P521] }, adversary: replaceHandsetShare(share) });
+      const h = runActivation({
+        users: USERS,
+        handsetConfig: { ...HANDSET_CONFIG, suites: [P521] },
+        adversary: replaceHandsetShare(share),
+      });
       expect(h.error?.code).toBe('PROTOCOL_ERROR');
       expect(h.sent('to-handset', 'server-share')).toEqual([]);
       expectNoKey(h);
@@ -411,7 +414,10 @@ describe('a server that does not know the password', () => {
   });
 
   it('a rogue server with its own signing key and no account for the user: silence, TIMEOUT, never a key', () => {
-    const rogue = createServer({ serverSeed: 'rogue', users: [{ email: 'someone@else.test', displayName: 'x', activationPassword: PASSWORD }] });
+    const rogue = createServer({
+      serverSeed: 'rogue',
+      users: [{ email: 'someone@else.test', displayName: 'x', activationPassword: PASSWORD }],
+    });
     const h = runActivation({ sim: rogue.sim, clock: rogue.clock, log: rogue.log });
     expect(h.error?.code).toBe('TIMEOUT');
     expect(h.outputsOf('key-established')).toEqual([]);
@@ -495,7 +501,9 @@ describe('frames that skip ahead', () => {
       },
     });
     expect(skipped).toBeDefined();
-    const step = h.steps.find((s) => s.input.type === 'frame' && s.input.bytes.every((b, i) => b === skipped![i]) && s.input.bytes.length === skipped!.length);
+    const step = h.steps.find(
+      (s) => s.input.type === 'frame' && s.input.bytes.every((b, i) => b === skipped![i]) && s.input.bytes.length === skipped!.length,
+    );
     expect(step?.outputs).toEqual([{ type: 'ignored', reason: 'frame out of order' }]);
     expect(step?.after).toBe(step?.before);
     expectCompleted(h);
@@ -504,7 +512,9 @@ describe('frames that skip ahead', () => {
 
 describe('a failure after the transport key was issued', () => {
   it('the IT policy never arrives: TIMEOUT, and the key issued in this activation is not kept', () => {
-    const h = runActivation({ adversary: (bytes, direction, ctx) => (direction === 'to-handset' && ctx.type === 'it-policy' ? [] : [bytes]) });
+    const h = runActivation({
+      adversary: (bytes, direction, ctx) => (direction === 'to-handset' && ctx.type === 'it-policy' ? [] : [bytes]),
+    });
     // The key was issued and held ...
     expect(h.keyEstablished).toBeDefined();
     expect(h.states.some((s) => s.transportKey !== undefined && s.phase === 'awaiting-policy')).toBe(true);

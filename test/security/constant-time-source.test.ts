@@ -54,7 +54,11 @@ describe('constant-time comparison of tags', () => {
       expect(text, file).not.toMatch(/[!=]==?\s*(?:\w+\.)*(tag|proof|macKey|expected|sid|isk|key)\b(?![.([\w])/);
     }
     // The call sites use the checker.
-    expect(source('handset/phase-key-exchange.ts')).toContain('verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag, provider)');
-    expect(source('simulator/server-machine-support.ts')).toContain('verifyConfirmationTag(check.macKey, check.share, check.headerBytes, tag, provider)');
+    expect(source('handset/phase-key-exchange.ts')).toContain(
+      'verifyConfirmationTag(keys.macKey, msg.share, msg.adBytes, msg.tag, provider)',
+    );
+    expect(source('simulator/server-machine-support.ts')).toContain(
+      'verifyConfirmationTag(check.macKey, check.share, check.headerBytes, tag, provider)',
+    );
   });
 });

@@ -65,7 +65,9 @@ describe('forged error frames once keys exist (finding 6)', () => {
     const h = runActivation({ users: USERS, adversary: forgeDuringSync(() => encodeErrorMessage({ code: 'PROTOCOL_ERROR' })) });
     expectCompleted(h);
     expect(h.ignored).toContainEqual({ reason: 'unauthenticated error frame', code: 'PROTOCOL_ERROR' });
-    expect(h.logged('unauthenticated error frame')).toEqual([{ event: 'unauthenticated error frame', detail: { pin: HANDSET_CONFIG.pin, code: 'PROTOCOL_ERROR' } }]);
+    expect(h.logged('unauthenticated error frame')).toEqual([
+      { event: 'unauthenticated error frame', detail: { pin: HANDSET_CONFIG.pin, code: 'PROTOCOL_ERROR' } },
+    ]);
     expect(h.logged('handset aborted')).toEqual([]);
     expect(h.logged('activation failed')).toEqual([]);
   });
@@ -89,10 +91,18 @@ describe('forged error frames once keys exist (finding 6)', () => {
         if (done || direction !== 'to-handset' || ctx.type !== 'sync-page') return [bytes];
         done = true;
         const page = decodeFrame(bytes);
-        const toHandset: Omit<Frame, 'body'> = { v: PROTOCOL_VERSION, type: 'error', sid: page.sid, seq: page.seq, pin: page.pin, to: `pin:${page.pin}` };
+        const toHandset: Omit<Frame, 'body'> = {
+          v: PROTOCOL_VERSION,
+          type: 'error',
+          sid: page.sid,
+          seq: page.seq,
+          pin: page.pin,
+          to: `pin:${page.pin}`,
+        };
         const toServer = { ...toHandset, seq: ctx.harness.state.session!.sendSeq, to: 'srp:S0000001' };
         for (const key of [fakeSession, fakeTransport]) {
-          const body = (header: Omit<Frame, 'body'>) => sealErrorBody(nobleProvider, random, { code: 'ABORTED' }, frameAssociatedData(header), key);
+          const body = (header: Omit<Frame, 'body'>) =>
+            sealErrorBody(nobleProvider, random, { code: 'ABORTED' }, frameAssociatedData(header), key);
           ctx.inject('to-handset', encodeFrame({ ...toHandset, body: body(toHandset) }));
           ctx.inject('to-server', encodeFrame({ ...toServer, body: body(toServer) }));
         }
@@ -142,7 +152,12 @@ describe('forged error frames once keys exist (finding 6)', () => {
     });
     expect(sealedError).toBeDefined();
     // Sealed: an observer cannot read the code.
-    expect(isActivationError(caught(() => decodeErrorMessage(decodeFrame(sealedError!).body)), 'MALFORMED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => decodeErrorMessage(decodeFrame(sealedError!).body)),
+        'MALFORMED',
+      ),
+    ).toBe(true);
     expect(h.error?.code).toBe('PROTOCOL_ERROR');
     expect(h.error?.cause).toMatchObject({ reportedBy: 'server', authenticated: true });
     // The text is ours, from the table, for both the error and the screen.
@@ -169,9 +184,18 @@ describe('forged error frames once keys exist (finding 6)', () => {
     expect(h.state.phase).toBe('syncing');
     const session = h.state.session!;
     const mk = (seq: number) => {
-      const header: Omit<Frame, 'body'> = { v: PROTOCOL_VERSION, type: 'error', sid: session.sid, seq, pin: HANDSET_CONFIG.pin, to: `pin:${HANDSET_CONFIG.pin}` };
+      const header: Omit<Frame, 'body'> = {
+        v: PROTOCOL_VERSION,
+        type: 'error',
+        sid: session.sid,
+        seq,
+        pin: HANDSET_CONFIG.pin,
+        to: `pin:${HANDSET_CONFIG.pin}`,
+      };
       // Sealed under the real transport key (as the server would): only the sequence number is wrong.
-      const body = sealErrorBody(nobleProvider, seededRandom('x'), { code: 'ABORTED' }, frameAssociatedData(header), { transport: h.state.transportKey! });
+      const body = sealErrorBody(nobleProvider, seededRandom('x'), { code: 'ABORTED' }, frameAssociatedData(header), {
+        transport: h.state.transportKey!,
+      });
       return encodeFrame({ ...header, body });
     };
     const before = h.state;
@@ -192,9 +216,16 @@ describe('forged error frames once keys exist (finding 6)', () => {
     h.step({ type: 'cancel', now: h.clock.now });
     const sent = h.outputsOf('send').at(-1)!.bytes;
     expect(frameType(sent)).toBe('error');
-    expect(isActivationError(caught(() => decodeErrorMessage(decodeFrame(sent).body)), 'MALFORMED')).toBe(true);
+    expect(
+      isActivationError(
+        caught(() => decodeErrorMessage(decodeFrame(sent).body)),
+        'MALFORMED',
+      ),
+    ).toBe(true);
     h.run();
-    expect(h.logged('handset aborted')).toEqual([{ event: 'handset aborted', detail: { pin: HANDSET_CONFIG.pin, email: EMAIL, code: 'ABORTED' } }]);
+    expect(h.logged('handset aborted')).toEqual([
+      { event: 'handset aborted', detail: { pin: HANDSET_CONFIG.pin, email: EMAIL, code: 'ABORTED' } },
+    ]);
   });
 });
 
@@ -249,4 +280,3 @@ describe('errors in clear before any key are hints (finding 6)', () => {
     expect(h.clock.now - h.frames[0]!.at).toBe(5 * 15_000);
   });
 });
-

@@ -92,7 +92,9 @@ export class SecurityHarness extends Pair {
 export function runActivation(
   options: HarnessOptions & { email?: string; password?: string; stopWhen?: (h: SecurityHarness) => boolean } = {},
 ): SecurityHarness {
-  const users = options.users ?? (options.sim ? [] : [{ email: options.email ?? EMAIL, displayName: DISPLAY_NAME, activationPassword: options.password ?? PASSWORD }]);
+  const users =
+    options.users ??
+    (options.sim ? [] : [{ email: options.email ?? EMAIL, displayName: DISPLAY_NAME, activationPassword: options.password ?? PASSWORD }]);
   const h = new SecurityHarness({ ...options, users });
   h.activate(options.email ?? EMAIL, options.password ?? PASSWORD);
   return h.run(options.stopWhen);

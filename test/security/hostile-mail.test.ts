@@ -37,7 +37,11 @@ const rss = (): number => process.memoryUsage().rss;
 const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
 /** Measured figures, printed once per test for docs/reliability.md. */
 function report(what: string, figures: Record<string, string | number>): void {
-  console.log(`[hostile-mail] ${what}: ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `[hostile-mail] ${what}: ${Object.entries(figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
 }
 
 async function mailServer(limits: Partial<MailServerLimits> = {}): Promise<MailServer> {
@@ -179,9 +183,12 @@ function mailPathActivation(server: MailServer, email = 'alice@example.com') {
     config: { pin: PIN, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } },
     transport: handsetTransport,
   });
-  cleanups.push(() => serverTransport.close(), () => sim.close(), () => handset.close());
-  const activate = (): Promise<unknown> =>
-    withDeadline(handset.activate({ email, password: 'bb8800-long' }), 20_000, 'activation by mail');
+  cleanups.push(
+    () => serverTransport.close(),
+    () => sim.close(),
+    () => handset.close(),
+  );
+  const activate = (): Promise<unknown> => withDeadline(handset.activate({ email, password: 'bb8800-long' }), 20_000, 'activation by mail');
   return { sim, monitor, logs, mailed, activate };
 }
 
@@ -190,7 +197,14 @@ describe('hostile mail: SMTP server (finding 11)', () => {
     const server = await mailServer();
     const body = ordinaryMail(3 * MiB, 'amplify');
     const before = rss();
-    const attacker = nodemailer.createTransport({ host: '127.0.0.1', port: server.port, secure: false, ignoreTLS: true, localAddress: '127.0.0.2', logger: false });
+    const attacker = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: server.port,
+      secure: false,
+      ignoreTLS: true,
+      localAddress: '127.0.0.2',
+      logger: false,
+    });
     cleanups.push(() => attacker.close());
     const recipients = Array.from({ length: 200 }, (_, i) => `victim${i}@example.com`);
     const info = await attacker.sendMail({ envelope: { from: 'spam@evil.example', to: recipients }, raw: Buffer.from(body) });
@@ -261,7 +275,7 @@ describe('hostile mail: SMTP server (finding 11)', () => {
     report('oversize 48 MiB stream, limit 1 MiB', { rssBefore: mib(before), rssPeak: mib(peak), ms: elapsed });
   });
 
-  it('many clients from one source get 421 beyond the per-source cap; the relay\'s own submission still goes through', async () => {
+  it("many clients from one source get 421 beyond the per-source cap; the relay's own submission still goes through", async () => {
     const server = await mailServer();
     const sockets = await Promise.all(Array.from({ length: 40 }, () => RawSmtp.connect(server.port, '127.0.0.2')));
     cleanups.push(() => sockets.forEach((s) => s.close()));
@@ -315,7 +329,14 @@ describe('hostile mail: SMTP server (finding 11)', () => {
     expect(server.mailbox('a@b.c').size).toBe(0);
 
     // The server still works.
-    await submitMail({ host: '127.0.0.1', port: server.port, raw: ordinaryMail(1000), from: 'a@example.com', to: 'bob@example.com', timeoutMs: 5000 });
+    await submitMail({
+      host: '127.0.0.1',
+      port: server.port,
+      raw: ordinaryMail(1000),
+      from: 'a@example.com',
+      to: 'bob@example.com',
+      timeoutMs: 5000,
+    });
     expect(server.mailbox('bob@example.com').size).toBe(1);
   });
 });
@@ -333,11 +354,17 @@ describe('hostile mail: the relay cannot be made an open relay (finding 12)', ()
     // CR/LF cannot even be in a header email (the ETP.DAT decoder refuses it), and the mail
     // functions refuse it on their own too.
     const withCrlf = 'a@example.com\r\nBcc: root@evil.example';
-    expect(isActivationError(await buildEtpMail({ frameBytes: makeEtpFrame(withCrlf).frame, from: FROM }).catch((e: unknown) => e), 'MALFORMED')).toBe(true);
+    expect(
+      isActivationError(await buildEtpMail({ frameBytes: makeEtpFrame(withCrlf).frame, from: FROM }).catch((e: unknown) => e), 'MALFORMED'),
+    ).toBe(true);
     const valid = makeEtpFrame('alice@example.com').frame;
-    expect(isActivationError(await buildEtpMail({ frameBytes: valid, from: FROM, to: withCrlf }).catch((e: unknown) => e), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isActivationError(await buildEtpMail({ frameBytes: valid, from: FROM, to: withCrlf }).catch((e: unknown) => e), 'INVALID_ARGUMENT'),
+    ).toBe(true);
     for (const email of [...listLike, withCrlf]) {
-      const submitted = await submitMail({ host: '127.0.0.1', port: rec.port, raw: ordinaryMail(100), from: FROM, to: email }).catch((e: unknown) => e);
+      const submitted = await submitMail({ host: '127.0.0.1', port: rec.port, raw: ordinaryMail(100), from: FROM, to: email }).catch(
+        (e: unknown) => e,
+      );
       expect([email, isActivationError(submitted, 'INVALID_ARGUMENT')]).toEqual([email, true]);
     }
     expect(rec.rcpts).toEqual([]);
@@ -361,7 +388,10 @@ describe('hostile mail: the mailbox monitor (finding 8)', () => {
       ordinary: ordinaryMail(2000, 'lunch'),
       huge: ordinaryMail(5 * MiB, 'holiday photos'),
       binary: Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i * 197 + 11) & 0xff),
-      brokenMime: enc('Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: multipart/mixed; boundary="c"\r\n\r\n--c\r\n' + '--c\r\n'.repeat(20_000)),
+      brokenMime: enc(
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: multipart/mixed; boundary="c"\r\n\r\n--c\r\n' +
+          '--c\r\n'.repeat(20_000),
+      ),
       mentionsEtp: enc('Subject: about ETP.DAT\r\n\r\nThe ETP.DAT file: filename=ETP.DAT is what the handset sends.\r\n'),
       damagedEtp: enc(goodText.replace(/(filename=ETP\.DAT\r\n\r\n)([A-Za-z0-9+/]{8})/, '$1AAAAAAAA')),
     };
@@ -417,7 +447,14 @@ describe('hostile mail: the mailbox monitor (finding 8)', () => {
     // Amplification, over and over, from 127.0.0.2 (before the fix: 100 copies of 2 MiB each time).
     attacks.push(
       (async () => {
-        const t = nodemailer.createTransport({ host: '127.0.0.1', port: server.port, secure: false, ignoreTLS: true, localAddress: '127.0.0.2', logger: false });
+        const t = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: server.port,
+          secure: false,
+          ignoreTLS: true,
+          localAddress: '127.0.0.2',
+          logger: false,
+        });
         const body = Buffer.from(ordinaryMail(2 * MiB, 'spam'));
         for (let i = 0; i < 6; i++) {
           const to = Array.from({ length: 100 }, (_, j) => `v${i}-${j}@example.com`);

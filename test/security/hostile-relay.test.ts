@@ -68,7 +68,9 @@ async function measured(name: string, attack: () => Promise<void>): Promise<Chil
   const ms = Date.now() - t0;
   expect(child.exitCode).toBe(null);
   const after = await stats();
-  figures.push(`${name}: RSS ${(before.rss / MiB).toFixed(0)} -> ${(after.rss / MiB).toFixed(0)} MiB, queued ${(after.usage.bytes / MiB).toFixed(1)} MiB, ${after.usage.addresses} addresses, ${ms} ms`);
+  figures.push(
+    `${name}: RSS ${(before.rss / MiB).toFixed(0)} -> ${(after.rss / MiB).toFixed(0)} MiB, queued ${(after.usage.bytes / MiB).toFixed(1)} MiB, ${after.usage.addresses} addresses, ${ms} ms`,
+  );
   expect(after.rss).toBeLessThan(RSS_BOUND);
   expect((await fetch(`${url}/v1/health`)).status).toBe(200);
   return after;
@@ -81,7 +83,10 @@ async function honestActivation(): Promise<void> {
   const pin = `2200${String(n).padStart(4, '0')}`;
   sim.addUser({ email, displayName: `User ${n}`, activationPassword: PASSWORD });
   const transport = createRelayTransport({ url, address: `pin:${pin}`, pollWaitSeconds: 5 });
-  const handset = new Handset({ config: { pin, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } }, transport });
+  const handset = new Handset({
+    config: { pin, routing: { relay: 'relay.test', uid: 'U1' }, device: { model: '8800', os: '4.5.0' } },
+    transport,
+  });
   try {
     const result = await withDeadline(handset.activate({ email, password: PASSWORD }), 25_000, `activation of ${email}`);
     expect(result.email).toBe(email);
@@ -99,10 +104,14 @@ function agentFrom(localAddress: string, maxSockets = 16): http.Agent {
 
 function postFrom(agent: http.Agent, frame: Uint8Array): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.request(`${url}/v1/frames`, { method: 'POST', agent, headers: { 'content-type': FRAME_CONTENT_TYPE, 'content-length': frame.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      `${url}/v1/frames`,
+      { method: 'POST', agent, headers: { 'content-type': FRAME_CONTENT_TYPE, 'content-length': frame.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
   });
@@ -163,7 +172,8 @@ afterAll(async () => {
 
 describe('hostile load against a relay in a child process', () => {
   it('survives the crash requests (absolute-form targets, bad ports, bad upgrades, garbage, huge headers)', async () => {
-    const upgrade = 'connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const upgrade =
+      'connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
     const requests = [
       'GET http://x:99999/ HTTP/1.1\r\nhost: x\r\n\r\n',
       `GET http://x:99999/v1/ws HTTP/1.1\r\nhost: x\r\n${upgrade}\r\n`,
@@ -252,7 +262,9 @@ describe('hostile load against a relay in a child process', () => {
     await measured('100 slowloris sockets', async () => {
       const t0 = Date.now();
       const sockets = Array.from({ length: 100 }, () => {
-        const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.7' }, () => s.write('GET /v1/health HTTP/1.1\r\nhost: x\r\n'));
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.7' }, () =>
+          s.write('GET /v1/health HTTP/1.1\r\nhost: x\r\n'),
+        );
         s.on('error', () => undefined);
         return s;
       });

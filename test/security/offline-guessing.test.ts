@@ -102,7 +102,11 @@ function edwardsOf(u: Uint8Array) {
 }
 
 /** The attacker's best offline attempt at Tb for a candidate password, with his own scalar. */
-function attackerTb(r: Recorded, candidate: string, attackerScalar: Uint8Array): { asA: Uint8Array; asOwnShare: Uint8Array; ta: Uint8Array } {
+function attackerTb(
+  r: Recorded,
+  candidate: string,
+  attackerScalar: Uint8Array,
+): { asA: Uint8Array; asOwnShare: Uint8Array; ta: Uint8Array } {
   const g = generator(X25519, candidate, r);
   const ownShare = X25519.scalarMult(attackerScalar, g);
   const tags = (Ya: Uint8Array) => {
@@ -259,7 +263,12 @@ describe('offline guessing on a recorded X25519 activation', () => {
 describe('offline guessing on a recorded P-521 activation', () => {
   it('the shares are valid points of the prime-order group; the attacker-computed Tb mismatches for P and Q alike', () => {
     const users = [{ email: EMAIL, displayName: 'Alice Example', activationPassword: P }];
-    const h = runActivation({ users, password: P, handsetConfig: { ...HANDSET_CONFIG, suites: [P521] }, stopWhen: (x) => x.keyEstablished !== undefined });
+    const h = runActivation({
+      users,
+      password: P,
+      handsetConfig: { ...HANDSET_CONFIG, suites: [P521] },
+      stopWhen: (x) => x.keyEstablished !== undefined,
+    });
     expect(h.keyEstablished).toBeDefined();
     const r = record(h);
     const suite = allAlgorithms.cpaceSuite(P521);

@@ -95,7 +95,13 @@ async function bench(seed: string): Promise<Bench> {
     for (const out of sim.receive(bytes)) deliver(out);
   });
   const enforcer = new CountingEnforcer();
-  const handset = new Handset({ config: HANDSET_CONFIG, transport: handsetSide, random: seededRandom(`${seed}/handset`), now: () => clock.now, enforcer });
+  const handset = new Handset({
+    config: HANDSET_CONFIG,
+    transport: handsetSide,
+    random: seededRandom(`${seed}/handset`),
+    now: () => clock.now,
+    enforcer,
+  });
   const ignored: Bench['ignored'] = [];
   const acks: Bench['acks'] = [];
   handset.on('ignored', (i) => ignored.push(i));
@@ -168,7 +174,14 @@ describe('IT policy updates are identified by the hash of their signed bytes (fi
     expect(await b.poll()).toBe(1);
     const lie: PolicyAck = { ...before, policyId: 'policy-2' };
     expect(lie.policyHash).not.toEqual(policyHash(b.sim.itPolicy));
-    const header = { v: 1, type: 'policy-ack', sid, seq: b.handset.state.session!.sendSeq, pin: HANDSET_CONFIG.pin, to: `srp:${b.sim.identity.srp}` } as const;
+    const header = {
+      v: 1,
+      type: 'policy-ack',
+      sid,
+      seq: b.handset.state.session!.sendSeq,
+      pin: HANDSET_CONFIG.pin,
+      to: `srp:${b.sim.identity.srp}`,
+    } as const;
     const body = sealBody(nobleProvider, tk, encodePolicyAck(lie), frameAssociatedData(header), seededRandom('lie'));
     expect(b.sim.receive(encodeFrame({ ...header, body }))).toEqual([]);
 
@@ -193,7 +206,14 @@ describe('IT policy updates are identified by the hash of their signed bytes (fi
     // A holder of the transport key (a server restored from an old backup, say) pushes the older,
     // authentically signed policy in a fresh frame that passes the sequence checks.
     const tk = b.handset.state.transportKey!;
-    const header = { v: 1, type: 'it-policy', sid: b.handset.state.session!.sid, seq: 1000, pin: HANDSET_CONFIG.pin, to: `pin:${HANDSET_CONFIG.pin}` } as const;
+    const header = {
+      v: 1,
+      type: 'it-policy',
+      sid: b.handset.state.session!.sid,
+      seq: 1000,
+      pin: HANDSET_CONFIG.pin,
+      to: `pin:${HANDSET_CONFIG.pin}`,
+    } as const;
     const body = sealBody(nobleProvider, tk, encodeSignedPolicy(oldSigned), frameAssociatedData(header), seededRandom('replay'));
     await b.serverSide.send(encodeFrame({ ...header, body }));
     await flush();
@@ -213,9 +233,21 @@ describe('IT policy updates are identified by the hash of their signed bytes (fi
     await b.poll();
     const inForce = b.handset.state.policy!.policy;
     const twin = createPolicy('p2-twin', inForce.serverVersion, inForce.issuedAt, { 'Disable Camera': false });
-    const header = { v: 1, type: 'it-policy', sid: b.handset.state.session!.sid, seq: 500, pin: HANDSET_CONFIG.pin, to: `pin:${HANDSET_CONFIG.pin}` } as const;
+    const header = {
+      v: 1,
+      type: 'it-policy',
+      sid: b.handset.state.session!.sid,
+      seq: 500,
+      pin: HANDSET_CONFIG.pin,
+      to: `pin:${HANDSET_CONFIG.pin}`,
+    } as const;
     const plain = encodeSignedPolicy(signPolicy(nobleProvider, b.sim.identity.domainKey.secretKey, twin));
-    await b.serverSide.send(encodeFrame({ ...header, body: sealBody(nobleProvider, b.handset.state.transportKey!, plain, frameAssociatedData(header), seededRandom('twin')) }));
+    await b.serverSide.send(
+      encodeFrame({
+        ...header,
+        body: sealBody(nobleProvider, b.handset.state.transportKey!, plain, frameAssociatedData(header), seededRandom('twin')),
+      }),
+    );
     await flush();
     expect(b.ignored.at(-1)?.code).toBe('STALE_POLICY');
     expect(b.enforcer.settings['Disable Camera']).toBe(true);
@@ -279,7 +311,12 @@ describe('an unacknowledged update is sent again until the device acknowledges i
 
   it('attach() drives the retransmission with its own timer, and stops it on close', async () => {
     let now = T0;
-    const sim = new BesSimulator({ random: seededRandom('attach/server'), domainKeySeed: seededRandom('attach/domain')(32), now: () => now, policyRetransmitMs: 40 });
+    const sim = new BesSimulator({
+      random: seededRandom('attach/server'),
+      domainKeySeed: seededRandom('attach/domain')(32),
+      now: () => now,
+      policyRetransmitMs: 40,
+    });
     sim.addUser({ email: EMAIL, displayName: 'Alice', activationPassword: PASSWORD });
     const [handsetSide, serverSide] = createMemoryTransportPair();
     let dropPolicy = false;
@@ -297,7 +334,13 @@ describe('an unacknowledged update is sent again until the device acknowledges i
     };
     sim.attach(lossy);
     const enforcer = new CountingEnforcer();
-    const handset = new Handset({ config: HANDSET_CONFIG, transport: handsetSide, random: seededRandom('attach/handset'), now: () => now, enforcer });
+    const handset = new Handset({
+      config: HANDSET_CONFIG,
+      transport: handsetSide,
+      random: seededRandom('attach/handset'),
+      now: () => now,
+      enforcer,
+    });
     try {
       await handset.activate({ email: EMAIL, password: PASSWORD });
       await flush();

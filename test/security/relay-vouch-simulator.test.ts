@@ -103,7 +103,7 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
     expect(sim.account(EMAIL)?.status).toBe('Activated');
   });
 
-  it('attach() passes the transport\'s FrameMeta on: an unvouched link cannot even start an activation', async () => {
+  it("attach() passes the transport's FrameMeta on: an unvouched link cannot even start an activation", async () => {
     const { sim } = simulator({ requireRelayVouch: true });
     const [handsetSide, serverSide] = createMemoryTransportPair();
     const detach = sim.attach(serverSide);
@@ -166,13 +166,18 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
     const started = performance.now();
     for (let i = 0; i < users; i++) {
       // One request per account, each from a fresh PIN (so the per-PIN limit never applies).
-      if (sim.receive(attackerEtpDat(pinOf(1000 + i), `user${i}@example.com`, `flood-${i}`), { vouched: true, source: 'src-evil' }).length > 0) answered.push(i);
+      if (
+        sim.receive(attackerEtpDat(pinOf(1000 + i), `user${i}@example.com`, `flood-${i}`), { vouched: true, source: 'src-evil' }).length > 0
+      )
+        answered.push(i);
     }
     const elapsed = performance.now() - started;
     expect(answered).toEqual(Array.from({ length: 60 }, (_, i) => i));
     for (let i = 0; i < users; i++) expect(sim.account(`user${i}@example.com`)?.failedAttempts, `user${i}`).toBe(i < 60 ? 1 : 0);
     expect(sim.refusedRequests()['rate-limited-source']).toBe(10);
-    expect(events.filter((e) => e.type === 'etp-dat-refused' && e.reason === 'rate-limited-source' && e.source === 'src-evil')).toHaveLength(10);
+    expect(
+      events.filter((e) => e.type === 'etp-dat-refused' && e.reason === 'rate-limited-source' && e.source === 'src-evil'),
+    ).toHaveLength(10);
     // Another source is not affected, and the user activates during the flood.
     await expect(activateHonestly(sim, VOUCHED_GOOD, 'flood/honest')).resolves.toMatchObject({ email: EMAIL });
     expect(elapsed).toBeLessThan(10_000);
@@ -181,8 +186,9 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
   it('one PIN is cut at the per-PIN burst, whatever accounts it names', () => {
     const { sim } = simulator();
     for (let i = 0; i < 12; i++) sim.addUser({ email: `pin${i}@example.com`, displayName: `P${i}`, activationPassword: PASSWORD });
-    const results = Array.from({ length: 12 }, (_, i) =>
-      sim.receive(attackerEtpDat('2BADBAD0', `pin${i}@example.com`, `pin-${i}`), { vouched: true, source: `src-${i}` }).length,
+    const results = Array.from(
+      { length: 12 },
+      (_, i) => sim.receive(attackerEtpDat('2BADBAD0', `pin${i}@example.com`, `pin-${i}`), { vouched: true, source: `src-${i}` }).length,
     );
     expect(results).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
     expect(sim.refusedRequests()['rate-limited-pin']).toBe(2);
@@ -200,7 +206,9 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
       close: () => serverSide.close(),
     };
     for (let i = 0; i < 4; i++) {
-      await expect(activateHonestly(sim, VOUCHED_GOOD, `honest/typo-${i}`, `${PASSWORD}-typo`)).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+      await expect(activateHonestly(sim, VOUCHED_GOOD, `honest/typo-${i}`, `${PASSWORD}-typo`)).rejects.toMatchObject({
+        code: 'WRONG_PASSWORD',
+      });
     }
     const detach = sim.attach(lossy);
     const handset = new Handset({
@@ -225,12 +233,20 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
 describe('EtpAdmission (the token buckets)', () => {
   it('refills with time, never beyond the burst, and ignores a clock that goes back', () => {
     const a = new EtpAdmission({ perPin: { burst: 2, perMinute: 1 }, perSource: false });
-    expect([a.admit('P', undefined, 0), a.admit('P', undefined, 0), a.admit('P', undefined, 0)]).toEqual([undefined, undefined, 'rate-limited-pin']);
+    expect([a.admit('P', undefined, 0), a.admit('P', undefined, 0), a.admit('P', undefined, 0)]).toEqual([
+      undefined,
+      undefined,
+      'rate-limited-pin',
+    ]);
     expect(a.admit('P', undefined, 59_999)).toBe('rate-limited-pin');
     expect(a.admit('P', undefined, 60_000 + 59_999)).toBeUndefined();
     expect(a.admit('P', undefined, 0)).toBe('rate-limited-pin');
     // A long pause refills to the burst only.
-    expect([a.admit('P', undefined, 1e9), a.admit('P', undefined, 1e9), a.admit('P', undefined, 1e9)]).toEqual([undefined, undefined, 'rate-limited-pin']);
+    expect([a.admit('P', undefined, 1e9), a.admit('P', undefined, 1e9), a.admit('P', undefined, 1e9)]).toEqual([
+      undefined,
+      undefined,
+      'rate-limited-pin',
+    ]);
   });
 
   it('keeps a bounded number of buckets however many PINs and sources it sees', () => {
@@ -240,7 +256,12 @@ describe('EtpAdmission (the token buckets)', () => {
   });
 
   it('refuses nonsense limits as INVALID_ARGUMENT', () => {
-    for (const bad of [{ burst: 0, perMinute: 1 }, { burst: 1.5, perMinute: 1 }, { burst: 1, perMinute: 0 }, { burst: 1, perMinute: Number.NaN }]) {
+    for (const bad of [
+      { burst: 0, perMinute: 1 },
+      { burst: 1.5, perMinute: 1 },
+      { burst: 1, perMinute: 0 },
+      { burst: 1, perMinute: Number.NaN },
+    ]) {
       expect(() => new EtpAdmission({ perPin: bad })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
   });

@@ -48,7 +48,12 @@ const MEMO_BODY = 'Safe combination is 31-17-42-Xq';
 const STORAGE_KEY = seededRandom('storage-key')(32);
 
 function userData(): SyncData {
-  const data = generateUserData({ seed: EMAIL, counts: { calendar: 3, contacts: 2, tasks: 1, memos: 1, messages: 2, options: 1 }, owner: { email: EMAIL, displayName: 'Alice' }, now: T0 });
+  const data = generateUserData({
+    seed: EMAIL,
+    counts: { calendar: 3, contacts: 2, tasks: 1, memos: 1, messages: 2, options: 1 },
+    owner: { email: EMAIL, displayName: 'Alice' },
+    now: T0,
+  });
   return {
     ...data,
     calendar: data.calendar.map((e, i) => (i === 0 ? { ...e, subject: SUBJECT } : e)),
@@ -107,7 +112,11 @@ function secretsOf({ h }: Scenario): { label: string; bytes: Uint8Array }[] {
   if (device) out.push({ label: 'server copy of the transport key', bytes: device.transportKey });
   for (const s of h.states) {
     if (s.transportKey) out.push({ label: 'transport key', bytes: s.transportKey.key });
-    if (s.identity) out.push({ label: 'identity signing secret', bytes: s.identity.signing.secretKey }, { label: 'identity agreement secret', bytes: s.identity.agreement.secretKey });
+    if (s.identity)
+      out.push(
+        { label: 'identity signing secret', bytes: s.identity.signing.secretKey },
+        { label: 'identity agreement secret', bytes: s.identity.agreement.secretKey },
+      );
     const session = s.session;
     if (session?.scalar) out.push({ label: 'CPace scalar', bytes: session.scalar });
     if (session?.bodyKey) out.push({ label: 'body key', bytes: session.bodyKey });
@@ -121,7 +130,9 @@ function expectNoSecretIn(text: string, secrets: { label: string; bytes: Uint8Ar
   const lower = text.toLowerCase();
   for (const { label, bytes } of secrets) {
     const asText = Buffer.from(bytes).toString('utf8');
-    const found = lower.includes(bytesToHex(bytes)) || (label.includes('password') || label.includes('subject') || label.includes('memo') ? text.includes(asText) : false);
+    const found =
+      lower.includes(bytesToHex(bytes)) ||
+      (label.includes('password') || label.includes('subject') || label.includes('memo') ? text.includes(asText) : false);
     expect(found, `${label} leaked`).toBe(false);
   }
 }
@@ -139,7 +150,8 @@ describe('nothing observable contains a secret', () => {
     it(`${s.name}: outputs, events, errors, logs, account and result hold no password, key or record content`, () => {
       const secrets = secretsOf(s);
       expect(secrets.map((x) => x.label)).toContain('password');
-      if (s !== wrong) expect(secrets.map((x) => x.label)).toEqual(expect.arrayContaining(['transport key', 'k_HS', 'k_SH', 'CPace scalar']));
+      if (s !== wrong)
+        expect(secrets.map((x) => x.label)).toEqual(expect.arrayContaining(['transport key', 'k_HS', 'k_SH', 'CPace scalar']));
       const text = observable(s);
       expect(text.length).toBeGreaterThan(1000);
       expectNoSecretIn(text, secrets);
@@ -162,7 +174,17 @@ describe('nothing observable contains a secret', () => {
       const [handsetSide, serverSide] = createMemoryTransportPair();
       sim.attach(serverSide);
       const handset = new Handset({ config: HANDSET_CONFIG, transport: handsetSide, random: seededRandom(`driver/${typed}`) });
-      const names: (keyof HandsetEvents)[] = ['status', 'error', 'key-established', 'complete', 'policy', 'service-books', 'sync-progress', 'ignored', 'output'];
+      const names: (keyof HandsetEvents)[] = [
+        'status',
+        'error',
+        'key-established',
+        'complete',
+        'policy',
+        'service-books',
+        'sync-progress',
+        'ignored',
+        'output',
+      ];
       for (const name of names) handset.on(name, (value) => events.push({ name, value }));
       const outcome = await handset.activate({ email: EMAIL, password: typed }).catch((err: unknown) => err);
       events.push({ outcome });
@@ -199,7 +221,13 @@ describe('sealed snapshots', () => {
   }
 
   it('handset.snapshot(storageKey) of a completed device holds no key, password or record in clear, and round-trips', () => {
-    const handset = new Handset({ config: HANDSET_CONFIG, transport: idleTransport, state: success.h.state, random: seededRandom('snap'), timers: noTimers });
+    const handset = new Handset({
+      config: HANDSET_CONFIG,
+      transport: idleTransport,
+      state: success.h.state,
+      random: seededRandom('snap'),
+      timers: noTimers,
+    });
     const snapshot = handset.snapshot(STORAGE_KEY);
     expectSealed(snapshot, secretsOf(success));
     expect(openHandsetState(snapshot, STORAGE_KEY, allAlgorithms)).toEqual(success.h.state);

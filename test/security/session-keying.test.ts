@@ -27,7 +27,6 @@ import { frameType } from '../support/frames.js';
 import { type Adversary, runActivation, type SecurityHarness } from './harness.js';
 import { allAlgorithms } from '../support/providers.js';
 
-
 /**
  * The attacker's ETP.DAT: made by its own handset (its own share, a guess at the password), then
  * given the victim's session id, and the victim's PIN unless `pin` says otherwise.
@@ -64,7 +63,7 @@ function expectCompleted(h: SecurityHarness): void {
 }
 
 describe('claiming a victim session id first (finding 17)', () => {
-  it('same sid and PIN, the attacker\'s own share, sent first: the victim still activates', () => {
+  it("same sid and PIN, the attacker's own share, sent first: the victim still activates", () => {
     const h = runActivation({ users: USERS, adversary: claimFirst((etp) => [attackerEtpDat(etp)]) });
     expectCompleted(h);
     // The attacker's server share reached the victim's PIN, and was recognised as another session's.
@@ -74,18 +73,20 @@ describe('claiming a victim session id first (finding 17)', () => {
     expect(h.logged('frame dropped').map((e) => e.detail?.reason)).not.toContain('replayed ETP.DAT');
   });
 
-  it('same sid, the attacker\'s own PIN (its server share goes elsewhere): the victim still activates', () => {
+  it("same sid, the attacker's own PIN (its server share goes elsewhere): the victim still activates", () => {
     const h = runActivation({ users: USERS, adversary: claimFirst((etp) => [attackerEtpDat(etp, { pin: '2DEADBEE' })]) });
     expectCompleted(h);
   });
 
-  it('eight ETP.DATs with the victim\'s sid and PIN (other addresses, other shares) and junk confirmations: the victim still activates', () => {
+  it("eight ETP.DATs with the victim's sid and PIN (other addresses, other shares) and junk confirmations: the victim still activates", () => {
     const h = runActivation({
       users: [...USERS, { email: 'bob@example.com', displayName: 'Bob', activationPassword: 'bobs-password' }],
       adversary: (() => {
         // Two for the victim's address (each is a counted attempt: five would lock it, finding 10's
         // subject), six for another account (the per-PIN rate limit allows 10 new requests at once).
-        const first = claimFirst((etp) => Array.from({ length: 8 }, (_, i) => attackerEtpDat(etp, { email: i < 2 ? EMAIL : 'bob@example.com', seed: String(i) })));
+        const first = claimFirst((etp) =>
+          Array.from({ length: 8 }, (_, i) => attackerEtpDat(etp, { email: i < 2 ? EMAIL : 'bob@example.com', seed: String(i) })),
+        );
         return (bytes, direction, ctx) => {
           // Each victim confirmation is preceded by a junk one with the same header.
           if (direction === 'to-server' && ctx.type === 'handset-confirm') {
@@ -129,12 +130,19 @@ describe('replayed ETP.DATs never start a second CPace run (finding 17)', () => 
     // While the session is in phase 1 a replay got the same bytes; now it has moved on: nothing.
     expect(h.sim.receive(original!)).toEqual([]);
     expect(h.sim.receive(copy!)).toEqual([]);
-    expect(h.logged('frame dropped').slice(-2).map((e) => e.detail?.reason)).toEqual(['replayed ETP.DAT', 'conflicting ETP.DAT']);
+    expect(
+      h
+        .logged('frame dropped')
+        .slice(-2)
+        .map((e) => e.detail?.reason),
+    ).toEqual(['replayed ETP.DAT', 'conflicting ETP.DAT']);
     expect(h.logged('ETP.DAT accepted')).toHaveLength(1);
     expect(frameType(first)).toBe('server-share');
     // The server share names the session: sid, PIN, email and the handset's share.
     const etp = decodeEtpDat(decodeFrame(original!).body);
-    expect(decodeServerShare(decodeFrame(first).body).etp).toEqual(sessionDigest(etp.header.nonce, etp.header.pin, etp.header.email, etp.share));
+    expect(decodeServerShare(decodeFrame(first).body).etp).toEqual(
+      sessionDigest(etp.header.nonce, etp.header.pin, etp.header.email, etp.share),
+    );
     expect(h.sim.account(EMAIL)!.failedAttempts).toBe(0);
   });
 

@@ -24,7 +24,9 @@ function code(fn: () => unknown): string {
 describe('sealed snapshot envelope', () => {
   it('round-trips plain data', () => {
     const value = { a: 1, b: [true, 'x'], c: new Uint8Array([1, 2, 3]) };
-    expect(openSnapshot('t', sealSnapshot('t', value, KEY, nobleProvider, { random: seededRandom('s') }), KEY, nobleProvider)).toEqual(value);
+    expect(openSnapshot('t', sealSnapshot('t', value, KEY, nobleProvider, { random: seededRandom('s') }), KEY, nobleProvider)).toEqual(
+      value,
+    );
   });
 
   it('a huge CBOR structure in the store is refused without being parsed', () => {
@@ -42,7 +44,10 @@ describe('sealed snapshot envelope', () => {
     const header = 8 + 1 + 'handset'.length;
     const smallest = header + 8 + 24 + 16;
     for (let i = 0; i < sealed.length; i++) {
-      expect(code(() => openSnapshot('handset', sealed.subarray(0, i), KEY, nobleProvider)), `cut at ${i}`).toBe(i < smallest ? 'MALFORMED' : 'DECRYPT_FAILED');
+      expect(
+        code(() => openSnapshot('handset', sealed.subarray(0, i), KEY, nobleProvider)),
+        `cut at ${i}`,
+      ).toBe(i < smallest ? 'MALFORMED' : 'DECRYPT_FAILED');
     }
     expect(code(() => openSnapshot('handset', sealed.subarray(0, 20), KEY, nobleProvider))).toBe('MALFORMED');
     expect(code(() => openSnapshot('bes-simulator', sealed, KEY, nobleProvider))).toBe('MALFORMED');
@@ -52,7 +57,10 @@ describe('sealed snapshot envelope', () => {
     for (let i = 0; i < sealed.length; i++) {
       const bad = sealed.slice();
       bad[i]! ^= 0x40;
-      expect(code(() => openSnapshot('handset', bad, KEY, nobleProvider)), `flip at ${i}`).toBe(i < header ? 'MALFORMED' : 'DECRYPT_FAILED');
+      expect(
+        code(() => openSnapshot('handset', bad, KEY, nobleProvider)),
+        `flip at ${i}`,
+      ).toBe(i < header ? 'MALFORMED' : 'DECRYPT_FAILED');
     }
   });
 

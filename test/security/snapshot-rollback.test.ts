@@ -51,11 +51,22 @@ async function serverShareFor(etp: Uint8Array, password: string, seed: string): 
 }
 
 /** A handset that has sent its ETP.DAT and waits for the server share. */
-async function waitingHandset(): Promise<{ handset: Handset; etp: Uint8Array; sent: Uint8Array[]; server: ReturnType<typeof createMemoryTransportPair>[1] }> {
+async function waitingHandset(): Promise<{
+  handset: Handset;
+  etp: Uint8Array;
+  sent: Uint8Array[];
+  server: ReturnType<typeof createMemoryTransportPair>[1];
+}> {
   const [device, server] = createMemoryTransportPair();
   const sent: Uint8Array[] = [];
   server.onFrame((bytes) => void sent.push(bytes));
-  const handset = new Handset({ config: CONFIG, transport: device, random: seededRandom('rollback/handset'), now: () => T0, timers: NO_TIMERS });
+  const handset = new Handset({
+    config: CONFIG,
+    transport: device,
+    random: seededRandom('rollback/handset'),
+    now: () => T0,
+    timers: NO_TIMERS,
+  });
   handset.activate({ email: EMAIL, password: PASSWORD }).catch(() => undefined);
   await settle();
   expect(handset.state.phase).toBe('awaiting-server-share');
@@ -86,14 +97,24 @@ describe('a snapshot taken while waiting for the server share gives no second gu
     // The second guess (here the right password). The premise: a state that still holds the
     // scalar, which is what the snapshot used to restore, checks it and moves on.
     const secondGuess = await serverShareFor(etp, PASSWORD, 'rogue/2');
-    const premise = handsetStep(stateWithScalar, { type: 'frame', bytes: secondGuess, now: T0 }, { provider: nobleProvider, random: seededRandom('p') });
+    const premise = handsetStep(
+      stateWithScalar,
+      { type: 'frame', bytes: secondGuess, now: T0 },
+      { provider: nobleProvider, random: seededRandom('p') },
+    );
     expect(premise.state.phase).toBe('awaiting-key');
 
     // Now: the restored handset has nothing to check it with and does not answer.
     const [device2, server2] = createMemoryTransportPair();
     const sent2: Uint8Array[] = [];
     server2.onFrame((bytes) => void sent2.push(bytes));
-    const restored = Handset.restore(snapshot, KEY, { transport: device2, random: seededRandom('rollback/restored'), now: () => T0, timers: NO_TIMERS, minGeneration: 1 });
+    const restored = Handset.restore(snapshot, KEY, {
+      transport: device2,
+      random: seededRandom('rollback/restored'),
+      now: () => T0,
+      timers: NO_TIMERS,
+      minGeneration: 1,
+    });
     expect(restored.state.phase).toBe('failed');
     expect(restored.state.failure?.code).toBe('INVALID_STATE');
     expect(restored.state.session).toBeUndefined();
@@ -176,7 +197,9 @@ describe('snapshot generations: the host refuses a rolled-back snapshot (finding
 
   it('a bad generation or minGeneration is INVALID_ARGUMENT', () => {
     for (const generation of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN]) {
-      expect(code(() => sealSnapshot('handset', {}, KEY, nobleProvider, { random: seededRandom('g'), generation }))).toBe('INVALID_ARGUMENT');
+      expect(code(() => sealSnapshot('handset', {}, KEY, nobleProvider, { random: seededRandom('g'), generation }))).toBe(
+        'INVALID_ARGUMENT',
+      );
     }
     const sealed = sealSnapshot('handset', {}, KEY, nobleProvider, { random: seededRandom('g') });
     expect(code(() => openSnapshot('handset', sealed, KEY, nobleProvider, { minGeneration: -1 }))).toBe('INVALID_ARGUMENT');

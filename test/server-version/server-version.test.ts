@@ -100,7 +100,7 @@ describe('parseServerVersion', () => {
 });
 
 describe('formatServerVersion', () => {
-  it('writes RIM\'s long form', () => {
+  it("writes RIM's long form", () => {
     expect(formatServerVersion({ flavour: 'Exchange', ...v(4, 1, 6, 4) })).toBe(
       'BlackBerry Enterprise Server for Microsoft Exchange 4.1 SP6 MR4',
     );

@@ -157,9 +157,16 @@ describe('capabilities', () => {
 
   it('gives the union over all books', () => {
     const all = capabilitiesOf(defaultServiceBooks({ srp: SRP, besDomain: 'd', email: 'a@b.c' }));
-    expect([...all].sort()).toEqual(
-      ['address-lookup', 'backup-restore', 'browsing', 'calendar', 'email', 'email-settings', 'messenger', 'organizer-sync'],
-    );
+    expect([...all].sort()).toEqual([
+      'address-lookup',
+      'backup-restore',
+      'browsing',
+      'calendar',
+      'email',
+      'email-settings',
+      'messenger',
+      'organizer-sync',
+    ]);
   });
 
   it('only [CMIME] enables email', () => {
@@ -265,7 +272,11 @@ describe('defaultServiceBooks', () => {
   });
 
   it('uses a custom desktop name', () => {
-    expect(defaultServiceBooks({ ...options, name: 'BES01' }).map(displayName).slice(0, 1)).toEqual(['BES01 [CMIME]']);
+    expect(
+      defaultServiceBooks({ ...options, name: 'BES01' })
+        .map(displayName)
+        .slice(0, 1),
+    ).toEqual(['BES01 [CMIME]']);
   });
 
   it('rejects bad options as INVALID_ARGUMENT', () => {

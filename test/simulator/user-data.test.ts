@@ -96,7 +96,7 @@ describe('generateUserData', () => {
     expect(data.messages.some((m) => m.body.startsWith('Hi Jane,'))).toBe(true);
   });
 
-  it('fills the address book with colleagues at the owner\'s domain and outside contacts', () => {
+  it("fills the address book with colleagues at the owner's domain and outside contacts", () => {
     expect(data.contacts.some((c) => c.emails[0]?.endsWith('@example.com'))).toBe(true);
     expect(data.contacts.some((c) => c.emails[0]?.endsWith('.example'))).toBe(true);
     const emails = data.contacts.flatMap((c) => c.emails);

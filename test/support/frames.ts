@@ -50,7 +50,15 @@ export function reseal(bytes: Uint8Array): Uint8Array {
   const keys = Object.keys(f).join(',');
   if (keys !== 'v,type,sid,seq,pin,to,body,check' || !(f.body instanceof Uint8Array) || !(f.sid instanceof Uint8Array)) return bytes;
   try {
-    return encodeFrame({ v: f.v, type: f.type, sid: new Uint8Array(f.sid), seq: f.seq, pin: f.pin, to: f.to, body: new Uint8Array(f.body) } as Frame);
+    return encodeFrame({
+      v: f.v,
+      type: f.type,
+      sid: new Uint8Array(f.sid),
+      seq: f.seq,
+      pin: f.pin,
+      to: f.to,
+      body: new Uint8Array(f.body),
+    } as Frame);
   } catch {
     return bytes;
   }

@@ -77,8 +77,16 @@ describe('Pair: both sides and a virtual clock', () => {
   });
 
   it('is deterministic for a seed: two Pairs step for step give the same log; another seed another run', () => {
-    const a = new Pair({ handsetSeed: 'det', serverSeed: 'det-server', users: [{ email: EMAIL, displayName: 'A', activationPassword: 'Det-password-1' }] });
-    const b = new Pair({ handsetSeed: 'det', serverSeed: 'det-server', users: [{ email: EMAIL, displayName: 'A', activationPassword: 'Det-password-1' }] });
+    const a = new Pair({
+      handsetSeed: 'det',
+      serverSeed: 'det-server',
+      users: [{ email: EMAIL, displayName: 'A', activationPassword: 'Det-password-1' }],
+    });
+    const b = new Pair({
+      handsetSeed: 'det',
+      serverSeed: 'det-server',
+      users: [{ email: EMAIL, displayName: 'A', activationPassword: 'Det-password-1' }],
+    });
     a.activate(EMAIL, 'Det-password-1');
     b.activate(EMAIL, 'Det-password-1');
     for (;;) {
@@ -90,7 +98,12 @@ describe('Pair: both sides and a virtual clock', () => {
     expect(a.handset.phase).toBe('complete');
     expect(bytesToHex(b.handset.transportKey!.key)).toBe(bytesToHex(a.handset.transportKey!.key));
 
-    const other = activatePair({ handsetSeed: 'det-2', serverSeed: 'det-server', users: [{ email: EMAIL, displayName: 'A', activationPassword: 'Det-password-1' }], password: 'Det-password-1' });
+    const other = activatePair({
+      handsetSeed: 'det-2',
+      serverSeed: 'det-server',
+      users: [{ email: EMAIL, displayName: 'A', activationPassword: 'Det-password-1' }],
+      password: 'Det-password-1',
+    });
     expect(bytesToHex(other.frames[0]!.sent)).not.toBe(bytesToHex(a.frames[0]!.sent));
   });
 });
@@ -222,7 +235,13 @@ describe('Pair: fault modes on the link', () => {
     expect(left.map(frameType)).toEqual(['it-policy']);
     expect(pair.pending).toBe(0);
     // A Pair continuing from there finishes the activation.
-    const rest = new Pair({ server: pair.server, clock: pair.clock, random: pair.env.random, state: pair.handset, inFlight: left.map((bytes) => ({ direction: 'to-handset' as const, bytes })) });
+    const rest = new Pair({
+      server: pair.server,
+      clock: pair.clock,
+      random: pair.env.random,
+      state: pair.handset,
+      inFlight: left.map((bytes) => ({ direction: 'to-handset' as const, bytes })),
+    });
     expect(rest.drive()).toBe('quiet');
     expect(rest.handset.phase).toBe('complete');
   });

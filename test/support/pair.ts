@@ -205,7 +205,12 @@ export class Pair {
   /** Every handset state, the initial one first. */
   readonly states: HandsetState[] = [];
   /** Every handset step: its input, the state before and after, and its outputs. */
-  readonly steps: { readonly input: HandsetInput; readonly before: HandsetState; readonly after: HandsetState; readonly outputs: readonly HandsetOutput[] }[] = [];
+  readonly steps: {
+    readonly input: HandsetInput;
+    readonly before: HandsetState;
+    readonly after: HandsetState;
+    readonly outputs: readonly HandsetOutput[];
+  }[] = [];
   /** What `handsetStep` threw (caller errors); it is thrown on too. */
   readonly thrown: unknown[] = [];
 
@@ -345,7 +350,7 @@ export class Pair {
   /** Steps until nothing is left to do, `until(pair)` holds (checked before each step), or `maxSteps`. */
   drive(until?: (pair: this) => boolean): StopReason {
     this.stoppedBy = undefined;
-    for (let steps = 0; ; ) {
+    for (let steps = 0; ;) {
       if (until?.(this)) return (this.stoppedBy = 'until');
       if (++steps > this.maxSteps) return (this.stoppedBy = 'max-steps');
       if (!this.step()) return (this.stoppedBy = 'quiet');
@@ -420,7 +425,9 @@ export class Pair {
 
   /** Frames of one direction (and type) as their authors sent them, injected ones left out. */
   sent(direction: Direction, type?: MessageType): Uint8Array[] {
-    return this.frames.filter((f) => f.direction === direction && !f.injected && (type === undefined || frameType(f.sent) === type)).map((f) => f.sent);
+    return this.frames
+      .filter((f) => f.direction === direction && !f.injected && (type === undefined || frameType(f.sent) === type))
+      .map((f) => f.sent);
   }
 
   /** Handset outputs of one type. */

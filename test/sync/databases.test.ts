@@ -64,9 +64,7 @@ describe('planSync', () => {
   it('skips every organizer database when wireless sync is disabled for the user', () => {
     const plan = planSync(input({ enabledForUser: { ...ALL_ON, wirelessSync: false } }));
     expect(plan.databases).toEqual(['messages', 'options']);
-    expect(plan.skipped).toEqual(
-      ['calendar', 'contacts', 'tasks', 'memos'].map((database) => ({ database, reason: 'disabled for user' })),
-    );
+    expect(plan.skipped).toEqual(['calendar', 'contacts', 'tasks', 'memos'].map((database) => ({ database, reason: 'disabled for user' })));
   });
 
   it('skips options without wireless backup and messages when the user has them off', () => {

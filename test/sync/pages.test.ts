@@ -84,7 +84,11 @@ describe('page and ack encoding', () => {
   it('round-trips acks', () => {
     const ack = { database: 'contacts' as const, page: 3, received: ['A', 'B', 'C'] };
     expect(decodeSyncAck(encodeSyncAck(ack))).toEqual(ack);
-    expect(decodeSyncAck(encodeSyncAck({ database: 'memos', page: 0, received: [] }))).toEqual({ database: 'memos', page: 0, received: [] });
+    expect(decodeSyncAck(encodeSyncAck({ database: 'memos', page: 0, received: [] }))).toEqual({
+      database: 'memos',
+      page: 0,
+      received: [],
+    });
   });
 
   it('omits absent optional fields on the wire', () => {
@@ -171,22 +175,18 @@ describe('applyPage', () => {
   it('property: any delivery order with repeats ends with every record exactly once', () => {
     const all: [SyncDatabase, SyncRecord[]][] = SYNC_ORDER.map((d) => [d, DATA[d]]);
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.nat(), { minLength: 0, maxLength: 40 }),
-        (pageSize, repeats) => {
-          const pages = all.flatMap(([database, records]) => paginate(records, pageSize, database));
-          const deliveries = [...pages, ...repeats.map((i) => pages[i % pages.length] as SyncPage)];
-          let store: DeviceSyncStore = emptySyncStore();
-          for (const page of deliveries) {
-            const decoded = decodeSyncPage(encodeSyncPage(page));
-            const result = applyPage(store, decoded);
-            expect(decodeSyncAck(encodeSyncAck(result.ack)).received).toEqual(page.records.map((r) => r.id));
-            store = result.store;
-          }
-          for (const [database, records] of all) expect(store[database]).toEqual(records);
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 0, maxLength: 40 }), (pageSize, repeats) => {
+        const pages = all.flatMap(([database, records]) => paginate(records, pageSize, database));
+        const deliveries = [...pages, ...repeats.map((i) => pages[i % pages.length] as SyncPage)];
+        let store: DeviceSyncStore = emptySyncStore();
+        for (const page of deliveries) {
+          const decoded = decodeSyncPage(encodeSyncPage(page));
+          const result = applyPage(store, decoded);
+          expect(decodeSyncAck(encodeSyncAck(result.ack)).received).toEqual(page.records.map((r) => r.id));
+          store = result.store;
+        }
+        for (const [database, records] of all) expect(store[database]).toEqual(records);
+      }),
       { numRuns: 40 },
     );
   });

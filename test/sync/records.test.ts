@@ -1,11 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import {
-  RECORD_SCHEMAS,
-  calendarEventSchema,
-  contactSchema,
-  syncRecordSchema,
-} from '../../src/sync/records.js';
+import { RECORD_SCHEMAS, calendarEventSchema, contactSchema, syncRecordSchema } from '../../src/sync/records.js';
 import { CONTACT, EVENT } from './helpers.js';
 
 const ok = (schema: v.GenericSchema, value: unknown) => v.safeParse(schema, value).success;
@@ -18,7 +13,9 @@ describe('record schemas', () => {
     expect(ok(syncRecordSchema, { kind: 'memo', id: 'M1', title: 't', body: 'b', categories: [] })).toBe(true);
     expect(ok(syncRecordSchema, { kind: 'option', id: 'O1', name: 'Font Size', value: 8 })).toBe(true);
     expect(ok(syncRecordSchema, { kind: 'option', id: 'O1', name: 'Bluetooth', value: false })).toBe(true);
-    expect(ok(syncRecordSchema, { kind: 'task', id: 'T1', summary: 's', notes: '', categories: [], priority: 'High', status: 'Waiting' })).toBe(true);
+    expect(
+      ok(syncRecordSchema, { kind: 'task', id: 'T1', summary: 's', notes: '', categories: [], priority: 'High', status: 'Waiting' }),
+    ).toBe(true);
     expect(
       ok(syncRecordSchema, { kind: 'message', id: 'X', from: 'a@b', to: ['c@d'], subject: 's', body: 'b', receivedAt: 0, read: true }),
     ).toBe(true);

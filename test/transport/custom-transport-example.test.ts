@@ -7,7 +7,11 @@ const root = join(import.meta.dirname, '..', '..');
 
 describe('examples/custom-transport.ts', () => {
   it('activates over a BroadcastChannel transport and exits 0', () => {
-    const r = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/custom-transport.ts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/custom-transport.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');

@@ -84,7 +84,10 @@ const MATRIX: Array<{ name: string; faults: Faults; retry?: Retry }> = [
   { name: 'delay 0-40 ms', faults: { delayMs: [0, 40] }, retry: { replyTimeoutMs: 100, retries: 40 } },
   { name: 'corrupt 5%', faults: { corrupt: 0.05 } },
   { name: 'corrupt 30%', faults: { corrupt: 0.3 } },
-  { name: 'mixed: loss 10%, duplicate 10%, reorder 10%, delay 0-20 ms', faults: { loss: 0.1, duplicate: 0.1, reorder: 0.1, delayMs: [0, 20] } },
+  {
+    name: 'mixed: loss 10%, duplicate 10%, reorder 10%, delay 0-20 ms',
+    faults: { loss: 0.1, duplicate: 0.1, reorder: 0.1, delayMs: [0, 20] },
+  },
 ];
 
 describe('activation through injected faults', () => {
@@ -123,12 +126,15 @@ describe('activation through injected faults', () => {
     cleanups.push(() => relay.close());
     const outcomes: Outcome[] = [];
     for (const seed of ['r1', 'r2']) {
-      const serverEnd = withFaults(createRelayTransport({ url: relay.url, address: `srp:${SRP}`, serves: ['example.com'], pollWaitSeconds: 5 }), {
-        seed: `${seed}/s`,
-        loss: 0.1,
-        duplicate: 0.1,
-        reorder: 0.1,
-      });
+      const serverEnd = withFaults(
+        createRelayTransport({ url: relay.url, address: `srp:${SRP}`, serves: ['example.com'], pollWaitSeconds: 5 }),
+        {
+          seed: `${seed}/s`,
+          loss: 0.1,
+          duplicate: 0.1,
+          reorder: 0.1,
+        },
+      );
       const handsetEnd = withFaults(createRelayTransport({ url: relay.url, address: `pin:${PIN}`, pollWaitSeconds: 5 }), {
         seed: `${seed}/h`,
         loss: 0.1,

@@ -109,7 +109,7 @@ describe('withFaults', () => {
     expect(ids(inner.sent)).toEqual([1, 0, 3, 2, 9, 4]);
   });
 
-  it('corrupt flips exactly one bit and never touches the caller\'s buffer', async () => {
+  it("corrupt flips exactly one bit and never touches the caller's buffer", async () => {
     const inner = recorder();
     const t = withFaults(inner, { seed: 'bits', corrupt: 1 });
     const list = frames(50);

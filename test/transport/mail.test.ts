@@ -125,7 +125,7 @@ describe('mail server, submitter and mailbox monitor', () => {
     return s;
   }
 
-  it('accepts a submitted mail into the recipient\'s mailbox', async () => {
+  it("accepts a submitted mail into the recipient's mailbox", async () => {
     const server = await mailServer();
     const { frame } = makeEtpFrame();
     const raw = await buildEtpMail({ frameBytes: frame, from: FROM });
@@ -145,7 +145,9 @@ describe('mail server, submitter and mailbox monitor', () => {
     const server = await mailServer();
     const port = server.port;
     await server.close();
-    const err = await submitMail({ host: '127.0.0.1', port, raw: plainMail(), from: FROM, to: 'a@b.c', timeoutMs: 2000 }).catch((e: unknown) => e);
+    const err = await submitMail({ host: '127.0.0.1', port, raw: plainMail(), from: FROM, to: 'a@b.c', timeoutMs: 2000 }).catch(
+      (e: unknown) => e,
+    );
     expect(isActivationError(err, 'TRANSPORT_ERROR')).toBe(true);
   });
 
@@ -188,7 +190,14 @@ describe('mail server, submitter and mailbox monitor', () => {
         throw new Error('read-only');
       },
     };
-    inner.append(new TextEncoder().encode(bytesToUtf8(await buildEtpMail({ frameBytes: makeEtpFrame().frame, from: FROM })).replace(/(filename=ETP\.DAT\r\n\r\n)([A-Za-z0-9+/]{8})/, '$1AAAAAAAA')));
+    inner.append(
+      new TextEncoder().encode(
+        bytesToUtf8(await buildEtpMail({ frameBytes: makeEtpFrame().frame, from: FROM })).replace(
+          /(filename=ETP\.DAT\r\n\r\n)([A-Za-z0-9+/]{8})/,
+          '$1AAAAAAAA',
+        ),
+      ),
+    );
     const { frame } = makeEtpFrame();
     inner.append(await buildEtpMail({ frameBytes: frame, from: FROM }));
     const logs: string[] = [];
@@ -305,12 +314,20 @@ describe('mail hardening (issue 8, findings 8, 10, 12)', () => {
   });
 
   it('buildEtpMail refuses a list or header text as recipient, from options or from the ETP.DAT header', async () => {
-    await expect(buildEtpMail({ frameBytes: makeEtpFrame('postmaster;root@evil.example').frame, from: FROM })).rejects.toSatisfy(invalidArgument);
-    await expect(buildEtpMail({ frameBytes: makeEtpFrame('postmaster,root@evil.example').frame, from: FROM })).rejects.toSatisfy(invalidArgument);
+    await expect(buildEtpMail({ frameBytes: makeEtpFrame('postmaster;root@evil.example').frame, from: FROM })).rejects.toSatisfy(
+      invalidArgument,
+    );
+    await expect(buildEtpMail({ frameBytes: makeEtpFrame('postmaster,root@evil.example').frame, from: FROM })).rejects.toSatisfy(
+      invalidArgument,
+    );
     const { frame } = makeEtpFrame();
-    await expect(buildEtpMail({ frameBytes: frame, from: FROM, to: 'a@example.com\r\nBcc: root@evil.example' })).rejects.toSatisfy(invalidArgument);
+    await expect(buildEtpMail({ frameBytes: frame, from: FROM, to: 'a@example.com\r\nBcc: root@evil.example' })).rejects.toSatisfy(
+      invalidArgument,
+    );
     await expect(buildEtpMail({ frameBytes: frame, from: 'x@relay.invalid\r\nX-Evil: 1' })).rejects.toSatisfy(invalidArgument);
-    await expect(buildEtpMail({ frameBytes: frame, from: FROM, messageId: '<a@b>\r\nBcc: root@evil.example' })).rejects.toSatisfy(invalidArgument);
+    await expect(buildEtpMail({ frameBytes: frame, from: FROM, messageId: '<a@b>\r\nBcc: root@evil.example' })).rejects.toSatisfy(
+      invalidArgument,
+    );
     const err = await buildEtpMail({ frameBytes: makeEtpFrame('postmaster;root@evil.example').frame, from: FROM }).catch((e: unknown) => e);
     expect(String((err as Error).message)).not.toMatch(/evil/); // the error does not repeat the address
   });
@@ -370,7 +387,9 @@ describe('mail hardening (issue 8, findings 8, 10, 12)', () => {
       { vouchKey: 'token' },
       { pollMs: -1 },
     ]) {
-      expect(() => createMailboxMonitor({ mailbox: box, ...(bad as object) })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect(() => createMailboxMonitor({ mailbox: box, ...(bad as object) })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
     }
   });
 
@@ -414,11 +433,18 @@ describe('mail hardening (issue 8, findings 8, 10, 12)', () => {
 
   it('submitMail refuses lists and header text before connecting', async () => {
     const raw = plainMail();
-    for (const to of ['postmaster;root@evil.example', 'a@example.com,b@example.com', 'a@example.com\r\nRCPT TO:<root@evil.example>', ['a@example.com', 'b@example.com']]) {
+    for (const to of [
+      'postmaster;root@evil.example',
+      'a@example.com,b@example.com',
+      'a@example.com\r\nRCPT TO:<root@evil.example>',
+      ['a@example.com', 'b@example.com'],
+    ]) {
       // Port 9 (discard) on loopback is never contacted: the check comes first.
       await expect(submitMail({ host: '127.0.0.1', port: 9, raw, from: FROM, to: to as string })).rejects.toSatisfy(invalidArgument);
     }
-    await expect(submitMail({ host: '127.0.0.1', port: 9, raw, from: 'a@b.c>\r\nRCPT TO:<x@evil.example', to: 'a@example.com' })).rejects.toSatisfy(invalidArgument);
+    await expect(
+      submitMail({ host: '127.0.0.1', port: 9, raw, from: 'a@b.c>\r\nRCPT TO:<x@evil.example', to: 'a@example.com' }),
+    ).rejects.toSatisfy(invalidArgument);
   });
 
   it('validates and logs the mail server limits', async () => {

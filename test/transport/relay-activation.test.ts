@@ -6,7 +6,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startRelayServer } from '../../src/node/relay-server.js';
-import { createRelayTransport, type RelayTransportOptions, type WebSocketConstructorLike } from '../../src/transport/http-relay-transport.js';
+import {
+  createRelayTransport,
+  type RelayTransportOptions,
+  type WebSocketConstructorLike,
+} from '../../src/transport/http-relay-transport.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { Handset } from '../../src/handset/handset.js';
 import { isActivationError } from '../../src/errors/activation-error.js';
@@ -37,7 +41,13 @@ async function setup(opts: Setup = {}) {
   cleanups.push(() => relay.close());
   const sim = new BesSimulator({ srp: SRP, relay: 'relay.test', name: 'BES01' });
   sim.addUser({ email: 'alice@example.com', displayName: 'Alice Example', activationPassword: 'bb8800pw' });
-  const serverTransport = createRelayTransport({ url: relay.url, address: `srp:${SRP}`, serves: ['example.com'], pollWaitSeconds: 10, ...opts.server });
+  const serverTransport = createRelayTransport({
+    url: relay.url,
+    address: `srp:${SRP}`,
+    serves: ['example.com'],
+    pollWaitSeconds: 10,
+    ...opts.server,
+  });
   cleanups.push(() => serverTransport.close());
   sim.attach(serverTransport);
   cleanups.push(() => sim.close());
@@ -69,7 +79,12 @@ describe('activation over the HTTP relay', () => {
   it('completes when the server serves the exact address and uses a WebSocket with a token', async () => {
     const { handset, statuses } = await setup({
       relayOptions: { tokens: { [SRP]: 'srp-auth-key' } },
-      server: { serves: ['alice@example.com'], token: 'srp-auth-key', mode: 'websocket', webSocket: WebSocket as unknown as WebSocketConstructorLike },
+      server: {
+        serves: ['alice@example.com'],
+        token: 'srp-auth-key',
+        mode: 'websocket',
+        webSocket: WebSocket as unknown as WebSocketConstructorLike,
+      },
     });
     await withDeadline(handset.activate({ email: 'Alice@Example.com', password: 'bb8800pw' }), 60_000, 'activation');
     expect(statuses.at(-1)).toBe('Activation Complete');

@@ -1,14 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isActivationError } from '../../src/errors/activation-error.js';
-import {
-  RELAY_VOUCH_INFO,
-  checkVouch,
-  decodeVouch,
-  deriveVouchKey,
-  encodeVouch,
-  vouchMac,
-} from '../../src/transport/relay-vouch.js';
+import { RELAY_VOUCH_INFO, checkVouch, decodeVouch, deriveVouchKey, encodeVouch, vouchMac } from '../../src/transport/relay-vouch.js';
 
 function thrownCode(fn: () => unknown): string | undefined {
   try {
@@ -62,7 +55,17 @@ describe('relay vouch', () => {
   it('treats hostile MACs and sources as unvouched without throwing', () => {
     const key = deriveVouchKey('relay-token');
     const frame = new Uint8Array([1, 2, 3]);
-    for (const mac of ['', 'A', '!!!!', 'x'.repeat(65), `${encodeVouch(vouchMac(key, frame, 's'))}=`, 42, null, undefined, new Uint8Array(31)]) {
+    for (const mac of [
+      '',
+      'A',
+      '!!!!',
+      'x'.repeat(65),
+      `${encodeVouch(vouchMac(key, frame, 's'))}=`,
+      42,
+      null,
+      undefined,
+      new Uint8Array(31),
+    ]) {
       expect(checkVouch(key, frame, 's', mac)).toBe(false);
     }
     const mac = vouchMac(key, frame, 's');

@@ -155,7 +155,11 @@ describe('relay server and relay transport', () => {
     const waiting = fetch(`${r.url}/v1/frames?address=pin:${PIN}&wait=10`);
     await new Promise((res) => setTimeout(res, 50));
     const f = makeFrame(`pin:${PIN}`);
-    const post = await fetch(`${r.url}/v1/frames`, { method: 'POST', headers: { 'content-type': FRAME_CONTENT_TYPE }, body: new Blob([f.slice()]) });
+    const post = await fetch(`${r.url}/v1/frames`, {
+      method: 'POST',
+      headers: { 'content-type': FRAME_CONTENT_TYPE },
+      body: new Blob([f.slice()]),
+    });
     expect(post.status).toBe(202);
     const res = await waiting;
     expect(res.status).toBe(200);
@@ -166,7 +170,9 @@ describe('relay server and relay transport', () => {
     const r = await relay({ tokens: { [SRP]: 'secret-token' } });
     expect((await fetch(`${r.url}/v1/frames?address=srp:${SRP}&wait=0`)).status).toBe(401);
     expect((await fetch(`${r.url}/v1/frames?address=srp:${SRP}&wait=0`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await fetch(`${r.url}/v1/frames?address=srp:${SRP}&wait=0`, { headers: { authorization: 'Bearer secret-token' } })).status).toBe(204);
+    expect(
+      (await fetch(`${r.url}/v1/frames?address=srp:${SRP}&wait=0`, { headers: { authorization: 'Bearer secret-token' } })).status,
+    ).toBe(204);
     // With tokens configured, SRP ids that are not configured are refused too (issue 8, finding 2).
     expect((await fetch(`${r.url}/v1/frames?address=srp:S0000009&wait=0`)).status).toBe(401);
     const errors: ActivationError[] = [];
@@ -282,7 +288,12 @@ describe('relay server and relay transport', () => {
 
   it('stops polling after maxFailures and reports it', async () => {
     const errors: ActivationError[] = [];
-    const t = client({ url: await closedUrl(), address: `pin:${PIN}`, backoff: { initialMs: 5, maxMs: 10, maxFailures: 3 }, onError: (e) => errors.push(e) });
+    const t = client({
+      url: await closedUrl(),
+      address: `pin:${PIN}`,
+      backoff: { initialMs: 5, maxMs: 10, maxFailures: 3 },
+      onError: (e) => errors.push(e),
+    });
     t.start();
     await waitFor(() => errors.some((e) => /stopped/.test(e.message)), 5000, 'stop report');
     expect(errors.length).toBe(4);
@@ -290,7 +301,11 @@ describe('relay server and relay transport', () => {
 
   it('send() to an unreachable relay fails with TRANSPORT_ERROR', async () => {
     const t = client({ url: await closedUrl(), address: `pin:${PIN}` });
-    const err = await withDeadline(t.send(makeFrame(`srp:${SRP}`)).catch((e: unknown) => e), 5000, 'send');
+    const err = await withDeadline(
+      t.send(makeFrame(`srp:${SRP}`)).catch((e: unknown) => e),
+      5000,
+      'send',
+    );
     expect(isActivationError(err, 'TRANSPORT_ERROR')).toBe(true);
   });
 

@@ -69,7 +69,7 @@ describe('activation with the ETP.DAT delivered by email', () => {
     expect(parsed.to).toBe('alice@example.com');
   });
 
-  it('leaves the user\'s ordinary mail alone, including unparsable and 5 MiB mail (issue 8, finding 8)', async () => {
+  it("leaves the user's ordinary mail alone, including unparsable and 5 MiB mail (issue 8, finding 8)", async () => {
     const { mailbox, handset, logs } = await setup();
     const ids = [
       mailbox.append(new TextEncoder().encode('From: bob@example.com\r\nTo: alice@example.com\r\nSubject: hi\r\n\r\nhello\r\n')),

@@ -110,7 +110,15 @@ describe('decodeCbor: the value handed out', () => {
 });
 
 describe('schema failures name the first offending field, and why (decodeWith/validate)', () => {
-  const frame: Frame = { v: 1, type: 'key-verified', sid: new Uint8Array(16).fill(1), seq: 2, pin: '2100000A', to: 'srp:x', body: Uint8Array.of(1) };
+  const frame: Frame = {
+    v: 1,
+    type: 'key-verified',
+    sid: new Uint8Array(16).fill(1),
+    seq: 2,
+    pin: '2100000A',
+    to: 'srp:x',
+    body: Uint8Array.of(1),
+  };
   const fields = () => decodeCbor(encodeFrame(frame), 'test') as Record<string, unknown>;
 
   it('the wrong type at the root', () => {
@@ -126,8 +134,16 @@ describe('schema failures name the first offending field, and why (decodeWith/va
   });
 
   it('a value of the right type that fails a check', () => {
-    expect(malformed(() => decodeFrame(encodeCbor({ ...fields(), seq: -1 }))).cause).toEqual({ operation: 'decode frame', field: 'seq', reason: 'min_value' });
-    expect(malformed(() => decodeFrame(encodeCbor({ ...fields(), seq: 1.5 }))).cause).toEqual({ operation: 'decode frame', field: 'seq', reason: 'integer' });
+    expect(malformed(() => decodeFrame(encodeCbor({ ...fields(), seq: -1 }))).cause).toEqual({
+      operation: 'decode frame',
+      field: 'seq',
+      reason: 'min_value',
+    });
+    expect(malformed(() => decodeFrame(encodeCbor({ ...fields(), seq: 1.5 }))).cause).toEqual({
+      operation: 'decode frame',
+      field: 'seq',
+      reason: 'integer',
+    });
   });
 
   it('an unknown field', () => {

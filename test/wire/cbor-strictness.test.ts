@@ -59,7 +59,11 @@ function headerEntries(email: string): [string, unknown][] {
 }
 
 function etpDatWithHeader(headerBytes: Uint8Array): Uint8Array {
-  return encodeEtpDat({ headerBytes, share: new Uint8Array(32).fill(5), sealedBody: { nonce: new Uint8Array(24), ciphertext: new Uint8Array(32) } });
+  return encodeEtpDat({
+    headerBytes,
+    share: new Uint8Array(32).fill(5),
+    sealedBody: { nonce: new Uint8Array(24), ciphertext: new Uint8Array(32) },
+  });
 }
 
 describe('invalid UTF-8 in CBOR text is MALFORMED, never U+FFFD (finding 20)', () => {
@@ -115,7 +119,15 @@ describe('duplicate map keys are MALFORMED (finding 20, issue 10)', () => {
   });
 
   it('two `to` keys in a frame: the checksum is right for the last one, the library refuses the frame', () => {
-    const frame: Frame = { v: 1, type: 'key-verified', sid: new Uint8Array(16).fill(1), seq: 2, pin: '2100000A', to: 'srp:attacker', body: new Uint8Array([1, 2, 3]) };
+    const frame: Frame = {
+      v: 1,
+      type: 'key-verified',
+      sid: new Uint8Array(16).fill(1),
+      seq: 2,
+      pin: '2100000A',
+      to: 'srp:attacker',
+      body: new Uint8Array([1, 2, 3]),
+    };
     // The checksum of the frame the last-key-wins reading sees.
     const { check } = plainCborX(encodeFrame(frame)) as { check: Uint8Array };
     const bytes = rawMap([
@@ -136,13 +148,36 @@ describe('duplicate map keys are MALFORMED (finding 20, issue 10)', () => {
 
   it('keys that cbor-x would turn into the same property name collide too', () => {
     // cbor-x renames `__proto__` to `__proto_`; a number key becomes its decimal string.
-    expectMalformed(() => decodeCbor(rawMap([['__proto_', 1], ['__proto__', 2]]), 'test'), 'duplicate map key');
-    expectMalformed(() => decodeCbor(rawMap([['1', 'a'], [1, 'b']]), 'test'), 'non-text map key');
+    expectMalformed(
+      () =>
+        decodeCbor(
+          rawMap([
+            ['__proto_', 1],
+            ['__proto__', 2],
+          ]),
+          'test',
+        ),
+      'duplicate map key',
+    );
+    expectMalformed(
+      () =>
+        decodeCbor(
+          rawMap([
+            ['1', 'a'],
+            [1, 'b'],
+          ]),
+          'test',
+        ),
+      'non-text map key',
+    );
     expectMalformed(() => decodeCbor(rawMap([[true, 'b']]), 'test'), 'non-text map key');
   });
 
   it('a duplicate deep inside (a nested map in an array) is found as well', () => {
-    const inner = rawMap([['id', 'a'], ['id', 'b']]);
+    const inner = rawMap([
+      ['id', 'a'],
+      ['id', 'b'],
+    ]);
     const bytes = concatBytes(Uint8Array.of(0xa1), encodeCbor('records'), Uint8Array.of(0x81), inner);
     expectMalformed(() => decodeCbor(bytes, 'test'), 'duplicate map key');
   });
@@ -159,7 +194,8 @@ describe('duplicate keys hidden by the encoding, and at every level of an ETP.DA
   /** `key` as a text string whose length is written in one extra byte (0x78 n): not the shortest form. */
   const longForm = (key: string) => concatBytes(Uint8Array.of(0x78, key.length), utf8ToBytes(key));
   /** `key` as an indefinite-length text string of two chunks. */
-  const chunked = (key: string) => concatBytes(Uint8Array.of(0x7f), encodeCbor(key.slice(0, 2)), encodeCbor(key.slice(2)), Uint8Array.of(0xff));
+  const chunked = (key: string) =>
+    concatBytes(Uint8Array.of(0x7f), encodeCbor(key.slice(0, 2)), encodeCbor(key.slice(2)), Uint8Array.of(0xff));
 
   it.each([
     ['a longer length encoding', longForm],
@@ -186,13 +222,28 @@ describe('duplicate keys hidden by the encoding, and at every level of an ETP.DA
     const etpDat = (header: [string, unknown][], sealed: Uint8Array) =>
       concatBytes(
         Uint8Array.of(0xa0 | (4 + header.length)),
-        ...[['format', 'ETP.DAT'], ['v', 1], ...header, ['share', new Uint8Array(32).fill(5)]].flatMap(([k, v]) => [encodeCbor(k), encodeCbor(v)]),
+        ...[['format', 'ETP.DAT'], ['v', 1], ...header, ['share', new Uint8Array(32).fill(5)]].flatMap(([k, v]) => [
+          encodeCbor(k),
+          encodeCbor(v),
+        ]),
         encodeCbor('body'),
         sealed,
       );
     // Control: the same bytes without the duplicates decode.
     expect(decodeEtpDat(etpDat([['header', good]], body())).header.email).toBe(HEADER.email);
-    expectMalformed(() => decodeEtpDat(etpDat([['header', good], ['header', other]], body())), 'duplicate map key');
+    expectMalformed(
+      () =>
+        decodeEtpDat(
+          etpDat(
+            [
+              ['header', good],
+              ['header', other],
+            ],
+            body(),
+          ),
+        ),
+      'duplicate map key',
+    );
     expectMalformed(() => decodeEtpDat(etpDat([['header', good]], body([['nonce', new Uint8Array(24).fill(1)]]))), 'duplicate map key');
   });
 });
@@ -200,7 +251,9 @@ describe('duplicate keys hidden by the encoding, and at every level of an ETP.DA
 describe('an inconsistent suite offer is MALFORMED (issue 10)', () => {
   const P521 = 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512';
   const withOffer = (suite: string, suites: string[]) =>
-    rawMap(headerEntries(HEADER.email).map(([k, v]): [string, unknown] => (k === 'suite' ? [k, suite] : k === 'suites' ? [k, suites] : [k, v])));
+    rawMap(
+      headerEntries(HEADER.email).map(([k, v]): [string, unknown] => (k === 'suite' ? [k, suite] : k === 'suites' ? [k, suites] : [k, v])),
+    );
 
   it('a header whose suite is not among its own suites decodes with cbor-x, and the library refuses it', () => {
     const header = withOffer(P521, ['CPACE-X25519-SHA512']);

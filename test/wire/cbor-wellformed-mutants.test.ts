@@ -26,8 +26,14 @@ const times = (byte: string, n: number): string => byte.repeat(n);
 /** The documented depth limit (docs/protocol.md: "nesting deeper than 32"). */
 const LIMIT = 32;
 
-const walk = (h: string, what = 'test') => () => checkCborStrict(hex(h), what, LIMIT);
-const decode = (h: string, what = 'test') => () => decodeCbor(hex(h), what);
+const walk =
+  (h: string, what = 'test') =>
+  () =>
+    checkCborStrict(hex(h), what, LIMIT);
+const decode =
+  (h: string, what = 'test') =>
+  () =>
+    decodeCbor(hex(h), what);
 
 function refused(fn: () => unknown, reason: string): ActivationError {
   const err = caught(fn);
@@ -79,13 +85,19 @@ describe('item heads: argument sizes and reserved values (RFC 8949 section 3)', 
     refused(decode(head + '61'.repeat(length - 1)), 'invalid encoding');
   });
 
-  it.each(['1c', '3d', '5e', '7c', '9d', 'be', 'dc 00', 'fc', 'fd', 'fe'])('reserved additional information 28..30 (%s) is refused', (h) => {
-    refused(walk(h + '0000000000000000'), 'invalid encoding');
-  });
+  it.each(['1c', '3d', '5e', '7c', '9d', 'be', 'dc 00', 'fc', 'fd', 'fe'])(
+    'reserved additional information 28..30 (%s) is refused',
+    (h) => {
+      refused(walk(h + '0000000000000000'), 'invalid encoding');
+    },
+  );
 
-  it.each(['19 01', '1a 000100', '1b 00', '39 00', '59 00', '7a 0000', '99 00', 'ba 000000', 'd9 01'])('an argument cut short (%s) is refused', (h) => {
-    refused(walk(h), 'invalid encoding');
-  });
+  it.each(['19 01', '1a 000100', '1b 00', '39 00', '59 00', '7a 0000', '99 00', 'ba 000000', 'd9 01'])(
+    'an argument cut short (%s) is refused',
+    (h) => {
+      refused(walk(h), 'invalid encoding');
+    },
+  );
 
   it('a key whose length is cut short is truncated, not read as an empty key (a duplicate of "")', () => {
     refused(walk('a2 60 00 79 00'), 'invalid encoding');
@@ -191,7 +203,11 @@ describe('indefinite-length items (RFC 8949 section 3.2)', () => {
 
 describe('nesting: at most 32 levels (docs/protocol.md)', () => {
   it('32 levels of arrays, maps or tags pass; 33 are too deep', () => {
-    expect(decodeCbor(hex(times('81', LIMIT) + '00'), 'test')).toEqual(Array(LIMIT).fill(0).reduce((inner: unknown) => [inner], 0));
+    expect(decodeCbor(hex(times('81', LIMIT) + '00'), 'test')).toEqual(
+      Array(LIMIT)
+        .fill(0)
+        .reduce((inner: unknown) => [inner], 0),
+    );
     refused(decode(times('81', LIMIT + 1) + '00'), 'too deeply nested');
     expect(walk(times('a1 61 61', LIMIT) + '00')).not.toThrow();
     refused(walk(times('a1 61 61', LIMIT + 1) + '00'), 'too deeply nested');
@@ -200,7 +216,9 @@ describe('nesting: at most 32 levels (docs/protocol.md)', () => {
   });
 
   it('indefinite-length arrays count as levels too', () => {
-    expect(decodeCbor(hex(times('9f', LIMIT) + '00' + times('ff', LIMIT)), 'test')).toEqual(decodeCbor(hex(times('81', LIMIT) + '00'), 'test'));
+    expect(decodeCbor(hex(times('9f', LIMIT) + '00' + times('ff', LIMIT)), 'test')).toEqual(
+      decodeCbor(hex(times('81', LIMIT) + '00'), 'test'),
+    );
     refused(walk(times('9f', LIMIT + 1) + '00' + times('ff', LIMIT + 1)), 'too deeply nested');
   });
 

@@ -26,7 +26,6 @@ function realEtpDat(suite: EtpHeader['suite']): { frameBytes: Uint8Array; frame:
 const X = realEtpDat('CPACE-X25519-SHA512');
 const P = realEtpDat('CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512');
 
-
 /** Runs `fn`, which must throw ActivationError('MALFORMED') and nothing else. */
 function expectMalformed(fn: () => unknown, label = ''): ActivationError {
   const err = caught(fn);
@@ -65,7 +64,15 @@ function outer(etp: EtpDat): Record<string, unknown> {
 
 /** The header as a plain map, for building variants. */
 function headerMap(h: EtpHeader): Record<string, unknown> {
-  return { protocol: h.protocol, pin: h.pin, email: h.email, nonce: h.nonce, suite: h.suite, suites: [...h.suites], ciphers: [...h.ciphers] };
+  return {
+    protocol: h.protocol,
+    pin: h.pin,
+    email: h.email,
+    nonce: h.nonce,
+    suite: h.suite,
+    suites: [...h.suites],
+    ciphers: [...h.ciphers],
+  };
 }
 
 function withHeader(etp: EtpDat, header: Record<string, unknown>): Uint8Array {
@@ -218,7 +225,10 @@ describe('decodeEtpDat refuses anything malformed, always with ActivationError M
 
   it('an extra field at any level', () => {
     expectMalformed(() => decodeEtpDat(encodeCbor({ ...outer(etp), extra: 1 })), 'outer');
-    expectMalformed(() => decodeEtpDat(encodeCbor({ ...outer(etp), body: { ...(outer(etp).body as object), extra: new Uint8Array(1) } })), 'body');
+    expectMalformed(
+      () => decodeEtpDat(encodeCbor({ ...outer(etp), body: { ...(outer(etp).body as object), extra: new Uint8Array(1) } })),
+      'body',
+    );
     expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), extra: 'x' })), 'header');
     // The old place of the routing (in clear, before finding 21) is an unknown field now.
     expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), routing: { ...HANDSET_CONFIG.routing } })), 'routing');
@@ -255,7 +265,8 @@ describe('decodeEtpDat refuses anything malformed, always with ActivationError M
       { protocol: 1.5 },
       { routing: 'relay' },
     ];
-    for (const patch of bad) expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), ...patch })), JSON.stringify(patch));
+    for (const patch of bad)
+      expectMalformed(() => decodeEtpDat(withHeader(etp, { ...headerMap(etp.header), ...patch })), JSON.stringify(patch));
     // The header is a byte string holding CBOR: a map in its place, or bytes that are not CBOR, are refused.
     expectMalformed(() => decodeEtpDat(encodeCbor({ ...outer(etp), header: headerMap(etp.header) })), 'header as a map');
     expectMalformed(() => decodeEtpDat(encodeCbor({ ...outer(etp), header: new Uint8Array([0xff, 0x00]) })), 'header not CBOR');
@@ -330,7 +341,16 @@ describe('decodeFrame is just as strict', () => {
   it('bad header fields', () => {
     // The genuine checksum: a patched field is refused by the schema or, failing that, by the checksum.
     const check = (cborXDecode(X.frameBytes) as { check: Uint8Array }).check;
-    const base: Record<string, unknown> = { v: frame.v, type: frame.type, sid: frame.sid, seq: frame.seq, pin: frame.pin, to: frame.to, body: frame.body, check };
+    const base: Record<string, unknown> = {
+      v: frame.v,
+      type: frame.type,
+      sid: frame.sid,
+      seq: frame.seq,
+      pin: frame.pin,
+      to: frame.to,
+      body: frame.body,
+      check,
+    };
     const bad: Record<string, unknown>[] = [
       { v: 2 },
       { v: 0 },
@@ -502,13 +522,23 @@ describe('interoperability of the encoding', () => {
     };
     const bytes = new Uint8Array([
       0xa7,
-      ...text('protocol'), 0x01,
-      ...text('pin'), ...text('2100000A'),
-      ...text('email'), ...text('a@b.c'),
-      ...text('nonce'), 0x50, ...Array.from({ length: 16 }, (_, i) => i),
-      ...text('suite'), ...text('CPACE-X25519-SHA512'),
-      ...text('suites'), 0x81, ...text('CPACE-X25519-SHA512'),
-      ...text('ciphers'), 0x81, ...text('AES-256-CBC'),
+      ...text('protocol'),
+      0x01,
+      ...text('pin'),
+      ...text('2100000A'),
+      ...text('email'),
+      ...text('a@b.c'),
+      ...text('nonce'),
+      0x50,
+      ...Array.from({ length: 16 }, (_, i) => i),
+      ...text('suite'),
+      ...text('CPACE-X25519-SHA512'),
+      ...text('suites'),
+      0x81,
+      ...text('CPACE-X25519-SHA512'),
+      ...text('ciphers'),
+      0x81,
+      ...text('AES-256-CBC'),
     ]);
     const header = decodeEtpHeader(bytes);
     expect(header).toEqual({

@@ -30,8 +30,14 @@ describe('wire layout (issue 11)', () => {
   it.each(MESSAGE_TYPES)('%s: its encoder and decoder are in src/wire/messages/<type>.ts', async (type) => {
     const codec = (await import(`../../src/wire/messages/${type}.ts`)) as Record<string, unknown>;
     const names = Object.keys(codec);
-    expect(names.some((n) => /^encode/.test(n) && typeof codec[n] === 'function'), names.join(', ')).toBe(true);
-    expect(names.some((n) => /^decode/.test(n) && typeof codec[n] === 'function'), names.join(', ')).toBe(true);
+    expect(
+      names.some((n) => /^encode/.test(n) && typeof codec[n] === 'function'),
+      names.join(', '),
+    ).toBe(true);
+    expect(
+      names.some((n) => /^decode/.test(n) && typeof codec[n] === 'function'),
+      names.join(', '),
+    ).toBe(true);
   });
 
   it('the codec layer (src/codec) imports only errors/ and util/ besides itself', () => {

@@ -66,7 +66,15 @@ describe('each decoder names what it decodes', () => {
   });
 
   it('a frame whose checksum does not match (docs/protocol.md: damage in transit)', () => {
-    const frame: Frame = { v: 1, type: 'key-verified', sid: new Uint8Array(16).fill(1), seq: 2, pin: '2100000A', to: 'srp:x', body: Uint8Array.of(1) };
+    const frame: Frame = {
+      v: 1,
+      type: 'key-verified',
+      sid: new Uint8Array(16).fill(1),
+      seq: 2,
+      pin: '2100000A',
+      to: 'srp:x',
+      body: Uint8Array.of(1),
+    };
     const bytes = encodeFrame(frame);
     bytes[bytes.length - 1]! ^= 1; // the last byte of `check`
     const err = failure(() => decodeFrame(bytes), 'MALFORMED');
@@ -104,8 +112,15 @@ describe('the ETP.DAT body', () => {
 
 describe('books-ack', () => {
   it('every field survives a round trip', () => {
-    const m = { stored: ['CMIME:1', 'SYNC:2'], emailEnabled: true, sync: { databases: ['calendar', 'contacts'] as const, maxPageRecords: 25 } };
-    expect(decodeBooksAck(encodeBooksAck({ ...m, sync: { ...m.sync, databases: [...m.sync.databases] } }))).toEqual({ ...m, sync: { ...m.sync, databases: [...m.sync.databases] } });
+    const m = {
+      stored: ['CMIME:1', 'SYNC:2'],
+      emailEnabled: true,
+      sync: { databases: ['calendar', 'contacts'] as const, maxPageRecords: 25 },
+    };
+    expect(decodeBooksAck(encodeBooksAck({ ...m, sync: { ...m.sync, databases: [...m.sync.databases] } }))).toEqual({
+      ...m,
+      sync: { ...m.sync, databases: [...m.sync.databases] },
+    });
   });
 });
 
@@ -128,12 +143,18 @@ describe('bodies sealed under the transport key', () => {
 describe('error bodies', () => {
   it('in clear, with and without rules, round trip', () => {
     expect(decodeErrorMessage(encodeErrorMessage({ code: 'WRONG_PASSWORD' }))).toEqual({ code: 'WRONG_PASSWORD' });
-    expect(decodeErrorMessage(encodeErrorMessage({ code: 'POLICY_REJECTED', rules: ['a', 'b'] }))).toEqual({ code: 'POLICY_REJECTED', rules: ['a', 'b'] });
+    expect(decodeErrorMessage(encodeErrorMessage({ code: 'POLICY_REJECTED', rules: ['a', 'b'] }))).toEqual({
+      code: 'POLICY_REJECTED',
+      rules: ['a', 'b'],
+    });
   });
 
   it('sealed under the transport key: opened only by a key of the same algorithm', () => {
     const body = sealErrorBody(nobleProvider, seededRandom('e'), { code: 'PROTOCOL_ERROR' }, AD, { transport: aes });
-    expect(openErrorBody(nobleProvider, body, AD, [{ transport: aes }])).toEqual({ message: { code: 'PROTOCOL_ERROR' }, authenticated: true });
+    expect(openErrorBody(nobleProvider, body, AD, [{ transport: aes }])).toEqual({
+      message: { code: 'PROTOCOL_ERROR' },
+      authenticated: true,
+    });
     expect(openErrorBody(nobleProvider, body, AD, [{ transport: tdesNamedAes }])).toBeUndefined();
     expect(openErrorBody(nobleProvider, body, AD, [{ transport: { ...aes, key: new Uint8Array(32) } }])).toBeUndefined();
   });

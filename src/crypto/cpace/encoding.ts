@@ -52,13 +52,7 @@ export function lvCat(...parts: Uint8Array[]): Uint8Array {
  *
  * The result contains the PRS: callers should zeroize it after use.
  */
-export function generatorString(
-  dsi: Uint8Array,
-  prs: Uint8Array,
-  ci: Uint8Array,
-  sid: Uint8Array,
-  sInBytes: number,
-): Uint8Array {
+export function generatorString(dsi: Uint8Array, prs: Uint8Array, ci: Uint8Array, sid: Uint8Array, sInBytes: number): Uint8Array {
   const prsPrefix = leb128(prs.length).length;
   const dsiPrefix = leb128(dsi.length).length;
   const lenZpad = Math.max(0, sInBytes - 1 - (prsPrefix + prs.length) - (dsiPrefix + dsi.length));

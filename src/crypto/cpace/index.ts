@@ -5,15 +5,7 @@ import type { CPaceSuite, CPaceSuiteId } from '../provider.js';
 import { p521Suite } from './p521-suite.js';
 import { x25519Suite } from './x25519-suite.js';
 
-export {
-  generatorString,
-  lexicographicallyLarger,
-  lvCat,
-  oCat,
-  prependLen,
-  transcriptIr,
-  transcriptOc,
-} from './encoding.js';
+export { generatorString, lexicographicallyLarger, lvCat, oCat, prependLen, transcriptIr, transcriptOc } from './encoding.js';
 export { x25519Suite } from './x25519-suite.js';
 export { p521Suite } from './p521-suite.js';
 export {

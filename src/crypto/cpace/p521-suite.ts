@@ -52,7 +52,8 @@ function hasherOver(field: IField<bigint>): H2CHasher<typeof Point> {
       // hash_to_field with m = 1 (P-521's defaults) gives one element per point; none would mean a
       // noble that does not work as this was written for, not a generator to compute anyway.
       const [u] = scalars;
-      if (u === undefined) throw new ActivationError('UNSUPPORTED', 'hash to curve gave no field element', { operation: 'cpace calculate generator' });
+      if (u === undefined)
+        throw new ActivationError('UNSUPPORTED', 'hash to curve gave no field element', { operation: 'cpace calculate generator' });
       return map(u);
     },
     p521_hasher.defaults,
@@ -140,9 +141,7 @@ function decodePoint(bytes: Uint8Array) {
  * throws INVALID_ARGUMENT.
  */
 function scalarMult(scalar: Uint8Array, point: Uint8Array): Uint8Array {
-  return wrapErrors('INVALID_ARGUMENT', 'cpace scalar mult', () =>
-    decodePoint(point).multiply(decodeScalar(scalar)).toBytes(false),
-  );
+  return wrapErrors('INVALID_ARGUMENT', 'cpace scalar mult', () => decodePoint(point).multiply(decodeScalar(scalar)).toBytes(false));
 }
 
 /**

@@ -166,7 +166,12 @@ function authFailed(): ActivationError {
  * transport key whose length does not fit `sealed.algorithm` cannot have made the message, so it
  * is reported as DECRYPT_FAILED too.
  */
-export function openMessageWith(cipherFor: CipherLookup, transportKey: Uint8Array, sealed: SealedMessage, associatedData: Uint8Array): Uint8Array {
+export function openMessageWith(
+  cipherFor: CipherLookup,
+  transportKey: Uint8Array,
+  sealed: SealedMessage,
+  associatedData: Uint8Array,
+): Uint8Array {
   if (typeof sealed !== 'object' || sealed === null) throw malformed('sealed');
   const { algorithm, keyIv, wrappedKey, iv, ciphertext, tag } = sealed;
   const cipher = isTransportKeyAlgorithm(algorithm) ? cipherFor(algorithm) : undefined;

@@ -124,7 +124,10 @@ export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8A
     headers[SOURCE_HEADER] = source;
     headers[VOUCH_HEADER] = encodeVouch(vouchMac(key, etpBytes, source));
   }
-  if (options.messageId !== undefined && (typeof options.messageId !== 'string' || !/^<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>$/.test(options.messageId))) {
+  if (
+    options.messageId !== undefined &&
+    (typeof options.messageId !== 'string' || !/^<[\x21-\x3b\x3d\x3f-\x7e]{1,250}>$/.test(options.messageId))
+  ) {
     throw new ActivationError('INVALID_ARGUMENT', 'messageId must be <...> of printable ASCII', { field: 'messageId' });
   }
   const domain = from.slice(from.lastIndexOf('@') + 1);
@@ -152,7 +155,10 @@ export async function buildEtpMail(options: BuildEtpMailOptions): Promise<Uint8A
   // MailComposer writes header names as `X-Enterprise-Activation-Pin`; names are case-insensitive
   // (RFC 5322), but spell it as documented. Only the top-level header block is touched.
   const end = raw.indexOf('\r\n\r\n');
-  const head = raw.subarray(0, end).toString('latin1').replace(/^X-Enterprise-Activation-Pin:/im, `${PIN_HEADER}:`);
+  const head = raw
+    .subarray(0, end)
+    .toString('latin1')
+    .replace(/^X-Enterprise-Activation-Pin:/im, `${PIN_HEADER}:`);
   const out = Buffer.concat([Buffer.from(head, 'latin1'), raw.subarray(end)]);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
 }
@@ -250,7 +256,10 @@ export async function parseEtpMail(raw: Uint8Array | string): Promise<ParsedEtpM
   else throw malformed('a mail must be bytes or a string', { reason: 'not bytes' });
   if (input.length === 0) throw malformed('empty mail', { reason: 'empty' });
   if (input.length > MAX_ETP_MAIL_BYTES) {
-    throw malformed(`mail of ${input.length} bytes exceeds the limit of ${MAX_ETP_MAIL_BYTES}`, { reason: 'oversized', size: input.length });
+    throw malformed(`mail of ${input.length} bytes exceeds the limit of ${MAX_ETP_MAIL_BYTES}`, {
+      reason: 'oversized',
+      size: input.length,
+    });
   }
   const { simpleParser: parse } = await loadPeer('mailparser', 'parseEtpMail');
   let mail: Awaited<ReturnType<typeof simpleParser>>;

@@ -368,7 +368,8 @@ export async function startMailServer(options: MailServerOptions = {}): Promise<
   server.on('error', (err) => log(`mail: server error ${err.name}`));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const onError = (err: Error): void => reject(new ActivationError('TRANSPORT_ERROR', 'the mail server could not listen', { operation: 'listen', reason: err.name }));
+    const onError = (err: Error): void =>
+      reject(new ActivationError('TRANSPORT_ERROR', 'the mail server could not listen', { operation: 'listen', reason: err.name }));
     server.server.once('error', onError);
     server.listen(options.port ?? 0, host, () => {
       server.server.off('error', onError);

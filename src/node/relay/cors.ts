@@ -32,11 +32,15 @@ export class CorsPolicy {
     if (option === undefined) return undefined;
     const origins: unknown = option?.origins;
     if (origins === '*') return new CorsPolicy('*');
-    if (!Array.isArray(origins)) throw new ActivationError('INVALID_ARGUMENT', 'cors.origins must be a list of origins or *', { field: 'cors' });
+    if (!Array.isArray(origins))
+      throw new ActivationError('INVALID_ARGUMENT', 'cors.origins must be a list of origins or *', { field: 'cors' });
     const allowed = new Set<string>();
     for (const o of origins) {
       const origin = typeof o === 'string' ? serializeOrigin(o) : undefined;
-      if (!origin) throw new ActivationError('INVALID_ARGUMENT', 'cors.origins must list http(s) origins like http://127.0.0.1:8080, or be *', { field: 'cors' });
+      if (!origin)
+        throw new ActivationError('INVALID_ARGUMENT', 'cors.origins must list http(s) origins like http://127.0.0.1:8080, or be *', {
+          field: 'cors',
+        });
       allowed.add(origin);
     }
     return new CorsPolicy(allowed);

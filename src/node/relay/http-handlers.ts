@@ -103,7 +103,8 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: http.Incom
     }
     const keyHeader = req.headers[RECEIVE_KEY_HEADER];
     const receiveKey = typeof keyHeader === 'string' ? parseReceiveKey(keyHeader.trim()) : undefined;
-    if (keyHeader !== undefined && receiveKey === undefined) throw new RelayRefusal(400, 'INVALID_ARGUMENT', `${RECEIVE_KEY_HEADER} must be an Ed25519 public key in base64url`);
+    if (keyHeader !== undefined && receiveKey === undefined)
+      throw new RelayRefusal(400, 'INVALID_ARGUMENT', `${RECEIVE_KEY_HEADER} must be an Ed25519 public key in base64url`);
     const bytes = await readBody(req, MAX_FRAME_MESSAGE_BYTES);
     const result = await acceptFrame(bytes, { ip: req.socket.remoteAddress ?? 'unknown', receiveKey });
     if (result.status >= 400) return responder.sendError(res, result.status, result.error ?? 'ERROR', result.message ?? 'refused');

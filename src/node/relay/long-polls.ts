@@ -80,7 +80,9 @@ export class LongPolls {
     const slot = this.slots.get(address);
     if (!slot) return;
     // Polls with a receive key first: they take their sessions' frames before anyone takes the unbound ones.
-    const order = [...slot.waiters].sort((a, b) => Number(b.receiver.receiveKey !== undefined) - Number(a.receiver.receiveKey !== undefined));
+    const order = [...slot.waiters].sort(
+      (a, b) => Number(b.receiver.receiveKey !== undefined) - Number(a.receiver.receiveKey !== undefined),
+    );
     for (const waiter of order) {
       if (all || this.router.hasFor(address, waiter.receiver)) this.answer(address, slot, waiter, true);
     }
@@ -142,7 +144,12 @@ export class LongPolls {
     if (batch.length === 0) return this.responder.send(res, 204);
     const { vouchKey } = receiver;
     if (vouchKey) {
-      return this.responder.send(res, 200, encodeVouchedBatch(batch.map((item) => this.router.vouched({ vouchKey }, item))), VOUCHED_BATCH_CONTENT_TYPE);
+      return this.responder.send(
+        res,
+        200,
+        encodeVouchedBatch(batch.map((item) => this.router.vouched({ vouchKey }, item))),
+        VOUCHED_BATCH_CONTENT_TYPE,
+      );
     }
     this.responder.send(res, 200, encodeFrameBatch(batch.map((item) => item.bytes)), FRAME_BATCH_CONTENT_TYPE);
   }

@@ -95,7 +95,10 @@ const MINIMUM: Partial<Record<keyof RelayLimits, number>> = {
  * Merges `given` over the defaults and checks each value: a positive integer (at least the
  * minimum the protocol needs). ActivationError('INVALID_ARGUMENT') names the bad field.
  */
-export function resolveRelayLimits(given: Partial<RelayLimits> | undefined, legacy: { maxQueue?: number; maxAddresses?: number } = {}): RelayLimits {
+export function resolveRelayLimits(
+  given: Partial<RelayLimits> | undefined,
+  legacy: { maxQueue?: number; maxAddresses?: number } = {},
+): RelayLimits {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
     throw new ActivationError('INVALID_ARGUMENT', 'limits must be an object', { field: 'limits' });
   }
@@ -103,7 +106,8 @@ export function resolveRelayLimits(given: Partial<RelayLimits> | undefined, lega
   if (legacy.maxQueue !== undefined) merged.maxQueueFrames = legacy.maxQueue;
   if (legacy.maxAddresses !== undefined) merged.maxAddresses = legacy.maxAddresses;
   for (const [key, value] of Object.entries(given ?? {})) {
-    if (!(key in DEFAULT_RELAY_LIMITS)) throw new ActivationError('INVALID_ARGUMENT', `unknown relay limit ${key.slice(0, 40)}`, { field: 'limits' });
+    if (!(key in DEFAULT_RELAY_LIMITS))
+      throw new ActivationError('INVALID_ARGUMENT', `unknown relay limit ${key.slice(0, 40)}`, { field: 'limits' });
     if (value !== undefined) merged[key] = value;
   }
   for (const key of Object.keys(DEFAULT_RELAY_LIMITS) as (keyof RelayLimits)[]) {

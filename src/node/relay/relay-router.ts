@@ -142,8 +142,7 @@ export interface FrameAnswer {
  * gives it) first; the mailing then decides the answer.
  */
 export type RouteDecision =
-  | { readonly kind: 'answer'; readonly answer: FrameAnswer }
-  | { readonly kind: 'mail'; readonly frame: Frame; readonly email: string };
+  { readonly kind: 'answer'; readonly answer: FrameAnswer } | { readonly kind: 'mail'; readonly frame: Frame; readonly email: string };
 
 /** What a receiving peer (a long-poll or a WebSocket) presents. */
 export interface ReceiverRequest {
@@ -238,7 +237,8 @@ export class RelayRouter {
     this.perSource = new RateLimiter(this.limits.etpDatPerSourcePerMinute, this.limits.etpDatPerSourcePerMinute / 60_000);
     const configure = (id: string, token: unknown, serves: unknown): void => {
       const address = parseRelayAddress(`srp:${id}`);
-      if (!address) throw new ActivationError('INVALID_ARGUMENT', 'a configured server must have a valid SRP identifier', { field: 'servers' });
+      if (!address)
+        throw new ActivationError('INVALID_ARGUMENT', 'a configured server must have a valid SRP identifier', { field: 'servers' });
       if (typeof token !== 'string' || token.length === 0) {
         throw new ActivationError('INVALID_ARGUMENT', 'a configured server needs a non-empty token', { field: 'servers' });
       }
@@ -248,7 +248,8 @@ export class RelayRouter {
         bound = new Set();
         for (const entry of serves) {
           const n = normalizeServes(entry as string);
-          if (n === undefined) throw new ActivationError('INVALID_ARGUMENT', 'servers[…].serves must list email addresses or domains', { field: 'servers' });
+          if (n === undefined)
+            throw new ActivationError('INVALID_ARGUMENT', 'servers[…].serves must list email addresses or domains', { field: 'servers' });
           const owner = this.servedBy.get(n);
           if (owner !== undefined && owner !== address.address) {
             throw new ActivationError('INVALID_ARGUMENT', 'two configured servers serve the same entry', { field: 'servers' });
@@ -379,14 +380,16 @@ export class RelayRouter {
       const owner = this.servedBy.get(entry);
       if (owner === srp.address) continue;
       if (owner !== undefined) throw new RelayRefusal(409, 'CONFLICT', `${entry} is served by another server`);
-      if (server?.serves !== undefined && !server.serves.has(entry)) throw new RelayRefusal(403, 'FORBIDDEN', `${entry} is not bound to this server`);
+      if (server?.serves !== undefined && !server.serves.has(entry))
+        throw new RelayRefusal(403, 'FORBIDDEN', `${entry} is not bound to this server`);
       fresh.push(entry);
     }
     const count = this.servesCount.get(srp.address) ?? 0;
     if (count + fresh.length > this.limits.maxServesPerServer) {
       throw new RelayRefusal(403, 'FORBIDDEN', `a server registers at most ${this.limits.maxServesPerServer} entries`);
     }
-    if (this.servedBy.size + fresh.length > this.limits.maxServes) throw new RelayRefusal(503, 'RELAY_FULL', 'the relay keeps no more serves entries');
+    if (this.servedBy.size + fresh.length > this.limits.maxServes)
+      throw new RelayRefusal(503, 'RELAY_FULL', 'the relay keeps no more serves entries');
     // In the open mode the entries live as long as the server's address slot (see evict()).
     if (!this.authenticated) this.admitPeer(srp.address);
     for (const entry of fresh) {

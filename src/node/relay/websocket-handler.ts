@@ -39,7 +39,8 @@ export interface WebSocketHandlerOptions {
 
 export function refuseUpgrade(socket: Duplex, status: number): void {
   try {
-    if (socket.writable) socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    if (socket.writable)
+      socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   } catch {
     // the socket is gone already
   }
@@ -93,7 +94,8 @@ export function createUpgradeHandler(options: WebSocketHandlerOptions): (req: ht
           if (result.status >= 400 && ws.readyState === WS_OPEN) refuse(result.error ?? 'ERROR', result.message ?? 'refused');
         })
         .catch((err) => {
-          if (ws.readyState === WS_OPEN) refuse(err instanceof RelayRefusal ? err.code : 'INTERNAL', err instanceof RelayRefusal ? err.message : 'failed');
+          if (ws.readyState === WS_OPEN)
+            refuse(err instanceof RelayRefusal ? err.code : 'INTERNAL', err instanceof RelayRefusal ? err.message : 'failed');
         });
     });
     // Whatever waited for this peer goes out now, as far as the socket takes it.

@@ -11,17 +11,35 @@ import { type RandomStream, recordIdMaker } from './random.js';
 import { JOB_TITLES, TOPICS, fillTemplate } from './words.js';
 
 const ROOMS = [
-  'Boardroom', 'Conference Room A', 'Conference Room B', 'Huddle Room 2', 'Room 4.12', 'Training Room',
-  'Executive Boardroom', 'Cafeteria', 'Main Lobby',
+  'Boardroom',
+  'Conference Room A',
+  'Conference Room B',
+  'Huddle Room 2',
+  'Room 4.12',
+  'Training Room',
+  'Executive Boardroom',
+  'Cafeteria',
+  'Main Lobby',
 ] as const;
 
 const RESTAURANTS = ['The Keg', 'Earls', 'Cactus Club Cafe', 'Milestones', 'The Brown Derby', 'Sushi Nami'] as const;
 
 const MEETINGS = [
-  '{project} design review', '{project} kickoff', '1:1 with {name}', 'Budget review', 'Client call: {company}',
-  'Interview: {role} candidate', 'Lunch with {name}', 'Product demo for {company}', 'Quarterly business review',
-  'Sales pipeline review', 'Vendor meeting: {company}', 'Discuss {topic} with {name}', '{project} retrospective',
-  'Training: new expense system', 'Coffee with {name}',
+  '{project} design review',
+  '{project} kickoff',
+  '1:1 with {name}',
+  'Budget review',
+  'Client call: {company}',
+  'Interview: {role} candidate',
+  'Lunch with {name}',
+  'Product demo for {company}',
+  'Quarterly business review',
+  'Sales pipeline review',
+  'Vendor meeting: {company}',
+  'Discuss {topic} with {name}',
+  '{project} retrospective',
+  'Training: new expense system',
+  'Coffee with {name}',
 ] as const;
 
 const RECURRING = [
@@ -58,7 +76,14 @@ function meetingLocation(rng: RandomStream, profile: Profile, subject: string): 
 
 function agenda(rng: RandomStream, profile: Profile): string {
   const items = rng.sample(
-    ['Review action items', `Status of ${rng.pick(profile.projects)}`, `Discuss ${rng.pick(TOPICS)}`, 'Risks and issues', 'Next steps', 'Any other business'],
+    [
+      'Review action items',
+      `Status of ${rng.pick(profile.projects)}`,
+      `Discuss ${rng.pick(TOPICS)}`,
+      'Risks and issues',
+      'Next steps',
+      'Any other business',
+    ],
     rng.range(2, 4),
   );
   return `Agenda:\n${items.map((item, i) => `${i + 1}. ${item}`).join('\n')}`;

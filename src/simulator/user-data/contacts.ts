@@ -9,8 +9,19 @@ import { type RandomStream, recordIdMaker } from './random.js';
 import { COMPANIES, FIRST_NAMES, JOB_TITLES, PROJECTS } from './words.js';
 
 const STREETS = [
-  'Albert Street', 'Victoria Avenue', 'Main Street', 'King Street', 'Queen Street', 'Park Avenue',
-  'Lakeshore Road', 'Elm Street', 'Cedar Lane', 'Maple Drive', 'Broadway', 'Harbour Road', 'College Avenue',
+  'Albert Street',
+  'Victoria Avenue',
+  'Main Street',
+  'King Street',
+  'Queen Street',
+  'Park Avenue',
+  'Lakeshore Road',
+  'Elm Street',
+  'Cedar Lane',
+  'Maple Drive',
+  'Broadway',
+  'Harbour Road',
+  'College Avenue',
 ] as const;
 
 /** `count` contacts (the colleagues and outside contacts first, then new people), sorted by last name. */
@@ -51,7 +62,14 @@ export function generateContacts(rng: RandomStream, profile: Profile, count: num
       phones,
       ...(person.external || rng.chance(0.6) ? {} : { pin: `2${rng.hex(7)}` }),
       addresses: [address],
-      notes: rng.chance(0.15) ? rng.pick([`Met at the ${rng.pick(PROJECTS)} launch.`, 'Prefers phone calls to email.', `Assistant: ${rng.pick(FIRST_NAMES)}`, 'Call after 10 AM.']) : '',
+      notes: rng.chance(0.15)
+        ? rng.pick([
+            `Met at the ${rng.pick(PROJECTS)} launch.`,
+            'Prefers phone calls to email.',
+            `Assistant: ${rng.pick(FIRST_NAMES)}`,
+            'Call after 10 AM.',
+          ])
+        : '',
       ...(birthday ? { birthday } : {}),
       categories: person.external ? ['Business'] : rng.chance(0.3) ? ['Business'] : [],
     };

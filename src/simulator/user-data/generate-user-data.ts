@@ -65,7 +65,12 @@ export function generateUserData(options: GenerateUserDataOptions): SyncData {
   if (typeof owner.email !== 'string' || owner.email.length > 254 || !/^[^@\s<>]+@[^@\s<>]+$/.test(owner.email)) {
     invalid('owner.email', 'owner.email must be an address like user@example.com');
   }
-  if (typeof owner.displayName !== 'string' || owner.displayName.trim() === '' || owner.displayName.length > 64 || /[<>]/.test(owner.displayName)) {
+  if (
+    typeof owner.displayName !== 'string' ||
+    owner.displayName.trim() === '' ||
+    owner.displayName.length > 64 ||
+    /[<>]/.test(owner.displayName)
+  ) {
     invalid('owner.displayName', 'owner.displayName must be 1-64 characters without < or >');
   }
   if (!Number.isSafeInteger(now) || now < 0) invalid('now', 'now must be a non-negative integer (ms since the epoch)');

@@ -10,19 +10,36 @@ import { type RandomStream, recordIdMaker } from './random.js';
 import { DOCUMENTS, TOPICS, fillTemplate } from './words.js';
 
 const SUBJECTS = [
-  'Re: {project} status', 'Updated: {project} design review', 'Lunch on {weekday}?', 'Expense report approved',
-  'FW: {doc}', 'Action required: {topic}', "Notes from today's meeting", 'Your flight to {city} is confirmed',
-  '{project} build {n} is ready for testing', 'Re: {topic}', 'Question about {topic}', 'Reminder: timesheets due Friday',
-  'Re: Re: {project} schedule', 'Welcome to the team!', 'Agenda for {weekday}',
+  'Re: {project} status',
+  'Updated: {project} design review',
+  'Lunch on {weekday}?',
+  'Expense report approved',
+  'FW: {doc}',
+  'Action required: {topic}',
+  "Notes from today's meeting",
+  'Your flight to {city} is confirmed',
+  '{project} build {n} is ready for testing',
+  'Re: {topic}',
+  'Question about {topic}',
+  'Reminder: timesheets due Friday',
+  'Re: Re: {project} schedule',
+  'Welcome to the team!',
+  'Agenda for {weekday}',
 ] as const;
 
 const SENTENCES = [
-  'Can you take a look before the end of the day?', 'I have attached the latest version for your review.',
-  'Let me know if {weekday} works for you.', 'We are still waiting on sign-off from finance.',
-  'The client asked whether we can move the deadline by a week.', 'Thanks for pulling this together so quickly.',
-  'I will circulate the minutes once everyone has commented.', '{name} will join us for the second half.',
-  'The numbers look better than last quarter.', 'Please confirm you received the {doc}.',
-  'I have booked the boardroom for an hour.', 'Could we go over {topic} on our next call?',
+  'Can you take a look before the end of the day?',
+  'I have attached the latest version for your review.',
+  'Let me know if {weekday} works for you.',
+  'We are still waiting on sign-off from finance.',
+  'The client asked whether we can move the deadline by a week.',
+  'Thanks for pulling this together so quickly.',
+  'I will circulate the minutes once everyone has commented.',
+  '{name} will join us for the second half.',
+  'The numbers look better than last quarter.',
+  'Please confirm you received the {doc}.',
+  'I have booked the boardroom for an hour.',
+  'Could we go over {topic} on our next call?',
 ] as const;
 
 /** `count` messages, newest first. */
@@ -32,7 +49,11 @@ export function generateMessages(rng: RandomStream, profile: Profile, clock: Loc
   const owner = `${profile.owner.displayName} <${profile.owner.email}>`;
   let t = clock.now - rng.range(1, 30) * MINUTE;
   for (let i = 0; i < count; i++) {
-    const kind = rng.weighted([['colleague', 70], ['outside', 20], ['automated', 10]] as const);
+    const kind = rng.weighted([
+      ['colleague', 70],
+      ['outside', 20],
+      ['automated', 10],
+    ] as const);
     const sender = kind === 'outside' ? rng.pick(profile.outside) : rng.pick(profile.colleagues);
     const values = {
       project: rng.pick(profile.projects),
@@ -48,9 +69,21 @@ export function generateMessages(rng: RandomStream, profile: Profile, clock: Loc
     let body: string;
     if (kind === 'automated') {
       const auto = rng.pick([
-        { from: `IT Service Desk <servicedesk@${profile.domain}>`, subject: `Ticket INC${rng.pattern('#######')} has been resolved`, body: 'Your request has been resolved. Reply to this message to reopen it.' },
-        { from: 'Travel Desk <noreply@travel.example>', subject: `Your flight to ${values.city} is confirmed`, body: `Booking reference ${rng.pattern('AAAAAA')}. Check in opens 24 hours before departure.` },
-        { from: `Expenses <expenses@${profile.domain}>`, subject: 'Expense report approved', body: 'Your expense report has been approved and will be paid with the next payroll.' },
+        {
+          from: `IT Service Desk <servicedesk@${profile.domain}>`,
+          subject: `Ticket INC${rng.pattern('#######')} has been resolved`,
+          body: 'Your request has been resolved. Reply to this message to reopen it.',
+        },
+        {
+          from: 'Travel Desk <noreply@travel.example>',
+          subject: `Your flight to ${values.city} is confirmed`,
+          body: `Booking reference ${rng.pattern('AAAAAA')}. Check in opens 24 hours before departure.`,
+        },
+        {
+          from: `Expenses <expenses@${profile.domain}>`,
+          subject: 'Expense report approved',
+          body: 'Your expense report has been approved and will be paid with the next payroll.',
+        },
       ]);
       ({ from, subject, body } = auto);
     } else {

@@ -40,7 +40,10 @@ export function generateOptions(rng: RandomStream, profile: Profile, count: numb
     const entry = base[i];
     const [name, value] =
       entry ??
-      ([`AutoText: ${rng.pick(['ty', 'brb', 'omw', 'lmk', 'fyi', 'asap'])}${i - base.length + 1}`, rng.pick(['thank you', 'be right back', 'on my way', 'let me know', 'for your information', 'as soon as possible'])] as const);
+      ([
+        `AutoText: ${rng.pick(['ty', 'brb', 'omw', 'lmk', 'fyi', 'asap'])}${i - base.length + 1}`,
+        rng.pick(['thank you', 'be right back', 'on my way', 'let me know', 'for your information', 'as soon as possible']),
+      ] as const);
     out.push({ kind: 'option', id: newId(), name, value });
   }
   return out;

@@ -22,9 +22,33 @@ export interface Zone {
 
 export const ZONES: readonly Zone[] = [
   { zone: 'America/Regina', offset: -360, city: 'Regina', province: 'SK', country: 'Canada', postal: 'S4P #A#', phone: '+1 306 555 01##' },
-  { zone: 'America/Phoenix', offset: -420, city: 'Phoenix', province: 'AZ', country: 'United States', postal: '850##', phone: '+1 602 555 01##' },
-  { zone: 'Pacific/Honolulu', offset: -600, city: 'Honolulu', province: 'HI', country: 'United States', postal: '968##', phone: '+1 808 555 01##' },
+  {
+    zone: 'America/Phoenix',
+    offset: -420,
+    city: 'Phoenix',
+    province: 'AZ',
+    country: 'United States',
+    postal: '850##',
+    phone: '+1 602 555 01##',
+  },
+  {
+    zone: 'Pacific/Honolulu',
+    offset: -600,
+    city: 'Honolulu',
+    province: 'HI',
+    country: 'United States',
+    postal: '968##',
+    phone: '+1 808 555 01##',
+  },
   { zone: 'Asia/Singapore', offset: 480, city: 'Singapore', province: '', country: 'Singapore', postal: '0#####', phone: '+65 6### ####' },
   { zone: 'Asia/Tokyo', offset: 540, city: 'Tokyo', province: 'Tokyo', country: 'Japan', postal: '1##-####', phone: '+81 3 #### ####' },
-  { zone: 'Australia/Brisbane', offset: 600, city: 'Brisbane', province: 'QLD', country: 'Australia', postal: '4###', phone: '+61 7 5550 ####' },
+  {
+    zone: 'Australia/Brisbane',
+    offset: 600,
+    city: 'Brisbane',
+    province: 'QLD',
+    country: 'Australia',
+    postal: '4###',
+    phone: '+61 7 5550 ####',
+  },
 ];

@@ -45,7 +45,13 @@ function companyFromDomain(domain: string): string {
 }
 
 /** `count` new people with unused email addresses (added to `emails`), each at the company `company()` gives. */
-export function makePeople(rng: RandomStream, count: number, emails: Set<string>, company: () => { name: string; domain: string }, external: boolean): Person[] {
+export function makePeople(
+  rng: RandomStream,
+  count: number,
+  emails: Set<string>,
+  company: () => { name: string; domain: string },
+  external: boolean,
+): Person[] {
   const out: Person[] = [];
   while (out.length < count) {
     const firstName = rng.pick(FIRST_NAMES);

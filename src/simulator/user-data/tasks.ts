@@ -9,10 +9,20 @@ import { type RandomStream, recordIdMaker } from './random.js';
 import { DOCUMENTS, TOPICS, fillTemplate } from './words.js';
 
 const TASKS = [
-  'Submit expense report', 'Review {project} budget', 'Call {name} about {topic}', 'Prepare slides for the {project} review',
-  'Book travel to {city}', 'Renew parking pass', 'Send {name} the {doc}', 'Update {project} status report',
-  'Follow up with {name}', 'Approve timesheets', 'Sign off on {doc}', 'Schedule performance reviews',
-  'Order new business cards', 'Register for the industry conference',
+  'Submit expense report',
+  'Review {project} budget',
+  'Call {name} about {topic}',
+  'Prepare slides for the {project} review',
+  'Book travel to {city}',
+  'Renew parking pass',
+  'Send {name} the {doc}',
+  'Update {project} status report',
+  'Follow up with {name}',
+  'Approve timesheets',
+  'Sign off on {doc}',
+  'Schedule performance reviews',
+  'Order new business cards',
+  'Register for the industry conference',
 ] as const;
 
 /** `count` tasks, with a status consistent with the due date. */
@@ -33,10 +43,27 @@ export function generateTasks(rng: RandomStream, profile: Profile, clock: LocalC
     const alarm = due !== undefined && rng.chance(0.4) ? due - rng.pick([1 * HOUR, 8 * HOUR, 32 * HOUR]) : undefined;
     const overdue = due !== undefined && due < clock.now;
     const status: TaskStatus = overdue
-      ? rng.weighted([['Completed', 70], ['InProgress', 20], ['Waiting', 10]] as const)
-      : rng.weighted([['NotStarted', 50], ['InProgress', 30], ['Waiting', 10], ['Deferred', 10]] as const);
-    const priority: TaskPriority = rng.weighted([['High', 20], ['Normal', 65], ['Low', 15]] as const);
-    const category = rng.weighted([['Business', 60], ['Personal', 15], ['', 25]] as const);
+      ? rng.weighted([
+          ['Completed', 70],
+          ['InProgress', 20],
+          ['Waiting', 10],
+        ] as const)
+      : rng.weighted([
+          ['NotStarted', 50],
+          ['InProgress', 30],
+          ['Waiting', 10],
+          ['Deferred', 10],
+        ] as const);
+    const priority: TaskPriority = rng.weighted([
+      ['High', 20],
+      ['Normal', 65],
+      ['Low', 15],
+    ] as const);
+    const category = rng.weighted([
+      ['Business', 60],
+      ['Personal', 15],
+      ['', 25],
+    ] as const);
     out.push({
       kind: 'task',
       id: newId(),

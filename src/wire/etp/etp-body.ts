@@ -97,7 +97,13 @@ export interface EtpBodyBinding {
  * Encrypts an ETP.DAT body under `bodyKey` (32 bytes) with a 24-byte `nonce`, binding the encoded
  * header and the CPace share as associated data; {@link openEtpBody} reverses it.
  */
-export function sealEtpBody(provider: CryptoProvider, bodyKey: Uint8Array, nonce: Uint8Array, body: EtpBody, binding: EtpBodyBinding): SealedBody {
+export function sealEtpBody(
+  provider: CryptoProvider,
+  bodyKey: Uint8Array,
+  nonce: Uint8Array,
+  body: EtpBody,
+  binding: EtpBodyBinding,
+): SealedBody {
   const { headerBytes, share } = binding;
   const plaintext = encodeCbor({
     identityKey: body.identityKey,

@@ -56,7 +56,13 @@ export function decodeErrorMessage(body: Uint8Array): ErrorMessage {
  * The error body for a frame whose header encodes to `ad`: sealed under `key` when the sender has
  * one (it always should once a session key exists), in clear otherwise.
  */
-export function sealErrorBody(provider: CryptoProvider, random: RandomSource, m: ErrorMessage, ad: Uint8Array, key: ErrorKey | undefined): Uint8Array {
+export function sealErrorBody(
+  provider: CryptoProvider,
+  random: RandomSource,
+  m: ErrorMessage,
+  ad: Uint8Array,
+  key: ErrorKey | undefined,
+): Uint8Array {
   const plain = encodeErrorMessage(m);
   if (key === undefined) return plain;
   if ('session' in key) {

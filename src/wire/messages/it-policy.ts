@@ -18,9 +18,7 @@ const ENVELOPE_BYTES = 128;
  */
 export function encodeSignedPolicy(signed: SignedPolicy): Uint8Array {
   const ok =
-    signed !== null &&
-    typeof signed === 'object' &&
-    v.is(signedPolicySchema, { policy: signed.policy, signature: signed.signature });
+    signed !== null && typeof signed === 'object' && v.is(signedPolicySchema, { policy: signed.policy, signature: signed.signature });
   if (!ok) {
     throw new ActivationError('INVALID_ARGUMENT', `a signed IT policy is 1..${MAX_POLICY_BYTES} policy bytes and a 64-byte signature`, {
       operation: 'encode it-policy',

@@ -15,7 +15,13 @@ export interface TransportKeyRef {
   readonly key: Uint8Array;
 }
 
-export function sealBody(provider: CryptoProvider, tk: TransportKeyRef, plaintext: Uint8Array, ad: Uint8Array, random: RandomSource): Uint8Array {
+export function sealBody(
+  provider: CryptoProvider,
+  tk: TransportKeyRef,
+  plaintext: Uint8Array,
+  ad: Uint8Array,
+  random: RandomSource,
+): Uint8Array {
   return encodeCbor(sealedMessageToWire(provider.sealMessage(tk.algorithm, tk.key, plaintext, ad, random)));
 }
 
