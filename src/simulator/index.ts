@@ -67,7 +67,7 @@ export { MAX_GENERATED_RECORDS, generateUserData, type GenerateUserDataOptions }
 
 // Types (and the value lists some are made of) that the simulator's API uses, also exported by the
 // root entry: the same declarations and the same objects.
-export type { ActivationErrorCode } from '../errors/activation-error.js';
+export { ACTIVATION_ERROR_CODES, type ActivationErrorCode } from '../errors/activation-error.js';
 export { MESSAGE_TYPES, PROTOCOL_VERSION, type Frame, type MessageType } from '../wire/frame.js';
 export type { EtpDat } from '../wire/messages/etp-dat.js';
 export type { EtpHeader } from '../wire/etp/etp-header.js';

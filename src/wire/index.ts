@@ -112,7 +112,7 @@ export {
 } from '../transport/relay-protocol.js';
 
 // Types the bodies above are made of, also exported by the root entry (the same declarations)
-export type { ActivationErrorCode } from '../errors/activation-error.js';
+export { ACTIVATION_ERROR_CODES, type ActivationErrorCode } from '../errors/activation-error.js';
 export type {
   CPaceSuite,
   CPaceSuiteId,
