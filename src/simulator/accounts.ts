@@ -4,6 +4,7 @@
  * the password expires after 48 hours by default (the administrator may choose up to 720),
  * becomes invalid after 5 failed attempts and is deleted after a successful activation.
  */
+import type { AccountChange } from './server-io.js';
 import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
 import type { RandomSource } from '../crypto/provider.js';
 import { normalizeEmail, passwordToPrs } from '../protocol/key-schedule.js';
@@ -376,6 +377,30 @@ export class AccountStore {
     delete account.password;
     account.status = 'Activated';
     this.log(account, `activated on device ${device.pin}`);
+  }
+
+  /**
+   * Applies a change the server's state machine asked for (an `account` output of `serverStep`):
+   * the driver calls this right after the step, so that a claim on a password stays atomic.
+   */
+  apply(change: AccountChange): void {
+    switch (change.kind) {
+      case 'attempt-started':
+        return this.attemptStarted(change.email, change.expired);
+      case 'refused':
+        return this.refused(change.email, change.code, change.event);
+      case 'attempt-proven':
+        return this.attemptProven(change.email);
+      case 'claim':
+        this.attemptConfirmed(change.email, change.session);
+        return;
+      case 'release-claim':
+        return this.releaseClaim(change.email, change.session);
+      case 'attempt-failed':
+        return this.attemptFailed(change.email, change.reason);
+      case 'activated':
+        return this.activated(change.email, change.device);
+    }
   }
 
   /** Every account as plain data (for sealed snapshots). */

@@ -42,7 +42,7 @@ import { ReplayCache, SessionTable, sessionKey } from './session-table.js';
 import { type AdminEvent, EtpAdmission, type EtpAdmissionOptions, MAX_ADMIN_LOG, type RefusalReason } from './admission.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 import { type ServicesConfig, resolveServicesConfig } from './server-services.js';
-import type { AccountChange, ServerEnv, ServerInput, ServerOutput } from './server-io.js';
+import type { ServerEnv, ServerInput, ServerOutput } from './server-io.js';
 import { serverStep, startServerSession } from './server-machine.js';
 import { routeEtpDat, routeFrame } from './server-routing.js';
 import { isCurrentDevice } from './server-phase-services.js';
@@ -490,7 +490,7 @@ export class BesSimulator {
           this.logger(output.event, output.detail);
           break;
         case 'account':
-          this.applyAccountChange(output.change);
+          this.accounts.apply(output.change);
           break;
         case 'attempt-failed': {
           // The count after the changes before it in the same step.
@@ -509,27 +509,6 @@ export class BesSimulator {
       }
     }
     return sends;
-  }
-
-  private applyAccountChange(change: AccountChange): void {
-    const accounts = this.accounts;
-    switch (change.kind) {
-      case 'attempt-started':
-        return accounts.attemptStarted(change.email, change.expired);
-      case 'refused':
-        return accounts.refused(change.email, change.code, change.event);
-      case 'attempt-proven':
-        return accounts.attemptProven(change.email);
-      case 'claim':
-        accounts.attemptConfirmed(change.email, change.session);
-        return;
-      case 'release-claim':
-        return accounts.releaseClaim(change.email, change.session);
-      case 'attempt-failed':
-        return accounts.attemptFailed(change.email, change.reason);
-      case 'activated':
-        return accounts.activated(change.email, change.device);
-    }
   }
 
   /**

@@ -7,24 +7,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HANDSET_FRAME_TRANSITIONS, HANDSET_INPUT_TRANSITIONS } from '../../src/handset/machine.js';
 import { HANDSET_PHASES } from '../../src/handset/state.js';
-import { type Edge, diagramEdges } from '../support/mermaid.js';
+import { diagramEdges, tableEdges } from '../support/mermaid.js';
 
 const DOC = join(import.meta.dirname, '..', '..', 'docs', 'handset.md');
 
-function tableEdges(): Set<Edge> {
-  const edges = new Set<Edge>();
-  for (const [from, messages] of Object.entries(HANDSET_FRAME_TRANSITIONS)) {
-    for (const transition of Object.values(messages ?? {})) for (const to of transition?.to ?? []) edges.add(`${from} --> ${to}`);
-  }
-  for (const phases of Object.values(HANDSET_INPUT_TRANSITIONS)) {
-    for (const [from, targets] of Object.entries(phases)) for (const to of targets) edges.add(`${from} --> ${to}`);
-  }
-  return edges;
-}
-
 describe('docs/handset.md draws the handset tables (src/handset/machine.ts)', () => {
   const drawn = diagramEdges(DOC);
-  const tables = tableEdges();
+  const tables = tableEdges(HANDSET_FRAME_TRANSITIONS, HANDSET_INPUT_TRANSITIONS);
 
   it('every transition of the tables is drawn', () => {
     expect([...tables].filter((e) => !drawn.has(e))).toEqual([]);

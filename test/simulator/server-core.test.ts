@@ -36,26 +36,6 @@ function fingerprint(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? bytesToHex(v) : v === Number.NEGATIVE_INFINITY ? '-inf' : v));
 }
 
-function apply(accounts: AccountStore, change: AccountChange): void {
-  switch (change.kind) {
-    case 'attempt-started':
-      return accounts.attemptStarted(change.email, change.expired);
-    case 'refused':
-      return accounts.refused(change.email, change.code, change.event);
-    case 'attempt-proven':
-      return accounts.attemptProven(change.email);
-    case 'claim':
-      accounts.attemptConfirmed(change.email, change.session);
-      return;
-    case 'release-claim':
-      return accounts.releaseClaim(change.email, change.session);
-    case 'attempt-failed':
-      return accounts.attemptFailed(change.email, change.reason);
-    case 'activated':
-      return accounts.activated(change.email, change.device);
-  }
-}
-
 describe('serverStep without BesSimulator', () => {
   it('activates a handset: one session, the account changes as outputs, states never changed once returned', () => {
     const now = T0;
@@ -93,7 +73,7 @@ describe('serverStep without BesSimulator', () => {
         if (o.type === 'send') sends.push(o.bytes);
         if (o.type === 'account') {
           changes.push(o.change.kind);
-          apply(accounts, o.change);
+          accounts.apply(o.change);
         }
       }
       return sends;

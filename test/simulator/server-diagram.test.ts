@@ -7,24 +7,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SERVER_FRAME_TRANSITIONS, SERVER_INPUT_TRANSITIONS, SERVER_START_PHASES } from '../../src/simulator/server-machine.js';
 import { SERVER_PHASES } from '../../src/simulator/server-state.js';
-import { type Edge, diagramEdges, diagramStarts } from '../support/mermaid.js';
+import { diagramEdges, diagramStarts, tableEdges } from '../support/mermaid.js';
 
 const DOC = join(import.meta.dirname, '..', '..', 'docs', 'server.md');
 
-function tableEdges(): Set<Edge> {
-  const edges = new Set<Edge>();
-  for (const [from, messages] of Object.entries(SERVER_FRAME_TRANSITIONS)) {
-    for (const transition of Object.values(messages ?? {})) for (const to of transition?.to ?? []) edges.add(`${from} --> ${to}`);
-  }
-  for (const phases of Object.values(SERVER_INPUT_TRANSITIONS)) {
-    for (const [from, targets] of Object.entries(phases)) for (const to of targets) edges.add(`${from} --> ${to}`);
-  }
-  return edges;
-}
-
 describe('docs/server.md draws the server tables (src/simulator/server-machine.ts)', () => {
   const drawn = diagramEdges(DOC);
-  const tables = tableEdges();
+  const tables = tableEdges(SERVER_FRAME_TRANSITIONS, SERVER_INPUT_TRANSITIONS);
 
   it('every transition of the tables is drawn', () => {
     expect([...tables].filter((e) => !drawn.has(e))).toEqual([]);

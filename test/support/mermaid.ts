@@ -34,3 +34,19 @@ function arrows(file: string, index: number): [string, string][] {
 function phase(node: string): string {
   return node.replaceAll('_', '-');
 }
+
+/** A transition table in the form both cores use: per phase, per message or input, `{ to }` or the targets. */
+type FrameTable = { readonly [phase: string]: { readonly [message: string]: { readonly to: readonly string[] } | undefined } | undefined };
+type InputTable = { readonly [input: string]: { readonly [phase: string]: readonly string[] | undefined } };
+
+/** Every `from --> to` edge of a core's frame table and input table. */
+export function tableEdges(frames: FrameTable, inputs: InputTable): Set<Edge> {
+  const edges = new Set<Edge>();
+  for (const [from, messages] of Object.entries(frames)) {
+    for (const transition of Object.values(messages ?? {})) for (const to of transition?.to ?? []) edges.add(`${from} --> ${to}`);
+  }
+  for (const phases of Object.values(inputs)) {
+    for (const [from, targets] of Object.entries(phases)) for (const to of targets ?? []) edges.add(`${from} --> ${to}`);
+  }
+  return edges;
+}
