@@ -56,14 +56,19 @@ export {
 } from './accounts.js';
 export type { Account, AccountStatus, CpaceChoice, NewUser, PasswordProblem, UserSettings, ActivatedDevice } from './accounts.js';
 export type { ServerIdentity, ServerPolicy } from './server-config.js';
-export { DEFAULT_DATA_COUNTS, type ServicesConfig } from './server-services.js';
+export { type ServicesConfig } from './server-services.js';
 export {
   DEFAULT_BOOK_CIDS,
   defaultServiceBooks,
   type DefaultBookCid,
   type DefaultServiceBookOptions,
 } from '../service-books/server-books.js';
-export { MAX_GENERATED_RECORDS, generateUserData, type GenerateUserDataOptions } from './user-data/generate-user-data.js';
+export {
+  DEFAULT_DATA_COUNTS,
+  MAX_GENERATED_RECORDS,
+  generateUserData,
+  type GenerateUserDataOptions,
+} from './user-data/generate-user-data.js';
 
 // Types (and the value lists some are made of) that the simulator's API uses, also exported by the
 // root entry: the same declarations and the same objects.

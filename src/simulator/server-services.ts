@@ -7,8 +7,8 @@ import { ActivationError } from '../errors/activation-error.js';
 import { createPolicy, type ItPolicy } from '../policy/policy.js';
 import { defaultServiceBooks } from '../service-books/server-books.js';
 import type { ServiceBook } from '../service-books/service-book.js';
-import type { SyncData, SyncDatabase } from '../sync/databases.js';
-import { generateUserData } from './user-data/generate-user-data.js';
+import type { SyncData } from '../sync/databases.js';
+import { DEFAULT_DATA_COUNTS, generateUserData } from './user-data/generate-user-data.js';
 import type { Account } from './accounts.js';
 import type { ServerIdentity } from './server-config.js';
 
@@ -23,16 +23,6 @@ export interface ServicesConfig {
   /** Most records the server puts in one sync page (the device may ask for fewer). Default 25. */
   readonly pageSize: number;
 }
-
-/** Record counts of the default generated data set. */
-export const DEFAULT_DATA_COUNTS: Readonly<Record<SyncDatabase, number>> = {
-  calendar: 12,
-  contacts: 30,
-  tasks: 8,
-  memos: 5,
-  messages: 40,
-  options: 6,
-};
 
 /** The services configuration with every default filled in; INVALID_ARGUMENT for a bad page size. */
 export function resolveServicesConfig(

@@ -38,6 +38,16 @@ export interface GenerateUserDataOptions {
   readonly now: number;
 }
 
+/** Record counts of the simulator's default data set (a `BesSimulator` without `services.userData`). */
+export const DEFAULT_DATA_COUNTS: Readonly<Record<SyncDatabase, number>> = {
+  calendar: 12,
+  contacts: 30,
+  tasks: 8,
+  memos: 5,
+  messages: 40,
+  options: 6,
+};
+
 /** Most records generated for one database. */
 export const MAX_GENERATED_RECORDS = 100_000;
 
