@@ -97,9 +97,10 @@ function isAllZero(bytes: Uint8Array): boolean {
  * Malformed lengths also give `undefined`. Never throws.
  */
 function scalarMultVfy(scalar: Uint8Array, point: Uint8Array): Uint8Array | undefined {
-  if (scalar.length !== FIELD_SIZE_BYTES || point.length !== FIELD_SIZE_BYTES) return undefined;
   let k: Uint8Array;
+  // Never throws: the length check is inside the try too, since reading a missing argument throws.
   try {
+    if (scalar.length !== FIELD_SIZE_BYTES || point.length !== FIELD_SIZE_BYTES) return undefined;
     k = x25519.scalarMult(scalar, point);
   } catch {
     return undefined;

@@ -50,5 +50,7 @@ export function randomKeyBytes(shape: CbcShape, random: RandomSource): Uint8Arra
       operation: `${shape.name} generateKey`,
     });
   }
-  return key;
+  // A copy: a random source may hand out one buffer it fills again on the next call, and the
+  // sealer both draws more bytes after the key and zeroes the key when done.
+  return key.slice();
 }
