@@ -195,7 +195,7 @@ function dispatch<P extends ServerPhase>(state: ServerStateIn<P>, frame: Frame, 
  * An error frame from the handset, routed to this session because it is sealed under one of its
  * keys (k_HS, or the transport key once issued) with the sequence number expected next: the
  * handset ended the activation. One in clear is only a hint, and ends nothing. There is no peer
- * text to keep (error-message.ts).
+ * text to keep (src/wire/messages/error.ts).
  */
 function onHandsetError(state: ServerSessionState, frame: Frame, env: ServerEnv): ServerStepResult {
   const opened = openErrorBody(env.provider, frame.body, frameAssociatedData(frame), handsetErrorKeys(state));
