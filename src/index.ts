@@ -48,6 +48,7 @@ export {
   type PendingPolicy,
   type PhaseFields,
   type PhaseState,
+  type Provisioned,
   type PolicyInForce,
   type SessionBase,
   type SessionFields,

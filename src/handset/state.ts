@@ -225,37 +225,19 @@ export type AwaitingServicesState = PhaseState<
   'awaiting-services',
   Established & { readonly session: KeyedSession; readonly policy: PolicyInForce }
 >;
+/** What phase 4 and everything after it carry: the key, the policy in force, the books and the data. */
+export type Provisioned = Established & {
+  readonly session: KeyedSession;
+  readonly policy: PolicyInForce;
+  readonly serviceBooks: readonly ServiceBook[];
+  readonly sync: SyncState;
+};
 /** Phase 4: service books stored; organizer data arriving page by page. */
-export type SyncingState = PhaseState<
-  'syncing',
-  Established & {
-    readonly session: KeyedSession;
-    readonly policy: PolicyInForce;
-    readonly serviceBooks: readonly ServiceBook[];
-    readonly sync: SyncState;
-  }
->;
+export type SyncingState = PhaseState<'syncing', Provisioned>;
 /** Activated ("Activation Complete"); the session stays for IT policy updates. */
-export type CompleteState = PhaseState<
-  'complete',
-  Established & {
-    readonly session: KeyedSession;
-    readonly policy: PolicyInForce;
-    readonly serviceBooks: readonly ServiceBook[];
-    readonly sync: SyncState;
-  }
->;
+export type CompleteState = PhaseState<'complete', Provisioned>;
 /** Activated, and the enforcer is applying a pushed IT policy update. */
-export type ApplyingPolicyUpdateState = PhaseState<
-  'applying-policy-update',
-  Established & {
-    readonly session: KeyedSession;
-    readonly policy: PolicyInForce;
-    readonly serviceBooks: readonly ServiceBook[];
-    readonly sync: SyncState;
-    readonly pendingPolicy: PendingPolicy;
-  }
->;
+export type ApplyingPolicyUpdateState = PhaseState<'applying-policy-update', Provisioned & { readonly pendingPolicy: PendingPolicy }>;
 /**
  * The activation failed. The key issued in it is dropped; what a later phase had stored (the
  * account's address, policy, service books, data) may remain until the next activation.
