@@ -82,3 +82,31 @@ for (let i = 0; i < 50; i++) many.push(activation('CPACE-X25519-SHA512', 1000 + 
 await Promise.all(many);
 const after = process.memoryUsage().heapUsed;
 console.log(`${'50 concurrent activations, heap growth'.padEnd(48)} ${((after - before) / 1048576).toFixed(1).padStart(10)} MiB`);
+
+console.log('Snapshots');
+{
+  // One server, 300 activated devices: what a sealed simulator snapshot weighs and costs
+  // (docs/architecture.md quotes it).
+  const server = new BesSimulator({ random: seededRandom('snapshot-bench'), provider });
+  const [h, s] = createMemoryTransportPair();
+  server.attach(s);
+  for (let i = 0; i < 300; i++) {
+    const email = `user${i}@example.com`;
+    server.addUser({ email, displayName: `User ${i}`, activationPassword: 'pw123456' });
+    const pin = (0x21000000 + i).toString(16).toUpperCase();
+    const handset = new Handset({
+      config: { pin, routing: { relay: 'r', uid: 'u' }, device: { model: 'm', os: '1' } },
+      transport: h,
+      random: seededRandom(`snapshot-bench/${i}`),
+      provider,
+    });
+    await handset.activate({ email, password: 'pw123456' });
+    await handset.close();
+  }
+  const key = new Uint8Array(32).fill(9);
+  let sealed: Uint8Array = new Uint8Array(0);
+  bench('simulator snapshot, 300 activated sessions', 5, () => (sealed = server.snapshot(key)));
+  bench('simulator restore, 300 activated sessions', 5, () => BesSimulator.restore(sealed, key, { provider }));
+  console.log(`${'simulator snapshot size, 300 activated sessions'.padEnd(48)} ${(sealed.length / 1024).toFixed(0).padStart(10)} KiB`);
+  server.close();
+}
