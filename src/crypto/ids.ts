@@ -17,8 +17,9 @@ export const CPACE_SUITE_IDS = ['CPACE-X25519-SHA512', 'CPACE-P521_XMD:SHA-512_S
 export type CPaceSuiteId = (typeof CPACE_SUITE_IDS)[number];
 
 /**
- * The device transport key algorithms this package implements, as RIM documented them, strongest
- * first: AES-256 and two-key Triple DES, both CBC.
+ * The device transport key algorithms this package implements, as RIM documented them
+ * (../shared/reference/blackberry-activation-facts.md, "Cryptography"), strongest first: AES-256
+ * and two-key Triple DES, both CBC.
  */
 export const TRANSPORT_KEY_ALGORITHMS = ['AES-256-CBC', 'TDES-EDE2-CBC'] as const;
 /** One of {@link TRANSPORT_KEY_ALGORITHMS}: a device transport key algorithm. */

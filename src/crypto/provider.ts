@@ -51,9 +51,10 @@ export interface TransportCipher {
 }
 
 /**
- * A message protected under the transport key, RIM style: a fresh random message key encrypts the
- * payload (CBC), the message key is itself encrypted under the transport key, and an HMAC over
- * everything (keyed from both keys) is checked before anything is decrypted (encrypt-then-MAC).
+ * A message protected under the transport key: as RIM described (facts file, "Cryptography"), a
+ * fresh random message key encrypts the payload (CBC) and the message key is itself encrypted under
+ * the transport key; ours, an HMAC over everything (keyed from both keys) is checked before
+ * anything is decrypted (encrypt-then-MAC). docs/protocol.md, "Message protection under the transport key".
  */
 export interface SealedMessage {
   /** The transport key algorithm both CBC layers use. */

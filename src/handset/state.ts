@@ -21,7 +21,8 @@ import type { DeviceSyncStore } from '../sync/sync-store.js';
 import type { SyncDatabase } from '../sync/databases.js';
 
 /**
- * Where the activation stands, in protocol order. The phases follow RIM's four: 1 activation
+ * Where the activation stands, in protocol order. The phases follow RIM's four (the seed, "Stages of
+ * the BlackBerry Enterprise Activation process"; docs/handset.md): 1 activation
  * (`awaiting-server-share`), 2 encryption verification (`awaiting-key`), 3 receiving services
  * (`awaiting-policy`, `applying-policy`, `awaiting-services`), 4 synchronization (`syncing`). After
  * `complete`, a pushed IT policy update is applied in `applying-policy-update`.

@@ -1,7 +1,8 @@
 /**
  * The statuses the Enterprise Activation screen shows, with their text exactly as a handset shows
- * it. The texts of the success path are RIM's; RIM never published the failure texts, so those
- * are ours (docs/handset.md).
+ * it. Which texts are RIM's (with the seed line or facts file section of each) and which are ours
+ * (the failure texts, the per-database `Synchronizing ...` progress, the missing-[CMIME] text):
+ * docs/handset.md, "Statuses".
  */
 /** Every status the screen shows, in the order of a successful activation, then the failure. */
 export const STATUS_IDS = [

@@ -8,7 +8,7 @@ import { ActivationError } from '../errors/activation-error.js';
 /** A rule's value: yes/no, a number, an enumerated choice, or a list of strings. */
 export type RuleValue = boolean | number | string | readonly string[];
 
-/** The rule groups of RIM's IT policy editor that this catalogue covers. */
+/** The rule groups this catalogue sorts its rules into (ours: the facts file lists rules, not groups). */
 export type RuleGroup = 'Password' | 'Security' | 'Device' | 'Backup';
 
 /** The kind of value a rule takes: the discriminator of {@link RuleDefinition}. */
@@ -99,7 +99,10 @@ export interface StringListRule extends RuleBase {
 /** One entry of the rule catalogue ({@link RULES}): a rule's name, group, value type, limits and default. */
 export type RuleDefinition = BooleanRule | IntegerRule | EnumRule | StringListRule;
 
-/** RIM: the longest device password is 32 characters (Minimum Password Length only goes to 14). */
+/**
+ * RIM: the longest device password is 32 characters (Minimum Password Length only goes to 14;
+ * ../shared/reference/blackberry-activation-facts.md, "IT policy").
+ */
 export const MAX_DEVICE_PASSWORD_LENGTH = 32;
 
 /** Device software versions before this one default Set Password Timeout to 2 minutes, not 30. */

@@ -11,7 +11,7 @@ import { utf8ToBytes } from '../util/bytes.js';
 
 const LABEL = 'enterprise-activation/v1';
 
-/** The longest activation password a handset accepts (RIM: up to 31 characters). */
+/** The longest activation password a handset accepts (RIM: up to 31 characters; facts file, "Activation password"). */
 export const MAX_PASSWORD_LENGTH = 31;
 
 /**

@@ -1,8 +1,10 @@
 /**
- * Admission of activation requests (issue 8, finding 10): what RIM's own network gave a BES and an
- * open relay or mailbox does not. Anyone who knows a user's email address can send ETP.DATs with
- * random shares; each one counts as a failed attempt until the password is proven, and five lock
- * the activation password (RIM's rule, kept). The simulator therefore:
+ * Admission of activation requests (issue 8, finding 10): what we assume RIM's own network gave a
+ * BES (no source we have says how it screened requests) and an open relay or mailbox does not.
+ * Anyone who knows a user's email address can send ETP.DATs with random shares; each one counts as
+ * a failed attempt until the password is proven, and five lock the activation password (RIM's
+ * rule, kept: ../shared/reference/blackberry-activation-facts.md, "Activation password"). The
+ * simulator therefore:
  *
  * - rate-limits new activation requests per device PIN and per network source (`FrameMeta.source`,
  *   the relay's opaque label) with token buckets; a request over the limit is dropped before it
@@ -54,7 +56,7 @@ export const DEFAULT_MAX_TRACKED = 10_000;
 export type RefusalReason = 'unvouched' | 'rate-limited-pin' | 'rate-limited-source';
 
 /**
- * What the administrator is told (RIM's administrators saw failed activations in the BES console).
+ * What the administrator is told (ours: what a BES console showed of failed activations is in no source we have).
  * Secret-free: no password, no share, no key. `email` and `pin` of a refused request are what the
  * request claimed (unverified).
  */

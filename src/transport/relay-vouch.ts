@@ -3,9 +3,10 @@
  * network source", so that the server can tell frames that came through its own relay (and
  * rate-limit them per source) from frames injected by anyone else (issue 8, finding 10).
  *
- * RIM's activation ran over its own network, which knew where each request came from and
- * rate-limited it; an open relay or an open mailbox does not. The relay and the server share a
- * secret (the relay token the server registers with); both derive the same vouch key from it:
+ * RIM's activation ran over its own network, which (we assume; no source we have says so) knew
+ * where each request came from and rate-limited it; an open relay or an open mailbox does not.
+ * The relay and the server share a secret (the relay token the server registers with); both
+ * derive the same vouch key from it:
  *
  *     vouchKey = HKDF-SHA-256(ikm = UTF-8(token), salt = "", info = "enterprise-activation/v1 relay-vouch", L = 32)
  *

@@ -1,6 +1,6 @@
 /**
  * AES-256 in CBC mode with PKCS#7 padding, the stronger of the two device transport key
- * algorithms RIM documented. Built on `cbc` from @noble/ciphers.
+ * algorithms RIM documented (facts file, "Cryptography"). Built on `cbc` from @noble/ciphers.
  *
  * CBC is unauthenticated: callers must MAC before decrypting (see `sealed-message.ts`), and a
  * padding failure here must never be observable separately from a MAC failure.

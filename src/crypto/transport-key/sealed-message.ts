@@ -1,6 +1,8 @@
 /**
  * Messages protected under the device transport key, in the style RIM described for BES
- * traffic, with a MAC added.
+ * traffic (a random message key per message, itself encrypted under the transport key:
+ * ../shared/reference/blackberry-activation-facts.md, "Cryptography"), with a key derivation and
+ * a MAC that are ours (docs/protocol.md, "Message protection under the transport key").
  *
  * ## Construction
  *
@@ -24,12 +26,13 @@
  *
  * ## Why encrypt-then-MAC
  *
- * RIM's scheme (message key wrapped by the transport key, payload CBC-encrypted) had no integrity
- * protection of its own, and CBC without a MAC is malleable and, through padding errors, a
- * decryption oracle (Vaudenay 2002). Authenticating the ciphertext and rejecting anything altered
- * before the payload is decrypted removes both. The MAC key depends on the transport key *and*
- * the message key, so it changes with every message, and it binds the algorithm id and the
- * caller's associated data (e.g. message type, sequence number) against substitution.
+ * RIM's scheme as published (message key wrapped by the transport key, payload CBC-encrypted;
+ * facts file, "Cryptography") names no integrity check, and CBC without a MAC is malleable and,
+ * through padding errors, a decryption oracle (Vaudenay 2002). Authenticating the ciphertext and
+ * rejecting anything altered before the payload is decrypted removes both. The MAC key depends on
+ * the transport key *and* the message key, so it changes with every message, and it binds the
+ * algorithm id and the caller's associated data (e.g. message type, sequence number) against
+ * substitution.
  *
  * Unwrapping the message key necessarily happens before the MAC check (the MAC key depends on
  * it), so that step is made oracle-free: an unwrap (padding or length) failure continues with a
@@ -46,9 +49,9 @@ combination). With the wrap key derived, the two uses are independent PRF output
 
 ## No compression
  *
- * RIM compressed payloads before encrypting them. That is deliberately left out: compressing
- * secret data together with attacker-influenced data before encryption makes the ciphertext
- * length depend on the content, which leaks it (CRIME, BREACH).
+ * RIM compressed payloads before encrypting them (facts file, "Cryptography"). That is
+ * deliberately left out: compressing secret data together with attacker-influenced data before
+ * encryption makes the ciphertext length depend on the content, which leaks it (CRIME, BREACH).
  */
 import type { RandomSource, SealedMessage, TransportKeyAlgorithm } from '../provider.js';
 import { openMessageWith, sealMessageWith } from './sealed-core.js';

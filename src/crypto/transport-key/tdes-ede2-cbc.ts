@@ -1,6 +1,7 @@
 /**
  * Two-key Triple DES (TDEA keying option 2), EDE, in outer CBC mode with PKCS#7 padding: the
- * weaker, legacy device transport key algorithm RIM documented ("Triple DES, 112-bit key").
+ * weaker, legacy device transport key algorithm RIM documented ("Triple DES, 112-bit key";
+ * ../shared/reference/blackberry-activation-facts.md, "Cryptography").
  *
  * A key is 16 bytes K1||K2 as stored, each byte carrying an odd-parity low bit (the DES
  * convention; DES itself ignores those bits). Each block is E_K1(D_K2(E_K1(x))), chained

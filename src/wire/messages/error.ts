@@ -7,7 +7,7 @@
  *   it only if the server never answers);
  * - `{ box }`: the same map sealed with XChaCha20-Poly1305 under the CPace session key of the
  *   sender's direction (k_SH or k_HS), the frame header as associated data;
- * - `{ sealed }`: the same map sealed under the transport key (RIM-style message protection), the
+ * - `{ sealed }`: the same map sealed under the transport key (the message protection of docs/protocol.md), the
  *   frame header as associated data.
  *
  * There is no free text: what a user is shown comes from {@link errorText}, never from the peer.

@@ -1,6 +1,7 @@
 /**
- * Bodies sealed under the device transport key (every message after phase 2): the RIM-style
- * message protection of the crypto provider, wire-encoded, bound to the frame header.
+ * Bodies sealed under the device transport key (every message after phase 2): the message
+ * protection of the crypto provider (docs/protocol.md, "Message protection under the transport
+ * key"), wire-encoded, bound to the frame header.
  */
 import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { ActivationError } from '../../errors/activation-error.js';
