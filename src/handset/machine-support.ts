@@ -93,12 +93,15 @@ export function handsetErrorKey(state: HandsetState): ErrorKey | undefined {
 /** The states whose transport key was issued in the running activation (not yet complete). */
 export function issuedInThisActivation(
   state: HandsetState,
-): state is Extract<HandsetState, { readonly phase: 'awaiting-policy' | 'applying-policy' | 'awaiting-services' | 'syncing' }> {
+): state is Extract<
+  HandsetState,
+  { readonly phase: 'awaiting-policy' | 'applying-policy' | 'awaiting-services' | 'syncing' | 'sync-pending' }
+> {
   return ISSUED_PHASES.includes(state.phase);
 }
 
 /** Phases in which the state's transport key is the one issued in the running activation. */
-const ISSUED_PHASES: readonly HandsetPhase[] = ['awaiting-policy', 'applying-policy', 'awaiting-services', 'syncing'];
+const ISSUED_PHASES: readonly HandsetPhase[] = ['awaiting-policy', 'applying-policy', 'awaiting-services', 'syncing', 'sync-pending'];
 
 /** Replaces each error frame {@link fail} produced by its sealed form (called by handsetStep with its env). */
 export function sealPendingErrors(result: StepResult<HandsetState>, env: HandsetEnv): StepResult<HandsetState> {
@@ -145,16 +148,15 @@ export function fail(state: HandsetState, code: ActivationErrorCode, message: st
   }
   const status = failedStatus(code);
   outputs.push({ type: 'status', status }, { type: 'failed', error });
-  // A key issued in this activation is not kept when the activation fails (nor is any other key).
+  // An activation fails only before its commit point (the registration of the service books;
+  // docs/protocol.md, "The commit point"), and the server has not activated the account then: the
+  // handset keeps nothing of it either, no key, no policy, no books, no data (issue 12, finding 1).
   const failed: FailedState = {
     version: state.version,
     phase: 'failed',
     config: state.config,
     ...(state.identity ? { identity: state.identity } : {}),
     ...(state.email !== undefined ? { email: state.email } : {}),
-    ...(state.policy ? { policy: state.policy } : {}),
-    ...(state.serviceBooks ? { serviceBooks: state.serviceBooks } : {}),
-    ...(state.sync ? { sync: state.sync } : {}),
     status,
     failure: { code, message },
   };

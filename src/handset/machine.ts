@@ -20,7 +20,7 @@ import type { HandsetInput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, issuedInThisActivation, sealPendingErrors } from './machine-support.js';
 import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange.js';
 import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js';
-import { onSyncDone, onSyncPage } from './phase-sync.js';
+import { onSyncDone, onSyncPage, pauseSync, resumeSync } from './phase-sync.js';
 import { type HandsetPhase, type HandsetState, type HandsetStateIn, hasSession, withSession } from './state.js';
 
 export type { HandsetEnv } from './machine-support.js';
@@ -65,7 +65,15 @@ export const HANDSET_FRAME_TRANSITIONS: FrameTable = {
     'service-books': { handle: onServiceBooks, to: ['syncing'] },
     error: { handle: onErrorFrame, to: ERROR },
   },
+  // After the commit point. The server sends an error here only when it refused the books-ack
+  // (it had not committed: its claim on the password was gone), so an error still ends it all.
   syncing: {
+    'sync-page': { handle: onSyncPage, to: ['syncing'] },
+    'sync-done': { handle: onSyncDone, to: ['complete'] },
+    error: { handle: onErrorFrame, to: ERROR },
+  },
+  // A late reply resumes the interrupted sync at once.
+  'sync-pending': {
     'sync-page': { handle: onSyncPage, to: ['syncing'] },
     'sync-done': { handle: onSyncDone, to: ['complete'] },
     error: { handle: onErrorFrame, to: ERROR },
@@ -83,23 +91,27 @@ export const HANDSET_INPUT_TRANSITIONS = {
   activate: {
     idle: ['awaiting-server-share'],
     failed: ['awaiting-server-share'],
+    'sync-pending': ['awaiting-server-share'],
     complete: ['awaiting-server-share'],
   },
-  // A wait that ran out of retransmissions.
+  // A wait that ran out of retransmissions: before the commit point the activation fails; after
+  // it the sync is pending, and the pending sync's timer resumes it.
   timer: {
     'awaiting-server-share': ['failed'],
     'awaiting-key': ['failed'],
     'awaiting-policy': ['failed'],
     'awaiting-services': ['failed'],
-    syncing: ['failed'],
+    syncing: ['sync-pending'],
+    'sync-pending': ['syncing'],
   },
+  // Only before the commit point: once the receipt of the books is registered, the server has
+  // activated the account, and there is nothing left to cancel.
   cancel: {
     'awaiting-server-share': ['failed'],
     'awaiting-key': ['failed'],
     'awaiting-policy': ['failed'],
     'applying-policy': ['failed'],
     'awaiting-services': ['failed'],
-    syncing: ['failed'],
   },
   'policy-applied': {
     'applying-policy': ['awaiting-services', 'failed'],
@@ -140,7 +152,7 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
   }
   switch (input.type) {
     case 'activate':
-      if (state.phase !== 'idle' && state.phase !== 'failed' && state.phase !== 'complete') {
+      if (state.phase !== 'idle' && state.phase !== 'failed' && state.phase !== 'complete' && state.phase !== 'sync-pending') {
         throw new ActivationError('INVALID_STATE', 'an activation is already running', { phase: state.phase });
       }
       return checked(
@@ -196,8 +208,10 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
   const session = state.session;
   if (session.deadline === undefined || !session.lastSent) return { state, outputs: [] };
   if (now < session.deadline) return { state, outputs: [{ type: 'set-timer', at: session.deadline }] };
+  const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS.timer;
+  if (state.phase === 'sync-pending') return checked(state, resumeSync(state, now), allowed[state.phase] ?? []);
   if (session.retriesUsed >= state.config.retry.retries) {
-    const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS.timer;
+    if (state.phase === 'syncing') return checked(state, pauseSync(state, now), allowed[state.phase] ?? []);
     // An error in clear that arrived meanwhile is reported now, as what it is: a hint nobody
     // authenticated (`cause.hint`, `cause.authenticated` false), after the full wait.
     if (state.phase === 'awaiting-server-share' && state.session.hint !== undefined) {

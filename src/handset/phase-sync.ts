@@ -2,6 +2,12 @@
  * Phase 4 on the handset: organizer synchronization, calendar first, one page in flight. Each
  * page is stored (idempotently: records are keyed by id) and acknowledged; `sync-done` ends the
  * activation with "Activation Complete".
+ *
+ * Phase 4 comes after the commit point (the books-ack registered the receipt of the service books;
+ * docs/protocol.md, "The commit point"), so a server that stops answering does not fail the
+ * activation: the handset keeps everything, shows that the synchronization is pending
+ * ({@link pauseSync}) and, at the next contact, sends its last request again and resumes
+ * ({@link resumeSync}); the server answers it with the page it was at.
  */
 import { applyPage, recordCount } from '../sync/sync-store.js';
 import type { Frame } from '../wire/frame.js';
@@ -12,11 +18,11 @@ import { encodeSyncAck } from '../wire/messages/sync-ack.js';
 import type { StepResult } from './io.js';
 import { type HandsetEnv, headerAd, nextHeader, sendAndWait } from './machine-support.js';
 import { activationResult } from './phase-key-exchange.js';
-import type { CompleteState, HandsetState, KeyedSession, SyncingState } from './state.js';
-import { status, synchronizingStatus } from './status.js';
+import type { CompleteState, HandsetState, KeyedSession, SyncPendingState, SyncingState } from './state.js';
+import { status, synchronizingStatus, syncPendingStatus, syncResumingStatus } from './status.js';
 
-/** A page of organizer data arrived: store it, show the progress, acknowledge it. */
-export function onSyncPage(state: SyncingState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+/** A page of organizer data arrived (late, in `sync-pending`, it resumes the sync): store it, show the progress, acknowledge it. */
+export function onSyncPage(state: SyncingState | SyncPendingState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const page = decodeSyncPage(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'sync-page'));
   const sync = state.sync;
   const { store, ack } = applyPage(sync.store, page);
@@ -26,7 +32,7 @@ export function onSyncPage(state: SyncingState, frame: Frame, now: number, env: 
   const next: KeyedSession = { ...state.session, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'sync-ack', `srp:${state.server.srp}`);
   return sendAndWait(
-    { ...state, session: next, sync: { store, progress }, status: shown },
+    { ...state, phase: 'syncing', session: next, sync: { store, progress }, status: shown } satisfies SyncingState,
     header,
     sealBody(env.provider, state.transportKey, encodeSyncAck(ack), headerAd(header), env.random),
     {
@@ -40,7 +46,7 @@ export function onSyncPage(state: SyncingState, frame: Frame, now: number, env: 
 }
 
 /** The server has sent everything: "Activation Complete". */
-export function onSyncDone(state: SyncingState, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
+export function onSyncDone(state: SyncingState | SyncPendingState, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
   decodeSyncDone(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'sync-done'));
   const done = status('activation-complete');
   const tk = state.transportKey;
@@ -53,4 +59,51 @@ export function onSyncDone(state: SyncingState, frame: Frame, _now: number, env:
     session: { ...state.session, recvSeq: frame.seq + 1, deadline: undefined, retriesUsed: 0 },
   };
   return { state: complete, outputs: [{ type: 'clear-timer' }, { type: 'status', status: done }, { type: 'complete', result }] };
+}
+
+/**
+ * How long the handset waits in `sync-pending` before it tries again: as long as one full round of
+ * retransmissions took (the reply timeout times the attempts). Our choice.
+ */
+export function resumeDelayMs(state: Pick<HandsetState, 'config'>): number {
+  return state.config.retry.replyTimeoutMs * (state.config.retry.retries + 1);
+}
+
+/**
+ * The retransmissions of a synchronization request ran out. The activation is committed, so it
+ * does not fail: everything is kept, the status says the sync is pending, and the handset tries
+ * again after {@link resumeDelayMs} (or when it restarts, or when a late reply arrives).
+ */
+export function pauseSync(state: SyncingState, now: number): StepResult<HandsetState> {
+  const shown = syncPendingStatus();
+  const deadline = now + resumeDelayMs(state);
+  const pending: SyncPendingState = { ...state, phase: 'sync-pending', status: shown, session: { ...state.session, deadline } };
+  return {
+    state: pending,
+    outputs: [
+      { type: 'status', status: shown },
+      { type: 'set-timer', at: deadline },
+    ],
+  };
+}
+
+/**
+ * The next contact: the last request (the books-ack or a sync-ack) goes out again, with a fresh
+ * round of retransmissions. The server answers a repeated request with the reply it sent
+ * before, or takes it if it never had it, so the pages continue where they stopped.
+ */
+export function resumeSync(state: SyncPendingState, now: number): StepResult<HandsetState> {
+  const last = state.session.lastSent;
+  const shown = syncResumingStatus();
+  const deadline = now + state.config.retry.replyTimeoutMs;
+  const syncing: SyncingState = { ...state, phase: 'syncing', status: shown, session: { ...state.session, retriesUsed: 0, deadline } };
+  if (!last) return { state: syncing, outputs: [{ type: 'status', status: shown }] };
+  return {
+    state: syncing,
+    outputs: [
+      { type: 'status', status: shown },
+      { type: 'send', bytes: last.bytes.slice(), to: last.to },
+      { type: 'set-timer', at: deadline },
+    ],
+  };
 }

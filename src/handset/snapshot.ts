@@ -112,6 +112,7 @@ export const handsetStateSchema = v.variant('phase', [
   v.object({ ...established, phase: v.literal('applying-policy'), pendingPolicy }),
   v.object({ ...established, phase: v.literal('awaiting-services'), policy: policyInForce }),
   v.object({ ...established, phase: v.literal('syncing'), policy: policyInForce, serviceBooks, sync }),
+  v.object({ ...established, phase: v.literal('sync-pending'), policy: policyInForce, serviceBooks, sync }),
   v.object({ ...established, phase: v.literal('complete'), policy: policyInForce, serviceBooks, sync }),
   v.object({ ...established, phase: v.literal('applying-policy-update'), policy: policyInForce, serviceBooks, sync, pendingPolicy }),
   v.object({
@@ -119,9 +120,6 @@ export const handsetStateSchema = v.variant('phase', [
     phase: v.literal('failed'),
     failure: v.object({ code: v.picklist(ACTIVATION_ERROR_CODES), message: v.string() }),
     email: v.optional(v.string()),
-    policy: v.optional(policyInForce),
-    serviceBooks: v.optional(serviceBooks),
-    sync: v.optional(sync),
   }),
 ]);
 
@@ -155,10 +153,21 @@ export function sealHandsetState(
  * The stored layout, read as the phases are now. A state waiting for the server share restores as
  * failed (`INVALID_STATE`, {@link RESTART_REQUIRED}) (whether or not an old snapshot still holds the scalar). Snapshots sealed
  * before `applying-policy` was a phase of its own held a policy waiting for the enforcer as
- * `pendingPolicy` in `awaiting-policy` or `complete`.
+ * `pendingPolicy` in `awaiting-policy` or `complete`. Snapshots sealed before the commit point
+ * (issue 12, finding 1) may hold a failed activation's policy, books and data: a failed activation
+ * keeps nothing now, so they go.
  */
 function upgradeLayout(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object' || !('phase' in raw)) return raw;
+  if (raw.phase === 'failed') {
+    const {
+      policy: _policy,
+      serviceBooks: _books,
+      sync: _sync,
+      ...kept
+    } = { policy: undefined, serviceBooks: undefined, sync: undefined, ...raw };
+    return kept;
+  }
   const pending = 'pendingPolicy' in raw && raw.pendingPolicy !== undefined;
   if (raw.phase === 'awaiting-policy' && pending) return { ...raw, phase: 'applying-policy' };
   if (raw.phase === 'complete' && pending) return { ...raw, phase: 'applying-policy-update' };

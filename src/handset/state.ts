@@ -24,8 +24,14 @@ import type { SyncDatabase } from '../sync/databases.js';
  * Where the activation stands, in protocol order. The phases follow RIM's four (the seed, "Stages of
  * the BlackBerry Enterprise Activation process"; docs/handset.md): 1 activation
  * (`awaiting-server-share`), 2 encryption verification (`awaiting-key`), 3 receiving services
- * (`awaiting-policy`, `applying-policy`, `awaiting-services`), 4 synchronization (`syncing`). After
- * `complete`, a pushed IT policy update is applied in `applying-policy-update`.
+ * (`awaiting-policy`, `applying-policy`, `awaiting-services`), 4 synchronization (`syncing`, and
+ * `sync-pending` while an interrupted synchronization waits to resume). After `complete`, a pushed IT
+ * policy update is applied in `applying-policy-update`.
+ *
+ * The activation commits when the handset registers the receipt of its service books with the
+ * server (the books-ack; the seed, Phase 4 step 2): the phases before `syncing` are before the
+ * commit point, and a failure in them leaves the handset with nothing; from `syncing` on the
+ * handset keeps its key, policy and books (docs/protocol.md, "The commit point").
  */
 export const HANDSET_PHASES = [
   'idle',
@@ -35,6 +41,7 @@ export const HANDSET_PHASES = [
   'applying-policy',
   'awaiting-services',
   'syncing',
+  'sync-pending',
   'complete',
   'applying-policy-update',
   'failed',
@@ -233,17 +240,23 @@ export type Provisioned = Established & {
   readonly serviceBooks: readonly ServiceBook[];
   readonly sync: SyncState;
 };
-/** Phase 4: service books stored; organizer data arriving page by page. */
+/** Phase 4: service books stored and their receipt registered (committed); organizer data arriving page by page. */
 export type SyncingState = PhaseState<'syncing', Provisioned>;
+/**
+ * Phase 4, interrupted: the server stopped answering after the commit point. Everything is kept;
+ * when the session's deadline comes (or the handset restarts), the last request is sent again and
+ * the synchronization resumes where it stopped. Our design: RIM documented no such state.
+ */
+export type SyncPendingState = PhaseState<'sync-pending', Provisioned>;
 /** Activated ("Activation Complete"); the session stays for IT policy updates. */
 export type CompleteState = PhaseState<'complete', Provisioned>;
 /** Activated, and the enforcer is applying a pushed IT policy update. */
 export type ApplyingPolicyUpdateState = PhaseState<'applying-policy-update', Provisioned & { readonly pendingPolicy: PendingPolicy }>;
 /**
- * The activation failed. The key issued in it is dropped; what a later phase had stored (the
- * account's address, policy, service books, data) may remain until the next activation.
+ * The activation failed before its commit point: nothing of it is kept (no key, no policy, no
+ * service books, no data), only the address the user typed.
  */
-export type FailedState = PhaseState<'failed', { readonly failure: FailureState }, 'email' | 'policy' | 'serviceBooks' | 'sync'>;
+export type FailedState = PhaseState<'failed', { readonly failure: FailureState }, 'email'>;
 
 /**
  * Everything a handset knows, as plain data: configuration, phase, keys, the running session, the
@@ -259,6 +272,7 @@ export type HandsetState =
   | ApplyingPolicyState
   | AwaitingServicesState
   | SyncingState
+  | SyncPendingState
   | CompleteState
   | ApplyingPolicyUpdateState
   | FailedState;

@@ -13,6 +13,8 @@ export const STATUS_IDS = [
   'email-enabled',
   'email-not-enabled',
   'synchronizing',
+  'sync-pending',
+  'sync-resuming',
   'activation-complete',
   'activation-failed',
 ] as const;
@@ -63,6 +65,25 @@ const DATABASE_NAMES: Record<string, string> = {
   messages: 'Email Messages',
   options: 'Device Options',
 };
+
+/**
+ * The initial synchronization was interrupted after the commit point (the server stopped
+ * answering): the activation stands, and the synchronization resumes at the next contact. Our
+ * texts: RIM documented none for this (docs/handset.md, "Statuses").
+ */
+export const SYNC_PENDING_TEXT = 'Synchronization pending: it resumes when the server answers';
+/** The handset sends its last synchronization request again, to resume where it stopped. Ours. */
+export const SYNC_RESUMING_TEXT = 'Resuming synchronization';
+
+/** The `sync-pending` status ({@link SYNC_PENDING_TEXT}). */
+export function syncPendingStatus(): Status {
+  return { id: 'sync-pending', text: SYNC_PENDING_TEXT };
+}
+
+/** The `sync-resuming` status ({@link SYNC_RESUMING_TEXT}). */
+export function syncResumingStatus(): Status {
+  return { id: 'sync-resuming', text: SYNC_RESUMING_TEXT };
+}
 
 export function synchronizingStatus(database: string, received: number, total: number): Status {
   const name = DATABASE_NAMES[database] ?? database;

@@ -106,6 +106,8 @@ export interface Account {
     claimedBy?: string;
     /** When the claim was made or last renewed (ms). A claim older than the claim timeout can be taken over. */
     claimedAt?: number;
+    /** The PIN of the device whose session holds the claim: that device, trying again, may take it over at once. */
+    claimedByPin?: string;
   };
   /** The device the account was activated with, once activated. */
   device?: ActivatedDevice;
@@ -168,14 +170,23 @@ export function passwordSetAt(account: Readonly<Account> | undefined, setAt: num
 }
 
 /**
- * True when session `session` (hex sid) may claim the account's password at `now`: there is a
- * password, and no other session holds a claim younger than `claimTimeoutMs`. The rule of
- * {@link AccountStore.attemptConfirmed}: one password activates one device.
+ * True when session `session` (hex sid) of the device `pin` may claim the account's password at
+ * `now`: there is a password, and no session of another device holds a claim younger than
+ * `claimTimeoutMs`. The rule of {@link AccountStore.attemptConfirmed}: one password activates one
+ * device. The same device trying again takes over its own claim at once: its earlier attempt
+ * failed before the commit point (issue 12, finding 1), and the password is still unused.
  */
-export function claimAvailable(account: Readonly<Account> | undefined, session: string, now: number, claimTimeoutMs: number): boolean {
+export function claimAvailable(
+  account: Readonly<Account> | undefined,
+  session: string,
+  now: number,
+  claimTimeoutMs: number,
+  pin?: string,
+): boolean {
   const pw = account?.password;
   if (!pw) return false;
-  const heldByOther = pw.claimedBy !== undefined && pw.claimedBy !== session && now - (pw.claimedAt ?? 0) < claimTimeoutMs;
+  const sameDevice = pin !== undefined && pw.claimedByPin === pin;
+  const heldByOther = pw.claimedBy !== undefined && pw.claimedBy !== session && !sameDevice && now - (pw.claimedAt ?? 0) < claimTimeoutMs;
   return !heldByOther;
 }
 
@@ -329,11 +340,11 @@ export class AccountStore {
    * claimed by this session until it activates or fails. Returns false when another session has
    * claimed it already (or it is gone): one password activates one device.
    */
-  attemptConfirmed(email: string, session: string): boolean {
+  attemptConfirmed(email: string, session: string, pin?: string): boolean {
     const account = this.require(email);
     const pw = account.password;
     const now = this.now();
-    const available = claimAvailable(account, session, now, this.claimTimeoutMs);
+    const available = claimAvailable(account, session, now, this.claimTimeoutMs, pin);
     // The password was proven either way: the attempt is not a failed one.
     if (pw && pw.failedAttempts > 0) pw.failedAttempts -= 1;
     if (!pw || !available) {
@@ -343,6 +354,8 @@ export class AccountStore {
     if (pw.claimedBy !== undefined && pw.claimedBy !== session) this.log(account, 'a stale activation lost its claim on the password');
     pw.claimedBy = session;
     pw.claimedAt = now;
+    if (pin === undefined) delete pw.claimedByPin;
+    else pw.claimedByPin = pin;
     this.log(account, 'activation password verified');
     return true;
   }
@@ -359,7 +372,9 @@ export class AccountStore {
   /** A session that claimed the password ended without activating: the password is free again. */
   releaseClaim(email: string, session: string): void {
     const pw = this.get(email)?.password;
-    if (pw?.claimedBy === session) delete pw.claimedBy;
+    if (pw?.claimedBy !== session) return;
+    delete pw.claimedBy;
+    delete pw.claimedByPin;
   }
 
   /** Records a failed activation attempt and its reason (an error code or text) in the account's history. */
@@ -392,7 +407,7 @@ export class AccountStore {
       case 'attempt-proven':
         return this.attemptProven(change.email);
       case 'claim':
-        this.attemptConfirmed(change.email, change.session);
+        this.attemptConfirmed(change.email, change.session, change.pin);
         return;
       case 'release-claim':
         return this.releaseClaim(change.email, change.session);

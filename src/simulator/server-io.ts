@@ -31,8 +31,11 @@ export type AccountChange =
   | { readonly kind: 'refused'; readonly email: string; readonly code: ActivationErrorCode; readonly event: string }
   /** The peer proved a password that is refused anyway: its attempt is not a failed one (`attemptProven`). */
   | { readonly kind: 'attempt-proven'; readonly email: string }
-  /** The peer proved the password: the attempt is not a failed one, and `session` claims the password if it is free (`attemptConfirmed`). */
-  | { readonly kind: 'claim'; readonly email: string; readonly session: string }
+  /**
+   * The peer proved the password: the attempt is not a failed one, and `session` of the device
+   * `pin` claims the password if it is free, or held by an earlier session of that device (`attemptConfirmed`).
+   */
+  | { readonly kind: 'claim'; readonly email: string; readonly session: string; readonly pin?: string }
   /** `session` ended without activating: its claim on the password goes (`releaseClaim`). */
   | { readonly kind: 'release-claim'; readonly email: string; readonly session: string }
   /** An attempt failed, for `reason` (an error code, or "handset aborted") (`attemptFailed`). */

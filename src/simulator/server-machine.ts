@@ -58,14 +58,15 @@ export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
     'policy-ack': { handle: onPolicyAck, to: ['awaiting-books-ack', 'failed'] },
     error: { handle: onHandsetError, to: ABORT },
   },
-  // No data to send at all goes straight to sync-done.
+  // The commit point. No data to send at all goes straight to sync-done; a session that lost its
+  // claim on the password fails, uncommitted.
   'awaiting-books-ack': {
-    'books-ack': { handle: onBooksAck, to: ['syncing', 'complete'] },
+    'books-ack': { handle: onBooksAck, to: ['syncing', 'complete', 'failed'] },
     error: { handle: onHandsetError, to: ABORT },
   },
+  // Committed: nothing fails the activation any more, and the handset no longer aborts it.
   syncing: {
-    'sync-ack': { handle: onSyncAck, to: ['syncing', 'complete', 'failed'] },
-    error: { handle: onHandsetError, to: ABORT },
+    'sync-ack': { handle: onSyncAck, to: ['syncing', 'complete'] },
   },
   // The acknowledgement of an IT policy update (recorded, or logged when it names another).
   complete: { 'policy-ack': { handle: onPolicyUpdateAck, to: ['complete'] } },

@@ -170,8 +170,8 @@ export function onHandsetConfirm(state: AwaitingConfirmState, frame: Frame, env:
   }
   const session = bytesToHex(state.sid);
   // The attempt is not a failed one, and the password is this session's, unless another holds it.
-  const claim: ServerOutput[] = [{ type: 'account', change: { kind: 'claim', email: state.email, session } }];
-  if (!claimAvailable(env.account, session, env.now, env.claimTimeoutMs)) {
+  const claim: ServerOutput[] = [{ type: 'account', change: { kind: 'claim', email: state.email, session, pin: state.pin } }];
+  if (!claimAvailable(env.account, session, env.now, env.claimTimeoutMs, state.pin)) {
     return prefixed(claim, fail(state, 'NO_ACTIVATION_PASSWORD', 'the activation password is in use by another activation', env));
   }
   let device: EtpBody;

@@ -1,10 +1,14 @@
 /**
- * Phase 3 on the server: the signed IT policy and its acknowledgement (the account becomes
- * "Activated" only when the device has applied the policy, as on a real BES), the service books
- * and their acknowledgement with the device's sync request; and after activation, IT policy
- * updates: pushed, sent again until acknowledged, acknowledged. The mirror of src/handset/phase-services.ts.
+ * Phase 3 on the server: the signed IT policy and its acknowledgement (the service books go only
+ * once the device has applied the policy: the seed, Phase 3 step 4), the service books and their
+ * acknowledgement with the device's sync request; and after activation, IT policy updates:
+ * pushed, sent again until acknowledged, acknowledged. The mirror of src/handset/phase-services.ts.
+ *
+ * The activation commits when the books-ack arrives: the handset has registered the receipt of
+ * its service books (the seed, Phase 4 step 2). Only then is the account activated on the device
+ * and the password deleted; before it, a failure releases the claim and leaves the password as it
+ * was (docs/protocol.md, "The commit point").
  */
-import { ActivationError } from '../errors/activation-error.js';
 import type { ItPolicy } from '../policy/policy.js';
 import { policyBytesHash, signPolicy } from '../policy/signed-policy.js';
 import { encodeSignedPolicy } from '../wire/messages/it-policy.js';
@@ -19,7 +23,7 @@ import type { Frame } from '../wire/frame.js';
 import { decodeBooksAck } from '../wire/messages/books-ack.js';
 import type { SyncDone } from '../wire/messages/sync-done.js';
 import { type Account, type ActivatedDevice, activatedAccount, holdsClaim } from './accounts.js';
-import type { ServerEnv, ServerStepResult } from './server-io.js';
+import type { ServerEnv, ServerOutput, ServerStepResult } from './server-io.js';
 import { fail, opened, sealed } from './server-machine-support.js';
 import { syncMessage } from './server-phase-sync.js';
 import {
@@ -65,19 +69,9 @@ export function onPolicyAck(state: AwaitingPolicyAckState, frame: Frame, env: Se
     return fail(acknowledged, 'NO_ACTIVATION_PASSWORD', 'the activation password is no longer valid', env);
   }
   const { device, transportKey } = state;
-  const activated: ActivatedDevice = {
-    pin: state.pin,
-    model: device.device.model,
-    os: device.device.os,
-    identityKey: device.identityKey,
-    agreementKey: device.agreementKey,
-    keyAlgorithm: transportKey.algorithm,
-    keyId: transportKey.keyId,
-    transportKey: transportKey.key,
-    activatedAt: env.now,
-  };
-  // The books are made for the account as the activation leaves it (the driver applies the change next).
-  const books = env.services.serviceBooks(activatedAccount(account, activated), env.identity);
+  // The books are made for the account as the activation will leave it; the account itself changes
+  // only at the commit point (the books-ack).
+  const books = env.services.serviceBooks(activatedAccount(account, activatedDevice(state, env.now)), env.identity);
   const next: AwaitingBooksAckState = {
     ...sessionBase(acknowledged),
     phase: 'awaiting-books-ack',
@@ -90,19 +84,53 @@ export function onPolicyAck(state: AwaitingPolicyAckState, frame: Frame, env: Se
   return {
     state: sent.state,
     outputs: [
-      { type: 'account', change: { kind: 'activated', email: state.email, device: activated } },
       { type: 'log', event: 'service books sent', detail: { pin: state.pin, books: books.map((b) => `${b.cid}:${b.uid}`) } },
       sent.send,
     ],
   };
 }
 
-/** `books-ack`: the device stored the books and asks for its databases; plan the synchronization and send the first page. */
+/** The device as the account records it once activated: public facts, and the transport key for the server's own use. */
+function activatedDevice(state: AwaitingPolicyAckState | AwaitingBooksAckState, now: number): ActivatedDevice {
+  const { device, transportKey } = state;
+  return {
+    pin: state.pin,
+    model: device.device.model,
+    os: device.device.os,
+    identityKey: device.identityKey,
+    agreementKey: device.agreementKey,
+    keyAlgorithm: transportKey.algorithm,
+    keyId: transportKey.keyId,
+    transportKey: transportKey.key,
+    activatedAt: now,
+  };
+}
+
+/**
+ * `books-ack`: the device registers the receipt of its service books, the commit point. If this
+ * session still holds the claim on the password, the account is activated on the device (the
+ * password deleted) and the synchronization is planned and its first page sent; if it lost the
+ * claim meanwhile (another activation took over a stale claim, or the administrator set a new
+ * password), the activation fails uncommitted, and the handset, told so, keeps nothing either.
+ */
 export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: ServerEnv): ServerStepResult {
   const ack = decodeBooksAck(opened(state, frame, env));
   const account = env.account;
-  if (!account)
-    throw new ActivationError('INVALID_STATE', 'the account of an activated session is gone', { operation: 'server books-ack' });
+  // A session restored from a snapshot sealed before the commit point moved here (issue 12) had
+  // its account activated at the policy acknowledgement already: it is committed.
+  const recorded = account?.device;
+  const committedBefore =
+    recorded !== undefined && recorded.pin === state.pin && constantTimeEqual(recorded.keyId, state.transportKey.keyId);
+  if (!account || (!committedBefore && !holdsClaim(account, bytesToHex(state.sid)))) {
+    // Kept as the reply to this books-ack: the handset, repeating it, hears the same refusal.
+    return fail(state, 'NO_ACTIVATION_PASSWORD', 'the activation password is no longer valid', env);
+  }
+  const committed: ServerOutput[] = committedBefore
+    ? []
+    : [
+        { type: 'account', change: { kind: 'activated', email: state.email, device: activatedDevice(state, env.now) } },
+        { type: 'log', event: 'activation committed', detail: { pin: state.pin, email: state.email } },
+      ];
   const deviceDatabases = ack.sync.databases.filter((d) => state.device.capabilities.databases.includes(d));
   const plan = planSync({
     enabledForUser: account.settings,
@@ -132,6 +160,7 @@ export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: Serv
   return {
     state: next.state,
     outputs: [
+      ...committed,
       { type: 'log', event: 'synchronization started', detail: { pin: state.pin, databases: plan.databases, skipped: done.skipped } },
       ...next.outputs,
     ],

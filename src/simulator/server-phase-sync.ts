@@ -2,13 +2,18 @@
  * Phase 4 on the server: organizer synchronization, calendar first, one page in flight. Each
  * acknowledgement must name the page sent and its records; after the last page, `sync-done`
  * completes the activation. The mirror of src/handset/phase-sync.ts.
+ *
+ * Phase 4 comes after the commit point (the books-ack; docs/protocol.md, "The commit point"): the
+ * account is activated, and nothing here fails it. An interrupted sync resumes when the handset
+ * sends its last request again (answered with the reply sent before, or taken if it never came);
+ * an acknowledgement that does not match the page in flight is dropped, and the page stays in flight.
  */
 import { decodeSyncAck } from '../wire/messages/sync-ack.js';
 import { encodeSyncPage } from '../wire/messages/sync-page.js';
 import type { Frame } from '../wire/frame.js';
 import { encodeSyncDone } from '../wire/messages/sync-done.js';
 import type { ServerEnv, ServerStepResult } from './server-io.js';
-import { fail, opened, sealed } from './server-machine-support.js';
+import { drop, opened, sealed } from './server-machine-support.js';
 import { type ServerCompleteState, type ServerSyncingState, sessionBase } from './server-state.js';
 
 /** The next page of `next`'s plan, or, when every page is acknowledged, `sync-done`: "Activation Complete". */
@@ -46,7 +51,7 @@ export function onSyncAck(state: ServerSyncingState, frame: Frame, env: ServerEn
     ack.received.length !== expected.length ||
     ack.received.some((id, i) => id !== expected[i])
   ) {
-    return fail(state, 'PROTOCOL_ERROR', 'the acknowledgement does not match the page sent', env);
+    return drop(state, frame, 'the acknowledgement does not match the page in flight');
   }
   return syncMessage({ ...state, recvSeq: frame.seq + 1, sync: { ...sync, index: sync.index + 1 } }, frame.seq, env);
 }

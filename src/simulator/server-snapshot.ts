@@ -56,6 +56,7 @@ const accountSchema = v.object({
       failedAttempts: count,
       claimedBy: v.optional(v.string()),
       claimedAt: v.optional(time),
+      claimedByPin: v.optional(v.string()),
     }),
   ),
   device: v.optional(

@@ -992,6 +992,8 @@ const PHASE_ORDER: Record<HandsetPhase, number> = {
   'applying-policy': 4,
   'awaiting-services': 5,
   syncing: 6,
+  // An interrupted sync (after the commit point) and its resumption go both ways.
+  'sync-pending': 6,
   complete: 7,
   // An update applied after activation is still activated.
   'applying-policy-update': 7,

@@ -84,7 +84,9 @@ describe('full run: phases 1 to 4 over the Handset driver', () => {
     expect(names).not.toContain('ignored');
   });
 
-  it('the account becomes "Activated" only once the IT policy is acknowledged', async () => {
+  // Issue 12, finding 1: the account was activated (and the password deleted) when the IT policy
+  // was acknowledged, before the handset had registered its service books.
+  it('the account becomes "Activated" only at the commit point: the registration of the service books', async () => {
     rig = createRig({ seed: 'full-run/account', data, server: { services: { pageSize: PAGE } } });
     const r = rig;
     const seen: { at: string; status: string | undefined; hasPassword: boolean | undefined }[] = [];
@@ -97,6 +99,7 @@ describe('full run: phases 1 to 4 over the Handset driver', () => {
     // `policy` is emitted when the acknowledgement is handed to the transport, before the server reads it.
     r.handset.on('policy', () => snapshot('policy acknowledged by the handset'));
     r.handset.on('service-books', () => snapshot('service books received'));
+    r.handset.on('sync-progress', () => snapshot('sync page received'));
     r.handset.on('complete', () => snapshot('complete'));
     // The moment the it-policy frame reaches the handset, the server has already processed key-verified.
     r.handset.on('output', (o) => {
@@ -108,9 +111,17 @@ describe('full run: phases 1 to 4 over the Handset driver', () => {
       { at: 'key-established', status: 'Activating', hasPassword: true },
       { at: 'it-policy received (key verified on the server)', status: 'Activating', hasPassword: true },
       { at: 'policy acknowledged by the handset', status: 'Activating', hasPassword: true },
-      { at: 'service books received', status: 'Activated', hasPassword: false },
+      // The books-ack (the registration) is sent in the same step: the server has not read it yet.
+      { at: 'service books received', status: 'Activating', hasPassword: true },
+      ...seen
+        .filter((s) => s.at === 'sync page received')
+        .map(() => ({ at: 'sync page received', status: 'Activated', hasPassword: false })),
       { at: 'complete', status: 'Activated', hasPassword: false },
     ]);
+    expect(seen.filter((s) => s.at === 'sync page received').length).toBeGreaterThan(0);
+    const events = r.log.map((l) => l.event);
+    expect(events.indexOf('service books sent')).toBeLessThan(events.indexOf('activation committed'));
+    expect(events.indexOf('activation committed')).toBeLessThan(events.indexOf('synchronization started'));
     // The server saw key-verified before it sent the policy, and the ack before the books.
     const server = r.serverFrames.map((f) => `${f.dir}:${f.type}`);
     expect(server.indexOf('in:key-verified')).toBeLessThan(server.indexOf('out:it-policy'));

@@ -6,6 +6,11 @@
  * surfaces as WRONG_PASSWORD or PROTOCOL_ERROR), and a lost one is retransmitted. The one
  * exception is kept honest on purpose: 50% loss with only 8 retransmissions per step may run out
  * of retries, and then the only permitted outcome is TIMEOUT.
+ *
+ * At the end of every run, whatever its outcome, both sides agree (issue 12, finding 1): the
+ * handset holds a key and service books if and only if the server shows the account activated on
+ * it, with that key; a run that failed (necessarily before the commit point) leaves the account
+ * activatable with the same password, and a retry with it on a clean link activates.
  */
 import { describe, expect, it } from 'vitest';
 import { Handset } from '../../src/handset/handset.js';
@@ -42,6 +47,7 @@ interface Outcome {
   readonly ended: boolean;
   readonly handset: Handset;
   readonly sim: BesSimulator;
+  readonly clock: VirtualClock;
 }
 
 async function run(scenario: Scenario, seed: string): Promise<Outcome> {
@@ -107,7 +113,7 @@ async function run(scenario: Scenario, seed: string): Promise<Outcome> {
   void pick;
 
   const ended = await clock.runUntil(() => outcome !== undefined, 24 * 3_600_000);
-  return { ...outcome, ended, handset, sim };
+  return { ...outcome, ended, handset, sim, clock };
 }
 
 function checkNothingLost(o: Outcome): void {
@@ -124,6 +130,52 @@ function checkNothingLost(o: Outcome): void {
     expect(new Set(got).size, `${database}: no duplicates`).toBe(got.length);
     expect([...got].sort(), `${database}: nothing lost`).toEqual(expected);
   }
+}
+
+/**
+ * Both sides tell the same story: the handset has a key and books exactly when the server shows
+ * the account activated on it, and a failed run left the password as it was, usable.
+ */
+function checkSidesAgree(o: Outcome): void {
+  const state = o.handset.state;
+  const account = o.sim.accounts.get(EMAIL)!;
+  const handsetActivated = state.transportKey !== undefined && (state.serviceBooks?.length ?? 0) > 0;
+  const serverActivated = account.status === 'Activated' && account.device !== undefined;
+  expect(handsetActivated, 'handset has key and books iff the server shows the device activated').toBe(serverActivated);
+  if (serverActivated) {
+    expect(bytesToHex(state.transportKey!.key)).toBe(bytesToHex(account.device!.transportKey));
+    return;
+  }
+  // Nothing of a failed activation stays on the handset, and the password is the same and usable.
+  expect(state.phase).toBe('failed');
+  expect(state.policy).toBeUndefined();
+  expect(state.serviceBooks).toBeUndefined();
+  expect(state.sync).toBeUndefined();
+  expect(o.sim.accounts.usablePassword(EMAIL)).toEqual({ password: PASSWORD });
+}
+
+/** The same device tries again with the same password, on a clean link, to the same server: it activates. */
+async function retryOnCleanLink(o: Outcome): Promise<void> {
+  const clock = o.clock;
+  const [handsetSide, serverSide] = createMemoryTransportPair();
+  o.sim.attach(serverSide);
+  const handset = new Handset({
+    transport: handsetSide,
+    config: o.handset.state.config,
+    state: o.handset.state,
+    now: clock.now,
+    timers: clock.timerApi,
+  });
+  let result: ActivationResult | undefined;
+  let error: unknown;
+  handset.activate({ email: EMAIL, password: PASSWORD }).then(
+    (r) => (result = r),
+    (e: unknown) => (error = e),
+  );
+  await clock.runUntil(() => result !== undefined || error !== undefined, 3_600_000);
+  expect(error).toBeUndefined();
+  expect(handset.state.phase).toBe('complete');
+  checkSidesAgree({ result, ended: true, handset, sim: o.sim, clock });
 }
 
 const SCENARIOS: Scenario[] = [
@@ -155,6 +207,7 @@ describe('fault matrix', () => {
       for (const seed of SEEDS) {
         const o = await run(scenario, `${scenario.name}/${seed}`);
         expect(o.ended, `seed ${seed} ended`).toBe(true);
+        checkSidesAgree(o);
         if (o.result) {
           outcomes.push('complete');
           expect(o.handset.state.phase).toBe('complete');
@@ -162,6 +215,7 @@ describe('fault matrix', () => {
         } else {
           expect(o.error, `seed ${seed}`).toBeInstanceOf(ActivationError);
           outcomes.push((o.error as ActivationError).code);
+          await retryOnCleanLink(o);
         }
       }
       // `FAULT_MATRIX_REPORT=1 npx vitest run test/reliability` prints the figures in docs/reliability.md.
