@@ -2,7 +2,8 @@
  * Phase 3 on the handset, after the key is verified: the signed IT policy (verified with the
  * server's domain key from phase 2, applied through the pluggable enforcer, acknowledged), then
  * the service books (stored, acknowledged; "Services Received", then `Your email address "x" is
- * now enabled` when a [CMIME] book is present). Policy updates after activation come here too.
+ * now enabled` when a [CMIME] book is present, and `Synchronization service Desktop [SRP]` when a
+ * [SYNC] book is). Policy updates after activation come here too.
  */
 import { isActivationError } from '../errors/activation-error.js';
 import { policyBytesHash, policyHash, verifySignedPolicy } from '../policy/signed-policy.js';
@@ -29,7 +30,7 @@ import type {
   KeyedSession,
   SyncingState,
 } from './state.js';
-import { emailEnabledStatus, emailNotEnabledStatus, status } from './status.js';
+import { emailEnabledStatus, emailNotEnabledStatus, status, syncServiceStatus } from './status.js';
 
 /**
  * `it-policy` arrived (at activation, or pushed as an update after it): verify it and hand it to
@@ -137,6 +138,10 @@ export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: 
   const email = state.email;
   const received = status('services-received');
   const emailStatus = enabled ? emailEnabledStatus(email) : emailNotEnabledStatus(email);
+  // The second line of the seed's message (line 115), with the SRP identifier the server gave in
+  // its key grant, when a [SYNC] book brings the synchronization service.
+  const hasSyncBook = books.some((b) => b.cid === 'SYNC');
+  const shown = hasSyncBook ? [emailStatus, syncServiceStatus(state.server.srp)] : [emailStatus];
   const next: KeyedSession = { ...session, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'books-ack', `srp:${state.server.srp}`);
   const ack = encodeBooksAck({
@@ -149,7 +154,7 @@ export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: 
     phase: 'syncing',
     session: next,
     serviceBooks: books,
-    status: emailStatus,
+    status: shown.at(-1),
     sync: { store: {}, progress: {} },
   };
   return sendAndWait(syncing, header, sealBody(env.provider, state.transportKey, ack, headerAd(header), env.random), {
@@ -157,7 +162,7 @@ export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: 
     before: [
       { type: 'service-books', books, emailEnabled: enabled },
       { type: 'status', status: received },
-      { type: 'status', status: emailStatus },
+      ...shown.map((status) => ({ type: 'status' as const, status })),
     ],
   });
 }

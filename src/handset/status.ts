@@ -12,6 +12,7 @@ export const STATUS_IDS = [
   'services-received',
   'email-enabled',
   'email-not-enabled',
+  'sync-service-enabled',
   'synchronizing',
   'sync-pending',
   'sync-resuming',
@@ -51,6 +52,18 @@ export function status(id: keyof typeof STATUS_TEXT): Status {
 /** `Your email address "<address>" is now enabled`, as RIM wrote it. */
 export function emailEnabledStatus(email: string): Status {
   return { id: 'email-enabled', text: `Your email address "${email}" is now enabled` };
+}
+
+/**
+ * `Synchronization service Desktop [<SRP identifier>]`: the second line of the message the seed
+ * shows once the service books are in (seed line 115, under `Your email address ... is now
+ * enabled`), shown when a [SYNC] book arrived. The SRP identifier is the server's, as its key
+ * grant gave it (facts file, "ETP.DAT and routing": the server identifies itself by an SRP
+ * identifier). Emitted as a status of its own, right after the first line (in the same step), so
+ * that the first line's text stays as the facts file gives it.
+ */
+export function syncServiceStatus(srp: string): Status {
+  return { id: 'sync-service-enabled', text: `Synchronization service Desktop [${srp}]` };
 }
 
 export function emailNotEnabledStatus(email: string): Status {

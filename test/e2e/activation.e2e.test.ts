@@ -36,6 +36,7 @@ const SUCCESS = [
   'Encryption Verified. Waiting for Services',
   'Services Received',
   `Your email address "${EMAIL}" is now enabled`,
+  `Synchronization service Desktop [${SRP}]`,
   'Synchronizing Calendar (12/12)',
   'Synchronizing Address Book (25/30)',
   'Synchronizing Address Book (30/30)',

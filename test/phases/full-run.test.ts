@@ -51,13 +51,22 @@ describe('full run: phases 1 to 4 over the Handset driver', () => {
       'Encryption Verified. Waiting for Services',
       'Services Received',
       `Your email address "${EMAIL}" is now enabled`,
+      // The second line of the same message (seed line 115), with the server's SRP identifier.
+      `Synchronization service Desktop [${rig.handset.state.server!.srp}]`,
       ...expectedSyncTexts(data, PAGE),
       'Activation Complete',
     ]);
     const ids = rig.statuses.map((s) => s.id);
-    expect(ids.slice(0, 5)).toEqual(['activating', 'verifying-encryption', 'encryption-verified', 'services-received', 'email-enabled']);
+    expect(ids.slice(0, 6)).toEqual([
+      'activating',
+      'verifying-encryption',
+      'encryption-verified',
+      'services-received',
+      'email-enabled',
+      'sync-service-enabled',
+    ]);
     expect(ids.at(-1)).toBe('activation-complete');
-    expect(new Set(ids.slice(5, -1))).toEqual(new Set(['synchronizing']));
+    expect(new Set(ids.slice(6, -1))).toEqual(new Set(['synchronizing']));
     // Each synchronizing status carries its progress, agreeing with its text.
     const sync = rig.statuses.filter((s): s is Status & { progress: NonNullable<Status['progress']> } => s.id === 'synchronizing');
     for (const s of sync) {

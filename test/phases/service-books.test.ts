@@ -140,5 +140,23 @@ describe('service books on the handset', () => {
       { database: 'options', reason: 'no [SYNC] service book' },
     ]);
     expect(rig.statuses.at(-1)?.text).toBe('Activation Complete');
+    // No synchronization service, so no second line under the email line (seed line 115).
+    expect(rig.statuses.map((st) => st.id)).not.toContain('sync-service-enabled');
+    expect(rig.statuses.some((st) => st.text.startsWith('Synchronization service'))).toBe(false);
+  });
+
+  // Issue 12, finding 5: the seed (lines 113-115) shows a second line under the email line,
+  // `Synchronization service Desktop [SRP_Identifier]`, which the handset did not show.
+  it('with [SYNC]: "Synchronization service Desktop [SRP]" follows the email line, with the SRP identifier of the key grant', async () => {
+    rig = createRig({ seed: 'books/sync-line', data: DATA });
+    await rig.activate();
+
+    const texts = rig.statuses.map((st) => st.text);
+    const srp = rig.handset.state.server!.srp;
+    expect(srp).toMatch(/\S/);
+    const at = texts.indexOf(`Your email address "${EMAIL}" is now enabled`);
+    expect(at).toBeGreaterThan(0);
+    expect(texts[at + 1]).toBe(`Synchronization service Desktop [${srp}]`);
+    expect(rig.statuses[at + 1]?.id).toBe('sync-service-enabled');
   });
 });
