@@ -55,6 +55,7 @@ export {
   type SessionOf,
   type SessionState,
   type ShareWaitSession,
+  type SyncPendingState,
   type SyncState,
   type SyncingState,
   type TransportKeyState,
