@@ -178,7 +178,7 @@ export { booksByCid, findBook } from './service-books/store.js';
 
 // Organizer synchronization: the databases and their records, as a handset holds them
 export { SYNC_ORDER, isSyncDatabase, type RecordByDatabase, type SyncData, type SyncDatabase } from './sync/databases.js';
-export type { DeviceSyncStore } from './sync/sync-store.js';
+export type { DeviceSyncStore, LocalRecordIds } from './sync/sync-store.js';
 export { ADDRESS_LABELS, EVENT_CLASSES, FREE_BUSY, RECURRENCE_TYPES, TASK_PRIORITIES, TASK_STATUSES } from './sync/records.js';
 export type {
   AddressLabel,

@@ -6,6 +6,9 @@ import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messag
 import type { HandsetOutput, StepResult } from './io.js';
 import { type FailedState, type HandsetPhase, type HandsetState, type SessionState, type StateWithSession, withSession } from './state.js';
 import { failedStatus } from './status.js';
+import { type DeviceSyncStore, mergeStores } from '../sync/sync-store.js';
+import type { SyncDatabase } from '../sync/databases.js';
+import type { SyncRecord } from '../sync/records.js';
 
 /** What the machine is given besides state and input: the crypto provider and the randomness. */
 export interface HandsetEnv {
@@ -157,10 +160,28 @@ export function fail(state: HandsetState, code: ActivationErrorCode, message: st
     config: state.config,
     ...(state.identity ? { identity: state.identity } : {}),
     ...(state.email !== undefined ? { email: state.email } : {}),
+    // The device's own organizer records are not the activation's: they stay.
+    ...organizerAfterFailure(state),
     status,
     failure: { code, message },
   };
   return { state: failed, outputs };
+}
+
+/**
+ * The organizer records a failed activation leaves on the device: those it held before, and, if the
+ * books had come (the server then refused their registration), its own records from the sync store.
+ */
+function organizerAfterFailure(state: HandsetState): { organizer?: DeviceSyncStore } {
+  const local = state.sync?.local ?? {};
+  const own: Partial<Record<SyncDatabase, readonly SyncRecord[]>> = {};
+  for (const [database, ids] of Object.entries(local) as [SyncDatabase, readonly string[] | undefined][]) {
+    const keep = new Set(ids ?? []);
+    const records = (state.sync?.store[database] ?? []).filter((r) => keep.has(r.id));
+    if (records.length > 0) own[database] = records;
+  }
+  const organizer = mergeStores(state.organizer ?? {}, own);
+  return Object.keys(organizer).length > 0 ? { organizer } : {};
 }
 
 /** Leaves the state as it is and reports why a frame was not used. */

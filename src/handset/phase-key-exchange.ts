@@ -3,6 +3,7 @@
  * confirmation and send the handset's (Verifying Encryption), take the transport key, check the
  * server's proof under it and prove it back (Encryption Verified. Waiting for Services).
  */
+import { mergeStores } from '../sync/sync-store.js';
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
 import { confirmationTag, cpaceDeriveIsk, cpaceStart, verifyConfirmationTag } from '../crypto/cpace/cpace.js';
@@ -96,12 +97,16 @@ export function startActivation(
     recvSeq: 0,
     retriesUsed: 0,
   };
-  // A new activation starts afresh: the previous activation's key, policy, books and data go.
+  // A new activation starts afresh: the previous activation's key, policy and books go. Its
+  // organizer records stay on the device with the device's own, for the slow sync to reconcile
+  // (issue 12, finding 7).
+  const organizer = mergeStores(state.organizer ?? {}, state.sync?.store ?? {});
   const next: AwaitingServerShareState = {
     version: state.version,
     phase: 'awaiting-server-share',
     config,
     identity,
+    ...(Object.keys(organizer).length > 0 ? { organizer } : {}),
     session,
     status: status('activating'),
   };

@@ -11,6 +11,7 @@ import type { PolicyAck } from '../policy/acknowledgement.js';
 import { policyUpdateDecision } from '../policy/apply-policy.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import { addBooks } from '../service-books/store.js';
+import { localIds } from '../sync/sync-store.js';
 import { emailEnabled } from '../service-books/capabilities.js';
 import type { Frame } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
@@ -149,13 +150,16 @@ export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: 
     emailEnabled: enabled,
     sync: { databases: state.config.databases, maxPageRecords: state.config.maxPageRecords },
   });
+  // The slow sync starts from what the device holds (issue 12, finding 7).
+  const { organizer, ...rest } = state;
+  const held = organizer ?? {};
   const syncing: SyncingState = {
-    ...state,
+    ...rest,
     phase: 'syncing',
     session: next,
     serviceBooks: books,
     status: shown.at(-1),
-    sync: { store: {}, progress: {} },
+    sync: { store: held, progress: {}, local: localIds(held) },
   };
   return sendAndWait(syncing, header, sealBody(env.provider, state.transportKey, ack, headerAd(header), env.random), {
     now,

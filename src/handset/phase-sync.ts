@@ -9,7 +9,7 @@
  * ({@link pauseSync}) and, at the next contact, sends its last request again and resumes
  * ({@link resumeSync}); the server answers it with the page it was at.
  */
-import { applyPage, recordCount } from '../sync/sync-store.js';
+import { receivedCount, reconcilePage } from '../sync/sync-store.js';
 import type { Frame } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { decodeSyncDone } from '../wire/messages/sync-done.js';
@@ -25,14 +25,16 @@ import { status, synchronizingStatus, syncPendingStatus, syncResumingStatus } fr
 export function onSyncPage(state: SyncingState | SyncPendingState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const page = decodeSyncPage(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'sync-page'));
   const sync = state.sync;
-  const { store, ack } = applyPage(sync.store, page);
-  const received = recordCount(store, page.database);
+  // Reconciled with what the device held (a slow sync): duplicates merged, the server's version
+  // winning a conflict, the device's other records kept.
+  const { store, ack, local } = reconcilePage(sync.store, sync.local ?? {}, page);
+  const received = receivedCount(store, local, page.database);
   const progress = { ...sync.progress, [page.database]: { received, total: page.total } };
   const shown = synchronizingStatus(page.database, received, page.total);
   const next: KeyedSession = { ...state.session, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'sync-ack', `srp:${state.server.srp}`);
   return sendAndWait(
-    { ...state, phase: 'syncing', session: next, sync: { store, progress }, status: shown } satisfies SyncingState,
+    { ...state, phase: 'syncing', session: next, sync: { store, progress, local }, status: shown } satisfies SyncingState,
     header,
     sealBody(env.provider, state.transportKey, encodeSyncAck(ack), headerAd(header), env.random),
     {

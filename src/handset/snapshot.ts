@@ -29,6 +29,7 @@ import { syncRecordSchema } from '../sync/records.js';
 import { SYNC_ORDER } from '../sync/databases.js';
 import { resolveHandsetConfig } from './config.js';
 import type { HandsetState } from './state.js';
+import type { DeviceSyncStore } from '../sync/sync-store.js';
 import { STATUS_IDS, failedStatus } from './status.js';
 
 const u8 = v.instance(Uint8Array);
@@ -54,12 +55,19 @@ const statusSchema = v.object({
   progress: v.optional(v.object({ database: v.string(), received: seq, total: seq })),
 });
 
+const records = v.array(syncRecordSchema);
+// Typed by name: the inferred type, repeated in every phase's schema, is too long to emit.
+const store: v.GenericSchema<DeviceSyncStore> = v.partial(
+  v.object({ calendar: records, contacts: records, tasks: records, memos: records, messages: records, options: records }),
+);
+
 /** What every phase has. */
 const common = {
   version: v.literal(1),
   config: configSchema,
   identity: v.optional(identity),
   status: v.optional(statusSchema),
+  organizer: v.optional(store),
 };
 
 const sessionBase = {
@@ -95,13 +103,14 @@ const established = {
 const policyInForce = v.object({ policy: itPolicySchema, ack: policyAckSchema });
 const pendingPolicy = v.object({ policy: itPolicySchema, frameSeq: seq });
 const serviceBooks = v.array(serviceBookSchema);
-const records = v.array(syncRecordSchema);
 const progress = v.object({ received: seq, total: seq });
+const ids = v.array(v.string());
 const sync = v.object({
-  store: v.partial(v.object({ calendar: records, contacts: records, tasks: records, memos: records, messages: records, options: records })),
+  store,
   progress: v.partial(
     v.object({ calendar: progress, contacts: progress, tasks: progress, memos: progress, messages: progress, options: progress }),
   ),
+  local: v.optional(v.partial(v.object({ calendar: ids, contacts: ids, tasks: ids, memos: ids, messages: ids, options: ids }))),
 });
 
 /** One schema per phase: each phase's state has exactly its own fields (src/handset/state.ts). */
@@ -155,7 +164,8 @@ export function sealHandsetState(
  * before `applying-policy` was a phase of its own held a policy waiting for the enforcer as
  * `pendingPolicy` in `awaiting-policy` or `complete`. Snapshots sealed before the commit point
  * (issue 12, finding 1) may hold a failed activation's policy, books and data: a failed activation
- * keeps nothing now, so they go.
+ * keeps nothing of the activation now: the policy and books go, and the records stay as the device's
+ * own (`organizer`).
  */
 function upgradeLayout(raw: unknown): unknown {
   if (raw === null || typeof raw !== 'object' || !('phase' in raw)) return raw;
@@ -163,20 +173,29 @@ function upgradeLayout(raw: unknown): unknown {
     const {
       policy: _policy,
       serviceBooks: _books,
-      sync: _sync,
+      sync,
       ...kept
     } = { policy: undefined, serviceBooks: undefined, sync: undefined, ...raw };
-    return kept;
+    // The records are the device's now: they stay, for the next activation's slow sync.
+    const held: unknown = sync !== null && typeof sync === 'object' && 'store' in sync ? (sync as { store: unknown }).store : undefined;
+    return held === undefined ? kept : { ...kept, organizer: held };
   }
   const pending = 'pendingPolicy' in raw && raw.pendingPolicy !== undefined;
   if (raw.phase === 'awaiting-policy' && pending) return { ...raw, phase: 'applying-policy' };
   if (raw.phase === 'complete' && pending) return { ...raw, phase: 'applying-policy-update' };
   if (raw.phase === 'awaiting-server-share') {
-    const { version, config, identity } = { version: undefined, config: undefined, identity: undefined, ...raw };
+    const { version, config, identity, organizer } = {
+      version: undefined,
+      config: undefined,
+      identity: undefined,
+      organizer: undefined,
+      ...raw,
+    };
     return {
       version,
       config,
       ...(identity === undefined ? {} : { identity }),
+      ...(organizer === undefined ? {} : { organizer }),
       phase: 'failed',
       failure: { ...RESTART_REQUIRED },
       status: failedStatus(RESTART_REQUIRED.code),

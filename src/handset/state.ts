@@ -17,7 +17,7 @@ import type { Status } from './status.js';
 import type { ItPolicy } from '../policy/policy.js';
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
-import type { DeviceSyncStore } from '../sync/sync-store.js';
+import type { DeviceSyncStore, LocalRecordIds } from '../sync/sync-store.js';
 import type { SyncDatabase } from '../sync/databases.js';
 
 /**
@@ -165,6 +165,11 @@ export interface SyncState {
   readonly store: DeviceSyncStore;
   /** Records received and announced, by database. */
   readonly progress: Readonly<Partial<Record<SyncDatabase, { readonly received: number; readonly total: number }>>>;
+  /**
+   * The ids of the device's own records in `store` (held before the initial synchronization) that
+   * no record from the server has matched: the slow sync keeps them (absent: none).
+   */
+  readonly local?: LocalRecordIds;
 }
 
 /** Every field a phase may carry beyond the common ones, with its type. */
@@ -199,6 +204,13 @@ export interface HandsetCommon {
   readonly identity?: HandsetIdentity;
   /** The last status shown. */
   readonly status?: Status;
+  /**
+   * The organizer records the device holds outside a synchronization: its own, and those kept from
+   * an earlier activation. A new activation keeps them, a failed one does not touch them, and the
+   * initial synchronization reconciles them with the server's (a slow sync; docs/synchronization.md).
+   * From the service books on they are in `sync.store`.
+   */
+  readonly organizer?: DeviceSyncStore;
 }
 
 /**

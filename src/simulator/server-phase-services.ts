@@ -15,7 +15,7 @@ import { encodeSignedPolicy } from '../wire/messages/it-policy.js';
 import { decodePolicyAck } from '../wire/messages/policy-ack.js';
 import { encodeServiceBooks } from '../wire/messages/service-books.js';
 import { capabilitiesOf } from '../service-books/capabilities.js';
-import { applyLimit, planSync, type SyncDatabase } from '../sync/databases.js';
+import { applyLimit, inCalendarWindow, planSync, type SyncDatabase } from '../sync/databases.js';
 import { paginate, type SyncPage } from '../sync/pages.js';
 import type { SyncRecord } from '../sync/records.js';
 import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
@@ -143,7 +143,10 @@ export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: Serv
   const pages: SyncPage[] = [];
   const synchronized: { database: SyncDatabase; records: number }[] = [];
   for (const database of plan.databases) {
-    const records = applyLimit<SyncRecord>(plan, database, data[database] ?? []);
+    // The calendar goes within its documented window around the activation date.
+    const all: readonly SyncRecord[] = data[database] ?? [];
+    const inWindow = database === 'calendar' ? all.filter((r) => r.kind !== 'calendar' || inCalendarWindow(r, env.now)) : all;
+    const records = applyLimit<SyncRecord>(plan, database, inWindow);
     pages.push(...paginate(records, pageSize, database));
     synchronized.push({ database, records: records.length });
   }

@@ -166,3 +166,24 @@ export function applyLimit<T>(plan: SyncPlan, database: SyncDatabase, records: r
   const limit = plan.limits[database];
   return limit === undefined ? [...records] : records.slice(0, limit);
 }
+
+/**
+ * The calendar window of the initial synchronization: "By default, the calendar on the BlackBerry
+ * device synchronizes up to 31 days in the past from the activation date, and up to 28 years into
+ * the future from the activation date" (BES 5 Administration Guide, "Synchronization features",
+ * http://docs.blackberry.com/en/admin/deliverables/12056/Synchronization_features_224459_11.jsp).
+ */
+export const CALENDAR_WINDOW = { pastDays: 31, futureYears: 28 } as const;
+
+/**
+ * True when `event` falls in the {@link CALENDAR_WINDOW} of an activation at `activatedAt`: it ends
+ * no earlier than 31 days before and starts no later than 28 years after. A repeating event that
+ * started earlier is in it (its later occurrences are; our reading).
+ */
+export function inCalendarWindow(event: Pick<CalendarEvent, 'start' | 'end' | 'recurrence'>, activatedAt: number): boolean {
+  const from = activatedAt - CALENDAR_WINDOW.pastDays * 86_400_000;
+  const until = new Date(activatedAt);
+  until.setUTCFullYear(until.getUTCFullYear() + CALENDAR_WINDOW.futureYears);
+  if (event.start > until.getTime()) return false;
+  return event.recurrence !== undefined || event.end >= from;
+}

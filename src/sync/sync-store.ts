@@ -53,3 +53,114 @@ export function applyPage(store: DeviceSyncStore, page: SyncPage): ApplyPageResu
 export function recordCount(store: DeviceSyncStore, database: SyncDatabase): number {
   return store[database]?.length ?? 0;
 }
+
+/**
+ * The device's own records in a store: per database, the ids of records that the device held
+ * before the initial synchronization and that no record from the server has matched (yet).
+ */
+export type LocalRecordIds = Readonly<Partial<Record<SyncDatabase, readonly string[]>>>;
+
+/** The result of {@link reconcilePage}: the new store, the local ids left, the acknowledgement, and what was merged. */
+export interface ReconcileResult extends ApplyPageResult {
+  /** The device's own records not matched by any record from the server so far. */
+  readonly local: LocalRecordIds;
+  /** Device records that had the same contents as a server record under another id: merged into it. */
+  readonly duplicates: number;
+  /** Device records with a server record's id and other contents: the server's version replaced them. */
+  readonly conflicts: number;
+}
+
+/** A record's contents without its id, in a form that does not depend on the order of its fields. */
+function contents(record: SyncRecord): string {
+  const { id: _id, ...rest } = record;
+  return JSON.stringify(rest, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+}
+
+/**
+ * The initial synchronization as a reconciliation (a slow sync) of the server's records with what
+ * the device already holds: BlackBerry's initial wireless synchronization "resolves conflicting or
+ * duplicate entries to prevent data loss" (docs/synchronization.md, "Slow sync", with its source).
+ * Each record of `page`:
+ *
+ * - with the id of a record on the device: replaces it (a conflict when the contents differ: the
+ *   data on the computer takes precedence over the data on the device, RIM's documented rule);
+ * - else with the same contents as one of the device's own records (`local`): a duplicate, merged
+ *   into one record under the server's id, in the device record's place;
+ * - else: added.
+ *
+ * Every device record that no server record matches stays: nothing is lost. Like
+ * {@link applyPage}, a page applied twice changes nothing the second time. Neither argument is
+ * modified.
+ */
+export function reconcilePage(store: DeviceSyncStore, local: LocalRecordIds, page: SyncPage): ReconcileResult {
+  assertConsistentPage(page);
+  const database = page.database;
+  const next = [...(store[database] ?? [])];
+  const position = new Map<string, number>();
+  next.forEach((record, i) => position.set(record.id, i));
+  const own = new Set(local[database] ?? []);
+  let duplicates = 0;
+  let conflicts = 0;
+  for (const record of page.records) {
+    const at = position.get(record.id);
+    const held = at === undefined ? undefined : next[at];
+    if (at !== undefined && held !== undefined) {
+      if (own.has(record.id) && contents(held) !== contents(record)) conflicts += 1;
+      own.delete(record.id);
+      next[at] = record;
+      continue;
+    }
+    const wanted = contents(record);
+    const twin = next.findIndex((r) => own.has(r.id) && contents(r) === wanted);
+    const merged = next[twin];
+    if (merged !== undefined) {
+      duplicates += 1;
+      own.delete(merged.id);
+      position.delete(merged.id);
+      next[twin] = record;
+      position.set(record.id, twin);
+      continue;
+    }
+    position.set(record.id, next.length);
+    next.push(record);
+  }
+  return {
+    store: { ...store, [database]: next },
+    local: { ...local, [database]: [...own] },
+    ack: { database, page: page.page, received: page.records.map((r) => r.id) },
+    duplicates,
+    conflicts,
+  };
+}
+
+/** The ids of every record in `store`: the device's own records, before the initial synchronization. */
+export function localIds(store: DeviceSyncStore): LocalRecordIds {
+  const out: Partial<Record<SyncDatabase, readonly string[]>> = {};
+  for (const [database, records] of Object.entries(store) as [SyncDatabase, readonly SyncRecord[] | undefined][]) {
+    if (records && records.length > 0) out[database] = records.map((r) => r.id);
+  }
+  return out;
+}
+
+/** Records from the server stored for a database: every record but the device's own unmatched ones. */
+export function receivedCount(store: DeviceSyncStore, local: LocalRecordIds, database: SyncDatabase): number {
+  return recordCount(store, database) - (local[database]?.length ?? 0);
+}
+
+/**
+ * `store` merged with `more`: every record of both, one per id (`store`'s where both have one).
+ * What the device holds when a new activation starts: its own records and those of the last one.
+ */
+export function mergeStores(store: DeviceSyncStore, more: DeviceSyncStore): DeviceSyncStore {
+  const out: Partial<Record<SyncDatabase, readonly SyncRecord[]>> = { ...more };
+  for (const [database, records] of Object.entries(store) as [SyncDatabase, readonly SyncRecord[] | undefined][]) {
+    if (!records) continue;
+    const ids = new Set(records.map((r) => r.id));
+    out[database] = [...records, ...(more[database] ?? []).filter((r) => !ids.has(r.id))];
+  }
+  return out;
+}
