@@ -215,7 +215,9 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /**
    * Runs Enterprise Activation: resolves when the handset shows "Activation Complete" (or, with
-   * a server that sends no services, when the key is verified), rejects with ActivationError.
+   * a server that sends no services, when the key is verified), rejects with ActivationError. It
+   * rejects only before the commit point; a synchronization interrupted after it waits in
+   * `sync-pending` and resumes, and the promise resolves when it completes.
    */
   activate(credentials: { email: string; password: string }): Promise<ActivationResult> {
     if (this.closed) return Promise.reject(new ActivationError('INVALID_STATE', 'the handset is closed'));
@@ -231,7 +233,10 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     });
   }
 
-  /** Cancels a running activation (it rejects with ABORTED). */
+  /**
+   * Cancels a running activation (it rejects with ABORTED). After the commit point (the service
+   * books registered: `syncing`, `sync-pending`) there is nothing left to cancel, and this does nothing.
+   */
   cancel(): void {
     this.input({ type: 'cancel', now: this.now() });
   }
