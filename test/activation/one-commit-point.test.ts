@@ -104,6 +104,23 @@ describe('one commit point: the registration of the service books', () => {
     expectAgreedActivated(pair);
   });
 
+  it('a registration the server refuses (it lost its claim on the password meanwhile) leaves both sides with nothing', () => {
+    const pair = activatePair({ link: dropFirst('books-ack', 'to-server', 5), until: (p) => p.handset.phase === 'sync-pending' });
+    // Meanwhile the administrator gave the user a new password: the old one, and its claim, are gone.
+    pair.server.setActivationPassword(EMAIL, 'Another-Password-2');
+    pair.drive();
+    expect(pair.error?.code).toBe('NO_ACTIVATION_PASSWORD');
+    expect(pair.error?.cause).toMatchObject({ reportedBy: 'server', authenticated: true });
+    expect(pair.handset.phase).toBe('failed');
+    expect(pair.handset.transportKey).toBeUndefined();
+    expect(pair.handset.serviceBooks).toBeUndefined();
+    expect(pair.handset.policy).toBeUndefined();
+    const account = pair.server.accounts.get(EMAIL)!;
+    expect(account.status).not.toBe('Activated');
+    expect(account.device).toBeUndefined();
+    expect(pair.server.accounts.usablePassword(EMAIL)).toEqual({ password: 'Another-Password-2' });
+  });
+
   it('a handset restarted in sync-pending keeps everything and resumes: its timer sends the last request again', () => {
     const pair = activatePair({ link: dropFirst('sync-page', 'to-handset', 5), until: (p) => p.handset.phase === 'sync-pending' });
     const sealed = sealHandsetState(pair.handset, STORAGE_KEY, allAlgorithms, seededRandom('commit-point snapshot'));
