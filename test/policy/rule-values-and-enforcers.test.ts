@@ -101,6 +101,9 @@ describe('applyPolicy: enforcer reasons are cut to 256 characters', () => {
   it('keeps a reason of at most 256 characters, even one ending in a lone high surrogate', () => {
     expect(reasonFor('r'.repeat(MAX_REASON_LENGTH))).toBe('r'.repeat(MAX_REASON_LENGTH));
     expect(reasonFor('short \uD83D')).toBe('short \uD83D');
+    // Exactly 256 code units: nothing is cut, so no pair can be split and the last unit stays.
+    const full = `${'r'.repeat(255)}\uD83D`;
+    expect(reasonFor(full)).toBe(full);
   });
 
   it('cuts a longer reason to 256 characters', () => {
