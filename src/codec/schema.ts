@@ -24,7 +24,7 @@ export function bytes(min: number, max = min): v.GenericSchema<Uint8Array> {
  * included) refuses.
  */
 /* @__NO_SIDE_EFFECTS__ */
-export function text(max: number, min = 0) {
+export function text(max: number, min = 0): v.GenericSchema<string> {
   return v.pipe(
     v.string(),
     v.minLength(min),
