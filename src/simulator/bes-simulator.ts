@@ -142,7 +142,9 @@ export interface BesSimulatorOptions {
 
 /** An account as the administrator sees it ({@link BesSimulator.account}): secret-free. */
 export interface AccountView {
+  /** The user's email address, normalized. */
   readonly email: string;
+  /** The user's display name. */
   readonly displayName: string;
   /** The recorded status, or why the password is no longer valid (`ADMIN_STATUSES`; which names are RIM's is said there). */
   readonly status: AdminStatus;
