@@ -70,7 +70,7 @@ export const ACCOUNT_STATUSES = ['No activation password', 'Initializing', 'Acti
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 /**
- * What the administrator sees ({@link adminStatusOf}): the recorded status, or why the account's
+ * What the administrator sees (`adminStatusOf`): the recorded status, or why the account's
  * password is no longer valid. Both additions are our names: BlackBerry's pages document that a
  * password stops being valid after 5 failed attempts or when it expires, not what the console
  * showed then.
