@@ -201,12 +201,14 @@ export type {
 
 // Server versions (ActivationResult.serverVersion)
 export {
+  MAINTENANCE_RELEASE_KINDS,
   SERVER_FLAVOURS,
   compareServerVersions,
   formatServerVersion,
   includesFixesOf,
   parseServerVersion,
   shortServerVersion,
+  type MaintenanceReleaseKind,
   type ServerFlavour,
   type ServerVersion,
 } from './server-version/server-version.js';

@@ -189,6 +189,7 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
         displayName: 'Alice Example',
         status: 'Activated',
         failedAttempts: 0,
+        locked: false,
         hasPassword: false,
         devicePin: PIN,
       });
