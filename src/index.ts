@@ -198,7 +198,7 @@ export {
   TASK_STATUSES,
   WEEK_DAY_BITS,
 } from './sync/records.js';
-export { TIME_ZONES, TIME_ZONE_CODES, timeZoneByCode, type TimeZone, type TimeZoneCode } from './sync/time-zones.js';
+export { TIME_ZONES, TIME_ZONE_CODES, TIME_ZONE_TABLE, timeZoneByCode, type TimeZone, type TimeZoneCode } from './sync/time-zones.js';
 export type {
   CalendarEvent,
   Contact,

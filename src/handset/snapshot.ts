@@ -24,10 +24,10 @@ import { keyGrantSchema } from '../wire/messages/key-issue.js';
 import { ACTIVATION_ERROR_CODES } from '../errors/activation-error.js';
 import { policyAckSchema } from '../policy/acknowledgement.js';
 import { itPolicySchema } from '../policy/signed-policy.js';
-import { serviceBookSchema } from '../service-books/service-book.js';
+import { serviceBookSchema, type ServiceBook } from '../service-books/service-book.js';
 import { upgradeServiceBooks } from '../service-books/book-upgrade.js';
 import { upgradeSyncStore } from '../sync/record-upgrade.js';
-import { syncRecordSchema } from '../sync/records.js';
+import { syncRecordSchema, type SyncRecord } from '../sync/records.js';
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 import { resolveHandsetConfig } from './config.js';
 import type { HandsetState } from './state.js';
@@ -96,8 +96,10 @@ const established = {
 };
 const policyInForce = v.object({ policy: itPolicySchema, ack: policyAckSchema });
 const pendingPolicy = v.object({ policy: itPolicySchema, frameSeq: seq });
-const serviceBooks = v.array(serviceBookSchema);
-const records = v.array(syncRecordSchema);
+// Typed by what they give, so that the declaration of handsetStateSchema stays within what the
+// compiler will write out (the record schemas' own types are large).
+const serviceBooks: v.GenericSchema<unknown, ServiceBook[]> = v.array(serviceBookSchema);
+const records: v.GenericSchema<unknown, SyncRecord[]> = v.array(syncRecordSchema);
 const progress = v.object({ received: seq, total: seq });
 const sync = v.object({
   store: v.partial(v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, records])) as Record<SyncDatabase, typeof records>)),

@@ -7,8 +7,7 @@
  */
 import { decodeCbor } from '../codec/cbor.js';
 import { utf8ToBytes } from '../util/bytes.js';
-import { CMIME_CONFIG_EMAIL } from './server-books.js';
-import { MAX_CONFIG_FIELD_BYTES, type ServiceBookConfig } from './service-book.js';
+import { CMIME_CONFIG_EMAIL, MAX_CONFIG_FIELD_BYTES, type ServiceBookConfig } from './service-book.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -11,7 +11,9 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 import { utf8ToBytes } from '../util/bytes.js';
-import { type ServiceBook, type ServiceBookConfig, checkServiceBook } from './service-book.js';
+import { CMIME_CONFIG_EMAIL, type ServiceBook, type ServiceBookConfig, checkServiceBook } from './service-book.js';
+
+export { CMIME_CONFIG_EMAIL };
 
 /** The CIDs of the default books, in the order the server sends them. */
 export const DEFAULT_BOOK_CIDS = ['CMIME', 'CICAL', 'SYNC', 'IPPP', 'ALP', 'BBIM'] as const;
@@ -40,9 +42,6 @@ const DESCRIPTIONS: Record<DefaultBookCid, (email: string) => string> = {
   ALP: () => 'Remote address lookup',
   BBIM: () => 'Enterprise messenger',
 };
-
-/** Config field type of the [CMIME] book's account address, UTF-8 (ours: Barry names no config field). */
-export const CMIME_CONFIG_EMAIL = 0x01;
 
 /** The config of a default book: format 0x10; for [CMIME], the account's address. */
 function defaultConfig(cid: DefaultBookCid, email: string): ServiceBookConfig {

@@ -33,6 +33,9 @@ export const SERVICE_BOOK_CONFIG_FORMATS = [0x01, 0x02, 0x10] as const;
 /** One of {@link SERVICE_BOOK_CONFIG_FORMATS}. */
 export type ServiceBookConfigFormat = (typeof SERVICE_BOOK_CONFIG_FORMATS)[number];
 
+/** Config field type of our default [CMIME] book's account address, UTF-8 (ours: Barry names no config field). */
+export const CMIME_CONFIG_EMAIL = 0x01;
+
 /** Largest packed config: the format byte plus every field's type byte, size byte and data (4 KiB). */
 export const MAX_CONFIG_BYTES = 4096;
 /** Largest data of one config field: its size is one byte (protostructs.h, PackedField_10.size). */

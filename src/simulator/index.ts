@@ -98,7 +98,14 @@ export type { ItPolicy } from '../policy/policy.js';
 export type { RuleValue } from '../policy/rules.js';
 export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from '../policy/acknowledgement.js';
 export type { RuleRejection } from '../policy/enforcer.js';
-export type { ServiceBook, ServiceBookConfig, ServiceBookConfigField } from '../service-books/service-book.js';
+export {
+  SERVICE_BOOK_CONFIG_FORMATS,
+  type ServiceBook,
+  type ServiceBookConfig,
+  type ServiceBookConfigField,
+  type ServiceBookConfigFormat,
+} from '../service-books/service-book.js';
+export { TIME_ZONES, TIME_ZONE_CODES, TIME_ZONE_TABLE, type TimeZone, type TimeZoneCode } from '../sync/time-zones.js';
 export { SYNC_ORDER, type RecordByDatabase, type SyncData, type SyncDatabase } from '../sync/databases.js';
 export {
   EMAIL_FILTER_ACTIONS,

@@ -12,7 +12,7 @@
  *   trimmed, empty and repeated names dropped.
  */
 import { MAX_CATEGORIES, MAX_NOTES, RECURRENCE_FIELDS, type RecurrenceType } from './records.js';
-import type { TimeZoneCode } from './time-zones.js';
+import type { TimeZoneCode } from './time-zone-codes.js';
 
 /** IANA zones and the code of Barry's time-zone table that names the same zone (ours). */
 export const IANA_TIME_ZONE_CODES: Readonly<Record<string, TimeZoneCode>> = {

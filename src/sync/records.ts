@@ -13,7 +13,7 @@
  */
 import * as v from 'valibot';
 import { list, text, uint } from '../codec/schema.js';
-import { TIME_ZONE_CODES, type TimeZoneCode } from './time-zones.js';
+import { TIME_ZONE_CODES, type TimeZoneCode } from './time-zone-codes.js';
 
 /** Longest text in a notes or body field. */
 export const MAX_NOTES = 4096;
@@ -218,7 +218,7 @@ export interface Contact {
   readonly anniversary?: string;
   /** UserDefined1 to UserDefined4, in order (at most 4). */
   readonly userDefined?: readonly string[];
-  /** Categories: names without commas (see {@link categoryName}). */
+  /** Categories: names without commas and without spaces at either end (docs/records.md, "Categories"). */
   readonly categories: readonly string[];
 }
 
@@ -237,7 +237,7 @@ export interface Task {
   readonly summary: string;
   /** Notes. */
   readonly notes: string;
-  /** Categories: names without commas (see {@link categoryName}). */
+  /** Categories: names without commas and without spaces at either end (docs/records.md, "Categories"). */
   readonly categories: readonly string[];
   /** StartTime, ms epoch. */
   readonly start?: number;
@@ -267,7 +267,7 @@ export interface Memo {
   readonly title: string;
   /** Body. */
   readonly body: string;
-  /** Categories: names without commas (see {@link categoryName}). */
+  /** Categories: names without commas and without spaces at either end (docs/records.md, "Categories"). */
   readonly categories: readonly string[];
 }
 

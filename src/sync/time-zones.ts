@@ -7,11 +7,15 @@
  * which this library does not model. A code outside this table is refused.
  *
  * Offsets are Barry's, in minutes (HourOffset * 60 + MinOffset; Newfoundland is -3 h -30 min),
- * standard time, without daylight saving time: the codes name zones, not offsets.
+ * standard time, without daylight saving time: the codes name zones, not offsets. The codes alone
+ * are in time-zone-codes.ts (what a record schema needs).
  */
+import type { TimeZoneCode } from './time-zone-codes.js';
 
-/** `[code, offset from UTC in minutes, Barry's name]`, in Barry's order. */
-const TABLE = [
+export { TIME_ZONE_CODES, type TimeZoneCode } from './time-zone-codes.js';
+
+/** Barry's table as it is: `[code, offset from UTC in minutes, Barry's name]`, in Barry's order ({@link TIME_ZONES} reads better). */
+export const TIME_ZONE_TABLE = [
   [0x0000, -720, 'Eniwetok, Kwajalein'],
   [0x0001, -720, 'Midway Island, Samoa'],
   [0x0002, -600, 'Hawaii'],
@@ -87,10 +91,7 @@ const TABLE = [
   [0x011d, 720, 'Fiji, Kamchatka, Marshall Islands'],
   [0x0122, 720, 'Auckland, Wellington'],
   [0x012c, 780, "Nuku'alofa"],
-] as const satisfies readonly (readonly [number, number, string])[];
-
-/** One of Barry's time-zone codes ({@link TIME_ZONES}). */
-export type TimeZoneCode = (typeof TABLE)[number][0];
+] as const satisfies readonly (readonly [TimeZoneCode, number, string])[];
 
 /** One entry of Barry's static time-zone table. */
 export interface TimeZone {
@@ -103,14 +104,11 @@ export interface TimeZone {
 }
 
 /** Barry's static time-zone table, in Barry's order. */
-export const TIME_ZONES: readonly TimeZone[] = TABLE.map(([code, offsetMinutes, name]) => ({ code, offsetMinutes, name }));
-
-/** Every code of {@link TIME_ZONES}. */
-export const TIME_ZONE_CODES: readonly TimeZoneCode[] = TABLE.map(([code]) => code);
+export const TIME_ZONES: readonly TimeZone[] = TIME_ZONE_TABLE.map(([code, offsetMinutes, name]) => ({ code, offsetMinutes, name }));
 
 /** True when `code` is one of Barry's time-zone codes. */
 export function isTimeZoneCode(code: unknown): code is TimeZoneCode {
-  return typeof code === 'number' && (TIME_ZONE_CODES as readonly number[]).includes(code);
+  return typeof code === 'number' && TIME_ZONES.some((zone) => zone.code === code);
 }
 
 /** The table entry of a code, or undefined for a code that is not in it. */

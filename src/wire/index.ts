@@ -101,7 +101,7 @@ export {
   TASK_STATUSES,
   WEEK_DAY_BITS,
 } from '../sync/records.js';
-export { TIME_ZONES, TIME_ZONE_CODES, timeZoneByCode, type TimeZone, type TimeZoneCode } from '../sync/time-zones.js';
+export { TIME_ZONES, TIME_ZONE_CODES, TIME_ZONE_TABLE, timeZoneByCode, type TimeZone, type TimeZoneCode } from '../sync/time-zones.js';
 
 // The relay's HTTP protocol (createRelayTransport and startRelayServer speak it)
 export {

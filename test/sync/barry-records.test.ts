@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeCbor } from '../../src/codec/cbor.js';
 import { paginate, type SyncPage } from '../../src/sync/pages.js';
 import type { CalendarEvent, Contact, EmailSettings, Memo, SyncRecord, Task } from '../../src/sync/records.js';
-import { TIME_ZONES, isTimeZoneCode, timeZoneByCode } from '../../src/sync/time-zones.js';
+import { TIME_ZONES, TIME_ZONE_CODES, isTimeZoneCode, timeZoneByCode } from '../../src/sync/time-zones.js';
 import { decodeSyncPage, encodeSyncPage } from '../../src/wire/messages/sync-page.js';
 import { CONTACT, EVENT, expectCode } from './helpers.js';
 
@@ -160,6 +160,7 @@ describe("Barry's time-zone table", () => {
   it('holds the 75 codes of barry src/time.cc, with their offsets', () => {
     expect(TIME_ZONES).toHaveLength(75);
     expect(new Set(TIME_ZONES.map((z) => z.code)).size).toBe(75);
+    expect(TIME_ZONES.map((z) => z.code)).toEqual([...TIME_ZONE_CODES]);
     expect(timeZoneByCode(0x19)).toEqual({ code: 0x19, offsetMinutes: -360, name: 'Saskatchewan' });
     expect(timeZoneByCode(0x3c)?.offsetMinutes).toBe(-210);
     expect(timeZoneByCode(0xc1)?.offsetMinutes).toBe(345);
