@@ -24,9 +24,11 @@ import { keyGrantSchema } from '../wire/messages/key-issue.js';
 import { ACTIVATION_ERROR_CODES } from '../errors/activation-error.js';
 import { policyAckSchema } from '../policy/acknowledgement.js';
 import { itPolicySchema } from '../policy/signed-policy.js';
-import { serviceBookSchema } from '../service-books/service-book.js';
-import { syncRecordSchema } from '../sync/records.js';
-import { SYNC_ORDER } from '../sync/databases.js';
+import { serviceBookSchema, type ServiceBook } from '../service-books/service-book.js';
+import { upgradeServiceBooks } from '../service-books/book-upgrade.js';
+import { upgradeSyncStore } from '../sync/record-upgrade.js';
+import { syncRecordSchema, type SyncRecord } from '../sync/records.js';
+import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 import { resolveHandsetConfig } from './config.js';
 import type { HandsetState } from './state.js';
 import { STATUS_IDS, failedStatus } from './status.js';
@@ -94,13 +96,15 @@ const established = {
 };
 const policyInForce = v.object({ policy: itPolicySchema, ack: policyAckSchema });
 const pendingPolicy = v.object({ policy: itPolicySchema, frameSeq: seq });
-const serviceBooks = v.array(serviceBookSchema);
-const records = v.array(syncRecordSchema);
+// Typed by what they give, so that the declaration of handsetStateSchema stays within what the
+// compiler will write out (the record schemas' own types are large).
+const serviceBooks: v.GenericSchema<unknown, ServiceBook[]> = v.array(serviceBookSchema);
+const records: v.GenericSchema<unknown, SyncRecord[]> = v.array(syncRecordSchema);
 const progress = v.object({ received: seq, total: seq });
 const sync = v.object({
-  store: v.partial(v.object({ calendar: records, contacts: records, tasks: records, memos: records, messages: records, options: records })),
+  store: v.partial(v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, records])) as Record<SyncDatabase, typeof records>)),
   progress: v.partial(
-    v.object({ calendar: progress, contacts: progress, tasks: progress, memos: progress, messages: progress, options: progress }),
+    v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, progress])) as Record<SyncDatabase, typeof progress>),
   ),
 });
 
@@ -155,10 +159,12 @@ export function sealHandsetState(
  * The stored layout, read as the phases are now. A state waiting for the server share restores as
  * failed (`INVALID_STATE`, {@link RESTART_REQUIRED}) (whether or not an old snapshot still holds the scalar). Snapshots sealed
  * before `applying-policy` was a phase of its own held a policy waiting for the enforcer as
- * `pendingPolicy` in `awaiting-policy` or `complete`.
+ * `pendingPolicy` in `awaiting-policy` or `complete`. Service books and records stored before
+ * issue 12 are read in their current, Barry-shaped form (book-upgrade.ts, record-upgrade.ts).
  */
-function upgradeLayout(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object' || !('phase' in raw)) return raw;
+function upgradeLayout(stored: unknown): unknown {
+  if (stored === null || typeof stored !== 'object' || !('phase' in stored)) return stored;
+  const raw = upgradeContents(stored);
   const pending = 'pendingPolicy' in raw && raw.pendingPolicy !== undefined;
   if (raw.phase === 'awaiting-policy' && pending) return { ...raw, phase: 'applying-policy' };
   if (raw.phase === 'complete' && pending) return { ...raw, phase: 'applying-policy-update' };
@@ -174,6 +180,15 @@ function upgradeLayout(raw: unknown): unknown {
     };
   }
   return raw;
+}
+
+/** The state with its service books and synchronized records in their current shape. */
+function upgradeContents(raw: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  if ('serviceBooks' in out) out.serviceBooks = upgradeServiceBooks(out.serviceBooks);
+  const sync = out.sync;
+  if (sync !== null && typeof sync === 'object' && 'store' in sync) out.sync = { ...sync, store: upgradeSyncStore(sync.store) };
+  return out;
 }
 
 export function openHandsetState(

@@ -71,6 +71,7 @@ export type {
 export type { ServerIdentity, ServerPolicy } from './server-config.js';
 export { type ServicesConfig } from './server-services.js';
 export {
+  CMIME_CONFIG_EMAIL,
   DEFAULT_BOOK_CIDS,
   defaultServiceBooks,
   type DefaultBookCid,
@@ -117,16 +118,29 @@ export type { ItPolicy } from '../policy/policy.js';
 export type { RuleValue } from '../policy/rules.js';
 export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from '../policy/acknowledgement.js';
 export type { RuleRejection } from '../policy/enforcer.js';
-export type { ServiceBook } from '../service-books/service-book.js';
+export {
+  SERVICE_BOOK_CONFIG_FORMATS,
+  type ServiceBook,
+  type ServiceBookConfig,
+  type ServiceBookConfigField,
+  type ServiceBookConfigFormat,
+} from '../service-books/service-book.js';
+export { TIME_ZONES, TIME_ZONE_CODES, TIME_ZONE_TABLE, type TimeZone, type TimeZoneCode } from '../sync/time-zones.js';
 export { SYNC_ORDER, type RecordByDatabase, type SyncData, type SyncDatabase } from '../sync/databases.js';
 export {
-  ADDRESS_LABELS,
+  EMAIL_FILTER_ACTIONS,
   EVENT_CLASSES,
   FREE_BUSY,
+  RECURRENCE_FIELDS,
   RECURRENCE_TYPES,
+  TASK_ALARM_TYPES,
   TASK_PRIORITIES,
   TASK_STATUSES,
-  type AddressLabel,
+  WEEK_DAY_BITS,
+  type EmailFilter,
+  type EmailFilterAction,
+  type EmailSettings,
+  type TaskAlarmType,
   type CalendarEvent,
   type Contact,
   type ContactPhones,
