@@ -28,6 +28,11 @@ export default {
   incremental: true,
   incrementalFile: `reports/stryker-incremental/${name}.json`,
   concurrency: 2,
+  // A mutant is a timeout when its tests run over timeoutMS + timeoutFactor x their normal time.
+  // With Stryker's defaults (5 s, 1.5) a loaded 2-core machine turned mutants that cannot loop
+  // into timeouts, which count as detected; these margins keep a timeout for real hangs.
+  timeoutMS: 15000,
+  timeoutFactor: 3,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },

@@ -164,7 +164,16 @@ export {
 export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from './policy/acknowledgement.js';
 
 // Service books, as a handset holds them
-export { KNOWN_CIDS, displayName, type KnownCid, type ServiceBook } from './service-books/service-book.js';
+export {
+  KNOWN_CIDS,
+  SERVICE_BOOK_CONFIG_FORMATS,
+  displayName,
+  type KnownCid,
+  type ServiceBook,
+  type ServiceBookConfig,
+  type ServiceBookConfigField,
+  type ServiceBookConfigFormat,
+} from './service-books/service-book.js';
 export {
   CAPABILITIES,
   CID_CAPABILITIES,
@@ -179,14 +188,27 @@ export { booksByCid, findBook } from './service-books/store.js';
 // Organizer synchronization: the databases and their records, as a handset holds them
 export { SYNC_ORDER, isSyncDatabase, type RecordByDatabase, type SyncData, type SyncDatabase } from './sync/databases.js';
 export type { DeviceSyncStore, LocalRecordIds } from './sync/sync-store.js';
-export { ADDRESS_LABELS, EVENT_CLASSES, FREE_BUSY, RECURRENCE_TYPES, TASK_PRIORITIES, TASK_STATUSES } from './sync/records.js';
+export {
+  EMAIL_FILTER_ACTIONS,
+  EVENT_CLASSES,
+  FREE_BUSY,
+  RECURRENCE_FIELDS,
+  RECURRENCE_TYPES,
+  TASK_ALARM_TYPES,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  WEEK_DAY_BITS,
+} from './sync/records.js';
+export { TIME_ZONES, TIME_ZONE_CODES, TIME_ZONE_TABLE, timeZoneByCode, type TimeZone, type TimeZoneCode } from './sync/time-zones.js';
 export type {
-  AddressLabel,
   CalendarEvent,
   Contact,
   ContactPhones,
   DeviceOption,
+  EmailFilter,
+  EmailFilterAction,
   EmailMessage,
+  EmailSettings,
   EventClass,
   FreeBusy,
   Memo,
@@ -196,18 +218,21 @@ export type {
   RecurrenceType,
   SyncRecord,
   Task,
+  TaskAlarmType,
   TaskPriority,
   TaskStatus,
 } from './sync/records.js';
 
 // Server versions (ActivationResult.serverVersion)
 export {
+  MAINTENANCE_RELEASE_KINDS,
   SERVER_FLAVOURS,
   compareServerVersions,
   formatServerVersion,
   includesFixesOf,
   parseServerVersion,
   shortServerVersion,
+  type MaintenanceReleaseKind,
   type ServerFlavour,
   type ServerVersion,
 } from './server-version/server-version.js';

@@ -18,10 +18,19 @@ export function bytes(min: number, max = min): v.GenericSchema<Uint8Array> {
   );
 }
 
-/** A text string of at most `max` UTF-16 code units (and at least `min`). */
+/**
+ * A text string of at most `max` UTF-16 code units (and at least `min`), well-formed: a lone
+ * surrogate has no UTF-8 form, so an encoder would write bytes that every strict decoder (ours
+ * included) refuses.
+ */
 /* @__NO_SIDE_EFFECTS__ */
-export function text(max: number, min = 0) {
-  return v.pipe(v.string(), v.minLength(min), v.maxLength(max));
+export function text(max: number, min = 0): v.GenericSchema<string> {
+  return v.pipe(
+    v.string(),
+    v.minLength(min),
+    v.maxLength(max),
+    v.check((s) => !/\p{Cs}/u.test(s), 'well-formed text (no lone surrogate)'),
+  );
 }
 
 /** A non-negative safe integer not above `max`. */

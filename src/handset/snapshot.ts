@@ -24,9 +24,11 @@ import { keyGrantSchema } from '../wire/messages/key-issue.js';
 import { ACTIVATION_ERROR_CODES } from '../errors/activation-error.js';
 import { policyAckSchema } from '../policy/acknowledgement.js';
 import { itPolicySchema } from '../policy/signed-policy.js';
-import { serviceBookSchema } from '../service-books/service-book.js';
-import { syncRecordSchema } from '../sync/records.js';
-import { SYNC_ORDER } from '../sync/databases.js';
+import { serviceBookSchema, type ServiceBook } from '../service-books/service-book.js';
+import { upgradeServiceBooks } from '../service-books/book-upgrade.js';
+import { upgradeSyncStore } from '../sync/record-upgrade.js';
+import { syncRecordSchema, type SyncRecord } from '../sync/records.js';
+import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 import { resolveHandsetConfig } from './config.js';
 import type { HandsetState } from './state.js';
 import type { DeviceSyncStore } from '../sync/sync-store.js';
@@ -55,11 +57,13 @@ const statusSchema = v.object({
   progress: v.optional(v.object({ database: v.string(), received: seq, total: seq })),
 });
 
-const records = v.array(syncRecordSchema);
-// Typed by name: the inferred type, repeated in every phase's schema, is too long to emit.
-const store: v.GenericSchema<DeviceSyncStore> = v.partial(
-  v.object({ calendar: records, contacts: records, tasks: records, memos: records, messages: records, options: records }),
+// Typed by what they give, so that the declaration of handsetStateSchema stays within what the
+// compiler will write out (the record schemas' own types are large).
+const records: v.GenericSchema<unknown, SyncRecord[]> = v.array(syncRecordSchema);
+const store: v.GenericSchema<unknown, DeviceSyncStore> = v.partial(
+  v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, records])) as Record<SyncDatabase, typeof records>),
 );
+const ids = v.array(v.string());
 
 /** What every phase has. */
 const common = {
@@ -102,15 +106,17 @@ const established = {
 };
 const policyInForce = v.object({ policy: itPolicySchema, ack: policyAckSchema });
 const pendingPolicy = v.object({ policy: itPolicySchema, frameSeq: seq });
-const serviceBooks = v.array(serviceBookSchema);
+// Typed by what it gives, as the records above.
+const serviceBooks: v.GenericSchema<unknown, ServiceBook[]> = v.array(serviceBookSchema);
 const progress = v.object({ received: seq, total: seq });
-const ids = v.array(v.string());
 const sync = v.object({
   store,
   progress: v.partial(
-    v.object({ calendar: progress, contacts: progress, tasks: progress, memos: progress, messages: progress, options: progress }),
+    v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, progress])) as Record<SyncDatabase, typeof progress>),
   ),
-  local: v.optional(v.partial(v.object({ calendar: ids, contacts: ids, tasks: ids, memos: ids, messages: ids, options: ids }))),
+  local: v.optional(
+    v.partial(v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, ids])) as Record<SyncDatabase, typeof ids>)),
+  ),
 });
 
 /** One schema per phase: each phase's state has exactly its own fields (src/handset/state.ts). */
@@ -162,20 +168,17 @@ export function sealHandsetState(
  * The stored layout, read as the phases are now. A state waiting for the server share restores as
  * failed (`INVALID_STATE`, {@link RESTART_REQUIRED}) (whether or not an old snapshot still holds the scalar). Snapshots sealed
  * before `applying-policy` was a phase of its own held a policy waiting for the enforcer as
- * `pendingPolicy` in `awaiting-policy` or `complete`. Snapshots sealed before the commit point
- * (issue 12, finding 1) may hold a failed activation's policy, books and data: a failed activation
- * keeps nothing of the activation now: the policy and books go, and the records stay as the device's
- * own (`organizer`).
+ * `pendingPolicy` in `awaiting-policy` or `complete`. Service books and records stored before
+ * issue 12 are read in their current, Barry-shaped form (book-upgrade.ts, record-upgrade.ts).
+ * Snapshots sealed before the commit point (issue 12, finding 1) may hold a failed activation's
+ * policy, books and data: a failed activation keeps nothing of the activation now, so the policy
+ * and books go, and the records stay as the device's own (`organizer`).
  */
-function upgradeLayout(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object' || !('phase' in raw)) return raw;
+function upgradeLayout(stored: unknown): unknown {
+  if (stored === null || typeof stored !== 'object' || !('phase' in stored)) return stored;
+  const raw = upgradeContents(stored);
   if (raw.phase === 'failed') {
-    const {
-      policy: _policy,
-      serviceBooks: _books,
-      sync,
-      ...kept
-    } = { policy: undefined, serviceBooks: undefined, sync: undefined, ...raw };
+    const { policy: _policy, serviceBooks: _books, sync, ...kept } = raw;
     // The records are the device's now: they stay, for the next activation's slow sync.
     const held: unknown = sync !== null && typeof sync === 'object' && 'store' in sync ? (sync as { store: unknown }).store : undefined;
     return held === undefined ? kept : { ...kept, organizer: held };
@@ -202,6 +205,16 @@ function upgradeLayout(raw: unknown): unknown {
     };
   }
   return raw;
+}
+
+/** The state with its service books and synchronized records in their current shape. */
+function upgradeContents(raw: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  if ('serviceBooks' in out) out.serviceBooks = upgradeServiceBooks(out.serviceBooks);
+  const sync = out.sync;
+  if (sync !== null && typeof sync === 'object' && 'store' in sync) out.sync = { ...sync, store: upgradeSyncStore(sync.store) };
+  if ('organizer' in out) out.organizer = upgradeSyncStore(out.organizer);
+  return out;
 }
 
 export function openHandsetState(

@@ -75,6 +75,7 @@ const DATABASE_NAMES: Record<string, string> = {
   contacts: 'Address Book',
   tasks: 'Tasks',
   memos: 'Memos',
+  emailSettings: 'Email Settings',
   messages: 'Email Messages',
   options: 'Device Options',
 };

@@ -199,10 +199,16 @@ function catalogueIndex(name: string): number {
   return catalogueOrder.get(name) ?? RULES.length;
 }
 
-/** Cuts a reason to the acknowledgement's limit, without splitting a surrogate pair. */
+/**
+ * Cuts a reason to the acknowledgement's limit without splitting a surrogate pair, and replaces
+ * any lone surrogate the enforcer wrote with U+FFFD: the reason travels as CBOR text (UTF-8),
+ * which cannot carry one, and the server would refuse the whole acknowledgement.
+ */
 function clip(reason: string): string {
-  if (reason.length <= MAX_REASON_LENGTH) return reason;
-  let cut = reason.slice(0, MAX_REASON_LENGTH);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return cut;
+  let cut = reason;
+  if (cut.length > MAX_REASON_LENGTH) {
+    cut = cut.slice(0, MAX_REASON_LENGTH);
+    if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  }
+  return cut.replace(/\p{Cs}/gu, '\uFFFD');
 }

@@ -2,15 +2,18 @@
  * BlackBerry Enterprise Server release numbers, as RIM wrote them: a major.minor release, a
  * service pack (SP) and a maintenance release (MR) of that service pack, optionally with a bundle
  * (build) number. Service packs are released separately per flavour (Exchange, Domino,
- * GroupWise, MDS Applications); an MR contains every fix of the earlier MRs of its service pack.
+ * GroupWise, MDS Applications). An MR is a hotfix or a rollup (the seed,
+ * ../shared/seed/000_06c312eb7007db82.txt, "Maintenance Releases"): a hotfix is unscheduled and
+ * may be specific to customers, a flavour or a component; a rollup is scheduled and contains every
+ * fix of the earlier MRs of its service pack (4.1.6 MR4 (Rollup) includes MR1-MR3).
  *
  * Accepted forms (case and spacing are free):
  *   "4.1 SP6 MR4", "4.1.6 MR4", "4.1 SP6", "5.0 SP4", "5.0.4", "v4.1 Service Pack 6",
  *   "BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4",
  *   "BES for Domino 4.1 SP 6 Maintenance Release #4",
- *   "BlackBerry Enterprise Server software version 4.1.6 MR1 (Rollup)",
+ *   "BlackBerry Enterprise Server software version 4.1.6 MR1 (Rollup)", "4.1.6 MR3 (Hotfix)",
  *   "version 4.1 Service Pack 6 (4.1.6)", "5.0 SP3 (Bundle 36)",
- *   and installer file names "besn416mr4", "besx416mr4.zip", "besg416.msp"
+ *   and installer file names "besn416mr4", "besx416mr4.zip", "besg416.msp", "besx504"
  *   (besx = Exchange, besn = Domino (Notes), besg = GroupWise; one digit each for major, minor, SP).
  */
 import { ActivationError } from '../errors/activation-error.js';
@@ -22,6 +25,11 @@ import { ActivationError } from '../errors/activation-error.js';
 export const SERVER_FLAVOURS = ['Exchange', 'Domino', 'GroupWise', 'MDS Applications'] as const;
 /** One of {@link SERVER_FLAVOURS}. */
 export type ServerFlavour = (typeof SERVER_FLAVOURS)[number];
+
+/** The two kinds of maintenance release RIM published: hotfixes and rollups (the seed, "Maintenance Releases"). */
+export const MAINTENANCE_RELEASE_KINDS = ['Hotfix', 'Rollup'] as const;
+/** One of {@link MAINTENANCE_RELEASE_KINDS}. */
+export type MaintenanceReleaseKind = (typeof MAINTENANCE_RELEASE_KINDS)[number];
 
 /**
  * A BES release, parsed: flavour, major.minor, service pack, maintenance release, bundle. Made by
@@ -39,6 +47,8 @@ export interface ServerVersion {
   readonly servicePack: number;
   /** Maintenance release of that service pack; 0 for none. */
   readonly maintenanceRelease: number;
+  /** Whether that maintenance release is a hotfix or a rollup, when the text said ("4.1.6 MR1 (Rollup)"). Only with an MR. */
+  readonly maintenanceKind?: MaintenanceReleaseKind;
   /** Bundle (build) number, when given. */
   readonly bundle?: number;
 }
@@ -61,7 +71,7 @@ const CORE = [
   String.raw`(?:\s*(?:sp|service\s+pack)\s*(\d{1,2}))?`,
   String.raw`(?:\s*\(\s*(\d{1,2})\.(\d{1,2})\.(\d{1,2})\s*\))?`,
   String.raw`(?:\s*(?:mr|maintenance\s+release)\s*#?\s*(\d{1,2}))?`,
-  String.raw`(?:\s*\(\s*(?:rollup|hot\s*fix)\s*\))?`,
+  String.raw`(?:\s*\(\s*(rollup|hot\s*fix)\s*\))?`,
   String.raw`(?:\s*\(\s*bundle\s*#?\s*(\d{1,5})\s*\)|\s*,?\s*bundle\s*#?\s*(\d{1,5}))?`,
 ].join('');
 const PROSE = new RegExp(String.raw`^(?:${PRODUCT}\s*)?(?:software\s+)?(?:version\s+|v\s*)?${CORE}$`);
@@ -88,17 +98,19 @@ function num(s: string | undefined): number | undefined {
 }
 
 /** The fields of a parsed version, the optional ones given as `undefined` when absent. */
-type ParsedFields = Omit<ServerVersion, 'flavour' | 'bundle'> & {
+type ParsedFields = Omit<ServerVersion, 'flavour' | 'bundle' | 'maintenanceKind'> & {
   readonly flavour: ServerFlavour | undefined;
   readonly bundle: number | undefined;
+  readonly maintenanceKind: MaintenanceReleaseKind | undefined;
 };
 
-/** A {@link ServerVersion} of `fields`, leaving out `flavour` and `bundle` when they are absent. */
+/** A {@link ServerVersion} of `fields`, leaving out `flavour`, `maintenanceKind` and `bundle` when they are absent. */
 function make(fields: ParsedFields): ServerVersion {
-  const { flavour, major, minor, servicePack, maintenanceRelease, bundle } = fields;
+  const { flavour, major, minor, servicePack, maintenanceRelease, maintenanceKind, bundle } = fields;
   const core = { major, minor, servicePack, maintenanceRelease };
   const withFlavour = flavour === undefined ? core : { flavour, ...core };
-  return bundle === undefined ? withFlavour : { ...withFlavour, bundle };
+  const withKind = maintenanceKind === undefined ? withFlavour : { ...withFlavour, maintenanceKind };
+  return bundle === undefined ? withKind : { ...withKind, bundle };
 }
 
 /**
@@ -121,13 +133,14 @@ export function parseServerVersion(text: string): ServerVersion {
       minor: Number(minor),
       servicePack: Number(sp),
       maintenanceRelease: num(mr) ?? 0,
+      maintenanceKind: undefined,
       bundle: undefined,
     });
   }
 
   const m = PROSE.exec(s);
   if (!m) garbage(text, 'unrecognized form');
-  const [, flavourWords, majorText = '', minorText = '', thirdText, spText, pMajor, pMinor, pSp, mrText, bundleA, bundleB] = m;
+  const [, flavourWords, majorText = '', minorText = '', thirdText, spText, pMajor, pMinor, pSp, mrText, kindText, bundleA, bundleB] = m;
   const major = Number(majorText);
   const minor = Number(minorText);
   if (major === 0) garbage(text, 'major version 0');
@@ -138,12 +151,15 @@ export function parseServerVersion(text: string): ServerVersion {
   if (pMajor !== undefined && (Number(pMajor) !== major || Number(pMinor) !== minor || Number(pSp) !== servicePack)) {
     garbage(text, 'the version in parentheses disagrees');
   }
+  // "(Rollup)" and "(Hotfix)" say what kind of maintenance release it is: without one there is none.
+  if (kindText !== undefined && mrText === undefined) garbage(text, 'a hotfix or rollup without a maintenance release');
   return make({
     flavour: flavourOf(flavourWords),
     major,
     minor,
     servicePack,
     maintenanceRelease: num(mrText) ?? 0,
+    maintenanceKind: kindText === undefined ? undefined : kindText.startsWith('roll') ? 'Rollup' : 'Hotfix',
     bundle: num(bundleA ?? bundleB),
   });
 }
@@ -155,14 +171,17 @@ function checkVersion(v: ServerVersion, operation: string): void {
     [v.major, v.minor, v.servicePack, v.maintenanceRelease].every((n) => Number.isSafeInteger(n) && n >= 0) &&
     v.major >= 1 &&
     (v.bundle === undefined || (Number.isSafeInteger(v.bundle) && v.bundle >= 0)) &&
-    (v.flavour === undefined || (SERVER_FLAVOURS as readonly string[]).includes(v.flavour));
+    (v.flavour === undefined || (SERVER_FLAVOURS as readonly string[]).includes(v.flavour)) &&
+    (v.maintenanceKind === undefined ||
+      ((MAINTENANCE_RELEASE_KINDS as readonly string[]).includes(v.maintenanceKind) && v.maintenanceRelease > 0));
   if (!ok) throw new ActivationError('INVALID_ARGUMENT', 'invalid server version', { operation });
 }
 
-/** "4.1 SP6 MR4": the version without product name (SP0 and MR0 are left out). */
+/** "4.1 SP6 MR4", "4.1 SP6 MR4 (Rollup)": the version without product name (SP0 and MR0 are left out). */
 export function shortServerVersion(v: ServerVersion): string {
   checkVersion(v, 'shortServerVersion');
-  return `${v.major}.${v.minor}${v.servicePack > 0 ? ` SP${v.servicePack}` : ''}${v.maintenanceRelease > 0 ? ` MR${v.maintenanceRelease}` : ''}`;
+  const mr = v.maintenanceRelease > 0 ? ` MR${v.maintenanceRelease}${v.maintenanceKind ? ` (${v.maintenanceKind})` : ''}` : '';
+  return `${v.major}.${v.minor}${v.servicePack > 0 ? ` SP${v.servicePack}` : ''}${mr}`;
 }
 
 /**
@@ -199,7 +218,12 @@ export function compareServerVersions(a: ServerVersion, b: ServerVersion): -1 | 
 /**
  * True when `installed` contains every fix of `release`:
  *  - same major.minor and service pack: installed MR >= release MR (each MR rolls up the earlier
- *    MRs of its service pack, so 4.1.6 MR4 includes MR1-MR3 but not MR5);
+ *    MRs of its service pack, so 4.1.6 MR4 includes MR1-MR3 but not MR5). A hotfix is where this
+ *    stops (the seed, "Maintenance Releases"): a rollup "can, and normally will" include a
+ *    hotfix's fixes, which is not "every", so a later MR than a hotfix is not said to include it
+ *    (only the hotfix itself is), and an installed hotfix is not said to include the earlier MRs
+ *    (RIM documented the roll-up only for rollups). An MR of unknown kind counts as a rollup, the
+ *    kind of every MR in RIM's example;
  *  - a later release (major, minor, service pack) than `release`'s: true, because RIM's service
  *    packs roll up the earlier service packs and their maintenance releases (our assumption, the
  *    way RIM shipped them; an MR published for an older line after the newer SP shipped is the
@@ -215,5 +239,17 @@ export function includesFixesOf(installed: ServerVersion, release: ServerVersion
   const line =
     sign(installed.major - release.major) || sign(installed.minor - release.minor) || sign(installed.servicePack - release.servicePack);
   if (line !== 0) return line > 0;
-  return installed.maintenanceRelease >= release.maintenanceRelease;
+  // The service pack itself: every MR of it is installed on top of it.
+  if (release.maintenanceRelease === 0) return true;
+  if (installed.maintenanceRelease < release.maintenanceRelease) return false;
+  if (installed.maintenanceRelease === release.maintenanceRelease) {
+    // The same MR, unless both kinds are known and differ.
+    return (
+      installed.maintenanceKind === undefined ||
+      release.maintenanceKind === undefined ||
+      installed.maintenanceKind === release.maintenanceKind
+    );
+  }
+  // A later MR than `release`: it rolls `release` up when it is a rollup and `release` is not a hotfix.
+  return installed.maintenanceKind !== 'Hotfix' && release.maintenanceKind !== 'Hotfix';
 }

@@ -3,14 +3,17 @@
  * Desktop [SYNC], Browserconfig [IPPP], Desktop [ALP] and Desktop [BBIM], every one with the
  * server's SRP identifier as its UID (RIM: the SRP identifier is the UID of Desktop [CMIME]).
  *
- * The values of HiddenName, DSID, UniqueId, ContentId and Config are ours (RIM's are not public):
- * DSID is the SRP identifier, UniqueId a stable 32-bit hash of (srp, cid), and the [CMIME] book's
- * config is the CBOR map `{ email }` naming the account it delivers; the other configs are empty.
+ * The values of HiddenName, DSID, RecordId and Config are ours (RIM's are not public): DSID is the
+ * SRP identifier, RecType 0 (Barry's default for the Service Book database, r_servicebook.h
+ * GetDefaultRecType), RecordId a stable 32-bit hash of (srp, cid), and every config is format 0x10;
+ * the [CMIME] book's holds one field, {@link CMIME_CONFIG_EMAIL} (ours), naming the account it
+ * delivers; the other configs have no fields.
  */
 import { ActivationError } from '../errors/activation-error.js';
-import { encodeCbor } from '../codec/cbor.js';
 import { utf8ToBytes } from '../util/bytes.js';
-import { type ServiceBook, checkServiceBook } from './service-book.js';
+import { CMIME_CONFIG_EMAIL, type ServiceBook, type ServiceBookConfig, checkServiceBook } from './service-book.js';
+
+export { CMIME_CONFIG_EMAIL };
 
 /** The CIDs of the default books, in the order the server sends them. */
 export const DEFAULT_BOOK_CIDS = ['CMIME', 'CICAL', 'SYNC', 'IPPP', 'ALP', 'BBIM'] as const;
@@ -39,6 +42,11 @@ const DESCRIPTIONS: Record<DefaultBookCid, (email: string) => string> = {
   ALP: () => 'Remote address lookup',
   BBIM: () => 'Enterprise messenger',
 };
+
+/** The config of a default book: format 0x10; for [CMIME], the account's address. */
+function defaultConfig(cid: DefaultBookCid, email: string): ServiceBookConfig {
+  return { format: 0x10, fields: cid === 'CMIME' ? [{ type: CMIME_CONFIG_EMAIL, data: utf8ToBytes(email) }] : [] };
+}
 
 /** FNV-1a, 32-bit: a stable record id from text (no security meaning). */
 function fnv1a32(textValue: string): number {
@@ -76,14 +84,14 @@ export function defaultServiceBooks(options: DefaultServiceBookOptions): Service
     checkServiceBook({
       cid,
       uid: srp,
+      recType: 0,
+      recordId: fnv1a32(`${srp}/${cid}`),
       name: cid === 'IPPP' ? 'Browserconfig' : name,
       hiddenName: `${srp} ${cid}`,
       description: DESCRIPTIONS[cid](email),
       dsid: srp,
       besDomain,
-      uniqueId: fnv1a32(`${srp}/${cid}`),
-      contentId: cid,
-      config: cid === 'CMIME' ? encodeCbor({ email }) : new Uint8Array(0),
+      config: defaultConfig(cid, email),
     }),
   );
 }

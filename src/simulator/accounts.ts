@@ -1,8 +1,9 @@
 /**
- * User accounts on the simulated BES, with the activation password rules RIM documented: the
- * account is "Initializing" once a password is set, "Activating" once an ETP.DAT arrives;
- * the password expires after 48 hours by default (the administrator may choose up to 720),
- * becomes invalid after 5 failed attempts and is deleted after a successful activation.
+ * User accounts on the simulated BES, with the activation password rules RIM documented (each
+ * with its source in docs/server.md, "Activation password rules"): the account is "Initializing"
+ * once a password is set and "Activating" once an ETP.DAT arrives (the seed); the password expires
+ * after 48 hours by default (the administrator may choose 1 to 720, or 0: expire it now), is no
+ * longer valid after 5 consecutive failed attempts and is deleted after a successful activation.
  */
 import type { AccountChange } from './server-io.js';
 import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
@@ -13,8 +14,24 @@ import { normalizeEmail, passwordToPrs } from '../protocol/key-schedule.js';
 export const DEFAULT_PASSWORD_LIFETIME_HOURS = 48;
 /** The longest lifetime an administrator may give an activation password: 720 hours, as on a BES (same source). */
 export const MAX_PASSWORD_LIFETIME_HOURS = 720;
-/** Failed attempts after which an activation password is no longer valid: 5, as on a BES (same source). */
+/**
+ * The lifetime that expires the current activation password now: 0 hours, as in BlackBerry
+ * Manager 4.0 ("From the Password Expires in drop-down list, select 0 hours (now)"; you must type
+ * the existing password to expire it). Source in docs/server.md, "Activation password rules".
+ */
+export const EXPIRE_NOW_HOURS = 0;
+/**
+ * Consecutive failed attempts after which an activation password is no longer valid: 5, as on a
+ * BES (same source; "five consecutive times" in BlackBerry's "Activation passwords" page, see
+ * docs/server.md). A proof of the password starts the count again.
+ */
 export const MAX_FAILED_ATTEMPTS = 5;
+/**
+ * The longest activation password the BlackBerry administration console takes: 20 characters
+ * (BES 5.0 "Activation passwords"; the device takes 31). Applied with
+ * `BesSimulatorOptions.consolePasswordRules`.
+ */
+export const MAX_CONSOLE_PASSWORD_LENGTH = 20;
 /**
  * The shortest activation password the server accepts (characters after NFC). The handset takes
  * whatever the user types (it cannot know the server's rule); the server refuses to set a short one.
@@ -43,11 +60,24 @@ export function generateActivationPassword(random: RandomSource, length = 10): s
 }
 
 /**
- * An account's activation status as the administrator sees it. "Initializing" (a password is set,
- * the handset has not activated yet) is RIM's name (../shared/reference/blackberry-activation-facts.md,
- * "Activation password"); the others are ours.
+ * The statuses an account records. "Initializing" (a password is set, the handset has not
+ * activated yet) and "Activating" (the BES retrieved the ETP.DAT) are RIM's names (the seed,
+ * ../shared/seed/000_06c312eb7007db82.txt; "Initializing" also in the facts file); "No activation
+ * password" and "Activated" are ours (no stored BlackBerry page names them).
  */
-export type AccountStatus = 'No activation password' | 'Initializing' | 'Activating' | 'Activated';
+export const ACCOUNT_STATUSES = ['No activation password', 'Initializing', 'Activating', 'Activated'] as const;
+/** One of {@link ACCOUNT_STATUSES}: where an account stands, as recorded. */
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+/**
+ * What the administrator sees (`adminStatusOf`): the recorded status, or why the account's
+ * password is no longer valid. Both additions are our names: BlackBerry's pages document that a
+ * password stops being valid after 5 failed attempts or when it expires, not what the console
+ * showed then.
+ */
+export const ADMIN_STATUSES = [...ACCOUNT_STATUSES, 'Activation password expired', 'Activation password locked'] as const;
+/** One of {@link ADMIN_STATUSES}. */
+export type AdminStatus = (typeof ADMIN_STATUSES)[number];
 
 /** User-level settings that decide what is synchronized after activation. */
 export interface UserSettings {
@@ -164,6 +194,25 @@ export function cpaceChoiceOf(account: Readonly<Account>, now: number): CpaceCho
   return now >= pw.expiresAt ? { ...real, refusal: 'PASSWORD_EXPIRED' } : real;
 }
 
+/** True when the account's password has reached {@link MAX_FAILED_ATTEMPTS} failed attempts: no longer valid. */
+export function passwordLocked(account: Readonly<Account>): boolean {
+  return account.password !== undefined && account.password.failedAttempts >= MAX_FAILED_ATTEMPTS;
+}
+
+/**
+ * The status the administrator sees at `now`: "Activation password locked" once the password has
+ * had 5 failed attempts, "Activation password expired" once it is past its expiry, the recorded
+ * status otherwise. An activation that proved the password before it expired finishes (it holds
+ * the claim), so it shows its recorded status.
+ */
+export function adminStatusOf(account: Readonly<Account>, now: number): AdminStatus {
+  const pw = account.password;
+  if (!pw) return account.status;
+  if (passwordLocked(account)) return 'Activation password locked';
+  if (now >= pw.expiresAt && pw.claimedBy === undefined) return 'Activation password expired';
+  return account.status;
+}
+
 /** True when the password set at `setAt` is still the account's password (false without an account). */
 export function passwordSetAt(account: Readonly<Account> | undefined, setAt: number): boolean {
   return account?.password?.setAt === setAt;
@@ -215,12 +264,17 @@ export class AccountStore {
   /** How long an activation that proved the password holds it before another may take it (ms): `BesSimulatorOptions.claimTimeoutMs`. */
   readonly claimTimeoutMs: number;
 
-  /** An empty store on the given clock; `claimTimeoutMs` as in `BesSimulatorOptions.claimTimeoutMs`. */
+  /** True when passwords must also pass the administration console's limits: `BesSimulatorOptions.consolePasswordRules`. */
+  readonly consolePasswordRules: boolean;
+
+  /** An empty store on the given clock; `claimTimeoutMs` and `consolePasswordRules` as in `BesSimulatorOptions`. */
   constructor(
     private readonly now: () => number,
     claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS,
+    consolePasswordRules = false,
   ) {
     this.claimTimeoutMs = claimTimeoutMs;
+    this.consolePasswordRules = consolePasswordRules;
   }
 
   /** Adds a user (and sets the password, if given); ActivationError('INVALID_ARGUMENT') for a bad or existing address or a refused password. */
@@ -256,13 +310,22 @@ export class AccountStore {
     return [...this.accounts.values()];
   }
 
-  /** Sets (or replaces) the activation password; the account becomes "Initializing". */
+  /**
+   * Sets (or replaces) the activation password; the account becomes "Initializing" and the failed
+   * attempts start again from 0. `lifetimeHours` is a whole number of hours, 1 to
+   * {@link MAX_PASSWORD_LIFETIME_HOURS}, or {@link EXPIRE_NOW_HOURS} (0) with the current, still
+   * valid password: that password expires now (as in BlackBerry Manager 4.0). With
+   * {@link AccountStore.consolePasswordRules}, the administration console's limits apply too: at most {@link MAX_CONSOLE_PASSWORD_LENGTH}
+   * characters, no accented characters.
+   */
   setActivationPassword(email: string, password: string, lifetimeHours = DEFAULT_PASSWORD_LIFETIME_HOURS): void {
     const account = this.require(email);
     // The same preparation and limits as the handset's (NFC, at most 31 characters after it), and
     // at least 8: a short password is a few online guesses from anyone who knows the address.
     passwordToPrs(password).fill(0);
-    const length = [...password.normalize('NFC')].length;
+    const nfc = password.normalize('NFC');
+    if (lifetimeHours === EXPIRE_NOW_HOURS) return this.expireNow(account, nfc);
+    const length = [...nfc].length;
     if (length < MIN_ACTIVATION_PASSWORD_LENGTH) {
       throw new ActivationError(
         'INVALID_ARGUMENT',
@@ -273,15 +336,35 @@ export class AccountStore {
         },
       );
     }
-    if (!(lifetimeHours > 0 && lifetimeHours <= MAX_PASSWORD_LIFETIME_HOURS)) {
-      throw new ActivationError('INVALID_ARGUMENT', `the password lifetime must be 1 to ${MAX_PASSWORD_LIFETIME_HOURS} hours`, {
-        field: 'lifetimeHours',
-      });
+    if (this.consolePasswordRules) checkConsolePassword(nfc, length);
+    if (!(Number.isInteger(lifetimeHours) && lifetimeHours >= 1 && lifetimeHours <= MAX_PASSWORD_LIFETIME_HOURS)) {
+      throw new ActivationError(
+        'INVALID_ARGUMENT',
+        `the password lifetime must be 1 to ${MAX_PASSWORD_LIFETIME_HOURS} whole hours (or ${EXPIRE_NOW_HOURS}: expire the current password now)`,
+        { field: 'lifetimeHours' },
+      );
     }
     const now = this.now();
-    account.password = { value: password.normalize('NFC'), setAt: now, expiresAt: now + lifetimeHours * 3_600_000, failedAttempts: 0 };
+    account.password = { value: nfc, setAt: now, expiresAt: now + lifetimeHours * 3_600_000, failedAttempts: 0 };
     account.status = 'Initializing';
     this.log(account, 'activation password set');
+  }
+
+  /**
+   * Lifetime 0: the current password expires now. As in BlackBerry Manager 4.0 the administrator
+   * must type the existing, still valid password; anything else is INVALID_ARGUMENT and changes
+   * nothing. An activation that already proved the password and holds it finishes.
+   */
+  private expireNow(account: Account, password: string): void {
+    const pw = account.password;
+    const now = this.now();
+    if (!pw || pw.value !== password || now >= pw.expiresAt || passwordLocked(account)) {
+      throw new ActivationError('INVALID_ARGUMENT', 'to expire the activation password now (0 hours), give the current, valid password', {
+        field: 'password',
+      });
+    }
+    pw.expiresAt = now;
+    this.log(account, 'activation password expired by the administrator');
   }
 
   /** The password to run CPace with, or the reason there is none. */
@@ -311,10 +394,13 @@ export class AccountStore {
     this.log(account, event);
   }
 
-  /** The peer proved a password that is refused anyway (expired): its attempt is not a failed one. */
+  /**
+   * The peer proved a password that is refused anyway (expired): a correct entry, so the count of
+   * consecutive failed attempts starts again (see {@link MAX_FAILED_ATTEMPTS}).
+   */
   attemptProven(email: string): void {
     const pw = this.get(email)?.password;
-    if (pw && pw.failedAttempts > 0) pw.failedAttempts -= 1;
+    if (pw) pw.failedAttempts = 0;
   }
 
   /** True when the password set at `setAt` is still the account's password. */
@@ -345,8 +431,9 @@ export class AccountStore {
     const pw = account.password;
     const now = this.now();
     const available = claimAvailable(account, session, now, this.claimTimeoutMs, pin);
-    // The password was proven either way: the attempt is not a failed one.
-    if (pw && pw.failedAttempts > 0) pw.failedAttempts -= 1;
+    // The password was proven either way: a correct entry ends the run of consecutive failures
+    // (its own attempt, counted when its ETP.DAT arrived, included).
+    if (pw) pw.failedAttempts = 0;
     if (!pw || !available) {
       this.log(account, 'activation password already used by another activation');
       return false;
@@ -429,7 +516,7 @@ export class AccountStore {
     for (const a of accounts) this.accounts.set(normalizeEmail(a.email), structuredClone(a));
   }
 
-  /** Remaining failed attempts before the password is locked. */
+  /** Failed attempts counted against the current password (5 lock it). */
   failedAttempts(email: string): number {
     return this.require(email).password?.failedAttempts ?? 0;
   }
@@ -449,6 +536,23 @@ export class AccountStore {
   private log(account: Account, event: string): void {
     account.history.push({ at: this.now(), event });
     if (account.history.length > 200) account.history.splice(0, account.history.length - 200);
+  }
+}
+
+/**
+ * The administration console's limits (BES 5.0 "Activation passwords", docs/server.md): at most
+ * 20 characters, and "any type of character except accented characters" (read as: no letter with
+ * a combining mark once decomposed).
+ */
+function checkConsolePassword(nfc: string, length: number): void {
+  if (length > MAX_CONSOLE_PASSWORD_LENGTH) {
+    throw new ActivationError('INVALID_ARGUMENT', `the console takes at most ${MAX_CONSOLE_PASSWORD_LENGTH} characters`, {
+      field: 'password',
+      length,
+    });
+  }
+  if (/\p{M}/u.test(nfc.normalize('NFD'))) {
+    throw new ActivationError('INVALID_ARGUMENT', 'activation passwords cannot contain accented characters', { field: 'password' });
   }
 }
 

@@ -66,7 +66,7 @@ export type AdminEvent =
       readonly at: number;
       readonly email: string;
       readonly pin: string;
-      /** Failed attempts now counted against the activation password (5 lock it). */
+      /** Consecutive failed attempts now counted against the activation password (5 lock it). */
       readonly attempts: number;
       /** True when the activation password is now locked (failed attempts reached 5). */
       readonly locked: boolean;

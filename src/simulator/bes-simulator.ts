@@ -28,10 +28,13 @@ import { decodeEtpDat } from '../wire/messages/etp-dat.js';
 import { bytesToHex } from '../util/bytes.js';
 import { normalizeEmail } from '../protocol/key-schedule.js';
 import { formatServerVersion, parseServerVersion, type ServerVersion } from '../server-version/server-version.js';
+import { type ServerCapabilities, serverCapabilities } from '../server-version/capabilities.js';
 import type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 import type { FrameMeta, Transport } from '../transport/transport.js';
 import {
   AccountStore,
+  type AdminStatus,
+  adminStatusOf,
   DEFAULT_PASSWORD_LIFETIME_HOURS,
   MAX_FAILED_ATTEMPTS,
   generateActivationPassword,
@@ -65,7 +68,9 @@ export interface BesSimulatorOptions {
    * The server to act as: flavour and version with service pack and maintenance release, as text
    * ("BES for Domino 4.1 SP6 MR4", "4.1.6 MR4", the installer file name "besx504") or parsed.
    * The text forms are those {@link parseServerVersion} accepts; anything else throws
-   * {@link ActivationError} `INVALID_ARGUMENT`. Default: Exchange 5.0 SP4.
+   * {@link ActivationError} `INVALID_ARGUMENT`. Default: Exchange 5.0 SP4. The version decides
+   * what the server can do where RIM documented a difference ({@link serverCapabilities}): the
+   * transport key algorithms (GroupWise: AES only; before 4.0: Triple DES only).
    */
   readonly version?: string | ServerVersion;
   /** BES domain, used in service books. Default "BESDomain". */
@@ -77,7 +82,8 @@ export interface BesSimulatorOptions {
   readonly suites?: readonly CPaceSuiteId[];
   /**
    * Transport key algorithms the server may issue (e.g. ['TDES-EDE2-CBC'] for an old server); each
-   * must be in the crypto provider. Default: every cipher the provider has (the default provider:
+   * must be in the crypto provider and one the server version can issue ({@link serverCapabilities}).
+   * Default: every cipher the provider has that the version can issue (the default provider:
    * AES-256 only; for Triple DES pass a provider built with `tdesEde2Cbc`).
    */
   readonly ciphers?: readonly TransportKeyAlgorithm[];
@@ -124,6 +130,36 @@ export interface BesSimulatorOptions {
    * then times out). For tests that want the fast error; it tells anyone which addresses exist.
    */
   readonly replyToUnknownUsers?: boolean;
+  /**
+   * Apply the BlackBerry administration console's limits to the activation passwords set
+   * (`addUser`, `setActivationPassword`): at most 20 characters and no accented characters, as
+   * documented for BES 5.0 (docs/server.md, "Activation password rules"). Default false: any
+   * password the device takes (up to 31 characters after NFC, at least 8), so that tests can reach
+   * the handset's own limits.
+   */
+  readonly consolePasswordRules?: boolean;
+}
+
+/** An account as the administrator sees it ({@link BesSimulator.account}): secret-free. */
+export interface AccountView {
+  /** The user's email address, normalized. */
+  readonly email: string;
+  /** The user's display name. */
+  readonly displayName: string;
+  /** The recorded status, or why the password is no longer valid (`ADMIN_STATUSES`; which names are RIM's is said there). */
+  readonly status: AdminStatus;
+  /** Consecutive failed attempts counted against the current password (5 lock it; a proof of the password starts again from 0). */
+  readonly failedAttempts: number;
+  /** True once the current password has had 5 failed attempts: it can no longer activate. A new password unlocks. */
+  readonly locked: boolean;
+  /** True when the account has a password that can still activate (set, not expired, not locked). */
+  readonly hasPassword: boolean;
+  /** When the current password expires (or expired), ms epoch; absent without one. */
+  readonly passwordExpiresAt?: number;
+  /** The device the account was activated with. */
+  readonly devicePin?: string;
+  /** The last reason an activation failed or was refused. */
+  readonly lastFailure?: { readonly at: number; readonly code: string };
 }
 
 /** Default interval of IT policy update retransmission: 30 minutes. */
@@ -161,6 +197,8 @@ export class BesSimulator {
   readonly identity: ServerIdentity;
   /** The server version this simulator acts as. */
   readonly serverVersion: ServerVersion;
+  /** What that version can do where RIM documented a difference ({@link serverCapabilities}). */
+  readonly capabilities: ServerCapabilities;
   /** The CPace suites and transport key algorithms this server accepts. */
   readonly policy: ServerPolicy;
   private servicesConfig: ServicesConfig;
@@ -197,15 +235,18 @@ export class BesSimulator {
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? (() => Date.now());
     this.logger = options.log ?? (() => {});
-    this.accounts = new AccountStore(this.now, options.claimTimeoutMs);
+    this.accounts = new AccountStore(this.now, options.claimTimeoutMs, options.consolePasswordRules === true);
     this.replyToUnknownUsers = options.replyToUnknownUsers ?? false;
     const version = options.version ?? 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4';
     this.serverVersion = typeof version === 'string' ? parseServerVersion(version) : version;
+    // formatServerVersion (below) checks a version object before its fields are read here.
+    const text = formatServerVersion(this.serverVersion);
+    this.capabilities = serverCapabilities(this.serverVersion);
     this.identity = {
       srp: options.srp ?? 'S0000001',
       relay: options.relay ?? 'relay.blackberry.test',
       name: options.name ?? 'BES01',
-      version: formatServerVersion(this.serverVersion),
+      version: text,
       besDomain: options.besDomain ?? 'BESDomain',
       domainKey: options.domainKey ?? this.provider.signingKeyPair(options.domainKeySeed ?? this.random(32)),
     };
@@ -216,9 +257,23 @@ export class BesSimulator {
       throw new ActivationError('INVALID_ARGUMENT', 'relay (1-253 characters) and name (1-128) are required', { field: 'relay/name' });
     }
     const suites = options.suites ?? CPACE_SUITE_IDS.filter((s) => provides(this.provider, 'cpaceSuite', s));
-    const ciphers = options.ciphers ?? TRANSPORT_KEY_ALGORITHMS.filter((c) => provides(this.provider, 'transportCipher', c));
+    const issuable = this.capabilities.transportKeyAlgorithms;
+    const ciphers =
+      options.ciphers ?? TRANSPORT_KEY_ALGORITHMS.filter((c) => provides(this.provider, 'transportCipher', c) && issuable.includes(c));
     if (suites.length === 0 || ciphers.length === 0) {
-      throw new ActivationError('INVALID_ARGUMENT', 'the server needs at least one suite and one cipher', { field: 'suites/ciphers' });
+      const hint = options.ciphers === undefined ? `; ${text} issues only ${issuable.join(', ')}` : '';
+      throw new ActivationError('INVALID_ARGUMENT', `the server needs at least one suite and one cipher${hint}`, {
+        field: 'suites/ciphers',
+      });
+    }
+    // RIM documented which releases issue which keys (serverCapabilities): a server acting as one
+    // does not issue a key its release could not.
+    const unissuable = ciphers.filter((c) => !issuable.includes(c));
+    if (unissuable.length > 0) {
+      throw new ActivationError('INVALID_ARGUMENT', `${text} cannot issue ${unissuable.join(', ')} transport keys`, {
+        field: 'ciphers',
+        version: text,
+      });
     }
     // The provider is the registry: accepting what it cannot run would fail mid-activation.
     const missing = [
@@ -354,26 +409,25 @@ export class BesSimulator {
     this.accounts.setActivationPassword(email, password, lifetimeHours);
   }
 
-  /** The account's public state: status, failed attempts, device; never the password. */
-  account(email: string):
-    | {
-        email: string;
-        displayName: string;
-        status: string;
-        failedAttempts: number;
-        hasPassword: boolean;
-        devicePin?: string;
-        lastFailure?: { at: number; code: string };
-      }
-    | undefined {
+  /**
+   * The account as the administrator sees it, at the simulator's clock; never the password.
+   * `status` says when the password is no longer valid ("Activation password locked" after 5
+   * failed attempts, "Activation password expired"); `hasPassword` is true only for a password
+   * that can still activate; `passwordExpiresAt` is when the current password expires (expired).
+   */
+  account(email: string): AccountView | undefined {
     const a = this.accounts.get(email);
     if (!a) return undefined;
-    const view = {
+    const status = adminStatusOf(a, this.now());
+    const pw = a.password;
+    const view: AccountView = {
       email: a.email,
       displayName: a.displayName,
-      status: a.status,
-      failedAttempts: a.password?.failedAttempts ?? 0,
-      hasPassword: a.password !== undefined,
+      status,
+      failedAttempts: pw?.failedAttempts ?? 0,
+      locked: status === 'Activation password locked',
+      hasPassword: pw !== undefined && status !== 'Activation password locked' && status !== 'Activation password expired',
+      ...(pw ? { passwordExpiresAt: pw.expiresAt } : {}),
     };
     // Why the last activation failed or was refused: the handset that did not prove the password
     // was not told (docs/protocol.md, "What a peer learns"); the administrator is.

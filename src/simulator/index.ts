@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { BesSimulator, DEFAULT_POLICY_RETRANSMIT_MS, UNCONFIRMED_ATTEMPT_MS } from './bes-simulator.js';
-export type { BesSimulatorOptions } from './bes-simulator.js';
+export type { AccountView, BesSimulatorOptions } from './bes-simulator.js';
 // The server's sans-I/O core: one session's state machine, its tables, and the routing of frames to sessions.
 export {
   serverStep,
@@ -45,8 +45,12 @@ export {
 export { EtpAdmission, DEFAULT_PIN_RATE_LIMIT, DEFAULT_SOURCE_RATE_LIMIT, DEFAULT_MAX_TRACKED, MAX_ADMIN_LOG } from './admission.js';
 export type { AdminEvent, EtpAdmissionOptions, RateLimit, RefusalReason } from './admission.js';
 export {
+  ACCOUNT_STATUSES,
+  ADMIN_STATUSES,
   AccountStore,
   DEFAULT_PASSWORD_LIFETIME_HOURS,
+  EXPIRE_NOW_HOURS,
+  MAX_CONSOLE_PASSWORD_LENGTH,
   MAX_PASSWORD_LIFETIME_HOURS,
   MAX_FAILED_ATTEMPTS,
   MIN_ACTIVATION_PASSWORD_LENGTH,
@@ -54,10 +58,20 @@ export {
   DEFAULT_CLAIM_TIMEOUT_MS,
   generateActivationPassword,
 } from './accounts.js';
-export type { Account, AccountStatus, CpaceChoice, NewUser, PasswordProblem, UserSettings, ActivatedDevice } from './accounts.js';
+export type {
+  Account,
+  AccountStatus,
+  AdminStatus,
+  CpaceChoice,
+  NewUser,
+  PasswordProblem,
+  UserSettings,
+  ActivatedDevice,
+} from './accounts.js';
 export type { ServerIdentity, ServerPolicy } from './server-config.js';
 export { type ServicesConfig } from './server-services.js';
 export {
+  CMIME_CONFIG_EMAIL,
   DEFAULT_BOOK_CIDS,
   defaultServiceBooks,
   type DefaultBookCid,
@@ -92,21 +106,41 @@ export type {
 } from '../crypto/provider.js';
 export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
 export type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
-export { SERVER_FLAVOURS, type ServerFlavour, type ServerVersion } from '../server-version/server-version.js';
+export {
+  MAINTENANCE_RELEASE_KINDS,
+  SERVER_FLAVOURS,
+  type MaintenanceReleaseKind,
+  type ServerFlavour,
+  type ServerVersion,
+} from '../server-version/server-version.js';
+export { serverCapabilities, type ServerCapabilities } from '../server-version/capabilities.js';
 export type { ItPolicy } from '../policy/policy.js';
 export type { RuleValue } from '../policy/rules.js';
 export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from '../policy/acknowledgement.js';
 export type { RuleRejection } from '../policy/enforcer.js';
-export type { ServiceBook } from '../service-books/service-book.js';
+export {
+  SERVICE_BOOK_CONFIG_FORMATS,
+  type ServiceBook,
+  type ServiceBookConfig,
+  type ServiceBookConfigField,
+  type ServiceBookConfigFormat,
+} from '../service-books/service-book.js';
+export { TIME_ZONES, TIME_ZONE_CODES, TIME_ZONE_TABLE, type TimeZone, type TimeZoneCode } from '../sync/time-zones.js';
 export { SYNC_ORDER, type RecordByDatabase, type SyncData, type SyncDatabase } from '../sync/databases.js';
 export {
-  ADDRESS_LABELS,
+  EMAIL_FILTER_ACTIONS,
   EVENT_CLASSES,
   FREE_BUSY,
+  RECURRENCE_FIELDS,
   RECURRENCE_TYPES,
+  TASK_ALARM_TYPES,
   TASK_PRIORITIES,
   TASK_STATUSES,
-  type AddressLabel,
+  WEEK_DAY_BITS,
+  type EmailFilter,
+  type EmailFilterAction,
+  type EmailSettings,
+  type TaskAlarmType,
   type CalendarEvent,
   type Contact,
   type ContactPhones,

@@ -68,7 +68,9 @@ export function onEtpDat(frame: Frame, etp: EtpDat, env: ServerEnv): ServerStart
   const email = normalizeEmail(header.email);
   const account = env.account;
   if (!account) {
-    // A BES sees only the mail of the mailboxes it monitors (the seed): an unknown address gets no answer.
+    // A BES sees only the mail of the mailboxes it monitors (the seed: the BES "which monitors the
+    // BlackBerry device user's mailbox, picks up the ETP.DAT message"): an unknown address gets no
+    // answer, and the handset times out. `replyToUnknownUsers` is ours, for tests (docs/server.md).
     return refused(frame, { pin: header.pin, email, code: 'UNKNOWN_USER' }, env.replyToUnknownUsers);
   }
   // Without a usable password CPace runs against a dummy, with the same operations as the real

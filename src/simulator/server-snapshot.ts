@@ -20,12 +20,15 @@ import { etpBodySchema, sealedBodySchema } from '../wire/etp/etp-body.js';
 import { policyAckSchema } from '../policy/acknowledgement.js';
 import { itPolicySchema } from '../policy/signed-policy.js';
 import { serviceBookSchema } from '../service-books/service-book.js';
+import { upgradeServiceBooks } from '../service-books/book-upgrade.js';
+import { upgradeSyncRecords, upgradeSyncStore } from '../sync/record-upgrade.js';
 import { SYNC_ORDER } from '../sync/databases.js';
 import {
   calendarEventSchema,
   contactSchema,
   deviceOptionSchema,
   emailMessageSchema,
+  emailSettingsSchema,
   memoSchema,
   syncRecordSchema,
   taskSchema,
@@ -158,12 +161,13 @@ const syncDataSchema = v.object({
   contacts: v.optional(v.array(contactSchema), () => []),
   tasks: v.optional(v.array(taskSchema), () => []),
   memos: v.optional(v.array(memoSchema), () => []),
+  emailSettings: v.optional(v.array(emailSettingsSchema), () => []),
   messages: v.optional(v.array(emailMessageSchema), () => []),
   options: v.optional(v.array(deviceOptionSchema), () => []),
 });
 
-/** The layout of the snapshots this version writes. */
-const LAYOUT = 2;
+/** The layout of the snapshots this version writes: 3 since issue 12 (Barry-shaped service books and records). */
+const LAYOUT = 3;
 
 const simulatorSnapshotSchema = v.object({
   layout: v.literal(LAYOUT),
@@ -227,17 +231,53 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/**
- * The stored layout, read as the phases are now. Snapshots written before issue 11 have no
- * `layout`, and keep each session as one record with every field any phase had (the CPace keys
- * as `keys`, the data of phases 3 and 4 in an untyped `extra`): each goes to its phase's fields.
- */
+/** The stored layout, read as it is now: each older layout is brought up one step at a time. */
 function upgradeLayout(raw: unknown): unknown {
+  return toLayout3(toLayout2(raw));
+}
+
+/** `fn` applied to the session of each `[key, session]` entry. */
+function mapSessions(sessions: unknown[], fn: (session: unknown) => unknown): unknown[] {
+  return sessions.map((entry: unknown) => (Array.isArray(entry) && entry.length === 2 ? [entry[0], fn(entry[1])] : entry));
+}
+
+/**
+ * Snapshots written before issue 11 have no `layout`, and keep each session as one record with
+ * every field any phase had (the CPace keys as `keys`, the data of phases 3 and 4 in an untyped
+ * `extra`): each goes to its phase's fields.
+ */
+function toLayout2(raw: unknown): unknown {
   if (!isRecord(raw) || raw.layout !== undefined || !Array.isArray(raw.sessions)) return raw;
-  const sessions = raw.sessions.map((entry: unknown) =>
-    Array.isArray(entry) && entry.length === 2 ? [entry[0], upgradeSession(entry[1])] : entry,
-  );
-  return { ...raw, layout: LAYOUT, sessions };
+  return { ...raw, layout: 2, sessions: mapSessions(raw.sessions, upgradeSession) };
+}
+
+/**
+ * Layout 2 (before issue 12) stored service books with the RecordId as `uniqueId` and an opaque
+ * config, and records in their earlier shapes: the books waiting for their acknowledgement, the
+ * pages of a synchronization under way and the user data set are read in their current shape
+ * (book-upgrade.ts, record-upgrade.ts).
+ */
+function toLayout3(raw: unknown): unknown {
+  if (!isRecord(raw) || raw.layout !== 2) return raw;
+  const sessions = Array.isArray(raw.sessions) ? mapSessions(raw.sessions, upgradeSessionContents) : raw.sessions;
+  const userData = Array.isArray(raw.userData)
+    ? raw.userData.map((entry: unknown) => (Array.isArray(entry) && entry.length === 2 ? [entry[0], upgradeSyncStore(entry[1])] : entry))
+    : raw.userData;
+  return { ...raw, layout: 3, sessions, ...(userData === undefined ? {} : { userData }) };
+}
+
+function upgradeSessionContents(session: unknown): unknown {
+  if (!isRecord(session)) return session;
+  const out: Record<string, unknown> = { ...session };
+  if ('books' in out) out.books = upgradeServiceBooks(out.books);
+  const sync = out.sync;
+  if (isRecord(sync) && Array.isArray(sync.pages)) {
+    out.sync = {
+      ...sync,
+      pages: sync.pages.map((page: unknown) => (isRecord(page) ? { ...page, records: upgradeSyncRecords(page.records) } : page)),
+    };
+  }
+  return out;
 }
 
 function upgradeSession(raw: unknown): unknown {

@@ -4,14 +4,17 @@
  * RIM: synchronization starts with the calendar (over [CICAL]), then the other organizer
  * databases (over [SYNC]), email messages (over [CMIME]; up to 750 by default on later servers)
  * and device options from wireless backup, each when wireless synchronization and backup are
- * enabled for the user.
+ * enabled for the user. Email settings and filters travel over [SYNC] too (the seed: "The [SYNC]
+ * service book allows for organizer data synchronization, wireless backup and restore
+ * capability, and synchronization of email settings and filters"); that they are a database of
+ * their own, synchronized after the memos, is ours.
  */
 import { ActivationError } from '../errors/activation-error.js';
 import type { Capability } from '../service-books/capabilities.js';
-import type { CalendarEvent, Contact, DeviceOption, EmailMessage, Memo, RecordKind, Task } from './records.js';
+import type { CalendarEvent, Contact, DeviceOption, EmailMessage, EmailSettings, Memo, RecordKind, Task } from './records.js';
 
 /** The databases, in the order they are synchronized: calendar first. */
-export const SYNC_ORDER = ['calendar', 'contacts', 'tasks', 'memos', 'messages', 'options'] as const;
+export const SYNC_ORDER = ['calendar', 'contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options'] as const;
 /** One of the organizer databases the handset synchronizes ({@link SYNC_ORDER}). */
 export type SyncDatabase = (typeof SYNC_ORDER)[number];
 
@@ -25,6 +28,8 @@ export interface RecordByDatabase {
   tasks: Task;
   /** Memos. */
   memos: Memo;
+  /** Email settings and filters, one record per account. */
+  emailSettings: EmailSettings;
   /** Email messages. */
   messages: EmailMessage;
   /** Device options (from wireless backup). */
@@ -39,6 +44,7 @@ export const DATABASE_RECORD_KIND: Readonly<Record<SyncDatabase, RecordKind>> = 
   contacts: 'contact',
   tasks: 'task',
   memos: 'memo',
+  emailSettings: 'email-settings',
   messages: 'message',
   options: 'option',
 };
@@ -49,6 +55,7 @@ export const DATABASE_SERVICE_BOOK = {
   contacts: 'SYNC',
   tasks: 'SYNC',
   memos: 'SYNC',
+  emailSettings: 'SYNC',
   messages: 'CMIME',
   options: 'SYNC',
 } as const satisfies Record<SyncDatabase, string>;
@@ -59,16 +66,22 @@ export const DATABASE_CAPABILITY: Readonly<Record<SyncDatabase, Capability>> = {
   contacts: 'organizer-sync',
   tasks: 'organizer-sync',
   memos: 'organizer-sync',
+  emailSettings: 'email-settings',
   messages: 'email',
   options: 'backup-restore',
 };
 
-/** Which user setting governs each database. */
+/**
+ * Which user setting governs each database. Email settings and filters follow wireless
+ * synchronization ("you must enable wireless synchronization for the e-mail filters":
+ * Professional BlackBerry, ch. 7, as excerpted on blackberrycool.com).
+ */
 export const DATABASE_USER_SETTING: Readonly<Record<SyncDatabase, keyof UserSyncSettings>> = {
   calendar: 'wirelessSync',
   contacts: 'wirelessSync',
   tasks: 'wirelessSync',
   memos: 'wirelessSync',
+  emailSettings: 'wirelessSync',
   messages: 'messages',
   options: 'wirelessBackup',
 };
@@ -85,7 +98,7 @@ export function isSyncDatabase(name: unknown): name is SyncDatabase {
 
 /** What the administrator enabled for the user. */
 export interface UserSyncSettings {
-  /** Wireless organizer data synchronization: calendar, contacts, tasks, memos. */
+  /** Wireless organizer data synchronization: calendar, contacts, tasks, memos, email settings and filters. */
   readonly wirelessSync: boolean;
   /** Wireless backup: device options are restored from it. */
   readonly wirelessBackup: boolean;

@@ -78,24 +78,30 @@ export { MAX_REASON_LENGTH } from '../policy/acknowledgement.js';
 
 // Service book bodies
 export { MAX_SERVICE_BOOKS_BYTES, decodeServiceBooks, encodeServiceBooks } from './messages/service-books.js';
-export { MAX_CONFIG_BYTES, MAX_SERVICE_BOOKS } from '../service-books/service-book.js';
+export { MAX_CONFIG_BYTES, MAX_CONFIG_FIELD_BYTES, MAX_SERVICE_BOOKS, SERVICE_BOOK_CONFIG_FORMATS } from '../service-books/service-book.js';
 
 // Sync bodies: pages of records and their acknowledgements, and the values records may hold
 export { decodeSyncPage, encodeSyncPage } from './messages/sync-page.js';
 export { decodeSyncAck, encodeSyncAck } from './messages/sync-ack.js';
 export { MAX_DATABASE_RECORDS, MAX_PAGE_BYTES, MAX_PAGE_RECORDS, paginate, type SyncAck, type SyncPage } from '../sync/pages.js';
 export {
-  ADDRESS_LABELS,
+  EMAIL_FILTER_ACTIONS,
   EVENT_CLASSES,
   FREE_BUSY,
+  MAX_CATEGORIES,
+  MAX_EMAIL_FILTERS,
   MAX_MESSAGE_BODY,
   MAX_NOTES,
   MAX_RECORD_ID,
   RECORD_KINDS,
+  RECURRENCE_FIELDS,
   RECURRENCE_TYPES,
+  TASK_ALARM_TYPES,
   TASK_PRIORITIES,
   TASK_STATUSES,
+  WEEK_DAY_BITS,
 } from '../sync/records.js';
+export { TIME_ZONES, TIME_ZONE_CODES, TIME_ZONE_TABLE, timeZoneByCode, type TimeZone, type TimeZoneCode } from '../sync/time-zones.js';
 
 // The relay's HTTP protocol (createRelayTransport and startRelayServer speak it)
 export {
@@ -128,15 +134,17 @@ export type { ItPolicy } from '../policy/policy.js';
 export type { RuleValue } from '../policy/rules.js';
 export { POLICY_ACK_STATUSES, type PolicyAck, type PolicyAckStatus } from '../policy/acknowledgement.js';
 export type { RuleRejection } from '../policy/enforcer.js';
-export type { ServiceBook } from '../service-books/service-book.js';
+export type { ServiceBook, ServiceBookConfig, ServiceBookConfigField, ServiceBookConfigFormat } from '../service-books/service-book.js';
 export { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 export type {
-  AddressLabel,
   CalendarEvent,
   Contact,
   ContactPhones,
   DeviceOption,
+  EmailFilter,
+  EmailFilterAction,
   EmailMessage,
+  EmailSettings,
   EventClass,
   FreeBusy,
   Memo,
@@ -146,6 +154,7 @@ export type {
   RecurrenceType,
   SyncRecord,
   Task,
+  TaskAlarmType,
   TaskPriority,
   TaskStatus,
 } from '../sync/records.js';

@@ -109,6 +109,7 @@ describe.each(SUITES)('full activation (phases 1-2) with %s', (suite) => {
       displayName: 'Alice Example',
       status: 'Activated',
       failedAttempts: 0,
+      locked: false,
       hasPassword: false,
       devicePin: '2100000A',
     });

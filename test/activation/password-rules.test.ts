@@ -95,12 +95,14 @@ describe('wrong password', () => {
       'to-handset:server-share',
       'to-server:error',
     ]);
+    // Issue 12, finding 3: the account said "Activating" and hasPassword: true here.
     expect(sim.account(EMAIL)).toMatchObject({
+      status: 'Activation password locked',
       failedAttempts: MAX_FAILED_ATTEMPTS,
-      hasPassword: true,
+      locked: true,
+      hasPassword: false,
       lastFailure: { code: 'LOCKED_OUT' },
     });
-    expect(sim.account(EMAIL)!.status).not.toBe('Activated');
 
     // A new password from the administrator unlocks the account.
     sim.setActivationPassword(EMAIL, 'a-new-password');
@@ -140,9 +142,10 @@ describe('password lifetime', () => {
       'to-handset:error',
     ]);
     expect(sim.account(EMAIL)).toMatchObject({
-      status: 'Initializing',
+      status: 'Activation password expired',
       failedAttempts: 0,
-      hasPassword: true,
+      hasPassword: false,
+      passwordExpiresAt: T0 + 48 * HOUR,
       lastFailure: { code: 'PASSWORD_EXPIRED' },
     });
   });
@@ -172,7 +175,8 @@ describe('password lifetime', () => {
     expect(runExchange({ sim, clock }).stoppedBy).toBe('key-established');
   });
 
-  it.each([721, 0, -1, Number.NaN, Number.POSITIVE_INFINITY])('a lifetime of %s hours is INVALID_ARGUMENT', (hours) => {
+  // 0 hours expires the current password now (password-rules-as-documented.test.ts).
+  it.each([721, 0.5, -1, Number.NaN, Number.POSITIVE_INFINITY])('a lifetime of %s hours is INVALID_ARGUMENT', (hours) => {
     const { sim } = createServer({ users: [{ email: EMAIL, displayName: 'Alice Example' }] });
     expectInvalidArgument(() => sim.setActivationPassword(EMAIL, PASSWORD, hours), 'lifetimeHours');
     expect(sim.account(EMAIL)).toMatchObject({ status: 'No activation password', hasPassword: false });

@@ -3,7 +3,8 @@
  * the first mutation run of `crypto` found nothing holding it (issue 9): every refusal names its
  * operation and field in `cause` (with the lengths, where a length was wrong), every failure to
  * open that is not a malformed field is the one `DECRYPT_FAILED` error, a transport key or message
- * key of the wrong length never opens anything, and the keys handed to the cipher are wiped.
+ * key of the wrong length never opens anything, nor does a wrapped key that does not unwrap (whatever
+ * the tag), and the keys handed to the cipher are wiped.
  * Messages that `sealMessageWith` would never make are built with node:crypto (OpenSSL) by the
  * construction in sealed-message.ts and docs/protocol.md, "Message protection under the transport key".
  */
@@ -57,15 +58,30 @@ function cbcEncrypt(algorithm: TransportKeyAlgorithm, key: Uint8Array, iv: Uint8
   return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
 }
 
+/** What {@link craft} wraps instead of the message key, and whether it spoils the wrapped key's padding. */
+interface WrapOverride {
+  readonly wrapped?: Uint8Array;
+  readonly badPadding?: boolean;
+}
+
 /**
  * A sealed message built with OpenSSL alone from the given transport key and message key, whatever
- * their lengths. The wrap key is left without DES parity: DES ignores those bits.
+ * their lengths. The wrap key is left without DES parity: DES ignores those bits. With `override`,
+ * the wrapped key holds other bytes (or fails its padding) while the payload and the tag are still
+ * made with `messageKey`: a message whose key does not unwrap but is otherwise consistent.
  */
-function craft(algorithm: TransportKeyAlgorithm, transportKey: Uint8Array, messageKey: Uint8Array): SealedMessage {
+function craft(
+  algorithm: TransportKeyAlgorithm,
+  transportKey: Uint8Array,
+  messageKey: Uint8Array,
+  override: WrapOverride = {},
+): SealedMessage {
   const { keyLength, blockLength } = TRANSPORT_CIPHERS[algorithm];
   const wrapKey = hkdf(transportKey, `enterprise-activation/v1 key wrap${algorithm}`, keyLength);
   const keyIv = random(blockLength);
-  const wrappedKey = cbcEncrypt(algorithm, wrapKey, keyIv, messageKey);
+  const wrappedKey = cbcEncrypt(algorithm, wrapKey, keyIv, override.wrapped ?? messageKey);
+  // The last byte of the next-to-last block is XORed into the last padding byte: blockLength + 1 is no valid padding.
+  if (override.badPadding === true) wrappedKey[wrappedKey.length - blockLength - 1]! ^= 1;
   const iv = random(blockLength);
   // OpenSSL takes only a key of the right length; a longer message key encrypts with its prefix.
   const ciphertext = cbcEncrypt(algorithm, messageKey.subarray(0, keyLength), iv, PLAINTEXT);
@@ -288,6 +304,32 @@ describe.each(ALGORITHMS)('%s: every other failure to open is the one DECRYPT_FA
   });
 });
 
+// openMessageWith carries on with a stand-in message key (all zero) when the wrapped key does not
+// unwrap, so that a bad wrapped key costs the same work as a bad tag; the stand-in must never open
+// anything. These messages are consistent under the all-zero key (payload and tag made with it), so
+// only the failed unwrap itself can refuse them.
+describe.each(ALGORITHMS)('%s: a message whose key does not unwrap never opens, whatever its tag', (algorithm) => {
+  const cipher = TRANSPORT_CIPHERS[algorithm];
+  const transportKey = cipher.generateKey(random);
+  const zeroKey = new Uint8Array(cipher.keyLength);
+
+  it('the all-zero key, properly wrapped, does open: the messages below differ only in the wrapped key', () => {
+    expect(bytesToHex(openMessageWith(allCiphers, transportKey, craft(algorithm, transportKey, zeroKey), AD))).toBe(bytesToHex(PLAINTEXT));
+  });
+
+  it('a wrapped key that unwraps to a key of the wrong length', () => {
+    for (const length of [cipher.keyLength + 1, cipher.keyLength + cipher.blockLength - 1]) {
+      const message = craft(algorithm, transportKey, zeroKey, { wrapped: new Uint8Array(length) });
+      expect(thrownJson(() => openMessageWith(allCiphers, transportKey, message, AD))).toEqual(AUTH_FAILED);
+    }
+  });
+
+  it('a wrapped key whose padding is bad', () => {
+    const message = craft(algorithm, transportKey, zeroKey, { wrapped: zeroKey, badPadding: true });
+    expect(thrownJson(() => openMessageWith(allCiphers, transportKey, message, AD))).toEqual(AUTH_FAILED);
+  });
+});
+
 describe.each(ALGORITHMS)('%s: the keys handed to the cipher are wiped', (algorithm) => {
   const cipher = TRANSPORT_CIPHERS[algorithm];
   const transportKey = cipher.generateKey(random);
@@ -322,6 +364,16 @@ describe.each(ALGORITHMS)('%s: the keys handed to the cipher are wiped', (algori
     tag[0]! ^= 1;
     expect(thrownJson(() => openMessageWith(rec.lookup, transportKey, { ...sealed, tag }, AD))).toEqual(AUTH_FAILED);
     expect(rec.decrypts).toHaveLength(1);
+    expect(isZero(rec.decrypts[0]!.key)).toBe(true);
+    expect(isZero(rec.decrypts[0]!.out)).toBe(true);
+  });
+
+  it('a message key of the wrong length: opening wipes it as well as the wrap key', () => {
+    const rec = recording(cipher);
+    const message = craft(algorithm, transportKey, random(cipher.keyLength + 1));
+    expect(thrownJson(() => openMessageWith(rec.lookup, transportKey, message, AD))).toEqual(AUTH_FAILED);
+    expect(rec.decrypts).toHaveLength(1);
+    expect(rec.decrypts[0]!.out).toHaveLength(cipher.keyLength + 1);
     expect(isZero(rec.decrypts[0]!.key)).toBe(true);
     expect(isZero(rec.decrypts[0]!.out)).toBe(true);
   });

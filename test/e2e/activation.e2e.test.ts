@@ -42,6 +42,7 @@ const SUCCESS = [
   'Synchronizing Address Book (30/30)',
   'Synchronizing Tasks (8/8)',
   'Synchronizing Memos (5/5)',
+  'Synchronizing Email Settings (1/1)',
   'Synchronizing Email Messages (25/40)',
   'Synchronizing Email Messages (40/40)',
   'Synchronizing Device Options (6/6)',
@@ -190,6 +191,7 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
         displayName: 'Alice Example',
         status: 'Activated',
         failedAttempts: 0,
+        locked: false,
         hasPassword: false,
         devicePin: PIN,
       });

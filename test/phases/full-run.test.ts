@@ -15,6 +15,7 @@ const NAMES: Record<SyncDatabase, string> = {
   contacts: 'Address Book',
   tasks: 'Tasks',
   memos: 'Memos',
+  emailSettings: 'Email Settings',
   messages: 'Email Messages',
   options: 'Device Options',
 };
@@ -194,6 +195,6 @@ describe('full run: phases 1 to 4 over the Handset driver', () => {
     const serverData = rig.sim.services.userData(rig.sim.accounts.get(EMAIL)!);
     const counts = Object.fromEntries(SYNC_ORDER.map((db) => [db, rig!.handset.state.sync?.store[db]?.length ?? 0]));
     expect(counts).toEqual(Object.fromEntries(SYNC_ORDER.map((db) => [db, serverData[db].length])));
-    expect(counts).toEqual({ calendar: 12, contacts: 30, tasks: 8, memos: 5, messages: 40, options: 6 });
+    expect(counts).toEqual({ calendar: 12, contacts: 30, tasks: 8, memos: 5, emailSettings: 1, messages: 40, options: 6 });
   });
 });

@@ -3,12 +3,12 @@
  * switches off exactly what it carries.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultServiceBooks, type DefaultBookCid } from '../../src/service-books/server-books.js';
+import { CMIME_CONFIG_EMAIL, defaultServiceBooks, type DefaultBookCid } from '../../src/service-books/server-books.js';
 import type { ServiceBook } from '../../src/service-books/service-book.js';
 import type { Account } from '../../src/simulator/accounts.js';
 import type { ServerIdentity } from '../../src/simulator/server-config.js';
 import type { SyncDatabase } from '../../src/sync/databases.js';
-import { encodeCbor } from '../../src/codec/cbor.js';
+import { utf8ToBytes } from '../../src/util/bytes.js';
 import { EMAIL } from '../support/fixtures.js';
 import { type Rig, createRig, logDetails, userData } from './helpers.js';
 
@@ -50,8 +50,8 @@ describe('service books on the handset', () => {
                 dsid: second,
                 hiddenName: `${second} CMIME`,
                 description: 'Email for alice.personal@example.com',
-                uniqueId: 0x0badf00d,
-                config: encodeCbor({ email: 'alice.personal@example.com' }),
+                recordId: 0x0badf00d,
+                config: { format: 0x10, fields: [{ type: CMIME_CONFIG_EMAIL, data: utf8ToBytes('alice.personal@example.com') }] },
               },
             ];
           },
@@ -66,9 +66,9 @@ describe('service books on the handset', () => {
     expect(books).toHaveLength(7);
     const cmime = books.filter((b) => b.cid === 'CMIME');
     expect(cmime.map((b) => b.uid)).toEqual(['S0000001', second]);
-    expect(cmime[1]!.uniqueId).toBe(0x0badf00d);
-    expect(cmime[1]!.config).toEqual(encodeCbor({ email: 'alice.personal@example.com' }));
-    expect(cmime[0]!.config).toEqual(encodeCbor({ email: EMAIL }));
+    expect(cmime[1]!.recordId).toBe(0x0badf00d);
+    expect(cmime[1]!.config.fields).toEqual([{ type: CMIME_CONFIG_EMAIL, data: utf8ToBytes('alice.personal@example.com') }]);
+    expect(cmime[0]!.config.fields).toEqual([{ type: CMIME_CONFIG_EMAIL, data: utf8ToBytes(EMAIL) }]);
     expect(received).toHaveLength(1);
     expect(received[0]!.emailEnabled).toBe(true);
     expect(received[0]!.books).toEqual(books);
@@ -103,7 +103,7 @@ describe('service books on the handset', () => {
     expect(state.sync?.store.messages).toBeUndefined();
     expect(state.sync?.progress.messages).toBeUndefined();
     // The other books still take effect.
-    expect(syncedDatabases(rig)).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'options']);
+    expect(syncedDatabases(rig)).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'emailSettings', 'options']);
     expect(state.sync?.store.calendar).toHaveLength(DATA.calendar.length);
     expect(state.sync?.store.contacts).toHaveLength(DATA.contacts.length);
     expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([
@@ -120,7 +120,7 @@ describe('service books on the handset', () => {
     expect(texts).toContain(`Your email address "${EMAIL}" is now enabled`);
     expect(texts.some((t) => t.startsWith('Synchronizing Calendar'))).toBe(false);
     expect(texts.at(-1)).toBe('Activation Complete');
-    expect(syncedDatabases(rig)).toEqual(['contacts', 'tasks', 'memos', 'messages', 'options']);
+    expect(syncedDatabases(rig)).toEqual(['contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options']);
     expect(rig.handset.state.sync?.store.calendar).toBeUndefined();
     expect(rig.handset.state.sync?.store.messages).toHaveLength(DATA.messages.length);
     expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([
@@ -128,7 +128,7 @@ describe('service books on the handset', () => {
     ]);
   });
 
-  it('without [SYNC]: contacts, tasks, memos and options are skipped; calendar and messages still come', async () => {
+  it('without [SYNC]: contacts, tasks, memos, email settings and options are skipped; calendar and messages still come', async () => {
     rig = createRig({ seed: 'books/no-sync', data: DATA, server: { services: { serviceBooks: omitting('SYNC') } } });
     await rig.activate();
 
@@ -137,6 +137,7 @@ describe('service books on the handset', () => {
       { database: 'contacts', reason: 'no [SYNC] service book' },
       { database: 'tasks', reason: 'no [SYNC] service book' },
       { database: 'memos', reason: 'no [SYNC] service book' },
+      { database: 'emailSettings', reason: 'no [SYNC] service book' },
       { database: 'options', reason: 'no [SYNC] service book' },
     ]);
     expect(rig.statuses.at(-1)?.text).toBe('Activation Complete');

@@ -32,17 +32,17 @@ function pagesPerDatabase(r: Rig): Record<string, number> {
 }
 
 describe('synchronization', () => {
-  it('goes calendar, contacts, tasks, memos, messages, options, one database after the other', async () => {
+  it('goes calendar, contacts, tasks, memos, email settings, messages, options, one database after the other', async () => {
     rig = createRig({
       seed: 'sync/order',
-      data: userData({ calendar: 9, contacts: 11, tasks: 4, memos: 3, messages: 13, options: 5 }),
+      data: userData({ calendar: 9, contacts: 11, tasks: 4, memos: 3, emailSettings: 2, messages: 13, options: 5 }),
       server: { services: { pageSize: 4 } },
     });
     await rig.activate();
     const dbs = progress(rig).map((p) => p.database);
     // Collapsed runs: each database appears once, in SYNC_ORDER.
     const runs = dbs.filter((d, i) => i === 0 || dbs[i - 1] !== d);
-    expect(runs).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'messages', 'options']);
+    expect(runs).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options']);
     expect(runs).toEqual([...SYNC_ORDER]);
     // Within a database, received grows to the total.
     for (const db of SYNC_ORDER) {
@@ -124,7 +124,7 @@ describe('synchronization', () => {
   });
 
   it("uses the smaller of the server's page size and the device's maxPageRecords (device smaller)", async () => {
-    const counts = { calendar: 12, contacts: 23, tasks: 5, memos: 0, messages: 11, options: 6 };
+    const counts = { calendar: 12, contacts: 23, tasks: 5, memos: 0, emailSettings: 2, messages: 11, options: 6 };
     rig = createRig({ seed: 'sync/page-5', data: userData(counts), server: { services: { pageSize: 7 } }, handset: { maxPageRecords: 5 } });
     await rig.activate();
     expect(pagesPerDatabase(rig)).toEqual(Object.fromEntries(SYNC_ORDER.map((db) => [db, Math.max(1, Math.ceil(counts[db] / 5))])));
@@ -145,7 +145,7 @@ describe('synchronization', () => {
   });
 
   it("uses the smaller of the server's page size and the device's maxPageRecords (server smaller)", async () => {
-    const counts = { calendar: 12, contacts: 23, tasks: 5, memos: 1, messages: 11, options: 6 };
+    const counts = { calendar: 12, contacts: 23, tasks: 5, memos: 1, emailSettings: 1, messages: 11, options: 6 };
     rig = createRig({ seed: 'sync/page-3', data: userData(counts), server: { services: { pageSize: 3 } }, handset: { maxPageRecords: 5 } });
     await rig.activate();
     expect(pagesPerDatabase(rig)).toEqual(Object.fromEntries(SYNC_ORDER.map((db) => [db, Math.max(1, Math.ceil(counts[db] / 3))])));
@@ -160,7 +160,7 @@ describe('synchronization', () => {
     const server = rig.serverFrames.filter((f) => ['sync-page', 'sync-ack', 'sync-done', 'books-ack'].includes(f.type));
     const trace = server.map((f) => `${f.dir}:${f.type}`);
     const pageCount = trace.filter((t) => t === 'out:sync-page').length;
-    expect(pageCount).toBe(3 + 3 + 1 + 1 + 3 + 1);
+    expect(pageCount).toBe(3 + 3 + 1 + 1 + 1 + 3 + 1); // the email settings: one empty page
     const expectedTrace = ['in:books-ack'];
     for (let i = 0; i < pageCount; i++) expectedTrace.push('out:sync-page', 'in:sync-ack');
     expectedTrace.push('out:sync-done');

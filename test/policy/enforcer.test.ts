@@ -123,6 +123,15 @@ describe('applyPolicy with misbehaving enforcers', () => {
     ['an unknown rule name', () => ({ applied: ['Teleporter'], rejected: [] })],
     ['a non-string name', () => ({ applied: [1], rejected: [] })],
     ['a bad rejection', () => ({ applied: [], rejected: [null] })],
+    // The result and each rejection must be objects: a function carrying the right fields is not one.
+    ['a function carrying both lists', () => Object.assign(() => undefined, { applied: names, rejected: [] })],
+    [
+      'a rejection that is a function',
+      () => ({ applied: [], rejected: [Object.assign(() => undefined, { rule: names[0], reason: 'x' })] }),
+    ],
+    // Both fields must be lists: an empty string iterates like an empty list but is not one.
+    ['rejected not a list', () => ({ applied: names, rejected: '' })],
+    ['applied not a list', () => ({ applied: '', rejected: [] })],
     [
       'a throwing getter',
       () => ({

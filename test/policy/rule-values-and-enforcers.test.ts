@@ -4,6 +4,7 @@ import { checkRuleValue, defaultFor, getRule, sameRuleValue, type RuleDefinition
 import { ENFORCER_ERROR_REASON, createMappedEnforcer, type RuleMapper } from '../../src/policy/enforcer.js';
 import { NOT_APPLIED_REASON, applyPolicy, policyRejectedError } from '../../src/policy/apply-policy.js';
 import { MAX_REASON_LENGTH } from '../../src/policy/acknowledgement.js';
+import { decodePolicyAck, encodePolicyAck } from '../../src/wire/messages/policy-ack.js';
 import { expectCode } from './helpers.js';
 
 const ISSUED = 1_700_000_000_000;
@@ -98,9 +99,21 @@ describe('applyPolicy: enforcer reasons are cut to 256 characters', () => {
     return ack.rejected.find((r) => r.rule === 'Password Required')?.reason;
   }
 
-  it('keeps a reason of at most 256 characters, even one ending in a lone high surrogate', () => {
-    expect(reasonFor('r'.repeat(MAX_REASON_LENGTH))).toBe('r'.repeat(MAX_REASON_LENGTH));
-    expect(reasonFor('short \uD83D')).toBe('short \uD83D');
+  it('keeps a reason of at most 256 characters whole', () => {
+    expect(reasonFor('r'.repeat(256))).toBe('r'.repeat(256));
+    // Exactly 256 code units ending in a surrogate pair: nothing is cut.
+    const full = `${'r'.repeat(254)}\uD83D\uDE00`;
+    expect(reasonFor(full)).toBe(full);
+  });
+
+  it('replaces a lone surrogate with U+FFFD, so the acknowledgement still encodes as UTF-8', () => {
+    expect(reasonFor('short \uD83D')).toBe('short \uFFFD');
+    expect(reasonFor('\uDE00 lone low')).toBe('\uFFFD lone low');
+    const full = `${'r'.repeat(255)}\uD83D`;
+    expect(reasonFor(full)).toBe(`${'r'.repeat(255)}\uFFFD`);
+    const policy = createPolicy('p-1', 'BES', ISSUED, {});
+    const ack = applyPolicy({ apply: () => ({ applied: [], rejected: [{ rule: 'Password Required', reason: 'no \uD800 way' }] }) }, policy);
+    expect(decodePolicyAck(encodePolicyAck(ack))).toEqual(ack);
   });
 
   it('cuts a longer reason to 256 characters', () => {

@@ -107,6 +107,18 @@ describe('signPolicy size limit', () => {
     const signed = signPolicy(nobleProvider, server.secretKey, policy);
     expect(verifySignedPolicy(nobleProvider, server.publicKey, signed)).toEqual(policy);
   });
+
+  it('signs and verifies a policy whose encoding is exactly 256 KiB: the limit is inclusive', () => {
+    const list = Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(256, 'x'));
+    const rules: Record<string, RuleValue> = {};
+    for (let i = 0; i < 10; i++) rules[`X-List ${i}`] = list;
+    rules['X-Fill'] = [...list.slice(0, 11), 'y'.repeat(124)];
+    const policy = createPolicy('big', 'BES', ISSUED, rules);
+    expect(encodePolicy(policy).length).toBe(262_144);
+    const signed = signPolicy(nobleProvider, server.secretKey, policy);
+    expect(signed.policy.length).toBe(262_144);
+    expect(verifySignedPolicy(nobleProvider, server.publicKey, signed)).toEqual(policy);
+  });
 });
 
 describe('canonical encoding of values', () => {

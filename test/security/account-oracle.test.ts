@@ -85,8 +85,10 @@ describe('an ETP.DAT that does not prove the password learns nothing about the a
     const right = runActivation({ sim, clock, log, handsetSeed: 'owner-after-lock' });
     expect(observed(right)).toEqual({ received: ['server-share'], code: 'WRONG_PASSWORD' });
     expect(sim.account(EMAIL)).toMatchObject({
+      status: 'Activation password locked',
       failedAttempts: MAX_FAILED_ATTEMPTS,
-      hasPassword: true,
+      locked: true,
+      hasPassword: false,
       lastFailure: { code: 'LOCKED_OUT' },
     });
   });
@@ -122,7 +124,12 @@ describe('a peer that proves the password may learn why (finding 9)', () => {
     ).toBe(true);
     expect(new TextDecoder().decode(error!)).not.toContain('EXPIRED');
     // Proving it was not a failed attempt; the administrator sees the reason.
-    expect(sim.account(EMAIL)).toMatchObject({ failedAttempts: 0, hasPassword: true, lastFailure: { code: 'PASSWORD_EXPIRED' } });
+    expect(sim.account(EMAIL)).toMatchObject({
+      status: 'Activation password expired',
+      failedAttempts: 0,
+      hasPassword: false,
+      lastFailure: { code: 'PASSWORD_EXPIRED' },
+    });
   });
 
   it('one password activates one device: a second device that proves it meanwhile learns NO_ACTIVATION_PASSWORD, sealed', () => {

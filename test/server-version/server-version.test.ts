@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import {
+  MAINTENANCE_RELEASE_KINDS,
   SERVER_FLAVOURS,
   compareServerVersions,
   formatServerVersion,
@@ -32,7 +34,7 @@ describe('parseServerVersion', () => {
     ['4.1 SP6MR4', v(4, 1, 6, 4)],
     ['v4.1 Service Pack 6', v(4, 1, 6)],
     ['version 4.1 Service Pack 6 (4.1.6)', v(4, 1, 6)],
-    ['BlackBerry Enterprise Server software version 4.1.6 MR1 (Rollup)', v(4, 1, 6, 1)],
+    ['BlackBerry Enterprise Server software version 4.1.6 MR1 (Rollup)', { ...v(4, 1, 6, 1), maintenanceKind: 'Rollup' }],
     ['BlackBerry Enterprise Server 4.1.6 MR2', v(4, 1, 6, 2)],
     ['5.0 SP3 (Bundle 36)', { ...v(5, 0, 3), bundle: 36 }],
     ['5.0.3 MR3, bundle 37', { ...v(5, 0, 3, 3), bundle: 37 }],
@@ -119,12 +121,17 @@ describe('formatServerVersion', () => {
         minor: fc.integer({ min: 0, max: 99 }),
         servicePack: fc.integer({ min: 0, max: 99 }),
         maintenanceRelease: fc.integer({ min: 0, max: 99 }),
+        maintenanceKind: fc.constantFrom(...MAINTENANCE_RELEASE_KINDS),
         bundle: fc.integer({ min: 0, max: 99_999 }),
       },
       { requiredKeys: ['major', 'minor', 'servicePack', 'maintenanceRelease'] },
     );
+    // A hotfix or rollup is a kind of maintenance release: only with one.
+    const valid = version.map(({ maintenanceKind, ...rest }) =>
+      maintenanceKind !== undefined && rest.maintenanceRelease > 0 ? { ...rest, maintenanceKind } : rest,
+    );
     fc.assert(
-      fc.property(version, (x) => {
+      fc.property(valid, (x) => {
         expect(p(formatServerVersion(x))).toEqual(x);
       }),
     );
@@ -186,5 +193,92 @@ describe('includesFixesOf', () => {
     expect(includesFixesOf(p('besn416mr4'), p('besx416mr3'))).toBe(false);
     expect(includesFixesOf(p('besn416mr4'), p('4.1.6 MR3'))).toBe(true);
     expect(includesFixesOf(p('4.1.6 MR4'), p('besx416mr3'))).toBe(true);
+  });
+});
+
+/**
+ * The seed (../shared/seed/000_06c312eb7007db82.txt, "Maintenance Releases"): an MR is a hotfix
+ * (unscheduled, may be specific to customers, a flavour or a component) or a rollup (scheduled; it
+ * "can, and normally will, include the same fixes as hotfixes"; in RIM's example each rollup MR
+ * "contains all fixes from previous MRs"). Issue 12, finding 8: both were parsed and then treated alike.
+ */
+describe('hotfix and rollup maintenance releases', () => {
+  it('the kind is kept from the text and written back', () => {
+    expect(p('4.1.6 MR3 (Hotfix)')).toEqual({ ...v(4, 1, 6, 3), maintenanceKind: 'Hotfix' });
+    expect(p('4.1.6 MR3 (hot fix)')).toEqual({ ...v(4, 1, 6, 3), maintenanceKind: 'Hotfix' });
+    expect(p('4.1.6 MR1 (Rollup)')).toEqual({ ...v(4, 1, 6, 1), maintenanceKind: 'Rollup' });
+    expect(shortServerVersion(p('4.1.6 MR3 (hotfix)'))).toBe('4.1 SP6 MR3 (Hotfix)');
+    expect(formatServerVersion(p('BES for Domino 4.1.6 MR1 (Rollup)'))).toBe(
+      'BlackBerry Enterprise Server for IBM Lotus Domino 4.1 SP6 MR1 (Rollup)',
+    );
+  });
+
+  it('a hotfix or rollup without a maintenance release is refused (INVALID_ARGUMENT)', () => {
+    expect(() => p('4.1 SP6 (Rollup)')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => formatServerVersion({ ...v(4, 1, 6), maintenanceKind: 'Hotfix' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => formatServerVersion({ ...v(4, 1, 6, 1), maintenanceKind: 'Patch' as 'Hotfix' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+  });
+
+  it('a rollup contains every fix of the earlier MRs of its service pack (4.1.6 MR4 includes MR1-MR3)', () => {
+    for (const earlier of ['4.1.6 MR1 (Rollup)', '4.1.6 MR2 (Rollup)', '4.1.6 MR3 (Rollup)', '4.1.6 MR3']) {
+      expect(includesFixesOf(p('4.1.6 MR4 (Rollup)'), p(earlier))).toBe(true);
+    }
+  });
+
+  it('a later rollup is not said to contain every fix of a hotfix: RIM says it "normally will", not that it does', () => {
+    expect(includesFixesOf(p('4.1.6 MR4 (Rollup)'), p('4.1.6 MR3 (Hotfix)'))).toBe(false);
+    expect(includesFixesOf(p('4.1.6 MR4'), p('4.1.6 MR3 (Hotfix)'))).toBe(false);
+    // The hotfix itself contains its own fixes, and a later service pack rolls everything up.
+    expect(includesFixesOf(p('4.1.6 MR3 (Hotfix)'), p('4.1.6 MR3 (Hotfix)'))).toBe(true);
+    expect(includesFixesOf(p('4.1 SP7'), p('4.1.6 MR3 (Hotfix)'))).toBe(true);
+  });
+
+  it('a hotfix is not said to roll up the earlier MRs: RIM documented that only for rollups', () => {
+    expect(includesFixesOf(p('4.1.6 MR4 (Hotfix)'), p('4.1.6 MR3 (Rollup)'))).toBe(false);
+    expect(includesFixesOf(p('4.1.6 MR4 (Hotfix)'), p('4.1 SP6'))).toBe(true);
+  });
+
+  it('the same MR number as a hotfix and as a rollup are different releases', () => {
+    expect(includesFixesOf(p('4.1.6 MR4 (Hotfix)'), p('4.1.6 MR4 (Rollup)'))).toBe(false);
+    expect(includesFixesOf(p('4.1.6 MR4 (Rollup)'), p('4.1.6 MR4'))).toBe(true);
+  });
+});
+
+/**
+ * Issue 12, finding 8: the type docs once offered "besx500sp4", a form the parser refuses. Every
+ * form the docs offer is read out of the doc comments themselves, so that a form added to the docs
+ * and not to the parser fails here.
+ */
+describe('every form the docs offer is accepted', () => {
+  const quoted = (file: string, from: string, to: string): string[] => {
+    const text = readFileSync(new URL(`../../src/${file}`, import.meta.url), 'utf8');
+    const block = text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
+    return [...block.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+  };
+  const moduleForms = quoted('server-version/server-version.ts', 'Accepted forms', '*/');
+  const optionForms = quoted('simulator/bes-simulator.ts', 'The server to act as', 'readonly version');
+
+  it('the module comment of server-version.ts lists the forms (a premise of the next test)', () => {
+    expect(moduleForms.length).toBeGreaterThanOrEqual(16);
+    expect(moduleForms).toContain('besx416mr4.zip');
+    expect(optionForms).toEqual(['BES for Domino 4.1 SP6 MR4', '4.1.6 MR4', 'besx504']);
+  });
+
+  it.each([
+    ...new Set([
+      ...quoted('server-version/server-version.ts', 'Accepted forms', '*/'),
+      ...quoted('simulator/bes-simulator.ts', 'The server to act as', 'readonly version'),
+    ]),
+  ])('%j parses', (form) => {
+    expect(p(form).major).toBeGreaterThanOrEqual(4);
+  });
+
+  it('"besx500sp4", offered once, is not a form: refused, and no doc offers it', () => {
+    expect(() => p('besx500sp4')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect([...moduleForms, ...optionForms]).not.toContain('besx500sp4');
   });
 });

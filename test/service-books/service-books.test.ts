@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
+import { CMIME_CONFIG_EMAIL } from '../../src/service-books/server-books.js';
+import { utf8ToBytes } from '../../src/util/bytes.js';
 import {
   CID_CAPABILITIES,
   CID_DESCRIPTIONS,
   DEFAULT_BOOK_CIDS,
   KNOWN_CIDS,
   MAX_CONFIG_BYTES,
+  MAX_CONFIG_FIELD_BYTES,
   MAX_SERVICE_BOOKS,
   ServiceBookStore,
   addBooks,
@@ -25,14 +28,14 @@ function book(cid: string, uid: string, extra: Partial<ServiceBook> = {}): Servi
   return {
     cid,
     uid,
+    recType: 0,
+    recordId: 1,
     name: 'Desktop',
     hiddenName: '',
     description: '',
     dsid: uid,
     besDomain: 'bes.example.com',
-    uniqueId: 1,
-    contentId: cid,
-    config: new Uint8Array([1, 2, 3]),
+    config: { format: 0x10, fields: [{ type: 7, data: new Uint8Array([1, 2, 3]) }] },
     ...extra,
   };
 }
@@ -46,6 +49,11 @@ function wireBook(b: ServiceBook): Record<string, unknown> {
   return { ...b };
 }
 
+/** A config of `n` fields of `size` bytes each. */
+function configOf(n: number, size: number, format: 0x01 | 0x02 | 0x10 = 0x10): ServiceBook['config'] {
+  return { format, fields: Array.from({ length: n }, (_, i) => ({ type: i & 0xff, data: new Uint8Array(size) })) };
+}
+
 const SRP = 'S12345678';
 
 describe('service book encoding', () => {
@@ -53,12 +61,13 @@ describe('service book encoding', () => {
     const books = defaultServiceBooks({ srp: SRP, besDomain: 'bes.example.com', email: 'jane@example.com' });
     const decoded = decodeServiceBooks(encodeServiceBooks(books));
     expect(decoded).toEqual(books);
-    expect(decoded[0]?.config).toBeInstanceOf(Uint8Array);
+    expect(decoded[0]?.config.fields[0]?.data).toBeInstanceOf(Uint8Array);
   });
 
   it('round-trips an empty list and a full one', () => {
     expect(decodeServiceBooks(encodeServiceBooks([]))).toEqual([]);
-    const many = Array.from({ length: MAX_SERVICE_BOOKS }, (_, i) => book('CMIME', `S${i}`, { config: new Uint8Array(MAX_CONFIG_BYTES) }));
+    // 16 fields of 253 bytes packed as format 0x10: 1 + 16 * (2 + 253) = 4081 bytes, under the 4 KiB limit.
+    const many = Array.from({ length: MAX_SERVICE_BOOKS }, (_, i) => book('CMIME', `S${i}`, { config: configOf(16, 253) }));
     expect(decodeServiceBooks(encodeServiceBooks(many))).toHaveLength(MAX_SERVICE_BOOKS);
   });
 
@@ -78,11 +87,49 @@ describe('service book encoding', () => {
     expectCode(() => decodeServiceBooks(rawBooks([partial])), 'MALFORMED');
   });
 
-  it('rejects an oversized config as MALFORMED (and refuses to encode it)', () => {
-    const big = book('CMIME', SRP, { config: new Uint8Array(MAX_CONFIG_BYTES + 1) });
-    const err = expectCode(() => decodeServiceBooks(rawBooks([wireBook(big)])), 'MALFORMED');
-    expect(err.cause?.field).toBe('books.0.config');
-    expectCode(() => encodeServiceBooks([big]), 'INVALID_ARGUMENT');
+  it('rejects a config over 4 KiB packed as MALFORMED (and refuses to encode it); the format counts its header bytes', () => {
+    // 1 + 16 * (2 + 255) = 4113 bytes as format 0x10; 1 + 15 * (3 + 255) = 3871 as format 0x02, but 16 fields are 4129.
+    for (const config of [configOf(16, 255), configOf(16, 255, 0x02)]) {
+      const big = book('CMIME', SRP, { config });
+      const err = expectCode(() => decodeServiceBooks(rawBooks([wireBook(big)])), 'MALFORMED');
+      expect(err.cause?.field).toBe('books.0.config');
+      expectCode(() => encodeServiceBooks([big]), 'INVALID_ARGUMENT');
+    }
+    expect(decodeServiceBooks(encodeServiceBooks([book('CMIME', SRP, { config: configOf(15, 255, 0x02) })]))).toHaveLength(1);
+    expect(MAX_CONFIG_BYTES).toBe(4096);
+  });
+
+  it("round-trips Barry's book fields: RecType, RecordId, a string UniqueId (uid) and a packed config with its format byte", () => {
+    const b = book('CICAL', 'S0000001', {
+      recType: 0xff,
+      recordId: 0xffff_ffff,
+      config: { format: 0x01, fields: [{ type: 0xff, data: new Uint8Array(MAX_CONFIG_FIELD_BYTES) }] },
+    });
+    const [decoded] = decodeServiceBooks(encodeServiceBooks([b]));
+    expect(decoded).toEqual(b);
+    expect(decoded?.config.fields[0]?.data).toBeInstanceOf(Uint8Array);
+    expect(typeof decoded?.uid).toBe('string');
+  });
+
+  it('rejects a config field over 255 bytes (its size is one byte), an unknown format or a type over 255 as MALFORMED', () => {
+    const bad: unknown[] = [
+      { format: 0x10, fields: [{ type: 1, data: new Uint8Array(MAX_CONFIG_FIELD_BYTES + 1) }] },
+      { format: 0x03, fields: [] },
+      { format: 0x10, fields: [{ type: 256, data: new Uint8Array(1) }] },
+      { format: 0x10, fields: [{ type: 1, data: new Uint8Array(1), code: 2 }] },
+      { format: 0x10 },
+      new Uint8Array([1, 2, 3]),
+    ];
+    for (const config of bad) {
+      const err = expectCode(() => decodeServiceBooks(rawBooks([{ ...wireBook(book('CMIME', SRP)), config }])), 'MALFORMED');
+      expect(String(err.cause?.field)).toMatch(/^books\.0\.config/);
+    }
+  });
+
+  it('refuses the fields of the earlier shape: an integer uniqueId and a contentId', () => {
+    const { recordId, ...rest } = wireBook(book('CMIME', SRP));
+    expectCode(() => decodeServiceBooks(rawBooks([{ ...rest, uniqueId: recordId }])), 'MALFORMED');
+    expectCode(() => decodeServiceBooks(rawBooks([{ ...wireBook(book('CMIME', SRP)), contentId: 'CMIME' }])), 'MALFORMED');
   });
 
   it('rejects wrong types, bad CIDs, long strings and out-of-range ids as MALFORMED', () => {
@@ -94,10 +141,12 @@ describe('service book encoding', () => {
       { uid: 'x'.repeat(65) },
       { name: 'x'.repeat(65) },
       { description: 'x'.repeat(257) },
-      { uniqueId: -1 },
-      { uniqueId: 2 ** 32 },
-      { uniqueId: 1.5 },
-      { uniqueId: '1' },
+      { recordId: -1 },
+      { recordId: 2 ** 32 },
+      { recordId: 1.5 },
+      { recordId: '1' },
+      { recType: 256 },
+      { recType: -1 },
       { config: 'abc' },
       { config: [1, 2, 3] },
       { besDomain: 42 },
@@ -257,8 +306,10 @@ describe('defaultServiceBooks', () => {
       expect(b.uid).toBe(SRP);
       expect(b.besDomain).toBe('bes.example.com');
     }
-    expect(new Set(books.map((b) => b.uniqueId)).size).toBe(books.length);
-    expect(decodeCbor(books[0]?.config ?? new Uint8Array(), 'config')).toEqual({ email: 'jane.doe@example.com' });
+    expect(new Set(books.map((b) => b.recordId)).size).toBe(books.length);
+    expect(books.map((b) => b.recType)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(books[0]?.config).toEqual({ format: 0x10, fields: [{ type: CMIME_CONFIG_EMAIL, data: utf8ToBytes('jane.doe@example.com') }] });
+    for (const b of books.slice(1)) expect(b.config).toEqual({ format: 0x10, fields: [] });
   });
 
   it('is deterministic', () => {

@@ -2,20 +2,22 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { SYNC_ORDER } from '../../src/sync/databases.js';
 import { generateUserData } from '../../src/simulator/user-data/generate-user-data.js';
-import { RECORD_SCHEMAS, syncRecordSchema } from '../../src/sync/records.js';
+import { RECORD_SCHEMAS, WEEK_DAY_BITS, syncRecordSchema } from '../../src/sync/records.js';
+import { timeZoneByCode } from '../../src/sync/time-zones.js';
 import { NOW, OWNER, expectCode } from '../sync/helpers.js';
 
-const COUNTS = { calendar: 60, contacts: 50, tasks: 30, memos: 20, messages: 100, options: 30 };
+const COUNTS = { calendar: 60, contacts: 50, tasks: 30, memos: 20, emailSettings: 3, messages: 100, options: 30 };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const OFFSETS: Record<string, number> = {
-  'America/Regina': -6,
-  'America/Phoenix': -7,
-  'Pacific/Honolulu': -10,
-  'Asia/Singapore': 8,
-  'Asia/Tokyo': 9,
-  'Australia/Brisbane': 10,
+/** UTC offsets in hours of the zones the generator uses, by their code in Barry's time-zone table. */
+const OFFSETS: Record<number, number> = {
+  0x19: -6, // Saskatchewan (America/Regina)
+  0x0f: -7, // Arizona (America/Phoenix)
+  0x02: -10, // Hawaii (Pacific/Honolulu)
+  0xd7: 8, // Kuala Lumpur, Singapore
+  0xeb: 9, // Osaka, Sapporo, Tokyo
+  0x104: 10, // Brisbane
 };
 
 describe('generateUserData', () => {
@@ -50,7 +52,7 @@ describe('generateUserData', () => {
   it('makes records that validate against their schemas, with unique ids', () => {
     const big = generateUserData({
       seed: 'validate',
-      counts: { calendar: 400, contacts: 300, tasks: 300, memos: 300, messages: 800, options: 60 },
+      counts: { calendar: 400, contacts: 300, tasks: 300, memos: 300, emailSettings: 40, messages: 800, options: 60 },
       owner: OWNER,
       now: NOW,
     });
@@ -68,8 +70,9 @@ describe('generateUserData', () => {
 
   it('puts timed meetings in working hours on working days around now', () => {
     for (const event of data.calendar) {
-      expect(event.timeZone in OFFSETS).toBe(true);
-      const local = new Date(event.start + (OFFSETS[event.timeZone] ?? 0) * HOUR);
+      expect(event.timeZoneCode !== undefined && event.timeZoneCode in OFFSETS).toBe(true);
+      expect(timeZoneByCode(event.timeZoneCode ?? -1)?.offsetMinutes).toBe((OFFSETS[event.timeZoneCode ?? -1] ?? NaN) * 60);
+      const local = new Date(event.start + (OFFSETS[event.timeZoneCode ?? -1] ?? 0) * HOUR);
       expect([1, 2, 3, 4, 5]).toContain(local.getUTCDay());
       expect(Math.abs(event.start - NOW)).toBeLessThan(40 * DAY);
       if (!event.allDay) {
@@ -86,6 +89,33 @@ describe('generateUserData', () => {
     expect(data.calendar.some((e) => e.recurrence !== undefined)).toBe(true);
     expect(data.calendar.some((e) => e.allDay)).toBe(true);
     expect(data.calendar.some((e) => e.organizer === OWNER.email)).toBe(true);
+  });
+
+  it("anchors each recurrence on its event's local start, with the day fields Barry's RecurBase sets for its type", () => {
+    const recurring = data.calendar.filter((e) => e.recurrence !== undefined);
+    expect(new Set(recurring.map((e) => e.recurrence?.type)).size).toBeGreaterThan(2);
+    for (const event of recurring) {
+      const local = new Date(event.start + (OFFSETS[event.timeZoneCode ?? -1] ?? 0) * HOUR);
+      const r = event.recurrence!;
+      if (r.type === 'Weekly') expect(r.weekDays).toBe(Object.values(WEEK_DAY_BITS)[local.getUTCDay()]);
+      if (r.type === 'MonthlyByDate' || r.type === 'YearlyByDate') expect(r.dayOfMonth).toBe(local.getUTCDate());
+      if (r.type === 'YearlyByDate') expect(r.monthOfYear).toBe(local.getUTCMonth() + 1);
+      if (r.type === 'MonthlyByDay') expect([r.dayOfWeek, r.weekOfMonth]).toEqual([local.getUTCDay(), Math.ceil(local.getUTCDate() / 7)]);
+    }
+  });
+
+  it('gives contacts a work address and some a home address, tasks alarms with a type and routine tasks a recurrence', () => {
+    expect(data.contacts.every((c) => c.workAddress !== undefined)).toBe(true);
+    expect(data.contacts.some((c) => c.homeAddress !== undefined)).toBe(true);
+    for (const task of data.tasks) expect(task.alarmType === undefined).toBe(task.alarm === undefined);
+    expect(data.tasks.some((t) => t.alarmType === 'Date')).toBe(true);
+    expect(data.tasks.every((t) => t.timeZoneCode !== undefined && t.timeZoneCode in OFFSETS)).toBe(true);
+    const big = generateUserData({ seed: 'routine', counts: { tasks: 200 }, owner: OWNER, now: NOW });
+    expect(big.tasks.filter((t) => t.recurrence !== undefined).map((t) => t.summary)).toContain('Submit expense report');
+  });
+
+  it("gives one email settings record per account: the owner's address, then aliases", () => {
+    expect(data.emailSettings.map((s) => s.account)).toEqual([OWNER.email, 'jane.doe+2@example.com', 'jane.doe+3@example.com']);
   });
 
   it('delivers messages to the owner, newest first, before now', () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { capabilitiesOf } from '../../src/service-books/capabilities.js';
 import { defaultServiceBooks } from '../../src/service-books/server-books.js';
 import {
+  DATABASE_CAPABILITY,
+  DATABASE_RECORD_KIND,
   DATABASE_SERVICE_BOOK,
   DEFAULT_MESSAGE_CAP,
   SYNC_ORDER,
@@ -21,15 +23,31 @@ function input(overrides: Partial<SyncPlanInput> = {}): SyncPlanInput {
 
 describe('SYNC_ORDER and service books', () => {
   it('starts with the calendar and names the book each database needs', () => {
-    expect(SYNC_ORDER).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'messages', 'options']);
+    expect(SYNC_ORDER).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options']);
     expect(DATABASE_SERVICE_BOOK).toEqual({
       calendar: 'CICAL',
       contacts: 'SYNC',
       tasks: 'SYNC',
       memos: 'SYNC',
+      emailSettings: 'SYNC',
       messages: 'CMIME',
       options: 'SYNC',
     });
+  });
+
+  it('syncs email settings and filters as their own database, over [SYNC], after the calendar, when wireless sync is on', () => {
+    expect(SYNC_ORDER.indexOf('emailSettings')).toBeGreaterThan(SYNC_ORDER.indexOf('calendar'));
+    expect(DATABASE_RECORD_KIND.emailSettings).toBe('email-settings');
+    expect(DATABASE_CAPABILITY.emailSettings).toBe('email-settings');
+    expect(planSync(input({ capabilities: books(['SYNC']) })).skipped).toContainEqual({
+      database: 'emailSettings',
+      reason: 'no [SYNC] service book',
+    });
+    expect(planSync(input({ enabledForUser: { ...ALL_ON, wirelessSync: false } })).skipped).toContainEqual({
+      database: 'emailSettings',
+      reason: 'disabled for user',
+    });
+    expect(planSync(input({ capabilities: books(['CICAL', 'CMIME']) })).databases).toContain('emailSettings');
   });
 });
 
@@ -44,7 +62,7 @@ describe('planSync', () => {
 
   it('skips the calendar without a [CICAL] book', () => {
     const plan = planSync(input({ capabilities: books(['CICAL']) }));
-    expect(plan.databases).toEqual(['contacts', 'tasks', 'memos', 'messages', 'options']);
+    expect(plan.databases).toEqual(['contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options']);
     expect(plan.skipped).toEqual([{ database: 'calendar', reason: 'no [CICAL] service book' }]);
   });
 
@@ -55,6 +73,7 @@ describe('planSync', () => {
       { database: 'contacts', reason: 'no [SYNC] service book' },
       { database: 'tasks', reason: 'no [SYNC] service book' },
       { database: 'memos', reason: 'no [SYNC] service book' },
+      { database: 'emailSettings', reason: 'no [SYNC] service book' },
       { database: 'messages', reason: 'no [CMIME] service book' },
       { database: 'options', reason: 'no [SYNC] service book' },
     ]);
@@ -64,12 +83,14 @@ describe('planSync', () => {
   it('skips every organizer database when wireless sync is disabled for the user', () => {
     const plan = planSync(input({ enabledForUser: { ...ALL_ON, wirelessSync: false } }));
     expect(plan.databases).toEqual(['messages', 'options']);
-    expect(plan.skipped).toEqual(['calendar', 'contacts', 'tasks', 'memos'].map((database) => ({ database, reason: 'disabled for user' })));
+    expect(plan.skipped).toEqual(
+      ['calendar', 'contacts', 'tasks', 'memos', 'emailSettings'].map((database) => ({ database, reason: 'disabled for user' })),
+    );
   });
 
   it('skips options without wireless backup and messages when the user has them off', () => {
     const plan = planSync(input({ enabledForUser: { wirelessSync: true, wirelessBackup: false, messages: false } }));
-    expect(plan.databases).toEqual(['calendar', 'contacts', 'tasks', 'memos']);
+    expect(plan.databases).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'emailSettings']);
     expect(plan.skipped).toEqual([
       { database: 'messages', reason: 'disabled for user' },
       { database: 'options', reason: 'disabled for user' },
@@ -79,7 +100,7 @@ describe('planSync', () => {
   it('skips what the device does not support, and ignores unknown device databases', () => {
     const plan = planSync(input({ deviceDatabases: ['calendar', 'contacts', 'journal'] }));
     expect(plan.databases).toEqual(['calendar', 'contacts']);
-    expect(plan.skipped.map((s) => s.reason)).toEqual(Array(4).fill('device does not support'));
+    expect(plan.skipped.map((s) => s.reason)).toEqual(Array(5).fill('device does not support'));
   });
 
   it('gives the user setting precedence over missing books and device support', () => {

@@ -19,8 +19,8 @@ export const EVENT: CalendarEvent = {
   notificationTime: Date.UTC(2009, 1, 25, 15, 45),
   freeBusy: 'Busy',
   class: 'Public',
-  recurrence: { type: 'Weekly', interval: 1 },
-  timeZone: 'America/Regina',
+  recurrence: { type: 'Weekly', interval: 1, weekDays: 0x08 },
+  timeZoneCode: 0x19,
 };
 
 export const CONTACT: Contact = {
@@ -33,7 +33,7 @@ export const CONTACT: Contact = {
   emails: ['bob@example.com'],
   phones: { work: '+1 306 555 0100' },
   pin: '2100000A',
-  addresses: [{ label: 'work', street: '1 Main Street', city: 'Regina', province: 'SK', postalCode: 'S4P 3Y2', country: 'Canada' }],
+  workAddress: { address1: '1 Main Street', city: 'Regina', province: 'SK', postalCode: 'S4P 3Y2', country: 'Canada' },
   notes: '',
   birthday: '1970-03-14',
   categories: ['Business'],

@@ -39,6 +39,6 @@ describe('record schemas', () => {
   });
 
   it('have one schema per kind', () => {
-    expect(Object.keys(RECORD_SCHEMAS).sort()).toEqual(['calendar', 'contact', 'memo', 'message', 'option', 'task']);
+    expect(Object.keys(RECORD_SCHEMAS).sort()).toEqual(['calendar', 'contact', 'email-settings', 'memo', 'message', 'option', 'task']);
   });
 });

@@ -3,7 +3,14 @@
  * standup, weekly status, monthly all-hands, ...) and all-day events (vacation, conferences,
  * birthdays recurring yearly), with organizers, invitees, acceptances, reminders and agendas.
  */
-import type { CalendarEvent, EventClass, FreeBusy, Recurrence } from '../../sync/records.js';
+import {
+  type CalendarEvent,
+  type EventClass,
+  type FreeBusy,
+  type Recurrence,
+  type RecurrenceType,
+  WEEK_DAY_BITS,
+} from '../../sync/records.js';
 import { DAY, HOUR, type LocalClock, MINUTE } from './local-clock.js';
 import { ZONES } from './places.js';
 import { fullName, type Profile } from './profile.js';
@@ -61,6 +68,22 @@ const ALL_DAY = [
   { subject: 'Statutory holiday', freeBusy: 'Free' },
   { subject: 'Submit quarterly report', freeBusy: 'Free' },
 ] as const;
+
+const WEEK_DAYS = Object.values(WEEK_DAY_BITS);
+
+/** A recurrence of `type` anchored on `start`'s local date: the day fields Barry's RecurBase sets for that type. */
+function recurrenceOn(clock: LocalClock, start: number, type: RecurrenceType, interval: number, until?: number): Recurrence {
+  const date = clock.date(start);
+  const days = {
+    Daily: {},
+    Weekly: { weekDays: WEEK_DAYS[date.weekday] },
+    MonthlyByDate: { dayOfMonth: date.day },
+    MonthlyByDay: { dayOfWeek: date.weekday, weekOfMonth: date.weekOfMonth },
+    YearlyByDate: { dayOfMonth: date.day, monthOfYear: date.month },
+    YearlyByDay: { dayOfWeek: date.weekday, weekOfMonth: date.weekOfMonth, monthOfYear: date.month },
+  }[type];
+  return { type, interval, ...(until === undefined ? {} : { until }), ...days };
+}
 
 function meetingLocation(rng: RandomStream, profile: Profile, subject: string): string {
   if (subject.startsWith('Lunch') || subject.startsWith('Coffee')) return rng.pick(RESTAURANTS);
@@ -122,7 +145,7 @@ export function generateCalendar(rng: RandomStream, profile: Profile, clock: Loc
       const kind = rng.pick(ALL_DAY);
       const days = kind.subject === 'Vacation' || kind.subject === 'Industry conference' ? rng.range(1, 5) : 1;
       const start = day;
-      const recurrence: Recurrence | undefined = 'yearly' in kind ? { type: 'YearlyByDate', interval: 1 } : undefined;
+      const recurrence = 'yearly' in kind ? recurrenceOn(clock, start, 'YearlyByDate', 1) : undefined;
       events.push({
         kind: 'calendar',
         id,
@@ -139,7 +162,7 @@ export function generateCalendar(rng: RandomStream, profile: Profile, clock: Loc
         freeBusy: kind.freeBusy as FreeBusy,
         class: klass,
         ...(recurrence ? { recurrence } : {}),
-        timeZone: profile.zone.zone,
+        timeZoneCode: profile.zone.timeZoneCode,
       });
       continue;
     }
@@ -154,7 +177,7 @@ export function generateCalendar(rng: RandomStream, profile: Profile, clock: Loc
       minutes = r.minutes;
       start = day + (r.type === 'Daily' ? 9 * HOUR : 8 * HOUR + rng.int(16) * 30 * MINUTE);
       const until = rng.chance(0.5) ? start + rng.range(60, 365) * DAY : undefined;
-      recurrence = until === undefined ? { type: r.type, interval: r.interval } : { type: r.type, interval: r.interval, until };
+      recurrence = recurrenceOn(clock, start, r.type, r.interval, until);
     } else {
       subject = fillTemplate(rng.pick(MEETINGS), values);
       minutes = subject.startsWith('Lunch') ? 60 : rng.pick([30, 30, 60, 60, 60, 90, 120]);
@@ -186,7 +209,7 @@ export function generateCalendar(rng: RandomStream, profile: Profile, clock: Loc
       freeBusy: rng.chance(0.1) ? 'Tentative' : 'Busy',
       class: klass,
       ...(recurrence ? { recurrence } : {}),
-      timeZone: profile.zone.zone,
+      timeZoneCode: profile.zone.timeZoneCode,
     });
   }
   return events.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));

@@ -1,6 +1,6 @@
 /**
  * The address book: the profile's colleagues and outside contacts, then more people as needed,
- * with phones, a work address, some PINs and birthdays.
+ * with phones, a work address (and now and then a home address), some PINs and birthdays.
  */
 import type { Contact, ContactPhones, PostalAddress } from '../../sync/records.js';
 import { ZONES } from './places.js';
@@ -40,14 +40,23 @@ export function generateContacts(rng: RandomStream, profile: Profile, count: num
       ...(rng.chance(0.1) ? { fax: rng.pattern(zone.phone) } : {}),
       ...(rng.chance(0.03) ? { pager: rng.pattern(zone.phone) } : {}),
     };
-    const address: PostalAddress = {
-      label: 'work',
-      street: `${rng.range(1, 2999)} ${rng.pick(STREETS)}${rng.chance(0.4) ? `, Suite ${rng.range(100, 1900)}` : ''}`,
+    const workAddress: PostalAddress = {
+      address1: `${rng.range(1, 2999)} ${rng.pick(STREETS)}`,
+      ...(rng.chance(0.4) ? { address2: `Suite ${rng.range(100, 1900)}` } : {}),
       city: zone.city,
       province: zone.province,
       postalCode: rng.pattern(zone.postal),
       country: zone.country,
     };
+    const homeAddress: PostalAddress | undefined = rng.chance(0.15)
+      ? {
+          address1: `${rng.range(1, 2999)} ${rng.pick(STREETS)}`,
+          city: zone.city,
+          province: zone.province,
+          postalCode: rng.pattern(zone.postal),
+          country: zone.country,
+        }
+      : undefined;
     const birthday = rng.chance(0.25)
       ? `${rng.range(1955, 2000)}-${String(rng.range(1, 12)).padStart(2, '0')}-${String(rng.range(1, 28)).padStart(2, '0')}`
       : undefined;
@@ -61,7 +70,8 @@ export function generateContacts(rng: RandomStream, profile: Profile, count: num
       emails: [person.email],
       phones,
       ...(person.external || rng.chance(0.6) ? {} : { pin: `2${rng.hex(7)}` }),
-      addresses: [address],
+      workAddress,
+      ...(homeAddress ? { homeAddress } : {}),
       notes: rng.chance(0.15)
         ? rng.pick([
             `Met at the ${rng.pick(PROJECTS)} launch.`,

@@ -1,10 +1,10 @@
 /**
  * The simulator's default user data: a seeded, realistic data set for each account (calendar
  * entries in working hours around `now`, colleagues and outside contacts in the address book,
- * tasks, memos, email messages newest first and device options as wireless backup would restore
- * them), also used by tests and benchmarks. {@link generateUserData} is the entry; each database
- * has its own file beside this one (calendar.ts, contacts.ts, tasks.ts, memos.ts, messages.ts,
- * options.ts), and they share the profile (profile.ts: the owner's colleagues, outside contacts,
+ * tasks, memos, email settings and filters, email messages newest first and device options as
+ * wireless backup would restore them), also used by tests and benchmarks. {@link generateUserData} is the entry; each database
+ * has its own file beside this one (calendar.ts, contacts.ts, tasks.ts, memos.ts, email-settings.ts,
+ * messages.ts, options.ts), and they share the profile (profile.ts: the owner's colleagues, outside contacts,
  * projects and time zone), the places (places.ts), the word lists (words.ts), local time
  * (local-clock.ts) and the seeded random streams (random.ts).
  *
@@ -18,6 +18,7 @@ import { ActivationError } from '../../errors/activation-error.js';
 import { SYNC_ORDER, type SyncData, type SyncDatabase } from '../../sync/databases.js';
 import { generateCalendar } from './calendar.js';
 import { generateContacts } from './contacts.js';
+import { generateEmailSettings } from './email-settings.js';
 import { LocalClock } from './local-clock.js';
 import { generateMemos } from './memos.js';
 import { generateMessages } from './messages.js';
@@ -44,6 +45,7 @@ export const DEFAULT_DATA_COUNTS: Readonly<Record<SyncDatabase, number>> = {
   contacts: 30,
   tasks: 8,
   memos: 5,
+  emailSettings: 1,
   messages: 40,
   options: 6,
 };
@@ -94,6 +96,7 @@ export function generateUserData(options: GenerateUserDataOptions): SyncData {
     contacts: generateContacts(stream('contacts'), profile, n('contacts')),
     tasks: generateTasks(stream('tasks'), profile, clock, n('tasks')),
     memos: generateMemos(stream('memos'), profile, n('memos')),
+    emailSettings: generateEmailSettings(stream('emailSettings'), profile, clock, n('emailSettings')),
     messages: generateMessages(stream('messages'), profile, clock, n('messages')),
     options: generateOptions(stream('options'), profile, n('options')),
   };

@@ -32,6 +32,13 @@ export class LocalClock {
     return new Date(t + this.#offset).getUTCDay();
   }
 
+  /** The local calendar date of `t`: weekday (0 = Sunday), day of the month (1-31), month (1-12) and week of the month (1-5). */
+  date(t: number): { weekday: number; day: number; month: number; weekOfMonth: number } {
+    const local = new Date(t + this.#offset);
+    const day = local.getUTCDate();
+    return { weekday: local.getUTCDay(), day, month: local.getUTCMonth() + 1, weekOfMonth: Math.min(5, Math.ceil(day / 7)) };
+  }
+
   /** Local midnight of a working day near `days` from today (weekends move to Monday). */
   workday(days: number): number {
     let t = this.dayStart(days);

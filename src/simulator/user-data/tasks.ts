@@ -1,7 +1,8 @@
 /**
- * Tasks: everyday office to-dos with due dates, alarms, priorities, statuses and categories.
+ * Tasks: everyday office to-dos with due dates, alarms, priorities, statuses and categories; the
+ * routine ones (expense reports, timesheets) repeat.
  */
-import type { Task, TaskPriority, TaskStatus } from '../../sync/records.js';
+import { type Recurrence, type Task, type TaskPriority, type TaskStatus, WEEK_DAY_BITS } from '../../sync/records.js';
 import { DAY, HOUR, type LocalClock } from './local-clock.js';
 import { ZONES } from './places.js';
 import { fullName, type Profile } from './profile.js';
@@ -24,6 +25,15 @@ const TASKS = [
   'Order new business cards',
   'Register for the industry conference',
 ] as const;
+
+/** How the routine tasks repeat, from their due date: expense reports monthly, timesheets weekly. */
+function routine(summary: string, clock: LocalClock, due: number | undefined): Recurrence | undefined {
+  if (due === undefined) return undefined;
+  const date = clock.date(due);
+  if (summary === 'Submit expense report') return { type: 'MonthlyByDate', interval: 1, dayOfMonth: date.day };
+  if (summary === 'Approve timesheets') return { type: 'Weekly', interval: 1, weekDays: Object.values(WEEK_DAY_BITS)[date.weekday] ?? 1 };
+  return undefined;
+}
 
 /** `count` tasks, with a status consistent with the due date. */
 export function generateTasks(rng: RandomStream, profile: Profile, clock: LocalClock, count: number): Task[] {
@@ -64,17 +74,21 @@ export function generateTasks(rng: RandomStream, profile: Profile, clock: LocalC
       ['Personal', 15],
       ['', 25],
     ] as const);
+    const summary = fillTemplate(rng.pick(TASKS), values);
+    const recurrence = routine(summary, clock, due);
     out.push({
       kind: 'task',
       id: newId(),
-      summary: fillTemplate(rng.pick(TASKS), values),
+      summary,
       notes: rng.chance(0.25) ? `See email from ${values.name}.` : '',
       categories: category === '' ? [] : [category],
       ...(start !== undefined ? { start } : {}),
       ...(due !== undefined ? { due } : {}),
-      ...(alarm !== undefined ? { alarm } : {}),
+      ...(alarm !== undefined ? { alarm, alarmType: 'Date' as const } : {}),
       priority,
       status,
+      ...(recurrence ? { recurrence } : {}),
+      timeZoneCode: profile.zone.timeZoneCode,
     });
   }
   return out;

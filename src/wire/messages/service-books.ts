@@ -1,6 +1,6 @@
 /**
  * `service-books`, server -> handset (sealed under the transport key): the books that turn the
- * device's services on, as the CBOR map `{ books: [ { cid, uid, ... }, ... ] }` (our design; RIM's
+ * device's services on, as the CBOR map `{ books: [ { cid, uid, recType, recordId, ..., config: { format, fields } }, ... ] }` (our design; RIM's
  * is not public). What a book is and which books are valid is the domain's, in
  * src/service-books/service-book.ts.
  */
@@ -16,19 +16,28 @@ export const MAX_SERVICE_BOOKS_BYTES = MAX_SERVICE_BOOKS * 6 * 1024;
 
 const messageSchema = v.strictObject({ books: serviceBookListSchema }) satisfies SchemaOf<{ readonly books: ServiceBook[] }>;
 
+/** The config's known fields only (a non-object is passed on for the schema to refuse). */
+function configToWire(config: ServiceBook['config']): unknown {
+  if (config === null || typeof config !== 'object' || !Array.isArray(config.fields)) return config;
+  return {
+    format: config.format,
+    fields: config.fields.map((f) => (f === null || typeof f !== 'object' ? f : { type: f.type, data: f.data })),
+  };
+}
+
 /** Only the known fields, in a fixed order (extra properties of the caller's object are not sent). */
 function toWire(b: ServiceBook): Record<string, unknown> {
   return {
     cid: b.cid,
     uid: b.uid,
+    recType: b.recType,
+    recordId: b.recordId,
     name: b.name,
     hiddenName: b.hiddenName,
     description: b.description,
     dsid: b.dsid,
     besDomain: b.besDomain,
-    uniqueId: b.uniqueId,
-    contentId: b.contentId,
-    config: b.config,
+    config: configToWire(b.config),
   };
 }
 
