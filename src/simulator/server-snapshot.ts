@@ -33,7 +33,7 @@ import {
   syncRecordSchema,
   taskSchema,
 } from '../sync/records.js';
-import type { Account, AccountStatus } from './accounts.js';
+import { ACCOUNT_STATUSES, type Account } from './accounts.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 import type { ServerSessionState } from './server-state.js';
 import type { ItPolicy } from '../policy/policy.js';
@@ -43,8 +43,6 @@ const u8 = v.instance(Uint8Array);
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const time = v.number();
 const database = v.picklist(SYNC_ORDER);
-
-const ACCOUNT_STATUSES = ['No activation password', 'Initializing', 'Activating', 'Activated'] as const satisfies readonly AccountStatus[];
 
 const accountSchema = v.object({
   email: v.string(),
