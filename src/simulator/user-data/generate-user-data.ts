@@ -35,7 +35,10 @@ export interface GenerateUserDataOptions {
   readonly counts: Partial<Record<SyncDatabase, number>>;
   /** The user whose data it is: the organizer of their meetings, the recipient of their mail. */
   readonly owner: { readonly email: string; readonly displayName: string };
-  /** "Now", ms since the epoch: events fall around it, messages before it. */
+  /**
+   * "Now", ms since the epoch: events fall around it, messages before it. Before 1971 the data
+   * falls around 1971-01-01 instead, so that no record reaches back before the epoch.
+   */
   readonly now: number;
 }
 
@@ -52,6 +55,9 @@ export const DEFAULT_DATA_COUNTS: Readonly<Record<SyncDatabase, number>> = {
 
 /** Most records generated for one database. */
 export const MAX_GENERATED_RECORDS = 100_000;
+
+/** The earliest time data is generated around: 1971-01-01, one year after the epoch. */
+const EARLIEST_REFERENCE = 31_536_000_000;
 
 function invalid(field: string, message: string): never {
   throw new ActivationError('INVALID_ARGUMENT', message, { operation: 'generateUserData', field });
@@ -88,7 +94,10 @@ export function generateUserData(options: GenerateUserDataOptions): SyncData {
   if (!Number.isSafeInteger(now) || now < 0) invalid('now', 'now must be a non-negative integer (ms since the epoch)');
 
   const profile = makeProfile(seed, owner);
-  const clock = new LocalClock(profile.zone, now);
+  // Records reach back weeks before `now`; no record can hold a time before 1970. A clock near the
+  // epoch (a test's virtual clock at 0) would make invalid records, so the data is placed around
+  // the later of `now` and EARLIEST_REFERENCE instead.
+  const clock = new LocalClock(profile.zone, Math.max(now, EARLIEST_REFERENCE));
   const stream = (database: SyncDatabase) => openStream(seed, database);
   const n = (database: SyncDatabase) => counts[database] ?? 0;
   return {
