@@ -49,7 +49,7 @@ export function status(id: keyof typeof STATUS_TEXT): Status {
   return { id, text: STATUS_TEXT[id] };
 }
 
-/** `Your email address "<address>" is now enabled`, as RIM wrote it. */
+/** `Your email address "<address>" is now enabled`, as the seed shows it (line 24). */
 export function emailEnabledStatus(email: string): Status {
   return { id: 'email-enabled', text: `Your email address "${email}" is now enabled` };
 }

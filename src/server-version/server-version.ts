@@ -1,5 +1,6 @@
 /**
- * BlackBerry Enterprise Server release numbers, as RIM wrote them: a major.minor release, a
+ * BlackBerry Enterprise Server release numbers, in the forms release notes use (the forms are our
+ * reading; the seed names only the maintenance-release kinds): a major.minor release, a
  * service pack (SP) and a maintenance release (MR) of that service pack, optionally with a bundle
  * (build) number. Service packs are released separately per flavour (Exchange, Domino,
  * GroupWise, MDS Applications). An MR is a hotfix or a rollup (the seed,
@@ -53,7 +54,7 @@ export interface ServerVersion {
   readonly bundle?: number;
 }
 
-/** Product names as RIM wrote them. */
+/** Product names, one per flavour (our spelling of the products' names; no source lists them). */
 export const FLAVOUR_PRODUCT_NAMES: Readonly<Record<ServerFlavour, string>> = {
   Exchange: 'Microsoft Exchange',
   Domino: 'IBM Lotus Domino',

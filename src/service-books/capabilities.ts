@@ -1,5 +1,6 @@
 /**
- * What each service book turns on. From RIM's public material: [CMIME] is all email needs
+ * What each service book turns on, from the seed (../shared/seed/000_06c312eb7007db82.txt, the
+ * service book list) and the facts file ("Service books"): [CMIME] is all email needs
  * ("only the [CMIME] is required for email reconciliation"); [CICAL] carries wireless calendar
  * synchronization; [SYNC] carries the other organizer databases, wireless backup and restore,
  * and email settings and filters; [IPPP] is the browser's proxy; [ALP] remote address lookup;

@@ -51,7 +51,7 @@ export function onPolicyAck(state: AwaitingPolicyAckState, frame: Frame, env: Se
   const acknowledged = { ...state, recvSeq: frame.seq + 1 };
   if (ack.status === 'rejected') {
     const rules = ack.rejected.map((r) => r.rule);
-    // The device has stopped already; the account stays inactive (RIM: not active until the policy is applied).
+    // The device has stopped already; the account stays inactive (the facts file, "IT policy": not active until the device accepts the policy).
     const failed = fail(acknowledged, 'POLICY_REJECTED', `the device could not apply the IT policy: ${rules.join(', ')}`, env, {
       rules,
       send: false,

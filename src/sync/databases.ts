@@ -1,8 +1,9 @@
 /**
  * Which databases are synchronized after activation, in which order, and why some are not.
  *
- * RIM: synchronization starts with the calendar (over [CICAL]), then the other organizer
- * databases (over [SYNC]), email messages (over [CMIME]; up to 750 by default on later servers)
+ * The facts file ("Synchronization after activation"): synchronization starts with the calendar (over [CICAL]), then
+ * the other organizer databases (over [SYNC]), email messages (over [CMIME]; up to 750 by default on
+ * later servers: the facts file alone says 750, docs/synchronization.md)
  * and device options from wireless backup, each when wireless synchronization and backup are
  * enabled for the user. Email settings and filters travel over [SYNC] too (the seed: "The [SYNC]
  * service book allows for organizer data synchronization, wireless backup and restore

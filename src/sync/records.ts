@@ -17,7 +17,7 @@ import { TIME_ZONE_CODES, type TimeZoneCode } from './time-zone-codes.js';
 
 /** Longest text in a notes or body field. */
 export const MAX_NOTES = 4096;
-/** Longest email body carried in a sync page (the device fetches the rest with "More", as BlackBerry did). */
+/** Longest email body carried in a sync page; the device fetches the rest with "More" (the limit is ours). */
 export const MAX_MESSAGE_BODY = 16_384;
 /** Longest record id. */
 export const MAX_RECORD_ID = 64;
