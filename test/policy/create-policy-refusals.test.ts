@@ -13,9 +13,8 @@ import {
   type ItPolicy,
 } from '../../src/policy/policy.js';
 import type { RuleValue } from '../../src/policy/rules.js';
-import { expectCode } from './helpers.js';
+import { expectCode, ISSUED } from './helpers.js';
 
-const ISSUED = 1_700_000_000_000;
 const OP = 'create IT policy';
 
 function build(id: unknown, serverVersion: unknown, issuedAt: unknown, rules: unknown): ItPolicy {

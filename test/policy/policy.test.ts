@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy, effectiveRules, validatePolicy, type ItPolicy } from '../../src/policy/policy.js';
 import type { RuleValue } from '../../src/policy/rules.js';
-import { expectCode } from './helpers.js';
-
-const ISSUED = 1_700_000_000_000;
+import { expectCode, ISSUED } from './helpers.js';
 
 function policy(rules: Record<string, unknown>): ItPolicy {
   return createPolicy('policy-1', 'BES 5.0.4', ISSUED, rules as Record<string, RuleValue>);

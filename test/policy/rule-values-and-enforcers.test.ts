@@ -5,9 +5,8 @@ import { ENFORCER_ERROR_REASON, createMappedEnforcer, type RuleMapper } from '..
 import { NOT_APPLIED_REASON, applyPolicy, policyRejectedError } from '../../src/policy/apply-policy.js';
 import { MAX_REASON_LENGTH } from '../../src/policy/acknowledgement.js';
 import { decodePolicyAck, encodePolicyAck } from '../../src/wire/messages/policy-ack.js';
-import { expectCode } from './helpers.js';
+import { expectCode, ISSUED } from './helpers.js';
 
-const ISSUED = 1_700_000_000_000;
 const CONTEXT = { policyId: 'p', serverVersion: 'BES' };
 
 function rule(name: string): RuleDefinition {

@@ -12,11 +12,10 @@ import {
   verifySignedPolicy,
   type SignedPolicy,
 } from '../../src/policy/signed-policy.js';
-import { expectCode } from './helpers.js';
+import { expectCode, ISSUED, otherKeys, serverKeys } from './helpers.js';
 
-const server = nobleProvider.signingKeyPair(new Uint8Array(32).fill(7));
-const other = nobleProvider.signingKeyPair(new Uint8Array(32).fill(8));
-const ISSUED = 1_700_000_000_000;
+const server = serverKeys;
+const other = otherKeys;
 
 const POLICY = createPolicy('policy-1', 'BES 5.0.4', ISSUED, { 'Disable Camera': true, 'X-Level': 3, 'X-Name': 'on' });
 

@@ -17,11 +17,10 @@ import {
 import { decodeSignedPolicy, encodeSignedPolicy } from '../../src/wire/messages/it-policy.js';
 import { applyPolicy } from '../../src/policy/apply-policy.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
-import { caught, expectCode } from './helpers.js';
+import { caught, expectCode, ISSUED, otherKeys, serverKeys } from './helpers.js';
 
-const server = nobleProvider.signingKeyPair(new Uint8Array(32).fill(7));
-const other = nobleProvider.signingKeyPair(new Uint8Array(32).fill(8));
-const ISSUED = 1_700_000_000_000;
+const server = serverKeys;
+const other = otherKeys;
 
 const POLICY = createPolicy('policy-2024-01', 'BlackBerry Enterprise Server 5.0.4', ISSUED, {
   'Password Required': true,
