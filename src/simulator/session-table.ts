@@ -88,11 +88,6 @@ export class SessionTable {
     return true;
   }
 
-  clear(): void {
-    this.byKey.clear();
-    this.bySid.clear();
-  }
-
   keys(): MapIterator<string> {
     return this.byKey.keys();
   }

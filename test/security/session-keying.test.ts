@@ -56,13 +56,24 @@ function claimFirst(make: (victimEtp: Uint8Array) => Uint8Array[]): Adversary {
   };
 }
 
+/** Delivers the victim's first ETP.DAT to the server, then the attacker's ETP.DAT(s) right after it. */
+function claimAfter(make: (victimEtp: Uint8Array) => Uint8Array[]): Adversary {
+  let done = false;
+  return (bytes, direction, ctx) => {
+    if (done || direction !== 'to-server' || ctx.type !== 'etp-dat') return [bytes];
+    done = true;
+    for (const frame of [bytes, ...make(bytes)]) for (const reply of ctx.harness.sim.receive(frame)) ctx.inject('to-handset', reply);
+    return [];
+  };
+}
+
 function expectCompleted(h: SecurityHarness): void {
   expect(h.error).toBeUndefined();
   expect(h.state.phase).toBe('complete');
   expect(h.sim.account(EMAIL)).toMatchObject({ status: 'Activated', devicePin: HANDSET_CONFIG.pin });
 }
 
-describe('claiming a victim session id first (finding 17)', () => {
+describe('claiming a victim session id, before or after the victim (finding 17)', () => {
   it("same sid and PIN, the attacker's own share, sent first: the victim still activates", () => {
     const h = runActivation({ users: USERS, adversary: claimFirst((etp) => [attackerEtpDat(etp)]) });
     expectCompleted(h);
@@ -71,6 +82,12 @@ describe('claiming a victim session id first (finding 17)', () => {
     // Two sessions ran CPace (the attacker's counts as a failed attempt, the victim's was proven).
     expect(h.logged('ETP.DAT accepted')).toHaveLength(2);
     expect(h.logged('frame dropped').map((e) => e.detail?.reason)).not.toContain('replayed ETP.DAT');
+  });
+
+  it("same sid and PIN, the attacker's own share, sent right after the victim's: the victim's session is still found, and it activates", () => {
+    const h = runActivation({ users: USERS, adversary: claimAfter((etp) => [attackerEtpDat(etp)]) });
+    expectCompleted(h);
+    expect(h.logged('ETP.DAT accepted')).toHaveLength(2);
   });
 
   it("same sid, the attacker's own PIN (its server share goes elsewhere): the victim still activates", () => {
