@@ -48,6 +48,11 @@ export const ACTIVATION_ERROR_CODES = [
   'INVALID_STATE',
   /** A sealed snapshot is older than the generation the host says it last wrote (a rollback). */
   'STALE_SNAPSHOT',
+  /**
+   * The server retired this device: another device was activated for the user, or the
+   * administrator wiped it (docs/lifecycle.md). Its keys are gone; it can be activated again.
+   */
+  'DEACTIVATED',
 ] as const;
 
 /**
@@ -70,6 +75,7 @@ export const ACTIVATION_ERROR_CODES = [
  * - `INVALID_ARGUMENT`: A caller passed an invalid argument (bad PIN, empty password, ...).
  * - `INVALID_STATE`: An operation was called in a state that does not allow it.
  * - `STALE_SNAPSHOT`: A sealed snapshot is older than the generation the host says it last wrote (a rollback).
+ * - `DEACTIVATED`: The server retired this device: another device was activated for the user, or the administrator wiped it (docs/lifecycle.md). Its keys are gone; it can be activated again.
  */
 export type ActivationErrorCode = (typeof ACTIVATION_ERROR_CODES)[number];
 

@@ -77,6 +77,14 @@ export interface HandsetEvents extends Record<string, unknown> {
   'service-books': { books: readonly ServiceBook[]; emailEnabled: boolean };
   /** A sync page was stored. */
   'sync-progress': { database: SyncDatabase; received: number; total: number };
+  /**
+   * The server retired this device (docs/lifecycle.md): keys, IT policy and service books are gone,
+   * organizer data kept; status "Deactivated". `reason`: the deactivate command, or the error
+   * DEACTIVATED in answer to a frame. The device can be activated again.
+   */
+  deactivated: { reason: 'command' | 'refused' };
+  /** The administrator wiped this device: everything is erased, and the handset is idle. */
+  wiped: Record<string, never>;
   /** A frame was dropped (diagnostic). */
   ignored: { reason: string; code?: string };
   /** Every output of the state machine, for emulators that want to watch it all. */
@@ -333,6 +341,13 @@ export class Handset extends TypedEmitter<HandsetEvents> {
       case 'failed':
         this.emit('error', output.error);
         this.settle((p) => p.reject(output.error));
+        break;
+      case 'deactivated':
+        this.emit('deactivated', { reason: output.reason });
+        this.settle((p) => p.reject(new ActivationError('DEACTIVATED', 'the server deactivated this device', { reason: output.reason })));
+        break;
+      case 'wiped':
+        this.emit('wiped', {});
         break;
       case 'ignored':
         this.emit('ignored', output.code === undefined ? { reason: output.reason } : { reason: output.reason, code: output.code });

@@ -60,6 +60,13 @@ export type HandsetOutput =
   | { readonly type: 'sync-progress'; readonly database: SyncDatabase; readonly received: number; readonly total: number }
   /** The activation finished. */
   | { readonly type: 'complete'; readonly result: ActivationResult }
+  /**
+   * The server retired this device (`command`: a `device-command` deactivate; `refused`: its frame
+   * was answered with the error DEACTIVATED): keys, policy and books are gone, organizer data kept.
+   */
+  | { readonly type: 'deactivated'; readonly reason: 'command' | 'refused' }
+  /** The administrator wiped this device: everything is erased, and the handset is `idle`. */
+  | { readonly type: 'wiped' }
   /** The activation failed (terminal). */
   | { readonly type: 'failed'; readonly error: ActivationError }
   /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */

@@ -20,6 +20,7 @@ import type { HandsetInput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, issuedInThisActivation, sealPendingErrors } from './machine-support.js';
 import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange.js';
 import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js';
+import { deactivate, onCommandRepeated, onDeviceCommand, onServiceBooksResent } from './phase-commands.js';
 import { onSyncDone, onSyncPage, pauseSync, resumeSync } from './phase-sync.js';
 import { type HandsetPhase, type HandsetState, type HandsetStateIn, hasSession, withSession } from './state.js';
 
@@ -40,6 +41,8 @@ type FrameTable = { readonly [P in HandsetPhase]?: { readonly [M in MessageType]
 
 /** Where an error frame may lead: it ends the activation, or is ignored. */
 const ERROR: readonly HandsetPhase[] = ['failed'];
+/** After the commit point an error may also say that the server retired the device (DEACTIVATED). */
+const ERROR_AFTER_COMMIT: readonly HandsetPhase[] = ['failed', 'deactivated'];
 
 /**
  * Which message each phase takes, who handles it, and where it may lead. A message a phase does
@@ -70,16 +73,23 @@ export const HANDSET_FRAME_TRANSITIONS: FrameTable = {
   syncing: {
     'sync-page': { handle: onSyncPage, to: ['syncing'] },
     'sync-done': { handle: onSyncDone, to: ['complete'] },
-    error: { handle: onErrorFrame, to: ERROR },
+    error: { handle: onErrorFrame, to: ERROR_AFTER_COMMIT },
   },
   // A late reply resumes the interrupted sync at once.
   'sync-pending': {
     'sync-page': { handle: onSyncPage, to: ['syncing'] },
     'sync-done': { handle: onSyncDone, to: ['complete'] },
-    error: { handle: onErrorFrame, to: ERROR },
+    error: { handle: onErrorFrame, to: ERROR_AFTER_COMMIT },
   },
-  // A newer policy is applied; the one in force, pushed again, is acknowledged again.
-  complete: { 'it-policy': { handle: onItPolicy, to: ['applying-policy-update', 'complete'] } },
+  // A newer policy is applied; the one in force, pushed again, is acknowledged again. An
+  // administrator's command is acknowledged and carried out; the error DEACTIVATED retires the
+  // device (docs/lifecycle.md); any other error is ignored (nothing is running to end).
+  complete: {
+    'it-policy': { handle: onItPolicy, to: ['applying-policy-update', 'complete'] },
+    'service-books': { handle: onServiceBooksResent, to: ['complete'] },
+    'device-command': { handle: onDeviceCommand, to: ['deactivated', 'idle'] },
+    error: { handle: onRetiredError, to: ['deactivated'] },
+  },
 };
 
 /**
@@ -93,6 +103,7 @@ export const HANDSET_INPUT_TRANSITIONS = {
     failed: ['awaiting-server-share'],
     'sync-pending': ['awaiting-server-share'],
     complete: ['awaiting-server-share'],
+    deactivated: ['awaiting-server-share'],
   },
   // A wait that ran out of retransmissions: before the commit point the activation fails; after
   // it the sync is pending, and the pending sync's timer resumes it.
@@ -152,7 +163,13 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
   }
   switch (input.type) {
     case 'activate':
-      if (state.phase !== 'idle' && state.phase !== 'failed' && state.phase !== 'complete' && state.phase !== 'sync-pending') {
+      if (
+        state.phase !== 'idle' &&
+        state.phase !== 'failed' &&
+        state.phase !== 'complete' &&
+        state.phase !== 'sync-pending' &&
+        state.phase !== 'deactivated'
+      ) {
         throw new ActivationError('INVALID_STATE', 'an activation is already running', { phase: state.phase });
       }
       return checked(
@@ -250,6 +267,9 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
     if (isActivationError(err)) return ignore(state, 'undecodable frame', err.code);
     throw err;
   }
+  // A command carried out already, repeated because its acknowledgement was lost: the same bytes again.
+  const repeated = onCommandRepeated(state, frame);
+  if (repeated) return repeated;
   const session = state.session;
   if (!session || !constantTimeEqual(frame.sid, session.sid) || frame.pin !== state.config.pin) {
     return ignore(state, 'frame of another session');
@@ -257,7 +277,10 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
   if (frame.seq < session.recvSeq) return ignore(state, 'duplicate frame');
   // After activation the server pushes IT policy updates unasked; one may have been lost on the
   // way, and the newest supersedes it, so a later one is taken even with a gap in the sequence.
-  const pushedUpdate = state.phase === 'complete' && frame.type === 'it-policy';
+  // The same holds for the server's commands and its refusal of a retired device (docs/lifecycle.md).
+  const pushedUpdate =
+    state.phase === 'complete' &&
+    (frame.type === 'it-policy' || frame.type === 'service-books' || frame.type === 'device-command' || frame.type === 'error');
   if (frame.seq > session.recvSeq && !pushedUpdate) return ignore(state, 'frame out of order');
   return dispatch(state, frame, now, env);
 }
@@ -308,7 +331,28 @@ function onErrorFrame(state: HandsetState, frame: Frame, _now: number, env: Hand
       outputs: [{ type: 'ignored', reason: 'unauthenticated error frame (kept as a hint)', code }],
     };
   }
+  // After the commit point the server retired the device: not a failed activation (docs/lifecycle.md).
+  if (code === 'DEACTIVATED' && (state.phase === 'syncing' || state.phase === 'sync-pending')) return deactivate(state, 'refused');
   const detail: Record<string, unknown> = { reportedBy: 'server', authenticated: true };
   if (rules) detail.rules = rules;
   return fail(state, code, errorText(code), { detail, notifyServer: false });
+}
+
+/**
+ * An error frame after activation. Only `DEACTIVATED`, sealed under the transport key, means
+ * something here: the server retired this device (another device was activated for the user, or
+ * it was wiped), and the handset acts as on the deactivate command. Anything else is ignored:
+ * there is no activation running to end.
+ */
+function onRetiredError(state: HandsetStateIn<'complete'>, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
+  let opened;
+  try {
+    opened = openErrorBody(env.provider, frame.body, headerAd(frame), [{ transport: state.transportKey }]);
+  } catch (err) {
+    if (isActivationError(err)) return ignore(state, 'undecodable error frame', err.code);
+    throw err;
+  }
+  if (opened === undefined || !opened.authenticated) return ignore(state, 'unauthenticated error frame after activation');
+  if (opened.message.code !== 'DEACTIVATED') return ignore(state, 'error frame after activation', opened.message.code);
+  return deactivate(state, 'refused');
 }

@@ -38,7 +38,7 @@ export const HANDSET_PROTOCOL = 1;
 
 /** The user chose Activate (in a phase where nothing runs): build and send the ETP.DAT. */
 export function startActivation(
-  state: HandsetStateIn<'idle' | 'failed' | 'complete' | 'sync-pending'>,
+  state: HandsetStateIn<'idle' | 'failed' | 'complete' | 'sync-pending' | 'deactivated'>,
   email: string,
   password: string,
   now: number,

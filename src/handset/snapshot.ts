@@ -72,6 +72,7 @@ const common = {
   identity: v.optional(identity),
   status: v.optional(statusSchema),
   organizer: v.optional(store),
+  commandAck: v.optional(v.object({ sid: v.pipe(u8, v.length(16)), bytes: u8, to: v.string() })),
 };
 
 const sessionBase = {
@@ -136,6 +137,7 @@ export const handsetStateSchema = v.variant('phase', [
     failure: v.object({ code: v.picklist(ACTIVATION_ERROR_CODES), message: v.string() }),
     email: v.optional(v.string()),
   }),
+  v.object({ ...common, phase: v.literal('deactivated'), email: v.optional(v.string()) }),
 ]);
 
 /** The failure a restored handset reports for an activation that was waiting for the server share. */

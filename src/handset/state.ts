@@ -26,7 +26,8 @@ import type { SyncDatabase } from '../sync/databases.js';
  * (`awaiting-server-share`), 2 encryption verification (`awaiting-key`), 3 receiving services
  * (`awaiting-policy`, `applying-policy`, `awaiting-services`), 4 synchronization (`syncing`, and
  * `sync-pending` while an interrupted synchronization waits to resume). After `complete`, a pushed IT
- * policy update is applied in `applying-policy-update`.
+ * policy update is applied in `applying-policy-update`. A device the server retired (another device
+ * was activated for the user) is `deactivated` until it activates again (docs/lifecycle.md).
  *
  * The activation commits when the handset registers the receipt of its service books with the
  * server (the books-ack; the seed, Phase 4 step 2): the phases before `syncing` are before the
@@ -45,6 +46,7 @@ export const HANDSET_PHASES = [
   'complete',
   'applying-policy-update',
   'failed',
+  'deactivated',
 ] as const;
 
 /** Where the activation stands: one of {@link HANDSET_PHASES}. */
@@ -211,6 +213,23 @@ export interface HandsetCommon {
    * From the service books on they are in `sync.store`.
    */
   readonly organizer?: DeviceSyncStore;
+  /**
+   * The acknowledgement of the last administrator command carried out (deactivate, wipe), kept as
+   * sent (sealed under a key since erased) so that the same command repeated (the acknowledgement
+   * was lost) is answered with the same bytes again: the device no longer holds a key to seal a new
+   * one. Dropped when a new activation starts.
+   */
+  readonly commandAck?: CommandAck;
+}
+
+/** An acknowledgement of an administrator command, as sent: see {@link HandsetCommon.commandAck}. */
+export interface CommandAck {
+  /** The session the command came in. */
+  readonly sid: Uint8Array;
+  /** The `device-command-ack` frame as sent. */
+  readonly bytes: Uint8Array;
+  /** Where it was sent. */
+  readonly to: string;
 }
 
 /**
@@ -271,6 +290,13 @@ export type ApplyingPolicyUpdateState = PhaseState<'applying-policy-update', Pro
 export type FailedState = PhaseState<'failed', { readonly failure: FailureState }, 'email'>;
 
 /**
+ * The server retired this device (a `device-command` deactivate, or the `DEACTIVATED` error): its
+ * keys, IT policy and service books are gone, its organizer data stays (deactivation is not a
+ * wipe), and it can be activated again (docs/lifecycle.md, "One device per user").
+ */
+export type DeactivatedState = PhaseState<'deactivated', object, 'email'>;
+
+/**
  * Everything a handset knows, as plain data: configuration, phase, keys, the running session, the
  * IT policy, service books and synchronized data. What {@link handsetStep} takes and returns, and
  * {@link Handset.state} shows. It contains keys: keep it as safe as the device would (seal it with
@@ -287,7 +313,8 @@ export type HandsetState =
   | SyncPendingState
   | CompleteState
   | ApplyingPolicyUpdateState
-  | FailedState;
+  | FailedState
+  | DeactivatedState;
 
 /** The state of phase `P`. */
 export type HandsetStateIn<P extends HandsetPhase> = Extract<HandsetState, { readonly phase: P }>;

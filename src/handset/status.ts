@@ -18,6 +18,7 @@ export const STATUS_IDS = [
   'sync-resuming',
   'activation-complete',
   'activation-failed',
+  'deactivated',
 ] as const;
 
 /** Which status: one of {@link STATUS_IDS}, stable for code to branch on. */
@@ -114,6 +115,14 @@ const FAILURE_TEXT: Record<string, string> = {
   UNSUPPORTED: 'Activation failed: the server does not support this device',
   POLICY_REJECTED: 'Activation failed: the IT policy could not be applied',
 };
+
+/** The server retired this device (docs/lifecycle.md). Our text: no source gives the screen's. */
+export const DEACTIVATED_TEXT = 'Deactivated';
+
+/** The `deactivated` status ({@link DEACTIVATED_TEXT}). */
+export function deactivatedStatus(): Status {
+  return { id: 'deactivated', text: DEACTIVATED_TEXT };
+}
 
 export function failedStatus(code: string): Status {
   return { id: 'activation-failed', text: FAILURE_TEXT[code] ?? 'Activation failed: an error occurred during activation' };

@@ -346,7 +346,9 @@ export class AccountStore {
     }
     const now = this.now();
     account.password = { value: nfc, setAt: now, expiresAt: now + lifetimeHours * 3_600_000, failedAttempts: 0 };
-    account.status = 'Initializing';
+    // On an activated account a new password means re-activation: the device stays live (and the
+    // account "Activated") until an activation with the new password commits (docs/lifecycle.md).
+    account.status = account.device ? 'Activated' : 'Initializing';
     this.log(account, 'activation password set');
   }
 
@@ -417,7 +419,8 @@ export class AccountStore {
     if (account.password) account.password.failedAttempts += 1;
     // An expired password still counts guesses against it (it may be proven, and then refused),
     // but nothing is activating with it.
-    if (!expired) account.status = 'Activating';
+    // An activated account stays "Activated" until the re-activation commits (docs/lifecycle.md).
+    if (!expired && !account.device) account.status = 'Activating';
     this.log(account, 'ETP.DAT received');
   }
 
@@ -479,6 +482,27 @@ export class AccountStore {
     delete account.password;
     account.status = 'Activated';
     this.log(account, `activated on device ${device.pin}`);
+  }
+
+  /**
+   * The administrator expires the account's activation password now (`BesSimulator.expireActivationPassword`):
+   * it no longer activates. INVALID_ARGUMENT when the account has none.
+   */
+  expirePassword(email: string): void {
+    const account = this.require(email);
+    const pw = account.password;
+    if (!pw) throw new ActivationError('INVALID_ARGUMENT', 'the account has no activation password to expire', { field: 'email' });
+    pw.expiresAt = Math.min(pw.expiresAt, this.now());
+    this.log(account, 'activation password expired by the administrator');
+  }
+
+  /** The account loses its device (wiped): it is no longer activated. */
+  deviceRemoved(email: string): void {
+    const account = this.require(email);
+    const pin = account.device?.pin;
+    delete account.device;
+    account.status = account.password ? 'Initializing' : 'No activation password';
+    if (pin !== undefined) this.log(account, `device ${pin} wiped`);
   }
 
   /**

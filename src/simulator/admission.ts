@@ -80,6 +80,33 @@ export type AdminEvent =
       readonly email?: string;
       readonly source?: string;
       readonly reason: RefusalReason;
+    }
+  /**
+   * An administrator's command was carried out on the server (docs/lifecycle.md, "Administrator
+   * commands"): `pin` is the device it concerns, when the account has one.
+   */
+  | {
+      readonly type: 'admin-command';
+      readonly at: number;
+      readonly email: string;
+      readonly command: 'set-activation-password' | 'expire-activation-password' | 'resend-service-books' | 'resend-it-policy' | 'wipe';
+      readonly pin?: string;
+    }
+  /** A device was retired: another device was activated for the user (`replaced`), or it was wiped (`wiped`). */
+  | {
+      readonly type: 'device-retired';
+      readonly at: number;
+      readonly email: string;
+      readonly pin: string;
+      readonly reason: 'replaced' | 'wiped';
+    }
+  /** A device acknowledged a command (deactivate, wipe). */
+  | {
+      readonly type: 'device-command-acknowledged';
+      readonly at: number;
+      readonly email: string;
+      readonly pin: string;
+      readonly command: 'deactivate' | 'wipe';
     };
 
 /** Most admin events kept for {@link BesSimulator.adminLog}. */

@@ -404,9 +404,93 @@ export class BesSimulator {
     return generateActivationPassword(this.random, length);
   }
 
-  /** Sets a new activation password (default lifetime 48 hours, at most 720; at least 8 characters). */
+  /**
+   * Sets a new activation password (default lifetime 48 hours, at most 720; at least 8 characters).
+   * On an activated account it means re-activation (docs/lifecycle.md): the device stays live and
+   * the account "Activated" until an activation with the new password commits, which then replaces
+   * the device (the same PIN: a new key; another PIN: the old device is retired).
+   */
   setActivationPassword(email: string, password: string, lifetimeHours?: number): void {
     this.accounts.setActivationPassword(email, password, lifetimeHours);
+    this.adminCommand(email, 'set-activation-password');
+  }
+
+  /**
+   * Expires the account's activation password now, as BES's "Expire an existing activation
+   * password" (0 hours; the Handheld Management Guide): it no longer activates, and `account().status`
+   * reads "Activation password expired". INVALID_ARGUMENT for an unknown user or one without a password.
+   */
+  expireActivationPassword(email: string): void {
+    this.accounts.expirePassword(email);
+    this.adminCommand(email, 'expire-activation-password');
+  }
+
+  /**
+   * Sends the service books to the account's device again (docs/lifecycle.md): the device replaces
+   * its books and acknowledges; until it does, they are sent again every `policyRetransmitMs`.
+   * Returns false when the account has no activated device with a session here.
+   */
+  resendServiceBooks(email: string): boolean {
+    return this.onCurrentSession(email, 'resend-service-books', (key, session, ctx, sendNow) =>
+      this.stepInPlace(key, session, { type: 'resend-books', sendNow }, ctx),
+    );
+  }
+
+  /**
+   * Sends the IT policy in force to the account's device again (BES's "Resend an IT policy to a
+   * device manually"): acknowledged like an update, sent again until it is. Returns false when the
+   * account has no activated device with a session here.
+   */
+  resendItPolicy(email: string): boolean {
+    return this.onCurrentSession(email, 'resend-it-policy', (key, session, ctx, sendNow) =>
+      this.stepInPlace(key, session, { type: 'push-policy', policy: this.itPolicy, sendNow }, ctx),
+    );
+  }
+
+  /**
+   * Wipes the account's device (BES's "Delete all device data and disable device"): it is sent
+   * `device-command` wipe (now where its route is known, else at the next poll; again until it
+   * acknowledges), and the account loses its device. Returns false when the account has no
+   * activated device with a session here (the account loses its device all the same).
+   */
+  wipe(email: string): boolean {
+    const found = this.currentSession(email);
+    const account = this.accounts.get(email);
+    if (!account) throw new ActivationError('INVALID_ARGUMENT', 'no such user', { field: 'email' });
+    const pin = account.device?.pin;
+    if (found) {
+      this.retireSession(found[0], found[1], 'wipe', this.context());
+      this.tellAdmin({ type: 'device-retired', at: this.now(), email: account.email, pin: found[1].pin, reason: 'wiped' });
+    }
+    this.accounts.deviceRemoved(email);
+    this.tellAdmin({ type: 'admin-command', at: this.now(), email: account.email, command: 'wipe', ...(pin ? { pin } : {}) });
+    return found !== undefined;
+  }
+
+  /** Runs `fn` on the session of the account's current device, tells the administrator; false without one. */
+  private onCurrentSession(
+    email: string,
+    command: 'resend-service-books' | 'resend-it-policy',
+    fn: (key: string, session: ServerSessionState, ctx: Omit<ServerEnv, 'account'>, sendNow: boolean) => Uint8Array[],
+  ): boolean {
+    if (!this.accounts.get(email)) throw new ActivationError('INVALID_ARGUMENT', 'no such user', { field: 'email' });
+    const found = this.currentSession(email);
+    if (!found) return false;
+    const [key, session] = found;
+    const transport = this.routes.get(key);
+    for (const bytes of fn(key, session, this.context(), transport !== undefined)) {
+      transport?.send(bytes).catch(() => this.logger('send failed', { pin: session.pin }));
+    }
+    this.adminCommand(email, command, session.pin);
+    return true;
+  }
+
+  private adminCommand(
+    email: string,
+    command: Extract<AdminEvent, { type: 'admin-command' }>['command'],
+    pin = this.accounts.get(email)?.device?.pin,
+  ): void {
+    this.tellAdmin({ type: 'admin-command', at: this.now(), email: normalizeEmail(email), command, ...(pin ? { pin } : {}) });
   }
 
   /**
@@ -546,6 +630,18 @@ export class BesSimulator {
         case 'account':
           this.accounts.apply(output.change);
           break;
+        case 'device-replaced':
+          this.replaceDevice(output);
+          break;
+        case 'command-acknowledged':
+          this.tellAdmin({
+            type: 'device-command-acknowledged',
+            at: this.now(),
+            email: output.email,
+            pin: output.pin,
+            command: output.command,
+          });
+          break;
         case 'attempt-failed': {
           // The count after the changes before it in the same step.
           const attempts = this.accounts.get(output.email)?.password?.failedAttempts ?? 0;
@@ -627,6 +723,46 @@ export class BesSimulator {
       for (const bytes of this.stepInPlace(key, session, { type: 'tick' }, ctx)) due.push({ bytes, transport: this.routes.get(key) });
     }
     return due;
+  }
+
+  /**
+   * One device per user (docs/lifecycle.md): an activation committed for an account that had a
+   * device. Another PIN: the old device's sessions are retired and sent `device-command`
+   * deactivate (now where its route is known, else at the next poll). The same PIN: the device
+   * holds the new key already; its old sessions are dropped, without a command.
+   */
+  private replaceDevice(replaced: Extract<ServerOutput, { type: 'device-replaced' }>): void {
+    const ctx = this.context();
+    for (const [key, session] of [...this.sessions]) {
+      if (session.email !== replaced.email || session.transportKey === undefined) continue;
+      if (bytesToHex(session.transportKey.keyId) === bytesToHex(replaced.keyId)) continue;
+      if (session.pin === replaced.pin) {
+        if (session.phase === 'complete' || session.phase === 'retired') {
+          this.sessions.delete(key);
+          this.routes.delete(key);
+          this.logger('old session of a re-activated device dropped', { pin: session.pin });
+        }
+        continue;
+      }
+      if (session.pin !== replaced.previous.pin || session.phase !== 'complete') continue;
+      this.retireSession(key, session, 'deactivate', ctx);
+      this.tellAdmin({ type: 'device-retired', at: ctx.now, email: replaced.email, pin: session.pin, reason: 'replaced' });
+    }
+  }
+
+  /** Steps a session into `retired` with `command`, sending it now where its route is known. */
+  private retireSession(key: string, session: ServerSessionState, command: 'deactivate' | 'wipe', ctx: Omit<ServerEnv, 'account'>): void {
+    const transport = this.routes.get(key);
+    for (const bytes of this.stepInPlace(key, session, { type: 'retire', command, sendNow: transport !== undefined }, ctx)) {
+      transport?.send(bytes).catch(() => this.logger('send failed', { pin: session.pin }));
+    }
+  }
+
+  /** The session of the device activated for `email` now, with its key, if any. */
+  private currentSession(email: string): [string, ServerSessionState] | undefined {
+    const address = normalizeEmail(email);
+    for (const entry of this.sessions) if (entry[1].email === address && this.isCurrentDevice(entry[1])) return entry;
+    return undefined;
   }
 
   /** The session of the device the account is activated with now (its current transport key). */

@@ -7,6 +7,7 @@ import type { Account, ActivatedDevice } from './accounts.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 import type { ServicesConfig } from './server-services.js';
 import type { ServerSessionState } from './server-state.js';
+import type { DeviceCommandName } from '../wire/messages/device-command.js';
 
 /** What {@link serverStep} consumes: one event for one session. */
 export type ServerInput =
@@ -17,8 +18,16 @@ export type ServerInput =
    * or record it for the next `tick`.
    */
   | { readonly type: 'push-policy'; readonly policy: ItPolicy; readonly sendNow: boolean }
-  /** The clock moved (`env.now`): send an unacknowledged policy update again, report an attempt never confirmed. */
-  | { readonly type: 'tick' };
+  /** The clock moved (`env.now`): send an unacknowledged policy update or command again, report an attempt never confirmed. */
+  | { readonly type: 'tick' }
+  /**
+   * The device of this session is retired (docs/lifecycle.md): another device was activated for
+   * the user (`deactivate`), or the administrator wiped it (`wipe`). The command is sent now
+   * (`sendNow`, the route is known) or at the next tick.
+   */
+  | { readonly type: 'retire'; readonly command: DeviceCommandName; readonly sendNow: boolean }
+  /** The administrator sends the service books again (`BesSimulator.resendServiceBooks`), now or at the next tick. */
+  | { readonly type: 'resend-books'; readonly sendNow: boolean };
 
 /**
  * A change to the account a step concerns, for the driver to apply to its account store, in
@@ -55,7 +64,21 @@ export type ServerOutput =
    * Tell the administrator that this activation attempt failed (`AdminEvent` `attempt-failed`; the
    * driver adds the time and the account's failed-attempt count after the changes before it).
    */
-  | { readonly type: 'attempt-failed'; readonly email: string; readonly pin: string; readonly reason: string };
+  | { readonly type: 'attempt-failed'; readonly email: string; readonly pin: string; readonly reason: string }
+  /**
+   * An activation committed for an account that had a device (`previous`): the driver retires the
+   * sessions of the previous device if its PIN is another, or drops the old sessions of the same
+   * device (docs/lifecycle.md, "One device per user").
+   */
+  | {
+      readonly type: 'device-replaced';
+      readonly email: string;
+      readonly pin: string;
+      readonly keyId: Uint8Array;
+      readonly previous: { readonly pin: string; readonly keyId: Uint8Array };
+    }
+  /** The device acknowledged an administrator's command (the driver tells the administrator). */
+  | { readonly type: 'command-acknowledged'; readonly email: string; readonly pin: string; readonly command: DeviceCommandName };
 
 /** The result of one {@link serverStep}: the session's next state and the outputs to perform. */
 export interface ServerStepResult {

@@ -20,6 +20,15 @@ import { aborted, drop, handsetErrorKeys } from './server-machine-support.js';
 import { onEtpDat, onHandsetConfirm, onKeyVerified, onUnconfirmedTick } from './server-phase-key-exchange.js';
 import { onBooksAck, onPolicyAck, onPolicyUpdateAck, onPushPolicy, onRetransmitTick } from './server-phase-services.js';
 import { onSyncAck } from './server-phase-sync.js';
+import {
+  onBooksResendAck,
+  onCommandAck,
+  onResendBooks,
+  onRetire,
+  onRetiredFrame,
+  onRetiredTick,
+  sendBooks,
+} from './server-phase-commands.js';
 import type { EtpDat } from '../wire/messages/etp-dat.js';
 import type { ServerPhase, ServerSessionState, ServerStateIn } from './server-state.js';
 
@@ -68,8 +77,15 @@ export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
   syncing: {
     'sync-ack': { handle: onSyncAck, to: ['syncing', 'complete'] },
   },
-  // The acknowledgement of an IT policy update (recorded, or logged when it names another).
-  complete: { 'policy-ack': { handle: onPolicyUpdateAck, to: ['complete'] } },
+  // The acknowledgement of an IT policy update (recorded, or logged when it names another), or of
+  // service books sent again.
+  complete: {
+    'policy-ack': { handle: onPolicyUpdateAck, to: ['complete'] },
+    'books-ack': { handle: onBooksResendAck, to: ['complete'] },
+  },
+  // A retired device: its command's acknowledgement; anything else that opens under its old key
+  // is answered with DEACTIVATED (onFrame sends every other type to onRetiredFrame).
+  retired: { 'device-command-ack': { handle: onCommandAck, to: ['retired'] } },
 };
 
 /**
@@ -80,7 +96,10 @@ export const SERVER_INPUT_TRANSITIONS = {
   // A new IT policy for an activated device: sent now, or recorded for the next tick.
   'push-policy': { complete: ['complete'] },
   // An unacknowledged update is sent again; an attempt left unconfirmed is reported, once.
-  tick: { 'awaiting-confirm': ['awaiting-confirm'], complete: ['complete'] },
+  tick: { 'awaiting-confirm': ['awaiting-confirm'], complete: ['complete'], retired: ['retired'] },
+  // The device is retired (another device activated for the user, or wiped): docs/lifecycle.md.
+  retire: { complete: ['retired'] },
+  'resend-books': { complete: ['complete'] },
 } as const satisfies { readonly [I in Exclude<ServerInput['type'], 'frame'>]: { readonly [P in ServerPhase]?: readonly ServerPhase[] } };
 
 /** The phases an ETP.DAT's new session starts in: waiting for the confirmation, or failed at once (an invalid CPace share). */
@@ -120,8 +139,15 @@ export function serverStep(state: ServerSessionState, input: ServerInput, env: S
     case 'tick':
       if (state.phase === 'awaiting-confirm')
         return checked(state, onUnconfirmedTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
-      if (state.phase === 'complete') return checked(state, onRetransmitTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
+      if (state.phase === 'complete') return checked(state, onCompleteTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
+      if (state.phase === 'retired') return checked(state, onRetiredTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
       return { state, outputs: [] };
+    case 'retire':
+      if (state.phase !== 'complete') return { state, outputs: [] };
+      return checked(state, onRetire(state, input.command, input.sendNow, env), SERVER_INPUT_TRANSITIONS.retire[state.phase]);
+    case 'resend-books':
+      if (state.phase !== 'complete') return { state, outputs: [] };
+      return checked(state, onResendBooks(state, input.sendNow, env), SERVER_INPUT_TRANSITIONS['resend-books'][state.phase]);
     default:
       throw new ActivationError('INVALID_ARGUMENT', 'unknown input type', { field: 'input.type' });
   }
@@ -167,13 +193,39 @@ function checked(from: ServerSessionState, result: ServerStepResult, allowed: re
  * it, so nothing older can follow); then the table decides.
  */
 function onFrame(state: ServerSessionState, frame: Frame, env: ServerEnv): ServerStepResult {
+  // A retired device hears DEACTIVATED whatever it sends (docs/lifecycle.md): before the guards
+  // below, since it may repeat a request of its old session (its last reply would say nothing).
+  if (state.phase === 'retired' && frame.type !== 'device-command-ack')
+    return guarded(state, frame, () => onRetiredFrame(state, frame, env));
+  if (state.phase === 'retired') return dispatch(state, frame, env);
   if (state.lastReply && state.lastReply.forSeq === frame.seq)
     return { state, outputs: [{ type: 'send', bytes: state.lastReply.bytes.slice() }] };
   if (frame.seq < state.recvSeq) return drop(state, frame, 'old frame');
   if (state.phase === 'failed') return drop(state, frame, 'frame of a failed session');
-  const updateAck = state.phase === 'complete' && frame.type === 'policy-ack';
+  const updateAck = state.phase === 'complete' && (frame.type === 'policy-ack' || frame.type === 'books-ack');
   if (frame.seq > state.recvSeq && !updateAck) return drop(state, frame, 'frame out of order');
   return dispatch(state, frame, env);
+}
+
+/** The clock moved for an activated device: an IT policy update due goes again, then service books due. */
+function onCompleteTick(state: ServerStateIn<'complete'>, env: ServerEnv): ServerStepResult {
+  const policy = onRetransmitTick(state, env);
+  const next = policy.state.phase === 'complete' ? policy.state : state;
+  const push = next.booksPush;
+  if (push === undefined || env.now - push.sentAt < env.policyRetransmitMs) return policy;
+  const books = sendBooks(next, env);
+  return { state: books.state, outputs: [...policy.outputs, ...books.outputs] };
+}
+
+/** Runs `fn`, dropping a frame whose body does not decode or authenticate (as {@link dispatch} does). */
+function guarded(state: ServerSessionState, frame: Frame, fn: () => ServerStepResult): ServerStepResult {
+  try {
+    return fn();
+  } catch (err) {
+    if (isActivationError(err) && (err.code === 'MALFORMED' || err.code === 'DECRYPT_FAILED'))
+      return drop(state, frame, `rejected ${frame.type}: ${err.code}`);
+    throw err;
+  }
 }
 
 /** Runs the table's handler for this phase and message, if there is one. */

@@ -125,11 +125,26 @@ export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: Serv
     // Kept as the reply to this books-ack: the handset, repeating it, hears the same refusal.
     return fail(state, 'NO_ACTIVATION_PASSWORD', 'the activation password is no longer valid', env);
   }
+  // One device per user (docs/lifecycle.md): the device the account had is replaced; the driver
+  // retires it (another PIN) or drops its old sessions (the same PIN, re-activated).
+  const replaced: ServerOutput[] =
+    recorded !== undefined && !committedBefore
+      ? [
+          {
+            type: 'device-replaced',
+            email: state.email,
+            pin: state.pin,
+            keyId: state.transportKey.keyId,
+            previous: { pin: recorded.pin, keyId: recorded.keyId },
+          },
+        ]
+      : [];
   const committed: ServerOutput[] = committedBefore
     ? []
     : [
         { type: 'account', change: { kind: 'activated', email: state.email, device: activatedDevice(state, env.now) } },
         { type: 'log', event: 'activation committed', detail: { pin: state.pin, email: state.email } },
+        ...replaced,
       ];
   const deviceDatabases = ack.sync.databases.filter((d) => state.device.capabilities.databases.includes(d));
   const plan = planSync({

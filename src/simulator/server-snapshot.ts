@@ -34,6 +34,7 @@ import {
   taskSchema,
 } from '../sync/records.js';
 import { ACCOUNT_STATUSES, type Account } from './accounts.js';
+import { DEVICE_COMMANDS } from '../wire/messages/device-command.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 import type { ServerSessionState } from './server-state.js';
 import type { ItPolicy } from '../policy/policy.js';
@@ -149,8 +150,18 @@ export const serverSessionSchema = v.variant('phase', [
     policyAck: policyAckSchema,
     // `sentAt` is -Infinity for an update recorded but not sent yet.
     push: v.optional(v.object({ policy: itPolicySchema, hash: u8, sentAt: v.number(), sends: count })),
+    booksPush: v.optional(v.object({ books: v.array(serviceBookSchema), sentAt: v.number(), sends: count })),
   }),
   v.object({ ...base, phase: v.literal('failed'), confirmation: v.optional(confirmation) }),
+  v.object({
+    ...base,
+    phase: v.literal('retired'),
+    transportKey,
+    // `firstSentAt` and `sentAt` are -Infinity for a command not sent yet.
+    command: v.optional(
+      v.object({ command: v.picklist(DEVICE_COMMANDS), id: u8, firstSentAt: v.number(), sentAt: v.number(), sends: count }),
+    ),
+  }),
 ]);
 
 /** A user's organizer data; a database missing from the snapshot has no records. */
@@ -164,8 +175,11 @@ const syncDataSchema = v.object({
   options: v.optional(v.array(deviceOptionSchema), () => []),
 });
 
-/** The layout of the snapshots this version writes: 3 since issue 12 (Barry-shaped service books and records). */
-const LAYOUT = 3;
+/**
+ * The layout of the snapshots this version writes: 3 since issue 12 (Barry-shaped service books and
+ * records), 4 since issue 13 (retired sessions with their pending commands, service books sent again).
+ */
+const LAYOUT = 4;
 
 const simulatorSnapshotSchema = v.object({
   layout: v.literal(LAYOUT),
@@ -231,7 +245,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** The stored layout, read as it is now: each older layout is brought up one step at a time. */
 function upgradeLayout(raw: unknown): unknown {
-  return toLayout3(toLayout2(raw));
+  return toLayout4(toLayout3(toLayout2(raw)));
+}
+
+/**
+ * Layout 3 (before issue 13) had no retired sessions and no service books sent again: its
+ * sessions are read as they are.
+ */
+function toLayout4(raw: unknown): unknown {
+  if (!isRecord(raw) || raw.layout !== 3) return raw;
+  return { ...raw, layout: 4 };
 }
 
 /** `fn` applied to the session of each `[key, session]` entry. */

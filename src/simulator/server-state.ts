@@ -20,12 +20,14 @@ import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncPage } from '../sync/pages.js';
 import type { CpaceChoice } from './accounts.js';
+import type { DeviceCommandName } from '../wire/messages/device-command.js';
 
 /**
  * Where a server session stands, in protocol order: 1 activation (`awaiting-confirm`), 2
  * encryption verification (`awaiting-key-verified`), 3 services (`awaiting-policy-ack`,
  * `awaiting-books-ack`), 4 synchronization (`syncing`), then `complete` (IT policy updates are
- * pushed in it), or `failed`.
+ * pushed in it), or `failed`. A session of a device the server no longer serves (another device was
+ * activated for the user, or the administrator wiped it) is `retired` (docs/lifecycle.md).
  */
 export const SERVER_PHASES = [
   'awaiting-confirm',
@@ -35,6 +37,7 @@ export const SERVER_PHASES = [
   'syncing',
   'complete',
   'failed',
+  'retired',
 ] as const;
 
 /** Where a server session stands: one of {@link SERVER_PHASES}. */
@@ -101,6 +104,27 @@ export interface PendingPolicyPush {
   readonly sends: number;
 }
 
+/**
+ * An administrator's command to a device (docs/lifecycle.md): sent, sealed under the device's key,
+ * every `policyRetransmitMs` until the device acknowledges it, for at most
+ * {@link COMMAND_GIVE_UP_MS} after the first send.
+ */
+export interface PendingCommand {
+  /** What the device must do. */
+  readonly command: DeviceCommandName;
+  /** The command's id (8 random bytes): the acknowledgement names it. */
+  readonly id: Uint8Array;
+  /** When it was first sent (ms); -Infinity when it has not been sent yet. */
+  readonly firstSentAt: number;
+  /** When it was last sent (ms); -Infinity when it has not been sent yet. */
+  readonly sentAt: number;
+  /** How many times it was sent. */
+  readonly sends: number;
+}
+
+/** How long a retired device is sent its command before the server gives up: 7 days (ours, as the handset keeps a previous key: docs/lifecycle.md). */
+export const COMMAND_GIVE_UP_MS = 7 * 24 * 3_600_000;
+
 /** What every phase of a server session has. */
 export interface ServerSessionBase {
   /** Session id: the ETP.DAT's 16-byte nonce. */
@@ -159,6 +183,20 @@ export interface ServerSessionFields {
   readonly sync: SyncProgress;
   /** An IT policy update waiting for its acknowledgement. */
   readonly push: PendingPolicyPush;
+  /** Service books sent again by the administrator, waiting for their acknowledgement. */
+  readonly booksPush: PendingBooksPush;
+  /** An administrator's command waiting for the device's acknowledgement. */
+  readonly command: PendingCommand;
+}
+
+/** Service books sent again (`BesSimulator.resendServiceBooks`), until the device acknowledges them. */
+export interface PendingBooksPush {
+  /** The books. */
+  readonly books: readonly ServiceBook[];
+  /** When they were last sent (ms); -Infinity when not sent yet. */
+  readonly sentAt: number;
+  /** How many times they were sent. */
+  readonly sends: number;
 }
 
 /**
@@ -193,7 +231,13 @@ export type AwaitingBooksAckState = ServerPhaseState<'awaiting-books-ack', 'devi
 /** Phase 4: organizer data going out page by page. */
 export type ServerSyncingState = ServerPhaseState<'syncing', 'transportKey' | 'policyAck' | 'sync'>;
 /** Activated; IT policy updates are pushed in this session. */
-export type ServerCompleteState = ServerPhaseState<'complete', 'transportKey' | 'policyAck', 'push'>;
+export type ServerCompleteState = ServerPhaseState<'complete', 'transportKey' | 'policyAck', 'push' | 'booksPush'>;
+/**
+ * The device is retired (docs/lifecycle.md): IT policy updates stop, every frame it sends that opens
+ * under its old key is answered with the error DEACTIVATED, and a command (deactivate, wipe) may
+ * be waiting for its acknowledgement.
+ */
+export type ServerRetiredState = ServerPhaseState<'retired', 'transportKey', 'command'>;
 /**
  * The activation failed (or the handset aborted it). What remains answers a repeated request with
  * the same error: the sequence numbers, the last reply and, if the handset's Ta was known, what
@@ -209,7 +253,8 @@ export type ServerSessionState =
   | AwaitingBooksAckState
   | ServerSyncingState
   | ServerCompleteState
-  | ServerFailedState;
+  | ServerFailedState
+  | ServerRetiredState;
 
 /** The state of phase `P`. */
 export type ServerStateIn<P extends ServerPhase> = Extract<ServerSessionState, { readonly phase: P }>;

@@ -27,6 +27,8 @@ export const MESSAGE_TYPES = [
   'sync-page',
   'sync-ack',
   'sync-done',
+  'device-command',
+  'device-command-ack',
   'error',
 ] as const;
 /** One of {@link MESSAGE_TYPES}: what a frame's body is. */

@@ -50,6 +50,15 @@ export {
   type ErrorMessage,
 } from './messages/error.js';
 export type { TransportKeyRef } from './messages/sealed-body.js';
+export {
+  COMMAND_ID_LENGTH,
+  DEVICE_COMMANDS,
+  decodeDeviceCommand,
+  encodeDeviceCommand,
+  type DeviceCommand,
+  type DeviceCommandName,
+} from './messages/device-command.js';
+export { decodeDeviceCommandAck, encodeDeviceCommandAck, type DeviceCommandAck } from './messages/device-command-ack.js';
 
 // IT policy bodies: the signed policy and the device's acknowledgement
 export { decodeSignedPolicy, encodeSignedPolicy } from './messages/it-policy.js';

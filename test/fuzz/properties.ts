@@ -998,6 +998,8 @@ const PHASE_ORDER: Record<HandsetPhase, number> = {
   // An update applied after activation is still activated.
   'applying-policy-update': 7,
   failed: 8,
+  // Retired by the server (docs/lifecycle.md): no corpus run reaches it, but it is after everything.
+  deactivated: 9,
 };
 
 /** Input for a command, or `undefined` when the command is a no-op here (e.g. no pending policy). */

@@ -122,6 +122,7 @@ const ERROR_TEXT: Readonly<Record<string, string>> = {
   TRANSPORT_ERROR: 'the peer reported a transport failure',
   INVALID_ARGUMENT: 'the peer reported an invalid argument',
   INVALID_STATE: 'the peer reported an invalid state',
+  DEACTIVATED: 'the server deactivated this device',
 };
 
 /** The text shown for an error code a peer reported: always from our table, never from the peer. */
