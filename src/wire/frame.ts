@@ -27,6 +27,10 @@ export const MESSAGE_TYPES = [
   'sync-page',
   'sync-ack',
   'sync-done',
+  'rekey-request',
+  'rekey-offer',
+  'rekey-accept',
+  'rekey-done',
   'error',
 ] as const;
 /** One of {@link MESSAGE_TYPES}: what a frame's body is. */
