@@ -20,7 +20,9 @@ export type HandsetInput =
   /** The enforcer's verdict on the policy of an `apply-policy` output. */
   | { readonly type: 'policy-applied'; readonly ack: PolicyAck; readonly now: number }
   /** The user cancelled. */
-  | { readonly type: 'cancel'; readonly now: number };
+  | { readonly type: 'cancel'; readonly now: number }
+  /** The user chose "Regenerate Encryption Key" in the security options: ask the server for a key rollover. */
+  | { readonly type: 'regenerate-key'; readonly now: number };
 
 /** What the activation established. Contains no secret. */
 export interface ActivationResult {
@@ -60,6 +62,8 @@ export type HandsetOutput =
   | { readonly type: 'sync-progress'; readonly database: SyncDatabase; readonly received: number; readonly total: number }
   /** The activation finished. */
   | { readonly type: 'complete'; readonly result: ActivationResult }
+  /** A rolled-over transport key became current: its id (hex) and algorithm, never the key. */
+  | { readonly type: 'key-changed'; readonly keyId: string; readonly algorithm: TransportKeyAlgorithm }
   /** The activation failed (terminal). */
   | { readonly type: 'failed'; readonly error: ActivationError }
   /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */

@@ -6,7 +6,7 @@ import type { Frame } from '../wire/frame.js';
 import type { Account, ActivatedDevice } from './accounts.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 import type { ServicesConfig } from './server-services.js';
-import type { ServerSessionState } from './server-state.js';
+import type { RolloverReason, ServerSessionState, ServerTransportKey } from './server-state.js';
 
 /** What {@link serverStep} consumes: one event for one session. */
 export type ServerInput =
@@ -17,8 +17,13 @@ export type ServerInput =
    * or record it for the next `tick`.
    */
   | { readonly type: 'push-policy'; readonly policy: ItPolicy; readonly sendNow: boolean }
-  /** The clock moved (`env.now`): send an unacknowledged policy update again, report an attempt never confirmed. */
-  | { readonly type: 'tick' };
+  /**
+   * The clock moved (`env.now`): send an unacknowledged policy update or key offer again, start a
+   * scheduled key rollover, report an attempt never confirmed.
+   */
+  | { readonly type: 'tick' }
+  /** The administrator asked for a new transport key ("Regenerate Encryption Key"): a key rollover. */
+  | { readonly type: 'regenerate-key' };
 
 /**
  * A change to the account a step concerns, for the driver to apply to its account store, in
@@ -41,7 +46,9 @@ export type AccountChange =
   /** An attempt failed, for `reason` (an error code, or "handset aborted") (`attemptFailed`). */
   | { readonly kind: 'attempt-failed'; readonly email: string; readonly reason: string }
   /** The device applied the IT policy: the account is activated on it and the password deleted (`activated`). */
-  | { readonly kind: 'activated'; readonly email: string; readonly device: ActivatedDevice };
+  | { readonly kind: 'activated'; readonly email: string; readonly device: ActivatedDevice }
+  /** The device's transport key was rolled over: the account records the new one (`keyRolledOver`). */
+  | { readonly kind: 'key-rolled-over'; readonly email: string; readonly pin: string; readonly key: ServerTransportKey };
 
 /** What {@link serverStep} asks its driver to do, in order. */
 export type ServerOutput =
@@ -55,7 +62,15 @@ export type ServerOutput =
    * Tell the administrator that this activation attempt failed (`AdminEvent` `attempt-failed`; the
    * driver adds the time and the account's failed-attempt count after the changes before it).
    */
-  | { readonly type: 'attempt-failed'; readonly email: string; readonly pin: string; readonly reason: string };
+  | { readonly type: 'attempt-failed'; readonly email: string; readonly pin: string; readonly reason: string }
+  /** Tell the administrator that the device's transport key was rolled over (`AdminEvent` `key-rolled-over`; `keyId` in hex). */
+  | {
+      readonly type: 'key-rolled-over';
+      readonly email: string;
+      readonly pin: string;
+      readonly keyId: string;
+      readonly reason: RolloverReason;
+    };
 
 /** The result of one {@link serverStep}: the session's next state and the outputs to perform. */
 export interface ServerStepResult {
@@ -102,6 +117,10 @@ export interface ServerEnv {
   readonly claimTimeoutMs: number;
   /** How often an unacknowledged IT policy update is sent again (ms). */
   readonly policyRetransmitMs: number;
+  /** How long a transport key serves before the server rolls it over (ms; 0: never on a schedule). Default 30 days. */
+  readonly keyRolloverMs?: number;
+  /** How often an unaccepted `rekey-offer` is sent again (ms). Default 15 minutes. */
+  readonly rekeyRetransmitMs?: number;
   /** The account the input concerns (the session's, or the ETP.DAT's address), as it is before this step. */
   readonly account: Readonly<Account> | undefined;
 }

@@ -20,6 +20,7 @@ import { aborted, drop, handsetErrorKeys } from './server-machine-support.js';
 import { onEtpDat, onHandsetConfirm, onKeyVerified, onUnconfirmedTick } from './server-phase-key-exchange.js';
 import { onBooksAck, onPolicyAck, onPolicyUpdateAck, onPushPolicy, onRetransmitTick } from './server-phase-services.js';
 import { onSyncAck } from './server-phase-sync.js';
+import { onRegenerateKey, onRekeyAccept, onRekeyRequest, onRolloverTick } from './server-phase-rollover.js';
 import type { EtpDat } from '../wire/messages/etp-dat.js';
 import type { ServerPhase, ServerSessionState, ServerStateIn } from './server-state.js';
 
@@ -69,7 +70,12 @@ export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
     'sync-ack': { handle: onSyncAck, to: ['syncing', 'complete'] },
   },
   // The acknowledgement of an IT policy update (recorded, or logged when it names another).
-  complete: { 'policy-ack': { handle: onPolicyUpdateAck, to: ['complete'] } },
+  // After activation: acknowledgements of IT policy updates, and the key rollover's messages.
+  complete: {
+    'policy-ack': { handle: onPolicyUpdateAck, to: ['complete'] },
+    'rekey-request': { handle: onRekeyRequest, to: ['complete'] },
+    'rekey-accept': { handle: onRekeyAccept, to: ['complete'] },
+  },
 };
 
 /**
@@ -81,6 +87,8 @@ export const SERVER_INPUT_TRANSITIONS = {
   'push-policy': { complete: ['complete'] },
   // An unacknowledged update is sent again; an attempt left unconfirmed is reported, once.
   tick: { 'awaiting-confirm': ['awaiting-confirm'], complete: ['complete'] },
+  // The administrator's "Regenerate Encryption Key": a key rollover (docs/lifecycle.md).
+  'regenerate-key': { complete: ['complete'] },
 } as const satisfies { readonly [I in Exclude<ServerInput['type'], 'frame'>]: { readonly [P in ServerPhase]?: readonly ServerPhase[] } };
 
 /** The phases an ETP.DAT's new session starts in: waiting for the confirmation, or failed at once (an invalid CPace share). */
@@ -120,11 +128,22 @@ export function serverStep(state: ServerSessionState, input: ServerInput, env: S
     case 'tick':
       if (state.phase === 'awaiting-confirm')
         return checked(state, onUnconfirmedTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
-      if (state.phase === 'complete') return checked(state, onRetransmitTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
+      if (state.phase === 'complete') return checked(state, onCompleteTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
       return { state, outputs: [] };
+    case 'regenerate-key':
+      if (state.phase !== 'complete') return { state, outputs: [] };
+      return checked(state, onRegenerateKey(state, env), SERVER_INPUT_TRANSITIONS['regenerate-key'][state.phase]);
     default:
       throw new ActivationError('INVALID_ARGUMENT', 'unknown input type', { field: 'input.type' });
   }
+}
+
+/** The clock moved for an activated device: a policy update due again, then the key rollover's own timers. */
+function onCompleteTick(state: ServerStateIn<'complete'>, env: ServerEnv): ServerStepResult {
+  const policy = onRetransmitTick(state, env);
+  if (policy.state.phase !== 'complete') return policy;
+  const rollover = onRolloverTick(policy.state, env);
+  return { state: rollover.state, outputs: [...policy.outputs, ...rollover.outputs] };
 }
 
 /**

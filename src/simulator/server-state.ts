@@ -101,6 +101,28 @@ export interface PendingPolicyPush {
   readonly sends: number;
 }
 
+/** Why a key rollover started (docs/lifecycle.md, "Key rollover"). */
+export type RolloverReason = 'schedule' | 'admin' | 'device';
+
+/**
+ * A key rollover offered and not yet accepted: the server's ephemeral key pair (its secret erased
+ * as soon as the new key is derived), the new key's id and algorithm, and the offer's resends.
+ */
+export interface PendingRollover {
+  /** The new key's id (8 bytes). */
+  readonly keyId: Uint8Array;
+  /** The new key's algorithm (the current key's). */
+  readonly algorithm: TransportKeyAlgorithm;
+  /** `eS`/`ES`: the server's ephemeral X25519 key pair for this rollover. Secret. */
+  readonly ephemeral: { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array };
+  /** What started it. */
+  readonly reason: RolloverReason;
+  /** When the offer was last sent (ms). */
+  readonly sentAt: number;
+  /** How many times it was sent. */
+  readonly sends: number;
+}
+
 /** What every phase of a server session has. */
 export interface ServerSessionBase {
   /** Session id: the ETP.DAT's 16-byte nonce. */
@@ -159,6 +181,12 @@ export interface ServerSessionFields {
   readonly sync: SyncProgress;
   /** An IT policy update waiting for its acknowledgement. */
   readonly push: PendingPolicyPush;
+  /** The key before the last rollover: the handset's messages may still come under it, until the next rollover. */
+  readonly previousKey: ServerTransportKey;
+  /** When the current key became current by a rollover (ms); absent: the key of the activation. */
+  readonly keySince: number;
+  /** A key rollover offered and not yet accepted. */
+  readonly rollover: PendingRollover;
 }
 
 /**
@@ -193,7 +221,11 @@ export type AwaitingBooksAckState = ServerPhaseState<'awaiting-books-ack', 'devi
 /** Phase 4: organizer data going out page by page. */
 export type ServerSyncingState = ServerPhaseState<'syncing', 'transportKey' | 'policyAck' | 'sync'>;
 /** Activated; IT policy updates are pushed in this session. */
-export type ServerCompleteState = ServerPhaseState<'complete', 'transportKey' | 'policyAck', 'push'>;
+export type ServerCompleteState = ServerPhaseState<
+  'complete',
+  'transportKey' | 'policyAck',
+  'push' | 'previousKey' | 'keySince' | 'rollover'
+>;
 /**
  * The activation failed (or the handset aborted it). What remains answers a repeated request with
  * the same error: the sequence numbers, the last reply and, if the handset's Ta was known, what
