@@ -19,6 +19,12 @@ import {
 } from '../../src/protocol/key-rollover.js';
 import { bytesToHex } from '../../src/util/bytes.js';
 import { expectCode } from '../support/errors.js';
+import { EMAIL } from '../support/fixtures.js';
+import { activatePair } from '../support/pair.js';
+import { decodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
+import { openBody } from '../../src/wire/messages/sealed-body.js';
+import { decodeRekeyOffer } from '../../src/wire/messages/rekey-offer.js';
+import { decodeRekeyAccept } from '../../src/wire/messages/rekey-accept.js';
 
 const provider = createNobleProvider({ ciphers: [aes256Cbc, tdesEde2Cbc] });
 
@@ -122,5 +128,68 @@ describe('key rollover derivation', () => {
         'PROTOCOL_ERROR',
       );
     }
+  });
+});
+
+describe('forward secrecy of a rolled key', () => {
+  it('the long-term private keys of both sides and every earlier transport key do not give the rolled key from a recording', () => {
+    const pair = activatePair({ serverOptions: { keyRolloverDays: 0 } });
+    const earlier = pair.handset.transportKey;
+    if (earlier === undefined) throw new Error('not activated');
+    pair.server.regenerateKey(EMAIL);
+    pair.pollServer();
+    pair.drive();
+    pair.server.updatePolicy('after-rollover', { 'Password Required': true });
+    pair.pollServer();
+    pair.drive();
+    // The recording: every frame as sent.
+    const offer = decodeFrame(pair.sent('to-handset', 'rekey-offer')[0] ?? new Uint8Array());
+    const accept = decodeFrame(pair.sent('to-server', 'rekey-accept')[0] ?? new Uint8Array());
+    const policy = decodeFrame(pair.sent('to-handset', 'it-policy').at(-1) ?? new Uint8Array());
+    // Stolen later: both long-term secrets and the transport key before the rollover.
+    const a = pair.handset.identity?.agreement;
+    const b = pair.server.identity.agreementKey;
+    if (a === undefined || b === undefined) throw new Error('no agreement keys');
+    const opened = (frame: typeof offer) => openBody(nobleProvider, earlier, frame.body, frameAssociatedData(frame), frame.type);
+    const o = decodeRekeyOffer(opened(offer));
+    const h = decodeRekeyAccept(opened(accept));
+    const th = rolloverTranscriptHash(nobleProvider, {
+      pin: offer.pin,
+      srp: pair.server.identity.srp,
+      oldKeyId: earlier.keyId,
+      newKeyId: o.keyId,
+      algorithm: o.algorithm,
+      deviceKey: a.publicKey,
+      serverKey: b.publicKey,
+      serverEphemeral: o.ephemeral,
+      handsetEphemeral: h.ephemeral,
+    });
+    const tryKey = (key: Uint8Array): boolean => {
+      try {
+        openBody(nobleProvider, { algorithm: o.algorithm, key }, policy.body, frameAssociatedData(policy), 'it-policy');
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // The test can succeed: the real rolled key opens the recorded traffic.
+    const rolled = pair.handset.transportKey;
+    expect(rolled && tryKey(rolled.key)).toBe(true);
+    // dh2 and dh3 the thief can compute; dh1 needs an ephemeral secret, erased on both sides.
+    const dh2 = nobleProvider.agree(b.secretKey, h.ephemeral);
+    const dh3 = nobleProvider.agree(a.secretKey, o.ephemeral);
+    const guesses = [
+      nobleProvider.agree(a.secretKey, h.ephemeral),
+      nobleProvider.agree(b.secretKey, o.ephemeral),
+      nobleProvider.agree(a.secretKey, b.publicKey),
+      earlier.key.length === 32 ? earlier.key.slice() : new Uint8Array(32),
+      new Uint8Array(32),
+    ];
+    for (const dh1 of guesses) {
+      const key = deriveRolloverKey(nobleProvider, [dh1, dh2.slice(), dh3.slice()], th, o.algorithm);
+      expect(tryKey(key)).toBe(false);
+    }
+    // Neither is the old key, nor the old key's id, any help.
+    expect(tryKey(earlier.key)).toBe(false);
   });
 });
