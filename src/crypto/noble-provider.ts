@@ -213,6 +213,27 @@ const nobleOperations = {
     const secretKey = seed.slice();
     return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
   },
+
+  agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+    requireBytes('agree', 'secretKey', secretKey, SEED_LENGTH);
+    requireBytes('agree', 'publicKey', publicKey, 32);
+    let shared: Uint8Array | undefined;
+    try {
+      shared = x25519.getSharedSecret(secretKey, publicKey);
+    } catch {
+      // noble refuses an all-zero result itself; the check below holds for any implementation.
+      shared = undefined;
+    }
+    // RFC 7748 section 6.1: a low-order point gives all zeros, which would make the "shared"
+    // secret known to anyone. Checked without a data-dependent early exit.
+    if (shared === undefined || shared.reduce((acc, b) => acc | b, 0) === 0) {
+      throw new ActivationError('PROTOCOL_ERROR', 'X25519 gave an all-zero shared secret (a low-order point)', {
+        operation: 'agree',
+        field: 'publicKey',
+      });
+    }
+    return shared;
+  },
 };
 
 /**

@@ -120,6 +120,13 @@ export interface CryptoProvider {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** X25519 key pair from a 32-byte seed. */
   agreementKeyPair(seed: Uint8Array): KeyPair;
+  /**
+   * X25519 (RFC 7748) of our secret key and the peer's public key: the 32-byte shared secret of
+   * the key rollover's triple Diffie-Hellman (docs/lifecycle.md, "Key rollover"). A result of all
+   * zeros (the peer sent a low-order point) is refused with ActivationError('PROTOCOL_ERROR');
+   * arguments of the wrong length are INVALID_ARGUMENT.
+   */
+  agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** Seals `plaintext` under the transport key (see {@link SealedMessage}). */
   sealMessage(
     algorithm: TransportKeyAlgorithm,

@@ -3,7 +3,7 @@
  * events. It holds no protocol logic of its own: every decision is the machine's.
  */
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
-import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
+import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { systemRandom } from '../crypto/seeded-random.js';
 import type { Transport } from '../transport/transport.js';
@@ -85,6 +85,8 @@ export interface HandsetEvents extends Record<string, unknown> {
   deactivated: { reason: 'command' | 'refused' };
   /** The administrator wiped this device: everything is erased, and the handset is idle. */
   wiped: Record<string, never>;
+  /** A rolled-over transport key became current (docs/lifecycle.md, "Key rollover"): its id (hex) and algorithm, never the key. */
+  keyChanged: { keyId: string; algorithm: TransportKeyAlgorithm };
   /** A frame was dropped (diagnostic). */
   ignored: { reason: string; code?: string };
   /** Every output of the state machine, for emulators that want to watch it all. */
@@ -242,6 +244,15 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   }
 
   /**
+   * "Regenerate Encryption Key" (RIM's security options): asks the server for a new device
+   * transport key (docs/lifecycle.md, "Key rollover"). The rollover runs in the background;
+   * `keyChanged` is emitted when the new key is current. Does nothing unless activated.
+   */
+  regenerateKey(): void {
+    this.input({ type: 'regenerate-key', now: this.now() });
+  }
+
+  /**
    * Cancels a running activation (it rejects with ABORTED). After the commit point (the service
    * books registered: `syncing`, `sync-pending`) there is nothing left to cancel, and this does nothing.
    */
@@ -348,6 +359,9 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         break;
       case 'wiped':
         this.emit('wiped', {});
+        break;
+      case 'key-changed':
+        this.emit('keyChanged', { keyId: output.keyId, algorithm: output.algorithm });
         break;
       case 'ignored':
         this.emit('ignored', output.code === undefined ? { reason: output.reason } : { reason: output.reason, code: output.code });

@@ -20,7 +20,9 @@ export type HandsetInput =
   /** The enforcer's verdict on the policy of an `apply-policy` output. */
   | { readonly type: 'policy-applied'; readonly ack: PolicyAck; readonly now: number }
   /** The user cancelled. */
-  | { readonly type: 'cancel'; readonly now: number };
+  | { readonly type: 'cancel'; readonly now: number }
+  /** The user chose "Regenerate Encryption Key" in the security options: ask the server for a key rollover. */
+  | { readonly type: 'regenerate-key'; readonly now: number };
 
 /** What the activation established. Contains no secret. */
 export interface ActivationResult {
@@ -67,6 +69,8 @@ export type HandsetOutput =
   | { readonly type: 'deactivated'; readonly reason: 'command' | 'refused' }
   /** The administrator wiped this device: everything is erased, and the handset is `idle`. */
   | { readonly type: 'wiped' }
+  /** A rolled-over transport key became current: its id (hex) and algorithm, never the key. */
+  | { readonly type: 'key-changed'; readonly keyId: string; readonly algorithm: TransportKeyAlgorithm }
   /** The activation failed (terminal). */
   | { readonly type: 'failed'; readonly error: ActivationError }
   /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */

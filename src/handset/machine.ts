@@ -22,6 +22,7 @@ import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange
 import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js';
 import { deactivate, onCommandRepeated, onDeviceCommand, onServiceBooksResent } from './phase-commands.js';
 import { onSyncDone, onSyncPage, pauseSync, resumeSync } from './phase-sync.js';
+import { onRegenerateKey, onRekeyDone, onRekeyOffer, promoteIfPending } from './phase-rollover.js';
 import { type HandsetPhase, type HandsetState, type HandsetStateIn, hasSession, withSession } from './state.js';
 
 export type { HandsetEnv } from './machine-support.js';
@@ -89,6 +90,9 @@ export const HANDSET_FRAME_TRANSITIONS: FrameTable = {
     'service-books': { handle: onServiceBooksResent, to: ['complete'] },
     'device-command': { handle: onDeviceCommand, to: ['deactivated', 'idle'] },
     error: { handle: onRetiredError, to: ['deactivated'] },
+    // The key rollover's offer and confirmation (docs/lifecycle.md, "Key rollover").
+    'rekey-offer': { handle: onRekeyOffer, to: ['complete'] },
+    'rekey-done': { handle: onRekeyDone, to: ['complete'] },
   },
 };
 
@@ -128,6 +132,8 @@ export const HANDSET_INPUT_TRANSITIONS = {
     'applying-policy': ['awaiting-services', 'failed'],
     'applying-policy-update': ['complete'],
   },
+  // "Regenerate Encryption Key": a rekey-request, in the activated device's own phase.
+  'regenerate-key': { complete: ['complete'] },
 } as const satisfies { readonly [I in Exclude<HandsetInput['type'], 'frame'>]: { readonly [P in HandsetPhase]?: readonly HandsetPhase[] } };
 
 /**
@@ -188,6 +194,9 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
       return checked(state, onPolicyApplied(state, input.ack, input.now, env), HANDSET_INPUT_TRANSITIONS['policy-applied'][state.phase]);
     case 'cancel':
       return onCancel(state);
+    case 'regenerate-key':
+      if (state.phase !== 'complete') return ignore(state, 'no activated key to regenerate');
+      return checked(state, onRegenerateKey(state, input.now, env), HANDSET_INPUT_TRANSITIONS['regenerate-key'][state.phase]);
     case 'frame':
       if (!(input.bytes instanceof Uint8Array))
         throw new ActivationError('INVALID_ARGUMENT', 'a frame input needs bytes', { field: 'input.bytes' });
@@ -225,6 +234,14 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
   const session = state.session;
   if (session.deadline === undefined || !session.lastSent) return { state, outputs: [] };
   if (now < session.deadline) return { state, outputs: [{ type: 'set-timer', at: session.deadline }] };
+  // After activation only the key rollover waits for replies (rekey-request, rekey-accept): when
+  // its retries run out the handset stops asking; the server's own offers repair the rest.
+  if (state.phase === 'complete' && session.retriesUsed >= state.config.retry.retries) {
+    return {
+      state: withSession(state, { deadline: undefined }),
+      outputs: [{ type: 'clear-timer' }, { type: 'ignored', reason: 'no answer to the key rollover message', code: 'TIMEOUT' }],
+    };
+  }
   const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS.timer;
   if (state.phase === 'sync-pending') return checked(state, resumeSync(state, now), allowed[state.phase] ?? []);
   if (session.retriesUsed >= state.config.retry.retries) {
@@ -277,13 +294,18 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
   if (frame.seq < session.recvSeq) return ignore(state, 'duplicate frame');
   // After activation the server pushes IT policy updates unasked; one may have been lost on the
   // way, and the newest supersedes it, so a later one is taken even with a gap in the sequence.
-  // The same holds for the server's commands and its refusal of a retired device (docs/lifecycle.md).
-  const pushedUpdate =
-    state.phase === 'complete' &&
-    (frame.type === 'it-policy' || frame.type === 'service-books' || frame.type === 'device-command' || frame.type === 'error');
+  // The same holds for the server's commands, its refusal of a retired device (docs/lifecycle.md),
+  // and the key rollover's offer (pushed again) and its rekey-done that may follow them.
+  const pushedUpdate = state.phase === 'complete' && PUSHED.includes(frame.type);
   if (frame.seq > session.recvSeq && !pushedUpdate) return ignore(state, 'frame out of order');
-  return dispatch(state, frame, now, env);
+  // A message under the pending key means the server has switched: promote it first (phase-rollover.ts).
+  const promoted = promoteIfPending(state, frame, now, env);
+  const handled = dispatch(promoted.state, frame, now, env);
+  return promoted.outputs.length === 0 ? handled : { state: handled.state, outputs: [...promoted.outputs, ...handled.outputs] };
 }
+
+/** The server's messages after activation that may follow lost ones (taken with a gap in the sequence). */
+const PUSHED: readonly MessageType[] = ['it-policy', 'service-books', 'device-command', 'error', 'rekey-offer', 'rekey-done'];
 
 /** Runs the table's handler for this phase and message, if there is one. */
 function dispatch<P extends HandsetPhase>(state: HandsetStateIn<P>, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {

@@ -20,6 +20,7 @@ import { decodeSignedPolicy } from '../wire/messages/it-policy.js';
 import { encodePolicyAck } from '../wire/messages/policy-ack.js';
 import { decodeServiceBooks } from '../wire/messages/service-books.js';
 import type { HandsetOutput, StepResult } from './io.js';
+import { openUnderKeys } from './phase-rollover.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
 import type {
   ApplyingPolicyState,
@@ -45,7 +46,7 @@ export function onItPolicy(
 ): StepResult<HandsetState> {
   const { provider } = env;
   const session = state.session;
-  const plaintext = openBody(provider, state.transportKey, frame.body, headerAd(frame), 'it-policy');
+  const plaintext = openUnderKeys(state, frame, now, env);
   const signed = decodeSignedPolicy(plaintext);
   let policy;
   try {

@@ -174,6 +174,27 @@ export interface SyncState {
   readonly local?: LocalRecordIds;
 }
 
+/**
+ * A key derived at `rekey-accept` and not yet confirmed by the server (docs/lifecycle.md, "Key
+ * states"): it becomes current when a message from the server opens under it.
+ */
+export interface PendingKey {
+  /** The new key. */
+  readonly key: TransportKeyState;
+  /** The `rekey-accept` frame as sent: a repeated offer for this key id gets it again, byte for byte. */
+  readonly accept: Uint8Array;
+  /** `keyProofPayload('server', th)`: what the server's `rekey-done` must carry. */
+  readonly serverProof: Uint8Array;
+}
+
+/** The key used before the last rollover, still tried on receipt until `until` (RIM: 7 days). */
+export interface PreviousKey {
+  /** The key. */
+  readonly key: TransportKeyState;
+  /** Until when it is tried (ms). */
+  readonly until: number;
+}
+
 /** Every field a phase may carry beyond the common ones, with its type. */
 export interface PhaseFields {
   /** The activation in progress. */
@@ -194,6 +215,10 @@ export interface PhaseFields {
   readonly sync: SyncState;
   /** Why the activation failed. */
   readonly failure: FailureState;
+  /** A rolled-over key waiting for the server's confirmation. */
+  readonly pendingKey: PendingKey;
+  /** The key before the last rollover, for messages still sealed under it. */
+  readonly previousKey: PreviousKey;
 }
 
 /** What every phase has. */
@@ -271,18 +296,24 @@ export type Provisioned = Established & {
   readonly serviceBooks: readonly ServiceBook[];
   readonly sync: SyncState;
 };
+/** The key rollover's keys besides the current one, which the phases after the commit point may carry. */
+export type RolloverKeys = 'pendingKey' | 'previousKey';
 /** Phase 4: service books stored and their receipt registered (committed); organizer data arriving page by page. */
-export type SyncingState = PhaseState<'syncing', Provisioned>;
+export type SyncingState = PhaseState<'syncing', Provisioned, RolloverKeys>;
 /**
  * Phase 4, interrupted: the server stopped answering after the commit point. Everything is kept;
  * when the session's deadline comes (or the handset restarts), the last request is sent again and
  * the synchronization resumes where it stopped. Our design: RIM documented no such state.
  */
-export type SyncPendingState = PhaseState<'sync-pending', Provisioned>;
+export type SyncPendingState = PhaseState<'sync-pending', Provisioned, RolloverKeys>;
 /** Activated ("Activation Complete"); the session stays for IT policy updates. */
-export type CompleteState = PhaseState<'complete', Provisioned>;
+export type CompleteState = PhaseState<'complete', Provisioned, RolloverKeys>;
 /** Activated, and the enforcer is applying a pushed IT policy update. */
-export type ApplyingPolicyUpdateState = PhaseState<'applying-policy-update', Provisioned & { readonly pendingPolicy: PendingPolicy }>;
+export type ApplyingPolicyUpdateState = PhaseState<
+  'applying-policy-update',
+  Provisioned & { readonly pendingPolicy: PendingPolicy },
+  RolloverKeys
+>;
 /**
  * The activation failed before its commit point: nothing of it is kept (no key, no policy, no
  * service books, no data), only the address the user typed.

@@ -526,7 +526,21 @@ export class AccountStore {
         return this.attemptFailed(change.email, change.reason);
       case 'activated':
         return this.activated(change.email, change.device);
+      case 'key-rolled-over':
+        return this.keyRolledOver(change.email, change.pin, change.key);
     }
+  }
+
+  /** The device's transport key was rolled over: the account records the new one (docs/lifecycle.md, "Key rollover"). */
+  keyRolledOver(
+    email: string,
+    pin: string,
+    key: { readonly algorithm: string; readonly keyId: Uint8Array; readonly key: Uint8Array },
+  ): void {
+    const account = this.accounts.get(normalizeEmail(email));
+    const device = account?.device;
+    if (account === undefined || device === undefined || device.pin !== pin) return;
+    account.device = { ...device, keyAlgorithm: key.algorithm, keyId: key.keyId, transportKey: key.key };
   }
 
   /** Every account as plain data (for sealed snapshots). */

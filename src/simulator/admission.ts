@@ -107,6 +107,17 @@ export type AdminEvent =
       readonly email: string;
       readonly pin: string;
       readonly command: 'deactivate' | 'wipe';
+    }
+  | {
+      /** The device's transport key was rolled over (docs/lifecycle.md, "Key rollover"). */
+      readonly type: 'key-rolled-over';
+      readonly at: number;
+      readonly email: string;
+      readonly pin: string;
+      /** The new key's id, hex (never the key). */
+      readonly keyId: string;
+      /** What started it: the server's schedule, the administrator, or the device's request. */
+      readonly reason: 'schedule' | 'admin' | 'device';
     };
 
 /** Most admin events kept for {@link BesSimulator.adminLog}. */

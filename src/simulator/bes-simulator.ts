@@ -113,6 +113,14 @@ export interface BesSimulatorOptions {
    */
   readonly policyRetransmitMs?: number;
   /**
+   * How many days a device transport key serves before the server rolls it over (docs/lifecycle.md,
+   * "Key rollover"; RIM: every 30 days). Default 30; 0 turns scheduled rollovers off (the
+   * administrator's {@link BesSimulator.regenerateKey} and the device's request still work).
+   */
+  readonly keyRolloverDays?: number;
+  /** How often a `rekey-offer` the device has not accepted is sent again (ms). Default 15 minutes (ours). */
+  readonly rekeyRetransmitMs?: number;
+  /**
    * Refuse (drop, log, count) every ETP.DAT that the transport does not mark as vouched for by the
    * relay (`FrameMeta.vouched`). Default false. See docs/security.md (issue 8, finding 10).
    */
@@ -167,6 +175,12 @@ export const DEFAULT_POLICY_RETRANSMIT_MS = 30 * 60_000;
 
 export { UNCONFIRMED_ATTEMPT_MS } from './server-phase-key-exchange.js';
 
+/** The seed of the server's long-term X25519 agreement key: HKDF of the domain key's secret (ours). */
+function agreementSeed(provider: CryptoProvider, domainKey: KeyPair): Uint8Array {
+  const label = new TextEncoder().encode('enterprise-activation/v1 server agreement key');
+  return provider.hkdf(domainKey.secretKey, label, new Uint8Array(0), 32);
+}
+
 /** Sessions kept (finished ones too, so that a replayed ETP.DAT is recognised). */
 const MAX_SESSIONS = 10_000;
 
@@ -217,6 +231,8 @@ export class BesSimulator {
   private readonly routes = new Map<string, Transport>();
   private readonly userData = new Map<string, SyncData>();
   private readonly retransmitMs: number;
+  private readonly keyRolloverMs: number;
+  private readonly rekeyRetransmitMs: number;
   private readonly requireRelayVouch: boolean;
   private readonly admission: EtpAdmission;
   private readonly onAdminEvent: ((event: AdminEvent) => void) | undefined;
@@ -250,6 +266,24 @@ export class BesSimulator {
       besDomain: options.besDomain ?? 'BESDomain',
       domainKey: options.domainKey ?? this.provider.signingKeyPair(options.domainKeySeed ?? this.random(32)),
     };
+    // The long-term agreement key follows from the domain key (ours): no random bytes drawn, and
+    // a server restored from a snapshot written before key rollovers has the same one.
+    this.identity = {
+      ...this.identity,
+      agreementKey: this.provider.agreementKeyPair(agreementSeed(this.provider, this.identity.domainKey)),
+    };
+    this.keyRolloverMs = (options.keyRolloverDays ?? 30) * 24 * 3_600_000;
+    this.rekeyRetransmitMs = options.rekeyRetransmitMs ?? 15 * 60_000;
+    if (
+      !Number.isFinite(this.keyRolloverMs) ||
+      this.keyRolloverMs < 0 ||
+      !Number.isSafeInteger(this.rekeyRetransmitMs) ||
+      this.rekeyRetransmitMs < 1
+    ) {
+      throw new ActivationError('INVALID_ARGUMENT', 'keyRolloverDays must be 0 or more, rekeyRetransmitMs a positive integer (ms)', {
+        field: 'keyRolloverDays/rekeyRetransmitMs',
+      });
+    }
     if (!/^\S{1,64}$/.test(this.identity.srp)) {
       throw new ActivationError('INVALID_ARGUMENT', 'the SRP identifier must be 1 to 64 characters without spaces', { field: 'srp' });
     }
@@ -353,8 +387,32 @@ export class BesSimulator {
    * `pin:<PIN>` inside).
    */
   poll(): Uint8Array[] {
-    return this.collectDue().map((d) => d.bytes);
+    return [...this.pendingOut.splice(0), ...this.collectDue().map((d) => d.bytes)];
   }
+
+  /**
+   * The administrator's "Regenerate Encryption Key" (Security Technical Overview, page 24): the
+   * server starts a key rollover with the device activated for `email` (docs/lifecycle.md), and
+   * returns the frames sent now (none when the device's route is unknown: the offer then goes out
+   * at the next {@link poll}). The `key-rolled-over` admin event follows when the device accepts.
+   */
+  regenerateKey(email: string): number {
+    const ctx = this.context();
+    let sent = 0;
+    for (const [key, session] of this.sessions) {
+      if (session.email !== normalizeEmail(email) || !this.isCurrentDevice(session)) continue;
+      const transport = this.routes.get(key);
+      for (const bytes of this.stepInPlace(key, session, { type: 'regenerate-key' }, ctx)) {
+        if (transport === undefined) this.pendingOut.push(bytes);
+        else transport.send(bytes).catch(() => this.logger('send failed', { pin: session.pin }));
+        sent += 1;
+      }
+    }
+    return sent;
+  }
+
+  /** Frames the administrator's calls produced for devices without a known route, for the caller of {@link poll}. */
+  private readonly pendingOut: Uint8Array[] = [];
 
   /** Whether the device activated for `email` has yet to acknowledge the current IT policy update. */
   policyPending(email: string): { policyId: string; sends: number } | undefined {
@@ -656,6 +714,16 @@ export class BesSimulator {
           });
           break;
         }
+        case 'key-rolled-over':
+          this.tellAdmin({
+            type: 'key-rolled-over',
+            at: this.now(),
+            email: output.email,
+            pin: output.pin,
+            keyId: output.keyId,
+            reason: output.reason,
+          });
+          break;
       }
     }
     return sends;
@@ -910,6 +978,8 @@ export class BesSimulator {
       replyToUnknownUsers: this.replyToUnknownUsers,
       claimTimeoutMs: this.accounts.claimTimeoutMs,
       policyRetransmitMs: this.retransmitMs,
+      keyRolloverMs: this.keyRolloverMs,
+      rekeyRetransmitMs: this.rekeyRetransmitMs,
     };
   }
 }

@@ -15,6 +15,11 @@ export interface ServerIdentity {
   readonly besDomain: string;
   /** The server domain's long-term Ed25519 key: signs IT policies. */
   readonly domainKey: KeyPair;
+  /**
+   * `b`/`B`: the server's long-term X25519 agreement key, sent in the key grant, for key rollovers
+   * (docs/lifecycle.md). Without it the server cannot roll keys over.
+   */
+  readonly agreementKey?: KeyPair;
 }
 
 /** What a {@link BesSimulator} accepts: {@link BesSimulator.policy}. It picks the strongest cipher the handset also offers. */

@@ -6,7 +6,7 @@ import type { Frame } from '../wire/frame.js';
 import type { Account, ActivatedDevice } from './accounts.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
 import type { ServicesConfig } from './server-services.js';
-import type { ServerSessionState } from './server-state.js';
+import type { RolloverReason, ServerSessionState, ServerTransportKey } from './server-state.js';
 import type { DeviceCommandName } from '../wire/messages/device-command.js';
 
 /** What {@link serverStep} consumes: one event for one session. */
@@ -18,7 +18,10 @@ export type ServerInput =
    * or record it for the next `tick`.
    */
   | { readonly type: 'push-policy'; readonly policy: ItPolicy; readonly sendNow: boolean }
-  /** The clock moved (`env.now`): send an unacknowledged policy update or command again, report an attempt never confirmed. */
+  /**
+   * The clock moved (`env.now`): send an unacknowledged policy update, command or key offer again,
+   * start a scheduled key rollover, report an attempt never confirmed.
+   */
   | { readonly type: 'tick' }
   /**
    * The device of this session is retired (docs/lifecycle.md): another device was activated for
@@ -27,7 +30,9 @@ export type ServerInput =
    */
   | { readonly type: 'retire'; readonly command: DeviceCommandName; readonly sendNow: boolean }
   /** The administrator sends the service books again (`BesSimulator.resendServiceBooks`), now or at the next tick. */
-  | { readonly type: 'resend-books'; readonly sendNow: boolean };
+  | { readonly type: 'resend-books'; readonly sendNow: boolean }
+  /** The administrator asked for a new transport key ("Regenerate Encryption Key"): a key rollover. */
+  | { readonly type: 'regenerate-key' };
 
 /**
  * A change to the account a step concerns, for the driver to apply to its account store, in
@@ -50,7 +55,9 @@ export type AccountChange =
   /** An attempt failed, for `reason` (an error code, or "handset aborted") (`attemptFailed`). */
   | { readonly kind: 'attempt-failed'; readonly email: string; readonly reason: string }
   /** The device applied the IT policy: the account is activated on it and the password deleted (`activated`). */
-  | { readonly kind: 'activated'; readonly email: string; readonly device: ActivatedDevice };
+  | { readonly kind: 'activated'; readonly email: string; readonly device: ActivatedDevice }
+  /** The device's transport key was rolled over: the account records the new one (`keyRolledOver`). */
+  | { readonly kind: 'key-rolled-over'; readonly email: string; readonly pin: string; readonly key: ServerTransportKey };
 
 /** What {@link serverStep} asks its driver to do, in order. */
 export type ServerOutput =
@@ -78,7 +85,15 @@ export type ServerOutput =
       readonly previous: { readonly pin: string; readonly keyId: Uint8Array };
     }
   /** The device acknowledged an administrator's command (the driver tells the administrator). */
-  | { readonly type: 'command-acknowledged'; readonly email: string; readonly pin: string; readonly command: DeviceCommandName };
+  | { readonly type: 'command-acknowledged'; readonly email: string; readonly pin: string; readonly command: DeviceCommandName }
+  /** Tell the administrator that the device's transport key was rolled over (`AdminEvent` `key-rolled-over`; `keyId` in hex). */
+  | {
+      readonly type: 'key-rolled-over';
+      readonly email: string;
+      readonly pin: string;
+      readonly keyId: string;
+      readonly reason: RolloverReason;
+    };
 
 /** The result of one {@link serverStep}: the session's next state and the outputs to perform. */
 export interface ServerStepResult {
@@ -125,6 +140,10 @@ export interface ServerEnv {
   readonly claimTimeoutMs: number;
   /** How often an unacknowledged IT policy update is sent again (ms). */
   readonly policyRetransmitMs: number;
+  /** How long a transport key serves before the server rolls it over (ms; 0: never on a schedule). Default 30 days. */
+  readonly keyRolloverMs?: number;
+  /** How often an unaccepted `rekey-offer` is sent again (ms). Default 15 minutes. */
+  readonly rekeyRetransmitMs?: number;
   /** The account the input concerns (the session's, or the ETP.DAT's address), as it is before this step. */
   readonly account: Readonly<Account> | undefined;
 }

@@ -1,5 +1,5 @@
 /** Helpers shared by the server's phase handlers: replying, failing, dropping a frame, the keys of error frames. */
-import type { ActivationErrorCode } from '../errors/activation-error.js';
+import { type ActivationErrorCode, isActivationError } from '../errors/activation-error.js';
 import { verifyConfirmationTag } from '../crypto/cpace/cpace.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { bytesToHex, utf8ToBytes } from '../util/bytes.js';
@@ -67,7 +67,17 @@ export function sealed<S extends KeyedState>(
 
 /** The body of `frame`, opened under the session's transport key (DECRYPT_FAILED, MALFORMED otherwise). */
 export function opened(state: KeyedState, frame: Frame, env: ServerEnv): Uint8Array {
-  return openBody(env.provider, state.transportKey, frame.body, frameAssociatedData(frame), frame.type);
+  const ad = frameAssociatedData(frame);
+  const previous = state.previousKey;
+  if (previous === undefined) return openBody(env.provider, state.transportKey, frame.body, ad, frame.type);
+  // After a rollover the handset may still seal under the key before it (it had not heard
+  // rekey-done yet): current first, then previous, each a MAC check before any decryption.
+  try {
+    return openBody(env.provider, state.transportKey, frame.body, ad, frame.type);
+  } catch (err) {
+    if (!isActivationError(err) || err.code !== 'DECRYPT_FAILED') throw err;
+    return openBody(env.provider, previous, frame.body, ad, frame.type);
+  }
 }
 
 /** The fields {@link fail} and {@link serverErrorKey} read: every state has them (some as `undefined`). */
@@ -88,6 +98,7 @@ export function serverErrorKey(state: FailingSession): ErrorKey | undefined {
 export function handsetErrorKeys(state: ServerSessionState): ErrorKey[] {
   const keys: ErrorKey[] = [];
   if (state.transportKey) keys.push({ transport: state.transportKey });
+  if (state.previousKey) keys.push({ transport: state.previousKey });
   if (state.handsetToServer) keys.push({ session: state.handsetToServer });
   return keys;
 }

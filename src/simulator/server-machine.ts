@@ -29,6 +29,7 @@ import {
   onRetiredTick,
   sendBooks,
 } from './server-phase-commands.js';
+import { onRegenerateKey, onRekeyAccept, onRekeyRequest, onRolloverTick } from './server-phase-rollover.js';
 import type { EtpDat } from '../wire/messages/etp-dat.js';
 import type { ServerPhase, ServerSessionState, ServerStateIn } from './server-state.js';
 
@@ -77,11 +78,13 @@ export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
   syncing: {
     'sync-ack': { handle: onSyncAck, to: ['syncing', 'complete'] },
   },
-  // The acknowledgement of an IT policy update (recorded, or logged when it names another), or of
-  // service books sent again.
+  // After activation: the acknowledgement of an IT policy update (recorded, or logged when it
+  // names another) or of service books sent again, and the key rollover's messages.
   complete: {
     'policy-ack': { handle: onPolicyUpdateAck, to: ['complete'] },
     'books-ack': { handle: onBooksResendAck, to: ['complete'] },
+    'rekey-request': { handle: onRekeyRequest, to: ['complete'] },
+    'rekey-accept': { handle: onRekeyAccept, to: ['complete'] },
   },
   // A retired device: its command's acknowledgement; anything else that opens under its old key
   // is answered with DEACTIVATED (onFrame sends every other type to onRetiredFrame).
@@ -100,6 +103,8 @@ export const SERVER_INPUT_TRANSITIONS = {
   // The device is retired (another device activated for the user, or wiped): docs/lifecycle.md.
   retire: { complete: ['retired'] },
   'resend-books': { complete: ['complete'] },
+  // The administrator's "Regenerate Encryption Key": a key rollover (docs/lifecycle.md).
+  'regenerate-key': { complete: ['complete'] },
 } as const satisfies { readonly [I in Exclude<ServerInput['type'], 'frame'>]: { readonly [P in ServerPhase]?: readonly ServerPhase[] } };
 
 /** The phases an ETP.DAT's new session starts in: waiting for the confirmation, or failed at once (an invalid CPace share). */
@@ -148,6 +153,9 @@ export function serverStep(state: ServerSessionState, input: ServerInput, env: S
     case 'resend-books':
       if (state.phase !== 'complete') return { state, outputs: [] };
       return checked(state, onResendBooks(state, input.sendNow, env), SERVER_INPUT_TRANSITIONS['resend-books'][state.phase]);
+    case 'regenerate-key':
+      if (state.phase !== 'complete') return { state, outputs: [] };
+      return checked(state, onRegenerateKey(state, env), SERVER_INPUT_TRANSITIONS['regenerate-key'][state.phase]);
     default:
       throw new ActivationError('INVALID_ARGUMENT', 'unknown input type', { field: 'input.type' });
   }
@@ -207,14 +215,16 @@ function onFrame(state: ServerSessionState, frame: Frame, env: ServerEnv): Serve
   return dispatch(state, frame, env);
 }
 
-/** The clock moved for an activated device: an IT policy update due goes again, then service books due. */
+/** The clock moved for an activated device: an IT policy update due goes again, then service books due, then a key rollover (offer due again, or the schedule). */
 function onCompleteTick(state: ServerStateIn<'complete'>, env: ServerEnv): ServerStepResult {
   const policy = onRetransmitTick(state, env);
-  const next = policy.state.phase === 'complete' ? policy.state : state;
+  if (policy.state.phase !== 'complete') return policy;
+  const next = policy.state;
   const push = next.booksPush;
-  if (push === undefined || env.now - push.sentAt < env.policyRetransmitMs) return policy;
-  const books = sendBooks(next, env);
-  return { state: books.state, outputs: [...policy.outputs, ...books.outputs] };
+  const books = push === undefined || env.now - push.sentAt < env.policyRetransmitMs ? { state: next, outputs: [] } : sendBooks(next, env);
+  if (books.state.phase !== 'complete') return { state: books.state, outputs: [...policy.outputs, ...books.outputs] };
+  const rollover = onRolloverTick(books.state, env);
+  return { state: rollover.state, outputs: [...policy.outputs, ...books.outputs, ...rollover.outputs] };
 }
 
 /** Runs `fn`, dropping a frame whose body does not decode or authenticate (as {@link dispatch} does). */

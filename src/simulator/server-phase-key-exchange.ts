@@ -202,6 +202,7 @@ export function onHandsetConfirm(state: AwaitingConfirmState, frame: Frame, env:
       name: identity.name,
       version: identity.version,
       publicKey: identity.domainKey.publicKey,
+      ...(identity.agreementKey === undefined ? {} : { agreementKey: identity.agreementKey.publicKey }),
     },
   });
   const transcript = transcriptHash(provider, {

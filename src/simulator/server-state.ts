@@ -122,6 +122,28 @@ export interface PendingCommand {
   readonly sends: number;
 }
 
+/** Why a key rollover started (docs/lifecycle.md, "Key rollover"). */
+export type RolloverReason = 'schedule' | 'admin' | 'device';
+
+/**
+ * A key rollover offered and not yet accepted: the server's ephemeral key pair (its secret erased
+ * as soon as the new key is derived), the new key's id and algorithm, and the offer's resends.
+ */
+export interface PendingRollover {
+  /** The new key's id (8 bytes). */
+  readonly keyId: Uint8Array;
+  /** The new key's algorithm (the current key's). */
+  readonly algorithm: TransportKeyAlgorithm;
+  /** `eS`/`ES`: the server's ephemeral X25519 key pair for this rollover. Secret. */
+  readonly ephemeral: { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array };
+  /** What started it. */
+  readonly reason: RolloverReason;
+  /** When the offer was last sent (ms). */
+  readonly sentAt: number;
+  /** How many times it was sent. */
+  readonly sends: number;
+}
+
 /** How long a retired device is sent its command before the server gives up: 7 days (ours, as the handset keeps a previous key: docs/lifecycle.md). */
 export const COMMAND_GIVE_UP_MS = 7 * 24 * 3_600_000;
 
@@ -187,6 +209,12 @@ export interface ServerSessionFields {
   readonly booksPush: PendingBooksPush;
   /** An administrator's command waiting for the device's acknowledgement. */
   readonly command: PendingCommand;
+  /** The key before the last rollover: the handset's messages may still come under it, until the next rollover. */
+  readonly previousKey: ServerTransportKey;
+  /** When the current key became current by a rollover (ms); absent: the key of the activation. */
+  readonly keySince: number;
+  /** A key rollover offered and not yet accepted. */
+  readonly rollover: PendingRollover;
 }
 
 /** Service books sent again (`BesSimulator.resendServiceBooks`), until the device acknowledges them. */
@@ -231,7 +259,11 @@ export type AwaitingBooksAckState = ServerPhaseState<'awaiting-books-ack', 'devi
 /** Phase 4: organizer data going out page by page. */
 export type ServerSyncingState = ServerPhaseState<'syncing', 'transportKey' | 'policyAck' | 'sync'>;
 /** Activated; IT policy updates are pushed in this session. */
-export type ServerCompleteState = ServerPhaseState<'complete', 'transportKey' | 'policyAck', 'push' | 'booksPush'>;
+export type ServerCompleteState = ServerPhaseState<
+  'complete',
+  'transportKey' | 'policyAck',
+  'push' | 'booksPush' | 'previousKey' | 'keySince' | 'rollover'
+>;
 /**
  * The device is retired (docs/lifecycle.md): IT policy updates stop, every frame it sends that opens
  * under its old key is answered with the error DEACTIVATED, and a command (deactivate, wipe) may

@@ -29,6 +29,10 @@ export const MESSAGE_TYPES = [
   'sync-done',
   'device-command',
   'device-command-ack',
+  'rekey-request',
+  'rekey-offer',
+  'rekey-accept',
+  'rekey-done',
   'error',
 ] as const;
 /** One of {@link MESSAGE_TYPES}: what a frame's body is. */

@@ -449,7 +449,8 @@ describe('replayed ETP.DAT', () => {
     expect(sim.receive(ref.etpFrame.slice())).toEqual([]);
     expect(sim.sessionPhase(sidHex)).toBe(phase);
     expect(sim.accounts.get(EMAIL)!.device).toBe(device);
-    expect(sim.account(EMAIL)).toMatchObject({ status: 'Initializing', failedAttempts: 0, hasPassword: true });
+    // A new password on an activated account means re-activation: it stays "Activated" until one commits (docs/lifecycle.md).
+    expect(sim.account(EMAIL)).toMatchObject({ status: 'Activated', failedAttempts: 0, hasPassword: true });
   });
 
   it('while the first exchange is in progress: the same server-share again, and no second attempt is counted', () => {

@@ -21,6 +21,11 @@ export interface ServerInfo {
   readonly version: string;
   /** The server domain's long-term Ed25519 public key: it signs IT policies. */
   readonly publicKey: Uint8Array;
+  /**
+   * `B`: the server's long-term X25519 public key, for key rollovers (docs/lifecycle.md, "Key
+   * rollover"). Absent from servers before it: a handset activated by one cannot roll its key over.
+   */
+  readonly agreementKey?: Uint8Array;
 }
 
 /** The device transport key as the server issues it, inside {@link KeyIssue.grant}. Secret. */
@@ -45,6 +50,7 @@ export const keyGrantSchema = v.strictObject({
     name: text(128, 1),
     version: text(256, 1),
     publicKey: bytes(32),
+    agreementKey: v.optional(bytes(32)),
   }),
 }) satisfies SchemaOf<KeyGrant>;
 
@@ -53,7 +59,14 @@ export function encodeKeyGrant(g: KeyGrant): Uint8Array {
     algorithm: g.algorithm,
     keyId: g.keyId,
     key: g.key,
-    server: { srp: g.server.srp, relay: g.server.relay, name: g.server.name, version: g.server.version, publicKey: g.server.publicKey },
+    server: {
+      srp: g.server.srp,
+      relay: g.server.relay,
+      name: g.server.name,
+      version: g.server.version,
+      publicKey: g.server.publicKey,
+      ...(g.server.agreementKey === undefined ? {} : { agreementKey: g.server.agreementKey }),
+    },
   });
 }
 

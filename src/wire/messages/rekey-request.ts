@@ -1,0 +1,23 @@
+/**
+ * `rekey-request`, handset -> server, sealed under the current transport key: the user chose
+ * "Regenerate Encryption Key" (docs/lifecycle.md, "Key rollover"). The plaintext is the empty
+ * CBOR map `{}`; the server answers with a `rekey-offer`.
+ */
+import * as v from 'valibot';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import type { SchemaOf } from '../../codec/schema.js';
+import { MAX_REKEY_BYTES } from './rekey-offer.js';
+
+/** `rekey-request`: nothing but the request itself. */
+export type RekeyRequest = Record<string, never>;
+
+const schema = v.strictObject({}) satisfies SchemaOf<RekeyRequest>;
+
+export function encodeRekeyRequest(): Uint8Array {
+  return encodeCbor({});
+}
+
+/** Decodes a `rekey-request` plaintext; any defect is ActivationError('MALFORMED'). */
+export function decodeRekeyRequest(plaintext: Uint8Array): RekeyRequest {
+  return decodeWith(schema, plaintext, 'rekey-request', MAX_REKEY_BYTES);
+}
