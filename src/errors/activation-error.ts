@@ -48,6 +48,11 @@ export const ACTIVATION_ERROR_CODES = [
   'INVALID_STATE',
   /** A sealed snapshot is older than the generation the host says it last wrote (a rollback). */
   'STALE_SNAPSHOT',
+  /**
+   * The IT policy is signed by a key other than the one the device is bound to (the key of the BES
+   * it first activated with); only a wipe unbinds it (docs/lifecycle.md, "The IT policy lifecycle").
+   */
+  'POLICY_KEY_MISMATCH',
 ] as const;
 
 /**
@@ -70,6 +75,7 @@ export const ACTIVATION_ERROR_CODES = [
  * - `INVALID_ARGUMENT`: A caller passed an invalid argument (bad PIN, empty password, ...).
  * - `INVALID_STATE`: An operation was called in a state that does not allow it.
  * - `STALE_SNAPSHOT`: A sealed snapshot is older than the generation the host says it last wrote (a rollback).
+ * - `POLICY_KEY_MISMATCH`: The IT policy is signed by a key other than the one the device is bound to (the key of the BES it first activated with); only a wipe unbinds it.
  */
 export type ActivationErrorCode = (typeof ACTIVATION_ERROR_CODES)[number];
 
