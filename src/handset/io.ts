@@ -20,7 +20,12 @@ export type HandsetInput =
   /** The enforcer's verdict on the policy of an `apply-policy` output. */
   | { readonly type: 'policy-applied'; readonly ack: PolicyAck; readonly now: number }
   /** The user cancelled. */
-  | { readonly type: 'cancel'; readonly now: number };
+  | { readonly type: 'cancel'; readonly now: number }
+  /**
+   * The user entered the device password (not the activation password), correctly or not: counted
+   * against the IT policy's "Set Maximum Password Attempts" (docs/lifecycle.md).
+   */
+  | { readonly type: 'device-password'; readonly correct: boolean; readonly now: number };
 
 /** What the activation established. Contains no secret. */
 export interface ActivationResult {
@@ -62,6 +67,13 @@ export type HandsetOutput =
   | { readonly type: 'complete'; readonly result: ActivationResult }
   /** The activation failed (terminal). */
   | { readonly type: 'failed'; readonly error: ActivationError }
+  /**
+   * An IT policy rule acts on the device: tell the enforcer (`PolicyEnforcer.onAction`). The only
+   * one so far: "Set Maximum Password Attempts" reached, `wipe` (a `wiped` output follows).
+   */
+  | { readonly type: 'policy-action'; readonly rule: string; readonly action: 'wipe' }
+  /** The device was wiped: keys, books, IT policy and its key binding, organizer data erased; it is idle. */
+  | { readonly type: 'wiped' }
   /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */
   | { readonly type: 'ignored'; readonly reason: string; readonly code?: string };
 
