@@ -126,6 +126,7 @@ export {
   type EnforcementResult,
   type InMemoryPolicyEnforcerOptions,
   type MappedEnforcerOptions,
+  type PolicyActionEvent,
   type PolicyEnforcer,
   type RuleMapper,
   type RuleRejection,

@@ -53,6 +53,11 @@ export const ACTIVATION_ERROR_CODES = [
    * administrator wiped it (docs/lifecycle.md). Its keys are gone; it can be activated again.
    */
   'DEACTIVATED',
+  /**
+   * The IT policy is signed by a key other than the one the device is bound to (the key of the BES
+   * it first activated with); only a wipe unbinds it (docs/lifecycle.md, "The IT policy lifecycle").
+   */
+  'POLICY_KEY_MISMATCH',
 ] as const;
 
 /**
@@ -76,6 +81,7 @@ export const ACTIVATION_ERROR_CODES = [
  * - `INVALID_STATE`: An operation was called in a state that does not allow it.
  * - `STALE_SNAPSHOT`: A sealed snapshot is older than the generation the host says it last wrote (a rollback).
  * - `DEACTIVATED`: The server retired this device: another device was activated for the user, or the administrator wiped it (docs/lifecycle.md). Its keys are gone; it can be activated again.
+ * - `POLICY_KEY_MISMATCH`: The IT policy is signed by a key other than the one the device is bound to (the key of the BES it first activated with); only a wipe unbinds it.
  */
 export type ActivationErrorCode = (typeof ACTIVATION_ERROR_CODES)[number];
 

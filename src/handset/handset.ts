@@ -15,7 +15,7 @@ import { activationResult } from './phase-key-exchange.js';
 import { type HandsetState, initialHandsetState } from './state.js';
 import type { Status } from './status.js';
 import { applyPolicy } from '../policy/apply-policy.js';
-import { InMemoryPolicyEnforcer, type PolicyEnforcer } from '../policy/enforcer.js';
+import { InMemoryPolicyEnforcer, type PolicyActionEvent, type PolicyEnforcer } from '../policy/enforcer.js';
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncDatabase } from '../sync/databases.js';
@@ -83,10 +83,12 @@ export interface HandsetEvents extends Record<string, unknown> {
    * DEACTIVATED in answer to a frame. The device can be activated again.
    */
   deactivated: { reason: 'command' | 'refused' };
-  /** The administrator wiped this device: everything is erased, and the handset is idle. */
-  wiped: Record<string, never>;
   /** A rolled-over transport key became current (docs/lifecycle.md, "Key rollover"): its id (hex) and algorithm, never the key. */
   keyChanged: { keyId: string; algorithm: TransportKeyAlgorithm };
+  /** A rule of the IT policy in force acted on the device (the enforcer's `onAction` was told first). */
+  policyAction: PolicyActionEvent;
+  /** The device was wiped (its keys, books, IT policy and key binding, organizer data): it is idle. */
+  wiped: Record<string, never>;
   /** A frame was dropped (diagnostic). */
   ignored: { reason: string; code?: string };
   /** Every output of the state machine, for emulators that want to watch it all. */
@@ -253,6 +255,16 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   }
 
   /**
+   * The user entered the device password (the emulator's lock screen), `correct` or not. With an IT
+   * policy in force that requires a password, consecutive wrong entries count against its "Set
+   * Maximum Password Attempts"; reaching it wipes the device (RIM): the enforcer's `onAction`, a
+   * `policyAction` event, then `wiped`. A correct entry starts the count again.
+   */
+  devicePasswordEntered(correct: boolean): void {
+    this.input({ type: 'device-password', correct, now: this.now() });
+  }
+
+  /**
    * Cancels a running activation (it rejects with ABORTED). After the commit point (the service
    * books registered: `syncing`, `sync-pending`) there is nothing left to cancel, and this does nothing.
    */
@@ -357,11 +369,23 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         this.emit('deactivated', { reason: output.reason });
         this.settle((p) => p.reject(new ActivationError('DEACTIVATED', 'the server deactivated this device', { reason: output.reason })));
         break;
-      case 'wiped':
-        this.emit('wiped', {});
-        break;
       case 'key-changed':
         this.emit('keyChanged', { keyId: output.keyId, algorithm: output.algorithm });
+        break;
+      case 'policy-action': {
+        const event: PolicyActionEvent = { rule: output.rule, action: output.action };
+        try {
+          this.enforcer.onAction?.(event);
+        } catch {
+          // The enforcer cannot stop the rule: the wipe happens anyway.
+        }
+        this.emit('policyAction', event);
+        break;
+      }
+      case 'wiped':
+        this.emit('wiped', {});
+        // An activation still waiting (a wipe during the synchronization) will never finish.
+        this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the device was wiped', { operation: 'wipe' })));
         break;
       case 'ignored':
         this.emit('ignored', output.code === undefined ? { reason: output.reason } : { reason: output.reason, code: output.code });

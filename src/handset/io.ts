@@ -22,7 +22,12 @@ export type HandsetInput =
   /** The user cancelled. */
   | { readonly type: 'cancel'; readonly now: number }
   /** The user chose "Regenerate Encryption Key" in the security options: ask the server for a key rollover. */
-  | { readonly type: 'regenerate-key'; readonly now: number };
+  | { readonly type: 'regenerate-key'; readonly now: number }
+  /**
+   * The user entered the device password (not the activation password), correctly or not: counted
+   * against the IT policy's "Set Maximum Password Attempts" (docs/lifecycle.md).
+   */
+  | { readonly type: 'device-password'; readonly correct: boolean; readonly now: number };
 
 /** What the activation established. Contains no secret. */
 export interface ActivationResult {
@@ -67,12 +72,17 @@ export type HandsetOutput =
    * was answered with the error DEACTIVATED): keys, policy and books are gone, organizer data kept.
    */
   | { readonly type: 'deactivated'; readonly reason: 'command' | 'refused' }
-  /** The administrator wiped this device: everything is erased, and the handset is `idle`. */
-  | { readonly type: 'wiped' }
   /** A rolled-over transport key became current: its id (hex) and algorithm, never the key. */
   | { readonly type: 'key-changed'; readonly keyId: string; readonly algorithm: TransportKeyAlgorithm }
   /** The activation failed (terminal). */
   | { readonly type: 'failed'; readonly error: ActivationError }
+  /**
+   * An IT policy rule acts on the device: tell the enforcer (`PolicyEnforcer.onAction`). The only
+   * one so far: "Set Maximum Password Attempts" reached, `wipe` (a `wiped` output follows).
+   */
+  | { readonly type: 'policy-action'; readonly rule: string; readonly action: 'wipe' }
+  /** The device was wiped: keys, books, IT policy and its key binding, organizer data erased; it is idle. */
+  | { readonly type: 'wiped' }
   /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */
   | { readonly type: 'ignored'; readonly reason: string; readonly code?: string };
 

@@ -4,7 +4,15 @@ import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
 import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error.js';
 import type { HandsetOutput, StepResult } from './io.js';
-import { type FailedState, type HandsetPhase, type HandsetState, type SessionState, type StateWithSession, withSession } from './state.js';
+import {
+  type FailedState,
+  type HandsetPhase,
+  type HandsetState,
+  type SessionState,
+  type StateWithSession,
+  deviceFields,
+  withSession,
+} from './state.js';
 import { failedStatus } from './status.js';
 import { type DeviceSyncStore, mergeStores } from '../sync/sync-store.js';
 import type { SyncDatabase } from '../sync/databases.js';
@@ -158,7 +166,8 @@ export function fail(state: HandsetState, code: ActivationErrorCode, message: st
     version: state.version,
     phase: 'failed',
     config: state.config,
-    ...(state.identity ? { identity: state.identity } : {}),
+    // The device's own: its long-term keys, its IT policy key binding, its password failure count.
+    ...deviceFields(state),
     ...(state.email !== undefined ? { email: state.email } : {}),
     // The device's own organizer records are not the activation's: they stay.
     ...organizerAfterFailure(state),

@@ -23,6 +23,7 @@ import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js
 import { deactivate, onCommandRepeated, onDeviceCommand, onServiceBooksResent } from './phase-commands.js';
 import { onSyncDone, onSyncPage, pauseSync, resumeSync } from './phase-sync.js';
 import { onRegenerateKey, onRekeyDone, onRekeyOffer, promoteIfPending } from './phase-rollover.js';
+import { onDevicePassword } from './password-attempts.js';
 import { type HandsetPhase, type HandsetState, type HandsetStateIn, hasSession, withSession } from './state.js';
 
 export type { HandsetEnv } from './machine-support.js';
@@ -134,6 +135,15 @@ export const HANDSET_INPUT_TRANSITIONS = {
   },
   // "Regenerate Encryption Key": a rekey-request, in the activated device's own phase.
   'regenerate-key': { complete: ['complete'] },
+  // Counted while an IT policy is in force; reaching "Set Maximum Password Attempts" wipes the
+  // device (RIM), which leaves it idle. Elsewhere there is no rule to count against.
+  'device-password': {
+    'awaiting-services': ['idle'],
+    syncing: ['idle'],
+    'sync-pending': ['idle'],
+    complete: ['idle'],
+    'applying-policy-update': ['idle'],
+  },
 } as const satisfies { readonly [I in Exclude<HandsetInput['type'], 'frame'>]: { readonly [P in HandsetPhase]?: readonly HandsetPhase[] } };
 
 /**
@@ -197,6 +207,15 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
     case 'regenerate-key':
       if (state.phase !== 'complete') return ignore(state, 'no activated key to regenerate');
       return checked(state, onRegenerateKey(state, input.now, env), HANDSET_INPUT_TRANSITIONS['regenerate-key'][state.phase]);
+    case 'device-password': {
+      if (typeof input.correct !== 'boolean') {
+        throw new ActivationError('INVALID_ARGUMENT', 'device-password needs correct: true or false', { field: 'input.correct' });
+      }
+      const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS['device-password'];
+      const targets = allowed[state.phase];
+      if (targets === undefined) return { state, outputs: [] };
+      return checked(state, onDevicePassword(state, input.correct), targets);
+    }
     case 'frame':
       if (!(input.bytes instanceof Uint8Array))
         throw new ActivationError('INVALID_ARGUMENT', 'a frame input needs bytes', { field: 'input.bytes' });

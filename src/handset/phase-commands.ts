@@ -31,6 +31,8 @@ import { addBooks } from '../service-books/store.js';
 import { emailEnabled } from '../service-books/capabilities.js';
 import type { CommandAck, CompleteState, DeactivatedState, HandsetState, IdleState, SyncPendingState, SyncingState } from './state.js';
 import { deactivatedStatus } from './status.js';
+import { deviceFields } from './state.js';
+import { wipeHandset } from './wipe.js';
 
 /** The states a command or the DEACTIVATED error reaches: committed, with the key, policy, books and data. */
 type Activated = CompleteState | SyncingState | SyncPendingState;
@@ -49,8 +51,9 @@ export function onDeviceCommand(state: Activated, frame: Frame, _now: number, en
     const done = deactivate(state, 'command', ack);
     return { state: done.state, outputs: [send, ...done.outputs] };
   }
-  const wiped: IdleState = { version: state.version, phase: 'idle', config: state.config, commandAck: ack };
-  return { state: wiped, outputs: [send, { type: 'clear-timer' }, { type: 'wiped' }] };
+  const wiped = wipeHandset(state);
+  const idle: IdleState = { ...(wiped.state as IdleState), commandAck: ack };
+  return { state: idle, outputs: [send, ...wiped.outputs] };
 }
 
 /**
@@ -64,6 +67,8 @@ export function deactivate(state: Activated, reason: 'command' | 'refused', comm
     version: state.version,
     phase: 'deactivated',
     config: state.config,
+    // Deactivation is not a wipe: the device keeps its IT policy key binding (only a wipe unbinds it).
+    ...deviceFields(state),
     identity: state.identity,
     email: state.email,
     status: shown,

@@ -21,15 +21,16 @@ import { decodeKeyGrant, decodeKeyIssue } from '../wire/messages/key-issue.js';
 import { encodeKeyVerified } from '../wire/messages/key-verified.js';
 import type { ActivationResult, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
-import type {
-  AwaitingKeyState,
-  AwaitingPolicyState,
-  AwaitingServerShareState,
-  HandsetState,
-  HandsetStateIn,
-  KeyWaitSession,
-  KeyedSession,
-  ShareWaitSession,
+import {
+  deviceFields,
+  type AwaitingKeyState,
+  type AwaitingPolicyState,
+  type AwaitingServerShareState,
+  type HandsetState,
+  type HandsetStateIn,
+  type KeyWaitSession,
+  type KeyedSession,
+  type ShareWaitSession,
 } from './state.js';
 import { status } from './status.js';
 
@@ -105,6 +106,8 @@ export function startActivation(
     version: state.version,
     phase: 'awaiting-server-share',
     config,
+    // The IT policy key binding and the password failure count are the device's, not the activation's.
+    ...deviceFields(state),
     identity,
     ...(Object.keys(organizer).length > 0 ? { organizer } : {}),
     session,

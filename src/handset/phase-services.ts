@@ -47,6 +47,14 @@ export function onItPolicy(
   const { provider } = env;
   const session = state.session;
   const plaintext = openUnderKeys(state, frame, now, env);
+  // The device is bound to the IT policy key of the BES it first activated with: it applies no
+  // policy signed by another (RIM: only a wipe unbinds it; docs/lifecycle.md). Checked once the
+  // frame has opened under the transport key, so that only this activation's server can end it.
+  if (state.phase === 'awaiting-policy' && state.policyKey && !constantTimeEqual(state.policyKey, state.server.publicKey)) {
+    return fail(state, 'POLICY_KEY_MISMATCH', 'the IT policy is signed by a key this device is not bound to', {
+      detail: { reason: 'policy-key' },
+    });
+  }
   const signed = decodeSignedPolicy(plaintext);
   let policy;
   try {
@@ -156,6 +164,8 @@ export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: 
   const held = organizer ?? {};
   const syncing: SyncingState = {
     ...rest,
+    // The commit point: the device is now bound to this server's IT policy key (kept if it was already).
+    policyKey: state.policyKey ?? state.server.publicKey,
     phase: 'syncing',
     session: next,
     serviceBooks: books,

@@ -67,12 +67,14 @@ const ids = v.array(v.string());
 
 /** What every phase has. */
 const common = {
-  version: v.literal(1),
+  version: v.literal(2),
   config: configSchema,
   identity: v.optional(identity),
   status: v.optional(statusSchema),
   organizer: v.optional(store),
   commandAck: v.optional(v.object({ sid: v.pipe(u8, v.length(16)), bytes: u8, to: v.string() })),
+  policyKey: v.optional(v.pipe(u8, v.length(32))),
+  passwordFailures: v.optional(seq),
 };
 
 const sessionBase = {
@@ -174,11 +176,12 @@ export function sealHandsetState(
  * issue 12 are read in their current, Barry-shaped form (book-upgrade.ts, record-upgrade.ts).
  * Snapshots sealed before the commit point (issue 12, finding 1) may hold a failed activation's
  * policy, books and data: a failed activation keeps nothing of the activation now, so the policy
- * and books go, and the records stay as the device's own (`organizer`).
+ * and books go, and the records stay as the device's own (`organizer`). Version 1 gains the IT
+ * policy key binding ({@link toVersion2}).
  */
 function upgradeLayout(stored: unknown): unknown {
   if (stored === null || typeof stored !== 'object' || !('phase' in stored)) return stored;
-  const raw = upgradeContents(stored);
+  const raw = toVersion2(upgradeContents(stored));
   if (raw.phase === 'failed') {
     const { policy: _policy, serviceBooks: _books, sync, ...kept } = raw;
     // The records are the device's now: they stay, for the next activation's slow sync.
@@ -189,11 +192,13 @@ function upgradeLayout(stored: unknown): unknown {
   if (raw.phase === 'awaiting-policy' && pending) return { ...raw, phase: 'applying-policy' };
   if (raw.phase === 'complete' && pending) return { ...raw, phase: 'applying-policy-update' };
   if (raw.phase === 'awaiting-server-share') {
-    const { version, config, identity, organizer } = {
+    const { version, config, identity, organizer, policyKey, passwordFailures } = {
       version: undefined,
       config: undefined,
       identity: undefined,
       organizer: undefined,
+      policyKey: undefined,
+      passwordFailures: undefined,
       ...raw,
     };
     return {
@@ -201,12 +206,28 @@ function upgradeLayout(stored: unknown): unknown {
       config,
       ...(identity === undefined ? {} : { identity }),
       ...(organizer === undefined ? {} : { organizer }),
+      ...(policyKey === undefined ? {} : { policyKey }),
+      ...(passwordFailures === undefined ? {} : { passwordFailures }),
       phase: 'failed',
       failure: { ...RESTART_REQUIRED },
       status: failedStatus(RESTART_REQUIRED.code),
     };
   }
   return raw;
+}
+
+/**
+ * Version 1 (before issue 13) had no IT policy key binding and no password failure count. A
+ * device activated then is bound to the key of the server it holds (RIM binds at the first
+ * activation), from the commit point on, as the machine binds now; it has made no failed entry.
+ */
+function toVersion2(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.version !== 1) return raw;
+  const committed =
+    raw.phase === 'syncing' || raw.phase === 'sync-pending' || raw.phase === 'complete' || raw.phase === 'applying-policy-update';
+  const server = raw.server;
+  const key = committed && server !== null && typeof server === 'object' && 'publicKey' in server ? server.publicKey : undefined;
+  return { ...raw, version: 2, ...(key === undefined ? {} : { policyKey: key }) };
 }
 
 /** The state with its service books and synchronized records in their current shape. */

@@ -223,8 +223,8 @@ export interface PhaseFields {
 
 /** What every phase has. */
 export interface HandsetCommon {
-  /** Version of this state's layout. */
-  readonly version: 1;
+  /** Version of this state's layout: 2 since issue 13 (the IT policy key binding, the password failure count). */
+  readonly version: 2;
   /** The device's checked configuration. */
   readonly config: ResolvedHandsetConfig;
   /** Long-term keys, made at the first activation and kept afterwards. */
@@ -245,6 +245,19 @@ export interface HandsetCommon {
    * one. Dropped when a new activation starts.
    */
   readonly commandAck?: CommandAck;
+  /**
+   * The IT policy key the device is bound to: the server's `publicKey` from the key grant of the
+   * first activation that committed. Kept across activations; a policy from a server with another
+   * key is refused (`POLICY_KEY_MISMATCH`) until a wipe erases it (docs/lifecycle.md, "The IT
+   * policy lifecycle"; RIM's rule).
+   */
+  readonly policyKey?: Uint8Array;
+  /**
+   * Consecutive wrong device password entries the user made (`Handset.devicePasswordEntered`),
+   * counted against the policy's "Set Maximum Password Attempts"; a correct entry starts again
+   * from 0 (absent: none).
+   */
+  readonly passwordFailures?: number;
 }
 
 /** An acknowledgement of an administrator command, as sent: see {@link HandsetCommon.commandAck}. */
@@ -255,6 +268,18 @@ export interface CommandAck {
   readonly bytes: Uint8Array;
   /** Where it was sent. */
   readonly to: string;
+}
+
+/**
+ * The fields that belong to the device rather than to an activation: what a new activation, and a
+ * failed one, keep of the state before it.
+ */
+export function deviceFields(state: HandsetCommon): Pick<HandsetCommon, 'identity' | 'policyKey' | 'passwordFailures'> {
+  return {
+    ...(state.identity ? { identity: state.identity } : {}),
+    ...(state.policyKey ? { policyKey: state.policyKey } : {}),
+    ...(state.passwordFailures ? { passwordFailures: state.passwordFailures } : {}),
+  };
 }
 
 /**
@@ -365,5 +390,5 @@ export function withSession<S extends StateWithSession>(state: S, changes: Parti
 
 /** The state of a handset that has never activated: phase `idle`, with this configuration. The start for {@link handsetStep}. */
 export function initialHandsetState(config: ResolvedHandsetConfig): HandsetState {
-  return { version: 1, phase: 'idle', config };
+  return { version: 2, phase: 'idle', config };
 }

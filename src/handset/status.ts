@@ -114,6 +114,8 @@ const FAILURE_TEXT: Record<string, string> = {
   TIMEOUT: 'Activation failed: the server did not respond',
   UNSUPPORTED: 'Activation failed: the server does not support this device',
   POLICY_REJECTED: 'Activation failed: the IT policy could not be applied',
+  // Ours: the device stays bound to its first BES's IT policy key until it is wiped.
+  POLICY_KEY_MISMATCH: 'Activation failed: the IT policy comes from another server. Wipe the device to activate it here',
 };
 
 /** The server retired this device (docs/lifecycle.md). Our text: no source gives the screen's. */

@@ -59,6 +59,20 @@ export interface PolicyEnforcer {
    * it). Must be synchronous; if it throws, the policy is rejected with reason "enforcer error".
    */
   apply(effective: RuleSettings, context: EnforcementContext): EnforcementResult;
+  /**
+   * Optional: told when a rule in force acts on the device later (docs/lifecycle.md, "Rules that
+   * act later"): "Set Maximum Password Attempts" reached is `{ rule, action: 'wipe' }`, right before
+   * the handset wipes itself. Synchronous; what it throws is ignored (the wipe happens anyway).
+   */
+  onAction?(event: PolicyActionEvent): void;
+}
+
+/** What a rule in force did on the device (`PolicyEnforcer.onAction`, the handset's `policyAction` event). */
+export interface PolicyActionEvent {
+  /** The rule, by RIM's name (e.g. "Set Maximum Password Attempts"). */
+  readonly rule: string;
+  /** What it did: `wipe` erases the device. */
+  readonly action: 'wipe';
 }
 
 /** Reason given for a rule the device has no way to apply. */

@@ -123,6 +123,7 @@ const ERROR_TEXT: Readonly<Record<string, string>> = {
   INVALID_ARGUMENT: 'the peer reported an invalid argument',
   INVALID_STATE: 'the peer reported an invalid state',
   DEACTIVATED: 'the server deactivated this device',
+  POLICY_KEY_MISMATCH: 'the IT policy is signed by a key the device is not bound to',
 };
 
 /** The text shown for an error code a peer reported: always from our table, never from the peer. */
