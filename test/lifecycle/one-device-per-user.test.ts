@@ -67,9 +67,7 @@ describe('one device per user (docs/lifecycle.md)', () => {
     expect(a.handset.serviceBooks).toBeUndefined();
     expect(a.handset.policy).toBeUndefined();
     expect(Object.values(a.handset.organizer ?? {}).flat()).toHaveLength(held);
-    expect(sim.adminLog(EMAIL).map((e) => e.type)).toEqual(
-      expect.arrayContaining(['device-retired', 'device-command-acknowledged']),
-    );
+    expect(sim.adminLog(EMAIL).map((e) => e.type)).toEqual(expect.arrayContaining(['device-retired', 'device-command-acknowledged']));
     // Acknowledged: nothing more is sent to it.
     a.advance(RETRANSMIT_MS);
     expect(sim.poll()).toEqual([]);
