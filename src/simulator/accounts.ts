@@ -496,13 +496,16 @@ export class AccountStore {
     this.log(account, 'activation password expired by the administrator');
   }
 
-  /** The account loses its device (wiped): it is no longer activated. */
-  deviceRemoved(email: string): void {
+  /**
+   * The account loses its device (wiped, or retired for an IT policy left unapplied): it is no
+   * longer activated.
+   */
+  deviceRemoved(email: string, why = 'wiped'): void {
     const account = this.require(email);
     const pin = account.device?.pin;
     delete account.device;
     account.status = account.password ? 'Initializing' : 'No activation password';
-    if (pin !== undefined) this.log(account, `device ${pin} wiped`);
+    if (pin !== undefined) this.log(account, `device ${pin} ${why}`);
   }
 
   /**
@@ -528,6 +531,11 @@ export class AccountStore {
         return this.activated(change.email, change.device);
       case 'key-rolled-over':
         return this.keyRolledOver(change.email, change.pin, change.key);
+      case 'device-removed':
+        // Only if the account still has that device (the step saw the account before it).
+        if (this.accounts.get(normalizeEmail(change.email))?.device?.pin === change.pin)
+          this.deviceRemoved(change.email, 'deactivated: IT policy not applied');
+        return;
     }
   }
 

@@ -92,13 +92,17 @@ export type AdminEvent =
       readonly command: 'set-activation-password' | 'expire-activation-password' | 'resend-service-books' | 'resend-it-policy' | 'wipe';
       readonly pin?: string;
     }
-  /** A device was retired: another device was activated for the user (`replaced`), or it was wiped (`wiped`). */
+  /**
+   * A device was retired: another device was activated for the user (`replaced`), it was wiped
+   * (`wiped`), or it left an IT policy unapplied past `disableUnappliedPolicyAfterHours`
+   * (`policy-not-applied`).
+   */
   | {
       readonly type: 'device-retired';
       readonly at: number;
       readonly email: string;
       readonly pin: string;
-      readonly reason: 'replaced' | 'wiped';
+      readonly reason: 'replaced' | 'wiped' | 'policy-not-applied';
     }
   /** A device acknowledged a command (deactivate, wipe). */
   | {

@@ -121,6 +121,15 @@ export interface BesSimulatorOptions {
   /** How often a `rekey-offer` the device has not accepted is sent again (ms). Default 15 minutes (ours). */
   readonly rekeyRetransmitMs?: number;
   /**
+   * RIM's "Disable users with unapplied IT policy" (docs/lifecycle.md): a whole number of hours, 0
+   * to 8760. A device that has not applied an IT policy pushed to it this many hours later is
+   * retired (sent `device-command` deactivate, its frames answered with DEACTIVATED) and the
+   * account loses it (admin event `device-retired`, reason `policy-not-applied`); with 0, a device
+   * that rejects a policy is retired at once. Default: off. Checked on {@link BesSimulator.poll}.
+   * Anything else is an {@link ActivationError} `INVALID_ARGUMENT`.
+   */
+  readonly disableUnappliedPolicyAfterHours?: number;
+  /**
    * Refuse (drop, log, count) every ETP.DAT that the transport does not mark as vouched for by the
    * relay (`FrameMeta.vouched`). Default false. See docs/security.md (issue 8, finding 10).
    */
@@ -172,6 +181,9 @@ export interface AccountView {
 
 /** Default interval of IT policy update retransmission: 30 minutes. */
 export const DEFAULT_POLICY_RETRANSMIT_MS = 30 * 60_000;
+
+/** The longest `disableUnappliedPolicyAfterHours`: 8760 hours, a year (RIM's range, docs/lifecycle.md). */
+export const MAX_UNAPPLIED_POLICY_HOURS = 8760;
 
 export { UNCONFIRMED_ATTEMPT_MS } from './server-phase-key-exchange.js';
 
@@ -233,6 +245,7 @@ export class BesSimulator {
   private readonly retransmitMs: number;
   private readonly keyRolloverMs: number;
   private readonly rekeyRetransmitMs: number;
+  private readonly disableUnappliedPolicyAfterMs: number | undefined;
   private readonly requireRelayVouch: boolean;
   private readonly admission: EtpAdmission;
   private readonly onAdminEvent: ((event: AdminEvent) => void) | undefined;
@@ -326,6 +339,17 @@ export class BesSimulator {
     if (!Number.isSafeInteger(this.retransmitMs) || this.retransmitMs < 1) {
       throw new ActivationError('INVALID_ARGUMENT', 'policyRetransmitMs must be a positive integer (ms)', { field: 'policyRetransmitMs' });
     }
+    const hours = options.disableUnappliedPolicyAfterHours;
+    if (hours !== undefined && (!Number.isInteger(hours) || hours < 0 || hours > MAX_UNAPPLIED_POLICY_HOURS)) {
+      throw new ActivationError(
+        'INVALID_ARGUMENT',
+        `disableUnappliedPolicyAfterHours must be a whole number of hours, 0 to ${MAX_UNAPPLIED_POLICY_HOURS}`,
+        {
+          field: 'disableUnappliedPolicyAfterHours',
+        },
+      );
+    }
+    this.disableUnappliedPolicyAfterMs = hours === undefined ? undefined : hours * 3_600_000;
     this.requireRelayVouch = options.requireRelayVouch === true;
     this.admission = new EtpAdmission(options.etpRateLimit);
     this.onAdminEvent = options.onAdminEvent;
@@ -691,6 +715,9 @@ export class BesSimulator {
         case 'device-replaced':
           this.replaceDevice(output);
           break;
+        case 'device-retired':
+          this.tellAdmin({ type: 'device-retired', at: this.now(), email: output.email, pin: output.pin, reason: output.reason });
+          break;
         case 'command-acknowledged':
           this.tellAdmin({
             type: 'device-command-acknowledged',
@@ -980,6 +1007,7 @@ export class BesSimulator {
       policyRetransmitMs: this.retransmitMs,
       keyRolloverMs: this.keyRolloverMs,
       rekeyRetransmitMs: this.rekeyRetransmitMs,
+      ...(this.disableUnappliedPolicyAfterMs !== undefined ? { disableUnappliedPolicyAfterMs: this.disableUnappliedPolicyAfterMs } : {}),
     };
   }
 }

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { BesSimulator, DEFAULT_POLICY_RETRANSMIT_MS, UNCONFIRMED_ATTEMPT_MS } from './bes-simulator.js';
+export { BesSimulator, DEFAULT_POLICY_RETRANSMIT_MS, MAX_UNAPPLIED_POLICY_HOURS, UNCONFIRMED_ATTEMPT_MS } from './bes-simulator.js';
 export type { AccountView, BesSimulatorOptions } from './bes-simulator.js';
 // The server's sans-I/O core: one session's state machine, its tables, and the routing of frames to sessions.
 export {

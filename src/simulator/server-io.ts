@@ -20,7 +20,8 @@ export type ServerInput =
   | { readonly type: 'push-policy'; readonly policy: ItPolicy; readonly sendNow: boolean }
   /**
    * The clock moved (`env.now`): send an unacknowledged policy update, command or key offer again,
-   * start a scheduled key rollover, report an attempt never confirmed.
+   * start a scheduled key rollover, report an attempt never confirmed, retire a device that left
+   * its IT policy unapplied past the limit.
    */
   | { readonly type: 'tick' }
   /**
@@ -57,7 +58,12 @@ export type AccountChange =
   /** The device applied the IT policy: the account is activated on it and the password deleted (`activated`). */
   | { readonly kind: 'activated'; readonly email: string; readonly device: ActivatedDevice }
   /** The device's transport key was rolled over: the account records the new one (`keyRolledOver`). */
-  | { readonly kind: 'key-rolled-over'; readonly email: string; readonly pin: string; readonly key: ServerTransportKey };
+  | { readonly kind: 'key-rolled-over'; readonly email: string; readonly pin: string; readonly key: ServerTransportKey }
+  /**
+   * The server retired the account's device `pin` on its own (an IT policy left unapplied past the
+   * limit): the account loses its device, if it is still that one (`deviceRemoved`).
+   */
+  | { readonly kind: 'device-removed'; readonly email: string; readonly pin: string };
 
 /** What {@link serverStep} asks its driver to do, in order. */
 export type ServerOutput =
@@ -84,6 +90,11 @@ export type ServerOutput =
       readonly keyId: Uint8Array;
       readonly previous: { readonly pin: string; readonly keyId: Uint8Array };
     }
+  /**
+   * The server retired this device on its own (docs/lifecycle.md, "Disable users with unapplied IT
+   * policy"): the driver tells the administrator (`AdminEvent` `device-retired`).
+   */
+  | { readonly type: 'device-retired'; readonly email: string; readonly pin: string; readonly reason: 'policy-not-applied' }
   /** The device acknowledged an administrator's command (the driver tells the administrator). */
   | { readonly type: 'command-acknowledged'; readonly email: string; readonly pin: string; readonly command: DeviceCommandName }
   /** Tell the administrator that the device's transport key was rolled over (`AdminEvent` `key-rolled-over`; `keyId` in hex). */
@@ -144,6 +155,12 @@ export interface ServerEnv {
   readonly keyRolloverMs?: number;
   /** How often an unaccepted `rekey-offer` is sent again (ms). Default 15 minutes. */
   readonly rekeyRetransmitMs?: number;
+  /**
+   * "Disable users with unapplied IT policy" (docs/lifecycle.md): how long (ms) a device may leave
+   * an IT policy unapplied before it is retired; 0: a device that rejects one is retired at once.
+   * Absent: off (RIM's default).
+   */
+  readonly disableUnappliedPolicyAfterMs?: number;
   /** The account the input concerns (the session's, or the ETP.DAT's address), as it is before this step. */
   readonly account: Readonly<Account> | undefined;
 }

@@ -18,7 +18,8 @@ import { openErrorBody } from '../wire/messages/error.js';
 import type { ServerEnv, ServerInput, ServerStartResult, ServerStepResult } from './server-io.js';
 import { aborted, drop, handsetErrorKeys } from './server-machine-support.js';
 import { onEtpDat, onHandsetConfirm, onKeyVerified, onUnconfirmedTick } from './server-phase-key-exchange.js';
-import { onBooksAck, onPolicyAck, onPolicyUpdateAck, onPushPolicy, onRetransmitTick } from './server-phase-services.js';
+import { onBooksAck, onPolicyAck, onRetransmitTick } from './server-phase-services.js';
+import { onPolicyUpdateAckTracked, onPushPolicyTracked, onUnappliedPolicyTick } from './server-unapplied-policy.js';
 import { onSyncAck } from './server-phase-sync.js';
 import {
   onBooksResendAck,
@@ -79,9 +80,10 @@ export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
     'sync-ack': { handle: onSyncAck, to: ['syncing', 'complete'] },
   },
   // After activation: the acknowledgement of an IT policy update (recorded, or logged when it
-  // names another) or of service books sent again, and the key rollover's messages.
+  // names another; a rejection retires the device when the unapplied-policy limit is 0) or of
+  // service books sent again, and the key rollover's messages.
   complete: {
-    'policy-ack': { handle: onPolicyUpdateAck, to: ['complete'] },
+    'policy-ack': { handle: onPolicyUpdateAckTracked, to: ['complete', 'retired'] },
     'books-ack': { handle: onBooksResendAck, to: ['complete'] },
     'rekey-request': { handle: onRekeyRequest, to: ['complete'] },
     'rekey-accept': { handle: onRekeyAccept, to: ['complete'] },
@@ -98,8 +100,9 @@ export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
 export const SERVER_INPUT_TRANSITIONS = {
   // A new IT policy for an activated device: sent now, or recorded for the next tick.
   'push-policy': { complete: ['complete'] },
-  // An unacknowledged update is sent again; an attempt left unconfirmed is reported, once.
-  tick: { 'awaiting-confirm': ['awaiting-confirm'], complete: ['complete'], retired: ['retired'] },
+  // An unacknowledged update is sent again; an attempt left unconfirmed is reported, once; a
+  // device that left its IT policy unapplied past the limit is retired.
+  tick: { 'awaiting-confirm': ['awaiting-confirm'], complete: ['complete', 'retired'], retired: ['retired'] },
   // The device is retired (another device activated for the user, or wiped): docs/lifecycle.md.
   retire: { complete: ['retired'] },
   'resend-books': { complete: ['complete'] },
@@ -140,7 +143,11 @@ export function serverStep(state: ServerSessionState, input: ServerInput, env: S
       return onFrame(state, input.frame, env);
     case 'push-policy':
       if (state.phase !== 'complete') return { state, outputs: [] };
-      return checked(state, onPushPolicy(state, input.policy, input.sendNow, env), SERVER_INPUT_TRANSITIONS['push-policy'][state.phase]);
+      return checked(
+        state,
+        onPushPolicyTracked(state, input.policy, input.sendNow, env),
+        SERVER_INPUT_TRANSITIONS['push-policy'][state.phase],
+      );
     case 'tick':
       if (state.phase === 'awaiting-confirm')
         return checked(state, onUnconfirmedTick(state, env), SERVER_INPUT_TRANSITIONS.tick[state.phase]);
@@ -215,8 +222,14 @@ function onFrame(state: ServerSessionState, frame: Frame, env: ServerEnv): Serve
   return dispatch(state, frame, env);
 }
 
-/** The clock moved for an activated device: an IT policy update due goes again, then service books due, then a key rollover (offer due again, or the schedule). */
+/**
+ * The clock moved for an activated device: past the unapplied-policy limit it is retired, and
+ * nothing else is sent to it; otherwise an IT policy update due goes again, then service books
+ * due, then a key rollover (offer due again, or the schedule).
+ */
 function onCompleteTick(state: ServerStateIn<'complete'>, env: ServerEnv): ServerStepResult {
+  const unapplied = onUnappliedPolicyTick(state, env);
+  if (unapplied !== undefined) return unapplied;
   const policy = onRetransmitTick(state, env);
   if (policy.state.phase !== 'complete') return policy;
   const next = policy.state;

@@ -151,6 +151,9 @@ export const serverSessionSchema = v.variant('phase', [
     // `sentAt` is -Infinity for an update recorded but not sent yet.
     push: v.optional(v.object({ policy: itPolicySchema, hash: u8, sentAt: v.number(), sends: count })),
     booksPush: v.optional(v.object({ books: v.array(serviceBookSchema), sentAt: v.number(), sends: count })),
+    // Since when the device's IT policy has been unapplied (docs/lifecycle.md); optional, so
+    // that layout 4 reads it without a bump of its own.
+    policyUnappliedSince: v.optional(time),
   }),
   v.object({ ...base, phase: v.literal('failed'), confirmation: v.optional(confirmation) }),
   v.object({

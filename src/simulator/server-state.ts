@@ -27,7 +27,8 @@ import type { DeviceCommandName } from '../wire/messages/device-command.js';
  * encryption verification (`awaiting-key-verified`), 3 services (`awaiting-policy-ack`,
  * `awaiting-books-ack`), 4 synchronization (`syncing`), then `complete` (IT policy updates are
  * pushed in it), or `failed`. A session of a device the server no longer serves (another device was
- * activated for the user, or the administrator wiped it) is `retired` (docs/lifecycle.md).
+ * activated for the user, the administrator wiped it, or it left an IT policy unapplied past the
+ * limit) is `retired` (docs/lifecycle.md).
  */
 export const SERVER_PHASES = [
   'awaiting-confirm',
@@ -215,6 +216,12 @@ export interface ServerSessionFields {
   readonly keySince: number;
   /** A key rollover offered and not yet accepted. */
   readonly rollover: PendingRollover;
+  /**
+   * Since when (ms) the device has had an IT policy it has not applied: the first push of a policy
+   * not yet acknowledged as applied; an applied acknowledgement clears it. What
+   * `disableUnappliedPolicyAfterHours` measures (docs/lifecycle.md, "The IT policy lifecycle").
+   */
+  readonly policyUnappliedSince: number;
 }
 
 /** Service books sent again (`BesSimulator.resendServiceBooks`), until the device acknowledges them. */
@@ -262,7 +269,7 @@ export type ServerSyncingState = ServerPhaseState<'syncing', 'transportKey' | 'p
 export type ServerCompleteState = ServerPhaseState<
   'complete',
   'transportKey' | 'policyAck',
-  'push' | 'booksPush' | 'previousKey' | 'keySince' | 'rollover'
+  'push' | 'booksPush' | 'previousKey' | 'keySince' | 'rollover' | 'policyUnappliedSince'
 >;
 /**
  * The device is retired (docs/lifecycle.md): IT policy updates stop, every frame it sends that opens
