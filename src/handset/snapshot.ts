@@ -67,7 +67,7 @@ const ids = v.array(v.string());
 
 /** What every phase has. */
 const common = {
-  version: v.literal(2),
+  version: v.literal(3),
   config: configSchema,
   identity: v.optional(identity),
   status: v.optional(statusSchema),
@@ -99,14 +99,27 @@ const keyWaitSession = v.object({
 });
 const keyedSession = v.object({ ...sessionBase, serverSrp: v.string() });
 
+const transportKey = v.object({ algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS), keyId: u8, key: u8 });
 const established = {
   ...common,
   identity,
   session: keyedSession,
-  transportKey: v.object({ algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS), keyId: u8, key: u8 }),
+  transportKey,
   server: keyGrantSchema.entries.server,
   email: v.string(),
 };
+/**
+ * The key rollover's keys besides the current one (version 3), which the phases after the commit
+ * point may hold: a key derived at `rekey-accept` and not yet confirmed, with the accept as sent
+ * and the proof `rekey-done` must carry; the key before the last switch and until when it is
+ * tried. No ephemeral secret: the handset erases eH as soon as the key is derived.
+ */
+const rolloverKeys = {
+  pendingKey: v.optional(v.object({ key: transportKey, accept: u8, serverProof: u8 })),
+  previousKey: v.optional(v.object({ key: transportKey, until: v.number() })),
+};
+/** What the phases from the commit point on have: everything the activation established, and the rollover's keys. */
+const committed = { ...established, ...rolloverKeys };
 const policyInForce = v.object({ policy: itPolicySchema, ack: policyAckSchema });
 const pendingPolicy = v.object({ policy: itPolicySchema, frameSeq: seq });
 // Typed by what it gives, as the records above.
@@ -129,10 +142,10 @@ export const handsetStateSchema = v.variant('phase', [
   v.object({ ...established, phase: v.literal('awaiting-policy') }),
   v.object({ ...established, phase: v.literal('applying-policy'), pendingPolicy }),
   v.object({ ...established, phase: v.literal('awaiting-services'), policy: policyInForce }),
-  v.object({ ...established, phase: v.literal('syncing'), policy: policyInForce, serviceBooks, sync }),
-  v.object({ ...established, phase: v.literal('sync-pending'), policy: policyInForce, serviceBooks, sync }),
-  v.object({ ...established, phase: v.literal('complete'), policy: policyInForce, serviceBooks, sync }),
-  v.object({ ...established, phase: v.literal('applying-policy-update'), policy: policyInForce, serviceBooks, sync, pendingPolicy }),
+  v.object({ ...committed, phase: v.literal('syncing'), policy: policyInForce, serviceBooks, sync }),
+  v.object({ ...committed, phase: v.literal('sync-pending'), policy: policyInForce, serviceBooks, sync }),
+  v.object({ ...committed, phase: v.literal('complete'), policy: policyInForce, serviceBooks, sync }),
+  v.object({ ...committed, phase: v.literal('applying-policy-update'), policy: policyInForce, serviceBooks, sync, pendingPolicy }),
   v.object({
     ...common,
     phase: v.literal('failed'),
@@ -177,11 +190,11 @@ export function sealHandsetState(
  * Snapshots sealed before the commit point (issue 12, finding 1) may hold a failed activation's
  * policy, books and data: a failed activation keeps nothing of the activation now, so the policy
  * and books go, and the records stay as the device's own (`organizer`). Version 1 gains the IT
- * policy key binding ({@link toVersion2}).
+ * policy key binding ({@link toVersion2}), version 2 the key rollover's keys ({@link toVersion3}).
  */
 function upgradeLayout(stored: unknown): unknown {
   if (stored === null || typeof stored !== 'object' || !('phase' in stored)) return stored;
-  const raw = toVersion2(upgradeContents(stored));
+  const raw = toVersion3(toVersion2(upgradeContents(stored)));
   if (raw.phase === 'failed') {
     const { policy: _policy, serviceBooks: _books, sync, ...kept } = raw;
     // The records are the device's now: they stay, for the next activation's slow sync.
@@ -228,6 +241,16 @@ function toVersion2(raw: Record<string, unknown>): Record<string, unknown> {
   const server = raw.server;
   const key = committed && server !== null && typeof server === 'object' && 'publicKey' in server ? server.publicKey : undefined;
   return { ...raw, version: 2, ...(key === undefined ? {} : { policyKey: key }) };
+}
+
+/**
+ * Version 2 had no key rollover keys in its schema: it is read as it is (no pending key, no
+ * previous key). Versioned all the same, so that a version 2 reader refuses a snapshot holding a
+ * rollover's keys (MALFORMED) instead of dropping them without a word.
+ */
+function toVersion3(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.version !== 2) return raw;
+  return { ...raw, version: 3 };
 }
 
 /** The state with its service books and synchronized records in their current shape. */

@@ -223,8 +223,11 @@ export interface PhaseFields {
 
 /** What every phase has. */
 export interface HandsetCommon {
-  /** Version of this state's layout: 2 since issue 13 (the IT policy key binding, the password failure count). */
-  readonly version: 2;
+  /**
+   * Version of this state's layout: 2 since issue 13 (the IT policy key binding, the password
+   * failure count), 3 with the key rollover's pending and previous keys.
+   */
+  readonly version: 3;
   /** The device's checked configuration. */
   readonly config: ResolvedHandsetConfig;
   /** Long-term keys, made at the first activation and kept afterwards. */
@@ -390,5 +393,5 @@ export function withSession<S extends StateWithSession>(state: S, changes: Parti
 
 /** The state of a handset that has never activated: phase `idle`, with this configuration. The start for {@link handsetStep}. */
 export function initialHandsetState(config: ResolvedHandsetConfig): HandsetState {
-  return { version: 2, phase: 'idle', config };
+  return { version: 3, phase: 'idle', config };
 }

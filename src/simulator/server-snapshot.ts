@@ -36,7 +36,7 @@ import {
 import { ACCOUNT_STATUSES, type Account } from './accounts.js';
 import { DEVICE_COMMANDS } from '../wire/messages/device-command.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
-import type { ServerSessionState } from './server-state.js';
+import { ROLLOVER_REASONS, type ServerSessionState } from './server-state.js';
 import type { ItPolicy } from '../policy/policy.js';
 import type { SyncData } from '../sync/databases.js';
 
@@ -151,9 +151,24 @@ export const serverSessionSchema = v.variant('phase', [
     // `sentAt` is -Infinity for an update recorded but not sent yet.
     push: v.optional(v.object({ policy: itPolicySchema, hash: u8, sentAt: v.number(), sends: count })),
     booksPush: v.optional(v.object({ books: v.array(serviceBookSchema), sentAt: v.number(), sends: count })),
-    // Since when the device's IT policy has been unapplied (docs/lifecycle.md); optional, so
-    // that layout 4 reads it without a bump of its own.
+    // Since when the device's IT policy has been unapplied (docs/lifecycle.md); optional (absent: applied, or
+    // a snapshot of layout 4).
     policyUnappliedSince: v.optional(time),
+    // The key rollover (layout 5). The offer's ephemeral secret is here until the handset accepts:
+    // a restored server must derive the key the handset already derived from this offer. The
+    // snapshot is sealed; the secret is never in an event, a log line or an error.
+    previousKey: v.optional(transportKey),
+    keySince: v.optional(time),
+    rollover: v.optional(
+      v.object({
+        keyId: v.pipe(u8, v.length(8)),
+        algorithm: v.picklist(TRANSPORT_KEY_ALGORITHMS),
+        ephemeral: v.object({ secretKey: v.pipe(u8, v.length(32)), publicKey: v.pipe(u8, v.length(32)) }),
+        reason: v.picklist(ROLLOVER_REASONS),
+        sentAt: time,
+        sends: count,
+      }),
+    ),
   }),
   v.object({ ...base, phase: v.literal('failed'), confirmation: v.optional(confirmation) }),
   v.object({
@@ -180,9 +195,11 @@ const syncDataSchema = v.object({
 
 /**
  * The layout of the snapshots this version writes: 3 since issue 12 (Barry-shaped service books and
- * records), 4 since issue 13 (retired sessions with their pending commands, service books sent again).
+ * records), 4 since issue 13 (retired sessions with their pending commands, service books sent
+ * again), 5 with the key rollover's state (a complete session's previous key, `keySince` and an
+ * offered rollover).
  */
-const LAYOUT = 4;
+const LAYOUT = 5;
 
 const simulatorSnapshotSchema = v.object({
   layout: v.literal(LAYOUT),
@@ -248,7 +265,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** The stored layout, read as it is now: each older layout is brought up one step at a time. */
 function upgradeLayout(raw: unknown): unknown {
-  return toLayout4(toLayout3(toLayout2(raw)));
+  return toLayout5(toLayout4(toLayout3(toLayout2(raw))));
+}
+
+/**
+ * Layout 4 had no key rollover state in its schema: its sessions are read as they are (a complete
+ * session without those fields has no previous key, is on the key of its activation, and has no
+ * rollover offered).
+ */
+function toLayout5(raw: unknown): unknown {
+  if (!isRecord(raw) || raw.layout !== 4) return raw;
+  return { ...raw, layout: 5 };
 }
 
 /**

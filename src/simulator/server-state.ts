@@ -123,8 +123,11 @@ export interface PendingCommand {
   readonly sends: number;
 }
 
-/** Why a key rollover started (docs/lifecycle.md, "Key rollover"). */
-export type RolloverReason = 'schedule' | 'admin' | 'device';
+/** What may start a key rollover: its schedule, the administrator, the device's request (docs/lifecycle.md, "Key rollover"). */
+export const ROLLOVER_REASONS = ['schedule', 'admin', 'device'] as const;
+
+/** Why a key rollover started: one of {@link ROLLOVER_REASONS}. */
+export type RolloverReason = (typeof ROLLOVER_REASONS)[number];
 
 /**
  * A key rollover offered and not yet accepted: the server's ephemeral key pair (its secret erased

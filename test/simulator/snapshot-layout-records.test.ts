@@ -74,10 +74,10 @@ describe('a simulator snapshot of layout 2 with records of the earlier shapes', 
     expect(user?.emailSettings).toEqual([]);
   });
 
-  it('restores a simulator, which writes the current layout (4: issue 13)', () => {
+  it('restores a simulator, which writes the current layout (5: the key rollover)', () => {
     const sim = BesSimulator.restore(layout2Snapshot(), KEY, { random: seededRandom('restored'), provider: allAlgorithms });
     const raw = openSnapshot('bes-simulator', sim.snapshot(KEY), KEY, allAlgorithms) as { layout: number };
     sim.close();
-    expect(raw.layout).toBe(4);
+    expect(raw.layout).toBe(5);
   });
 });

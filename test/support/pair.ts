@@ -372,6 +372,15 @@ export class Pair {
     return left;
   }
 
+  /**
+   * Ends a run as both sides stopping at once would (a restart of both): the frames on the wire, in
+   * wire order, taken off it undelivered, for a Pair that continues the run (`inFlight`). Frames
+   * the link delayed are not included.
+   */
+  takeInFlight(): InFlight[] {
+    return this.wire.splice(0);
+  }
+
   /** Passes one frame through the link and delivers what comes out; returns the server's replies. */
   private transmit(item: InFlight): Uint8Array[] {
     const index = this.counters[item.direction]++;
