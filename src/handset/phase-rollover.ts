@@ -177,8 +177,11 @@ export function onRekeyOffer(state: CompleteState, frame: Frame, now: number, en
 /** `rekey-done` (under the new key): the server switched; with its proof checked, the pending key becomes current. */
 export function onRekeyDone(state: CompleteState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const pending = state.pendingKey;
-  if (pending === undefined)
-    return ignore({ ...state, session: { ...state.session, recvSeq: frame.seq + 1 } }, 'rekey-done without a pending key');
+  // Nothing is opened here, so nothing may change: rekey-done is taken across a gap in the
+  // sequence (PUSHED, machine.ts), and moving recvSeq on an unauthenticated frame would let anyone
+  // who can inject one make every later genuine frame look like a duplicate. No genuine rekey-done
+  // needs it: the server sends one only in answer to an accept, which leaves a key pending.
+  if (pending === undefined) return ignore(state, 'rekey-done without a pending key');
   const done = decodeRekeyDone(openBody(env.provider, pending.key, frame.body, headerAd(frame), 'rekey-done'));
   if (!constantTimeEqual(done.keyId, pending.key.keyId) || !constantTimeEqual(done.proof, pending.serverProof)) {
     return ignore(state, 'rekey-done with a wrong proof', 'PROTOCOL_ERROR');

@@ -145,3 +145,38 @@ describe('examples/demo.ts (npm start)', () => {
     expect(out).not.toMatch(/"wrong"/); // the password typed
   });
 });
+
+describe('examples/lifecycle.ts (life after activation, docs/lifecycle.md)', () => {
+  it('activates, rolls the key over, resends the IT policy, retires the first device for a second, wipes the second: in that order', () => {
+    const { code, out, err } = run('examples/lifecycle.ts');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    const order = [
+      /^ {2}\[2100000A\] Activation Complete: AES-256-CBC, key [0-9a-f]{8}…$/,
+      /^ {2}\[BES\] key rolled over for 2100000A \(reason: admin\)$/,
+      /^ {2}\[2100000A\] new transport key [0-9a-f]{8}… \(AES-256-CBC\)$/,
+      /^ {2}\[2100000A\] IT policy \S+ applied and acknowledged$/,
+      /^ {2}\[BES\] device 2100000A retired \(replaced\)$/,
+      /^ {2}\[2100000A\] deactivated \(command\): "Deactivated"$/,
+      /^ {2}\[BES\] 2100000A acknowledged deactivate$/,
+      /^ {2}\[2100000B\] Activation Complete$/,
+      /^ {2}\[2100000B\] wiped: phase idle$/,
+      /^ {2}\[BES\] 2100000B acknowledged wipe$/,
+      /^ {2}\[BES\] account: No activation password, device: none$/,
+    ];
+    let at = -1;
+    for (const line of order) {
+      const i = lines.findIndex((l, index) => index > at && line.test(l));
+      expect(i, String(line)).toBeGreaterThan(at);
+      at = i;
+    }
+    // The new key is another key; no password is printed, and no key beyond an 8-digit prefix of its id.
+    const ids = [...out.matchAll(/key ([0-9a-f]{8})…/g)].map((m) => m[1]);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(out).not.toContain(PASSWORD);
+    expect(out).not.toContain('second-device-2');
+    expect(out).not.toMatch(/[0-9a-f]{9,}/i);
+  });
+});

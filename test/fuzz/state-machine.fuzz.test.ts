@@ -39,6 +39,12 @@ describe('state machine fuzzing', () => {
       expect(stats.reached[`handset:${phase}`] ?? 0, phase).toBeGreaterThan(0);
     }
     for (const status of ['Activating', 'Activated']) expect(stats.reached[`server:${status}`] ?? 0, status).toBeGreaterThan(0);
+    // Life after activation (issue 13): the user's Regenerate Encryption Key from an activated
+    // handset, and the administrator's rollover, books resend and wipe on an activated account.
+    expect(stats.reached['handset:rekey-request'] ?? 0, 'handset rekey-request').toBeGreaterThan(0);
+    for (const action of ['regenerate-key', 'resend-books', 'wipe']) {
+      expect(stats.reached[`server:${action}`] ?? 0, action).toBeGreaterThan(0);
+    }
   });
 });
 

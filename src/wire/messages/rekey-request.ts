@@ -11,7 +11,13 @@ import { MAX_REKEY_BYTES } from './rekey-offer.js';
 /** `rekey-request`: nothing but the request itself. */
 export type RekeyRequest = Record<string, never>;
 
-const schema = v.strictObject({}) satisfies SchemaOf<RekeyRequest>;
+// A plain map only: the strict decoder still builds objects from some tags (tag 27 makes an
+// Error, whose fields are not enumerable), and an empty strictObject would take one for `{}`.
+const plainMap = v.custom<Record<string, unknown>>(
+  (x) => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype,
+  'a plain map',
+);
+const schema = v.pipe(plainMap, v.strictObject({})) satisfies SchemaOf<RekeyRequest>;
 
 export function encodeRekeyRequest(): Uint8Array {
   return encodeCbor({});
