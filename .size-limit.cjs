@@ -20,7 +20,7 @@ module.exports = [
     import: usage,
     gzip: true,
     modifyEsbuildConfig: browser,
-    limit: '66.5 KB',
+    limit: '69.5 KB',
   },
   {
     name: 'decodeEtpDat alone (enterprise-activation/wire)',
@@ -36,6 +36,6 @@ module.exports = [
     import: { ...usage, 'dist/simulator/index.js': '{ BesSimulator }' },
     gzip: true,
     modifyEsbuildConfig: browser,
-    limit: '91.5 KB',
+    limit: '98 KB',
   },
 ];

@@ -27,12 +27,18 @@ export {
   type AwaitingKeyVerifiedState,
   type AwaitingPolicyAckState,
   type LastReply,
+  type PendingBooksPush,
+  type PendingCommand,
   type PendingPolicyPush,
+  type PendingRollover,
   type PolicySent,
+  ROLLOVER_REASONS,
+  type RolloverReason,
   type ServerCompleteState,
   type ServerFailedState,
   type ServerPhase,
   type ServerPhaseState,
+  type ServerRetiredState,
   type ServerSessionBase,
   type ServerSessionFields,
   type ServerSessionState,
@@ -44,6 +50,8 @@ export {
 } from './server-state.js';
 export { EtpAdmission, DEFAULT_PIN_RATE_LIMIT, DEFAULT_SOURCE_RATE_LIMIT, DEFAULT_MAX_TRACKED, MAX_ADMIN_LOG } from './admission.js';
 export type { AdminEvent, EtpAdmissionOptions, RateLimit, RefusalReason } from './admission.js';
+/** The commands a server sends a device (also exported by `enterprise-activation/wire`). */
+export { DEVICE_COMMANDS, type DeviceCommandName } from '../wire/messages/device-command.js';
 export {
   ACCOUNT_STATUSES,
   ADMIN_STATUSES,

@@ -21,6 +21,7 @@ const schema = v.strictObject({
   id: bytes(COMMAND_ID_LENGTH),
 }) satisfies SchemaOf<DeviceCommandAck>;
 
+/** Encodes a `device-command-ack` plaintext (the CBOR map `{ command, id }`). */
 export function encodeDeviceCommandAck(m: DeviceCommandAck): Uint8Array {
   return encodeCbor({ command: m.command, id: m.id });
 }

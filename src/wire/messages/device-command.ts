@@ -31,6 +31,7 @@ export const deviceCommandSchema = v.strictObject({
   id: bytes(COMMAND_ID_LENGTH),
 }) satisfies SchemaOf<DeviceCommand>;
 
+/** Encodes a `device-command` plaintext (the CBOR map `{ command, id }`). */
 export function encodeDeviceCommand(m: DeviceCommand): Uint8Array {
   return encodeCbor({ command: m.command, id: m.id });
 }
