@@ -22,6 +22,7 @@ export { routeFrame, routeEtpDat, type FrameRoute, type SessionEntry } from './s
 export type { AccountChange, ServerEnv, ServerInput, ServerOutput, ServerStartResult, ServerStepResult } from './server-io.js';
 export {
   SERVER_PHASES,
+  COMMAND_GIVE_UP_MS,
   type AwaitingBooksAckState,
   type AwaitingConfirmState,
   type AwaitingKeyVerifiedState,
