@@ -23,23 +23,13 @@ import { openBody } from '../../src/wire/messages/sealed-body.js';
 import { expectCode } from '../support/errors.js';
 import { EMAIL, HANDSET_CONFIG } from '../support/fixtures.js';
 import { reframe } from '../support/frames.js';
-import { CoreRig, resealed } from '../support/server-core.js';
+import { CoreRig, resealed, rigAt, sessionOf } from '../support/server-core.js';
 
 const PIN = HANDSET_CONFIG.pin;
 
 type Keyed = Extract<ServerSessionState, { transportKey: { key: Uint8Array } }>;
 
-function rigAt(phase: ServerSessionState['phase'], options: ConstructorParameters<typeof CoreRig>[0] = {}): CoreRig {
-  const rig = new CoreRig(options);
-  rig.activate();
-  expect(rig.runUntil(phase)).toBe(true);
-  return rig;
-}
-
-function session(rig: CoreRig): ServerSessionState {
-  if (rig.session === undefined) throw new Error('no session yet');
-  return rig.session;
-}
+const session = sessionOf;
 
 function keyed(rig: CoreRig): Keyed {
   const state = session(rig);

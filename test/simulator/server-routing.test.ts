@@ -13,29 +13,17 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import type { ServerOutput } from '../../src/simulator/server-io.js';
 import { routeEtpDat, routeFrame, type SessionEntry } from '../../src/simulator/server-routing.js';
-import type { ServerSessionState } from '../../src/simulator/server-state.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
 import { type ErrorKey, sealErrorBody } from '../../src/wire/messages/error.js';
 import { expectCode } from '../support/errors.js';
 import { EMAIL, HANDSET_CONFIG } from '../support/fixtures.js';
 import { reframe } from '../support/frames.js';
-import { CoreRig } from '../support/server-core.js';
+import { CoreRig, rigAt, sessionOf } from '../support/server-core.js';
 
 const PIN = HANDSET_CONFIG.pin;
 const context = { provider: nobleProvider, sidKnown: false };
 
-/** A rig (its own handset, its own session) run until the server is in `phase`; the handset's next frame waits in `toServer`. */
-function rigAt(phase: ServerSessionState['phase'], seed: string): CoreRig {
-  const rig = new CoreRig({ seed });
-  rig.activate();
-  expect(rig.runUntil(phase)).toBe(true);
-  return rig;
-}
-
-function session(rig: CoreRig): ServerSessionState {
-  if (rig.session === undefined) throw new Error('no session yet');
-  return rig.session;
-}
+const session = sessionOf;
 
 function next(rig: CoreRig): Frame {
   return decodeFrame(rig.toServer[0]!);
@@ -62,8 +50,8 @@ function handsetToServer(rig: CoreRig): Uint8Array {
 
 describe('a confirmation goes to the session whose Ta it carries (docs/server.md, "Routing")', () => {
   it('to its own session, whether that session is the most recently active or not', () => {
-    const a = rigAt('awaiting-confirm', 'route a');
-    const b = rigAt('awaiting-confirm', 'route b');
+    const a = rigAt('awaiting-confirm', { seed: 'route a' });
+    const b = rigAt('awaiting-confirm', { seed: 'route b' });
     const sessions: SessionEntry[] = [
       ['a', session(a)],
       ['b', session(b)],
@@ -74,8 +62,8 @@ describe('a confirmation goes to the session whose Ta it carries (docs/server.md
   });
 
   it('nowhere when no session verifies its tag, nor when its body does not decode (logged as MALFORMED)', () => {
-    const a = rigAt('awaiting-confirm', 'route a');
-    const b = rigAt('awaiting-confirm', 'route b');
+    const a = rigAt('awaiting-confirm', { seed: 'route a' });
+    const b = rigAt('awaiting-confirm', { seed: 'route b' });
     expect(routeFrame(next(a), [['b', session(b)]], context)).toEqual({
       to: 'nowhere',
       outputs: [droppedLine(next(a), 'confirmation tag did not verify')],
@@ -88,7 +76,7 @@ describe('a confirmation goes to the session whose Ta it carries (docs/server.md
   });
 
   it('a failure of the crypto provider is not taken for a bad frame: it is thrown, not logged as a drop', () => {
-    const a = rigAt('awaiting-confirm', 'route a');
+    const a = rigAt('awaiting-confirm', { seed: 'route a' });
     const failing: CryptoProvider = {
       ...nobleProvider,
       hmac: () => {
@@ -101,9 +89,9 @@ describe('a confirmation goes to the session whose Ta it carries (docs/server.md
 
 describe('any other frame goes to the session that got furthest, the most recently active first', () => {
   it('past the confirmation beats waiting for it, which beats failed, wherever each is in the list', () => {
-    const past = rigAt('awaiting-key-verified', 'route past');
-    const waiting = rigAt('awaiting-confirm', 'route waiting');
-    const failedRig = rigAt('awaiting-confirm', 'route failed');
+    const past = rigAt('awaiting-key-verified', { seed: 'route past' });
+    const waiting = rigAt('awaiting-confirm', { seed: 'route waiting' });
+    const failedRig = rigAt('awaiting-confirm', { seed: 'route failed' });
     failedRig.server(encodeFrame(errorFrame(failedRig, 1, { session: handsetToServer(failedRig) })));
     expect(session(failedRig).phase).toBe('failed');
     const frame = next(past);
@@ -126,8 +114,8 @@ describe('any other frame goes to the session that got furthest, the most recent
   });
 
   it('between sessions that got as far, to the most recently active (the last listed)', () => {
-    const one = rigAt('awaiting-key-verified', 'route one');
-    const two = rigAt('awaiting-policy-ack', 'route two');
+    const one = rigAt('awaiting-key-verified', { seed: 'route one' });
+    const two = rigAt('awaiting-policy-ack', { seed: 'route two' });
     const frame = next(one);
     expect(
       routeFrame(
@@ -154,8 +142,8 @@ describe('any other frame goes to the session that got furthest, the most recent
 
 describe('an error goes to the session whose key seals it (docs/protocol.md, "error")', () => {
   it('sealed under k_HS with the sequence number the session expects: to that session, wherever it is in the list', () => {
-    const a = rigAt('awaiting-confirm', 'route a');
-    const b = rigAt('awaiting-confirm', 'route b');
+    const a = rigAt('awaiting-confirm', { seed: 'route a' });
+    const b = rigAt('awaiting-confirm', { seed: 'route b' });
     const error = errorFrame(a, session(a).recvSeq, { session: handsetToServer(a) });
     expect(
       routeFrame(
@@ -180,7 +168,7 @@ describe('an error goes to the session whose key seals it (docs/protocol.md, "er
   });
 
   it('sealed under k_HS with another sequence number: nowhere, as of no session state', () => {
-    const a = rigAt('awaiting-confirm', 'route a');
+    const a = rigAt('awaiting-confirm', { seed: 'route a' });
     for (const seq of [session(a).recvSeq + 1, session(a).recvSeq - 1]) {
       const error = errorFrame(a, seq, { session: handsetToServer(a) });
       expect(routeFrame(error, [['a', session(a)]], context)).toEqual({
@@ -191,7 +179,7 @@ describe('an error goes to the session whose key seals it (docs/protocol.md, "er
   });
 
   it('in clear: to no session, logged as an unauthenticated error frame with its code', () => {
-    const a = rigAt('awaiting-confirm', 'route a');
+    const a = rigAt('awaiting-confirm', { seed: 'route a' });
     const error = errorFrame(a, session(a).recvSeq, undefined);
     expect(routeFrame(error, [['a', session(a)]], context)).toEqual({
       to: 'nowhere',

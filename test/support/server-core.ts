@@ -183,3 +183,17 @@ export function resealed(
   const body = sealBody(nobleProvider, key, plaintext, frameAssociatedData(header), seededRandom('resealed'));
   return encodeFrame({ ...header, body });
 }
+
+/** A rig run until the server is in `phase` (the handset's next frame waits in `toServer`). */
+export function rigAt(phase: ServerSessionState['phase'], options: CoreRigOptions = {}): CoreRig {
+  const rig = new CoreRig(options);
+  rig.activate();
+  if (!rig.runUntil(phase)) throw new Error(`the rig never reached ${phase}`);
+  return rig;
+}
+
+/** The rig's server session; throws when there is none yet. */
+export function sessionOf(rig: CoreRig): ServerSessionState {
+  if (rig.session === undefined) throw new Error('no session yet');
+  return rig.session;
+}
