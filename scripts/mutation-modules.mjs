@@ -7,10 +7,13 @@ export const MUTATION_MODULES = {
   handset: ['src/handset/**/*.ts'],
   simulator: [
     'src/simulator/accounts.ts',
+    // Rate limits and vouching in front of the accounts: what keeps strangers from locking them.
+    'src/simulator/admission.ts',
     'src/simulator/server-machine.ts',
     'src/simulator/server-machine-support.ts',
     'src/simulator/server-phase-*.ts',
     'src/simulator/server-routing.ts',
+    'src/simulator/server-unapplied-policy.ts',
     'src/simulator/session-table.ts',
   ],
   policy: ['src/policy/**/*.ts'],
