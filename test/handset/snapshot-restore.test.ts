@@ -194,6 +194,8 @@ describe('a snapshot this handset cannot continue from is refused, typed', () =>
     const err = refusal(() => restore(sealedAsIs(complete)));
     expect(err.code).toBe('MALFORMED');
     expect(err.message).toBe('handset snapshot: invalid field serviceBooks');
+    // Missing, and said so: not a value of the wrong type.
+    expect(err.cause).toEqual({ operation: 'decode handset snapshot', field: 'serviceBooks', reason: 'expected "serviceBooks"' });
   });
 
   it('a layout version this handset does not know (4): MALFORMED', () => {
