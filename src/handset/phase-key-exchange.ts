@@ -45,7 +45,8 @@ export function startActivation(
   now: number,
   env: HandsetEnv,
 ): StepResult<HandsetState> {
-  const typed = typeof email === 'string' ? email.trim() : '';
+  // Anything but a string goes to the check as it is, and the check refuses it.
+  const typed = typeof email === 'string' ? email.trim() : email;
   if (!v.is(emailAddress, typed)) {
     throw new ActivationError('INVALID_ARGUMENT', 'enter a valid email address', { field: 'email' });
   }

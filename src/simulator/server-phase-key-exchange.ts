@@ -306,5 +306,5 @@ export function onUnconfirmedTick(state: AwaitingConfirmState, env: ServerEnv): 
 
 /** `result` with `outputs` first. */
 function prefixed(outputs: readonly ServerOutput[], result: ServerStepResult): ServerStepResult {
-  return outputs.length === 0 ? result : { state: result.state, outputs: [...outputs, ...result.outputs] };
+  return { state: result.state, outputs: [...outputs, ...result.outputs] };
 }
