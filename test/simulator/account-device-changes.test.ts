@@ -59,7 +59,11 @@ describe('the server deactivates the device for an IT policy not applied (apply 
     const { accounts, events } = activated();
     accounts.apply({ kind: 'device-removed', email: EMAIL, pin: '2100000A' });
     expect(accounts.get(EMAIL)!.device).toBeUndefined();
-    expect(events()).toEqual(['activation password set', 'activated on device 2100000A', 'device 2100000A deactivated: IT policy not applied']);
+    expect(events()).toEqual([
+      'activation password set',
+      'activated on device 2100000A',
+      'device 2100000A deactivated: IT policy not applied',
+    ]);
   });
 
   it('another PIN (the account has another device since): the account keeps its device, nothing written', () => {

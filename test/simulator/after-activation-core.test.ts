@@ -148,7 +148,14 @@ describe('a retired device (docs/lifecycle.md: its frames get DEACTIVATED, its c
   it("the acknowledgement of its command is taken past the device's frame that was lost before it (it skips ahead)", () => {
     const rig = rigAt('complete');
     // An IT policy update whose acknowledgement is lost: the device's next frame skips ahead.
-    deliver(rig, rig.input({ type: 'push-policy', policy: createPolicy('update-1', 'BES 5.0', Date.UTC(2030, 0, 1), { 'Disable Camera': true }), sendNow: true }).outputs);
+    deliver(
+      rig,
+      rig.input({
+        type: 'push-policy',
+        policy: createPolicy('update-1', 'BES 5.0', Date.UTC(2030, 0, 1), { 'Disable Camera': true }),
+        sendNow: true,
+      }).outputs,
+    );
     expect(decodeFrame(rig.toServer.shift()!).type).toBe('policy-ack');
     const recvSeq = sessionOf(rig).recvSeq;
     deliver(rig, rig.input({ type: 'retire', command: 'wipe', sendNow: true }).outputs);
@@ -161,7 +168,7 @@ describe('a retired device (docs/lifecycle.md: its frames get DEACTIVATED, its c
   });
 });
 
-describe("isCurrentDevice: the session of the device the account is activated with now (docs/lifecycle.md, one device per user)", () => {
+describe('isCurrentDevice: the session of the device the account is activated with now (docs/lifecycle.md, one device per user)', () => {
   it('the complete session is; the same session before its commit, with the same PIN and key, is not', () => {
     const rig = rigAt('awaiting-books-ack');
     const uncommitted = sessionOf(rig);
