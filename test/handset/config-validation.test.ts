@@ -164,6 +164,11 @@ describe('resolveHandsetConfig fills in the documented defaults and keeps the li
       { replyTimeoutMs: 200, retries: 8 },
       { replyTimeoutMs: 200, retries: 8 },
     ],
+    // Only the two fields are taken: nothing else reaches state.config (and its snapshot).
+    [
+      { replyTimeoutMs: 200, retries: 8, backoff: 2 },
+      { replyTimeoutMs: 200, retries: 8 },
+    ],
   ])('retry %o is taken over the defaults: %o', (retry, expected) => {
     expect(resolveHandsetConfig(withFields({ retry })).retry).toStrictEqual(expected);
   });
