@@ -18,9 +18,9 @@ export type { SyncDatabase };
 
 /** When the handset sends a request again, and when it gives up (with `TIMEOUT`). Defaults: {@link DEFAULT_RETRY}. */
 export interface RetryPolicy {
-  /** How long to wait for each reply before sending the request again (ms). Default 15 000. */
+  /** How long to wait for each reply before sending the request again (ms): above 0, at most 2147483647 (the longest timer). Default 15 000. */
   readonly replyTimeoutMs: number;
-  /** How many times a request is sent again before the activation fails with TIMEOUT. Default 4. */
+  /** How many times a request is sent again before the activation fails with TIMEOUT: an integer from 0. Default 4. */
   readonly retries: number;
 }
 
@@ -43,9 +43,9 @@ export interface RetryPolicy {
 export interface HandsetConfig {
   /** Device PIN: 8 hex digits, e.g. "2100000A" (lower case is accepted and upper-cased). */
   readonly pin: string;
-  /** Where the server's replies reach this device (relay and user id), sent in the ETP.DAT header. */
+  /** Where the server's replies reach this device (relay, user id, earlier SRP id), sent sealed in the ETP.DAT body: relay 1 to 253 characters, uid and srp 1 to 64. */
   readonly routing: HandsetRouting;
-  /** Model and OS version, sent to the server in the encrypted ETP.DAT body. */
+  /** Model and OS version, sent to the server in the encrypted ETP.DAT body: 1 to 64 characters each. */
   readonly device: DeviceInfo;
   /**
    * CPace suites, most preferred first; each must be in the crypto provider. Default: every suite
@@ -61,7 +61,7 @@ export interface HandsetConfig {
   readonly ciphers?: readonly TransportKeyAlgorithm[];
   /** Organizer databases the device synchronizes. Default: all of {@link SYNC_ORDER}. */
   readonly databases?: readonly SyncDatabase[];
-  /** Most records the device takes in one sync page. Default 50. */
+  /** Most records the device takes in one sync page: an integer from 1 to 10000. Default 50. */
   readonly maxPageRecords?: number;
   /** Reply timeout and retransmissions; missing fields come from {@link DEFAULT_RETRY}. */
   readonly retry?: Partial<RetryPolicy>;
