@@ -5,7 +5,8 @@ import { nobleProvider } from '../crypto/noble-provider.js';
 import { provides } from '../crypto/provides.js';
 import type { HandsetRouting } from '../wire/etp/etp-header.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
-import type { DeviceInfo } from '../wire/etp/etp-body.js';
+import * as v from 'valibot';
+import { etpBodySchema, type DeviceInfo } from '../wire/etp/etp-body.js';
 
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 
@@ -17,9 +18,9 @@ export type { SyncDatabase };
 
 /** When the handset sends a request again, and when it gives up (with `TIMEOUT`). Defaults: {@link DEFAULT_RETRY}. */
 export interface RetryPolicy {
-  /** How long to wait for each reply before sending the request again (ms). Default 15 000. */
+  /** How long to wait for each reply before sending the request again (ms): above 0, at most 2147483647 (the longest timer). Default 15 000. */
   readonly replyTimeoutMs: number;
-  /** How many times a request is sent again before the activation fails with TIMEOUT. Default 4. */
+  /** How many times a request is sent again before the activation fails with TIMEOUT: an integer from 0. Default 4. */
   readonly retries: number;
 }
 
@@ -42,9 +43,9 @@ export interface RetryPolicy {
 export interface HandsetConfig {
   /** Device PIN: 8 hex digits, e.g. "2100000A" (lower case is accepted and upper-cased). */
   readonly pin: string;
-  /** Where the server's replies reach this device (relay and user id), sent in the ETP.DAT header. */
+  /** Where the server's replies reach this device (relay, user id, earlier SRP id), sent sealed in the ETP.DAT body: relay 1 to 253 characters, uid and srp 1 to 64. */
   readonly routing: HandsetRouting;
-  /** Model and OS version, sent to the server in the encrypted ETP.DAT body. */
+  /** Model and OS version, sent to the server in the encrypted ETP.DAT body: 1 to 64 characters each. */
   readonly device: DeviceInfo;
   /**
    * CPace suites, most preferred first; each must be in the crypto provider. Default: every suite
@@ -60,7 +61,7 @@ export interface HandsetConfig {
   readonly ciphers?: readonly TransportKeyAlgorithm[];
   /** Organizer databases the device synchronizes. Default: all of {@link SYNC_ORDER}. */
   readonly databases?: readonly SyncDatabase[];
-  /** Most records the device takes in one sync page. Default 50. */
+  /** Most records the device takes in one sync page: an integer from 1 to 10000. Default 50. */
   readonly maxPageRecords?: number;
   /** Reply timeout and retransmissions; missing fields come from {@link DEFAULT_RETRY}. */
   readonly retry?: Partial<RetryPolicy>;
@@ -91,6 +92,10 @@ export const DEFAULT_RETRY: RetryPolicy = { replyTimeoutMs: 15_000, retries: 4 }
 
 /** The longest reply timeout: a timer longer than 2^31 - 1 ms fires at once in browsers and Node. */
 const MAX_REPLY_TIMEOUT_MS = 2_147_483_647;
+
+/** The routing and device fields as the ETP.DAT body carries them (src/wire/etp/etp-body.ts). */
+const ROUTING = etpBodySchema.entries.routing.entries;
+const DEVICE = etpBodySchema.entries.device.entries;
 
 function invalid(field: string, message: string): never {
   throw new ActivationError('INVALID_ARGUMENT', message, { field });
@@ -136,12 +141,13 @@ export function resolveHandsetConfig(config: HandsetConfig, provider: CryptoProv
   if (typeof config.pin !== 'string' || !/^[0-9A-F]{8}$/i.test(config.pin)) invalid('pin', 'the PIN must be 8 hex digits, e.g. 2100000A');
   const pin = config.pin.toUpperCase();
   const routing = config.routing;
-  if (!routing || typeof routing.relay !== 'string' || !routing.relay || typeof routing.uid !== 'string' || !routing.uid) {
-    invalid('routing', 'routing needs a relay and a uid');
+  // Checked as the ETP.DAT body carries them: a value it cannot carry would fail every activation.
+  if (!routing || !v.is(ROUTING.relay, routing.relay) || !v.is(ROUTING.uid, routing.uid) || !v.is(ROUTING.srp, routing.srp)) {
+    invalid('routing', 'routing needs a relay (1 to 253 characters) and a uid (1 to 64), and an srp of 1 to 64 if any');
   }
   const device = config.device;
-  if (!device || typeof device.model !== 'string' || !device.model || typeof device.os !== 'string' || !device.os) {
-    invalid('device', 'device needs a model and an os version');
+  if (!device || !v.is(DEVICE.model, device.model) || !v.is(DEVICE.os, device.os)) {
+    invalid('device', 'device needs a model and an os version (1 to 64 characters each)');
   }
   const suites = nonEmpty(
     'suites',

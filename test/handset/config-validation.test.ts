@@ -20,8 +20,8 @@ function withFields(patch: Record<string, unknown>): HandsetConfig {
 }
 
 const PIN = 'the PIN must be 8 hex digits, e.g. 2100000A';
-const ROUTING = 'routing needs a relay and a uid';
-const DEVICE = 'device needs a model and an os version';
+const ROUTING = 'routing needs a relay (1 to 253 characters) and a uid (1 to 64), and an srp of 1 to 64 if any';
+const DEVICE = 'device needs a model and an os version (1 to 64 characters each)';
 const SUITES = `suites must be some of ${X25519}, ${P521}`;
 const CIPHERS = `ciphers must be some of ${AES}, ${TDES}`;
 const DATABASES = `databases must be some of ${SEVEN_DATABASES.join(', ')}`;
@@ -49,6 +49,12 @@ describe('resolveHandsetConfig refuses a bad field with INVALID_ARGUMENT naming 
     ['routing without a uid', { routing: { relay: 'relay.example' } }, 'routing', ROUTING],
     ['routing with an empty uid', { routing: { relay: 'relay.example', uid: '' } }, 'routing', ROUTING],
     ['routing with a numeric uid', { routing: { relay: 'relay.example', uid: 7 } }, 'routing', ROUTING],
+    ['a relay of 254 characters', { routing: { relay: 'r'.repeat(254), uid: 'U1' } }, 'routing', ROUTING],
+    ['a uid of 65 characters', { routing: { relay: 'relay.example', uid: 'u'.repeat(65) } }, 'routing', ROUTING],
+    ['an empty srp', { routing: { relay: 'relay.example', uid: 'U1', srp: '' } }, 'routing', ROUTING],
+    ['a numeric srp', { routing: { relay: 'relay.example', uid: 'U1', srp: 1 } }, 'routing', ROUTING],
+    ['an srp of 65 characters', { routing: { relay: 'relay.example', uid: 'U1', srp: 'S'.repeat(65) } }, 'routing', ROUTING],
+    ['a relay with a lone surrogate', { routing: { relay: 'relay\uD800', uid: 'U1' } }, 'routing', ROUTING],
     ['device missing', { device: undefined }, 'device', DEVICE],
     ['device null', { device: null }, 'device', DEVICE],
     ['device without a model', { device: { os: '4.5.0' } }, 'device', DEVICE],
@@ -57,6 +63,9 @@ describe('resolveHandsetConfig refuses a bad field with INVALID_ARGUMENT naming 
     ['device without an os', { device: { model: '8800' } }, 'device', DEVICE],
     ['device with an empty os', { device: { model: '8800', os: '' } }, 'device', DEVICE],
     ['device with a numeric os', { device: { model: '8800', os: 4.5 } }, 'device', DEVICE],
+    ['a model of 65 characters', { device: { model: 'm'.repeat(65), os: '4.5.0' } }, 'device', DEVICE],
+    ['an os of 65 characters', { device: { model: '8800', os: '4'.repeat(65) } }, 'device', DEVICE],
+    ['an os with a lone surrogate', { device: { model: '8800', os: '4.5\uDC00' } }, 'device', DEVICE],
     ['no suite', { suites: [] }, 'suites', 'suites must not be empty'],
     ['an unknown suite', { suites: ['CPACE-X448'] }, 'suites', SUITES],
     ['a known and an unknown suite', { suites: [X25519, 'CPACE-X448'] }, 'suites', SUITES],
@@ -132,6 +141,14 @@ describe('resolveHandsetConfig fills in the documented defaults and keeps the li
     expect(Object.keys(without)).toEqual(['relay', 'uid']);
   });
 
+  it('routing and device take the longest values the ETP.DAT carries: relay 253, uid, srp, model and os 64', () => {
+    const routing = { relay: 'r'.repeat(253), uid: 'u'.repeat(64), srp: 'S'.repeat(64) };
+    const device = { model: 'm'.repeat(64), os: '4'.repeat(64) };
+    const config = resolveHandsetConfig(withFields({ routing, device }));
+    expect(config.routing).toStrictEqual(routing);
+    expect(config.device).toStrictEqual(device);
+  });
+
   it('suites and ciphers default to every one the provider has, X25519 first', () => {
     const config = resolveHandsetConfig(HANDSET_CONFIG, allAlgorithms);
     expect(config.suites).toEqual([X25519, P521]);
@@ -162,6 +179,11 @@ describe('resolveHandsetConfig fills in the documented defaults and keeps the li
     [{ retries: 0 }, { replyTimeoutMs: 15_000, retries: 0 }],
     [
       { replyTimeoutMs: 200, retries: 8 },
+      { replyTimeoutMs: 200, retries: 8 },
+    ],
+    // Only the two fields are taken: nothing else reaches state.config (and its snapshot).
+    [
+      { replyTimeoutMs: 200, retries: 8, backoff: 2 },
       { replyTimeoutMs: 200, retries: 8 },
     ],
   ])('retry %o is taken over the defaults: %o', (retry, expected) => {

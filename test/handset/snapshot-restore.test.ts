@@ -174,7 +174,11 @@ describe('a snapshot sealed by an earlier version is read as the phases are now'
       organizer: { contacts: [{ ...contact, categories: ['Business, Personal', ' VIP '] }] },
     };
     const restored = restore(sealedAsIs(old)).state;
-    expect(restored.organizer?.contacts?.[0]?.categories).toEqual(['Business', 'Personal', 'VIP']);
+    expect((restored.organizer?.contacts?.[0] as { categories?: unknown } | undefined)?.categories).toEqual([
+      'Business',
+      'Personal',
+      'VIP',
+    ]);
   });
 });
 
