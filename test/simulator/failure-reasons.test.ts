@@ -11,7 +11,6 @@ import { keyProofPayload } from '../../src/protocol/key-schedule.js';
 import { createPolicy } from '../../src/policy/policy.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
 import type { ServerOutput } from '../../src/simulator/server-io.js';
-import type { ServerSessionState } from '../../src/simulator/server-state.js';
 import { decodeFrame, encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
 import { decodeEtpDat, encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { decodeHandsetConfirm, encodeHandsetConfirm } from '../../src/wire/messages/handset-confirm.js';
@@ -21,21 +20,13 @@ import { openBody } from '../../src/wire/messages/sealed-body.js';
 import { EMAIL, HANDSET_CONFIG, PASSWORD } from '../support/fixtures.js';
 import { reframe } from '../support/frames.js';
 import { allAlgorithms } from '../support/providers.js';
-import { CoreRig, resealed, sessionOf } from '../support/server-core.js';
+import { CoreRig, resealed, rigAt, sessionOf } from '../support/server-core.js';
 
 const PIN = HANDSET_CONFIG.pin;
 
 /** The `activation failed` log lines among `outputs`, their detail. */
 function failures(outputs: readonly ServerOutput[]): unknown[] {
   return CoreRig.logs(outputs).flatMap((l) => (l.event === 'activation failed' ? [l.detail] : []));
-}
-
-/** A rig run until the server is in `phase`; the handset's next frame waits in `toServer`. */
-function at(phase: ServerSessionState['phase'], options: ConstructorParameters<typeof CoreRig>[0] = {}): CoreRig {
-  const rig = new CoreRig(options);
-  rig.activate();
-  if (!rig.runUntil(phase)) throw new Error(`the rig never reached ${phase}`);
-  return rig;
 }
 
 function transportKeyOf(rig: CoreRig) {
@@ -98,7 +89,7 @@ const cases: readonly Case[] = [
     code: 'PASSWORD_EXPIRED',
     reason: 'the proven activation password is refused: PASSWORD_EXPIRED',
     run: () => {
-      const rig = at('awaiting-confirm');
+      const rig = rigAt('awaiting-confirm');
       rig.accounts.setActivationPassword(EMAIL, PASSWORD, 0);
       return [...rig.server(rig.toServer.shift()!).outputs];
     },
@@ -108,7 +99,7 @@ const cases: readonly Case[] = [
     code: 'NO_ACTIVATION_PASSWORD',
     reason: 'the proven activation password is refused: NO_ACTIVATION_PASSWORD',
     run: () => {
-      const rig = at('awaiting-confirm');
+      const rig = rigAt('awaiting-confirm');
       rig.clock.now += 1_000;
       rig.accounts.setActivationPassword(EMAIL, 'A-new-password-2');
       return [...rig.server(rig.toServer.shift()!).outputs];
@@ -119,7 +110,7 @@ const cases: readonly Case[] = [
     code: 'NO_ACTIVATION_PASSWORD',
     reason: 'the activation password is in use by another activation',
     run: () => {
-      const rig = at('awaiting-confirm');
+      const rig = rigAt('awaiting-confirm');
       expect(rig.accounts.attemptConfirmed(EMAIL, 'aa'.repeat(16), '2100FFFF')).toBe(true);
       return [...rig.server(rig.toServer.shift()!).outputs];
     },
@@ -144,7 +135,7 @@ const cases: readonly Case[] = [
     code: 'UNSUPPORTED',
     reason: 'no transport key algorithm in common; this server allows TDES-EDE2-CBC, TDES-EDE2-CBC',
     run: () => {
-      const rig = at('awaiting-confirm', {
+      const rig = rigAt('awaiting-confirm', {
         handsetConfig: { ...HANDSET_CONFIG, ciphers: ['AES-256-CBC'] },
         env: { policy: { suites: ['CPACE-X25519-SHA512'], ciphers: ['TDES-EDE2-CBC', 'TDES-EDE2-CBC'] } },
       });
@@ -156,7 +147,7 @@ const cases: readonly Case[] = [
     code: 'PROTOCOL_ERROR',
     reason: 'the key proof is sealed under another algorithm than the key issued',
     run: () => {
-      const rig = at('awaiting-key-verified');
+      const rig = rigAt('awaiting-key-verified');
       const key = transportKeyOf(rig).key.slice(0, 16);
       return [...rig.server(keyVerifiedWith(rig, keyProofPayload('handset', transcriptOf(rig)), 'TDES-EDE2-CBC', key)).outputs];
     },
@@ -166,7 +157,7 @@ const cases: readonly Case[] = [
     code: 'PROTOCOL_ERROR',
     reason: 'the key proof does not open under the key issued',
     run: () => {
-      const rig = at('awaiting-key-verified');
+      const rig = rigAt('awaiting-key-verified');
       const other = new Uint8Array(32).fill(9);
       return [...rig.server(keyVerifiedWith(rig, keyProofPayload('handset', transcriptOf(rig)), 'AES-256-CBC', other)).outputs];
     },
@@ -176,7 +167,7 @@ const cases: readonly Case[] = [
     code: 'PROTOCOL_ERROR',
     reason: "the key proof is not the handset's proof of this session",
     run: () => {
-      const rig = at('awaiting-key-verified');
+      const rig = rigAt('awaiting-key-verified');
       const key = transportKeyOf(rig).key;
       return [...rig.server(keyVerifiedWith(rig, keyProofPayload('server', transcriptOf(rig)), 'AES-256-CBC', key)).outputs];
     },
@@ -186,7 +177,7 @@ const cases: readonly Case[] = [
     code: 'PROTOCOL_ERROR',
     reason: 'the acknowledgement names another IT policy',
     run: () => {
-      const rig = at('awaiting-policy-ack');
+      const rig = rigAt('awaiting-policy-ack');
       return [...rig.server(policyAckWith(rig, { policyId: 'another-policy' })).outputs];
     },
   },
@@ -195,7 +186,7 @@ const cases: readonly Case[] = [
     code: 'POLICY_REJECTED',
     reason: 'the device could not apply the IT policy: Disable Bluetooth, Disable Camera',
     run: () => {
-      const rig = at('awaiting-policy-ack', {
+      const rig = rigAt('awaiting-policy-ack', {
         enforcer: new InMemoryPolicyEnforcer({ unsupported: ['Disable Bluetooth', 'Disable Camera'] }),
         services: { policy: createPolicy('locked-down', 'BES 5.0', 1, { 'Disable Bluetooth': true, 'Disable Camera': true }) },
       });
@@ -207,7 +198,7 @@ const cases: readonly Case[] = [
     code: 'NO_ACTIVATION_PASSWORD',
     reason: 'the activation password is no longer valid',
     run: () => {
-      const rig = at('awaiting-policy-ack');
+      const rig = rigAt('awaiting-policy-ack');
       rig.accounts.setActivationPassword(EMAIL, 'A-new-password-2');
       return [...rig.server(rig.toServer.shift()!).outputs];
     },
@@ -217,7 +208,7 @@ const cases: readonly Case[] = [
     code: 'NO_ACTIVATION_PASSWORD',
     reason: 'the activation password is no longer valid',
     run: () => {
-      const rig = at('awaiting-books-ack');
+      const rig = rigAt('awaiting-books-ack');
       rig.accounts.setActivationPassword(EMAIL, 'A-new-password-2');
       return [...rig.server(rig.toServer.shift()!).outputs];
     },
@@ -232,7 +223,7 @@ describe('the reason an activation failed, in the log (docs/server.md, "Log even
 
 describe('a confirmation whose body key does not open (docs/protocol.md, message 3)', () => {
   it('is dropped and logged as DECRYPT_FAILED, fails nothing, and the genuine confirmation still goes through', () => {
-    const rig = at('awaiting-confirm');
+    const rig = rigAt('awaiting-confirm');
     const before = rig.session;
     const bytes = rig.toServer.shift()!;
     const msg = decodeHandsetConfirm(decodeFrame(bytes).body);
