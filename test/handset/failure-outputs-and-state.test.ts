@@ -101,9 +101,15 @@ describe("a failure after the books came: the device's own records stay, nothing
       pin: HANDSET_CONFIG.pin,
       to: `pin:${HANDSET_CONFIG.pin}`,
     };
-    const body = sealErrorBody(allAlgorithms, seededRandom('server error'), { code: 'NO_ACTIVATION_PASSWORD' }, frameAssociatedData(header), {
-      transport: syncing.transportKey!,
-    });
+    const body = sealErrorBody(
+      allAlgorithms,
+      seededRandom('server error'),
+      { code: 'NO_ACTIVATION_PASSWORD' },
+      frameAssociatedData(header),
+      {
+        transport: syncing.transportKey!,
+      },
+    );
     const { state } = handsetStep(syncing, { type: 'frame', bytes: encodeFrame({ ...header, body }), now: clock.now }, pair.env);
     expect(state.phase).toBe('failed');
     expect(state.failure?.code).toBe('NO_ACTIVATION_PASSWORD');
