@@ -130,6 +130,14 @@ describe('error frames (docs/protocol.md, "error")', () => {
     expect(other.state.session?.hint).toBe('UNKNOWN_USER');
   });
 
+  it('sealed under k_SH while awaiting the key (a password refused though proven): the activation ends with its code', () => {
+    const state = stateIn('awaiting-key');
+    const bytes = errorFrame(state, { code: 'PASSWORD_EXPIRED' }, { session: state.session!.serverToHandset! });
+    const { state: next } = handsetStep(state, { type: 'frame', bytes, now: run.clock.now }, env);
+    expect(next.phase).toBe('failed');
+    expect(next.failure).toStrictEqual({ code: 'PASSWORD_EXPIRED', message: errorText('PASSWORD_EXPIRED') });
+  });
+
   it.each([
     ['with the rules it names', { code: 'POLICY_REJECTED', rules: ['Password Required'] }, { rules: ['Password Required'] }],
     ['without rules: the cause has none', { code: 'POLICY_REJECTED' }, {}],
