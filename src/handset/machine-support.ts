@@ -118,9 +118,9 @@ const ISSUED_PHASES: readonly HandsetPhase[] = ['awaiting-policy', 'applying-pol
 export function sealPendingErrors(result: StepResult<HandsetState>, env: HandsetEnv): StepResult<HandsetState> {
   const outputs = result.outputs.map((o) => {
     const pending = pendingErrors.get(o);
-    if (!pending || o.type !== 'send') return o;
+    if (!pending) return o;
     const body = sealErrorBody(env.provider, env.random, { code: pending.code }, frameAssociatedData(pending.header), pending.key);
-    return { type: 'send' as const, bytes: encodeFrame({ ...pending.header, body }), to: o.to };
+    return { type: 'send' as const, bytes: encodeFrame({ ...pending.header, body }), to: pending.header.to };
   });
   return { state: result.state, outputs };
 }

@@ -16,7 +16,7 @@ import { resolveHandsetConfig } from '../../src/handset/config.js';
 import { initialHandsetState } from '../../src/handset/state.js';
 import type { Memo } from '../../src/sync/records.js';
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
-import { sealErrorBody } from '../../src/wire/messages/error.js';
+import { type ErrorKey, openErrorBody, sealErrorBody } from '../../src/wire/messages/error.js';
 import { EMAIL, HANDSET_CONFIG, USERS } from '../support/fixtures.js';
 import { frameOf, frameType } from '../support/frames.js';
 import { Pair, activatePair, createServer } from '../support/pair.js';
@@ -49,7 +49,20 @@ describe('a cancel before the commit point fails the activation', () => {
     const { state, outputs } = handsetStep(before, { type: 'cancel', now: run.clock.now }, env);
     const send = sentFrame(outputs);
     expect(send.to).toBe(to);
-    expect(frameOf(send.bytes)).toMatchObject({ type: 'error', to, seq: before.session!.sendSeq });
+    const frame = frameOf(send.bytes);
+    expect(frame).toMatchObject({ type: 'error', to, seq: before.session!.sendSeq });
+    // Sealed under the key the activation holds (docs/protocol.md, "error"): none before the server's
+    // share, k_HS while awaiting the key, the transport key from the key issue on.
+    const key: ErrorKey | undefined =
+      phase === 'awaiting-server-share'
+        ? undefined
+        : phase === 'awaiting-key'
+          ? { session: before.session!.handsetToServer! }
+          : { transport: before.transportKey! };
+    expect(openErrorBody(allAlgorithms, frame.body, frameAssociatedData(frame), key ? [key] : [])).toEqual({
+      message: { code: 'ABORTED' },
+      authenticated: key !== undefined,
+    });
     const failed = outputs.at(-1);
     if (failed?.type !== 'failed') throw new Error('the last output is not failed');
     expect(outputs).toEqual([{ type: 'clear-timer' }, send, { type: 'status', status: failedStatus('ABORTED') }, failed]);
@@ -101,9 +114,15 @@ describe("a failure after the books came: the device's own records stay, nothing
       pin: HANDSET_CONFIG.pin,
       to: `pin:${HANDSET_CONFIG.pin}`,
     };
-    const body = sealErrorBody(allAlgorithms, seededRandom('server error'), { code: 'NO_ACTIVATION_PASSWORD' }, frameAssociatedData(header), {
-      transport: syncing.transportKey!,
-    });
+    const body = sealErrorBody(
+      allAlgorithms,
+      seededRandom('server error'),
+      { code: 'NO_ACTIVATION_PASSWORD' },
+      frameAssociatedData(header),
+      {
+        transport: syncing.transportKey!,
+      },
+    );
     const { state } = handsetStep(syncing, { type: 'frame', bytes: encodeFrame({ ...header, body }), now: clock.now }, pair.env);
     expect(state.phase).toBe('failed');
     expect(state.failure?.code).toBe('NO_ACTIVATION_PASSWORD');

@@ -98,22 +98,44 @@ describe('error frames (docs/protocol.md, "error")', () => {
     });
   });
 
-  it.each(['awaiting-key', 'awaiting-policy', 'syncing'] as const)('in clear once the handset holds a key (%s): ignored, not a hint', (phase) => {
-    const state = stateIn(phase);
-    expectIgnored(state, errorFrame(state, { code: 'WRONG_PASSWORD' }, undefined), { reason: 'unauthenticated error frame', code: 'WRONG_PASSWORD' });
-  });
+  it.each(['awaiting-key', 'awaiting-policy', 'syncing'] as const)(
+    'in clear once the handset holds a key (%s): ignored, not a hint',
+    (phase) => {
+      const state = stateIn(phase);
+      expectIgnored(state, errorFrame(state, { code: 'WRONG_PASSWORD' }, undefined), {
+        reason: 'unauthenticated error frame',
+        code: 'WRONG_PASSWORD',
+      });
+    },
+  );
 
   it('in clear while awaiting the share: kept as a hint; the same again changes nothing; another code replaces it', () => {
     const state = stateIn('awaiting-server-share');
-    const first = handsetStep(state, { type: 'frame', bytes: errorFrame(state, { code: 'UNSUPPORTED' }, undefined), now: run.clock.now }, env);
+    const first = handsetStep(
+      state,
+      { type: 'frame', bytes: errorFrame(state, { code: 'UNSUPPORTED' }, undefined), now: run.clock.now },
+      env,
+    );
     expect(first.outputs).toStrictEqual([{ type: 'ignored', reason: 'unauthenticated error frame (kept as a hint)', code: 'UNSUPPORTED' }]);
     expect(first.state).toStrictEqual({ ...state, session: { ...state.session, hint: 'UNSUPPORTED' } });
     expectIgnored(first.state, errorFrame(state, { code: 'UNSUPPORTED' }, undefined), {
       reason: 'unauthenticated error frame (hint kept)',
       code: 'UNSUPPORTED',
     });
-    const other = handsetStep(first.state, { type: 'frame', bytes: errorFrame(state, { code: 'UNKNOWN_USER' }, undefined), now: run.clock.now }, env);
+    const other = handsetStep(
+      first.state,
+      { type: 'frame', bytes: errorFrame(state, { code: 'UNKNOWN_USER' }, undefined), now: run.clock.now },
+      env,
+    );
     expect(other.state.session?.hint).toBe('UNKNOWN_USER');
+  });
+
+  it('sealed under k_SH while awaiting the key (a password refused though proven): the activation ends with its code', () => {
+    const state = stateIn('awaiting-key');
+    const bytes = errorFrame(state, { code: 'PASSWORD_EXPIRED' }, { session: state.session!.serverToHandset! });
+    const { state: next } = handsetStep(state, { type: 'frame', bytes, now: run.clock.now }, env);
+    expect(next.phase).toBe('failed');
+    expect(next.failure).toStrictEqual({ code: 'PASSWORD_EXPIRED', message: errorText('PASSWORD_EXPIRED') });
   });
 
   it.each([

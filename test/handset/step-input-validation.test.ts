@@ -72,7 +72,10 @@ describe('Activate while an activation runs is INVALID_STATE; where none runs, i
     },
   );
 
-  const pending = activatePair({ link: faults.drop({ direction: 'to-handset', type: 'sync-page' }), until: (p) => p.handset.phase === 'sync-pending' });
+  const pending = activatePair({
+    link: faults.drop({ direction: 'to-handset', type: 'sync-page' }),
+    until: (p) => p.handset.phase === 'sync-pending',
+  });
   const deactivated = { version: 3, phase: 'deactivated', config: complete.config, identity: complete.identity } as HandsetState;
   it.each([
     ['idle', run.states[0]!],

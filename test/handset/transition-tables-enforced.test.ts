@@ -68,7 +68,10 @@ describe('handsetStep refuses a transition its tables do not list', () => {
   });
 
   it('a handler that stays in its phase is not a transition: taken even where the table does not list it', () => {
-    const stayed: HandsetState = withFaulty('applying-policy', () => handsetStep(applying, { type: 'policy-applied', ack, now: 1 }, env).state);
+    const stayed: HandsetState = withFaulty(
+      'applying-policy',
+      () => handsetStep(applying, { type: 'policy-applied', ack, now: 1 }, env).state,
+    );
     expect(stayed.phase).toBe('applying-policy');
   });
 });
