@@ -10,7 +10,7 @@ import type { Transport } from '../transport/transport.js';
 import { type HandsetConfig, resolveHandsetConfig } from './config.js';
 import { TypedEmitter } from './events.js';
 import type { ActivationResult, HandsetInput, HandsetOutput } from './io.js';
-import { handsetStep } from './machine.js';
+import { handsetStep, restoredOutputs } from './machine.js';
 import { activationResult } from './phase-key-exchange.js';
 import { type HandsetState, initialHandsetState } from './state.js';
 import type { Status } from './status.js';
@@ -162,9 +162,14 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     // The default enforcer refuses no rule, so it needs no device version (applyPolicy is given it).
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
     this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
-    // A restored state may be waiting for a reply: arm its timer, so that the request is sent again.
-    const deadline = this.current.session?.deadline;
-    if (deadline !== undefined) this.perform({ type: 'set-timer', at: deadline });
+    // A restored state may be waiting for a reply (its timer is armed, so that the request is sent
+    // again) or for the enforcer: the policy is applied again once the caller has had the chance
+    // to listen and to resume(), unless the handset was closed or moved on meanwhile.
+    const restored = this.current;
+    for (const output of restoredOutputs(restored)) {
+      if (output.type !== 'apply-policy') this.perform(output);
+      else void Promise.resolve().then(() => this.applyRestoredPolicy(restored));
+    }
   }
 
   /**
@@ -182,7 +187,8 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /**
    * A handset that continues from a snapshot, mid-phase included: a request that was waiting for
-   * its reply is sent again when its timer fires. Call `resume()` on it to get the promise of a
+   * its reply is sent again when its timer fires, and an IT policy the enforcer was applying is
+   * applied again (in a microtask, so that listeners attached right after restore are told). Call `resume()` on it to get the promise of a
    * running activation. One exception: a snapshot taken while waiting for the server's CPace
    * share restores as failed (`state.failure.code` 'INVALID_STATE'), since it holds no scalar; call
    * `activate()` again. A snapshot older than `options.minGeneration` is refused with
@@ -200,12 +206,13 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /**
    * The outcome of the activation in progress in a restored handset: resolves on completion,
-   * rejects on failure. Resolves at once for a completed state; rejects (INVALID_STATE) when no
-   * activation is running (idle, failed, deactivated).
+   * rejects on failure. Resolves at once for an activated device (`complete`, or applying a policy
+   * update); rejects (INVALID_STATE) when no activation is running (idle, failed, deactivated).
    */
   resume(): Promise<ActivationResult> {
     const s = this.current;
-    if (s.phase === 'complete') {
+    // A device applying a policy update is activated: the update is not an activation to wait for.
+    if (s.phase === 'complete' || s.phase === 'applying-policy-update') {
       return Promise.resolve(activationResult(s.email, s.transportKey.algorithm, s.transportKey.keyId, s.server));
     }
     // Only the phases of a running activation (and those after it) hold a session.
@@ -299,9 +306,20 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the handset was suspended', { phase: this.current.phase })));
   }
 
+  /** Applies the policy a restored state was waiting for, if the driver still holds that state. */
+  private applyRestoredPolicy(restored: HandsetState): void {
+    if (this.closed || this.current !== restored) return;
+    for (const output of restoredOutputs(restored)) this.perform(output);
+    this.drain();
+  }
+
   /** Feeds the machine one input at a time, even when an output leads to another input. */
   private input(input: HandsetInput): void {
     this.queue.push(input);
+    this.drain();
+  }
+
+  private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {

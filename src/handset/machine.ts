@@ -16,7 +16,7 @@ import { policyAckSchema } from '../policy/acknowledgement.js';
 import { decodeFrame, type Frame, type MessageType } from '../wire/frame.js';
 import { type ErrorKey, errorText, openErrorBody } from '../wire/messages/error.js';
 import { constantTimeEqual } from '../util/bytes.js';
-import type { HandsetInput, StepResult } from './io.js';
+import type { HandsetInput, HandsetOutput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, issuedInThisActivation, sealPendingErrors } from './machine-support.js';
 import { onKeyIssue, onServerShare, startActivation } from './phase-key-exchange.js';
 import { onItPolicy, onPolicyApplied, onServiceBooks } from './phase-services.js';
@@ -223,6 +223,20 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
     default:
       throw new ActivationError('INVALID_ARGUMENT', 'unknown input type', { field: 'input.type' });
   }
+}
+
+/**
+ * What a state continued from a snapshot still asks of its driver, which the step that reached it
+ * asked once: the timer of a request waiting for its reply (`set-timer`, so that it is sent again),
+ * or the enforcer's verdict on the policy it was applying (`apply-policy`: a snapshot taken while
+ * the enforcer ran, or an older one holding a policy waiting for it). Nothing for any other state.
+ */
+export function restoredOutputs(state: HandsetState): readonly HandsetOutput[] {
+  if (state.phase === 'applying-policy' || state.phase === 'applying-policy-update') {
+    return [{ type: 'apply-policy', policy: state.pendingPolicy.policy }];
+  }
+  const deadline = state.session?.deadline;
+  return deadline === undefined ? [] : [{ type: 'set-timer', at: deadline }];
 }
 
 /**
