@@ -339,9 +339,13 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.emit('output', output);
     switch (output.type) {
       case 'send':
-        this.transport.send(output.bytes).catch(() => {
-          // Lost sends are recovered by retransmission; the timer decides when to give up.
-        });
+        // Lost sends are recovered by retransmission; the timer decides when to give up. A send
+        // that throws at once (or returns no promise) is a lost send too: the step goes on.
+        try {
+          void Promise.resolve(this.transport.send(output.bytes)).catch(() => undefined);
+        } catch {
+          // As a rejected send.
+        }
         break;
       case 'status':
         this.emit('status', output.status);
