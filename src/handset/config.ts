@@ -9,6 +9,7 @@ import * as v from 'valibot';
 import { etpBodySchema, type DeviceInfo } from '../wire/etp/etp-body.js';
 
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 /** A list with at least one element. */
 export type NonEmpty<T> = readonly [T, ...T[]];
@@ -88,7 +89,7 @@ export interface ResolvedHandsetConfig {
 }
 
 /** The retry policy used when the config sets none: wait 15 s for each reply, send a request again at most 4 times. Our choice, not RIM's. */
-export const DEFAULT_RETRY: RetryPolicy = { replyTimeoutMs: 15_000, retries: 4 };
+export const DEFAULT_RETRY: RetryPolicy = deepFreeze({ replyTimeoutMs: 15_000, retries: 4 });
 
 /** The longest reply timeout: a timer longer than 2^31 - 1 ms fires at once in browsers and Node. */
 const MAX_REPLY_TIMEOUT_MS = 2_147_483_647;

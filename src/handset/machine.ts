@@ -25,6 +25,7 @@ import { onSyncDone, onSyncPage, pauseSync, resumeSync } from './phase-sync.js';
 import { onRegenerateKey, onRekeyDone, onRekeyOffer, promoteIfPending } from './phase-rollover.js';
 import { onDevicePassword } from './password-attempts.js';
 import { type HandsetPhase, type HandsetState, type HandsetStateIn, hasSession, withSession } from './state.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 export type { HandsetEnv } from './machine-support.js';
 
@@ -51,7 +52,7 @@ const ERROR_AFTER_COMMIT: readonly HandsetPhase[] = ['failed', 'deactivated'];
  * not list is ignored (reported as an `ignored` output). Errors from the server end any phase of
  * a running activation; after it, the server only pushes IT policy updates.
  */
-export const HANDSET_FRAME_TRANSITIONS: FrameTable = {
+export const HANDSET_FRAME_TRANSITIONS: FrameTable = deepFreeze({
   'awaiting-server-share': {
     'server-share': { handle: onServerShare, to: ['awaiting-key', 'failed'] },
     error: { handle: onErrorFrame, to: ERROR },
@@ -95,14 +96,14 @@ export const HANDSET_FRAME_TRANSITIONS: FrameTable = {
     'rekey-offer': { handle: onRekeyOffer, to: ['complete'] },
     'rekey-done': { handle: onRekeyDone, to: ['complete'] },
   },
-};
+});
 
 /**
  * The inputs that are not frames: from which phases each may move the handset, and to where. An
  * input in a phase it does not list changes nothing (`activate` in such a phase is refused with
  * INVALID_STATE: an activation is already running).
  */
-export const HANDSET_INPUT_TRANSITIONS = {
+export const HANDSET_INPUT_TRANSITIONS = deepFreeze({
   activate: {
     idle: ['awaiting-server-share'],
     failed: ['awaiting-server-share'],
@@ -144,7 +145,9 @@ export const HANDSET_INPUT_TRANSITIONS = {
     complete: ['idle'],
     'applying-policy-update': ['idle'],
   },
-} as const satisfies { readonly [I in Exclude<HandsetInput['type'], 'frame'>]: { readonly [P in HandsetPhase]?: readonly HandsetPhase[] } };
+} as const satisfies {
+  readonly [I in Exclude<HandsetInput['type'], 'frame'>]: { readonly [P in HandsetPhase]?: readonly HandsetPhase[] };
+});
 
 /**
  * The handset's protocol logic as a pure step function: given a state and one input (the user

@@ -19,6 +19,7 @@ import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { DeviceSyncStore, LocalRecordIds } from '../sync/sync-store.js';
 import type { SyncDatabase } from '../sync/databases.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 /**
  * Where the activation stands, in protocol order. The phases follow RIM's four (the seed, "Stages of
@@ -34,7 +35,7 @@ import type { SyncDatabase } from '../sync/databases.js';
  * commit point, and a failure in them leaves the handset with nothing; from `syncing` on the
  * handset keeps its key, policy and books (docs/protocol.md, "The commit point").
  */
-export const HANDSET_PHASES = [
+export const HANDSET_PHASES = deepFreeze([
   'idle',
   'awaiting-server-share',
   'awaiting-key',
@@ -47,7 +48,7 @@ export const HANDSET_PHASES = [
   'applying-policy-update',
   'failed',
   'deactivated',
-] as const;
+] as const);
 
 /** Where the activation stands: one of {@link HANDSET_PHASES}. */
 export type HandsetPhase = (typeof HANDSET_PHASES)[number];

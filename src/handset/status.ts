@@ -4,8 +4,10 @@
  * (the failure texts, the per-database `Synchronizing ...` progress, the missing-[CMIME] text):
  * docs/handset.md, "Statuses".
  */
+import { deepFreeze } from '../util/deep-freeze.js';
+
 /** Every status the screen shows, in the order of a successful activation, then the failure. */
-export const STATUS_IDS = [
+export const STATUS_IDS = deepFreeze([
   'activating',
   'verifying-encryption',
   'encryption-verified',
@@ -19,7 +21,7 @@ export const STATUS_IDS = [
   'activation-complete',
   'activation-failed',
   'deactivated',
-] as const;
+] as const);
 
 /** Which status: one of {@link STATUS_IDS}, stable for code to branch on. */
 export type StatusId = (typeof STATUS_IDS)[number];
@@ -38,13 +40,13 @@ export interface Status {
  * The screen texts of the success path, by status id, as RIM's handsets showed them
  * (../shared/reference/blackberry-activation-facts.md, "What the handset shows").
  */
-export const STATUS_TEXT = {
+export const STATUS_TEXT = deepFreeze({
   activating: 'Activating',
   'verifying-encryption': 'Verifying Encryption',
   'encryption-verified': 'Encryption Verified. Waiting for Services',
   'services-received': 'Services Received',
   'activation-complete': 'Activation Complete',
-} as const satisfies Partial<Record<StatusId, string>>;
+} as const satisfies Partial<Record<StatusId, string>>);
 
 export function status(id: keyof typeof STATUS_TEXT): Status {
   return { id, text: STATUS_TEXT[id] };

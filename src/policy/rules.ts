@@ -4,6 +4,7 @@
  * (docs/it-policy.md marks the few that are ours). Nothing here applies a rule: see enforcer.ts.
  */
 import { ActivationError } from '../errors/activation-error.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 /** A rule's value: yes/no, a number, an enumerated choice, or a list of strings. */
 export type RuleValue = boolean | number | string | readonly string[];
@@ -325,14 +326,4 @@ function compareVersions(a: readonly number[], b: readonly number[]): number {
     if (d !== 0) return d;
   }
   return 0;
-}
-
-/** Freezes `value` and everything in it. Marked side-effect free: it only freezes the fresh literal it is given, so an unused catalogue can be dropped. */
-/* @__NO_SIDE_EFFECTS__ */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const item of Object.values(value)) deepFreeze(item);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -9,6 +9,7 @@ import type { AccountChange } from './server-io.js';
 import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
 import type { RandomSource } from '../crypto/provider.js';
 import { normalizeEmail, passwordToPrs } from '../protocol/key-schedule.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 /** How long an activation password stays valid unless the administrator says otherwise: 48 hours, RIM's default (../shared/reference/blackberry-activation-facts.md, "Activation password"). */
 export const DEFAULT_PASSWORD_LIFETIME_HOURS = 48;
@@ -65,7 +66,7 @@ export function generateActivationPassword(random: RandomSource, length = 10): s
  * ../shared/seed/000_06c312eb7007db82.txt; "Initializing" also in the facts file); "No activation
  * password" and "Activated" are ours (no stored BlackBerry page names them).
  */
-export const ACCOUNT_STATUSES = ['No activation password', 'Initializing', 'Activating', 'Activated'] as const;
+export const ACCOUNT_STATUSES = deepFreeze(['No activation password', 'Initializing', 'Activating', 'Activated'] as const);
 /** One of {@link ACCOUNT_STATUSES}: where an account stands, as recorded. */
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
@@ -75,7 +76,7 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
  * password stops being valid after 5 failed attempts or when it expires, not what the console
  * showed then.
  */
-export const ADMIN_STATUSES = [...ACCOUNT_STATUSES, 'Activation password expired', 'Activation password locked'] as const;
+export const ADMIN_STATUSES = deepFreeze([...ACCOUNT_STATUSES, 'Activation password expired', 'Activation password locked'] as const);
 /** One of {@link ADMIN_STATUSES}. */
 export type AdminStatus = (typeof ADMIN_STATUSES)[number];
 
@@ -92,7 +93,12 @@ export interface UserSettings {
 }
 
 /** The settings of a user added without any: synchronize, back up and send up to 750 messages. Our defaults. */
-export const DEFAULT_USER_SETTINGS: UserSettings = { wirelessSync: true, wirelessBackup: true, messages: true, messageCap: 750 };
+export const DEFAULT_USER_SETTINGS: UserSettings = deepFreeze({
+  wirelessSync: true,
+  wirelessBackup: true,
+  messages: true,
+  messageCap: 750,
+});
 
 /** The device an account was activated with. Public facts only, plus the key for the server's own use. */
 export interface ActivatedDevice {

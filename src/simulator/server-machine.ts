@@ -33,6 +33,7 @@ import {
 import { onRegenerateKey, onRekeyAccept, onRekeyRequest, onRolloverTick } from './server-phase-rollover.js';
 import type { EtpDat } from '../wire/messages/etp-dat.js';
 import type { ServerPhase, ServerSessionState, ServerStateIn } from './server-state.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 /** One entry of {@link SERVER_FRAME_TRANSITIONS}: the handler of a message in a phase, and the phases it may lead to. */
 export interface ServerFrameTransition<P extends ServerPhase> {
@@ -56,7 +57,7 @@ const ABORT: readonly ServerPhase[] = ['failed'];
  * message a phase does not list is dropped (logged). The handset's errors end any phase of a
  * running activation; after it, only acknowledgements of IT policy updates come.
  */
-export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
+export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = deepFreeze({
   'awaiting-confirm': {
     'handset-confirm': { handle: onHandsetConfirm, to: ['awaiting-key-verified', 'failed'] },
     error: { handle: onHandsetError, to: ABORT },
@@ -91,13 +92,13 @@ export const SERVER_FRAME_TRANSITIONS: ServerFrameTable = {
   // A retired device: its command's acknowledgement; anything else that opens under its old key
   // is answered with DEACTIVATED (onFrame sends every other type to onRetiredFrame).
   retired: { 'device-command-ack': { handle: onCommandAck, to: ['retired'] } },
-};
+});
 
 /**
  * The inputs that are not frames: from which phases each may move a session, and to where. An
  * input in a phase it does not list changes nothing.
  */
-export const SERVER_INPUT_TRANSITIONS = {
+export const SERVER_INPUT_TRANSITIONS = deepFreeze({
   // A new IT policy for an activated device: sent now, or recorded for the next tick.
   'push-policy': { complete: ['complete'] },
   // An unacknowledged update is sent again; an attempt left unconfirmed is reported, once; a
@@ -108,10 +109,10 @@ export const SERVER_INPUT_TRANSITIONS = {
   'resend-books': { complete: ['complete'] },
   // The administrator's "Regenerate Encryption Key": a key rollover (docs/lifecycle.md).
   'regenerate-key': { complete: ['complete'] },
-} as const satisfies { readonly [I in Exclude<ServerInput['type'], 'frame'>]: { readonly [P in ServerPhase]?: readonly ServerPhase[] } };
+} as const satisfies { readonly [I in Exclude<ServerInput['type'], 'frame'>]: { readonly [P in ServerPhase]?: readonly ServerPhase[] } });
 
 /** The phases an ETP.DAT's new session starts in: waiting for the confirmation, or failed at once (an invalid CPace share). */
-export const SERVER_START_PHASES: readonly ServerPhase[] = ['awaiting-confirm', 'failed'];
+export const SERVER_START_PHASES: readonly ServerPhase[] = deepFreeze(['awaiting-confirm', 'failed']);
 
 /**
  * The server's protocol logic for one session as a pure step function: given the session's state

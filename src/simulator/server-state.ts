@@ -21,6 +21,7 @@ import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncPage } from '../sync/pages.js';
 import type { CpaceChoice } from './accounts.js';
 import type { DeviceCommandName } from '../wire/messages/device-command.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 /**
  * Where a server session stands, in protocol order: 1 activation (`awaiting-confirm`), 2
@@ -30,7 +31,7 @@ import type { DeviceCommandName } from '../wire/messages/device-command.js';
  * activated for the user, the administrator wiped it, or it left an IT policy unapplied past the
  * limit) is `retired` (docs/lifecycle.md).
  */
-export const SERVER_PHASES = [
+export const SERVER_PHASES = deepFreeze([
   'awaiting-confirm',
   'awaiting-key-verified',
   'awaiting-policy-ack',
@@ -39,7 +40,7 @@ export const SERVER_PHASES = [
   'complete',
   'failed',
   'retired',
-] as const;
+] as const);
 
 /** Where a server session stands: one of {@link SERVER_PHASES}. */
 export type ServerPhase = (typeof SERVER_PHASES)[number];
@@ -124,7 +125,7 @@ export interface PendingCommand {
 }
 
 /** What may start a key rollover: its schedule, the administrator, the device's request (docs/lifecycle.md, "Key rollover"). */
-export const ROLLOVER_REASONS = ['schedule', 'admin', 'device'] as const;
+export const ROLLOVER_REASONS = deepFreeze(['schedule', 'admin', 'device'] as const);
 
 /** Why a key rollover started: one of {@link ROLLOVER_REASONS}. */
 export type RolloverReason = (typeof ROLLOVER_REASONS)[number];

@@ -13,9 +13,10 @@
 import { ActivationError } from '../errors/activation-error.js';
 import type { Capability } from '../service-books/capabilities.js';
 import type { CalendarEvent, Contact, DeviceOption, EmailMessage, EmailSettings, Memo, RecordKind, Task } from './records.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 
 /** The databases, in the order they are synchronized: calendar first. */
-export const SYNC_ORDER = ['calendar', 'contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options'] as const;
+export const SYNC_ORDER = deepFreeze(['calendar', 'contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options'] as const);
 /** One of the organizer databases the handset synchronizes ({@link SYNC_ORDER}). */
 export type SyncDatabase = (typeof SYNC_ORDER)[number];
 
