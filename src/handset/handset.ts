@@ -188,8 +188,8 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   /**
    * A handset that continues from a snapshot, mid-phase included: a request that was waiting for
    * its reply is sent again when its timer fires, and an IT policy the enforcer was applying is
-   * applied again (in a microtask, so that listeners attached right after restore are told). Call `resume()` on it to get the promise of a
-   * running activation. One exception: a snapshot taken while waiting for the server's CPace
+   * applied again (in a microtask, so that listeners attached right after restore are told). Call
+   * `resume()` on it to get the promise of a running activation. One exception: a snapshot taken while waiting for the server's CPace
    * share restores as failed (`state.failure.code` 'INVALID_STATE'), since it holds no scalar; call
    * `activate()` again. A snapshot older than `options.minGeneration` is refused with
    * ActivationError('STALE_SNAPSHOT').
