@@ -6,12 +6,15 @@
  * `wiped`, and only the configuration stays (src/handset/wipe.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { resolveHandsetConfig } from '../../src/handset/config.js';
 import { handsetStep } from '../../src/handset/machine.js';
+import { maxPasswordAttempts, onDevicePassword } from '../../src/handset/password-attempts.js';
 import type { HandsetOutput } from '../../src/handset/io.js';
-import type { HandsetState } from '../../src/handset/state.js';
+import { type HandsetState, initialHandsetState } from '../../src/handset/state.js';
 import { createPolicy } from '../../src/policy/policy.js';
 import { activatePair, type Pair } from '../support/pair.js';
 import { HANDSET_CONFIG, T0 } from '../support/fixtures.js';
+import { allAlgorithms } from '../support/providers.js';
 
 const activations = new Map<string, Pair>();
 
@@ -88,5 +91,19 @@ describe('Set Maximum Password Attempts, one entry at a time', () => {
     expect(steps.map((s) => s.state.passwordFailures)).toEqual([1, 2, undefined]);
     expect(steps[2]?.outputs).toEqual(WIPE_OUTPUTS);
     expect(steps[2]?.state.phase).toBe('idle');
+  });
+});
+
+describe('the count without an IT policy (module API, src/handset/password-attempts.ts)', () => {
+  // The machine only passes this input on in phases that hold a policy; the functions themselves
+  // promise "undefined without a policy" and nothing to count.
+  const fresh = initialHandsetState(resolveHandsetConfig(HANDSET_CONFIG, allAlgorithms));
+
+  it('has no limit in force', () => {
+    expect(maxPasswordAttempts(fresh)).toBeUndefined();
+  });
+
+  it('a wrong entry changes nothing and gives no output', () => {
+    expect(onDevicePassword(fresh, false)).toStrictEqual({ state: fresh, outputs: [] });
   });
 });
