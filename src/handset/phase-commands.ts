@@ -39,7 +39,7 @@ type Activated = CompleteState | SyncingState | SyncPendingState;
 
 /** `device-command` arrived in an activated phase: acknowledge, then deactivate or wipe. */
 export function onDeviceCommand(state: Activated, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
-  const command = decodeDeviceCommand(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'device-command'));
+  const command = decodeDeviceCommand(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), frame.type));
   const session = { ...state.session, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, session, 'device-command-ack', `srp:${state.server.srp}`);
   const body = sealBody(env.provider, state.transportKey, encodeDeviceCommandAck(command), headerAd(header), env.random);
@@ -96,7 +96,7 @@ export function onCommandRepeated(state: HandsetState, frame: Frame): StepResult
  * synchronization it asks for is not run again).
  */
 export function onServiceBooksResent(state: CompleteState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
-  const incoming = decodeServiceBooks(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'service-books'));
+  const incoming = decodeServiceBooks(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), frame.type));
   const books = addBooks([], incoming);
   const enabled = emailEnabled(books);
   const session = { ...state.session, recvSeq: frame.seq + 1 };

@@ -182,7 +182,7 @@ export function onRekeyDone(state: CompleteState, frame: Frame, now: number, env
   // who can inject one make every later genuine frame look like a duplicate. No genuine rekey-done
   // needs it: the server sends one only in answer to an accept, which leaves a key pending.
   if (pending === undefined) return ignore(state, 'rekey-done without a pending key');
-  const done = decodeRekeyDone(openBody(env.provider, pending.key, frame.body, headerAd(frame), 'rekey-done'));
+  const done = decodeRekeyDone(openBody(env.provider, pending.key, frame.body, headerAd(frame), frame.type));
   if (!constantTimeEqual(done.keyId, pending.key.keyId) || !constantTimeEqual(done.proof, pending.serverProof)) {
     return ignore(state, 'rekey-done with a wrong proof', 'PROTOCOL_ERROR');
   }
