@@ -33,6 +33,9 @@ export default {
   // into timeouts, which count as detected; these margins keep a timeout for real hangs.
   timeoutMS: 15000,
   timeoutFactor: 3,
+  // The initial run (every test, with per-test coverage) took over Stryker's default 5 minutes on a
+  // loaded 2-core machine and ended the run before any mutant was tested.
+  dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },

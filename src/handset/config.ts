@@ -5,7 +5,8 @@ import { nobleProvider } from '../crypto/noble-provider.js';
 import { provides } from '../crypto/provides.js';
 import type { HandsetRouting } from '../wire/etp/etp-header.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
-import type { DeviceInfo } from '../wire/etp/etp-body.js';
+import * as v from 'valibot';
+import { etpBodySchema, type DeviceInfo } from '../wire/etp/etp-body.js';
 
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 
@@ -17,9 +18,9 @@ export type { SyncDatabase };
 
 /** When the handset sends a request again, and when it gives up (with `TIMEOUT`). Defaults: {@link DEFAULT_RETRY}. */
 export interface RetryPolicy {
-  /** How long to wait for each reply before sending the request again (ms). Default 15 000. */
+  /** How long to wait for each reply before sending the request again (ms): above 0, at most 2147483647 (the longest timer). Default 15 000. */
   readonly replyTimeoutMs: number;
-  /** How many times a request is sent again before the activation fails with TIMEOUT. Default 4. */
+  /** How many times a request is sent again before the activation fails with TIMEOUT: an integer from 0. Default 4. */
   readonly retries: number;
 }
 
@@ -42,9 +43,9 @@ export interface RetryPolicy {
 export interface HandsetConfig {
   /** Device PIN: 8 hex digits, e.g. "2100000A" (lower case is accepted and upper-cased). */
   readonly pin: string;
-  /** Where the server's replies reach this device (relay and user id), sent in the ETP.DAT header. */
+  /** Where the server's replies reach this device (relay, user id, earlier SRP id), sent sealed in the ETP.DAT body: relay 1 to 253 characters, uid and srp 1 to 64. */
   readonly routing: HandsetRouting;
-  /** Model and OS version, sent to the server in the encrypted ETP.DAT body. */
+  /** Model and OS version, sent to the server in the encrypted ETP.DAT body: 1 to 64 characters each. */
   readonly device: DeviceInfo;
   /**
    * CPace suites, most preferred first; each must be in the crypto provider. Default: every suite
@@ -60,7 +61,7 @@ export interface HandsetConfig {
   readonly ciphers?: readonly TransportKeyAlgorithm[];
   /** Organizer databases the device synchronizes. Default: all of {@link SYNC_ORDER}. */
   readonly databases?: readonly SyncDatabase[];
-  /** Most records the device takes in one sync page. Default 50. */
+  /** Most records the device takes in one sync page: an integer from 1 to 10000. Default 50. */
   readonly maxPageRecords?: number;
   /** Reply timeout and retransmissions; missing fields come from {@link DEFAULT_RETRY}. */
   readonly retry?: Partial<RetryPolicy>;
@@ -89,8 +90,46 @@ export interface ResolvedHandsetConfig {
 /** The retry policy used when the config sets none: wait 15 s for each reply, send a request again at most 4 times. Our choice, not RIM's. */
 export const DEFAULT_RETRY: RetryPolicy = { replyTimeoutMs: 15_000, retries: 4 };
 
+/** The longest reply timeout: a timer longer than 2^31 - 1 ms fires at once in browsers and Node. */
+const MAX_REPLY_TIMEOUT_MS = 2_147_483_647;
+
+/** The routing and device fields as the ETP.DAT body carries them (src/wire/etp/etp-body.ts). */
+const ROUTING = etpBodySchema.entries.routing.entries;
+const DEVICE = etpBodySchema.entries.device.entries;
+
 function invalid(field: string, message: string): never {
   throw new ActivationError('INVALID_ARGUMENT', message, { field });
+}
+
+/** `value` without duplicates, if it is a list of `allowed` values; else INVALID_ARGUMENT for `field`. */
+function someOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T[] {
+  if (!Array.isArray(value) || value.some((x) => !(allowed as readonly unknown[]).includes(x))) {
+    invalid(field, `${field} must be some of ${allowed.join(', ')}`);
+  }
+  return [...new Set(value as T[])];
+}
+
+/** `list` if it has an element; else INVALID_ARGUMENT for `field`. */
+function nonEmpty<T>(field: string, list: readonly T[]): NonEmpty<T> {
+  const [first, ...rest] = list;
+  if (first === undefined) invalid(field, `${field} must not be empty`);
+  return [first, ...rest];
+}
+
+/** The retry policy: the given fields over {@link DEFAULT_RETRY}, checked. */
+function resolveRetry(given: Partial<RetryPolicy>): RetryPolicy {
+  if (typeof given !== 'object') invalid('retry', 'retry must be an object');
+  const { replyTimeoutMs, retries } = { ...DEFAULT_RETRY, ...given };
+  if (
+    !Number.isFinite(replyTimeoutMs) ||
+    replyTimeoutMs <= 0 ||
+    replyTimeoutMs > MAX_REPLY_TIMEOUT_MS ||
+    !Number.isInteger(retries) ||
+    retries < 0
+  ) {
+    invalid('retry', 'retry.replyTimeoutMs must be positive and at most 2147483647 (ms), and retry.retries a non-negative integer');
+  }
+  return { replyTimeoutMs, retries };
 }
 
 /**
@@ -99,55 +138,50 @@ function invalid(field: string, message: string): never {
  */
 export function resolveHandsetConfig(config: HandsetConfig, provider: CryptoProvider = nobleProvider): ResolvedHandsetConfig {
   if (config === null || typeof config !== 'object') invalid('config', 'handset configuration is required');
-  const pin = typeof config.pin === 'string' ? config.pin.toUpperCase() : '';
-  if (!/^[0-9A-F]{8}$/.test(pin)) invalid('pin', 'the PIN must be 8 hex digits, e.g. 2100000A');
+  if (typeof config.pin !== 'string' || !/^[0-9A-F]{8}$/i.test(config.pin)) invalid('pin', 'the PIN must be 8 hex digits, e.g. 2100000A');
+  const pin = config.pin.toUpperCase();
   const routing = config.routing;
-  if (!routing || typeof routing.relay !== 'string' || !routing.relay || typeof routing.uid !== 'string' || !routing.uid) {
-    invalid('routing', 'routing needs a relay and a uid');
+  // Checked as the ETP.DAT body carries them: a value it cannot carry would fail every activation.
+  if (!routing || !v.is(ROUTING.relay, routing.relay) || !v.is(ROUTING.uid, routing.uid) || !v.is(ROUTING.srp, routing.srp)) {
+    invalid('routing', 'routing needs a relay (1 to 253 characters) and a uid (1 to 64), and an srp of 1 to 64 if any');
   }
   const device = config.device;
-  if (!device || typeof device.model !== 'string' || !device.model || typeof device.os !== 'string' || !device.os) {
-    invalid('device', 'device needs a model and an os version');
+  if (!device || !v.is(DEVICE.model, device.model) || !v.is(DEVICE.os, device.os)) {
+    invalid('device', 'device needs a model and an os version (1 to 64 characters each)');
   }
-  const suites = config.suites ?? CPACE_SUITE_IDS.filter((s) => provides(provider, 'cpaceSuite', s));
-  if (suites.length === 0 || suites.some((s) => !(CPACE_SUITE_IDS as readonly string[]).includes(s))) {
-    invalid('suites', `suites must be some of ${CPACE_SUITE_IDS.join(', ')}`);
-  }
+  const suites = nonEmpty(
+    'suites',
+    someOf('suites', config.suites ?? CPACE_SUITE_IDS.filter((s) => provides(provider, 'cpaceSuite', s)), CPACE_SUITE_IDS),
+  );
   const missingSuite = suites.find((s) => !provides(provider, 'cpaceSuite', s));
   if (missingSuite !== undefined) {
     invalid('suites', `the crypto provider has no ${missingSuite}; build one with createNobleProvider({ suites: [...] })`);
   }
-  const ciphers = config.ciphers ?? TRANSPORT_KEY_ALGORITHMS.filter((c) => provides(provider, 'transportCipher', c));
-  if (ciphers.length === 0 || ciphers.some((c) => !(TRANSPORT_KEY_ALGORITHMS as readonly string[]).includes(c))) {
-    invalid('ciphers', `ciphers must be some of ${TRANSPORT_KEY_ALGORITHMS.join(', ')}`);
-  }
+  const ciphers = nonEmpty(
+    'ciphers',
+    someOf(
+      'ciphers',
+      config.ciphers ?? TRANSPORT_KEY_ALGORITHMS.filter((c) => provides(provider, 'transportCipher', c)),
+      TRANSPORT_KEY_ALGORITHMS,
+    ),
+  );
   const missingCipher = ciphers.find((c) => !provides(provider, 'transportCipher', c));
   if (missingCipher !== undefined) {
     invalid('ciphers', `the crypto provider has no ${missingCipher}; build one with createNobleProvider({ ciphers: [...] })`);
   }
-  const databases = config.databases ?? SYNC_DATABASES;
-  if (databases.some((d) => !(SYNC_DATABASES as readonly string[]).includes(d))) {
-    invalid('databases', `databases must be some of ${SYNC_DATABASES.join(', ')}`);
-  }
+  const databases = someOf('databases', config.databases ?? SYNC_DATABASES, SYNC_DATABASES);
   const maxPageRecords = config.maxPageRecords ?? 50;
   if (!Number.isInteger(maxPageRecords) || maxPageRecords < 1 || maxPageRecords > 10_000) {
     invalid('maxPageRecords', 'maxPageRecords must be an integer from 1 to 10000');
   }
-  const retry = { ...DEFAULT_RETRY, ...config.retry };
-  if (!(retry.replyTimeoutMs > 0) || !Number.isInteger(retry.retries) || retry.retries < 0) {
-    invalid('retry', 'retry.replyTimeoutMs must be positive and retry.retries a non-negative integer');
-  }
-  const [suite, ...moreSuites] = new Set(suites);
-  const [cipher, ...moreCiphers] = new Set(ciphers);
-  if (suite === undefined) invalid('suites', 'suites must not be empty');
-  if (cipher === undefined) invalid('ciphers', 'ciphers must not be empty');
+  const retry = resolveRetry(config.retry ?? {});
   return {
     pin,
     routing:
       routing.srp === undefined ? { relay: routing.relay, uid: routing.uid } : { relay: routing.relay, uid: routing.uid, srp: routing.srp },
     device: { model: device.model, os: device.os },
-    suites: [suite, ...moreSuites],
-    ciphers: [cipher, ...moreCiphers],
+    suites,
+    ciphers,
     databases: SYNC_DATABASES.filter((d) => databases.includes(d)),
     maxPageRecords,
     retry,

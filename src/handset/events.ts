@@ -18,9 +18,14 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
     this.listeners.get(event)?.delete(listener as Listener<never>);
   }
 
-  /** Calls each listener of `event` with `value`, in the order they were added; one that throws is skipped. */
+  /**
+   * Calls each listener of `event` with `value`, in the order they were added; one that throws is
+   * skipped. A listener added or removed meanwhile counts from the next emit.
+   */
   protected emit<K extends keyof Events>(event: K, value: Events[K]): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) {
+    const set = this.listeners.get(event);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
       try {
         (listener as Listener<Events[K]>)(value);
       } catch {

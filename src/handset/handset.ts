@@ -159,7 +159,8 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? (() => Date.now());
     this.timers = options.timers ?? defaultTimers;
-    this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer({ deviceOsVersion: this.current.config.device.os });
+    // The default enforcer refuses no rule, so it needs no device version (applyPolicy is given it).
+    this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
     this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
     // A restored state may be waiting for a reply: arm its timer, so that the request is sent again.
     const deadline = this.current.session?.deadline;
@@ -199,14 +200,16 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /**
    * The outcome of the activation in progress in a restored handset: resolves on completion,
-   * rejects on failure. Resolves at once for a completed state; rejects for an idle or failed one.
+   * rejects on failure. Resolves at once for a completed state; rejects (INVALID_STATE) when no
+   * activation is running (idle, failed, deactivated).
    */
   resume(): Promise<ActivationResult> {
     const s = this.current;
-    if (s.phase === 'complete' && s.transportKey && s.server) {
-      return Promise.resolve(activationResult(s.email ?? '', s.transportKey.algorithm, s.transportKey.keyId, s.server));
+    if (s.phase === 'complete') {
+      return Promise.resolve(activationResult(s.email, s.transportKey.algorithm, s.transportKey.keyId, s.server));
     }
-    if (s.phase === 'idle' || s.phase === 'failed' || !s.session) {
+    // Only the phases of a running activation (and those after it) hold a session.
+    if (!s.session) {
       return Promise.reject(new ActivationError('INVALID_STATE', 'no activation is running', { phase: s.phase }));
     }
     if (this.pending) return Promise.reject(new ActivationError('INVALID_STATE', 'already waiting for this activation'));
@@ -274,11 +277,12 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /**
    * Cancels a running activation (telling the server), stops timers and detaches from the
-   * transport. The transport itself stays open.
+   * transport. The transport itself stays open. A restored activation is cancelled too, whether or
+   * not `resume()` was called; once closed (or suspended), this does nothing.
    */
   async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.pending) this.cancel();
+    // A cancel with no activation before its commit point changes nothing (and a closed driver takes no input).
+    this.cancel();
     this.suspend();
   }
 
@@ -297,11 +301,11 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /** Feeds the machine one input at a time, even when an output leads to another input. */
   private input(input: HandsetInput): void {
-    if (this.closed) return;
     this.queue.push(input);
     if (this.draining) return;
     this.draining = true;
     try {
+      // A closed driver takes no input: nothing queued runs once it is closed, even mid-step by a listener.
       for (let next = this.queue.shift(); next !== undefined && !this.closed; next = this.queue.shift()) {
         const { state, outputs } = handsetStep(this.current, next, { provider: this.provider, random: this.random });
         this.current = state;

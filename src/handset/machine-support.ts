@@ -116,12 +116,11 @@ const ISSUED_PHASES: readonly HandsetPhase[] = ['awaiting-policy', 'applying-pol
 
 /** Replaces each error frame {@link fail} produced by its sealed form (called by handsetStep with its env). */
 export function sealPendingErrors(result: StepResult<HandsetState>, env: HandsetEnv): StepResult<HandsetState> {
-  if (!result.outputs.some((o) => pendingErrors.has(o))) return result;
   const outputs = result.outputs.map((o) => {
     const pending = pendingErrors.get(o);
-    if (!pending || o.type !== 'send') return o;
+    if (!pending) return o;
     const body = sealErrorBody(env.provider, env.random, { code: pending.code }, frameAssociatedData(pending.header), pending.key);
-    return { type: 'send' as const, bytes: encodeFrame({ ...pending.header, body }), to: o.to };
+    return { type: 'send' as const, bytes: encodeFrame({ ...pending.header, body }), to: pending.header.to };
   });
   return { state: result.state, outputs };
 }
@@ -185,7 +184,7 @@ function organizerAfterFailure(state: HandsetState): { organizer?: DeviceSyncSto
   const local = state.sync?.local ?? {};
   const own: Partial<Record<SyncDatabase, readonly SyncRecord[]>> = {};
   for (const [database, ids] of Object.entries(local) as [SyncDatabase, readonly string[] | undefined][]) {
-    const keep = new Set(ids ?? []);
+    const keep = new Set(ids);
     const records = (state.sync?.store[database] ?? []).filter((r) => keep.has(r.id));
     if (records.length > 0) own[database] = records;
   }

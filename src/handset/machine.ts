@@ -320,7 +320,7 @@ function onFrame(state: HandsetState, bytes: Uint8Array, now: number, env: Hands
   // A message under the pending key means the server has switched: promote it first (phase-rollover.ts).
   const promoted = promoteIfPending(state, frame, now, env);
   const handled = dispatch(promoted.state, frame, now, env);
-  return promoted.outputs.length === 0 ? handled : { state: handled.state, outputs: [...promoted.outputs, ...handled.outputs] };
+  return { state: handled.state, outputs: [...promoted.outputs, ...handled.outputs] };
 }
 
 /** The server's messages after activation that may follow lost ones (taken with a gap in the sequence). */

@@ -205,22 +205,14 @@ function upgradeLayout(stored: unknown): unknown {
   if (raw.phase === 'awaiting-policy' && pending) return { ...raw, phase: 'applying-policy' };
   if (raw.phase === 'complete' && pending) return { ...raw, phase: 'applying-policy-update' };
   if (raw.phase === 'awaiting-server-share') {
-    const { version, config, identity, organizer, policyKey, passwordFailures } = {
+    // The device's own fields stay (identity, organizer data, policy key binding, password
+    // failures); the failed phase's schema lets no other field through, and the session, the
+    // address typed and a command acknowledgement (dropped when the activation started) go here.
+    const { session: _session, email: _email, commandAck: _commandAck, ...device } = raw;
+    return {
       version: undefined,
       config: undefined,
-      identity: undefined,
-      organizer: undefined,
-      policyKey: undefined,
-      passwordFailures: undefined,
-      ...raw,
-    };
-    return {
-      version,
-      config,
-      ...(identity === undefined ? {} : { identity }),
-      ...(organizer === undefined ? {} : { organizer }),
-      ...(policyKey === undefined ? {} : { policyKey }),
-      ...(passwordFailures === undefined ? {} : { passwordFailures }),
+      ...device,
       phase: 'failed',
       failure: { ...RESTART_REQUIRED },
       status: failedStatus(RESTART_REQUIRED.code),
@@ -276,9 +268,11 @@ export function openHandsetState(
   try {
     config = resolveHandsetConfig(state.config, provider);
   } catch (err) {
+    // resolveHandsetConfig refuses with an ActivationError only: it asks the provider through
+    // provides(), which catches what the provider throws, and the rest is schema-checked data.
     throw new ActivationError('MALFORMED', 'handset snapshot: invalid configuration', {
       operation: 'open snapshot',
-      reason: err instanceof ActivationError ? err.code : 'invalid',
+      reason: (err as ActivationError).code,
     });
   }
   return { ...state, config };

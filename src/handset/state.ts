@@ -344,7 +344,8 @@ export type ApplyingPolicyUpdateState = PhaseState<
 >;
 /**
  * The activation failed before its commit point: nothing of it is kept (no key, no policy, no
- * service books, no data), only the address the user typed.
+ * service books, no data), only the address the user typed once the key issue confirmed it (a
+ * failure in phase 1 or 2 keeps no address).
  */
 export type FailedState = PhaseState<'failed', { readonly failure: FailureState }, 'email'>;
 

@@ -581,7 +581,8 @@ export class AccountStore {
 
   private log(account: Account, event: string): void {
     account.history.push({ at: this.now(), event });
-    if (account.history.length > 200) account.history.splice(0, account.history.length - 200);
+    // The last 200 kept: a negative count (200 events or fewer) removes nothing.
+    account.history.splice(0, account.history.length - 200);
   }
 }
 

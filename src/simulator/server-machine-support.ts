@@ -130,19 +130,23 @@ function failedState(state: FailingSession, changes: Pick<ServerSessionBase, 'se
  * Ends the session with an error frame to the handset, sealed under the session's current key
  * ({@link serverErrorKey}), kept as the reply to the request it answers; the attempt failed and
  * the claim on the password (if any) goes. Every server phase reports its failures through this.
- * `_message` documents the call site and never travels: the handset shows its own text for `code`.
+ *
+ * `reason` says why, for the administrator: it goes into the `activation failed` log line only
+ * (docs/server.md, "Log events"), never to the handset, which shows its own text for `code`. It
+ * must never carry a secret: every call site passes a fixed text, to which it may add only codes,
+ * algorithm names and IT policy rule names (the rules the device's own acknowledgement names).
  */
 export function fail(
   state: FailingSession,
   code: ActivationErrorCode,
-  _message: string,
+  reason: string,
   env: ServerEnv,
   options: FailOptions = {},
 ): ServerStepResult {
   const outputs: ServerOutput[] = [
     { type: 'account', change: { kind: 'attempt-failed', email: state.email, reason: code } },
     { type: 'account', change: { kind: 'release-claim', email: state.email, session: bytesToHex(state.sid) } },
-    { type: 'log', event: 'activation failed', detail: { pin: state.pin, email: state.email, code } },
+    { type: 'log', event: 'activation failed', detail: { pin: state.pin, email: state.email, code, reason } },
     { type: 'attempt-failed', email: state.email, pin: state.pin, reason: code },
   ];
   const header = nextHeader(state, 'error');

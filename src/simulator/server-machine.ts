@@ -203,9 +203,10 @@ function checked(from: ServerSessionState, result: ServerStepResult, allowed: re
  * request (its reply was lost) gets the same reply again, byte for byte, whatever the session
  * became since (an error reply included); anything older was answered already; a failed session
  * takes nothing more; a frame that skips ahead is not taken (the handset sends one request at a
- * time), except a policy acknowledgement after activation, which answers a push that may have
- * followed a lost one (it is sealed over its sequence number, and taking it moves `recvSeq` past
- * it, so nothing older can follow); then the table decides.
+ * time), except an acknowledgement after activation (of an IT policy update, or of service books
+ * sent again), which answers a push that may have followed a lost frame (it is sealed over its
+ * sequence number, and taking it moves `recvSeq` past it, so nothing older can follow); then the
+ * table decides.
  */
 function onFrame(state: ServerSessionState, frame: Frame, env: ServerEnv): ServerStepResult {
   // A retired device hears DEACTIVATED whatever it sends (docs/lifecycle.md): before the guards
@@ -231,11 +232,9 @@ function onCompleteTick(state: ServerStateIn<'complete'>, env: ServerEnv): Serve
   const unapplied = onUnappliedPolicyTick(state, env);
   if (unapplied !== undefined) return unapplied;
   const policy = onRetransmitTick(state, env);
-  if (policy.state.phase !== 'complete') return policy;
   const next = policy.state;
   const push = next.booksPush;
   const books = push === undefined || env.now - push.sentAt < env.policyRetransmitMs ? { state: next, outputs: [] } : sendBooks(next, env);
-  if (books.state.phase !== 'complete') return { state: books.state, outputs: [...policy.outputs, ...books.outputs] };
   const rollover = onRolloverTick(books.state, env);
   return { state: rollover.state, outputs: [...policy.outputs, ...books.outputs, ...rollover.outputs] };
 }

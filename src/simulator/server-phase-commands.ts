@@ -121,7 +121,10 @@ export function onResendBooks(state: ServerCompleteState, sendNow: boolean, env:
 }
 
 /** Sends the books waiting for their acknowledgement (freshly sealed, a new sequence number). */
-export function sendBooks(state: ServerCompleteState, env: ServerEnv): ServerStepResult {
+export function sendBooks(
+  state: ServerCompleteState,
+  env: ServerEnv,
+): { readonly state: ServerCompleteState; readonly outputs: readonly ServerOutput[] } {
   const push = state.booksPush;
   if (push === undefined) return { state, outputs: [] };
   const next: ServerCompleteState = { ...state, booksPush: { ...push, sentAt: env.now, sends: push.sends + 1 } };

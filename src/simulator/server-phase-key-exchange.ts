@@ -3,7 +3,7 @@
  * check the handset's confirmation Ta, open the ETP.DAT body and issue the transport key, check
  * the handset's proof under it and send the IT policy. The mirror of src/handset/phase-key-exchange.ts.
  */
-import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
+import type { ActivationErrorCode } from '../errors/activation-error.js';
 import { confirmationTag, cpaceDeriveIsk, cpaceStart } from '../crypto/cpace/cpace.js';
 import { strongestCommon } from '../crypto/transport-key/algorithms.js';
 import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
@@ -159,7 +159,9 @@ export function onHandsetConfirm(state: AwaitingConfirmState, frame: Frame, env:
     return drop(state, frame, 'confirmation tag did not verify');
   }
   const bodyKey = provider.aeadOpen(state.handsetToServer, msg.bodyKey.nonce, msg.bodyKey.ciphertext, frameAssociatedData(frame));
-  if (bodyKey === undefined) throw new ActivationError('DECRYPT_FAILED', 'body key authentication failed');
+  // Damaged or forged on the way (Ta covers the ETP.DAT, not the box): dropped like any body that
+  // does not authenticate, so that the genuine confirmation may still come.
+  if (bodyKey === undefined) return drop(state, frame, 'rejected handset-confirm: DECRYPT_FAILED');
   // The peer proved the password: now, and only now, it may learn why it cannot use it.
   const refusal = refusalAfterProof(state, env);
   if (refusal !== undefined) {
@@ -260,15 +262,18 @@ function refusalAfterProof(state: AwaitingConfirmState, env: ServerEnv): Activat
 export function onKeyVerified(state: AwaitingKeyVerifiedState, frame: Frame, env: ServerEnv): ServerStepResult {
   const msg = decodeKeyVerified(frame.body);
   const tk = state.transportKey;
+  // A proof under another algorithm than the key's is never handed to the provider.
+  if (msg.proof.algorithm !== tk.algorithm) {
+    return fail(state, 'PROTOCOL_ERROR', 'the key proof is sealed under another algorithm than the key issued', env);
+  }
   let proof: Uint8Array;
   try {
-    if (msg.proof.algorithm !== tk.algorithm) throw new Error('algorithm');
     proof = env.provider.openMessage(tk.key, msg.proof, frameAssociatedData(frame));
   } catch {
-    return fail(state, 'PROTOCOL_ERROR', 'the handset could not prove the new key', env);
+    return fail(state, 'PROTOCOL_ERROR', 'the key proof does not open under the key issued', env);
   }
   if (!constantTimeEqual(proof, keyProofPayload('handset', state.transcript))) {
-    return fail(state, 'PROTOCOL_ERROR', 'the handset could not prove the new key', env);
+    return fail(state, 'PROTOCOL_ERROR', "the key proof is not the handset's proof of this session", env);
   }
   // The CPace keys and the transcript stay behind: the transport key takes over.
   const policy = env.services.policy;
@@ -306,5 +311,5 @@ export function onUnconfirmedTick(state: AwaitingConfirmState, env: ServerEnv): 
 
 /** `result` with `outputs` first. */
 function prefixed(outputs: readonly ServerOutput[], result: ServerStepResult): ServerStepResult {
-  return outputs.length === 0 ? result : { state: result.state, outputs: [...outputs, ...result.outputs] };
+  return { state: result.state, outputs: [...outputs, ...result.outputs] };
 }

@@ -29,13 +29,13 @@ export const DEFAULT_REKEY_RETRANSMIT_MS = 15 * 60_000;
 /**
  * Starts a rollover (or, if one is already offered, sends its offer again). `forSeq`: the
  * device's `rekey-request` this offer answers (kept as its reply), undefined for the server's own.
- * Nothing happens for a session that is not the account's current device, or when either side
- * lacks a long-term agreement key (a server or handset from before key rollovers).
+ * Only a log line (`key rollover not possible`) for a session that is not the account's current
+ * device, or when the server lacks a long-term agreement key (a server from before key rollovers;
+ * every handset sends its own in the ETP.DAT body).
  */
 export function startRollover(state: ServerCompleteState, reason: RolloverReason, env: ServerEnv, forSeq?: number): ServerStepResult {
-  const device = env.account?.device;
-  const serverKey = env.identity.agreementKey;
-  if (!isCurrentDevice(state, env.account) || device === undefined || serverKey === undefined) {
+  // Only the account's own device is current, so the account has a device (with its agreement key).
+  if (!isCurrentDevice(state, env.account) || env.identity.agreementKey === undefined) {
     return { state, outputs: [{ type: 'log', event: 'key rollover not possible', detail: { pin: state.pin, reason } }] };
   }
   const rollover = state.rollover ?? {
@@ -135,9 +135,10 @@ export function onRekeyAccept(state: ServerCompleteState, frame: Frame, env: Ser
   }
   let proof: Uint8Array | undefined;
   try {
-    proof = accept.proof.algorithm === rollover.algorithm ? provider.openMessage(key, accept.proof, frameAssociatedData(frame)) : undefined;
+    // A proof in another algorithm than the key's is never handed to the provider.
+    if (accept.proof.algorithm === rollover.algorithm) proof = provider.openMessage(key, accept.proof, frameAssociatedData(frame));
   } catch {
-    proof = undefined;
+    // A proof that does not open leaves `proof` undefined.
   }
   if (proof === undefined || !constantTimeEqual(proof, keyProofPayload('handset', th))) {
     zeroize(key);

@@ -210,7 +210,10 @@ export function onPushPolicy(state: ServerCompleteState, policy: ItPolicy, sendN
  * goes out again, as a fresh frame (a new sequence number, so that a device that did get the first
  * one but whose acknowledgement was lost answers again instead of ignoring a duplicate).
  */
-export function onRetransmitTick(state: ServerCompleteState, env: ServerEnv): ServerStepResult {
+export function onRetransmitTick(
+  state: ServerCompleteState,
+  env: ServerEnv,
+): { readonly state: ServerCompleteState; readonly outputs: readonly ServerOutput[] } {
   const push = state.push;
   if (!isCurrentDevice(state, env.account) || push === undefined || env.now - push.sentAt < env.policyRetransmitMs)
     return { state, outputs: [] };

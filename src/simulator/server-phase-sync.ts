@@ -43,13 +43,12 @@ export function onSyncAck(state: ServerSyncingState, frame: Frame, env: ServerEn
   const ack = decodeSyncAck(opened(state, frame, env));
   const sync = state.sync;
   const page = sync.pages[sync.index];
-  const expected = page?.records.map((r) => r.id) ?? [];
   if (
     !page ||
     ack.database !== page.database ||
     ack.page !== page.page ||
-    ack.received.length !== expected.length ||
-    ack.received.some((id, i) => id !== expected[i])
+    ack.received.length !== page.records.length ||
+    page.records.some((r, i) => r.id !== ack.received[i])
   ) {
     return drop(state, frame, 'the acknowledgement does not match the page in flight');
   }

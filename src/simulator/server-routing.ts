@@ -48,9 +48,9 @@ export function routeFrame(
     throw err;
   }
   // Anything later goes to the session that got past the confirmation, the most recently active first.
-  let best: SessionEntry | undefined;
-  for (const candidate of candidates) if (best === undefined || rank(candidate[1]) >= rank(best[1])) best = candidate;
-  return best === undefined ? nowhere(dropped(frame, 'frame of no known session')) : { to: 'session', key: best[0] };
+  // Not empty (returned above): `reduce` starts from the first candidate.
+  const best = candidates.reduce((a, b) => (rank(b[1]) >= rank(a[1]) ? b : a));
+  return { to: 'session', key: best[0] };
 }
 
 /** How far a session got, for {@link routeFrame}: failed 0, waiting for the confirmation 1, past it 2. */

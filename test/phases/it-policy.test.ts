@@ -91,7 +91,10 @@ describe('a policy the device cannot apply', () => {
     expect(logDetails(rig.log, 'IT policy rejected by the device')).toEqual([
       { pin: '2100000A', policyId: 'no-bluetooth', rules: ['Disable Bluetooth'] },
     ]);
-    expect(logDetails(rig.log, 'activation failed')).toEqual([{ pin: '2100000A', email: EMAIL, code: 'POLICY_REJECTED' }]);
+    // The BesSimulator's `log` option gets the reason next to the code (docs/server.md, "Log events").
+    expect(logDetails(rig.log, 'activation failed')).toEqual([
+      { pin: '2100000A', email: EMAIL, code: 'POLICY_REJECTED', reason: 'the device could not apply the IT policy: Disable Bluetooth' },
+    ]);
     expect(logDetails(rig.log, 'service books sent')).toEqual([]);
   });
 

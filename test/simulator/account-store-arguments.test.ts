@@ -104,6 +104,24 @@ describe('setActivationPassword: the refusals name the documented limit', () => 
   });
 });
 
+describe('expirePassword: the administrator expires the current password', () => {
+  it('the password no longer activates from now on; the history says "activation password expired by the administrator"', () => {
+    const { clock, accounts } = store();
+    accounts.add({ email: EMAIL, displayName: DISPLAY_NAME, activationPassword: PASSWORD });
+    clock.now = T0 + HOUR;
+    accounts.expirePassword(EMAIL);
+    expect(accounts.usablePassword(EMAIL)).toEqual({ problem: 'PASSWORD_EXPIRED' });
+    expect(accounts.get(EMAIL)!.history.at(-1)).toEqual({ at: T0 + HOUR, event: 'activation password expired by the administrator' });
+  });
+
+  it('an account without a password: INVALID_ARGUMENT "the account has no activation password to expire", field email', () => {
+    const { accounts } = store();
+    accounts.add({ email: EMAIL, displayName: DISPLAY_NAME });
+    refused(() => accounts.expirePassword(EMAIL), 'email', /^the account has no activation password to expire$/);
+    expect(accounts.get(EMAIL)!.history).toEqual([]);
+  });
+});
+
 describe('usablePassword: the password, or why there is none', () => {
   it('unknown user, no password, locked at 5 failed attempts (not at 4), expired from its expiry time on', () => {
     const { clock, accounts } = store();

@@ -36,6 +36,8 @@ export interface CoreRigOptions {
   /** Replaces fields of every step's env (the provider, say). */
   readonly env?: Partial<Omit<ServerEnv, 'account' | 'now'>>;
   readonly seed?: string;
+  /** Give the server a long-term agreement key, as BesSimulator always does (a key rollover needs it). */
+  readonly agreementKey?: boolean;
 }
 
 export class CoreRig {
@@ -67,6 +69,7 @@ export class CoreRig {
       version: 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
       besDomain: 'BESDomain',
       domainKey: nobleProvider.signingKeyPair(seededRandom(`${seed} domain`)(32)),
+      ...(options.agreementKey ? { agreementKey: nobleProvider.agreementKeyPair(seededRandom(`${seed} agreement`)(32)) } : {}),
     };
     this.base = {
       provider: nobleProvider,
