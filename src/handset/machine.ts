@@ -262,7 +262,7 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
     };
   }
   const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS.timer;
-  if (state.phase === 'sync-pending') return checked(state, resumeSync(state, now), allowed[state.phase] ?? []);
+  if (state.phase === 'sync-pending') return checked(state, resumeSync(state, now, session.lastSent), allowed[state.phase] ?? []);
   if (session.retriesUsed >= state.config.retry.retries) {
     if (state.phase === 'syncing') return checked(state, pauseSync(state, now), allowed[state.phase] ?? []);
     // An error in clear that arrived meanwhile is reported now, as what it is: a hint nobody
