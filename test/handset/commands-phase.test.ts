@@ -17,6 +17,7 @@ import { decodeDeviceCommandAck } from '../../src/wire/messages/device-command-a
 import { type DeviceCommandName, encodeDeviceCommand } from '../../src/wire/messages/device-command.js';
 import { openBody, sealBody, type TransportKeyRef } from '../../src/wire/messages/sealed-body.js';
 import { encodeServiceBooks } from '../../src/wire/messages/service-books.js';
+import { sealErrorBody } from '../../src/wire/messages/error.js';
 import { EMAIL, T0, USERS } from '../support/fixtures.js';
 import { frameOf, reframe } from '../support/frames.js';
 import { activatePair } from '../support/pair.js';
@@ -206,6 +207,25 @@ describe('after a key rollover, the previous key is still tried (docs/lifecycle.
   it('service books sealed under the previous key are taken', () => {
     const result = frameStep(rolled(), serverFrame('service-books', encodeServiceBooks(books()), complete.transportKey));
     expect(result.outputs.map((o) => o.type)).toEqual(['service-books', 'send', 'clear-timer']);
+  });
+
+  /** The server's DEACTIVATED error to a retired device, sealed under `tk`. */
+  function deactivated(tk: TransportKeyRef): Uint8Array {
+    const { body: _body, ...header } = { ...frameOf(like), type: 'error' as const, seq: complete.session.recvSeq };
+    const body = sealErrorBody(allAlgorithms, ENV.random, { code: 'DEACTIVATED' }, frameAssociatedData(header), { transport: tk });
+    return encodeFrame({ ...header, body });
+  }
+
+  it('a DEACTIVATED error sealed under the previous key deactivates the device', () => {
+    const result = frameStep(rolled(), deactivated(complete.transportKey));
+    expect(result.state.phase).toBe('deactivated');
+  });
+
+  it('control: a DEACTIVATED error under a key the device never held is ignored', () => {
+    const stranger: TransportKeyRef = { algorithm: 'AES-256-CBC', key: new Uint8Array(32).fill(0x07) };
+    const result = frameStep(rolled(), deactivated(stranger));
+    expect(result.state.phase).toBe('complete');
+    expect(result.outputs).toEqual([{ type: 'ignored', reason: 'unauthenticated error frame after activation' }]);
   });
 
   it('control: past the 7 days a command under the previous key is dropped', () => {
