@@ -6,6 +6,7 @@ import { provides } from '../crypto/provides.js';
 import type { HandsetRouting } from '../wire/etp/etp-header.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
 import * as v from 'valibot';
+import { isSoftwareVersion } from '../policy/rules.js';
 import { etpBodySchema, type DeviceInfo } from '../wire/etp/etp-body.js';
 
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
@@ -150,6 +151,9 @@ export function resolveHandsetConfig(config: HandsetConfig, provider: CryptoProv
   if (!device || !v.is(DEVICE.model, device.model) || !v.is(DEVICE.os, device.os)) {
     invalid('device', 'device needs a model and an os version (1 to 64 characters each)');
   }
+  // The IT policy's defaults depend on the software version (docs/it-policy.md): an os that does
+  // not read as one would make every policy fail to apply on this device.
+  if (!isSoftwareVersion(device.os)) invalid('device', 'device.os must be a software version such as 4.5.0.110');
   const suites = nonEmpty(
     'suites',
     someOf('suites', config.suites ?? CPACE_SUITE_IDS.filter((s) => provides(provider, 'cpaceSuite', s)), CPACE_SUITE_IDS),

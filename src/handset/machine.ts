@@ -279,7 +279,7 @@ function onTimer(state: HandsetState, now: number): StepResult<HandsetState> {
     };
   }
   const allowed: Partial<Record<HandsetPhase, readonly HandsetPhase[]>> = HANDSET_INPUT_TRANSITIONS.timer;
-  if (state.phase === 'sync-pending') return checked(state, resumeSync(state, now), allowed[state.phase] ?? []);
+  if (state.phase === 'sync-pending') return checked(state, resumeSync(state, now, session.lastSent), allowed[state.phase] ?? []);
   if (session.retriesUsed >= state.config.retry.retries) {
     if (state.phase === 'syncing') return checked(state, pauseSync(state, now), allowed[state.phase] ?? []);
     // An error in clear that arrived meanwhile is reported now, as what it is: a hint nobody
@@ -405,7 +405,15 @@ function onErrorFrame(state: HandsetState, frame: Frame, _now: number, env: Hand
 function onRetiredError(state: HandsetStateIn<'complete'>, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
   let opened;
   try {
-    opened = openErrorBody(env.provider, frame.body, headerAd(frame), [{ transport: state.transportKey }]);
+    // Within its 7 days the previous key is tried too, as for every frame after a rollover
+    // (docs/lifecycle.md, "Key states"): a server that has not switched yet seals under it.
+    const keys = state.previousKey ? [state.transportKey, state.previousKey.key] : [state.transportKey];
+    opened = openErrorBody(
+      env.provider,
+      frame.body,
+      headerAd(frame),
+      keys.map((transport) => ({ transport })),
+    );
   } catch (err) {
     if (isActivationError(err)) return ignore(state, 'undecodable error frame', err.code);
     throw err;

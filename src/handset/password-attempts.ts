@@ -17,19 +17,21 @@ export const MAX_PASSWORD_ATTEMPTS_RULE = 'Set Maximum Password Attempts';
  * The limit in force: the rule's value in the policy in force when it applies (it depends on
  * Password Required), its default when the policy leaves it out; undefined without a policy, or
  * when the rule does not apply (no device password is required, so no entry can be wrong).
+ * Neither rule has a version-dependent default, so the device's software version plays no part
+ * (any non-empty `device.os` is a valid config, and a count must not throw on one that is not a
+ * dotted number).
  */
 export function maxPasswordAttempts(state: HandsetState): number | undefined {
   if (!state.policy) return undefined;
-  const { effective } = effectiveRules(state.policy.policy, { deviceOsVersion: state.config.device.os });
-  const value = effective[MAX_PASSWORD_ATTEMPTS_RULE];
-  return typeof value === 'number' ? value : undefined;
+  const { effective } = effectiveRules(state.policy.policy);
+  // effectiveRules keeps only values the catalogue allows: here an integer 3..10, or nothing.
+  return effective[MAX_PASSWORD_ATTEMPTS_RULE] as number | undefined;
 }
 
 /** The user entered the device password, `correct` or not. */
 export function onDevicePassword(state: HandsetState, correct: boolean): StepResult<HandsetState> {
   if (correct) {
     // A correct entry starts the count again.
-    if (state.passwordFailures === undefined) return { state, outputs: [] };
     const { passwordFailures: _count, ...rest } = state;
     return { state: rest as HandsetState, outputs: [] };
   }

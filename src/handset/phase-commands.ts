@@ -20,7 +20,7 @@
 import { encodeFrame, type Frame } from '../wire/frame.js';
 import { decodeDeviceCommand } from '../wire/messages/device-command.js';
 import { encodeDeviceCommandAck } from '../wire/messages/device-command-ack.js';
-import { openBody, sealBody } from '../wire/messages/sealed-body.js';
+import { sealBody } from '../wire/messages/sealed-body.js';
 import { mergeStores } from '../sync/sync-store.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import type { HandsetOutput, StepResult } from './io.js';
@@ -33,14 +33,17 @@ import type { CommandAck, CompleteState, DeactivatedState, HandsetState, IdleSta
 import { deactivatedStatus } from './status.js';
 import { deviceFields } from './state.js';
 import { wipeHandset } from './wipe.js';
+import { openUnderKeys } from './phase-rollover.js';
 
 /** The states a command or the DEACTIVATED error reaches: committed, with the key, policy, books and data. */
 type Activated = CompleteState | SyncingState | SyncPendingState;
 
 /** `device-command` arrived in an activated phase: acknowledge, then deactivate or wipe. */
-export function onDeviceCommand(state: Activated, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
-  const command = decodeDeviceCommand(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'device-command'));
-  const session = { ...state.session, recvSeq: frame.seq + 1 };
+export function onDeviceCommand(state: Activated, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
+  // Under the current key, or the previous one for its 7 days (docs/lifecycle.md, "Key states").
+  const command = decodeDeviceCommand(openUnderKeys(state, frame, now, env));
+  // The session ends here (deactivated or wiped): nothing is received in it any more.
+  const session = state.session;
   const header = nextHeader(state, session, 'device-command-ack', `srp:${state.server.srp}`);
   const body = sealBody(env.provider, state.transportKey, encodeDeviceCommandAck(command), headerAd(header), env.random);
   const bytes = encodeFrame({ ...header, body });
@@ -69,7 +72,6 @@ export function deactivate(state: Activated, reason: 'command' | 'refused', comm
     config: state.config,
     // Deactivation is not a wipe: the device keeps its IT policy key binding (only a wipe unbinds it).
     ...deviceFields(state),
-    identity: state.identity,
     email: state.email,
     status: shown,
     ...(Object.keys(organizer).length > 0 ? { organizer } : {}),
@@ -96,7 +98,7 @@ export function onCommandRepeated(state: HandsetState, frame: Frame): StepResult
  * synchronization it asks for is not run again).
  */
 export function onServiceBooksResent(state: CompleteState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
-  const incoming = decodeServiceBooks(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'service-books'));
+  const incoming = decodeServiceBooks(openUnderKeys(state, frame, now, env));
   const books = addBooks([], incoming);
   const enabled = emailEnabled(books);
   const session = { ...state.session, recvSeq: frame.seq + 1 };

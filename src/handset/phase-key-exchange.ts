@@ -207,9 +207,12 @@ export function onKeyIssue(state: AwaitingKeyState, frame: Frame, now: number, e
     grant: plaintext,
   });
   plaintext.fill(0);
+  // A proof under another algorithm than the key's is never handed to the provider.
+  if (msg.proof.algorithm !== grant.algorithm) {
+    return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { detail: { reason: 'key-proof' } });
+  }
   let proof: Uint8Array;
   try {
-    if (msg.proof.algorithm !== grant.algorithm) throw new Error('algorithm mismatch');
     proof = provider.openMessage(grant.key, msg.proof, headerAd(frame));
   } catch {
     return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { detail: { reason: 'key-proof' } });

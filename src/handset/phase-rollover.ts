@@ -58,19 +58,18 @@ export function openUnderKeys(
 ): Uint8Array {
   const ad = headerAd(frame);
   const previous = state.previousKey;
-  if (previous === undefined || now > previous.until) return openBody(env.provider, state.transportKey, frame.body, ad, frame.type);
+  // A previous key past its 7 days is gone already: promoteIfPending drops it before any handler runs.
+  if (previous === undefined) return openBody(env.provider, state.transportKey, frame.body, ad, frame.type);
   try {
     return openBody(env.provider, state.transportKey, frame.body, ad, frame.type);
   } catch (err) {
-    if (!isActivationError(err) || err.code !== 'DECRYPT_FAILED') throw err;
+    if (!isActivationError(err, 'DECRYPT_FAILED')) throw err;
     return openBody(env.provider, previous.key, frame.body, ad, frame.type);
   }
 }
 
 /** The pending key becomes current, the current one previous (for {@link PREVIOUS_KEY_MS}); `keyChanged` is emitted. */
-function promote(state: KeyedState, now: number): StepResult<HandsetState> {
-  const pending = state.pendingKey;
-  if (pending === undefined) return { state, outputs: [] };
+function promote(state: KeyedState, pending: PendingKey, now: number): StepResult<HandsetState> {
   const { pendingKey: _pending, ...rest } = state;
   const promoted = {
     ...rest,
@@ -100,7 +99,7 @@ export function promoteIfPending(state: HandsetState, frame: Frame, now: number,
   }
   const pending = current.pendingKey;
   if (pending === undefined || frame.type === 'rekey-done' || !opensUnder(env, pending.key, frame)) return { state: current, outputs: [] };
-  return promote(current, now);
+  return promote(current, pending, now);
 }
 
 /** The user chose "Regenerate Encryption Key": send `rekey-request` under the current key and wait for the offer. */
@@ -182,9 +181,9 @@ export function onRekeyDone(state: CompleteState, frame: Frame, now: number, env
   // who can inject one make every later genuine frame look like a duplicate. No genuine rekey-done
   // needs it: the server sends one only in answer to an accept, which leaves a key pending.
   if (pending === undefined) return ignore(state, 'rekey-done without a pending key');
-  const done = decodeRekeyDone(openBody(env.provider, pending.key, frame.body, headerAd(frame), 'rekey-done'));
+  const done = decodeRekeyDone(openBody(env.provider, pending.key, frame.body, headerAd(frame), frame.type));
   if (!constantTimeEqual(done.keyId, pending.key.keyId) || !constantTimeEqual(done.proof, pending.serverProof)) {
     return ignore(state, 'rekey-done with a wrong proof', 'PROTOCOL_ERROR');
   }
-  return promote({ ...state, session: { ...state.session, recvSeq: frame.seq + 1 } }, now);
+  return promote({ ...state, session: { ...state.session, recvSeq: frame.seq + 1 } }, pending, now);
 }

@@ -141,7 +141,7 @@ function sendPolicyAck(
 /** `service-books` arrived: store them, show the statuses, acknowledge and ask for synchronization. */
 export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const session = state.session;
-  const plaintext = openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'service-books');
+  const plaintext = openBody(env.provider, state.transportKey, frame.body, headerAd(frame), frame.type);
   const incoming = decodeServiceBooks(plaintext);
   const books = addBooks([], incoming);
   const enabled = emailEnabled(books);

@@ -18,12 +18,14 @@ import { encodeSyncAck } from '../wire/messages/sync-ack.js';
 import type { StepResult } from './io.js';
 import { type HandsetEnv, headerAd, nextHeader, sendAndWait } from './machine-support.js';
 import { activationResult } from './phase-key-exchange.js';
-import type { CompleteState, HandsetState, KeyedSession, SyncPendingState, SyncingState } from './state.js';
+import type { CompleteState, HandsetState, KeyedSession, SessionState, SyncPendingState, SyncingState } from './state.js';
+
+type LastSent = NonNullable<SessionState['lastSent']>;
 import { status, synchronizingStatus, syncPendingStatus, syncResumingStatus } from './status.js';
 
 /** A page of organizer data arrived (late, in `sync-pending`, it resumes the sync): store it, show the progress, acknowledge it. */
 export function onSyncPage(state: SyncingState | SyncPendingState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
-  const page = decodeSyncPage(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'sync-page'));
+  const page = decodeSyncPage(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), frame.type));
   const sync = state.sync;
   // Reconciled with what the device held (a slow sync): duplicates merged, the server's version
   // winning a conflict, the device's other records kept.
@@ -49,7 +51,7 @@ export function onSyncPage(state: SyncingState | SyncPendingState, frame: Frame,
 
 /** The server has sent everything: "Activation Complete". */
 export function onSyncDone(state: SyncingState | SyncPendingState, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
-  decodeSyncDone(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), 'sync-done'));
+  decodeSyncDone(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), frame.type));
   const done = status('activation-complete');
   const tk = state.transportKey;
   const result = activationResult(state.email, tk.algorithm, tk.keyId, state.server);
@@ -90,16 +92,15 @@ export function pauseSync(state: SyncingState, now: number): StepResult<HandsetS
 }
 
 /**
- * The next contact: the last request (the books-ack or a sync-ack) goes out again, with a fresh
- * round of retransmissions. The server answers a repeated request with the reply it sent
- * before, or takes it if it never had it, so the pages continue where they stopped.
+ * The next contact: the last request (the books-ack or a sync-ack, `last`: the session's
+ * `lastSent`, without which the timer does not fire) goes out again, with a fresh round of
+ * retransmissions. The server answers a repeated request with the reply it sent before, or takes
+ * it if it never had it, so the pages continue where they stopped.
  */
-export function resumeSync(state: SyncPendingState, now: number): StepResult<HandsetState> {
-  const last = state.session.lastSent;
+export function resumeSync(state: SyncPendingState, now: number, last: LastSent): StepResult<HandsetState> {
   const shown = syncResumingStatus();
   const deadline = now + state.config.retry.replyTimeoutMs;
   const syncing: SyncingState = { ...state, phase: 'syncing', status: shown, session: { ...state.session, retriesUsed: 0, deadline } };
-  if (!last) return { state: syncing, outputs: [{ type: 'status', status: shown }] };
   return {
     state: syncing,
     outputs: [

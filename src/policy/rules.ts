@@ -309,9 +309,21 @@ export function sameRuleValue(a: RuleValue, b: RuleValue): boolean {
   return a === b;
 }
 
+/** A device software version: dotted numbers (`"4.6.1.114"`), then anything (`"5.0.0.1036 (Bundle 1)"`). */
+const SOFTWARE_VERSION = /^\s*v?(\d{1,9}(?:\.\d{1,9})*)/;
+
+/**
+ * Whether `text` reads as a device software version (`"4.5.0.110"`, `"5.0.0.1036 (Bundle 1)"`):
+ * what {@link defaultFor} and the enforcers accept as `deviceOsVersion`. The handset's
+ * configuration checks its `device.os` with this, so that a policy never fails to apply on it.
+ */
+export function isSoftwareVersion(text: unknown): boolean {
+  return typeof text === 'string' && SOFTWARE_VERSION.test(text);
+}
+
 /** `"4.6.1.114"` -> [4, 6, 1, 114]; a trailing non-numeric suffix (`"5.0.0.1036 (Bundle 1)"`) is ignored. */
 function parseVersion(version: string): number[] {
-  const match = typeof version === 'string' ? /^\s*v?(\d{1,9}(?:\.\d{1,9})*)/.exec(version) : null;
+  const match = typeof version === 'string' ? SOFTWARE_VERSION.exec(version) : null;
   if (!match?.[1]) {
     throw new ActivationError('INVALID_ARGUMENT', 'device software version must look like 4.7 or 4.6.1.114', {
       field: 'deviceOsVersion',

@@ -25,6 +25,7 @@ const DEVICE = 'device needs a model and an os version (1 to 64 characters each)
 const SUITES = `suites must be some of ${X25519}, ${P521}`;
 const CIPHERS = `ciphers must be some of ${AES}, ${TDES}`;
 const DATABASES = `databases must be some of ${SEVEN_DATABASES.join(', ')}`;
+const OS_VERSION = 'device.os must be a software version such as 4.5.0.110';
 const PAGE = 'maxPageRecords must be an integer from 1 to 10000';
 const RETRY = 'retry.replyTimeoutMs must be positive and at most 2147483647 (ms), and retry.retries a non-negative integer';
 
@@ -66,6 +67,8 @@ describe('resolveHandsetConfig refuses a bad field with INVALID_ARGUMENT naming 
     ['a model of 65 characters', { device: { model: 'm'.repeat(65), os: '4.5.0' } }, 'device', DEVICE],
     ['an os of 65 characters', { device: { model: '8800', os: '4'.repeat(65) } }, 'device', DEVICE],
     ['an os with a lone surrogate', { device: { model: '8800', os: '4.5\uDC00' } }, 'device', DEVICE],
+    ['an os that is not a software version', { device: { model: '8800', os: 'BlackBerry OS' } }, 'device', OS_VERSION],
+    ['an os with the version after a word', { device: { model: '8800', os: 'OS 4.5.0.110' } }, 'device', OS_VERSION],
     ['no suite', { suites: [] }, 'suites', 'suites must not be empty'],
     ['an unknown suite', { suites: ['CPACE-X448'] }, 'suites', SUITES],
     ['a known and an unknown suite', { suites: [X25519, 'CPACE-X448'] }, 'suites', SUITES],
@@ -128,6 +131,10 @@ describe('resolveHandsetConfig fills in the documented defaults and keeps the li
       maxPageRecords: 50,
       retry: { replyTimeoutMs: 15_000, retries: 4 },
     });
+  });
+
+  it.each(['4.5.0.110', '4', 'v5.0', '5.0.0.1036 (Bundle 1)'])('an os of %j reads as a software version and is kept', (os) => {
+    expect(resolveHandsetConfig(withFields({ device: { model: '8800', os } })).device).toEqual({ model: '8800', os });
   });
 
   it('a lower-case PIN is accepted and upper-cased', () => {
