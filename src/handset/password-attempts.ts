@@ -17,9 +17,7 @@ export const MAX_PASSWORD_ATTEMPTS_RULE = 'Set Maximum Password Attempts';
  * The limit in force: the rule's value in the policy in force when it applies (it depends on
  * Password Required), its default when the policy leaves it out; undefined without a policy, or
  * when the rule does not apply (no device password is required, so no entry can be wrong).
- * Neither rule has a version-dependent default, so the device's software version plays no part
- * (any non-empty `device.os` is a valid config, and a count must not throw on one that is not a
- * dotted number).
+ * Neither rule has a version-dependent default, so the device's software version plays no part.
  */
 export function maxPasswordAttempts(state: HandsetState): number | undefined {
   if (!state.policy) return undefined;

@@ -85,8 +85,9 @@ describe('Set Maximum Password Attempts, one entry at a time', () => {
     expect(steps.map((s) => s.state)).toEqual([pair.handset, pair.handset, pair.handset]);
   });
 
-  it('counts on a device whose software version is not a dotted number (any non-empty os is a valid config)', () => {
-    const pair = activated({ 'Password Required': true, 'Set Maximum Password Attempts': 3 }, 'BlackBerry OS');
+  // An os that is not a software version is refused when the handset is created (docs/handset.md).
+  it('counts on a device whose software version carries a suffix (5.0.0.1036 (Bundle 1))', () => {
+    const pair = activated({ 'Password Required': true, 'Set Maximum Password Attempts': 3 }, '5.0.0.1036 (Bundle 1)');
     const steps = enter(pair, false, false, false);
     expect(steps.map((s) => s.state.passwordFailures)).toEqual([1, 2, undefined]);
     expect(steps[2]?.outputs).toEqual(WIPE_OUTPUTS);
