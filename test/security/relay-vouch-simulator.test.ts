@@ -163,7 +163,6 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
     const { sim, events } = simulator();
     for (let i = 0; i < users; i++) sim.addUser({ email: `user${i}@example.com`, displayName: `U${i}`, activationPassword: PASSWORD });
     const answered: number[] = [];
-    const started = performance.now();
     for (let i = 0; i < users; i++) {
       // One request per account, each from a fresh PIN (so the per-PIN limit never applies).
       if (
@@ -171,7 +170,6 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
       )
         answered.push(i);
     }
-    const elapsed = performance.now() - started;
     expect(answered).toEqual(Array.from({ length: 60 }, (_, i) => i));
     for (let i = 0; i < users; i++) expect(sim.account(`user${i}@example.com`)?.failedAttempts, `user${i}`).toBe(i < 60 ? 1 : 0);
     expect(sim.refusedRequests()['rate-limited-source']).toBe(10);
@@ -180,7 +178,6 @@ describe('lockout by anyone who knows the email address (finding 10)', () => {
     ).toHaveLength(10);
     // Another source is not affected, and the user activates during the flood.
     await expect(activateHonestly(sim, VOUCHED_GOOD, 'flood/honest')).resolves.toMatchObject({ email: EMAIL });
-    expect(elapsed).toBeLessThan(10_000);
   });
 
   it('one PIN is cut at the per-PIN burst, whatever accounts it names', () => {
