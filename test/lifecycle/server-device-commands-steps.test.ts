@@ -8,8 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
-import type { ServerIdentity } from '../../src/simulator/server-config.js';
-import type { ServerOutput, ServerStepResult } from '../../src/simulator/server-io.js';
+import type { ServerOutput } from '../../src/simulator/server-io.js';
 import { serverStep } from '../../src/simulator/server-machine.js';
 import type { ServerSessionState } from '../../src/simulator/server-state.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
@@ -19,7 +18,7 @@ import { decodeDeviceCommandAck, encodeDeviceCommandAck } from '../../src/wire/m
 import { openErrorBody, sealErrorBody } from '../../src/wire/messages/error.js';
 import { openBody } from '../../src/wire/messages/sealed-body.js';
 import { EMAIL, HANDSET_CONFIG } from '../support/fixtures.js';
-import { CoreRig, resealed, sessionOf } from '../support/server-core.js';
+import { activatedRig, CoreRig, resealed, rigIdentity, sessionOf } from '../support/server-core.js';
 
 const PIN = HANDSET_CONFIG.pin;
 /** The rig's `policyRetransmitMs`: a command or books not acknowledged go again after it. */
@@ -27,15 +26,7 @@ const RETRANSMIT_MS = 60_000;
 const DAY = 24 * 3_600_000;
 
 /** The rig's own identity, with an agreement key, so that the handset can send a rekey-request. */
-const IDENTITY: ServerIdentity = {
-  srp: 'S0000001',
-  relay: 'relay.blackberry.test',
-  name: 'BES01',
-  version: 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
-  besDomain: 'BESDomain',
-  domainKey: nobleProvider.signingKeyPair(seededRandom('core rig domain')(32)),
-  agreementKey: nobleProvider.agreementKeyPair(seededRandom('commands agreement')(32)),
-};
+const IDENTITY = rigIdentity('core rig', 'commands agreement');
 
 type Keyed = Extract<ServerSessionState, { phase: 'complete' | 'retired' }>;
 
@@ -46,16 +37,7 @@ function keyed(rig: CoreRig): Keyed {
 }
 
 function activated(): CoreRig {
-  const rig = new CoreRig({ env: { identity: IDENTITY } });
-  rig.activate();
-  expect(rig.runUntil('complete')).toBe(true);
-  expect(rig.toServer).toHaveLength(0);
-  return rig;
-}
-
-/** Hands the server's sends of `result` to the handset (its answers go to `toServer`). */
-function deliver(rig: CoreRig, result: ServerStepResult): void {
-  for (const o of result.outputs) if (o.type === 'send') rig.toHandset({ type: 'frame', bytes: o.bytes, now: rig.clock.now });
+  return activatedRig({ env: { identity: IDENTITY } });
 }
 
 /** The handset's next frame to the server. */
@@ -117,7 +99,7 @@ describe("the command's acknowledgement", () => {
   it('the genuine one: "device command acknowledged", the administrator told, the frame taken, the command not sent again', () => {
     const rig = activated();
     const sent = rig.input({ type: 'retire', command: 'deactivate', sendNow: true });
-    deliver(rig, sent);
+    rig.deliver(sent);
     const ack = next(rig);
     const seq = decodeFrame(ack).seq;
     const result = rig.server(ack);
@@ -142,7 +124,7 @@ describe("the command's acknowledgement", () => {
         'device-command',
       ),
     );
-    deliver(rig, sent);
+    rig.deliver(sent);
     const genuine = next(rig);
     expect(decodeDeviceCommandAck(plaintextOf(rig, genuine))).toEqual({ command: 'deactivate', id: command.id });
     const state = keyed(rig);
@@ -213,7 +195,7 @@ describe('service books sent again', () => {
 
   it('their acknowledgement: "service books acknowledged" with the books stored, the frame taken, not sent again', () => {
     const rig = activated();
-    deliver(rig, rig.input({ type: 'resend-books', sendNow: true }));
+    rig.deliver(rig.input({ type: 'resend-books', sendNow: true }));
     const ack = next(rig);
     const { stored } = decodeBooksAck(plaintextOf(rig, ack));
     expect(stored.length).toBeGreaterThan(0);
@@ -228,7 +210,7 @@ describe('service books sent again', () => {
   it('a books-ack when no books were sent again is dropped: "books-ack without books sent again"', () => {
     const rig = activated();
     const before = keyed(rig);
-    deliver(rig, rig.input({ type: 'resend-books', sendNow: true }));
+    rig.deliver(rig.input({ type: 'resend-books', sendNow: true }));
     const ack = decodeFrame(next(rig));
     const result = serverStep(before, { type: 'frame', frame: ack }, rig.env());
     expect(result.outputs).toEqual(dropped(ack, 'books-ack without books sent again'));

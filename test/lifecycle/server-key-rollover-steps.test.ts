@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import type { CryptoProvider, SealedMessage } from '../../src/crypto/provider.js';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
-import type { ServerIdentity } from '../../src/simulator/server-config.js';
 import type { ServerEnv, ServerStepResult } from '../../src/simulator/server-io.js';
 import { serverStep } from '../../src/simulator/server-machine.js';
 import type { ServerSessionState } from '../../src/simulator/server-state.js';
@@ -17,22 +16,14 @@ import { decodeFrame, frameAssociatedData, type Frame } from '../../src/wire/fra
 import { decodeRekeyAccept, encodeRekeyAccept, type RekeyAccept } from '../../src/wire/messages/rekey-accept.js';
 import { openBody } from '../../src/wire/messages/sealed-body.js';
 import { HANDSET_CONFIG } from '../support/fixtures.js';
-import { CoreRig, resealed, sessionOf } from '../support/server-core.js';
+import { activatedRig, CoreRig, resealed, rigIdentity, sessionOf } from '../support/server-core.js';
 
 const PIN = HANDSET_CONFIG.pin;
 const MINUTE = 60_000;
 const DAY = 24 * 3_600_000;
 
 /** The rig's own identity (same seed, same domain key), with the long-term agreement key rollovers need. */
-const IDENTITY: ServerIdentity = {
-  srp: 'S0000001',
-  relay: 'relay.blackberry.test',
-  name: 'BES01',
-  version: 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
-  besDomain: 'BESDomain',
-  domainKey: nobleProvider.signingKeyPair(seededRandom('core rig domain')(32)),
-  agreementKey: nobleProvider.agreementKeyPair(seededRandom('rollover agreement')(32)),
-};
+const IDENTITY = rigIdentity('core rig', 'rollover agreement');
 
 type Complete = Extract<ServerSessionState, { phase: 'complete' }>;
 
@@ -44,23 +35,14 @@ function complete(rig: CoreRig): Complete {
 
 /** An activated pair on the core rig: a server with an agreement key unless `agreement` is false. */
 function activated(agreement = true): CoreRig {
-  const rig = new CoreRig(agreement ? { env: { identity: IDENTITY } } : {});
-  rig.activate();
-  expect(rig.runUntil('complete')).toBe(true);
-  expect(rig.toServer).toHaveLength(0);
-  return rig;
-}
-
-/** Hands the server's sends of `result` to the handset (its answers go to `toServer`). */
-function deliver(rig: CoreRig, result: ServerStepResult): void {
-  for (const o of result.outputs) if (o.type === 'send') rig.toHandset({ type: 'frame', bytes: o.bytes, now: rig.clock.now });
+  return activatedRig(agreement ? { env: { identity: IDENTITY } } : {});
 }
 
 /** The administrator's regenerateKey, its offer delivered: the handset's rekey-accept waits in `toServer`. */
 function offered(rig: CoreRig): { before: Complete; offer: ServerStepResult; accept: Uint8Array } {
   const before = complete(rig);
   const offer = rig.input({ type: 'regenerate-key' });
-  deliver(rig, offer);
+  rig.deliver(offer);
   const accept = rig.toServer.shift();
   if (accept === undefined) throw new Error('the handset did not accept');
   return { before, offer, accept };

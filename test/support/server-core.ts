@@ -9,6 +9,7 @@
  * keeps the session states to itself. This rig hands the test the session state and every
  * `ServerOutput`, and lets it choose the `env` of each step (the time, the account).
  */
+import { expect } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { type HandsetConfig, resolveHandsetConfig } from '../../src/handset/config.js';
@@ -18,6 +19,7 @@ import { type HandsetState, initialHandsetState } from '../../src/handset/state.
 import { applyPolicy } from '../../src/policy/apply-policy.js';
 import { InMemoryPolicyEnforcer, type PolicyEnforcer } from '../../src/policy/enforcer.js';
 import { AccountStore, type NewUser } from '../../src/simulator/accounts.js';
+import type { ServerIdentity } from '../../src/simulator/server-config.js';
 import type { ServerEnv, ServerInput, ServerOutput, ServerStepResult } from '../../src/simulator/server-io.js';
 import { serverStep, startServerSession } from '../../src/simulator/server-machine.js';
 import { type ServicesConfig, resolveServicesConfig } from '../../src/simulator/server-services.js';
@@ -62,15 +64,7 @@ export class CoreRig {
     const users = options.users ?? [{ email: EMAIL, displayName: DISPLAY_NAME, activationPassword: PASSWORD }];
     for (const user of users) this.accounts.add(user);
     this.email = users[0]?.email ?? EMAIL;
-    const identity = {
-      srp: 'S0000001',
-      relay: 'relay.blackberry.test',
-      name: 'BES01',
-      version: 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
-      besDomain: 'BESDomain',
-      domainKey: nobleProvider.signingKeyPair(seededRandom(`${seed} domain`)(32)),
-      ...(options.agreementKey ? { agreementKey: nobleProvider.agreementKeyPair(seededRandom(`${seed} agreement`)(32)) } : {}),
-    };
+    const identity = rigIdentity(seed, options.agreementKey ? `${seed} agreement` : undefined);
     this.base = {
       provider: nobleProvider,
       random: seededRandom(`${seed} server`),
@@ -137,6 +131,11 @@ export class CoreRig {
     return result;
   }
 
+  /** Hands the server's sends of `result` to the handset (its answers go to `toServer`). */
+  deliver(result: ServerStepResult): void {
+    for (const o of result.outputs) if (o.type === 'send') this.toHandset({ type: 'frame', bytes: o.bytes, now: this.clock.now });
+  }
+
   /**
    * Delivers the handset's frames to the server and the server's replies to the handset until the
    * session is in `phase` (returns true) or nothing is left to deliver (false). The handset's next
@@ -185,6 +184,31 @@ export function resealed(
   const header = { ...decodeFrame(frameBytes), ...patch };
   const body = sealBody(nobleProvider, key, plaintext, frameAssociatedData(header), seededRandom('resealed'));
   return encodeFrame({ ...header, body });
+}
+
+/**
+ * The rig's server identity for `seed` (its domain key from `${seed} domain`), with a long-term
+ * agreement key drawn from `agreementSeed` when given (a key rollover or a rekey-request needs one).
+ */
+export function rigIdentity(seed = 'core rig', agreementSeed?: string): ServerIdentity {
+  return {
+    srp: 'S0000001',
+    relay: 'relay.blackberry.test',
+    name: 'BES01',
+    version: 'BlackBerry Enterprise Server for Microsoft Exchange 5.0 SP4',
+    besDomain: 'BESDomain',
+    domainKey: nobleProvider.signingKeyPair(seededRandom(`${seed} domain`)(32)),
+    ...(agreementSeed === undefined ? {} : { agreementKey: nobleProvider.agreementKeyPair(seededRandom(agreementSeed)(32)) }),
+  };
+}
+
+/** A rig activated up to `complete`, with nothing left in `toServer` (both asserted). */
+export function activatedRig(options: CoreRigOptions = {}): CoreRig {
+  const rig = new CoreRig(options);
+  rig.activate();
+  expect(rig.runUntil('complete')).toBe(true);
+  expect(rig.toServer).toHaveLength(0);
+  return rig;
 }
 
 /** A rig run until the server is in `phase` (the handset's next frame waits in `toServer`). */
