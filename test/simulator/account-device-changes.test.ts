@@ -7,28 +7,15 @@
  * loses nothing and writes nothing.
  */
 import { describe, expect, it } from 'vitest';
-import type { ActivatedDevice } from '../../src/simulator/accounts.js';
 import { AccountStore } from '../../src/simulator/accounts.js';
-import { DISPLAY_NAME, EMAIL, HOUR, PASSWORD, T0 } from '../support/fixtures.js';
+import { ACTIVATED_DEVICE, DISPLAY_NAME, EMAIL, HOUR, PASSWORD, T0 } from '../support/fixtures.js';
 
-const device: ActivatedDevice = {
-  pin: '2100000A',
-  model: '8800',
-  os: '4.5.0.110',
-  identityKey: new Uint8Array(32),
-  agreementKey: new Uint8Array(32),
-  keyAlgorithm: 'AES-256',
-  keyId: new Uint8Array(8),
-  transportKey: new Uint8Array(32),
-  activatedAt: T0,
-};
-
-/** A store whose one account is activated on {@link device} (history: set, activated). */
+/** A store whose one account is activated on {@link ACTIVATED_DEVICE} (history: set, activated). */
 function activated() {
   const clock = { now: T0 };
   const accounts = new AccountStore(() => clock.now);
   accounts.add({ email: EMAIL, displayName: DISPLAY_NAME, activationPassword: PASSWORD });
-  accounts.activated(EMAIL, device);
+  accounts.activated(EMAIL, ACTIVATED_DEVICE);
   clock.now = T0 + HOUR;
   const events = () => accounts.get(EMAIL)!.history.map((h) => h.event);
   return { clock, accounts, events };
@@ -69,7 +56,7 @@ describe('the server deactivates the device for an IT policy not applied (apply 
   it('another PIN (the account has another device since): the account keeps its device, nothing written', () => {
     const { accounts, events } = activated();
     accounts.apply({ kind: 'device-removed', email: EMAIL, pin: '2100000B' });
-    expect(accounts.get(EMAIL)!.device).toEqual(device);
+    expect(accounts.get(EMAIL)!.device).toEqual(ACTIVATED_DEVICE);
     expect(accounts.get(EMAIL)!.status).toBe('Activated');
     expect(events()).toEqual(['activation password set', 'activated on device 2100000A']);
   });
@@ -81,12 +68,12 @@ describe("the device's transport key is rolled over (keyRolledOver)", () => {
   it('the device the account has: the account records the new key', () => {
     const { accounts } = activated();
     accounts.keyRolledOver(EMAIL, '2100000A', key);
-    expect(accounts.get(EMAIL)!.device).toEqual({ ...device, keyId: key.keyId, transportKey: key.key });
+    expect(accounts.get(EMAIL)!.device).toEqual({ ...ACTIVATED_DEVICE, keyId: key.keyId, transportKey: key.key });
   });
 
   it('another PIN: the account keeps the key of its own device', () => {
     const { accounts } = activated();
     accounts.keyRolledOver(EMAIL, '2100000B', key);
-    expect(accounts.get(EMAIL)!.device).toEqual(device);
+    expect(accounts.get(EMAIL)!.device).toEqual(ACTIVATED_DEVICE);
   });
 });

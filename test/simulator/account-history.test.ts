@@ -6,9 +6,8 @@
  * password-claims.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { ActivatedDevice } from '../../src/simulator/accounts.js';
 import { AccountStore } from '../../src/simulator/accounts.js';
-import { DISPLAY_NAME, EMAIL, HOUR, PASSWORD, T0 } from '../support/fixtures.js';
+import { ACTIVATED_DEVICE, DISPLAY_NAME, EMAIL, HOUR, PASSWORD, T0 } from '../support/fixtures.js';
 
 function store() {
   const clock = { now: T0 };
@@ -17,18 +16,6 @@ function store() {
   const events = () => history().map((h) => h.event);
   return { clock, accounts, history, events };
 }
-
-const device: ActivatedDevice = {
-  pin: '2100000A',
-  model: '8800',
-  os: '4.5.0.110',
-  identityKey: new Uint8Array(32),
-  agreementKey: new Uint8Array(32),
-  keyAlgorithm: 'AES-256',
-  keyId: new Uint8Array(8),
-  transportKey: new Uint8Array(32),
-  activatedAt: T0,
-};
 
 describe('the events, in order, at the time they happened', () => {
   it('set, expired by the administrator, set again, an ETP.DAT, verified, activated on the device', () => {
@@ -40,9 +27,9 @@ describe('the events, in order, at the time they happened', () => {
     accounts.setActivationPassword(EMAIL, PASSWORD);
     clock.now = T0 + 3 * HOUR;
     accounts.attemptStarted(EMAIL);
-    accounts.attemptConfirmed(EMAIL, 's1', device.pin);
+    accounts.attemptConfirmed(EMAIL, 's1', ACTIVATED_DEVICE.pin);
     clock.now = T0 + 3 * HOUR + 1000;
-    accounts.activated(EMAIL, device);
+    accounts.activated(EMAIL, ACTIVATED_DEVICE);
     expect(history()).toEqual([
       { at: T0, event: 'activation password set' },
       { at: T0 + HOUR, event: 'activation password expired by the administrator' },

@@ -5,7 +5,7 @@
  * the security harness activated with another password than the activation harness).
  */
 import type { HandsetConfig } from '../../src/handset/config.js';
-import type { NewUser } from '../../src/simulator/accounts.js';
+import type { ActivatedDevice, NewUser } from '../../src/simulator/accounts.js';
 
 /** 2024-01-01T00:00:00Z: where every virtual clock starts unless a test says otherwise. */
 export const T0 = Date.UTC(2024, 0, 1);
@@ -26,3 +26,19 @@ export const P521 = 'CPACE-P521_XMD:SHA-512_SSWU_NU_-SHA512' as const;
 
 /** The default user: {@link EMAIL} with the activation password {@link PASSWORD}. */
 export const USERS: readonly NewUser[] = [{ email: EMAIL, displayName: DISPLAY_NAME, activationPassword: PASSWORD }];
+
+/**
+ * A device an account is activated on, for the AccountStore tests: the default handset's PIN and
+ * model, zero keys, activated at {@link T0}.
+ */
+export const ACTIVATED_DEVICE: ActivatedDevice = {
+  pin: HANDSET_CONFIG.pin,
+  model: '8800',
+  os: '4.5.0.110',
+  identityKey: new Uint8Array(32),
+  agreementKey: new Uint8Array(32),
+  keyAlgorithm: 'AES-256',
+  keyId: new Uint8Array(8),
+  transportKey: new Uint8Array(32),
+  activatedAt: T0,
+};
