@@ -58,6 +58,20 @@ function step(state: HandsetState, bytes: Uint8Array, now = doneAt, env = ENV): 
   return handsetStep(state, { type: 'frame', bytes, now }, env);
 }
 
+/** A provider that keeps the secret key of every agreement key pair it makes (to see it erased after use). */
+function secretsSpy(): { secrets: Uint8Array[]; spy: CryptoProvider } {
+  const secrets: Uint8Array[] = [];
+  const spy: CryptoProvider = {
+    ...allAlgorithms,
+    agreementKeyPair: (seed) => {
+      const pair = allAlgorithms.agreementKeyPair(seed);
+      secrets.push(pair.secretKey);
+      return pair;
+    },
+  };
+  return { secrets, spy };
+}
+
 /** A server frame in the session, of `type`, `seq` (default: next expected), its body `plaintext` sealed under `tk`. */
 function serverFrame(
   state: Complete,
@@ -168,15 +182,7 @@ describe('rekey-offer', () => {
   });
 
   it('with an all-zero ephemeral key (low order) is refused with PROTOCOL_ERROR, and the handset’s ephemeral secret is erased', () => {
-    const secrets: Uint8Array[] = [];
-    const spy: CryptoProvider = {
-      ...allAlgorithms,
-      agreementKeyPair: (seed) => {
-        const pair = allAlgorithms.agreementKeyPair(seed);
-        secrets.push(pair.secretKey);
-        return pair;
-      },
-    };
+    const { secrets, spy } = secretsSpy();
     const frame = serverFrame(
       before,
       'rekey-offer',
@@ -192,15 +198,7 @@ describe('rekey-offer', () => {
   });
 
   it('the ephemeral secret is erased when the key is derived too', () => {
-    const secrets: Uint8Array[] = [];
-    const spy: CryptoProvider = {
-      ...allAlgorithms,
-      agreementKeyPair: (seed) => {
-        const pair = allAlgorithms.agreementKeyPair(seed);
-        secrets.push(pair.secretKey);
-        return pair;
-      },
-    };
+    const { secrets, spy } = secretsSpy();
     expect(step(before, offer, doneAt, { ...ENV, provider: spy }).state.pendingKey).toBeDefined();
     expect(secrets).toHaveLength(1);
     expect(secrets[0]!.every((b) => b === 0)).toBe(true);
