@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import type { HandsetOutput } from '../../src/handset/io.js';
 import { handsetStep } from '../../src/handset/machine.js';
-import type { HandsetState } from '../../src/handset/state.js';
 import { failedStatus } from '../../src/handset/status.js';
 import { resolveHandsetConfig } from '../../src/handset/config.js';
 import { initialHandsetState } from '../../src/handset/state.js';
@@ -21,14 +20,9 @@ import { EMAIL, HANDSET_CONFIG, USERS } from '../support/fixtures.js';
 import { frameOf, frameType } from '../support/frames.js';
 import { Pair, activatePair, createServer } from '../support/pair.js';
 import { allAlgorithms } from '../support/providers.js';
+import { activationRun } from '../support/handset-states.js';
 
-const run = activatePair();
-const env = run.env;
-const stateIn = (phase: HandsetState['phase']): HandsetState => {
-  const found = run.states.find((s) => s.phase === phase);
-  if (!found) throw new Error(`the run never reached ${phase}`);
-  return found;
-};
+const { run, env, stateIn } = activationRun();
 
 /** The one `send` among `outputs`. */
 function sentFrame(outputs: readonly HandsetOutput[]): Extract<HandsetOutput, { type: 'send' }> {

@@ -16,17 +16,11 @@ import { type ErrorKey, type ErrorMessage, errorText, sealErrorBody } from '../.
 import { sealBody } from '../../src/wire/messages/sealed-body.js';
 import { HANDSET_CONFIG } from '../support/fixtures.js';
 import { frameOf, frameType } from '../support/frames.js';
-import { activatePair } from '../support/pair.js';
 import { allAlgorithms } from '../support/providers.js';
+import { activationRun } from '../support/handset-states.js';
 
-const run = activatePair();
-const env = run.env;
+const { run, env, stateIn } = activationRun();
 const random = seededRandom('frame-guards');
-const stateIn = (phase: HandsetState['phase']): HandsetState => {
-  const found = run.states.find((s) => s.phase === phase);
-  if (!found) throw new Error(`the run never reached ${phase}`);
-  return found;
-};
 /** The state a frame of `type` reached in the run, and that frame. */
 const delivery = (type: MessageType): { before: HandsetState; bytes: Uint8Array } => {
   const step = run.steps.find((s) => s.input.type === 'frame' && frameType(s.input.bytes) === type);

@@ -19,16 +19,11 @@ import { HANDSET_CONFIG } from '../support/fixtures.js';
 import { frameType } from '../support/frames.js';
 import { activatePair, faults } from '../support/pair.js';
 import { allAlgorithms } from '../support/providers.js';
+import { activationRun } from '../support/handset-states.js';
 
-const run = activatePair();
-const env = run.env;
+const { run, env, stateIn } = activationRun();
 const random = seededRandom('inputs-that-change-nothing');
 const now = run.clock.now;
-const stateIn = (phase: HandsetState['phase']): HandsetState => {
-  const found = run.states.find((s) => s.phase === phase);
-  if (!found) throw new Error(`the run never reached ${phase}`);
-  return found;
-};
 const complete = stateIn('complete');
 const idle = run.states[0]!;
 const failed = activatePair({ link: faults.drop({ direction: 'to-handset', type: 'key-issue' }) }).handset;

@@ -11,14 +11,9 @@ import type { HandsetState } from '../../src/handset/state.js';
 import { expectCode } from '../support/errors.js';
 import { EMAIL, PASSWORD } from '../support/fixtures.js';
 import { activatePair, faults } from '../support/pair.js';
+import { activationRun } from '../support/handset-states.js';
 
-const run = activatePair();
-const env = run.env;
-const stateIn = (phase: HandsetState['phase']): HandsetState => {
-  const found = run.states.find((s) => s.phase === phase);
-  if (!found) throw new Error(`the run never reached ${phase}`);
-  return found;
-};
+const { run, env, stateIn } = activationRun();
 const complete = stateIn('complete');
 const activate = (now: number): HandsetInput => ({ type: 'activate', email: EMAIL, password: PASSWORD, now });
 

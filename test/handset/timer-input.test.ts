@@ -13,15 +13,9 @@ import { failedStatus } from '../../src/handset/status.js';
 import { PROTOCOL_VERSION, encodeFrame } from '../../src/wire/frame.js';
 import { encodeErrorMessage } from '../../src/wire/messages/error.js';
 import { HANDSET_CONFIG } from '../support/fixtures.js';
-import { activatePair } from '../support/pair.js';
+import { activationRun } from '../support/handset-states.js';
 
-const run = activatePair();
-const env = run.env;
-const stateIn = (phase: HandsetState['phase']): HandsetState => {
-  const found = run.states.find((s) => s.phase === phase);
-  if (!found) throw new Error(`the run never reached ${phase}`);
-  return found;
-};
+const { run, env, stateIn } = activationRun();
 
 /** Fires the timer at each deadline the state asks for, `times` times; returns every step. */
 function fireTimers(start: HandsetState, times: number): StepResult<HandsetState>[] {
