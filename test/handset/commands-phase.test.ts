@@ -18,9 +18,9 @@ import { type DeviceCommandName, encodeDeviceCommand } from '../../src/wire/mess
 import { openBody, sealBody, type TransportKeyRef } from '../../src/wire/messages/sealed-body.js';
 import { encodeServiceBooks } from '../../src/wire/messages/service-books.js';
 import { sealErrorBody } from '../../src/wire/messages/error.js';
-import { EMAIL, T0, USERS } from '../support/fixtures.js';
+import { EMAIL, T0 } from '../support/fixtures.js';
 import { frameOf, reframe } from '../support/frames.js';
-import { activatePair } from '../support/pair.js';
+import { activatedHandset } from '../support/handset-states.js';
 import { allAlgorithms } from '../support/providers.js';
 
 const ENV = { provider: allAlgorithms, random: seededRandom('commands-phase') };
@@ -31,10 +31,7 @@ let complete: HandsetStateIn<'complete'>;
 let like: Uint8Array;
 
 beforeAll(() => {
-  const pair = activatePair({ users: USERS });
-  if (pair.handset.phase !== 'complete') throw new Error('not complete');
-  complete = pair.handset;
-  like = pair.sent('to-handset', 'sync-done')[0]!;
+  ({ complete, like } = activatedHandset('sync-done'));
 });
 
 function frameStep(state: HandsetState, bytes: Uint8Array, now = T0): StepResult<HandsetState> {

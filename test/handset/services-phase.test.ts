@@ -25,6 +25,7 @@ import { sealBody, type TransportKeyRef } from '../../src/wire/messages/sealed-b
 import { EMAIL, T0, USERS } from '../support/fixtures.js';
 import { frameOf } from '../support/frames.js';
 import { type Pair, activatePair, domainKeySeedFor } from '../support/pair.js';
+import { activatedHandset } from '../support/handset-states.js';
 import { allAlgorithms } from '../support/providers.js';
 
 const ENV = { provider: allAlgorithms, random: seededRandom('services-phase') };
@@ -103,10 +104,7 @@ describe('an IT policy update that does not verify (complete)', () => {
   let like: Uint8Array;
 
   beforeAll(() => {
-    const pair = activatePair({ users: USERS });
-    if (pair.handset.phase !== 'complete') throw new Error('not complete');
-    complete = pair.handset;
-    like = pair.sent('to-handset', 'it-policy')[0]!;
+    ({ complete, like } = activatedHandset('it-policy'));
   });
 
   it.each([
