@@ -14,10 +14,10 @@ import { failedStatus } from '../../src/handset/status.js';
 import { resolveHandsetConfig } from '../../src/handset/config.js';
 import { initialHandsetState } from '../../src/handset/state.js';
 import type { Memo } from '../../src/sync/records.js';
-import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
+import { encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
 import { type ErrorKey, openErrorBody, sealErrorBody } from '../../src/wire/messages/error.js';
 import { EMAIL, HANDSET_CONFIG, USERS } from '../support/fixtures.js';
-import { frameOf, frameType } from '../support/frames.js';
+import { frameOf, frameType, sessionHeader } from '../support/frames.js';
 import { Pair, activatePair, createServer } from '../support/pair.js';
 import { allAlgorithms } from '../support/providers.js';
 import { activationRun } from '../support/handset-states.js';
@@ -100,14 +100,7 @@ describe("a failure after the books came: the device's own records stay, nothing
     expect(syncing.phase).toBe('syncing');
     expect(syncing.sync!.store.memos!.length).toBeGreaterThan(1);
     expect(syncing.sync!.store.memos).toContainEqual(MY_MEMO);
-    const header: Omit<Frame, 'body'> = {
-      v: PROTOCOL_VERSION,
-      type: 'error',
-      sid: syncing.session!.sid,
-      seq: syncing.session!.recvSeq,
-      pin: HANDSET_CONFIG.pin,
-      to: `pin:${HANDSET_CONFIG.pin}`,
-    };
+    const header = sessionHeader(syncing, 'error');
     const body = sealErrorBody(
       allAlgorithms,
       seededRandom('server error'),

@@ -11,11 +11,10 @@ import type { ActivationErrorCode } from '../../src/errors/activation-error.js';
 import type { HandsetOutput } from '../../src/handset/io.js';
 import { handsetStep } from '../../src/handset/machine.js';
 import type { HandsetState } from '../../src/handset/state.js';
-import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../../src/wire/frame.js';
+import { encodeFrame, frameAssociatedData, type MessageType } from '../../src/wire/frame.js';
 import { type ErrorKey, type ErrorMessage, errorText, sealErrorBody } from '../../src/wire/messages/error.js';
 import { sealBody } from '../../src/wire/messages/sealed-body.js';
-import { HANDSET_CONFIG } from '../support/fixtures.js';
-import { frameOf, frameType } from '../support/frames.js';
+import { frameOf, frameType, sessionHeader } from '../support/frames.js';
 import { allAlgorithms } from '../support/providers.js';
 import { activationRun } from '../support/handset-states.js';
 
@@ -28,12 +27,8 @@ const delivery = (type: MessageType): { before: HandsetState; bytes: Uint8Array 
   return { before: step.before, bytes: step.input.bytes };
 };
 
-/** A frame from the server to this handset in `state`'s session, at the sequence number it expects (or `seq`). */
-function header(state: HandsetState, type: MessageType, seq = state.session!.recvSeq): Omit<Frame, 'body'> {
-  return { v: PROTOCOL_VERSION, type, sid: state.session!.sid, seq, pin: HANDSET_CONFIG.pin, to: `pin:${HANDSET_CONFIG.pin}` };
-}
 function errorFrame(state: HandsetState, message: ErrorMessage, key: ErrorKey | undefined): Uint8Array {
-  const h = header(state, 'error');
+  const h = sessionHeader(state, 'error');
   return encodeFrame({ ...h, body: sealErrorBody(allAlgorithms, random, message, frameAssociatedData(h), key) });
 }
 const otherTransportKey = (state: HandsetState) => ({ algorithm: state.transportKey!.algorithm, key: random(32) });
@@ -48,14 +43,14 @@ function expectIgnored(state: HandsetState, bytes: Uint8Array, ignored: { reason
 describe('frames that do not fit are ignored, and the state stays as it was', () => {
   it('a frame of another session: the reason alone, no code', () => {
     const state = stateIn('awaiting-key');
-    expectIgnored(state, encodeFrame({ ...header(state, 'key-issue'), sid: new Uint8Array(16), body: new Uint8Array(1) }), {
+    expectIgnored(state, encodeFrame({ ...sessionHeader(state, 'key-issue'), sid: new Uint8Array(16), body: new Uint8Array(1) }), {
       reason: 'frame of another session',
     });
   });
 
   it('a message the phase does not take: named with the phase', () => {
     const state = stateIn('awaiting-key');
-    expectIgnored(state, encodeFrame({ ...header(state, 'sync-page'), body: new Uint8Array(1) }), {
+    expectIgnored(state, encodeFrame({ ...sessionHeader(state, 'sync-page'), body: new Uint8Array(1) }), {
       reason: 'unexpected sync-page in phase awaiting-key',
     });
   });
@@ -63,12 +58,14 @@ describe('frames that do not fit are ignored, and the state stays as it was', ()
   it('after activation a gap in the sequence is taken only for what the server pushes: a sync-page is out of order', () => {
     const state = stateIn('complete');
     const seq = state.session!.recvSeq + 1;
-    expectIgnored(state, encodeFrame({ ...header(state, 'sync-page', seq), body: new Uint8Array(1) }), { reason: 'frame out of order' });
+    expectIgnored(state, encodeFrame({ ...sessionHeader(state, 'sync-page', seq), body: new Uint8Array(1) }), {
+      reason: 'frame out of order',
+    });
   });
 
   it('during the sync no gap is taken, not even for an error sealed right', () => {
     const state = stateIn('syncing');
-    const h = header(state, 'error', state.session!.recvSeq + 1);
+    const h = sessionHeader(state, 'error', state.session!.recvSeq + 1);
     const body = sealErrorBody(allAlgorithms, random, { code: 'ABORTED' }, frameAssociatedData(h), { transport: state.transportKey! });
     expectIgnored(state, encodeFrame({ ...h, body }), { reason: 'frame out of order' });
   });

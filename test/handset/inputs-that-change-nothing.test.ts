@@ -12,11 +12,10 @@ import { handsetStep } from '../../src/handset/machine.js';
 import type { HandsetState } from '../../src/handset/state.js';
 import { applyPolicy } from '../../src/policy/apply-policy.js';
 import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
-import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
+import { encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
 import { type ErrorKey, type ErrorMessage, sealErrorBody } from '../../src/wire/messages/error.js';
 import { expectCode } from '../support/errors.js';
-import { HANDSET_CONFIG } from '../support/fixtures.js';
-import { frameType } from '../support/frames.js';
+import { frameType, sessionHeader } from '../support/frames.js';
 import { activatePair, faults } from '../support/pair.js';
 import { allAlgorithms } from '../support/providers.js';
 import { activationRun } from '../support/handset-states.js';
@@ -34,14 +33,7 @@ const pending = activatePair({
 const ack = applyPolicy(new InMemoryPolicyEnforcer(), stateIn('applying-policy').pendingPolicy!.policy);
 
 function errorFrame(state: HandsetState, message: ErrorMessage, key: ErrorKey | undefined, seq = state.session!.recvSeq): Uint8Array {
-  const h: Omit<Frame, 'body'> = {
-    v: PROTOCOL_VERSION,
-    type: 'error',
-    sid: state.session!.sid,
-    seq,
-    pin: HANDSET_CONFIG.pin,
-    to: `pin:${HANDSET_CONFIG.pin}`,
-  };
+  const h = sessionHeader(state, 'error', seq);
   return encodeFrame({ ...h, body: sealErrorBody(allAlgorithms, random, message, frameAssociatedData(h), key) });
 }
 const frame = (bytes: Uint8Array): HandsetInput => ({ type: 'frame', bytes, now });
@@ -99,14 +91,7 @@ describe('frames that do not reach a handler', () => {
       'a frame for another PIN',
       syncing,
       (() => {
-        const h = {
-          v: PROTOCOL_VERSION,
-          type: 'error',
-          sid: syncing.session!.sid,
-          seq: syncing.session!.recvSeq,
-          pin: '2100000B',
-          to: 'pin:2100000B',
-        } as const;
+        const h = sessionHeader(syncing, 'error', syncing.session!.recvSeq, '2100000B');
         return encodeFrame({
           ...h,
           body: sealErrorBody(allAlgorithms, random, { code: 'ABORTED' }, frameAssociatedData(h), sealed(syncing)),
@@ -130,14 +115,7 @@ describe('frames that do not reach a handler', () => {
       'an error body that does not decode',
       syncing,
       (() => {
-        const h = {
-          v: PROTOCOL_VERSION,
-          type: 'error',
-          sid: syncing.session!.sid,
-          seq: syncing.session!.recvSeq,
-          pin: HANDSET_CONFIG.pin,
-          to: `pin:${HANDSET_CONFIG.pin}`,
-        } as const;
+        const h = sessionHeader(syncing, 'error');
         return encodeFrame({ ...h, body: new Uint8Array([0xa0]) });
       })(),
       { reason: 'undecodable error frame', code: 'MALFORMED' },

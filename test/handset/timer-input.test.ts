@@ -10,9 +10,9 @@ import type { HandsetOutput, StepResult } from '../../src/handset/io.js';
 import { handsetStep } from '../../src/handset/machine.js';
 import type { HandsetState } from '../../src/handset/state.js';
 import { failedStatus } from '../../src/handset/status.js';
-import { PROTOCOL_VERSION, encodeFrame } from '../../src/wire/frame.js';
+import { encodeFrame } from '../../src/wire/frame.js';
 import { encodeErrorMessage } from '../../src/wire/messages/error.js';
-import { HANDSET_CONFIG } from '../support/fixtures.js';
+import { sessionHeader } from '../support/frames.js';
 import { activationRun } from '../support/handset-states.js';
 
 const { run, env, stateIn } = activationRun();
@@ -70,16 +70,7 @@ describe('the reply timer', () => {
 
   it('an error in clear while awaiting the share is reported after the full wait, as a hint, and nothing is sent', () => {
     const waiting = stateIn('awaiting-server-share');
-    const session = waiting.session!;
-    const hint = encodeFrame({
-      v: PROTOCOL_VERSION,
-      type: 'error',
-      sid: session.sid,
-      seq: session.recvSeq,
-      pin: HANDSET_CONFIG.pin,
-      to: `pin:${HANDSET_CONFIG.pin}`,
-      body: encodeErrorMessage({ code: 'UNSUPPORTED' }),
-    });
+    const hint = encodeFrame({ ...sessionHeader(waiting, 'error'), body: encodeErrorMessage({ code: 'UNSUPPORTED' }) });
     const hinted = handsetStep(waiting, { type: 'frame', bytes: hint, now: run.clock.now }, env).state;
     expect(hinted.session?.hint).toBe('UNSUPPORTED');
     const steps = fireTimers(hinted, 5);

@@ -4,7 +4,9 @@
  * against accidental damage, so a test of the protocol's defences must get past it.
  */
 import { decode as cborDecode } from 'cbor-x';
-import { decodeFrame, encodeFrame, type Frame, type MessageType } from '../../src/wire/frame.js';
+import type { HandsetState } from '../../src/handset/state.js';
+import { PROTOCOL_VERSION, decodeFrame, encodeFrame, type Frame, type MessageType } from '../../src/wire/frame.js';
+import { HANDSET_CONFIG } from './fixtures.js';
 
 /** The frame's message type, or `undefined` if the bytes do not decode as a frame. */
 export function frameType(bytes: Uint8Array): MessageType | undefined {
@@ -13,6 +15,19 @@ export function frameType(bytes: Uint8Array): MessageType | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The header of a frame of `type` from the server to the handset (PIN `pin`, by default the
+ * default handset's) in `state`'s session, at the sequence number it expects (or `seq`).
+ */
+export function sessionHeader(
+  state: HandsetState,
+  type: MessageType,
+  seq = state.session!.recvSeq,
+  pin = HANDSET_CONFIG.pin,
+): Omit<Frame, 'body'> {
+  return { v: PROTOCOL_VERSION, type, sid: state.session!.sid, seq, pin, to: `pin:${pin}` };
 }
 
 /** Decodes a frame (throws on bad bytes). */
