@@ -13,14 +13,13 @@ import { InMemoryPolicyEnforcer } from '../../src/policy/enforcer.js';
 import type { ServerOutput } from '../../src/simulator/server-io.js';
 import { decodeFrame, encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
 import { decodeEtpDat, encodeEtpDat } from '../../src/wire/messages/etp-dat.js';
-import { decodeHandsetConfirm, encodeHandsetConfirm } from '../../src/wire/messages/handset-confirm.js';
 import { encodeKeyVerified } from '../../src/wire/messages/key-verified.js';
 import { decodePolicyAck, encodePolicyAck } from '../../src/wire/messages/policy-ack.js';
 import { openBody } from '../../src/wire/messages/sealed-body.js';
 import { EMAIL, HANDSET_CONFIG, PASSWORD } from '../support/fixtures.js';
 import { reframe } from '../support/frames.js';
 import { allAlgorithms } from '../support/providers.js';
-import { CoreRig, resealed, rigAt, sessionOf } from '../support/server-core.js';
+import { CoreRig, expectConfirmDropped, resealed, rigAt, sessionOf } from '../support/server-core.js';
 
 const PIN = HANDSET_CONFIG.pin;
 
@@ -224,22 +223,14 @@ describe('the reason an activation failed, in the log (docs/server.md, "Log even
 describe('a confirmation whose body key does not open (docs/protocol.md, message 3)', () => {
   it('is dropped and logged as DECRYPT_FAILED, fails nothing, and the genuine confirmation still goes through', () => {
     const rig = rigAt('awaiting-confirm');
-    const before = rig.session;
-    const bytes = rig.toServer.shift()!;
-    const msg = decodeHandsetConfirm(decodeFrame(bytes).body);
-    const ciphertext = msg.bodyKey.ciphertext.slice();
-    ciphertext[0] = ciphertext[0]! ^ 1;
-    const { state, outputs } = rig.server(
-      reframe(bytes, { body: encodeHandsetConfirm({ ...msg, bodyKey: { ...msg.bodyKey, ciphertext } }) }),
-    );
-    expect(state).toBe(before);
-    expect(outputs).toEqual([
-      {
-        type: 'log',
-        event: 'frame dropped',
-        detail: { reason: 'rejected handset-confirm: DECRYPT_FAILED', type: 'handset-confirm', pin: PIN, seq: 1 },
+    expectConfirmDropped(
+      rig,
+      (msg) => {
+        const ciphertext = msg.bodyKey.ciphertext.slice();
+        ciphertext[0] = ciphertext[0]! ^ 1;
+        return { ...msg, bodyKey: { ...msg.bodyKey, ciphertext } };
       },
-    ]);
-    expect(rig.server(bytes).state.phase).toBe('awaiting-key-verified');
+      'rejected handset-confirm: DECRYPT_FAILED',
+    );
   });
 });

@@ -25,9 +25,11 @@ import { serverStep, startServerSession } from '../../src/simulator/server-machi
 import { type ServicesConfig, resolveServicesConfig } from '../../src/simulator/server-services.js';
 import type { ServerPhase, ServerSessionState } from '../../src/simulator/server-state.js';
 import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
+import { decodeHandsetConfirm, encodeHandsetConfirm, type HandsetConfirm } from '../../src/wire/messages/handset-confirm.js';
 import { sealBody } from '../../src/wire/messages/sealed-body.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
 import { DISPLAY_NAME, EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from './fixtures.js';
+import { reframe } from './frames.js';
 
 export interface CoreRigOptions {
   /** Users of the store (default: {@link EMAIL} with {@link PASSWORD}). */
@@ -217,6 +219,28 @@ export function rigAt(phase: ServerSessionState['phase'], options: CoreRigOption
   rig.activate();
   if (!rig.runUntil(phase)) throw new Error(`the rig never reached ${phase}`);
   return rig;
+}
+
+/**
+ * Sends the server the handset's confirmation (the next frame in `toServer`) with its message
+ * altered by `alter`, and asserts that the step drops it: the very same state, one `frame dropped`
+ * log line with `reason`. Then asserts that the genuine confirmation still goes through
+ * (`awaiting-key-verified`).
+ */
+export function expectConfirmDropped(rig: CoreRig, alter: (msg: HandsetConfirm) => HandsetConfirm, reason: string): void {
+  const before = rig.session;
+  const bytes = rig.toServer.shift()!;
+  const msg = decodeHandsetConfirm(decodeFrame(bytes).body);
+  const { state, outputs } = rig.server(reframe(bytes, { body: encodeHandsetConfirm(alter(msg)) }));
+  expect(state).toBe(before);
+  expect(outputs).toEqual([
+    {
+      type: 'log',
+      event: 'frame dropped',
+      detail: { reason, type: 'handset-confirm', pin: HANDSET_CONFIG.pin, seq: 1 },
+    },
+  ]);
+  expect(rig.server(bytes).state.phase).toBe('awaiting-key-verified');
 }
 
 /** The rig's server session; throws when there is none yet. */
