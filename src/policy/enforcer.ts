@@ -104,7 +104,7 @@ export class InMemoryPolicyEnforcer implements PolicyEnforcer {
 
   /** An enforcer with no settings yet. */
   constructor(options: InMemoryPolicyEnforcerOptions = {}) {
-    this.#unsupported = new Set(options.unsupported ?? []);
+    this.#unsupported = new Set(options.unsupported);
     this.#deviceOsVersion = options.deviceOsVersion;
   }
 
