@@ -168,7 +168,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     const restored = this.current;
     for (const output of restoredOutputs(restored)) {
       if (output.type !== 'apply-policy') this.perform(output);
-      else void Promise.resolve().then(() => this.applyRestoredPolicy(restored));
+      else void Promise.resolve().then(() => this.applyRestoredPolicy(restored, output));
     }
   }
 
@@ -307,9 +307,9 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   }
 
   /** Applies the policy a restored state was waiting for, if the driver still holds that state. */
-  private applyRestoredPolicy(restored: HandsetState): void {
+  private applyRestoredPolicy(restored: HandsetState, apply: HandsetOutput): void {
     if (this.closed || this.current !== restored) return;
-    for (const output of restoredOutputs(restored)) this.perform(output);
+    this.perform(apply);
     this.drain();
   }
 
