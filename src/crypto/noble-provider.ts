@@ -14,6 +14,16 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ActivationError, wrapErrors } from '../errors/activation-error.js';
+import {
+  isAllZero,
+  isBytes,
+  lowOrderAgreement,
+  requireBytes,
+  requireHkdfLength,
+  unsupportedCipher,
+  unsupportedHmacHash,
+  unsupportedSuite,
+} from './provider-arguments.js';
 import { x25519Suite } from './cpace/x25519-suite.js';
 import type {
   CPaceSuite,
@@ -31,20 +41,6 @@ import { openMessageWith, sealMessageWith } from './transport-key/sealed-core.js
 const XCHACHA_KEY_LENGTH = 32;
 const XCHACHA_NONCE_LENGTH = 24;
 const SEED_LENGTH = 32;
-
-function isBytes(x: unknown): x is Uint8Array {
-  return x instanceof Uint8Array;
-}
-
-function requireBytes(operation: string, field: string, value: unknown, length?: number): asserts value is Uint8Array {
-  if (!isBytes(value) || (length !== undefined && value.length !== length)) {
-    throw new ActivationError(
-      'INVALID_ARGUMENT',
-      length === undefined ? `${field} must be a Uint8Array` : `${field} must be ${length} bytes`,
-      { operation, field },
-    );
-  }
-}
 
 /** What a noble provider is built with: the suite and cipher objects it can look up by id. */
 export interface NobleProviderOptions {
@@ -80,23 +76,13 @@ export function createNobleProvider(options: NobleProviderOptions = {}): CryptoP
 
   function cpaceSuite(id: CPaceSuiteId): CPaceSuite {
     const suite = byId(suites, id);
-    if (suite === undefined) {
-      throw new ActivationError('UNSUPPORTED', 'unsupported CPace cipher suite', {
-        operation: 'select CPace suite',
-        field: 'suite',
-      });
-    }
+    if (suite === undefined) throw unsupportedSuite();
     return suite;
   }
 
   function transportCipher(id: TransportKeyAlgorithm): TransportCipher {
     const cipher = cipherFor(id);
-    if (cipher === undefined) {
-      throw new ActivationError('UNSUPPORTED', 'unsupported transport key algorithm', {
-        operation: 'select transport cipher',
-        field: 'algorithm',
-      });
-    }
+    if (cipher === undefined) throw unsupportedCipher();
     return cipher;
   }
 
@@ -138,7 +124,7 @@ const nobleOperations = {
       case 'SHA-512':
         return hmac(sha512, key, message);
       default:
-        throw new ActivationError('UNSUPPORTED', 'unsupported HMAC hash', { operation: 'hmac', field: 'hash' });
+        throw unsupportedHmacHash();
     }
   },
 
@@ -146,12 +132,7 @@ const nobleOperations = {
     requireBytes('hkdf', 'ikm', ikm);
     requireBytes('hkdf', 'salt', salt);
     requireBytes('hkdf', 'info', info);
-    if (!Number.isSafeInteger(length) || length < 1 || length > 255 * 64) {
-      throw new ActivationError('INVALID_ARGUMENT', 'HKDF-SHA-512 output length must be 1..16320', {
-        operation: 'hkdf',
-        field: 'length',
-      });
-    }
+    requireHkdfLength(length);
     return hkdf(sha512, ikm, salt, info, length);
   },
 
@@ -226,12 +207,7 @@ const nobleOperations = {
     }
     // RFC 7748 section 6.1: a low-order point gives all zeros, which would make the "shared"
     // secret known to anyone. Checked without a data-dependent early exit.
-    if (shared === undefined || shared.reduce((acc, b) => acc | b, 0) === 0) {
-      throw new ActivationError('PROTOCOL_ERROR', 'X25519 gave an all-zero shared secret (a low-order point)', {
-        operation: 'agree',
-        field: 'publicKey',
-      });
-    }
+    if (shared === undefined || isAllZero(shared)) throw lowOrderAgreement();
     return shared;
   },
 };

@@ -1,7 +1,8 @@
 /**
  * `enterprise-activation/node`: the Node-only parts, the reference relay server and the mail path
- * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing). They need the
- * optional peer dependencies `ws`, `nodemailer`, `smtp-server` and `mailparser`.
+ * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing), and the
+ * node:crypto provider. The servers need the optional peer dependencies `ws`, `nodemailer`,
+ * `smtp-server` and `mailparser`; the provider needs none.
  *
  * @packageDocumentation
  */
@@ -64,10 +65,20 @@ export {
   vouchMac,
 } from '../transport/relay-vouch.js';
 export { combineTransports, type CombineOptions } from '../transport/combine.js';
+export { createNodeCryptoProvider, type NodeCryptoProviderOptions } from './crypto/node-crypto-provider.js';
 
-// Types the Node-only API uses (and the lists the id types are made of), also exported by the root
-// and /wire entries (the same declarations and the same objects).
+// Types the Node-only API uses (and the lists the id types are made of), also exported by the root,
+// /wire and /crypto entries (the same declarations and the same objects).
 export type { FrameHandler, FrameMeta, Transport } from '../transport/transport.js';
 export type { EtpHeader } from '../wire/etp/etp-header.js';
-export type { CPaceSuiteId, TransportKeyAlgorithm } from '../crypto/provider.js';
+export type {
+  CPaceSuite,
+  CPaceSuiteId,
+  CryptoProvider,
+  KeyPair,
+  RandomSource,
+  SealedMessage,
+  TransportCipher,
+  TransportKeyAlgorithm,
+} from '../crypto/provider.js';
 export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';

@@ -54,3 +54,8 @@ export function randomKeyBytes(shape: CbcShape, random: RandomSource): Uint8Arra
   // sealer both draws more bytes after the key and zeroes the key when done.
   return key.slice();
 }
+
+/** What a CBC decryption throws for every cause (length, key, IV, padding): one message, no detail, no padding oracle. */
+export function cbcDecryptFailed(shape: CbcShape): ActivationError {
+  return new ActivationError('DECRYPT_FAILED', `${shape.name} decryption failed`, { operation: `${shape.name} decrypt` });
+}

@@ -1,21 +1,30 @@
 /**
- * The sealed-message construction (documented in sealed-message.ts), parameterized by where the
- * cipher objects come from: a provider passes its own ciphers, so one built without Triple DES
- * never imports des.js. sealed-message.ts binds these to every cipher for its public functions.
+ * The sealed-message construction (documented in sealed-message.ts), parameterized by its
+ * primitives: where the cipher objects come from (a provider passes its own ciphers, so one built
+ * without Triple DES never imports des.js) and which HKDF-SHA-256 and HMAC-SHA-256 it runs
+ * ({@link SealPrimitives}). sealed-message.ts binds these to every cipher for its public functions.
  *
- * This is the noble provider's implementation of `CryptoProvider.sealMessage` and `openMessage`
- * (and of sealed-message.ts's functions, which are noble by name), so its HKDF and HMAC are
- * noble's own: the protocol reaches this code only through a provider, and a provider that
- * implements those two methods replaces all of it.
+ * The noble provider and sealed-message.ts seal with noble's hashes (the default); the node:crypto
+ * provider (src/node/crypto/) passes OpenSSL's ciphers and hashes, and the bytes are the same,
+ * since the construction is all here, once.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import { concatBytes, constantTimeEqual, u32be, utf8ToBytes, zeroize } from '../../util/bytes.js';
 import type { RandomSource, SealedMessage, TransportCipher, TransportKeyAlgorithm } from '../provider.js';
 import { TRANSPORT_KEY_LENGTH, isTransportKeyAlgorithm } from './algorithms.js';
 import { setOddParity } from './des-parity.js';
+import { nobleSealPrimitives } from './noble-seal-primitives.js';
+
+/**
+ * The two keyed hashes the construction is made of. Given by the caller so that a provider seals
+ * with its own implementation of them; the default is @noble/hashes (noble-seal-primitives.ts).
+ */
+export interface SealPrimitives {
+  /** HKDF-SHA-256 (RFC 5869) with an empty salt. */
+  hkdfSha256(ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** HMAC-SHA-256. */
+  hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
+}
 
 /**
  * The cipher object for an algorithm id, or `undefined` when the caller has none for it (a
@@ -36,10 +45,15 @@ function lengthPrefixed(...parts: Uint8Array[]): Uint8Array {
   return concatBytes(...chunks);
 }
 
-function deriveMacKey(algorithm: TransportKeyAlgorithm, transportKey: Uint8Array, messageKey: Uint8Array): Uint8Array {
+function deriveMacKey(
+  primitives: SealPrimitives,
+  algorithm: TransportKeyAlgorithm,
+  transportKey: Uint8Array,
+  messageKey: Uint8Array,
+): Uint8Array {
   const ikm = concatBytes(transportKey, messageKey);
   try {
-    return hkdf(sha256, ikm, new Uint8Array(0), concatBytes(MAC_INFO_PREFIX, utf8ToBytes(algorithm)), MAC_KEY_LENGTH);
+    return primitives.hkdfSha256(ikm, concatBytes(MAC_INFO_PREFIX, utf8ToBytes(algorithm)), MAC_KEY_LENGTH);
   } finally {
     zeroize(ikm);
   }
@@ -50,9 +64,13 @@ function deriveMacKey(algorithm: TransportKeyAlgorithm, transportKey: Uint8Array
  * transport key itself (see "One key, one purpose"). Exported for the tests.
  * @internal
  */
-export function deriveWrapKey(algorithm: TransportKeyAlgorithm, transportKey: Uint8Array): Uint8Array {
+export function deriveWrapKey(
+  algorithm: TransportKeyAlgorithm,
+  transportKey: Uint8Array,
+  primitives: SealPrimitives = nobleSealPrimitives,
+): Uint8Array {
   const keyLength = TRANSPORT_KEY_LENGTH[algorithm];
-  const okm = hkdf(sha256, transportKey, new Uint8Array(0), concatBytes(WRAP_INFO_PREFIX, utf8ToBytes(algorithm)), keyLength);
+  const okm = primitives.hkdfSha256(transportKey, concatBytes(WRAP_INFO_PREFIX, utf8ToBytes(algorithm)), keyLength);
   if (algorithm !== 'TDES-EDE2-CBC') return okm;
   // DES keys carry odd parity in each byte's low bit (ignored by DES itself; OpenSSL and our
   // decoder expect it). The 112 key bits stay HKDF output.
@@ -69,9 +87,9 @@ type TaggedFields = Omit<SealedMessage, 'tag'>;
  * length-prefixed, in this order. The caller passes fields it has already checked (never the
  * caller's own object, whose getters could answer differently the second time).
  */
-function computeTag(macKey: Uint8Array, associatedData: Uint8Array, fields: TaggedFields): Uint8Array {
+function computeTag(primitives: SealPrimitives, macKey: Uint8Array, associatedData: Uint8Array, fields: TaggedFields): Uint8Array {
   const { algorithm, keyIv, wrappedKey, iv, ciphertext } = fields;
-  return hmac(sha256, macKey, lengthPrefixed(associatedData, utf8ToBytes(algorithm), keyIv, wrappedKey, iv, ciphertext));
+  return primitives.hmacSha256(macKey, lengthPrefixed(associatedData, utf8ToBytes(algorithm), keyIv, wrappedKey, iv, ciphertext));
 }
 
 function randomBytesChecked(random: RandomSource, length: number, field: string): Uint8Array {
@@ -96,6 +114,8 @@ export interface SealInputs {
   readonly associatedData: Uint8Array;
   /** The message key, keyIv and iv come from it, in this order. */
   readonly random: RandomSource;
+  /** The HKDF and HMAC to seal with; @noble/hashes when absent. */
+  readonly primitives?: SealPrimitives;
 }
 
 /**
@@ -110,7 +130,7 @@ export function sealMessageWith(
   plaintext: Uint8Array,
   inputs: SealInputs,
 ): SealedMessage {
-  const { associatedData, random } = inputs;
+  const { associatedData, random, primitives = nobleSealPrimitives } = inputs;
   const cipher = isTransportKeyAlgorithm(algorithm) ? cipherFor(algorithm) : undefined;
   if (cipher === undefined) {
     throw new ActivationError('UNSUPPORTED', 'unsupported transport key algorithm', {
@@ -134,15 +154,15 @@ export function sealMessageWith(
   }
 
   const messageKey = cipher.generateKey(random);
-  const wrapKey = deriveWrapKey(algorithm, transportKey);
+  const wrapKey = deriveWrapKey(algorithm, transportKey, primitives);
   let macKey: Uint8Array | undefined;
   try {
     const keyIv = randomBytesChecked(random, cipher.blockLength, 'keyIv').slice();
     const wrappedKey = cipher.encryptCbc(wrapKey, keyIv, messageKey);
     const iv = randomBytesChecked(random, cipher.blockLength, 'iv').slice();
     const ciphertext = cipher.encryptCbc(messageKey, iv, plaintext);
-    macKey = deriveMacKey(algorithm, transportKey, messageKey);
-    const tag = computeTag(macKey, associatedData, { algorithm, keyIv, wrappedKey, iv, ciphertext });
+    macKey = deriveMacKey(primitives, algorithm, transportKey, messageKey);
+    const tag = computeTag(primitives, macKey, associatedData, { algorithm, keyIv, wrappedKey, iv, ciphertext });
     return { algorithm, keyIv, wrappedKey, iv, ciphertext, tag };
   } finally {
     zeroize(messageKey, wrapKey, macKey);
@@ -164,13 +184,14 @@ function authFailed(): ActivationError {
  * altered associated data, another transport key, bad padding anywhere) gives
  * ActivationError('DECRYPT_FAILED', 'message authentication failed'), always the same. A
  * transport key whose length does not fit `sealed.algorithm` cannot have made the message, so it
- * is reported as DECRYPT_FAILED too.
+ * is reported as DECRYPT_FAILED too. `primitives` are the HKDF and HMAC (@noble/hashes when absent).
  */
 export function openMessageWith(
   cipherFor: CipherLookup,
   transportKey: Uint8Array,
   sealed: SealedMessage,
   associatedData: Uint8Array,
+  primitives: SealPrimitives = nobleSealPrimitives,
 ): Uint8Array {
   if (typeof sealed !== 'object' || sealed === null) throw malformed('sealed');
   const { algorithm, keyIv, wrappedKey, iv, ciphertext, tag } = sealed;
@@ -201,7 +222,7 @@ export function openMessageWith(
   // error reported are the same as for a bad tag (no padding oracle).
   let mk: Uint8Array = new Uint8Array(cipher.keyLength); // the dummy, kept unless unwrapping succeeds
   let unwrapped = true;
-  const wrapKey = deriveWrapKey(algorithm, transportKey);
+  const wrapKey = deriveWrapKey(algorithm, transportKey, primitives);
   try {
     const unwrappedKey = cipher.decryptCbc(wrapKey, keyIv, wrappedKey);
     if (unwrappedKey.length === cipher.keyLength) {
@@ -218,8 +239,8 @@ export function openMessageWith(
   let macKey: Uint8Array | undefined;
   let expected: Uint8Array | undefined;
   try {
-    macKey = deriveMacKey(algorithm, transportKey, mk);
-    expected = computeTag(macKey, associatedData, { algorithm, keyIv, wrappedKey, iv, ciphertext });
+    macKey = deriveMacKey(primitives, algorithm, transportKey, mk);
+    expected = computeTag(primitives, macKey, associatedData, { algorithm, keyIv, wrappedKey, iv, ciphertext });
     const tagOk = constantTimeEqual(expected, tag);
     if (!(tagOk && unwrapped)) throw authFailed();
     try {

@@ -14,11 +14,11 @@
  */
 import des from 'des.js';
 import { ActivationError } from '../../errors/activation-error.js';
-import { constantTimeEqual } from '../../util/bytes.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
 import { TRANSPORT_KEY_STRENGTH } from './algorithms.js';
-import { type CbcShape, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
-import { setOddParity } from './des-parity.js';
+import { type CbcShape, checkEncryptArgs, decryptArgsOk } from './cbc-checks.js';
+import { pkcs7Pad, pkcs7UnpaddedLength } from './pkcs7.js';
+import { generateTdesEde2Key } from './tdes-key.js';
 
 export { hasOddParity, setOddParity } from './des-parity.js';
 
@@ -39,33 +39,6 @@ function expandKey(key: Uint8Array): Uint8Array {
   k.set(key, 0);
   k.set(key.subarray(0, 8), 16);
   return k;
-}
-
-function pkcs7Pad(data: Uint8Array): Uint8Array {
-  const pad = BLOCK_LENGTH - (data.length % BLOCK_LENGTH);
-  const out = new Uint8Array(data.length + pad);
-  out.set(data);
-  out.fill(pad, data.length);
-  return out;
-}
-
-/**
- * Length of the plaintext after removing PKCS#7 padding, or -1 if the padding is invalid. The
- * last block is checked in a fixed shape (no early exit on the first bad byte).
- */
-function pkcs7UnpaddedLength(data: Uint8Array): number {
-  const len = data.length;
-  // Callers pass whole blocks, so every index read here exists; `?? 0` only satisfies the type
-  // (and is what `undefined` amounted to in these bit operations anyway: pad 0 is refused).
-  const pad = data[len - 1] ?? 0;
-  let bad = 0;
-  bad |= (pad - 1) >>> 31; // pad >= 1
-  bad |= (BLOCK_LENGTH - pad) >>> 31; // pad <= 8
-  for (let i = 0; i < BLOCK_LENGTH; i++) {
-    const inPad = (i - pad) >>> 31; // 1 when i < pad
-    bad |= inPad & (((data[len - 1 - i] ?? 0) ^ pad) !== 0 ? 1 : 0);
-  }
-  return bad === 0 ? len - pad : -1;
 }
 
 function run(type: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
@@ -109,21 +82,12 @@ export const tdesEde2Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
    * (probability about 2^-56) is rejected and redrawn.
    */
   generateKey(random: RandomSource): Uint8Array {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const raw = randomKeyBytes(SHAPE, random);
-      const key = setOddParity(raw);
-      raw.fill(0);
-      if (!constantTimeEqual(key.subarray(0, 8), key.subarray(8))) return key;
-      key.fill(0);
-    }
-    throw new ActivationError('INVALID_ARGUMENT', 'random source keeps returning degenerate keys', {
-      operation: 'TDES-EDE2-CBC generateKey',
-    });
+    return generateTdesEde2Key(SHAPE, random);
   },
 
   encryptCbc(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
     checkEncryptArgs(SHAPE, key, iv, plaintext);
-    const padded = pkcs7Pad(plaintext);
+    const padded = pkcs7Pad(plaintext, BLOCK_LENGTH);
     try {
       return run('encrypt', key, iv, padded);
     } finally {
@@ -140,7 +104,7 @@ export const tdesEde2Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
       throw decryptFailed();
     }
     try {
-      const n = pkcs7UnpaddedLength(padded);
+      const n = pkcs7UnpaddedLength(padded, BLOCK_LENGTH);
       if (n < 0) throw decryptFailed();
       return padded.slice(0, n);
     } finally {
