@@ -11,7 +11,7 @@ import type { SealPrimitives } from './sealed-core.js';
 const NO_SALT = new Uint8Array(0);
 
 /** HKDF-SHA-256 (empty salt) and HMAC-SHA-256 from @noble/hashes. */
-export const nobleSealPrimitives: SealPrimitives = Object.freeze({
+export const nobleSealPrimitives: SealPrimitives = /* @__PURE__ */ Object.freeze({
   hkdfSha256: (ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array => hkdf(sha256, ikm, NO_SALT, info, length),
   hmacSha256: (key: Uint8Array, message: Uint8Array): Uint8Array => hmac(sha256, key, message),
 });

@@ -1,7 +1,8 @@
 /**
  * The two transport ciphers on OpenSSL (node:crypto): AES-256-CBC (`aes-256-cbc`) and two-key
- * Triple DES (`des-ede-cbc`, E_K1 D_K2 E_K1 in outer CBC, which is what tdes-ede2-cbc.ts computes
- * on des.js). Same contracts as src/crypto/transport-key/*: the same argument checks, keys made
+ * Triple DES (E_K1 D_K2 E_K1 in outer CBC, which is what tdes-ede2-cbc.ts computes on des.js). Triple
+ * DES runs as `des-ede3-cbc` with the key K1||K2||K1, which is `des-ede-cbc` exactly: Node and Bun
+ * have both, Deno 2.9 only the three-key one. Same contracts as src/crypto/transport-key/*: the same argument checks, keys made
  * the same way (Triple DES with odd parity and K1 != K2), PKCS#7 padding, and one DECRYPT_FAILED
  * for every decryption fault.
  *
@@ -20,8 +21,28 @@ import { generateTdesEde2Key } from '../../crypto/transport-key/tdes-key.js';
 /** One CBC cipher: its shape, OpenSSL's name for it and how its keys are made. */
 interface NativeCbcSpec {
   readonly shape: CbcShape & { readonly name: TransportKeyAlgorithm };
-  readonly openssl: 'aes-256-cbc' | 'des-ede-cbc';
+  readonly openssl: 'aes-256-cbc' | 'des-ede3-cbc';
   readonly generateKey: (shape: CbcShape, random: RandomSource) => Uint8Array;
+  /** The key as OpenSSL takes it, in a buffer of its own that is wiped after use. */
+  readonly opensslKey: (key: Uint8Array) => Uint8Array;
+}
+
+/** K1||K2 (16 bytes) as the 24-byte three-key K1||K2||K1 of `des-ede3-cbc`. */
+function tdesEde3Key(key: Uint8Array): Uint8Array {
+  const k = new Uint8Array(24);
+  k.set(key, 0);
+  k.set(key.subarray(0, 8), 16);
+  return k;
+}
+
+/** Runs `fn` with the cipher's key as OpenSSL takes it, and wipes that copy. */
+function withKey<T>(spec: NativeCbcSpec, key: Uint8Array, fn: (opensslKey: Uint8Array) => T): T {
+  const k = spec.opensslKey(key);
+  try {
+    return fn(k);
+  } finally {
+    k.fill(0);
+  }
 }
 
 /** `update` then `final` of an OpenSSL cipher without padding, as one buffer; the pieces are wiped. */
@@ -52,7 +73,7 @@ function nativeCbcCipher(spec: NativeCbcSpec): TransportCipher {
       checkEncryptArgs(shape, key, iv, plaintext);
       const padded = pkcs7Pad(plaintext, shape.blockLength);
       try {
-        return runCipher(createCipheriv(openssl, key, iv).setAutoPadding(false), padded);
+        return withKey(spec, key, (k) => runCipher(createCipheriv(openssl, k, iv).setAutoPadding(false), padded));
       } finally {
         padded.fill(0);
       }
@@ -62,7 +83,7 @@ function nativeCbcCipher(spec: NativeCbcSpec): TransportCipher {
       if (!decryptArgsOk(shape, key, iv, ciphertext)) throw cbcDecryptFailed(shape);
       let padded: Uint8Array;
       try {
-        padded = runCipher(createDecipheriv(openssl, key, iv).setAutoPadding(false), ciphertext);
+        padded = withKey(spec, key, (k) => runCipher(createDecipheriv(openssl, k, iv).setAutoPadding(false), ciphertext));
       } catch {
         throw cbcDecryptFailed(shape);
       }
@@ -82,11 +103,13 @@ export const nativeAes256Cbc: TransportCipher = /* @__PURE__ */ nativeCbcCipher(
   shape: { name: 'AES-256-CBC', keyLength: 32, blockLength: 16 },
   openssl: 'aes-256-cbc',
   generateKey: randomKeyBytes,
+  opensslKey: (key) => key.slice(),
 });
 
-/** Two-key Triple DES (EDE, CBC) on OpenSSL's `des-ede-cbc`: 16-byte keys with odd parity, 8-byte blocks; the bytes of `tdesEde2Cbc`. */
+/** Two-key Triple DES (EDE, CBC) on OpenSSL's `des-ede3-cbc` with K1||K2||K1 (`des-ede-cbc`): 16-byte keys with odd parity, 8-byte blocks; the bytes of `tdesEde2Cbc`. */
 export const nativeTdesEde2Cbc: TransportCipher = /* @__PURE__ */ nativeCbcCipher({
   shape: { name: 'TDES-EDE2-CBC', keyLength: 16, blockLength: 8 },
-  openssl: 'des-ede-cbc',
+  openssl: 'des-ede3-cbc',
   generateKey: generateTdesEde2Key,
+  opensslKey: tdesEde3Key,
 });

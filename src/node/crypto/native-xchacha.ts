@@ -3,9 +3,12 @@
  * HChaCha20 of the key and the nonce's first 16 bytes gives a subkey (noble's `hchacha`, since
  * OpenSSL has no HChaCha20), and the IETF construction runs under it with the nonce 0x00000000 ||
  * the last 8 bytes. The bytes are those of noble's `xchacha20poly1305`.
+ *
+ * Where node:crypto has no ChaCha20-Poly1305 (Bun 1.4's, on BoringSSL), noble's
+ * `xchacha20poly1305` runs whole: asked once, on first use.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { hchacha } from '@noble/ciphers/chacha.js';
+import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
+import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { wrapErrors } from '../../errors/activation-error.js';
 import { isBytes, requireBytes } from '../../crypto/provider-arguments.js';
 import { zeroize } from '../../util/bytes.js';
@@ -16,6 +19,13 @@ const NONCE_LENGTH = 24;
 const TAG_LENGTH = 16;
 /** "expand 32-byte k" as four little-endian words. */
 const SIGMA = Uint32Array.of(0x61707865, 0x3320646e, 0x79622d32, 0x6b206574);
+
+let nativeChaCha: boolean | undefined;
+
+/** Whether this runtime's node:crypto has ChaCha20-Poly1305 (asked once). */
+function hasNativeChaCha(): boolean {
+  return (nativeChaCha ??= getCiphers().includes('chacha20-poly1305'));
+}
 
 /** `count` little-endian 32-bit words of `bytes` from `offset` (independent of the host's byte order). */
 function wordsLE(bytes: Uint8Array, offset: number, count: number): Uint32Array {
@@ -48,6 +58,7 @@ function ietfNonce(nonce: Uint8Array): Uint8Array {
 }
 
 function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+  if (!hasNativeChaCha()) return xchacha20poly1305(key, nonce, ad).encrypt(plaintext);
   const k = subkey(key, nonce);
   try {
     const c = createCipheriv('chacha20-poly1305', k, ietfNonce(nonce), { authTagLength: TAG_LENGTH });
@@ -68,6 +79,7 @@ function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uin
 /** The plaintext, or `undefined` when the tag does not verify (what was decrypted is wiped first). */
 function open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | undefined {
   if (sealed.length < TAG_LENGTH) return undefined;
+  if (!hasNativeChaCha()) return xchacha20poly1305(key, nonce, ad).decrypt(sealed);
   const ciphertext = sealed.subarray(0, sealed.length - TAG_LENGTH);
   const k = subkey(key, nonce);
   let body: Buffer | undefined;
