@@ -14,15 +14,18 @@ import { generatorString } from './encoding.js';
 import { constantTimeField, invertFermat } from './ct-field.js';
 
 /** G_X25519.DSI = b"CPace255". */
-const DSI = utf8ToBytes('CPace255');
+const DSI = /* @__PURE__ */ utf8ToBytes('CPace255');
 /** G_X25519.field_size_bytes. */
 const FIELD_SIZE_BYTES = 32;
 /** SHA-512 input block size H.s_in_bytes. */
 const SHA512_S_IN_BYTES = 128;
-/** The field prime of Curve25519, 2^255 - 19. */
-const P = 2n ** 255n - 19n;
+/**
+ * The field prime of Curve25519, 2^255 - 19. Written as a literal, like the mask below: a bundler
+ * keeps `2n ** 255n` (an operation) in every bundle that shares this module's chunk, used or not.
+ */
+const P = 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffedn;
 /** Bits #0 to #254: decodeUCoordinate masks off bit #255. */
-const LOW_255_BITS = 2n ** 255n - 1n;
+const LOW_255_BITS = 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffn;
 
 /**
  * `decodeUCoordinate(u, 255)` from RFC 7748 (repeated in the draft's appendix "Decoding and
@@ -36,8 +39,12 @@ function decodeUCoordinate(bytes: Uint8Array): bigint {
   return value;
 }
 
-/** GF(2^255 - 19) with a fixed-sequence inversion (see ct-field.ts). */
-const FIELD = constantTimeField(ed25519.Point.Fp);
+/**
+ * GF(2^255 - 19) with a fixed-sequence inversion (see ct-field.ts), built on first use: at module
+ * load it would be work (and, for bundlers, a side effect) for every importer, the /wire entry's
+ * included, since the node:crypto provider shares this module.
+ */
+let field: IField<bigint> | undefined;
 
 /**
  * G_X25519.calculate_generator(H, PRS, CI, sid): hash the generator string to 32 bytes, decode it
@@ -65,7 +72,7 @@ export function calculateGeneratorWithField(field: IField<bigint>, prs: Uint8Arr
 }
 
 function calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): Uint8Array {
-  return calculateGeneratorWithField(FIELD, prs, ci, sid);
+  return calculateGeneratorWithField((field ??= constantTimeField(ed25519.Point.Fp)), prs, ci, sid);
 }
 
 /** G_X25519.sample_scalar() = sample_random_bytes(32); X25519 clamps it when used. */
@@ -123,7 +130,7 @@ function scalarMult(scalar: Uint8Array, point: Uint8Array): Uint8Array {
 }
 
 /** CPACE-X25519-SHA512. */
-export const x25519Suite: CPaceSuite = Object.freeze({
+export const x25519Suite: CPaceSuite = /* @__PURE__ */ Object.freeze({
   id: 'CPACE-X25519-SHA512' as const,
   /** A fresh copy each time, so callers cannot alter the suite's constant. */
   get dsi(): Uint8Array {

@@ -8,7 +8,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { SealPrimitives } from './sealed-core.js';
 
-const NO_SALT = new Uint8Array(0);
+const NO_SALT = /* @__PURE__ */ new Uint8Array(0);
 
 /** HKDF-SHA-256 (empty salt) and HMAC-SHA-256 from @noble/hashes. */
 export const nobleSealPrimitives: SealPrimitives = /* @__PURE__ */ Object.freeze({

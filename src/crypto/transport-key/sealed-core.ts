@@ -32,8 +32,8 @@ export interface SealPrimitives {
  */
 export type CipherLookup = (algorithm: TransportKeyAlgorithm) => TransportCipher | undefined;
 
-const MAC_INFO_PREFIX = utf8ToBytes('enterprise-activation/v1 message mac');
-const WRAP_INFO_PREFIX = utf8ToBytes('enterprise-activation/v1 key wrap');
+const MAC_INFO_PREFIX = /* @__PURE__ */ utf8ToBytes('enterprise-activation/v1 message mac');
+const WRAP_INFO_PREFIX = /* @__PURE__ */ utf8ToBytes('enterprise-activation/v1 key wrap');
 const MAC_KEY_LENGTH = 32;
 const TAG_LENGTH = 32;
 const AUTH_FAILED = 'message authentication failed';
