@@ -41,9 +41,8 @@ export function okpPublicBytes(privateKey: KeyObject): Uint8Array {
 }
 
 /** A Buffer's bytes as a plain Uint8Array of their own, the Buffer wiped (it may be a secret). */
-export function ownBytes(buffer: Buffer | ArrayBuffer): Uint8Array {
-  const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : buffer;
-  const out = new Uint8Array(view);
-  view.fill(0);
+export function ownBytes(buffer: Buffer): Uint8Array {
+  const out = new Uint8Array(buffer);
+  buffer.fill(0);
   return out;
 }
