@@ -7,10 +7,11 @@
  * provider with {@link runWithAsyncProvider} (replay-bridge.ts), which replays the step until
  * every operation it needs has been answered; docs/crypto-providers.md, "Asynchronous providers".
  *
- * Every {@link CryptoProvider} is also an `AsyncCryptoProvider` (a value is a "maybe promise"), so
- * code written against this interface takes either kind.
+ * An asynchronous provider says so (`asynchronous: true`): a driver given one runs its steps
+ * through the bridge, and runs them directly on a synchronous one, at no cost. Code that takes
+ * either kind takes `CryptoProvider | AsyncCryptoProvider` ({@link AnyCryptoProvider}).
  */
-import type { CPaceSuiteId, KeyPair, RandomSource, SealedMessage, TransportKeyAlgorithm } from './provider.js';
+import type { CPaceSuiteId, CryptoProvider, KeyPair, RandomSource, SealedMessage, TransportKeyAlgorithm } from './provider.js';
 
 /** A value now, or a promise of it. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -48,6 +49,8 @@ export interface AsyncTransportCipher {
  */
 export interface AsyncCryptoProvider {
   readonly name: string;
+  /** Marks a provider whose operations may answer later: drivers run their steps through the replay bridge. */
+  readonly asynchronous: true;
   cpaceSuite(id: CPaceSuiteId): AsyncCPaceSuite;
   transportCipher(id: TransportKeyAlgorithm): AsyncTransportCipher;
   sha512(message: Uint8Array): MaybePromise<Uint8Array>;
@@ -69,4 +72,12 @@ export interface AsyncCryptoProvider {
     random: RandomSource,
   ): MaybePromise<SealedMessage>;
   openMessage(transportKey: Uint8Array, sealed: SealedMessage, associatedData: Uint8Array): MaybePromise<Uint8Array>;
+}
+
+/** Either kind of provider. */
+export type AnyCryptoProvider = CryptoProvider | AsyncCryptoProvider;
+
+/** True for a provider that says its operations may answer later. */
+export function isAsyncProvider(provider: AnyCryptoProvider): provider is AsyncCryptoProvider {
+  return (provider as { readonly asynchronous?: unknown }).asynchronous === true;
 }

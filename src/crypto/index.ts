@@ -49,7 +49,14 @@ export {
 } from './cpace/index.js';
 export { passwordToPrs, channelIdentifier } from '../protocol/key-schedule.js';
 // Asynchronous providers (WebCrypto) and the bridge that runs the synchronous machines on them.
-export type { AsyncCryptoProvider, AsyncCPaceSuite, AsyncTransportCipher, MaybePromise } from './async-provider.js';
+export {
+  isAsyncProvider,
+  type AnyCryptoProvider,
+  type AsyncCryptoProvider,
+  type AsyncCPaceSuite,
+  type AsyncTransportCipher,
+  type MaybePromise,
+} from './async-provider.js';
 export { runWithAsyncProvider, type ReplayStats } from './replay-bridge.js';
 export {
   createWebCryptoProvider,

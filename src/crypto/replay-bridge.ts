@@ -22,7 +22,7 @@
  * everything synchronously costs exactly one pass.
  */
 import { ActivationError } from '../errors/activation-error.js';
-import type { AsyncCPaceSuite, AsyncCryptoProvider, AsyncTransportCipher } from './async-provider.js';
+import type { AnyCryptoProvider, AsyncCPaceSuite, AsyncTransportCipher } from './async-provider.js';
 import type { CPaceSuite, CPaceSuiteId, CryptoProvider, RandomSource, TransportCipher, TransportKeyAlgorithm } from './provider.js';
 
 /** Thrown inside a pass to end it when an operation is pending; never escapes {@link runWithAsyncProvider}. */
@@ -153,7 +153,7 @@ function nondeterministic(op: string): ActivationError {
 }
 
 /** The synchronous stand-in for `provider` that one pass runs with. */
-function standIn(provider: AsyncCryptoProvider, pass: Pass, random: RandomSource): CryptoProvider {
+function standIn(provider: AnyCryptoProvider, pass: Pass, random: RandomSource): CryptoProvider {
   const suites = new Map<CPaceSuiteId, CPaceSuite>();
   const ciphers = new Map<TransportKeyAlgorithm, TransportCipher>();
   const suiteFor = (id: CPaceSuiteId): CPaceSuite => {
@@ -241,7 +241,7 @@ export interface ReplayStats {
  * ```
  */
 export async function runWithAsyncProvider<R>(
-  provider: AsyncCryptoProvider,
+  provider: AnyCryptoProvider,
   random: RandomSource,
   compute: (provider: CryptoProvider, random: RandomSource) => R,
   stats?: (stats: ReplayStats) => void,

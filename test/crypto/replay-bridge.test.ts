@@ -5,7 +5,7 @@
  * is given; and a step that asks for different operations when replayed is refused.
  */
 import { describe, expect, it } from 'vitest';
-import type { AsyncCryptoProvider } from '../../src/crypto/async-provider.js';
+import type { AnyCryptoProvider, AsyncCryptoProvider } from '../../src/crypto/async-provider.js';
 import { createWebCryptoProvider } from '../../src/crypto/webcrypto/webcrypto-provider.js';
 import { runWithAsyncProvider, type ReplayStats } from '../../src/crypto/replay-bridge.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
@@ -31,6 +31,7 @@ function asyncOf(provider: CryptoProvider): AsyncCryptoProvider & { calls: numbe
     };
   const wrapped: AsyncCryptoProvider = {
     name: `async ${provider.name}`,
+    asynchronous: true,
     cpaceSuite(id) {
       const s = provider.cpaceSuite(id);
       return {
@@ -77,7 +78,7 @@ function asyncOf(provider: CryptoProvider): AsyncCryptoProvider & { calls: numbe
  * Replays a recorded activation's handset inputs through the bridge and checks every step's
  * outputs and state against the recording (which ran on the synchronous noble provider).
  */
-async function replayActivation(provider: AsyncCryptoProvider): Promise<ReplayStats[]> {
+async function replayActivation(provider: AnyCryptoProvider): Promise<ReplayStats[]> {
   const pair = activatePair();
   expect(pair.result?.email).toBeDefined();
   const random = seededRandom('handset-seed'); // the Pair's handset seed: the same stream

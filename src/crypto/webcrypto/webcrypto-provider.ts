@@ -74,6 +74,7 @@ function buildProvider(noble: CryptoProvider, ops: SubtleOperations | undefined,
 
   const provider: WebCryptoProvider = {
     name: 'webcrypto',
+    asynchronous: true,
     native,
     cpaceSuite(id) {
       const suite = noble.cpaceSuite(id); // throws UNSUPPORTED for a suite this provider lacks
