@@ -71,13 +71,32 @@ export function assertConsistentPage(page: SyncPage, what = 'sync page'): void {
   }
 }
 
-/** Bytes a record adds to a page, with a little slack for the array header. */
-function recordSize(record: SyncRecord): number {
-  return encodeCbor(stripUndefined(record)).length + 1;
+/**
+ * A record as the wire carries it: checked against its schema (ActivationError('INVALID_ARGUMENT')
+ * naming the field otherwise) and encoded, its `undefined` fields left out. The schema's output,
+ * not the record itself, is encoded: it has the schema's field order, which is what
+ * `encodeSyncPage` puts on the wire, so a page assembled from these bytes is byte for byte the
+ * page `encodeSyncPage` writes.
+ */
+function encodeRecord(record: SyncRecord, i: number): Uint8Array {
+  return encodeCbor(checkArgument(syncRecordSchema, stripUndefined(record), `record ${i}`));
 }
 
 /** Room the page's own fields and array headers take. */
 const PAGE_OVERHEAD = 128;
+
+/**
+ * A page as {@link paginateEncoded} builds it, with the CBOR of each of its records (in page
+ * order): what measured the page also makes its bytes (src/wire/messages/sync-page.ts,
+ * `encodePaginatedPage`), so nothing is checked or encoded twice. The bytes are the records as
+ * they were when paginated.
+ */
+export interface PaginatedPage {
+  /** The page. */
+  readonly page: SyncPage;
+  /** Each record's CBOR, as the page carries it. */
+  readonly encodedRecords: readonly Uint8Array[];
+}
 
 /**
  * Splits one database's records into pages of at most `pageSize` records, and never more than
@@ -87,6 +106,11 @@ const PAGE_OVERHEAD = 128;
  * database, or duplicate ids.
  */
 export function paginate(records: readonly SyncRecord[], pageSize: number, database?: SyncDatabase): SyncPage[] {
+  return paginateEncoded(records, pageSize, database).map((p) => p.page);
+}
+
+/** {@link paginate}, each page with its records' encodings ({@link PaginatedPage}). */
+export function paginateEncoded(records: readonly SyncRecord[], pageSize: number, database?: SyncDatabase): PaginatedPage[] {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_RECORDS) {
     throw new ActivationError('INVALID_ARGUMENT', `pageSize must be an integer from 1 to ${MAX_PAGE_RECORDS}`, {
       operation: 'paginate',
@@ -109,11 +133,11 @@ export function paginate(records: readonly SyncRecord[], pageSize: number, datab
   }
   const kind = DATABASE_RECORD_KIND[db];
   const ids = new Set<string>();
-  const chunks: SyncRecord[][] = [];
-  let current: SyncRecord[] = [];
+  const chunks: { records: SyncRecord[]; encoded: Uint8Array[] }[] = [];
+  let current: { records: SyncRecord[]; encoded: Uint8Array[] } = { records: [], encoded: [] };
   let bytes = PAGE_OVERHEAD;
   for (const [i, record] of records.entries()) {
-    checkArgument(syncRecordSchema, record, `record ${i}`);
+    const encoded = encodeRecord(record, i);
     if (record.kind !== kind) {
       throw new ActivationError('INVALID_ARGUMENT', `record ${i}: a ${record.kind} record is not in the ${db} database`, {
         operation: 'paginate',
@@ -124,15 +148,21 @@ export function paginate(records: readonly SyncRecord[], pageSize: number, datab
       throw new ActivationError('INVALID_ARGUMENT', `record ${i}: duplicate id`, { operation: 'paginate', field: `records.${i}.id` });
     }
     ids.add(record.id);
-    const size = recordSize(record);
-    if (current.length > 0 && (current.length === pageSize || bytes + size > MAX_PAGE_BYTES)) {
+    // The bytes a record adds to a page, with a little slack for the array header.
+    const size = encoded.length + 1;
+    const n = current.records.length;
+    if (n > 0 && (n === pageSize || bytes + size > MAX_PAGE_BYTES)) {
       chunks.push(current);
-      current = [];
+      current = { records: [], encoded: [] };
       bytes = PAGE_OVERHEAD;
     }
-    current.push(record);
+    current.records.push(record);
+    current.encoded.push(encoded);
     bytes += size;
   }
   chunks.push(current);
-  return chunks.map((chunk, page) => ({ database: db, page, pageCount: chunks.length, total: records.length, records: chunk }));
+  return chunks.map((chunk, page) => ({
+    page: { database: db, page, pageCount: chunks.length, total: records.length, records: chunk.records },
+    encodedRecords: chunk.encoded,
+  }));
 }
