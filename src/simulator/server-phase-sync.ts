@@ -52,5 +52,9 @@ export function onSyncAck(state: ServerSyncingState, frame: Frame, env: ServerEn
   ) {
     return drop(state, frame, 'the acknowledgement does not match the page in flight');
   }
-  return syncMessage({ ...state, recvSeq: frame.seq + 1, sync: { ...sync, index: sync.index + 1 } }, frame.seq, env);
+  // The acknowledged pages go (and with them their records): a repeated acknowledgement is
+  // answered with the reply kept for it (`lastReply`), never with a page rebuilt, so nothing needs
+  // them again. The next page in flight is then the first.
+  const rest = sync.pages.slice(sync.index + 1);
+  return syncMessage({ ...state, recvSeq: frame.seq + 1, sync: { ...sync, pages: rest, index: 0 } }, frame.seq, env);
 }
