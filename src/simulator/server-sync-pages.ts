@@ -10,16 +10,21 @@
  * A step stays a pure function: the memo only saves work.
  */
 import type { SyncDatabase } from '../sync/databases.js';
-import { paginateEncoded, type SyncPage } from '../sync/pages.js';
+import { type PaginateOptions, paginateEncoded, type SyncPage } from '../sync/pages.js';
 import type { SyncRecord } from '../sync/records.js';
 import { encodePaginatedPage, encodeSyncPage } from '../wire/messages/sync-page.js';
 
 /** Each planned page's record encodings, while the page is alive. */
 const encodings = new WeakMap<SyncPage, readonly Uint8Array[]>();
 
-/** Paginates one database's records (`paginate`), remembering each page's record encodings. */
-export function planPages(records: readonly SyncRecord[], pageSize: number, database: SyncDatabase): SyncPage[] {
-  return paginateEncoded(records, pageSize, database).map(({ page, encodedRecords }) => {
+/** Paginates one database's records (`paginate`, with `options`), remembering each page's record encodings. */
+export function planPages(
+  records: readonly SyncRecord[],
+  pageSize: number,
+  database: SyncDatabase,
+  options: PaginateOptions = {},
+): SyncPage[] {
+  return paginateEncoded(records, pageSize, database, options).map(({ page, encodedRecords }) => {
     encodings.set(page, encodedRecords);
     return page;
   });

@@ -82,6 +82,17 @@ function encodeRecord(record: SyncRecord, i: number): Uint8Array {
   return encodeCbor(checkArgument(syncRecordSchema, stripUndefined(record), `record ${i}`));
 }
 
+/** Options of {@link paginateEncoded}. */
+export interface PaginateOptions {
+  /**
+   * The records are this library's own output, in their wire form already: valid, without
+   * `undefined` fields, their fields in the schema's order (the simulator's generated user data,
+   * whose tests pin all three). They are encoded as they are, not checked against the schema
+   * again; their kinds and ids are still checked. Never for records a caller handed in.
+   */
+  readonly ownRecords?: boolean;
+}
+
 /** Room the page's own fields and array headers take. */
 const PAGE_OVERHEAD = 128;
 
@@ -110,7 +121,13 @@ export function paginate(records: readonly SyncRecord[], pageSize: number, datab
 }
 
 /** {@link paginate}, each page with its records' encodings ({@link PaginatedPage}). */
-export function paginateEncoded(records: readonly SyncRecord[], pageSize: number, database?: SyncDatabase): PaginatedPage[] {
+export function paginateEncoded(
+  records: readonly SyncRecord[],
+  pageSize: number,
+  database?: SyncDatabase,
+  options: PaginateOptions = {},
+): PaginatedPage[] {
+  const own = options.ownRecords === true;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_RECORDS) {
     throw new ActivationError('INVALID_ARGUMENT', `pageSize must be an integer from 1 to ${MAX_PAGE_RECORDS}`, {
       operation: 'paginate',
@@ -137,7 +154,7 @@ export function paginateEncoded(records: readonly SyncRecord[], pageSize: number
   let current: { records: SyncRecord[]; encoded: Uint8Array[] } = { records: [], encoded: [] };
   let bytes = PAGE_OVERHEAD;
   for (const [i, record] of records.entries()) {
-    const encoded = encodeRecord(record, i);
+    const encoded = own ? encodeCbor(record) : encodeRecord(record, i);
     if (record.kind !== kind) {
       throw new ActivationError('INVALID_ARGUMENT', `record ${i}: a ${record.kind} record is not in the ${db} database`, {
         operation: 'paginate',
