@@ -1,8 +1,9 @@
 /**
  * The sync pages a server session sends, and their bytes. The records are checked and encoded
  * once, when the synchronization is planned (paginating needs each record's size, and measuring
- * it is encoding it); each page's bytes are then put together from those encodings when it is
- * sent, instead of checking and encoding the page's records a second time (issue 14).
+ * it is encoding it), and each page's bytes are put together from those encodings there and then,
+ * instead of checking and encoding the page's records a second time when it is sent (issue 14).
+ * One array per page, not one per record: a record's own array would cost more than many records.
  *
  * The encodings are remembered beside the page objects, not in the session state: the state
  * stays plain data (snapshots store the pages, never their bytes), and a page restored from a
@@ -14,8 +15,8 @@ import { type PaginateOptions, paginateEncoded, type SyncPage } from '../sync/pa
 import type { SyncRecord } from '../sync/records.js';
 import { encodePaginatedPage, encodeSyncPage } from '../wire/messages/sync-page.js';
 
-/** Each planned page's record encodings, while the page is alive. */
-const encodings = new WeakMap<SyncPage, readonly Uint8Array[]>();
+/** Each planned page's bytes, while the page is alive (a session lets a page go when it is acknowledged). */
+const encodings = new WeakMap<SyncPage, Uint8Array>();
 
 /** Paginates one database's records (`paginate`, with `options`), remembering each page's record encodings. */
 export function planPages(
@@ -24,14 +25,16 @@ export function planPages(
   database: SyncDatabase,
   options: PaginateOptions = {},
 ): SyncPage[] {
-  return paginateEncoded(records, pageSize, database, options).map(({ page, encodedRecords }) => {
-    encodings.set(page, encodedRecords);
-    return page;
+  return paginateEncoded(records, pageSize, database, options).map((paginated) => {
+    encodings.set(paginated.page, encodePaginatedPage(paginated));
+    return paginated.page;
   });
 }
 
-/** The bytes of a page: from its records' encodings if it was planned here, else checked and encoded. */
+/**
+ * The bytes of a page: those made when it was planned here, else (a page restored from a
+ * snapshot) checked and encoded. Not a copy: they go only to be sealed, which reads them.
+ */
 export function syncPageBytes(page: SyncPage): Uint8Array {
-  const encodedRecords = encodings.get(page);
-  return encodedRecords === undefined ? encodeSyncPage(page) : encodePaginatedPage({ page, encodedRecords });
+  return encodings.get(page) ?? encodeSyncPage(page);
 }
