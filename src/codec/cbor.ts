@@ -54,18 +54,6 @@ export function encodeCbor(value: unknown): Uint8Array {
 }
 
 /**
- * The head of a CBOR array of `length` items (major type 4, shortest form, as cbor-x writes it):
- * what goes before items encoded one by one, to make the bytes `encodeCbor` would give for the
- * whole array. `length` is below 2^32.
- */
-export function cborArrayHead(length: number): Uint8Array {
-  if (length < 24) return Uint8Array.of(0x80 + length);
-  if (length < 0x100) return Uint8Array.of(0x98, length);
-  if (length < 0x10000) return Uint8Array.of(0x99, length >>> 8, length & 0xff);
-  return Uint8Array.of(0x9a, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
-}
-
-/**
  * Decodes one CBOR item from `bytes`, refusing anything over `maxBytes`, trailing data, and any
  * decoder failure (truncation, bad structure, excessive nesting), as ActivationError('MALFORMED').
  */

@@ -6,7 +6,7 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
-import { cborArrayHead, decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { decodeWith, encodeCbor } from '../../codec/cbor.js';
 import { checkArgument } from '../../codec/check-argument.js';
 import { list, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER } from '../../sync/databases.js';
@@ -62,19 +62,17 @@ export function encodeSyncPage(page: SyncPage): Uint8Array {
  * Encodes a page that `paginateEncoded` built, from its records' encodings: the bytes
  * {@link encodeSyncPage} gives for it, without checking or encoding the records a second time
  * (paginate checked each against its schema, and built the page consistent and under
- * {@link MAX_PAGE_BYTES}). The fields go first, as `encodeSyncPage` orders them, with an empty
- * `records` array, whose head (its last byte) is replaced by the head of the real one.
+ * {@link MAX_PAGE_BYTES}). cbor-x writes the page's fields, as `encodeSyncPage` orders them, and
+ * the head of its records array, over as many one-byte placeholders (0) as there are records; the
+ * records' own bytes then take the placeholders' place.
  */
 export function encodePaginatedPage({ page, encodedRecords }: PaginatedPage): Uint8Array {
-  const fields = encodeCbor({ database: page.database, page: page.page, pageCount: page.pageCount, total: page.total, records: [] });
-  const head = cborArrayHead(encodedRecords.length);
-  const start = fields.length - 1 + head.length;
-  let size = start;
-  for (const record of encodedRecords) size += record.length;
-  const out = new Uint8Array(size);
-  out.set(fields.subarray(0, fields.length - 1));
-  out.set(head, fields.length - 1);
-  let at = start;
+  const n = encodedRecords.length;
+  const { database, pageCount, total } = page;
+  const head = encodeCbor({ database, page: page.page, pageCount, total, records: new Array<number>(n).fill(0) });
+  let at = head.length - n;
+  const out = new Uint8Array(encodedRecords.reduce((size, record) => size + record.length, at));
+  out.set(head.subarray(0, at));
   for (const record of encodedRecords) {
     out.set(record, at);
     at += record.length;
