@@ -24,6 +24,8 @@ const options = {
   mapsAsObjects: true,
   tagUint8Array: false,
   variableMapSize: true,
+  // Each byte string decoded is a copy of its own, never a view of the caller's input: normalize
+  // hands these out as they are (test/wire/cbor-codec.test.ts, "the value handed out").
   copyBuffers: true,
   useFloat32: 0,
   pack: false,
@@ -44,7 +46,10 @@ export const MAX_FRAME_BYTES = 1_048_576;
 /** Encodes a value (objects, arrays, strings, numbers, booleans, Uint8Array). */
 export function encodeCbor(value: unknown): Uint8Array {
   const out = encoder.encode(value);
-  // cbor-x returns a Node Buffer where one exists; hand out a plain Uint8Array everywhere.
+  // The one copy an encoding needs, kept on purpose: cbor-x returns a view into a buffer it shares
+  // between calls (it writes the next encoding after this one), a Node Buffer where one exists.
+  // Many encodings are kept (the reply to repeat, a page's records), and a view would pin
+  // kilobytes of that buffer each; the copy is a plain Uint8Array of exactly its bytes.
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
 }
 
@@ -82,17 +87,28 @@ export function decodeCbor(bytes: Uint8Array, what: string, maxBytes = MAX_FRAME
 
 const MAX_DEPTH = 32;
 
-/** Turns Node Buffers into plain Uint8Arrays and rejects anything deeper than MAX_DEPTH. */
+/**
+ * Turns any Node Buffer into a plain Uint8Array and rejects anything deeper than MAX_DEPTH (a value
+ * that contains itself through cbor-x's shared-reference tags is infinitely deep).
+ *
+ * In place, without copying: the arrays and objects are cbor-x's fresh ones, nobody else's, and
+ * each byte string is already a copy of its own (`copyBuffers`: a plain Uint8Array sliced out of
+ * the input, which it never shares with the caller's buffer). Only a byte string that is not a
+ * plain Uint8Array (a Buffer, should cbor-x ever give one) is copied, into one.
+ */
 function normalize(value: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) {
     throw new ActivationError('MALFORMED', 'CBOR nesting too deep', { reason: 'too deeply nested', limit: MAX_DEPTH });
   }
-  if (value instanceof Uint8Array) return new Uint8Array(value);
-  if (Array.isArray(value)) return value.map((item) => normalize(item, depth + 1));
+  if (value instanceof Uint8Array) return Object.getPrototypeOf(value) === Uint8Array.prototype ? value : new Uint8Array(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = normalize(value[i], depth + 1);
+    return value;
+  }
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, item] of Object.entries(value)) out[k] = normalize(item, depth + 1);
-    return out;
+    const map = value as Record<string, unknown>;
+    for (const k of Object.keys(map)) map[k] = normalize(map[k], depth + 1);
+    return map;
   }
   return value;
 }

@@ -48,3 +48,20 @@ export {
   type CPaceStartResult,
 } from './cpace/index.js';
 export { passwordToPrs, channelIdentifier } from '../protocol/key-schedule.js';
+// Asynchronous providers (WebCrypto) and the bridge that runs the synchronous machines on them.
+export {
+  isAsyncProvider,
+  type AnyCryptoProvider,
+  type AsyncCryptoProvider,
+  type AsyncCPaceSuite,
+  type AsyncTransportCipher,
+  type MaybePromise,
+} from './async-provider.js';
+export { runWithAsyncProvider, type ReplayStats } from './replay-bridge.js';
+export {
+  createWebCryptoProvider,
+  type WebCryptoProvider,
+  type WebCryptoProviderOptions,
+  type WebCryptoFeature,
+} from './webcrypto/webcrypto-provider.js';
+export { WEBCRYPTO_FEATURES } from './webcrypto/probe.js';

@@ -44,7 +44,7 @@ import {
 import { ReplayCache, SessionTable, sessionKey } from './session-table.js';
 import { type AdminEvent, EtpAdmission, type EtpAdmissionOptions, MAX_ADMIN_LOG, type RefusalReason } from './admission.js';
 import type { ServerIdentity, ServerPolicy } from './server-config.js';
-import { type ServicesConfig, resolveServicesConfig } from './server-services.js';
+import { type ServicesConfig, handedOut, resolveServicesConfig } from './server-services.js';
 import type { ServerEnv, ServerInput, ServerOutput } from './server-io.js';
 import { serverStep, startServerSession } from './server-machine.js';
 import { routeEtpDat, routeFrame } from './server-routing.js';
@@ -369,7 +369,9 @@ export class BesSimulator {
 
   /** IT policy, service books and synchronization settings in force. */
   get services(): ServicesConfig {
-    return this.servicesConfig;
+    const config = this.servicesConfig;
+    // What a caller gets is the caller's to change: never taken for the generator's own output.
+    return { ...config, userData: (account) => handedOut(config.userData(account)) };
   }
 
   /** The IT policy in force. */
@@ -1000,7 +1002,7 @@ export class BesSimulator {
       now: this.now(),
       identity: this.identity,
       policy: this.policy,
-      services: this.services,
+      services: this.servicesConfig,
       dummySecret: (this.secret ??= this.random(32)),
       replyToUnknownUsers: this.replyToUnknownUsers,
       claimTimeoutMs: this.accounts.claimTimeoutMs,

@@ -16,7 +16,7 @@ import { decodePolicyAck } from '../wire/messages/policy-ack.js';
 import { encodeServiceBooks } from '../wire/messages/service-books.js';
 import { capabilitiesOf } from '../service-books/capabilities.js';
 import { applyLimit, inCalendarWindow, planSync, type SyncDatabase } from '../sync/databases.js';
-import { paginate, type SyncPage } from '../sync/pages.js';
+import type { SyncPage } from '../sync/pages.js';
 import type { SyncRecord } from '../sync/records.js';
 import { bytesToHex, constantTimeEqual } from '../util/bytes.js';
 import type { Frame } from '../wire/frame.js';
@@ -26,6 +26,8 @@ import { type Account, type ActivatedDevice, activatedAccount, holdsClaim } from
 import type { ServerEnv, ServerOutput, ServerStepResult } from './server-io.js';
 import { fail, opened, sealed } from './server-machine-support.js';
 import { syncMessage } from './server-phase-sync.js';
+import { planPages } from './server-sync-pages.js';
+import { isGeneratedUserData } from './server-services.js';
 import {
   type AwaitingBooksAckState,
   type AwaitingPolicyAckState,
@@ -154,6 +156,8 @@ export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: Serv
     messageCap: account.settings.messageCap,
   });
   const data = env.services.userData(account);
+  // The generator's fresh output is in its wire form already: encoded without a second check.
+  const ownRecords = isGeneratedUserData(data);
   const pageSize = Math.min(ack.sync.maxPageRecords, env.services.pageSize);
   const pages: SyncPage[] = [];
   const synchronized: { database: SyncDatabase; records: number }[] = [];
@@ -162,7 +166,7 @@ export function onBooksAck(state: AwaitingBooksAckState, frame: Frame, env: Serv
     const all: readonly SyncRecord[] = data[database] ?? [];
     const inWindow = database === 'calendar' ? all.filter((r) => r.kind !== 'calendar' || inCalendarWindow(r, env.now)) : all;
     const records = applyLimit<SyncRecord>(plan, database, inWindow);
-    pages.push(...paginate(records, pageSize, database));
+    pages.push(...planPages(records, pageSize, database, { ownRecords }));
     synchronized.push({ database, records: records.length });
   }
   const done: SyncDone = { synchronized, skipped: plan.skipped.map((s) => ({ database: s.database, reason: s.reason })) };

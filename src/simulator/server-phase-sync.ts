@@ -9,11 +9,11 @@
  * an acknowledgement that does not match the page in flight is dropped, and the page stays in flight.
  */
 import { decodeSyncAck } from '../wire/messages/sync-ack.js';
-import { encodeSyncPage } from '../wire/messages/sync-page.js';
 import type { Frame } from '../wire/frame.js';
 import { encodeSyncDone } from '../wire/messages/sync-done.js';
 import type { ServerEnv, ServerStepResult } from './server-io.js';
 import { drop, opened, sealed } from './server-machine-support.js';
+import { syncPageBytes } from './server-sync-pages.js';
 import { type ServerCompleteState, type ServerSyncingState, sessionBase } from './server-state.js';
 
 /** The next page of `next`'s plan, or, when every page is acknowledged, `sync-done`: "Activation Complete". */
@@ -21,7 +21,7 @@ export function syncMessage(next: ServerSyncingState, forSeq: number, env: Serve
   const sync = next.sync;
   const page = sync.pages[sync.index];
   if (page) {
-    const sent = sealed(next, 'sync-page', encodeSyncPage(page), forSeq, env);
+    const sent = sealed(next, 'sync-page', syncPageBytes(page), forSeq, env);
     return { state: sent.state, outputs: [sent.send] };
   }
   // The session stays, for IT policy updates; the plan and the pages go.
@@ -52,5 +52,9 @@ export function onSyncAck(state: ServerSyncingState, frame: Frame, env: ServerEn
   ) {
     return drop(state, frame, 'the acknowledgement does not match the page in flight');
   }
-  return syncMessage({ ...state, recvSeq: frame.seq + 1, sync: { ...sync, index: sync.index + 1 } }, frame.seq, env);
+  // The acknowledged pages go (and with them their records): a repeated acknowledgement is
+  // answered with the reply kept for it (`lastReply`), never with a page rebuilt, so nothing needs
+  // them again. The next page in flight is then the first.
+  const rest = sync.pages.slice(sync.index + 1);
+  return syncMessage({ ...state, recvSeq: frame.seq + 1, sync: { ...sync, pages: rest, index: 0 } }, frame.seq, env);
 }

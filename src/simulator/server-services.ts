@@ -24,6 +24,29 @@ export interface ServicesConfig {
   readonly pageSize: number;
 }
 
+/**
+ * The data sets the default `userData` made, each fresh from the generator: records this library
+ * made, in their wire form already (`PaginateOptions.ownRecords`), so the server encodes them
+ * without checking them against the schema again (issue 14). A data set a caller hands in
+ * (`setUserData`, a `userData` option) is never one of them: the only way out for the
+ * generator's output, `BesSimulator.services`, lets go of it first ({@link handedOut}).
+ */
+const generated = new WeakSet<SyncData>();
+
+/** True for a data set the default `userData` generated (see {@link ServicesConfig.userData}). */
+export function isGeneratedUserData(data: SyncData): boolean {
+  return generated.has(data);
+}
+
+/**
+ * `data`, no longer taken for the generator's own: for a data set handed out to a caller, who may
+ * change it and hand it back in.
+ */
+export function handedOut(data: SyncData): SyncData {
+  generated.delete(data);
+  return data;
+}
+
 /** The services configuration with every default filled in; INVALID_ARGUMENT for a bad page size. */
 export function resolveServicesConfig(
   options: Partial<ServicesConfig> | undefined,
@@ -40,13 +63,16 @@ export function resolveServicesConfig(
       options?.serviceBooks ?? ((account, id) => defaultServiceBooks({ srp: id.srp, besDomain: id.besDomain, email: account.email })),
     userData:
       options?.userData ??
-      ((account) =>
-        generateUserData({
+      ((account) => {
+        const data = generateUserData({
           seed: account.email,
           counts: DEFAULT_DATA_COUNTS,
           owner: { email: account.email, displayName: account.displayName },
           now: now(),
-        })),
+        });
+        generated.add(data);
+        return data;
+      }),
     pageSize,
   };
 }

@@ -81,11 +81,15 @@ export interface PolicySent {
   readonly hash: Uint8Array;
 }
 
-/** The organizer data to send, page by page, one page in flight. */
+/**
+ * The organizer data to send, page by page, one page in flight. A page goes from `pages` when its
+ * acknowledgement arrives (a repeated acknowledgement is answered from `lastReply`), so a session
+ * holds only the pages still to be acknowledged.
+ */
 export interface SyncProgress {
-  /** Every page, in order. */
+  /** The pages not yet acknowledged, in order (a snapshot written before issue 14 has every page, the acknowledged ones before `index`). */
   readonly pages: readonly SyncPage[];
-  /** The page in flight (`pages.length`: all acknowledged). */
+  /** The page in flight: 0 once a page was acknowledged here (`pages.length`: all acknowledged). */
   readonly index: number;
   /** The summary `sync-done` carries at the end. */
   readonly done: SyncDone;

@@ -71,13 +71,43 @@ export function assertConsistentPage(page: SyncPage, what = 'sync page'): void {
   }
 }
 
-/** Bytes a record adds to a page, with a little slack for the array header. */
-function recordSize(record: SyncRecord): number {
-  return encodeCbor(stripUndefined(record)).length + 1;
+/**
+ * A record as the wire carries it: checked against its schema (ActivationError('INVALID_ARGUMENT')
+ * naming the field otherwise) and encoded, its `undefined` fields left out. The schema's output,
+ * not the record itself, is encoded: it has the schema's field order, which is what
+ * `encodeSyncPage` puts on the wire, so a page assembled from these bytes is byte for byte the
+ * page `encodeSyncPage` writes.
+ */
+function encodeRecord(record: SyncRecord, i: number): Uint8Array {
+  return encodeCbor(checkArgument(syncRecordSchema, stripUndefined(record), `record ${i}`));
+}
+
+/** Options of {@link paginateEncoded}. */
+export interface PaginateOptions {
+  /**
+   * The records are this library's own output, in their wire form already: valid, without
+   * `undefined` fields, their fields in the schema's order (the simulator's generated user data,
+   * whose tests pin all three). They are encoded as they are, not checked against the schema
+   * again; their kinds and ids are still checked. Never for records a caller handed in.
+   */
+  readonly ownRecords?: boolean;
 }
 
 /** Room the page's own fields and array headers take. */
 const PAGE_OVERHEAD = 128;
+
+/**
+ * A page as {@link paginateEncoded} builds it, with the CBOR of each of its records (in page
+ * order): what measured the page also makes its bytes (src/wire/messages/sync-page.ts,
+ * `encodePaginatedPage`), so nothing is checked or encoded twice. The bytes are the records as
+ * they were when paginated.
+ */
+export interface PaginatedPage {
+  /** The page. */
+  readonly page: SyncPage;
+  /** Each record's CBOR, as the page carries it. */
+  readonly encodedRecords: readonly Uint8Array[];
+}
 
 /**
  * Splits one database's records into pages of at most `pageSize` records, and never more than
@@ -87,6 +117,17 @@ const PAGE_OVERHEAD = 128;
  * database, or duplicate ids.
  */
 export function paginate(records: readonly SyncRecord[], pageSize: number, database?: SyncDatabase): SyncPage[] {
+  return paginateEncoded(records, pageSize, database).map((p) => p.page);
+}
+
+/** {@link paginate}, each page with its records' encodings ({@link PaginatedPage}). */
+export function paginateEncoded(
+  records: readonly SyncRecord[],
+  pageSize: number,
+  database?: SyncDatabase,
+  options: PaginateOptions = {},
+): PaginatedPage[] {
+  const own = options.ownRecords === true;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_RECORDS) {
     throw new ActivationError('INVALID_ARGUMENT', `pageSize must be an integer from 1 to ${MAX_PAGE_RECORDS}`, {
       operation: 'paginate',
@@ -109,11 +150,11 @@ export function paginate(records: readonly SyncRecord[], pageSize: number, datab
   }
   const kind = DATABASE_RECORD_KIND[db];
   const ids = new Set<string>();
-  const chunks: SyncRecord[][] = [];
-  let current: SyncRecord[] = [];
+  const chunks: { records: SyncRecord[]; encoded: Uint8Array[] }[] = [];
+  let current: { records: SyncRecord[]; encoded: Uint8Array[] } = { records: [], encoded: [] };
   let bytes = PAGE_OVERHEAD;
   for (const [i, record] of records.entries()) {
-    checkArgument(syncRecordSchema, record, `record ${i}`);
+    const encoded = own ? encodeCbor(record) : encodeRecord(record, i);
     if (record.kind !== kind) {
       throw new ActivationError('INVALID_ARGUMENT', `record ${i}: a ${record.kind} record is not in the ${db} database`, {
         operation: 'paginate',
@@ -124,15 +165,21 @@ export function paginate(records: readonly SyncRecord[], pageSize: number, datab
       throw new ActivationError('INVALID_ARGUMENT', `record ${i}: duplicate id`, { operation: 'paginate', field: `records.${i}.id` });
     }
     ids.add(record.id);
-    const size = recordSize(record);
-    if (current.length > 0 && (current.length === pageSize || bytes + size > MAX_PAGE_BYTES)) {
+    // The bytes a record adds to a page, with a little slack for the array header.
+    const size = encoded.length + 1;
+    const n = current.records.length;
+    if (n > 0 && (n === pageSize || bytes + size > MAX_PAGE_BYTES)) {
       chunks.push(current);
-      current = [];
+      current = { records: [], encoded: [] };
       bytes = PAGE_OVERHEAD;
     }
-    current.push(record);
+    current.records.push(record);
+    current.encoded.push(encoded);
     bytes += size;
   }
   chunks.push(current);
-  return chunks.map((chunk, page) => ({ database: db, page, pageCount: chunks.length, total: records.length, records: chunk }));
+  return chunks.map((chunk, page) => ({
+    page: { database: db, page, pageCount: chunks.length, total: records.length, records: chunk.records },
+    encodedRecords: chunk.encoded,
+  }));
 }

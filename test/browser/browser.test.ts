@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { nobleProvider } from '../../src/crypto/index.js';
+import { runProviderCases } from './webcrypto-cases.js';
 import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests, runInChromium } from './chromium.js';
 
 describe('in a browser (headless Chromium)', () => {
@@ -36,5 +38,28 @@ describe('in a browser (headless Chromium)', () => {
     expect(outcome.statuses[0]).toBe('Activating');
     expect(outcome.statuses).toContain('Your email address "alice@example.com" is now enabled');
     expect(outcome.statuses.at(-1)).toBe('Activation Complete');
+  });
+
+  it.runIf(runBrowserTests)("runs the WebCrypto provider on Chromium's own crypto, answering as noble does, byte for byte", async () => {
+    const bundle = await build({
+      entryPoints: [join(import.meta.dirname, 'webcrypto-entry.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    const { value, errors } = await runInChromium(bundle.outputFiles[0]!.text, 'webcrypto provider', () => window.webCryptoCases, {
+      secureContext: true,
+    });
+    expect(errors).toEqual([]);
+    // Chromium's WebCrypto has every feature the provider can use natively (Ed25519 and X25519 since Chromium 113/133).
+    expect(value.native.sort()).toEqual(['AES-CBC', 'Ed25519', 'HKDF', 'HMAC', 'SHA-256', 'SHA-512', 'X25519']);
+    const expected = await runProviderCases(nobleProvider);
+    expect(Object.keys(value.cases).length).toBeGreaterThan(40);
+    expect(value.cases).toEqual(expected);
+    expect(expected['agree low order']).toBe('error PROTOCOL_ERROR');
+    expect(expected['aes decrypt bad padding']).toBe('error DECRYPT_FAILED');
   });
 });

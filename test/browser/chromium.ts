@@ -42,6 +42,7 @@ export async function runInChromium<T>(
   script: string,
   title: string,
   read: () => T | Promise<T>,
+  options: { secureContext?: boolean } = {},
 ): Promise<{ value: T; errors: string[]; version: string }> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
@@ -61,7 +62,15 @@ export async function runInChromium<T>(
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.setContent(`<!doctype html><title>${title}</title>`);
+    const html = `<!doctype html><title>${title}</title>`;
+    if (options.secureContext === true) {
+      // crypto.subtle exists only in a secure context; http://localhost is one. Served by the
+      // page's router, so nothing listens and nothing leaves the machine.
+      await page.route('http://localhost/', (route) => route.fulfill({ contentType: 'text/html', body: html }));
+      await page.goto('http://localhost/');
+    } else {
+      await page.setContent(html);
+    }
     await page.addScriptTag({ content: script });
     const value = (await page.evaluate(read)) as T;
     return { value, errors, version: browser.version() };

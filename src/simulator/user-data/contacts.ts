@@ -33,12 +33,20 @@ export function generateContacts(rng: RandomStream, profile: Profile, count: num
   const people = [...known, ...extra].slice(0, count);
   const contacts = people.map((person): Contact => {
     const zone = person.external ? rng.pick(ZONES) : profile.zone;
+    // Drawn in this order (the data depends on it), kept in the schema's field order: generated
+    // records are in their wire form already, so the simulator encodes them without the schema
+    // (test/simulator/user-data.test.ts pins it).
+    const work = rng.pattern(zone.phone);
+    const mobile = rng.chance(0.7) ? rng.pattern(zone.phone) : undefined;
+    const home = rng.chance(0.2) ? rng.pattern(zone.phone) : undefined;
+    const fax = rng.chance(0.1) ? rng.pattern(zone.phone) : undefined;
+    const pager = rng.chance(0.03) ? rng.pattern(zone.phone) : undefined;
     const phones: ContactPhones = {
-      work: rng.pattern(zone.phone),
-      ...(rng.chance(0.7) ? { mobile: rng.pattern(zone.phone) } : {}),
-      ...(rng.chance(0.2) ? { home: rng.pattern(zone.phone) } : {}),
-      ...(rng.chance(0.1) ? { fax: rng.pattern(zone.phone) } : {}),
-      ...(rng.chance(0.03) ? { pager: rng.pattern(zone.phone) } : {}),
+      work,
+      ...(home !== undefined ? { home } : {}),
+      ...(mobile !== undefined ? { mobile } : {}),
+      ...(pager !== undefined ? { pager } : {}),
+      ...(fax !== undefined ? { fax } : {}),
     };
     const workAddress: PostalAddress = {
       address1: `${rng.range(1, 2999)} ${rng.pick(STREETS)}`,

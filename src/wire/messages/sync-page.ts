@@ -16,6 +16,7 @@ import {
   MAX_PAGE_RECORDS,
   assertConsistentPage,
   pageDefect,
+  type PaginatedPage,
   type SyncPage,
 } from '../../sync/pages.js';
 import { stripUndefined, syncRecordSchema } from '../../sync/records.js';
@@ -53,6 +54,28 @@ export function encodeSyncPage(page: SyncPage): Uint8Array {
       size: out.length,
       limit: MAX_PAGE_BYTES,
     });
+  }
+  return out;
+}
+
+/**
+ * Encodes a page that `paginateEncoded` built, from its records' encodings: the bytes
+ * {@link encodeSyncPage} gives for it, without checking or encoding the records a second time
+ * (paginate checked each against its schema, and built the page consistent and under
+ * {@link MAX_PAGE_BYTES}). cbor-x writes the page's fields, as `encodeSyncPage` orders them, and
+ * the head of its records array, over as many one-byte placeholders (0) as there are records; the
+ * records' own bytes then take the placeholders' place.
+ */
+export function encodePaginatedPage({ page, encodedRecords }: PaginatedPage): Uint8Array {
+  const n = encodedRecords.length;
+  const { database, pageCount, total } = page;
+  const head = encodeCbor({ database, page: page.page, pageCount, total, records: new Array<number>(n).fill(0) });
+  let at = head.length - n;
+  const out = new Uint8Array(encodedRecords.reduce((size, record) => size + record.length, at));
+  out.set(head.subarray(0, at));
+  for (const record of encodedRecords) {
+    out.set(record, at);
+    at += record.length;
   }
   return out;
 }
