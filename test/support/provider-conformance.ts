@@ -32,7 +32,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lvCat, transcriptIr } from '../../src/crypto/cpace/encoding.js';
 import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS, type CPaceSuiteId, type TransportKeyAlgorithm } from '../../src/crypto/ids.js';
+import type { AsyncCryptoProvider } from '../../src/crypto/async-provider.js';
 import type { CryptoProvider, SealedMessage } from '../../src/crypto/provider.js';
+
+/** A provider under test: synchronous, or asynchronous (every call is awaited either way). */
+type AnyProvider = CryptoProvider | AsyncCryptoProvider;
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '../../src/util/bytes.js';
@@ -97,12 +101,12 @@ export interface ConformanceOptions {
  */
 export function describeProviderConformance(
   name: string,
-  makeProvider: () => CryptoProvider | Promise<CryptoProvider>,
+  makeProvider: () => AnyProvider | Promise<AnyProvider>,
   options: ConformanceOptions = { suites: [...CPACE_SUITE_IDS], ciphers: [...TRANSPORT_KEY_ALGORITHMS] },
 ): void {
   describe(`provider conformance: ${name}`, () => {
-    let p: CryptoProvider;
-    const provider = async (): Promise<CryptoProvider> => (p ??= await makeProvider());
+    let p: AnyProvider;
+    const provider = async (): Promise<AnyProvider> => (p ??= await makeProvider());
 
     describe('1. the CPace vectors (draft-irtf-cfrg-cpace), through its suites', () => {
       const cases = [
@@ -390,7 +394,7 @@ export function describeProviderConformance(
       const random = seededRandom(`provider-conformance errors ${name}`);
       const [KEY, NONCE, MSG, EMPTY] = [random(32), random(24), utf8ToBytes('message'), new Uint8Array(0)];
       const NOT_BYTES: readonly unknown[] = ['abc', [1, 2, 3], new Uint16Array(32), new ArrayBuffer(32), undefined, null];
-      type Call = (pr: CryptoProvider, v: unknown) => unknown;
+      type Call = (pr: AnyProvider, v: unknown) => unknown;
       const ARGS: readonly [string, string, number | undefined, Call][] = [
         ['sha256', 'message', undefined, (pr, v) => pr.sha256(v as Uint8Array)],
         ['sha512', 'message', undefined, (pr, v) => pr.sha512(v as Uint8Array)],
