@@ -1,8 +1,14 @@
 /**
  * The provider conformance suite (test/support/provider-conformance.ts) for the providers of this
  * package that run in Node: the noble provider with every suite and cipher, and the node:crypto
- * provider (`enterprise-activation/node`) with every suite and cipher.
+ * provider (`enterprise-activation/node`) with every suite and cipher, and the WebCrypto provider
+ * on Node's WebCrypto (asynchronous: the suite awaits every call). In Chromium, test/browser.
  */
+import { p521Suite } from '../../src/crypto/cpace/p521-suite.js';
+import { x25519Suite } from '../../src/crypto/cpace/x25519-suite.js';
+import { aes256Cbc } from '../../src/crypto/transport-key/aes256-cbc.js';
+import { tdesEde2Cbc } from '../../src/crypto/transport-key/tdes-ede2-cbc.js';
+import { createWebCryptoProvider } from '../../src/crypto/webcrypto/webcrypto-provider.js';
 import { createNodeCryptoProvider } from '../../src/node/crypto/node-crypto-provider.js';
 import { describeProviderConformance } from '../support/provider-conformance.js';
 import { allAlgorithms } from '../support/providers.js';
@@ -16,8 +22,6 @@ describeProviderConformance('node:crypto (every suite and cipher)', () =>
   }),
 );
 
-// Not registered yet: the WebCrypto provider (src/crypto/webcrypto/, asynchronous), which this suite
-// can run (every call is awaited). On Node 20 it passes all but two of its cases: `verify` accepts
-// the identity key (small order) with the signature R = identity, s = 0, which noble's strict
-// verify refuses (OpenSSL's cofactorless check takes it; src/node/crypto/native-ed25519.ts shows the
-// guard), and `verify` throws a TypeError for a Proxy argument instead of returning false.
+describeProviderConformance('WebCrypto (every suite and cipher; asynchronous)', () =>
+  createWebCryptoProvider({ suites: [x25519Suite, p521Suite], ciphers: [aes256Cbc, tdesEde2Cbc] }),
+);

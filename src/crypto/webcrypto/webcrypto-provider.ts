@@ -20,6 +20,7 @@ import { x25519Suite } from '../cpace/x25519-suite.js';
 import { createNobleProvider, type NobleProviderOptions } from '../noble-provider.js';
 import type { CPaceSuite, CPaceSuiteId, CryptoProvider, KeyPair, TransportCipher, TransportKeyAlgorithm } from '../provider.js';
 import { aes256Cbc } from '../transport-key/aes256-cbc.js';
+import { nativeYesIsStrict } from '../ed25519-strict-key.js';
 import { probeWebCrypto, type WebCryptoFeature } from './probe.js';
 import { subtleOperations, type SubtleOperations } from './subtle-operations.js';
 
@@ -133,15 +134,23 @@ function buildProvider(noble: CryptoProvider, ops: SubtleOperations | undefined,
         (o) => o.ed25519Sign(sk, m),
         () => noble.sign(sk, m),
       ),
-    verify: (pk, m, sig) =>
-      either(
+    verify(pk, m, sig) {
+      // Never throws, as the noble provider's: reading a hostile argument (a Proxy) may throw.
+      let plain: boolean;
+      try {
+        plain = isBytes(pk) && pk.length === 32 && isBytes(m) && isBytes(sig) && sig.length === 64 && nativeYesIsStrict(pk);
+      } catch {
+        return false;
+      }
+      // WebCrypto's "yes" for a canonical key of full order is noble's strict "yes"
+      // (ed25519-strict-key.ts); noble answers every "no" and every other key.
+      return either(
         'Ed25519',
-        // Strict RFC 8032 decoding as the noble provider's (no ZIP-215 leniency): encodings
-        // WebCrypto might accept but noble refuses go to noble, which answers false.
-        isBytes(pk) && pk.length === 32 && isBytes(m) && isBytes(sig) && sig.length === 64 && canonicalEd25519(pk, sig),
-        (o) => o.ed25519Verify(pk, m, sig),
+        plain,
+        async (o) => (await o.ed25519Verify(pk, m, sig)) || noble.verify(pk, m, sig),
         () => noble.verify(pk, m, sig),
-      ),
+      );
+    },
     agreementKeyPair: (seed) =>
       either(
         'X25519',
@@ -225,20 +234,4 @@ function buildProvider(noble: CryptoProvider, ops: SubtleOperations | undefined,
         ),
     });
   }
-}
-
-/** 2^255 - 19. */
-const P = 2n ** 255n - 19n;
-/** The order of the Ed25519 base point. */
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-
-function littleEndian(bytes: Uint8Array, mask = true): bigint {
-  let n = 0n;
-  for (const byte of [...bytes].reverse()) n = (n << 8n) | BigInt(byte);
-  return mask ? n & (2n ** 255n - 1n) : n;
-}
-
-/** RFC 8032 section 5.1.7 strict decoding: A's and R's y below p, and S below L. Public data only. */
-function canonicalEd25519(publicKey: Uint8Array, signature: Uint8Array): boolean {
-  return littleEndian(publicKey) < P && littleEndian(signature.subarray(0, 32)) < P && littleEndian(signature.subarray(32), false) < L;
 }

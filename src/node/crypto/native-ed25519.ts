@@ -5,54 +5,22 @@
  * is where the two libraries differ: noble (with `zip215: false`, as the noble provider calls it)
  * refuses a non-canonical or small-order public key and checks the cofactored equation; OpenSSL
  * takes any public key that decodes and checks the cofactorless one, encode([s]B - [k]A) == R.
- * OpenSSL's "yes" is noble's "yes" once the public key is canonical (y < p) and not of small
- * order: then R is the canonical encoding of [s]B - [k]A, s < L (OpenSSL checks it), and the
- * cofactored equation holds too. So OpenSSL answers when it says yes to such a key, and noble
- * answers everything else: a bad signature costs what it costs on the noble provider, a good one
- * a tenth of it.
+ * OpenSSL's "yes" is noble's "yes" once the public key is canonical and not of small order
+ * (src/crypto/ed25519-strict-key.ts says why). So OpenSSL answers when it says yes to such a key,
+ * and noble answers everything else: a bad signature costs what it costs on the noble provider, a
+ * good one a tenth of it.
  */
 import { sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { nativeYesIsStrict } from '../../crypto/ed25519-strict-key.js';
 import { wrapErrors } from '../../errors/activation-error.js';
 import { isBytes, requireBytes } from '../../crypto/provider-arguments.js';
 import type { KeyPair } from '../../crypto/provider.js';
-import { hexToBytes } from '../../util/bytes.js';
 import { okpPrivateKey, okpPublicBytes, okpPublicKey, ownBytes } from './okp-keys.js';
 
 const SEED_LENGTH = 32;
 const PUBLIC_KEY_LENGTH = 32;
 const SIGNATURE_LENGTH = 64;
-
-/** The y coordinates (little-endian, sign bit cleared) of the eight points of small order. */
-const SMALL_ORDER_Y: readonly Uint8Array[] = ED25519_TORSION_SUBGROUP.map((h) => {
-  const y = hexToBytes(h);
-  y[31] = (y[31] ?? 0) & 0x7f;
-  return y;
-});
-
-/** p = 2^255 - 19, little-endian: the first y that is not canonical. */
-const P_LE = hexToBytes('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
-
-/** y (sign bit cleared) < p, compared from the most significant byte down; public data, so a plain loop. */
-function yIsCanonical(y: Uint8Array): boolean {
-  for (let i = 31; i >= 0; i--) {
-    const a = y[i] ?? 0;
-    const b = P_LE[i] ?? 0;
-    if (a !== b) return a < b;
-  }
-  return false;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** True when OpenSSL's verdict on this public key is noble's: y canonical and not of small order. */
-function opensslAgreesWithNobleOn(publicKey: Uint8Array): boolean {
-  const y = publicKey.slice();
-  y[31] = (y[31] ?? 0) & 0x7f;
-  return yIsCanonical(y) && !SMALL_ORDER_Y.some((t) => sameBytes(t, y));
-}
 
 /** The Ed25519 operations of the node:crypto provider. */
 export const nativeEd25519Operations = {
@@ -81,7 +49,7 @@ export const nativeEd25519Operations = {
       ) {
         return false;
       }
-      if (opensslAgreesWithNobleOn(publicKey) && nativeVerifies(publicKey, message, signature)) return true;
+      if (nativeYesIsStrict(publicKey) && nativeVerifies(publicKey, message, signature)) return true;
       // Strict RFC 8032 / FIPS 186-5 decoding (no ZIP-215 leniency), as the noble provider.
       return ed25519.verify(signature, message, publicKey, { zip215: false }) === true;
     } catch {
