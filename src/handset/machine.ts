@@ -193,7 +193,7 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
       }
       return checked(
         state,
-        startActivation(state, input.email, input.password, input.now, env),
+        startActivation(state, input.email, input.password, input.now, env, input.held),
         HANDSET_INPUT_TRANSITIONS.activate[state.phase],
       );
     case 'timer':
