@@ -103,7 +103,7 @@ export interface HandsetEvents extends Record<string, unknown> {
   wiped: Record<string, never>;
   /** A frame was dropped (diagnostic). */
   ignored: { reason: string; code?: string };
-  /** Every output of the state machine, for emulators that want to watch it all. */
+  /** Every output of the state machine but `store-records` (records go to the record store only), for emulators that want to watch it all. */
   output: HandsetOutput;
 }
 
@@ -227,7 +227,11 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     const { minGeneration, ...handsetOptions } = options;
     const { state, records } = openHandsetSnapshot(snapshot, storageKey, handsetOptions.provider ?? nobleProvider, { minGeneration });
     // A snapshot sealed before issue 14 holds the records: they move into the record store.
-    return new Handset({ ...handsetOptions, config: state.config, state: Object.keys(records).length > 0 ? { ...state, organizer: records } : state });
+    return new Handset({
+      ...handsetOptions,
+      config: state.config,
+      state: Object.keys(records).length > 0 ? { ...state, organizer: records } : state,
+    });
   }
 
   /**
@@ -377,7 +381,6 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the handset was suspended', { phase: this.current.phase })));
   }
 
-
   /** Applies the policy a restored state was waiting for, if the driver still holds that state. */
   private applyRestoredPolicy(restored: HandsetState, apply: HandsetOutput): void {
     if (this.closed || this.current !== restored) return;
@@ -465,7 +468,9 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 
   /** Performs one output; a record store operation that runs on is returned, for the driver to wait for. */
   private perform(output: HandsetOutput): Promise<void> | undefined {
-    this.emit('output', output);
+    // The user's records go to the record store only, never to a listener (which may log): the
+    // `sync-progress` that follows tells what was stored.
+    if (output.type !== 'store-records') this.emit('output', output);
     switch (output.type) {
       case 'store-records':
         return this.storeRecords(() => this.store.put(output.database, output.records, { replaces: output.replaces }));
@@ -591,9 +596,11 @@ export class Handset extends TypedEmitter<HandsetEvents> {
 /** A state without the records it shows (`Handset.state`, or a state kept from before issue 14), and those records. */
 export function withoutRecords(state: HandsetState): { state: HandsetState; records: DeviceSyncStore } {
   const { organizer, ...rest } = state;
-  const synced = rest.sync?.store;
+  const sync = rest.sync;
+  const synced = sync?.store;
   if (organizer === undefined && synced === undefined) return { state, records: {} };
-  const bare = (synced === undefined ? rest : { ...rest, sync: { progress: rest.sync!.progress, ...(rest.sync!.local ? { local: rest.sync!.local } : {}) } }) as HandsetState;
+  const { store: _store, ...progress } = sync ?? {};
+  const bare = (sync === undefined ? rest : { ...rest, sync: progress }) as HandsetState;
   const records: Partial<Record<SyncDatabase, readonly SyncRecord[]>> = { ...organizer };
   for (const [database, held] of Object.entries(synced ?? {}) as [SyncDatabase, readonly SyncRecord[]][]) {
     records[database] = [...(records[database] ?? []), ...held];

@@ -4,15 +4,7 @@ import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
 import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error.js';
 import type { HandsetOutput, StepResult } from './io.js';
-import {
-  type FailedState,
-  type HandsetPhase,
-  type HandsetState,
-  type SessionState,
-  type StateWithSession,
-  deviceFields,
-  withSession,
-} from './state.js';
+import { type FailedState, type HandsetPhase, type HandsetState, type SessionState, type StateWithSession, deviceFields } from './state.js';
 import { failedStatus } from './status.js';
 
 /** What the machine is given besides state and input: the crypto provider and the randomness. */

@@ -19,7 +19,7 @@ import { sessionDigest } from '../protocol/session-digest.js';
 import { encodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
 import { decodeKeyGrant, decodeKeyIssue } from '../wire/messages/key-issue.js';
 import { encodeKeyVerified } from '../wire/messages/key-verified.js';
-import type { ActivationResult, StepResult } from './io.js';
+import type { ActivationResult, HandsetInput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
 import {
   deviceFields,
@@ -38,18 +38,16 @@ import { status } from './status.js';
 export const HANDSET_PROTOCOL = 1;
 
 /**
- * The user chose Activate (in a phase where nothing runs): build and send the ETP.DAT. `held`: the
- * organizer records the device holds (its record store, read by the driver), which the slow sync
- * will reconcile with the server's; the state keeps only their digests.
+ * The user chose Activate (in a phase where nothing runs): build and send the ETP.DAT. The input's
+ * `held`: the organizer records the device holds (its record store, read by the driver), which the
+ * slow sync will reconcile with the server's; the state keeps only their digests.
  */
 export function startActivation(
   state: HandsetStateIn<'idle' | 'failed' | 'complete' | 'sync-pending' | 'deactivated'>,
-  email: string,
-  password: string,
-  now: number,
+  input: Extract<HandsetInput, { readonly type: 'activate' }>,
   env: HandsetEnv,
-  held: DeviceSyncStore = {},
 ): StepResult<HandsetState> {
+  const { email, password, now, held = {} } = input;
   // Anything but a string goes to the check as it is, and the check refuses it.
   const typed = typeof email === 'string' ? email.trim() : email;
   if (!v.is(emailAddress, typed)) {
@@ -225,15 +223,7 @@ export function onKeyIssue(state: AwaitingKeyState, frame: Frame, now: number, e
     return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { detail: { reason: 'key-proof' } });
   }
   // The CPace session keys and the transcript's inputs stay behind: the transport key takes over.
-  const {
-    handsetToServer: _hs,
-    serverToHandset: _sh,
-    serverAd: _ad,
-    serverShare: _yb,
-    share: _ya,
-    headerBytes: _ada,
-    ...kept
-  } = session;
+  const { handsetToServer: _hs, serverToHandset: _sh, serverAd: _ad, serverShare: _yb, share: _ya, headerBytes: _ada, ...kept } = session;
   const next: KeyedSession = { ...kept, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'key-verified', `srp:${grant.server.srp}`);
   const myProof = provider.sealMessage(grant.algorithm, grant.key, keyProofPayload('handset', hash), headerAd(header), random);

@@ -45,7 +45,13 @@ export function onSyncPage(state: SyncingState | SyncPendingState, frame: Frame,
   const next: KeyedSession = { ...state.session, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'sync-ack', `srp:${state.server.srp}`);
   return sendAndWait(
-    { ...state, phase: 'syncing', session: next, sync: { progress, ...(Object.keys(local).length > 0 ? { local } : {}) }, status: shown } satisfies SyncingState,
+    {
+      ...state,
+      phase: 'syncing',
+      session: next,
+      sync: { progress, ...(Object.keys(local).length > 0 ? { local } : {}) },
+      status: shown,
+    } satisfies SyncingState,
     header,
     sealBody(env.provider, state.transportKey, encodeSyncAck(ack), headerAd(header), env.random),
     {

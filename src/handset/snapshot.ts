@@ -209,7 +209,10 @@ export function sealHandsetState(
  * record store. What the slow sync still had to match (`sync.local`, ids then) becomes the digests
  * of those records. A snapshot of layout 4 holds none.
  */
-function takeRecords(raw: Record<string, unknown>, provider: CryptoProvider): { layout: Record<string, unknown>; records: DeviceSyncStore } {
+function takeRecords(
+  raw: Record<string, unknown>,
+  provider: CryptoProvider,
+): { layout: Record<string, unknown>; records: DeviceSyncStore } {
   if (raw.version === 4) return { layout: raw, records: {} };
   const { organizer, sync, ...rest } = raw;
   const old = sync !== null && typeof sync === 'object' ? (sync as { store?: unknown; local?: unknown; progress?: unknown }) : undefined;

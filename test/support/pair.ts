@@ -248,7 +248,10 @@ export class Pair {
     this.env = { provider: allAlgorithms, random: options.random ?? seededRandom(options.handsetSeed ?? 'handset-seed') };
     const given = options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? HANDSET_CONFIG, allAlgorithms));
     const { state, records } = withoutRecords(given);
-    for (const [database, held] of Object.entries(records) as [keyof DeviceSyncStore, NonNullable<DeviceSyncStore[keyof DeviceSyncStore]>][]) {
+    for (const [database, held] of Object.entries(records) as [
+      keyof DeviceSyncStore,
+      NonNullable<DeviceSyncStore[keyof DeviceSyncStore]>,
+    ][]) {
       this.recordStore.put(database, held);
     }
     this.handset = state;
