@@ -36,9 +36,13 @@ export interface PutOptions {
  * - `clear`: erases every database (the wipe).
  */
 export interface RecordStore {
+  /** Stores records into `database`: replace by id (in place), append the new ones, drop those `options.replaces` names. */
   put(database: SyncDatabase, records: readonly SyncRecord[], options?: PutOptions): MaybePromise<void>;
+  /** The records of `database`, in order; none for a database never stored. */
   records(database: SyncDatabase): MaybePromise<readonly SyncRecord[]>;
+  /** How many records `database` holds. */
   count(database: SyncDatabase): MaybePromise<number>;
+  /** Erases every database (the wipe). */
   clear(): MaybePromise<void>;
 }
 
@@ -59,6 +63,7 @@ export class MemoryRecordStore implements RecordStore {
     }
   }
 
+  /** See {@link RecordStore.put}: answers at once. */
   put(database: SyncDatabase, records: readonly SyncRecord[], options: PutOptions = {}): void {
     const held = this.databases.get(database) ?? new Map<string, string>();
     const replaces = options.replaces ?? {};
@@ -80,15 +85,18 @@ export class MemoryRecordStore implements RecordStore {
     this.databases.set(database, next);
   }
 
+  /** See {@link RecordStore.records}: new objects each time (what the store keeps is its own). */
   records(database: SyncDatabase): readonly SyncRecord[] {
     const held = this.databases.get(database);
     return held ? [...held.values()].map((json) => JSON.parse(json) as SyncRecord) : [];
   }
 
+  /** See {@link RecordStore.count}. */
   count(database: SyncDatabase): number {
     return this.databases.get(database)?.size ?? 0;
   }
 
+  /** See {@link RecordStore.clear}. */
   clear(): void {
     this.databases.clear();
   }
