@@ -169,7 +169,7 @@ export function mergeStores(store: DeviceSyncStore, more: DeviceSyncStore): Devi
 /**
  * The device's own records the slow sync has not matched yet, as the handset's state keeps them
  * while it synchronizes (the records themselves are in its record store): per database, id →
- * a digest of the record's contents ({@link contentsDigest}), enough to tell a duplicate and a
+ * a digest of the record's contents (`contentsDigest`), enough to tell a duplicate and a
  * conflict without holding the record.
  */
 export type RecordDigests = Readonly<Partial<Record<SyncDatabase, Readonly<Record<string, string>>>>>;
