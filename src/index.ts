@@ -193,7 +193,8 @@ export { booksByCid, findBook } from './service-books/store.js';
 
 // Organizer synchronization: the databases and their records, as a handset holds them
 export { SYNC_ORDER, isSyncDatabase, type RecordByDatabase, type SyncData, type SyncDatabase } from './sync/databases.js';
-export type { DeviceSyncStore, LocalRecordIds } from './sync/sync-store.js';
+export type { DeviceSyncStore, LocalRecordIds, RecordDigests } from './sync/sync-store.js';
+export { MemoryRecordStore, type MaybePromise, type PutOptions, type RecordStore } from './sync/record-store.js';
 export {
   EMAIL_FILTER_ACTIONS,
   EVENT_CLASSES,

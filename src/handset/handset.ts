@@ -19,7 +19,11 @@ import { InMemoryPolicyEnforcer, type PolicyActionEvent, type PolicyEnforcer } f
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncDatabase } from '../sync/databases.js';
-import { openHandsetState, sealHandsetState } from './snapshot.js';
+import { openHandsetSnapshot, sealHandsetState } from './snapshot.js';
+import { MemoryRecordStore, readAllRecords, storeError, type RecordStore } from '../sync/record-store.js';
+import type { SyncRecord } from '../sync/records.js';
+import type { DeviceSyncStore } from '../sync/sync-store.js';
+import { SYNC_ORDER } from '../sync/databases.js';
 import type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
 
 /** Timer functions, injectable for tests and emulators with their own clock. */
@@ -49,7 +53,15 @@ export interface HandsetOptions {
    * them in memory. An emulator maps rules to its own device settings here.
    */
   readonly enforcer?: PolicyEnforcer;
-  /** Resume from a state (as returned by {@link Handset.state}). */
+  /**
+   * Where the organizer records are kept. Default: a {@link MemoryRecordStore}. An emulator passes
+   * its own (on disk, in IndexedDB) and persists it itself: snapshots do not carry records.
+   */
+  readonly recordStore?: RecordStore;
+  /**
+   * Resume from a state (as returned by {@link Handset.state}). Records it shows (`sync.store`,
+   * `organizer`) are put into the record store before anything else.
+   */
   readonly state?: HandsetState;
 }
 
@@ -91,7 +103,7 @@ export interface HandsetEvents extends Record<string, unknown> {
   wiped: Record<string, never>;
   /** A frame was dropped (diagnostic). */
   ignored: { reason: string; code?: string };
-  /** Every output of the state machine, for emulators that want to watch it all. */
+  /** Every output of the state machine but `store-records` (records go to the record store only), for emulators that want to watch it all. */
   output: HandsetOutput;
 }
 
@@ -138,8 +150,15 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   private readonly timers: TimerApi;
   private readonly provider: CryptoProvider;
   private readonly enforcer: PolicyEnforcer;
+  private readonly store: RecordStore;
   private readonly queue: HandsetInput[] = [];
+  /** Outputs of the last step not performed yet: they wait while a record store operation runs. */
+  private readonly outputs: HandsetOutput[] = [];
   private draining = false;
+  /** A record store operation is running: nothing else is performed until it has finished. */
+  private waiting = false;
+  /** The last state shown by {@link Handset.state} with its records, and the state it shows; dropped when the driver writes records. */
+  private shown: { readonly of: HandsetState; readonly state: HandsetState } | undefined;
   private timer: unknown;
   private pending: Pending | undefined;
   private readonly unsubscribe: () => void;
@@ -154,7 +173,11 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   constructor(options: HandsetOptions) {
     super();
     this.provider = options.provider ?? nobleProvider;
-    this.current = options.state ?? initialHandsetState(resolveHandsetConfig(options.config, this.provider));
+    this.store = options.recordStore ?? new MemoryRecordStore();
+    const given = options.state ?? initialHandsetState(resolveHandsetConfig(options.config, this.provider));
+    // A state shown with records (or kept from before issue 14) hands them to the record store.
+    const { state: bare, records } = withoutRecords(given);
+    this.current = bare;
     this.transport = options.transport;
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? (() => Date.now());
@@ -166,10 +189,12 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     // again) or for the enforcer: the policy is applied again once the caller has had the chance
     // to listen and to resume(), unless the handset was closed or moved on meanwhile.
     const restored = this.current;
+    this.importRecords(records);
     for (const output of restoredOutputs(restored)) {
-      if (output.type !== 'apply-policy') this.perform(output);
+      if (output.type !== 'apply-policy') this.outputs.push(output);
       else void Promise.resolve().then(() => this.applyRestoredPolicy(restored, output));
     }
+    this.drain();
   }
 
   /**
@@ -200,8 +225,13 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     options: Omit<HandsetOptions, 'state' | 'config'> & SnapshotOpenOptions,
   ): Handset {
     const { minGeneration, ...handsetOptions } = options;
-    const state = openHandsetState(snapshot, storageKey, handsetOptions.provider ?? nobleProvider, { minGeneration });
-    return new Handset({ ...handsetOptions, config: state.config, state });
+    const { state, records } = openHandsetSnapshot(snapshot, storageKey, handsetOptions.provider ?? nobleProvider, { minGeneration });
+    // A snapshot sealed before issue 14 holds the records: they move into the record store.
+    return new Handset({
+      ...handsetOptions,
+      config: state.config,
+      state: Object.keys(records).length > 0 ? { ...state, organizer: records } : state,
+    });
   }
 
   /**
@@ -225,9 +255,37 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     });
   }
 
-  /** The machine's current state (plain data; contains keys: keep it safe). */
+  /**
+   * The machine's current state (plain data; contains keys: keep it safe). When the record store
+   * answers at once (the default one does), the records are shown in it too, as before issue 14:
+   * `sync.store` from the service books on, `organizer` otherwise; the machine itself holds none.
+   */
   get state(): HandsetState {
-    return this.current;
+    const s = this.current;
+    // The same object while nothing changed, as before: the view is built once per state and write.
+    if (this.shown?.of === s) return this.shown.state;
+    const held = readAllRecords(this.store);
+    if (held instanceof Promise) {
+      held.catch(() => undefined);
+      return s;
+    }
+    const state = Object.keys(held).length === 0 ? s : s.sync ? { ...s, sync: { ...s.sync, store: held } } : { ...s, organizer: held };
+    this.shown = { of: s, state };
+    return state;
+  }
+
+  /** The record store this handset keeps its organizer records in. */
+  get recordStore(): RecordStore {
+    return this.store;
+  }
+
+  /** The records of one database, read from the record store (in the order stored). */
+  async records(database: SyncDatabase): Promise<readonly SyncRecord[]> {
+    try {
+      return await this.store.records(database);
+    } catch (err) {
+      throw storeError('read', err);
+    }
   }
 
   /** The last status shown. */
@@ -246,12 +304,29 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     if (this.pending) return Promise.reject(new ActivationError('INVALID_STATE', 'an activation is already running'));
     return new Promise<ActivationResult>((resolve, reject) => {
       this.pending = { resolve, reject };
-      try {
-        this.input({ type: 'activate', email: credentials.email, password: credentials.password, now: this.now() });
-      } catch (err) {
+      const start = (held: DeviceSyncStore): void => {
+        if (this.closed) return;
+        try {
+          this.input({ type: 'activate', email: credentials.email, password: credentials.password, now: this.now(), held });
+        } catch (err) {
+          this.pending = undefined;
+          reject(isActivationError(err) ? err : new ActivationError('INVALID_ARGUMENT', 'activation could not start'));
+        }
+      };
+      const failed = (err: unknown): void => {
         this.pending = undefined;
-        reject(isActivationError(err) ? err : new ActivationError('INVALID_ARGUMENT', 'activation could not start'));
+        reject(storeError('read', err));
+      };
+      // The slow sync reconciles the server's records with what the device holds: read it first.
+      let held: DeviceSyncStore | Promise<DeviceSyncStore>;
+      try {
+        held = readAllRecords(this.store);
+      } catch (err) {
+        failed(err);
+        return;
       }
+      if (held instanceof Promise) held.then(start, failed);
+      else start(held);
     });
   }
 
@@ -319,25 +394,86 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.drain();
   }
 
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      // A closed driver takes no input: nothing queued runs once it is closed, even mid-step by a listener.
-      for (let next = this.queue.shift(); next !== undefined && !this.closed; next = this.queue.shift()) {
-        const { state, outputs } = handsetStep(this.current, next, { provider: this.provider, random: this.random });
-        this.current = state;
-        for (const output of outputs) this.perform(output);
-      }
-    } finally {
-      this.queue.length = 0;
-      this.draining = false;
+  /** Puts records (of a restored state or an old snapshot) into the record store before anything else. */
+  private importRecords(records: DeviceSyncStore): void {
+    for (const database of SYNC_ORDER) {
+      const held = records[database];
+      if (held && held.length > 0) this.outputs.push({ type: 'store-records', database, records: held, replaces: {} });
     }
   }
 
-  private perform(output: HandsetOutput): void {
-    this.emit('output', output);
+  /**
+   * Performs what is left of the last step's outputs, then feeds the machine the next input, one
+   * at a time, even when an output leads to another input. A record store operation that answers
+   * with a promise holds everything after it (outputs and inputs) until it has finished: a page is
+   * acknowledged only once it is stored.
+   */
+  private drain(): void {
+    if (this.draining || this.waiting) return;
+    this.draining = true;
+    try {
+      // A closed driver takes no input: nothing queued runs once it is closed, even mid-step by a listener.
+      while (!this.closed) {
+        const output = this.outputs.shift();
+        if (output !== undefined) {
+          const running = this.perform(output);
+          if (running) this.waitFor(running);
+          if (this.waiting) return;
+          continue;
+        }
+        const next = this.queue.shift();
+        if (next === undefined) break;
+        const { state, outputs } = handsetStep(this.current, next, { provider: this.provider, random: this.random });
+        this.current = state;
+        this.outputs.push(...outputs);
+      }
+    } finally {
+      this.draining = false;
+      if (!this.waiting) {
+        this.queue.length = 0;
+        this.outputs.length = 0;
+      }
+    }
+  }
+
+  /** Holds the driver until a record store operation has finished, then goes on (or stops, if it failed). */
+  private waitFor(running: Promise<void>): void {
+    this.waiting = true;
+    running.then(
+      () => {
+        this.waiting = false;
+        this.drain();
+      },
+      (err: unknown) => {
+        this.waiting = false;
+        this.storeFailed(err);
+      },
+    );
+  }
+
+  /**
+   * The record store failed: what the machine asked to store is not stored, so what comes after it
+   * (the page's acknowledgement) must not go out. The driver stops as a power loss would
+   * ({@link suspend}) after telling: `error`, and the pending promise rejects; the host restores
+   * its last snapshot, and the server sends the page again.
+   */
+  private storeFailed(err: unknown): void {
+    const error = storeError('put', err);
+    this.outputs.length = 0;
+    this.queue.length = 0;
+    this.emit('error', error);
+    this.settle((p) => p.reject(error));
+    this.suspend();
+  }
+
+  /** Performs one output; a record store operation that runs on is returned, for the driver to wait for. */
+  private perform(output: HandsetOutput): Promise<void> | undefined {
+    // The user's records go to the record store only, never to a listener (which may log): the
+    // `sync-progress` that follows tells what was stored.
+    if (output.type !== 'store-records') this.emit('output', output);
     switch (output.type) {
+      case 'store-records':
+        return this.storeRecords(() => this.store.put(output.database, output.records, { replaces: output.replaces }));
       case 'send':
         // Lost sends are recovered by retransmission; the timer decides when to give up. A send
         // that throws at once (or returns no promise) is a lost send too: the step goes on.
@@ -408,15 +544,41 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         this.emit('policyAction', event);
         break;
       }
-      case 'wiped':
-        this.emit('wiped', {});
-        // An activation still waiting (a wipe during the synchronization) will never finish.
-        this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the device was wiped', { operation: 'wipe' })));
+      case 'wiped': {
+        // The organizer data goes with the rest: wiped is told once the store is cleared.
+        const wiped = (): void => {
+          this.emit('wiped', {});
+          // An activation still waiting (a wipe during the synchronization) will never finish.
+          this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the device was wiped', { operation: 'wipe' })));
+        };
+        const clearing = this.storeRecords(() => this.store.clear());
+        if (clearing) return clearing.then(wiped);
+        wiped();
         break;
+      }
       case 'ignored':
         this.emit('ignored', output.code === undefined ? { reason: output.reason } : { reason: output.reason, code: output.code });
         break;
     }
+  }
+
+  /**
+   * Runs a record store operation: a promise is returned for the driver to wait for, a failure at
+   * once stops the driver as a failed promise would.
+   */
+  private storeRecords(operation: () => void | Promise<void>): Promise<void> | undefined {
+    this.shown = undefined;
+    let result: void | Promise<void>;
+    try {
+      result = operation();
+    } catch (err) {
+      this.storeFailed(err);
+      return undefined;
+    }
+    if (!(result instanceof Promise)) return undefined;
+    return result.finally(() => {
+      this.shown = undefined;
+    });
   }
 
   private settle(fn: (p: Pending) => void): void {
@@ -429,4 +591,19 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/** A state without the records it shows (`Handset.state`, or a state kept from before issue 14), and those records. */
+export function withoutRecords(state: HandsetState): { state: HandsetState; records: DeviceSyncStore } {
+  const { organizer, ...rest } = state;
+  const sync = rest.sync;
+  const synced = sync?.store;
+  if (organizer === undefined && synced === undefined) return { state, records: {} };
+  const { store: _store, ...progress } = sync ?? {};
+  const bare = (sync === undefined ? rest : { ...rest, sync: progress }) as HandsetState;
+  const records: Partial<Record<SyncDatabase, readonly SyncRecord[]>> = { ...organizer };
+  for (const [database, held] of Object.entries(synced ?? {}) as [SyncDatabase, readonly SyncRecord[]][]) {
+    records[database] = [...(records[database] ?? []), ...held];
+  }
+  return { state: bare, records };
 }

@@ -8,11 +8,17 @@ import type { ItPolicy } from '../policy/policy.js';
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
 import type { SyncDatabase } from '../sync/databases.js';
+import type { SyncRecord } from '../sync/records.js';
+import type { DeviceSyncStore } from '../sync/sync-store.js';
 
 /** What {@link handsetStep} consumes: one event from the user, the network, the timer or the policy enforcer, each with the time `now` (ms). */
 export type HandsetInput =
-  /** The user typed an email address and activation password and chose Activate. */
-  | { readonly type: 'activate'; readonly email: string; readonly password: string; readonly now: number }
+  /**
+   * The user typed an email address and activation password and chose Activate. `held`: the
+   * organizer records the device holds (what its record store holds; absent: none), which the
+   * initial synchronization reconciles with the server's; the machine keeps only their digests.
+   */
+  | { readonly type: 'activate'; readonly email: string; readonly password: string; readonly now: number; readonly held?: DeviceSyncStore }
   /** A frame arrived from the transport. */
   | { readonly type: 'frame'; readonly bytes: Uint8Array; readonly now: number }
   /** The timer the machine asked for has fired (or any later time: the machine checks `now`). */
@@ -63,6 +69,18 @@ export type HandsetOutput =
   | { readonly type: 'policy-acknowledged'; readonly ack: PolicyAck; readonly update: boolean }
   /** Service books were stored (all books now held). */
   | { readonly type: 'service-books'; readonly books: readonly ServiceBook[]; readonly emailEnabled: boolean }
+  /**
+   * Store these records in the record store (`RecordStore.put`): each replaces the record with its
+   * id, the others are appended; `replaces` maps a server record's id to the device record it was
+   * merged with (the slow sync's duplicates). The driver finishes the put before it performs the
+   * next output: the acknowledgement that follows says the page is stored.
+   */
+  | {
+      readonly type: 'store-records';
+      readonly database: SyncDatabase;
+      readonly records: readonly SyncRecord[];
+      readonly replaces: Readonly<Record<string, string>>;
+    }
   /** A page of records was stored. */
   | { readonly type: 'sync-progress'; readonly database: SyncDatabase; readonly received: number; readonly total: number }
   /** The activation finished. */
@@ -81,7 +99,10 @@ export type HandsetOutput =
    * one so far: "Set Maximum Password Attempts" reached, `wipe` (a `wiped` output follows).
    */
   | { readonly type: 'policy-action'; readonly rule: string; readonly action: 'wipe' }
-  /** The device was wiped: keys, books, IT policy and its key binding, organizer data erased; it is idle. */
+  /**
+   * The device was wiped: keys, books, IT policy and its key binding erased; it is idle. The driver
+   * erases the organizer data (`RecordStore.clear`).
+   */
   | { readonly type: 'wiped' }
   /** A frame was ignored (duplicate, out of order, undecodable, unauthenticated). Diagnostic only. */
   | { readonly type: 'ignored'; readonly reason: string; readonly code?: string };

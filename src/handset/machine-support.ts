@@ -4,19 +4,8 @@ import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
 import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error.js';
 import type { HandsetOutput, StepResult } from './io.js';
-import {
-  type FailedState,
-  type HandsetPhase,
-  type HandsetState,
-  type SessionState,
-  type StateWithSession,
-  deviceFields,
-  withSession,
-} from './state.js';
+import { type FailedState, type HandsetPhase, type HandsetState, type SessionState, type StateWithSession, deviceFields } from './state.js';
 import { failedStatus } from './status.js';
-import { type DeviceSyncStore, mergeStores } from '../sync/sync-store.js';
-import type { SyncDatabase } from '../sync/databases.js';
-import type { SyncRecord } from '../sync/records.js';
 
 /** What the machine is given besides state and input: the crypto provider and the randomness. */
 export interface HandsetEnv {
@@ -66,12 +55,18 @@ export function sendAndWait<S extends StateWithSession>(
   const expectReply = options.expectReply ?? true;
   const bytes = encodeFrame({ ...header, body });
   const deadline = options.now + next.config.retry.replyTimeoutMs;
-  const sent = withSession(next, {
-    sendSeq: next.session.sendSeq + 1,
-    lastSent: { bytes, to: header.to },
-    retriesUsed: 0,
-    deadline: expectReply ? deadline : undefined,
-  });
+  // Kept for retransmission only while a reply is awaited: an acknowledgement nothing answers is
+  // never sent again, and an idle handset holds no frame.
+  const { lastSent: _lastSent, deadline: _deadline, ...session } = next.session;
+  const sent: S = {
+    ...next,
+    session: {
+      ...session,
+      sendSeq: next.session.sendSeq + 1,
+      retriesUsed: 0,
+      ...(expectReply ? { lastSent: { bytes, to: header.to }, deadline } : {}),
+    },
+  } as S;
   return {
     state: sent,
     outputs: [
@@ -168,28 +163,12 @@ export function fail(state: HandsetState, code: ActivationErrorCode, message: st
     // The device's own: its long-term keys, its IT policy key binding, its password failure count.
     ...deviceFields(state),
     ...(state.email !== undefined ? { email: state.email } : {}),
-    // The device's own organizer records are not the activation's: they stay.
-    ...organizerAfterFailure(state),
+    // The device's own organizer records are not the activation's: they stay in the record store,
+    // which a failure does not touch (no page arrives before the commit point).
     status,
     failure: { code, message },
   };
   return { state: failed, outputs };
-}
-
-/**
- * The organizer records a failed activation leaves on the device: those it held before, and, if the
- * books had come (the server then refused their registration), its own records from the sync store.
- */
-function organizerAfterFailure(state: HandsetState): { organizer?: DeviceSyncStore } {
-  const local = state.sync?.local ?? {};
-  const own: Partial<Record<SyncDatabase, readonly SyncRecord[]>> = {};
-  for (const [database, ids] of Object.entries(local) as [SyncDatabase, readonly string[] | undefined][]) {
-    const keep = new Set(ids);
-    const records = (state.sync?.store[database] ?? []).filter((r) => keep.has(r.id));
-    if (records.length > 0) own[database] = records;
-  }
-  const organizer = mergeStores(state.organizer ?? {}, own);
-  return Object.keys(organizer).length > 0 ? { organizer } : {};
 }
 
 /** Leaves the state as it is and reports why a frame was not used. */

@@ -191,11 +191,7 @@ function step(state: HandsetState, input: HandsetInput, env: HandsetEnv): StepRe
       ) {
         throw new ActivationError('INVALID_STATE', 'an activation is already running', { phase: state.phase });
       }
-      return checked(
-        state,
-        startActivation(state, input.email, input.password, input.now, env),
-        HANDSET_INPUT_TRANSITIONS.activate[state.phase],
-      );
+      return checked(state, startActivation(state, input, env), HANDSET_INPUT_TRANSITIONS.activate[state.phase]);
     case 'timer':
       return onTimer(state, input.now);
     case 'policy-applied':

@@ -21,7 +21,6 @@ import { encodeFrame, type Frame } from '../wire/frame.js';
 import { decodeDeviceCommand } from '../wire/messages/device-command.js';
 import { encodeDeviceCommandAck } from '../wire/messages/device-command-ack.js';
 import { sealBody } from '../wire/messages/sealed-body.js';
-import { mergeStores } from '../sync/sync-store.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import type { HandsetOutput, StepResult } from './io.js';
 import { type HandsetEnv, headerAd, nextHeader, sendAndWait } from './machine-support.js';
@@ -61,10 +60,9 @@ export function onDeviceCommand(state: Activated, frame: Frame, now: number, env
 
 /**
  * The device is retired: keys, policy and books go; its organizer data (what it synchronized and
- * its own records) stays, as the device's own, for the next activation's slow sync.
+ * its own records) stays in the record store, as the device's own, for the next activation's slow sync.
  */
 export function deactivate(state: Activated, reason: 'command' | 'refused', commandAck?: CommandAck): StepResult<HandsetState> {
-  const organizer = mergeStores(state.organizer ?? {}, state.sync.store);
   const shown = deactivatedStatus();
   const next: DeactivatedState = {
     version: state.version,
@@ -74,7 +72,6 @@ export function deactivate(state: Activated, reason: 'command' | 'refused', comm
     ...deviceFields(state),
     email: state.email,
     status: shown,
-    ...(Object.keys(organizer).length > 0 ? { organizer } : {}),
     ...(commandAck ? { commandAck } : {}),
   };
   return { state: next, outputs: [{ type: 'clear-timer' }, { type: 'status', status: shown }, { type: 'deactivated', reason }] };

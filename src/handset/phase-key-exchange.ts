@@ -3,7 +3,7 @@
  * confirmation and send the handset's (Verifying Encryption), take the transport key, check the
  * server's proof under it and prove it back (Encryption Verified. Waiting for Services).
  */
-import { mergeStores } from '../sync/sync-store.js';
+import { contentsDigest, recordDigests, type DeviceSyncStore } from '../sync/sync-store.js';
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
 import { confirmationTag, cpaceDeriveIsk, cpaceStart, verifyConfirmationTag } from '../crypto/cpace/cpace.js';
@@ -19,7 +19,7 @@ import { sessionDigest } from '../protocol/session-digest.js';
 import { encodeHandsetConfirm } from '../wire/messages/handset-confirm.js';
 import { decodeKeyGrant, decodeKeyIssue } from '../wire/messages/key-issue.js';
 import { encodeKeyVerified } from '../wire/messages/key-verified.js';
-import type { ActivationResult, StepResult } from './io.js';
+import type { ActivationResult, HandsetInput, StepResult } from './io.js';
 import { type HandsetEnv, fail, headerAd, ignore, nextHeader, sendAndWait } from './machine-support.js';
 import {
   deviceFields,
@@ -37,14 +37,17 @@ import { status } from './status.js';
 /** ETP.DAT protocol version this handset speaks. */
 export const HANDSET_PROTOCOL = 1;
 
-/** The user chose Activate (in a phase where nothing runs): build and send the ETP.DAT. */
+/**
+ * The user chose Activate (in a phase where nothing runs): build and send the ETP.DAT. The input's
+ * `held`: the organizer records the device holds (its record store, read by the driver), which the
+ * slow sync will reconcile with the server's; the state keeps only their digests.
+ */
 export function startActivation(
   state: HandsetStateIn<'idle' | 'failed' | 'complete' | 'sync-pending' | 'deactivated'>,
-  email: string,
-  password: string,
-  now: number,
+  input: Extract<HandsetInput, { readonly type: 'activate' }>,
   env: HandsetEnv,
 ): StepResult<HandsetState> {
+  const { email, password, now, held = {} } = input;
   // Anything but a string goes to the check as it is, and the check refuses it.
   const typed = typeof email === 'string' ? email.trim() : email;
   if (!v.is(emailAddress, typed)) {
@@ -98,11 +101,11 @@ export function startActivation(
     sendSeq: 0,
     recvSeq: 0,
     retriesUsed: 0,
+    ...heldDigests(held, env),
   };
   // A new activation starts afresh: the previous activation's key, policy and books go. Its
-  // organizer records stay on the device with the device's own, for the slow sync to reconcile
-  // (issue 12, finding 7).
-  const organizer = mergeStores(state.organizer ?? {}, state.sync?.store ?? {});
+  // organizer records stay in the record store with the device's own, for the slow sync to
+  // reconcile (issue 12, finding 7).
   const next: AwaitingServerShareState = {
     version: state.version,
     phase: 'awaiting-server-share',
@@ -110,7 +113,6 @@ export function startActivation(
     // The IT policy key binding and the password failure count are the device's, not the activation's.
     ...deviceFields(state),
     identity,
-    ...(Object.keys(organizer).length > 0 ? { organizer } : {}),
     session,
     status: status('activating'),
   };
@@ -221,7 +223,7 @@ export function onKeyIssue(state: AwaitingKeyState, frame: Frame, now: number, e
     return fail(state, 'PROTOCOL_ERROR', 'the server could not prove the new key', { detail: { reason: 'key-proof' } });
   }
   // The CPace session keys and the transcript's inputs stay behind: the transport key takes over.
-  const { handsetToServer: _hs, serverToHandset: _sh, serverAd: _ad, serverShare: _yb, ...kept } = session;
+  const { handsetToServer: _hs, serverToHandset: _sh, serverAd: _ad, serverShare: _yb, share: _ya, headerBytes: _ada, ...kept } = session;
   const next: KeyedSession = { ...kept, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'key-verified', `srp:${grant.server.srp}`);
   const myProof = provider.sealMessage(grant.algorithm, grant.key, keyProofPayload('handset', hash), headerAd(header), random);
@@ -244,6 +246,12 @@ export function onKeyIssue(state: AwaitingKeyState, frame: Frame, now: number, e
       { type: 'key-established', result },
     ],
   });
+}
+
+/** The session's `held` field: the digests of the records the device holds, none when it holds none. */
+function heldDigests(held: DeviceSyncStore, env: HandsetEnv): { held?: ReturnType<typeof recordDigests> } {
+  const digests = recordDigests(held, (record) => contentsDigest(record, (m) => env.provider.sha256(m)));
+  return Object.keys(digests).length > 0 ? { held: digests } : {};
 }
 
 export function activationResult(

@@ -11,7 +11,6 @@ import type { PolicyAck } from '../policy/acknowledgement.js';
 import { policyUpdateDecision } from '../policy/apply-policy.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import { addBooks } from '../service-books/store.js';
-import { localIds } from '../sync/sync-store.js';
 import { emailEnabled } from '../service-books/capabilities.js';
 import type { Frame } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
@@ -159,18 +158,17 @@ export function onServiceBooks(state: AwaitingServicesState, frame: Frame, now: 
     emailEnabled: enabled,
     sync: { databases: state.config.databases, maxPageRecords: state.config.maxPageRecords },
   });
-  // The slow sync starts from what the device holds (issue 12, finding 7).
-  const { organizer, ...rest } = state;
-  const held = organizer ?? {};
+  // The slow sync starts from what the device held when the activation started (issue 12, finding 7).
+  const { held, ...kept } = next;
   const syncing: SyncingState = {
-    ...rest,
+    ...state,
     // The commit point: the device is now bound to this server's IT policy key (kept if it was already).
     policyKey: state.policyKey ?? state.server.publicKey,
     phase: 'syncing',
-    session: next,
+    session: kept,
     serviceBooks: books,
     status: shown.at(-1),
-    sync: { store: held, progress: {}, local: localIds(held) },
+    sync: { progress: {}, ...(held ? { local: held } : {}) },
   };
   return sendAndWait(syncing, header, sealBody(env.provider, state.transportKey, ack, headerAd(header), env.random), {
     now,

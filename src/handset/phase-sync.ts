@@ -9,7 +9,7 @@
  * ({@link pauseSync}) and, at the next contact, sends its last request again and resumes
  * ({@link resumeSync}); the server answers it with the page it was at.
  */
-import { receivedCount, reconcilePage } from '../sync/sync-store.js';
+import { contentsDigest, reconcileDigests } from '../sync/sync-store.js';
 import type { Frame } from '../wire/frame.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import { decodeSyncDone } from '../wire/messages/sync-done.js';
@@ -23,25 +23,41 @@ import type { CompleteState, HandsetState, KeyedSession, SessionState, SyncPendi
 type LastSent = NonNullable<SessionState['lastSent']>;
 import { status, synchronizingStatus, syncPendingStatus, syncResumingStatus } from './status.js';
 
-/** A page of organizer data arrived (late, in `sync-pending`, it resumes the sync): store it, show the progress, acknowledge it. */
+/**
+ * A page of organizer data arrived (late, in `sync-pending`, it resumes the sync): store it (the
+ * `store-records` output: the driver puts it in its record store before it sends anything after
+ * it), show the progress, acknowledge it.
+ */
 export function onSyncPage(state: SyncingState | SyncPendingState, frame: Frame, now: number, env: HandsetEnv): StepResult<HandsetState> {
   const page = decodeSyncPage(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), frame.type));
   const sync = state.sync;
   // Reconciled with what the device held (a slow sync): duplicates merged, the server's version
-  // winning a conflict, the device's other records kept.
-  const { store, ack, local } = reconcilePage(sync.store, sync.local ?? {}, page);
-  const received = receivedCount(store, local, page.database);
+  // winning a conflict, the device's other records kept. Decided on digests: the records are in
+  // the record store, not here.
+  const { ack, local, replaces } = reconcileDigests(sync.local ?? {}, page, (record) =>
+    contentsDigest(record, (m) => env.provider.sha256(m)),
+  );
+  // Pages come in order, each once (a repeated frame is dropped by its sequence number), and hold
+  // distinct records: each record of a page is one more received.
+  const received = (sync.progress[page.database]?.received ?? 0) + page.records.length;
   const progress = { ...sync.progress, [page.database]: { received, total: page.total } };
   const shown = synchronizingStatus(page.database, received, page.total);
   const next: KeyedSession = { ...state.session, recvSeq: frame.seq + 1 };
   const header = nextHeader(state, next, 'sync-ack', `srp:${state.server.srp}`);
   return sendAndWait(
-    { ...state, phase: 'syncing', session: next, sync: { store, progress, local }, status: shown } satisfies SyncingState,
+    {
+      ...state,
+      phase: 'syncing',
+      session: next,
+      sync: { progress, ...(Object.keys(local).length > 0 ? { local } : {}) },
+      status: shown,
+    } satisfies SyncingState,
     header,
     sealBody(env.provider, state.transportKey, encodeSyncAck(ack), headerAd(header), env.random),
     {
       now,
       before: [
+        { type: 'store-records', database: page.database, records: page.records, replaces },
         { type: 'sync-progress', database: page.database, received, total: page.total },
         { type: 'status', status: shown },
       ],
@@ -49,18 +65,24 @@ export function onSyncPage(state: SyncingState | SyncPendingState, frame: Frame,
   );
 }
 
-/** The server has sent everything: "Activation Complete". */
+/**
+ * The server has sent everything: "Activation Complete". The handset keeps only what it needs from
+ * now on: the progress (no device records left to reconcile), and a session without the last
+ * sync-ack (nothing will ask for it again).
+ */
 export function onSyncDone(state: SyncingState | SyncPendingState, frame: Frame, _now: number, env: HandsetEnv): StepResult<HandsetState> {
   decodeSyncDone(openBody(env.provider, state.transportKey, frame.body, headerAd(frame), frame.type));
   const done = status('activation-complete');
   const tk = state.transportKey;
   const result = activationResult(state.email, tk.algorithm, tk.keyId, state.server);
   // The session stays: IT policy updates arrive in it after activation.
+  const { lastSent: _lastSent, deadline: _deadline, ...session } = state.session;
   const complete: CompleteState = {
     ...state,
     phase: 'complete',
     status: done,
-    session: { ...state.session, recvSeq: frame.seq + 1, deadline: undefined, retriesUsed: 0 },
+    session: { ...session, recvSeq: frame.seq + 1, retriesUsed: 0 },
+    sync: { progress: state.sync.progress },
   };
   return { state: complete, outputs: [{ type: 'clear-timer' }, { type: 'status', status: done }, { type: 'complete', result }] };
 }

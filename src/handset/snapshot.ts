@@ -13,6 +13,11 @@
  * A restored state is checked against one schema per phase ({@link handsetStateSchema}) before
  * the machine is given it: the seal proves who wrote the snapshot; the schema catches one written
  * by another version, or damaged before it was sealed.
+ *
+ * Since layout 4 (issue 14) a snapshot holds no organizer records: they are in the handset's record
+ * store, which the host keeps (and persists) itself. A snapshot of an earlier layout, which holds
+ * them, is migrated: {@link openHandsetSnapshot} gives its records back beside the state, and
+ * `Handset.restore` puts them into the record store before anything else.
  */
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
@@ -31,7 +36,7 @@ import { syncRecordSchema, type SyncRecord } from '../sync/records.js';
 import { SYNC_ORDER, type SyncDatabase } from '../sync/databases.js';
 import { resolveHandsetConfig } from './config.js';
 import type { HandsetState } from './state.js';
-import type { DeviceSyncStore } from '../sync/sync-store.js';
+import { contentsDigest, mergeStores, type DeviceSyncStore } from '../sync/sync-store.js';
 import { STATUS_IDS, failedStatus } from './status.js';
 
 const u8 = v.instance(Uint8Array);
@@ -60,18 +65,34 @@ const statusSchema = v.object({
 // Typed by what they give, so that the declaration of handsetStateSchema stays within what the
 // compiler will write out (the record schemas' own types are large).
 const records: v.GenericSchema<unknown, SyncRecord[]> = v.array(syncRecordSchema);
+/** Layout 3's `sync.local`: per database, the ids of the device's own records not matched yet. */
+const idLists = v.partial(
+  v.object(
+    Object.fromEntries(SYNC_ORDER.map((database) => [database, v.array(v.string())])) as Record<
+      SyncDatabase,
+      v.ArraySchema<v.StringSchema<undefined>, undefined>
+    >,
+  ),
+);
 const store: v.GenericSchema<unknown, DeviceSyncStore> = v.partial(
   v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, records])) as Record<SyncDatabase, typeof records>),
 );
-const ids = v.array(v.string());
+/** Per database, a device record's id → the digest of its contents (the slow sync's `local`, `held`). */
+const digests = v.partial(
+  v.object(
+    Object.fromEntries(SYNC_ORDER.map((database) => [database, v.record(v.string(), v.string())])) as Record<
+      SyncDatabase,
+      v.RecordSchema<v.StringSchema<undefined>, v.StringSchema<undefined>, undefined>
+    >,
+  ),
+);
 
 /** What every phase has. */
 const common = {
-  version: v.literal(3),
+  version: v.literal(4),
   config: configSchema,
   identity: v.optional(identity),
   status: v.optional(statusSchema),
-  organizer: v.optional(store),
   commandAck: v.optional(v.object({ sid: v.pipe(u8, v.length(16)), bytes: u8, to: v.string() })),
   policyKey: v.optional(v.pipe(u8, v.length(32))),
   passwordFailures: v.optional(seq),
@@ -81,16 +102,17 @@ const sessionBase = {
   email: v.string(),
   sid: v.pipe(u8, v.length(16)),
   suite: v.picklist(CPACE_SUITE_IDS),
-  share: u8,
-  headerBytes: u8,
   sendSeq: seq,
   recvSeq: seq,
   lastSent: v.optional(v.object({ bytes: u8, to: v.string() })),
   retriesUsed: seq,
   deadline: v.optional(v.number()),
+  held: v.optional(digests),
 };
 const keyWaitSession = v.object({
   ...sessionBase,
+  share: u8,
+  headerBytes: u8,
   serverSrp: v.string(),
   handsetToServer: u8,
   serverToHandset: u8,
@@ -126,13 +148,10 @@ const pendingPolicy = v.object({ policy: itPolicySchema, frameSeq: seq });
 const serviceBooks: v.GenericSchema<unknown, ServiceBook[]> = v.array(serviceBookSchema);
 const progress = v.object({ received: seq, total: seq });
 const sync = v.object({
-  store,
   progress: v.partial(
     v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, progress])) as Record<SyncDatabase, typeof progress>),
   ),
-  local: v.optional(
-    v.partial(v.object(Object.fromEntries(SYNC_ORDER.map((database) => [database, ids])) as Record<SyncDatabase, typeof ids>)),
-  ),
+  local: v.optional(digests),
 });
 
 /** One schema per phase: each phase's state has exactly its own fields (src/handset/state.ts). */
@@ -166,9 +185,12 @@ export const RESTART_REQUIRED = Object.freeze({
  * hint (what remains can only be restored as failed (`INVALID_STATE`, {@link RESTART_REQUIRED})); any other phase as it is.
  */
 function storable(state: HandsetState): unknown {
-  if (state.phase !== 'awaiting-server-share') return state;
-  const { scalar: _scalar, bodyKey: _bodyKey, hint: _hint, ...session } = state.session;
-  return { ...state, session };
+  // Records are the record store's: a state shown with them (`Handset.state`) is stored without.
+  const { organizer: _organizer, ...kept } = state;
+  const bare = kept.sync?.store === undefined ? kept : { ...kept, sync: { ...kept.sync, store: undefined } };
+  if (bare.phase !== 'awaiting-server-share') return bare;
+  const { scalar: _scalar, bodyKey: _bodyKey, hint: _hint, ...session } = bare.session;
+  return { ...bare, session };
 }
 
 export function sealHandsetState(
@@ -182,6 +204,35 @@ export function sealHandsetState(
 }
 
 /**
+ * The organizer records of a snapshot sealed before layout 4 (`organizer`, `sync.store`), taken
+ * out of it: checked (as the records of a message are) and given back beside the state, for the
+ * record store. What the slow sync still had to match (`sync.local`, ids then) becomes the digests
+ * of those records. A snapshot of layout 4 holds none.
+ */
+function takeRecords(
+  raw: Record<string, unknown>,
+  provider: CryptoProvider,
+): { layout: Record<string, unknown>; records: DeviceSyncStore } {
+  if (raw.version === 4) return { layout: raw, records: {} };
+  const { organizer, sync, ...rest } = raw;
+  const old = sync !== null && typeof sync === 'object' ? (sync as { store?: unknown; local?: unknown; progress?: unknown }) : undefined;
+  const held = validate(store, organizer ?? {}, 'handset snapshot records');
+  const synced = validate(store, old?.store ?? {}, 'handset snapshot records');
+  const layout: Record<string, unknown> = { ...rest };
+  if (old !== undefined) {
+    const ids = old.local === undefined ? {} : validate(idLists, old.local, 'handset snapshot');
+    const local: Record<string, Record<string, string>> = {};
+    for (const [database, list] of Object.entries(ids) as [SyncDatabase, string[] | undefined][]) {
+      const wanted = new Set(list);
+      const own = (synced[database] ?? []).filter((r) => wanted.has(r.id));
+      if (own.length > 0) local[database] = Object.fromEntries(own.map((r) => [r.id, contentsDigest(r, (m) => provider.sha256(m))]));
+    }
+    layout.sync = { progress: old.progress, ...(Object.keys(local).length > 0 ? { local } : {}) };
+  }
+  return { layout, records: mergeStores(held, synced) };
+}
+
+/**
  * The stored layout, read as the phases are now. A state waiting for the server share restores as
  * failed (`INVALID_STATE`, {@link RESTART_REQUIRED}) (whether or not an old snapshot still holds the scalar). Snapshots sealed
  * before `applying-policy` was a phase of its own held a policy waiting for the enforcer as
@@ -192,14 +243,12 @@ export function sealHandsetState(
  * and books go, and the records stay as the device's own (`organizer`). Version 1 gains the IT
  * policy key binding ({@link toVersion2}), version 2 the key rollover's keys ({@link toVersion3}).
  */
-function upgradeLayout(stored: unknown): unknown {
-  if (stored === null || typeof stored !== 'object' || !('phase' in stored)) return stored;
-  const raw = toVersion3(toVersion2(upgradeContents(stored)));
+function upgradeLayout(stored: Record<string, unknown>): Record<string, unknown> {
+  const raw = toVersion4(toVersion3(toVersion2(stored)));
   if (raw.phase === 'failed') {
-    const { policy: _policy, serviceBooks: _books, sync, ...kept } = raw;
-    // The records are the device's now: they stay, for the next activation's slow sync.
-    const held: unknown = sync !== null && typeof sync === 'object' && 'store' in sync ? (sync as { store: unknown }).store : undefined;
-    return held === undefined ? kept : { ...kept, organizer: held };
+    // Its records (taken out by takeRecords) are the device's now: they stay in the record store.
+    const { policy: _policy, serviceBooks: _books, sync: _sync, ...kept } = raw;
+    return kept;
   }
   const pending = 'pendingPolicy' in raw && raw.pendingPolicy !== undefined;
   if (raw.phase === 'awaiting-policy' && pending) return { ...raw, phase: 'applying-policy' };
@@ -245,6 +294,15 @@ function toVersion3(raw: Record<string, unknown>): Record<string, unknown> {
   return { ...raw, version: 3 };
 }
 
+/**
+ * Version 3 held the organizer records in the state; {@link takeRecords} has taken them out. The
+ * keyed session's share and ETP.DAT header go with the schema (it keeps only what it lists).
+ */
+function toVersion4(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.version !== 3) return raw;
+  return { ...raw, version: 4 };
+}
+
 /** The state with its service books and synchronized records in their current shape. */
 function upgradeContents(raw: object): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
@@ -255,14 +313,38 @@ function upgradeContents(raw: object): Record<string, unknown> {
   return out;
 }
 
+/** A handset snapshot opened: the state, and the records a snapshot of an earlier layout held (else none). */
+export interface OpenedHandsetSnapshot {
+  readonly state: HandsetState;
+  /** For the record store: what a snapshot sealed before layout 4 held; empty for a newer one. */
+  readonly records: DeviceSyncStore;
+}
+
+/** The state of a snapshot, without the records an earlier layout may hold (see {@link openHandsetSnapshot}). */
 export function openHandsetState(
   snapshot: Uint8Array,
   storageKey: Uint8Array,
   provider: CryptoProvider,
   options: SnapshotOpenOptions = {},
 ): HandsetState {
-  const raw = openSnapshot('handset', snapshot, storageKey, provider, options);
-  const state = validate(handsetStateSchema, upgradeLayout(raw), 'handset snapshot');
+  return openHandsetSnapshot(snapshot, storageKey, provider, options).state;
+}
+
+/**
+ * Opens a handset snapshot: its state, checked, in the current layout, and the organizer records
+ * of a snapshot sealed before layout 4 (migrated, not refused: the host's records would otherwise
+ * be lost with the upgrade), which the caller puts into its record store.
+ */
+export function openHandsetSnapshot(
+  snapshot: Uint8Array,
+  storageKey: Uint8Array,
+  provider: CryptoProvider,
+  options: SnapshotOpenOptions = {},
+): OpenedHandsetSnapshot {
+  const opened = openSnapshot('handset', snapshot, storageKey, provider, options);
+  const isState = opened !== null && typeof opened === 'object' && 'phase' in opened;
+  const { layout, records } = isState ? takeRecords(upgradeContents(opened), provider) : { layout: opened, records: {} };
+  const state = validate(handsetStateSchema, isState ? upgradeLayout(layout as Record<string, unknown>) : layout, 'handset snapshot');
   // The configuration goes through the same checks as a new one.
   let config;
   try {
@@ -275,5 +357,5 @@ export function openHandsetState(
       reason: (err as ActivationError).code,
     });
   }
-  return { ...state, config };
+  return { state: { ...state, config }, records };
 }

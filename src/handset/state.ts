@@ -17,7 +17,7 @@ import type { Status } from './status.js';
 import type { ItPolicy } from '../policy/policy.js';
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { ServiceBook } from '../service-books/service-book.js';
-import type { DeviceSyncStore, LocalRecordIds } from '../sync/sync-store.js';
+import type { DeviceSyncStore, RecordDigests } from '../sync/sync-store.js';
 import type { SyncDatabase } from '../sync/databases.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 
@@ -71,16 +71,18 @@ export interface SessionBase {
   readonly sid: Uint8Array;
   /** The CPace suite of this activation. */
   readonly suite: CPaceSuiteId;
-  /** The handset's CPace share Ya. */
-  readonly share: Uint8Array;
-  /** The ETP.DAT header as encoded: CPace's ADa. */
-  readonly headerBytes: Uint8Array;
   /** Next sequence number the handset sends. */
   readonly sendSeq: number;
   /** Next sequence number expected from the server. */
   readonly recvSeq: number;
-  /** The last frame sent, kept for retransmission. */
+  /** The last frame sent, kept for retransmission while its reply is awaited (absent otherwise). */
   readonly lastSent?: { readonly bytes: Uint8Array; readonly to: string };
+  /**
+   * The device's own organizer records when the activation started, as digests (the records are
+   * in the record store): what the slow sync reconciles the server's records with. Moves to
+   * `sync.local` with the service books (absent: the device held none).
+   */
+  readonly held?: RecordDigests;
   /** How many times the current request was sent again. */
   readonly retriesUsed: number;
   /** When the current wait times out (ms since epoch); absent when nothing is awaited. */
@@ -89,6 +91,10 @@ export interface SessionBase {
 
 /** Every field a phase's session may carry beyond {@link SessionBase}, with its type. */
 export interface SessionFields {
+  /** The handset's CPace share Ya: the transcript needs it until the key issue. */
+  readonly share: Uint8Array;
+  /** The ETP.DAT header as encoded (CPace's ADa): the transcript needs it until the key issue. */
+  readonly headerBytes: Uint8Array;
   /** CPace secret scalar; dropped as soon as the server's share is processed, never stored. */
   readonly scalar: Uint8Array;
   /** ETP.DAT body key; sent to the server (sealed) after its confirmation, never stored. */
@@ -119,12 +125,17 @@ export type SessionOf<Has extends keyof SessionFields, May extends keyof Session
 } & { readonly [K in May]?: SessionFields[K] } & { readonly [K in Exclude<keyof SessionFields, Has | May>]?: undefined };
 
 /** The session while waiting for the server's CPace share (phase 1): the scalar, the body key, maybe a hint. */
-export type ShareWaitSession = SessionOf<'scalar' | 'bodyKey', 'hint'>;
+export type ShareWaitSession = SessionOf<'share' | 'headerBytes' | 'scalar' | 'bodyKey', 'hint'>;
 
 /** The session while waiting for the transport key (phase 2): the CPace session keys and what the transcript hash needs. */
-export type KeyWaitSession = SessionOf<'serverSrp' | 'handsetToServer' | 'serverToHandset' | 'serverAd' | 'serverShare'>;
+export type KeyWaitSession = SessionOf<
+  'share' | 'headerBytes' | 'serverSrp' | 'handsetToServer' | 'serverToHandset' | 'serverAd' | 'serverShare'
+>;
 
-/** The session from the key issue on: everything is sealed under the transport key. */
+/**
+ * The session from the key issue on: everything is sealed under the transport key, and nothing of
+ * the key exchange is left (no share, no ETP.DAT header, no CPace key).
+ */
 export type KeyedSession = SessionOf<'serverSrp'>;
 
 /** The session of any phase. */
@@ -162,17 +173,26 @@ export interface PendingPolicy {
   readonly frameSeq: number;
 }
 
-/** Synchronized organizer data and per-database progress. */
+/**
+ * Per-database synchronization progress. The records themselves are not here: the machine emits
+ * `store-records` and the driver keeps them in its record store (src/sync/record-store.ts).
+ */
 export interface SyncState {
-  /** The records stored, by database. */
-  readonly store: DeviceSyncStore;
   /** Records received and announced, by database. */
   readonly progress: Readonly<Partial<Record<SyncDatabase, { readonly received: number; readonly total: number }>>>;
   /**
-   * The ids of the device's own records in `store` (held before the initial synchronization) that
-   * no record from the server has matched: the slow sync keeps them (absent: none).
+   * While synchronizing: the device's own records (held before the initial synchronization) that
+   * no record from the server has matched yet, as digests; the slow sync keeps them (absent:
+   * none). Dropped when the synchronization completes.
    */
-  readonly local?: LocalRecordIds;
+  readonly local?: RecordDigests;
+  /**
+   * The records, by database, in the state that `Handset.state` shows when its record store
+   * answers at once (the default one does). The machine never holds them.
+   *
+   * @deprecated Read them from the store: `Handset.records(database)`.
+   */
+  readonly store?: DeviceSyncStore;
 }
 
 /**
@@ -226,9 +246,10 @@ export interface PhaseFields {
 export interface HandsetCommon {
   /**
    * Version of this state's layout: 2 since issue 13 (the IT policy key binding, the password
-   * failure count), 3 with the key rollover's pending and previous keys.
+   * failure count), 3 with the key rollover's pending and previous keys, 4 without the organizer
+   * records (in the record store since issue 14).
    */
-  readonly version: 3;
+  readonly version: 4;
   /** The device's checked configuration. */
   readonly config: ResolvedHandsetConfig;
   /** Long-term keys, made at the first activation and kept afterwards. */
@@ -236,10 +257,12 @@ export interface HandsetCommon {
   /** The last status shown. */
   readonly status?: Status;
   /**
-   * The organizer records the device holds outside a synchronization: its own, and those kept from
-   * an earlier activation. A new activation keeps them, a failed one does not touch them, and the
-   * initial synchronization reconciles them with the server's (a slow sync; docs/synchronization.md).
-   * From the service books on they are in `sync.store`.
+   * The organizer records the device holds, in the state that `Handset.state` shows outside a
+   * synchronization when its record store answers at once. The machine never holds them: they are
+   * in the record store, which a new activation, a failure and a deactivation leave as it is and a
+   * wipe clears (docs/synchronization.md).
+   *
+   * @deprecated Read them from the store: `Handset.records(database)`.
    */
   readonly organizer?: DeviceSyncStore;
   /**
@@ -395,5 +418,5 @@ export function withSession<S extends StateWithSession>(state: S, changes: Parti
 
 /** The state of a handset that has never activated: phase `idle`, with this configuration. The start for {@link handsetStep}. */
 export function initialHandsetState(config: ResolvedHandsetConfig): HandsetState {
-  return { version: 3, phase: 'idle', config };
+  return { version: 4, phase: 'idle', config };
 }

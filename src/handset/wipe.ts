@@ -13,7 +13,8 @@ import type { HandsetState, IdleState } from './state.js';
 /**
  * `state` wiped: transport keys, service books, the IT policy and its key binding, organizer data,
  * long-term keys, the password failure count and any running session are erased; only the
- * device's configuration (its PIN, routing, model) stays. Outputs: the timer cleared, then `wiped`.
+ * device's configuration (its PIN, routing, model) stays. Outputs: the timer cleared, then `wiped`,
+ * on which the driver clears the record store (the organizer data).
  */
 export function wipeHandset(state: HandsetState): StepResult<HandsetState> {
   const idle: IdleState = { version: state.version, phase: 'idle', config: state.config };

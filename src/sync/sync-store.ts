@@ -8,6 +8,7 @@
 import type { SyncDatabase } from './databases.js';
 import { assertConsistentPage, type SyncAck, type SyncPage } from './pages.js';
 import type { SyncRecord } from './records.js';
+import { toBase64Url } from '../util/base64url.js';
 
 /** The device's synchronized databases; a database not yet received may be absent. */
 export type DeviceSyncStore = Readonly<Partial<Record<SyncDatabase, readonly SyncRecord[]>>>;
@@ -163,4 +164,81 @@ export function mergeStores(store: DeviceSyncStore, more: DeviceSyncStore): Devi
     out[database] = [...records, ...(more[database] ?? []).filter((r) => !ids.has(r.id))];
   }
   return out;
+}
+
+/**
+ * The device's own records the slow sync has not matched yet, as the handset's state keeps them
+ * while it synchronizes (the records themselves are in its record store): per database, id →
+ * a digest of the record's contents (`contentsDigest`), enough to tell a duplicate and a
+ * conflict without holding the record.
+ */
+export type RecordDigests = Readonly<Partial<Record<SyncDatabase, Readonly<Record<string, string>>>>>;
+
+/**
+ * 16 bytes of SHA-256 over a record's contents without its id (in a form that does not depend on
+ * the order of its fields), base64url: two records with the same contents have the same digest,
+ * and two that differ collide with a chance no device will meet.
+ */
+export function contentsDigest(record: SyncRecord, sha256: (message: Uint8Array) => Uint8Array): string {
+  return toBase64Url(sha256(new TextEncoder().encode(contents(record))).subarray(0, 16));
+}
+
+/** The digests of every record in `store`: the device's own records, when an activation starts. */
+export function recordDigests(store: DeviceSyncStore, digest: (record: SyncRecord) => string): RecordDigests {
+  const out: Partial<Record<SyncDatabase, Record<string, string>>> = {};
+  for (const [database, records] of Object.entries(store) as [SyncDatabase, readonly SyncRecord[] | undefined][]) {
+    if (records && records.length > 0) out[database] = Object.fromEntries(records.map((r) => [r.id, digest(r)]));
+  }
+  return out;
+}
+
+/** The result of {@link reconcileDigests}: what to store, what is left of the device's own records, the acknowledgement. */
+export interface DigestReconcileResult {
+  /** The device's own records not matched by any record from the server so far. */
+  readonly local: RecordDigests;
+  /** Server record id → the device record it was merged with (a duplicate): for the record store's `put`. */
+  readonly replaces: Readonly<Record<string, string>>;
+  readonly ack: SyncAck;
+  /** Device records that had the same contents as a server record under another id. */
+  readonly duplicates: number;
+  /** Device records with a server record's id and other contents: the server's version replaced them. */
+  readonly conflicts: number;
+}
+
+/**
+ * {@link reconcilePage}'s rule, decided on digests instead of records, so that the records can stay
+ * in a record store: each record of `page` with the id of one of the device's own records replaces
+ * it (a conflict when the contents differ), else one with the same contents as one of them is
+ * merged into it (`replaces`), else it is added. The store's `put` (replace by id) does the rest.
+ */
+export function reconcileDigests(local: RecordDigests, page: SyncPage, digest: (record: SyncRecord) => string): DigestReconcileResult {
+  assertConsistentPage(page);
+  const database = page.database;
+  const own = new Map(Object.entries(local[database] ?? {}));
+  const replaces: Record<string, string> = {};
+  let duplicates = 0;
+  let conflicts = 0;
+  for (const record of page.records) {
+    const wanted = digest(record);
+    const held = own.get(record.id);
+    if (held !== undefined) {
+      if (held !== wanted) conflicts += 1;
+      own.delete(record.id);
+      continue;
+    }
+    const twin = [...own].find(([, d]) => d === wanted)?.[0];
+    if (twin !== undefined) {
+      duplicates += 1;
+      own.delete(twin);
+      replaces[record.id] = twin;
+    }
+  }
+  const { [database]: _was, ...others } = local;
+  return {
+    local: own.size > 0 ? { ...others, [database]: Object.fromEntries(own) } : others,
+    replaces,
+    ack: { database, page: page.page, received: page.records.map((r) => r.id) },
+    duplicates,
+    conflicts,
+  };
 }

@@ -30,7 +30,7 @@ function deviceHolding(organizer: HandsetState['organizer']): HandsetState {
 function expectEveryServerRecordOnce(pair: Pair): void {
   const data = pair.server.services.userData(pair.server.accounts.get(EMAIL)!);
   for (const database of SYNC_ORDER) {
-    const got = (pair.handset.sync?.store[database] ?? []).map((r) => r.id);
+    const got = (pair.records[database] ?? []).map((r) => r.id);
     expect(new Set(got).size, `${database}: no id twice`).toBe(got.length);
     for (const r of data[database] ?? []) expect(got, `${database} ${r.id}`).toContain(r.id);
   }
@@ -41,10 +41,11 @@ describe('the initial synchronization reconciles with what the device holds', ()
     const first = activatePair();
     expect(first.handset.phase).toBe('complete');
     const synced = first.handset.sync!;
-    // The user wrote a memo on the device after the first activation.
+    const stored = first.records;
+    // The user wrote a memo on the device after the first activation (the new Pair's record store gets it).
     const held = {
       ...first.handset,
-      sync: { ...synced, store: { ...synced.store, memos: [...(synced.store.memos ?? []), MY_MEMO] } },
+      sync: { ...synced, store: { ...stored, memos: [...(stored.memos ?? []), MY_MEMO] } },
     } as HandsetState;
     first.server.setActivationPassword(EMAIL, 'Second-Password-1');
     const again = new Pair({ server: first.server, clock: first.clock, serverLog: first.serverLog, state: held, handsetSeed: 'again' });
@@ -52,7 +53,7 @@ describe('the initial synchronization reconciles with what the device holds', ()
     again.drive();
     expect(again.error).toBeUndefined();
     expect(again.handset.phase).toBe('complete');
-    expect(again.handset.sync?.store.memos).toContainEqual(MY_MEMO); // was: gone
+    expect(again.records.memos).toContainEqual(MY_MEMO); // was: gone
     expectEveryServerRecordOnce(again);
     for (const p of again.outputsOf('sync-progress')) expect(p.received, `${p.database}`).toBeLessThanOrEqual(p.total);
   });
@@ -65,12 +66,12 @@ describe('the initial synchronization reconciles with what the device holds', ()
     pair.activate();
     pair.drive();
     expect(pair.handset.phase).toBe('complete');
-    const calendar = pair.handset.sync!.store.calendar!;
+    const calendar = pair.records.calendar!;
     expect(calendar.map((e) => e.id)).not.toContain('made-on-the-device');
     expect(calendar.filter((e) => e.id === event.id)).toEqual([event]);
     const serverMemos = sim.services.userData(sim.accounts.get(EMAIL)!).memos.length;
-    expect(pair.handset.sync?.store.memos).toContainEqual(MY_MEMO);
-    expect(pair.handset.sync?.store.memos).toHaveLength(serverMemos + 1);
+    expect(pair.records.memos).toContainEqual(MY_MEMO);
+    expect(pair.records.memos).toHaveLength(serverMemos + 1);
     expect(calendar).toHaveLength(sim.services.userData(sim.accounts.get(EMAIL)!).calendar.length);
     expectEveryServerRecordOnce(pair);
   });
@@ -83,7 +84,7 @@ describe('the initial synchronization reconciles with what the device holds', ()
     pair.activate();
     pair.drive();
     expect(pair.handset.phase).toBe('complete');
-    expect(pair.handset.sync!.store.calendar!.filter((e) => e.id === event.id)).toEqual([event]);
+    expect(pair.records.calendar!.filter((e) => e.id === event.id)).toEqual([event]);
   });
 
   it('the calendar goes within its window: from 31 days before the activation date', () => {
@@ -112,7 +113,7 @@ describe('the initial synchronization reconciles with what the device holds', ()
     pair.activate();
     pair.drive();
     expect(pair.handset.phase).toBe('complete');
-    const ids = pair.handset.sync!.store.calendar!.map((e) => e.id);
+    const ids = pair.records.calendar!.map((e) => e.id);
     expect(ids).toContain('thirty-days-ago');
     expect(ids).not.toContain('forty-days-ago');
   });
@@ -123,6 +124,6 @@ describe('the initial synchronization reconciles with what the device holds', ()
     pair.activate(EMAIL, 'not-the-password');
     pair.drive();
     expect(pair.error?.code).toBe('WRONG_PASSWORD');
-    expect(pair.handset.organizer?.memos).toEqual([MY_MEMO]);
+    expect(pair.records.memos).toEqual([MY_MEMO]);
   });
 });

@@ -15,7 +15,8 @@ import { describe, expect, it } from 'vitest';
 import { EMAIL, PASSWORD } from '../support/fixtures.js';
 import { type Link, Pair, activatePair, faults } from '../support/pair.js';
 import { bytesToHex } from '../../src/util/bytes.js';
-import { openHandsetState, sealHandsetState } from '../../src/handset/snapshot.js';
+import { openHandsetSnapshot, openHandsetState, sealHandsetState } from '../../src/handset/snapshot.js';
+import { sealSnapshot } from '../../src/persistence/sealed-snapshot.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import type { HandsetState } from '../../src/handset/state.js';
 import { allAlgorithms } from '../support/providers.js';
@@ -149,14 +150,17 @@ describe('one commit point: the registration of the service books', () => {
     expect(pair.handset.phase).toBe('complete');
     const { transportKey: _k, server: _s, session: _session, ...rest } = pair.handset;
     // The layout before issue 12: a failed state that kept what the later phases had stored.
+    // (version 3: the records in the state, as before issue 14)
     const old = {
       ...rest,
+      version: 3,
+      sync: { ...rest.sync, store: pair.records },
       phase: 'failed',
       failure: { code: 'TIMEOUT', message: 'the server did not respond' },
     } as unknown as HandsetState;
     expect(old.serviceBooks?.length).toBeGreaterThan(0);
-    const restored = openHandsetState(
-      sealHandsetState(old, STORAGE_KEY, allAlgorithms, seededRandom('old failed')),
+    const { state: restored, records } = openHandsetSnapshot(
+      sealSnapshot('handset', old, STORAGE_KEY, allAlgorithms, { random: seededRandom('old failed') }),
       STORAGE_KEY,
       allAlgorithms,
     );
@@ -165,8 +169,8 @@ describe('one commit point: the registration of the service books', () => {
     expect(restored.policy).toBeUndefined();
     expect(restored.serviceBooks).toBeUndefined();
     expect(restored.sync).toBeUndefined();
-    // The records are the device's own now: kept for the next activation's slow sync.
-    expect(old.sync?.store.calendar?.length).toBeGreaterThan(0);
-    expect(restored.organizer?.calendar).toEqual(old.sync?.store.calendar);
+    // The records are the device's own now: given back for the record store, for the next activation's slow sync.
+    expect(old.sync?.store?.calendar?.length).toBeGreaterThan(0);
+    expect(records.calendar).toEqual(old.sync?.store?.calendar);
   });
 });

@@ -197,7 +197,7 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
       });
       // Phases 3 and 4 reached the device: the six default service books and every record.
       expect(handset.state.serviceBooks?.map((b) => b.cid)).toEqual(['ALP', 'BBIM', 'CICAL', 'CMIME', 'IPPP', 'SYNC']);
-      const counts = Object.fromEntries(pkg.root.SYNC_ORDER.map((db) => [db, handset.state.sync?.store[db]?.length]));
+      const counts = Object.fromEntries(pkg.root.SYNC_ORDER.map((db) => [db, handset.state.sync?.store?.[db]?.length]));
       expect(counts).toEqual({ ...pkg.simulator.DEFAULT_DATA_COUNTS });
     });
 
@@ -352,7 +352,12 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
 
       const [other] = pkg.root.createMemoryTransportPair();
       cleanups.push(() => other.close());
-      const restored = pkg.root.Handset.restore(snapshot, STORAGE_KEY, { transport: other, minGeneration: 2 });
+      // The snapshot carries no records: the host keeps its record store and gives it back.
+      const restored = pkg.root.Handset.restore(snapshot, STORAGE_KEY, {
+        transport: other,
+        minGeneration: 2,
+        recordStore: handset.recordStore,
+      });
       cleanups.push(() => restored.close());
       expect(restored).toBeInstanceOf(pkg.root.Handset);
       expect(restored.state.phase).toBe('complete');
@@ -384,7 +389,7 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
           queueMicrotask(() => {
             const snapshot = handset.snapshot(STORAGE_KEY);
             handset.suspend();
-            restored = pkg.root.Handset.restore(snapshot, STORAGE_KEY, { transport: handsetSide });
+            restored = pkg.root.Handset.restore(snapshot, STORAGE_KEY, { transport: handsetSide, recordStore: handset.recordStore });
             cleanups.push(() => restored!.close());
             restored.on('status', (t) => statuses.push(t.text));
             resolve(restored.resume());
@@ -407,7 +412,7 @@ describe.each(['esm', 'cjs'] as const)('the built package by name (%s)', (format
       expect(sim.account(EMAIL)?.status).toBe('Activated');
       // Nothing lost, nothing twice.
       for (const db of pkg.root.SYNC_ORDER) {
-        const ids = restored!.state.sync!.store[db]!.map((r: { id: string }) => r.id);
+        const ids = restored!.state.sync!.store![db]!.map((r: { id: string }) => r.id);
         expect(new Set(ids).size, db).toBe(ids.length);
         expect(ids.length, db).toBe(pkg.simulator.DEFAULT_DATA_COUNTS[db]);
       }

@@ -84,23 +84,16 @@ describe('device-command deactivate', () => {
     expect(state.policy).toBeUndefined();
     expect(state.serviceBooks).toBeUndefined();
     expect(state.session).toBeUndefined();
-    expect(state.organizer).toEqual(complete.sync.store);
+    // The organizer data stays where it is, in the record store: the machine asks nothing of it.
+    expect(state.organizer).toBeUndefined();
     expect(state.identity).toEqual(complete.identity);
     expect(state.policyKey).toEqual(complete.policyKey);
   });
 
-  it('records the device held outside the synchronization are kept with the synchronized ones', () => {
-    const { memos, ...synced } = complete.sync.store;
-    expect(memos?.length).toBeGreaterThan(0);
-    const holding: HandsetState = { ...complete, organizer: { memos: memos! }, sync: { ...complete.sync, store: synced } };
-    expect(frameStep(holding, command('deactivate')).state.organizer).toEqual(complete.sync.store);
-  });
-
-  it('a device with no organizer records at all is left with no (empty) organizer store', () => {
-    const empty: HandsetState = { ...complete, sync: { ...complete.sync, store: {}, local: {} } };
-    const state = frameStep(empty, command('deactivate')).state;
-    expect(state.phase).toBe('deactivated');
-    expect(Object.keys(state)).not.toContain('organizer');
+  it('the records stay in the record store: no store operation, no wipe, among the outputs', () => {
+    const { outputs } = frameStep(complete, command('deactivate'));
+    expect(outputs.map((o) => o.type)).not.toContain('store-records');
+    expect(outputs.map((o) => o.type)).not.toContain('wiped');
   });
 });
 

@@ -65,7 +65,7 @@ describe('a cancel before the commit point fails the activation', () => {
     expect(failed.error.cause).toStrictEqual({ operation: 'activation', phase });
     // Only the device's own fields, the failure, and the address once the key issue confirmed it.
     expect(state).toStrictEqual({
-      version: 3,
+      version: 4,
       phase: 'failed',
       config: before.config,
       identity: before.identity,
@@ -85,10 +85,13 @@ describe('a cancel before the commit point fails the activation', () => {
   });
 });
 
-describe("a failure after the books came: the device's own records stay, nothing of the server's", () => {
+describe('a failure after the books came: the state keeps no records, and the record store is not touched', () => {
   const MY_MEMO: Memo = { kind: 'memo', id: 'device-memo-1', title: 'Written on the device', body: 'not on the server', categories: [] };
 
-  it('a sealed error in the sync (every page stored) leaves exactly the records the device held before', () => {
+  // The server refuses only the books-ack itself, before any page (docs/handset.md, "The commit
+  // point"): what the store holds then is what the device held. Since issue 14 the machine holds no
+  // records to drop, so a failure asks nothing of the store.
+  it('a sealed error in the sync: failed, no records in the state, no store operation', () => {
     const { sim, clock, log } = createServer({ users: USERS });
     const device = { ...initialHandsetState(resolveHandsetConfig(HANDSET_CONFIG, allAlgorithms)), organizer: { memos: [MY_MEMO] } };
     const pair = new Pair({ server: sim, clock, serverLog: log, state: device });
@@ -98,8 +101,8 @@ describe("a failure after the books came: the device's own records stay, nothing
     // The state that had every page and waited for sync-done: the server's records and the memo.
     const syncing = pair.steps.find((s) => s.input.type === 'frame' && frameType(s.input.bytes) === 'sync-done')!.before;
     expect(syncing.phase).toBe('syncing');
-    expect(syncing.sync!.store.memos!.length).toBeGreaterThan(1);
-    expect(syncing.sync!.store.memos).toContainEqual(MY_MEMO);
+    expect(pair.records.memos!.length).toBeGreaterThan(1);
+    expect(pair.records.memos).toContainEqual(MY_MEMO);
     const header = sessionHeader(syncing, 'error');
     const body = sealErrorBody(
       allAlgorithms,
@@ -110,10 +113,12 @@ describe("a failure after the books came: the device's own records stay, nothing
         transport: syncing.transportKey!,
       },
     );
-    const { state } = handsetStep(syncing, { type: 'frame', bytes: encodeFrame({ ...header, body }), now: clock.now }, pair.env);
+    const { state, outputs } = handsetStep(syncing, { type: 'frame', bytes: encodeFrame({ ...header, body }), now: clock.now }, pair.env);
     expect(state.phase).toBe('failed');
     expect(state.failure?.code).toBe('NO_ACTIVATION_PASSWORD');
-    expect(state.organizer).toStrictEqual({ memos: [MY_MEMO] });
+    expect(state.organizer).toBeUndefined();
     expect(state.sync).toBeUndefined();
+    expect(outputs.map((o) => o.type)).not.toContain('store-records');
+    expect(outputs.map((o) => o.type)).not.toContain('wiped');
   });
 });

@@ -71,7 +71,7 @@ describe('Activate while an activation runs is INVALID_STATE; where none runs, i
     link: faults.drop({ direction: 'to-handset', type: 'sync-page' }),
     until: (p) => p.handset.phase === 'sync-pending',
   });
-  const deactivated = { version: 3, phase: 'deactivated', config: complete.config, identity: complete.identity } as HandsetState;
+  const deactivated = { version: 4, phase: 'deactivated', config: complete.config, identity: complete.identity } as HandsetState;
   it.each([
     ['idle', run.states[0]!],
     ['complete', complete],

@@ -56,7 +56,7 @@ describe('one device per user (docs/lifecycle.md)', () => {
 
   it('a second device retires the first: deactivate command, acknowledged, "Deactivated", organizer data kept', () => {
     const { sim, a } = replaced('retire');
-    const held = Object.values(a.handset.sync?.store ?? {}).flat().length;
+    const held = Object.values(a.records).flat().length;
     expect(held).toBeGreaterThan(0);
     expect(a.pollServer()).toBe(1);
     a.drive();
@@ -66,7 +66,7 @@ describe('one device per user (docs/lifecycle.md)', () => {
     expect(a.handset.transportKey).toBeUndefined();
     expect(a.handset.serviceBooks).toBeUndefined();
     expect(a.handset.policy).toBeUndefined();
-    expect(Object.values(a.handset.organizer ?? {}).flat()).toHaveLength(held);
+    expect(Object.values(a.records).flat()).toHaveLength(held);
     expect(sim.adminLog(EMAIL).map((e) => e.type)).toEqual(expect.arrayContaining(['device-retired', 'device-command-acknowledged']));
     // Acknowledged: nothing more is sent to it.
     a.advance(RETRANSMIT_MS);
@@ -176,7 +176,7 @@ describe('administrator commands (docs/lifecycle.md)', () => {
     expect(a.outputsOf('wiped')).toHaveLength(1);
     expect(a.handset.phase).toBe('idle');
     expect(a.handset.identity).toBeUndefined();
-    expect(a.handset.organizer).toBeUndefined();
+    expect(a.records).toEqual({});
     expect(a.handset.transportKey).toBeUndefined();
     expect(sim.adminLog(EMAIL).filter((e) => e.type === 'device-command-acknowledged')).toMatchObject([{ command: 'wipe' }]);
     sim.setActivationPassword(EMAIL, NEW_PASSWORD);

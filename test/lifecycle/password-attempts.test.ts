@@ -47,7 +47,7 @@ describe('Set Maximum Password Attempts', () => {
     const actionAt = pair.outputs.findIndex((o) => o.type === 'policy-action');
     expect(pair.outputs[actionAt + 2]).toEqual({ type: 'wiped' });
     // Keys, books, policy and its binding, organizer data, long-term keys: all gone.
-    expect(pair.handset).toEqual({ version: 3, phase: 'idle', config: pair.handset.config });
+    expect(pair.handset).toEqual({ version: 4, phase: 'idle', config: pair.handset.config });
   });
 
   it('a correct entry starts the count again', () => {

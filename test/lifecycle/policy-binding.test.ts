@@ -110,7 +110,7 @@ describe('the binding is in the handset snapshot', () => {
     const { policyKey: _key, ...rest } = first.handset;
     const v1 = sealSnapshot('handset', { ...rest, version: 1 }, STORAGE_KEY, allAlgorithms, { random: seededRandom('v1') });
     const restored = openHandsetState(v1, STORAGE_KEY, allAlgorithms);
-    expect(restored.version).toBe(3);
+    expect(restored.version).toBe(4);
     expect(sameKey(restored.policyKey, first.server.identity.domainKey.publicKey)).toBe(true);
   });
 

@@ -272,7 +272,7 @@ describe('snapshots written before the rollover state was stored', () => {
       ...SERVER_OPTIONS,
     });
     const state = openHandsetState(version2, STORAGE_KEY, allAlgorithms);
-    expect(state.version).toBe(3);
+    expect(state.version).toBe(4);
     return new Pair({ server, clock: pair.clock, state, handsetSeed: `${tag}/handset restored` });
   }
 

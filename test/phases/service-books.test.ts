@@ -100,12 +100,12 @@ describe('service books on the handset', () => {
 
     const state = rig.handset.state;
     expect(state.serviceBooks?.map((b) => b.cid)).not.toContain('CMIME');
-    expect(state.sync?.store.messages).toBeUndefined();
+    expect(state.sync?.store?.messages).toBeUndefined();
     expect(state.sync?.progress.messages).toBeUndefined();
     // The other books still take effect.
     expect(syncedDatabases(rig)).toEqual(['calendar', 'contacts', 'tasks', 'memos', 'emailSettings', 'options']);
-    expect(state.sync?.store.calendar).toHaveLength(DATA.calendar.length);
-    expect(state.sync?.store.contacts).toHaveLength(DATA.contacts.length);
+    expect(state.sync?.store?.calendar).toHaveLength(DATA.calendar.length);
+    expect(state.sync?.store?.contacts).toHaveLength(DATA.contacts.length);
     expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([
       { database: 'messages', reason: 'no [CMIME] service book' },
     ]);
@@ -121,8 +121,8 @@ describe('service books on the handset', () => {
     expect(texts.some((t) => t.startsWith('Synchronizing Calendar'))).toBe(false);
     expect(texts.at(-1)).toBe('Activation Complete');
     expect(syncedDatabases(rig)).toEqual(['contacts', 'tasks', 'memos', 'emailSettings', 'messages', 'options']);
-    expect(rig.handset.state.sync?.store.calendar).toBeUndefined();
-    expect(rig.handset.state.sync?.store.messages).toHaveLength(DATA.messages.length);
+    expect(rig.handset.state.sync?.store?.calendar).toBeUndefined();
+    expect(rig.handset.state.sync?.store?.messages).toHaveLength(DATA.messages.length);
     expect(logDetails(rig.log, 'synchronization started')[0]?.skipped).toEqual([
       { database: 'calendar', reason: 'no [CICAL] service book' },
     ]);

@@ -59,7 +59,7 @@ describe('synchronization', () => {
     const data = userData({ messages: 800 }, 'sync/cap');
     rig = createRig({ seed: 'sync/cap-default', data, server: { services: { pageSize: 250 } }, handset: { maxPageRecords: 250 } });
     await rig.activate();
-    const stored = rig.handset.state.sync?.store.messages ?? [];
+    const stored = rig.handset.state.sync?.store?.messages ?? [];
     expect(data.messages).toHaveLength(800);
     expect(stored).toHaveLength(750);
     expect(stored.map((m) => m.id)).toEqual(data.messages.slice(0, 750).map((m) => m.id));
@@ -75,7 +75,7 @@ describe('synchronization', () => {
     const data = userData({ messages: 800 }, 'sync/cap');
     rig = createRig({ seed: 'sync/cap-30', data, user: { settings: { messageCap: 30 } } });
     await rig.activate();
-    const stored = rig.handset.state.sync?.store.messages ?? [];
+    const stored = rig.handset.state.sync?.store?.messages ?? [];
     expect(stored).toHaveLength(30);
     expect(stored.map((m) => m.id)).toEqual(data.messages.slice(0, 30).map((m) => m.id));
     expect(
@@ -116,7 +116,7 @@ describe('synchronization', () => {
     await rig.activate();
     expect(new Set(progress(rig).map((p) => p.database))).toEqual(new Set(['calendar']));
     expect(Object.keys(rig.handset.state.sync?.store ?? {})).toEqual(['calendar']);
-    expect(rig.handset.state.sync?.store.calendar).toHaveLength(7);
+    expect(rig.handset.state.sync?.store?.calendar).toHaveLength(7);
     expect(logDetails(rig.log, 'synchronization started')[0]).toMatchObject({
       databases: ['calendar'],
       skipped: SYNC_ORDER.filter((d) => d !== 'calendar').map((database) => ({ database, reason: 'device does not support' })),

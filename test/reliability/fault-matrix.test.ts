@@ -114,7 +114,7 @@ async function run(scenario: Scenario, seed: string): Promise<Outcome> {
       queueMicrotask(() => {
         const snapshot = handset.snapshot(STORAGE_KEY);
         handset.suspend();
-        handset = Handset.restore(snapshot, STORAGE_KEY, options);
+        handset = Handset.restore(snapshot, STORAGE_KEY, { ...options, recordStore: handset.recordStore });
         if (handset.state.phase !== 'complete' && handset.state.phase !== 'failed') settle(handset.resume());
       });
     });
@@ -136,7 +136,7 @@ function checkNothingLost(o: Outcome): void {
   const data = o.sim.services.userData(account);
   for (const database of SYNC_ORDER) {
     const expected = (data[database] ?? []).map((r) => r.id).sort();
-    const got = (state.sync?.store[database] ?? []).map((r) => r.id);
+    const got = (state.sync?.store?.[database] ?? []).map((r) => r.id);
     expect(new Set(got).size, `${database}: no duplicates`).toBe(got.length);
     expect([...got].sort(), `${database}: nothing lost`).toEqual(expected);
   }

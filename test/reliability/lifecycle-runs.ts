@@ -147,7 +147,7 @@ export function createWorld(seed: string, scenario: LifecycleScenario): Lifecycl
     restartHandset(d) {
       const snapshot = d.handset.snapshot(STORAGE_KEY);
       d.handset.suspend();
-      d.handset = Handset.restore(snapshot, STORAGE_KEY, d.options);
+      d.handset = Handset.restore(snapshot, STORAGE_KEY, { ...d.options, recordStore: d.handset.recordStore });
       watch(d);
       world.restarts += 1;
     },

@@ -86,7 +86,9 @@ const rejected = scenario('policy rejection', SECRET_PASSWORD, { reject: true })
 function observable({ h }: Scenario): string {
   const errors = h.outputsOf('failed').map((o) => o.error);
   return serializeObservable({
-    outputs: h.outputs,
+    // store-records carries the records to the device's own record store (the driver performs it
+    // and tells no listener), as the state held them before issue 14: not observable.
+    outputs: h.outputs.filter((o) => o.type !== 'store-records'),
     ignored: h.ignored,
     errors: errors.map((e) => ({ message: e.message, json: e.toJSON(), cause: e.cause, string: String(e), stack: e.stack })),
     simLog: h.simLog,
@@ -141,7 +143,7 @@ describe('nothing observable contains a secret', () => {
   it('the scenarios end as intended', () => {
     expect(wrong.h.error?.code).toBe('WRONG_PASSWORD');
     expect(success.h.state.phase).toBe('complete');
-    expect(success.h.state.sync?.store.calendar?.some((e) => e.kind === 'calendar' && e.subject === SUBJECT)).toBe(true);
+    expect(success.h.records.calendar?.some((e) => e.kind === 'calendar' && e.subject === SUBJECT)).toBe(true);
     expect(rejected.h.error?.code).toBe('POLICY_REJECTED');
     expect(rejected.h.keyEstablished).toBeDefined();
   });

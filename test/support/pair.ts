@@ -40,6 +40,9 @@ import type { ActivationResult, HandsetInput, HandsetOutput, StepResult } from '
 import { type HandsetEnv, handsetStep } from '../../src/handset/machine.js';
 import { type HandsetState, initialHandsetState } from '../../src/handset/state.js';
 import { applyPolicy } from '../../src/policy/apply-policy.js';
+import { withoutRecords } from '../../src/handset/handset.js';
+import { MemoryRecordStore, readAllRecords } from '../../src/sync/record-store.js';
+import type { DeviceSyncStore } from '../../src/sync/sync-store.js';
 import { InMemoryPolicyEnforcer, type PolicyEnforcer } from '../../src/policy/enforcer.js';
 import type { NewUser } from '../../src/simulator/accounts.js';
 import { BesSimulator, type BesSimulatorOptions } from '../../src/simulator/bes-simulator.js';
@@ -164,7 +167,10 @@ export interface PairOptions {
   readonly handsetSeed?: string;
   /** The handset's random source (default: `seededRandom(handsetSeed ?? 'handset-seed')`). */
   readonly random?: RandomSource;
-  /** Handset state to start from (default: a fresh one from `handsetConfig`). */
+  /**
+   * Handset state to start from (default: a fresh one from `handsetConfig`). Records it shows
+   * (`organizer`, `sync.store`) go into the Pair's record store, as the driver does.
+   */
   readonly state?: HandsetState;
   /** Answers `apply-policy` (default: a new {@link InMemoryPolicyEnforcer}). */
   readonly enforcer?: PolicyEnforcer;
@@ -183,6 +189,8 @@ export interface PairOptions {
 export class Pair {
   /** The handset's current state. */
   handset: HandsetState;
+  /** The handset's record store: the Pair performs `store-records` and the wipe on it, as the driver does. */
+  readonly recordStore = new MemoryRecordStore();
   readonly server: BesSimulator;
   readonly serverLog: ServerLogEntry[];
   readonly clock: Clock;
@@ -238,7 +246,15 @@ export class Pair {
       this.serverLog = created.log;
     }
     this.env = { provider: allAlgorithms, random: options.random ?? seededRandom(options.handsetSeed ?? 'handset-seed') };
-    this.handset = options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? HANDSET_CONFIG, allAlgorithms));
+    const given = options.state ?? initialHandsetState(resolveHandsetConfig(options.handsetConfig ?? HANDSET_CONFIG, allAlgorithms));
+    const { state, records } = withoutRecords(given);
+    for (const [database, held] of Object.entries(records) as [
+      keyof DeviceSyncStore,
+      NonNullable<DeviceSyncStore[keyof DeviceSyncStore]>,
+    ][]) {
+      this.recordStore.put(database, held);
+    }
+    this.handset = state;
     this.states.push(this.handset);
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
     this.link = options.link;
@@ -277,6 +293,12 @@ export class Pair {
         case 'clear-timer':
           this.timerAt = undefined;
           break;
+        case 'store-records':
+          this.recordStore.put(output.database, output.records, { replaces: output.replaces });
+          break;
+        case 'wiped':
+          this.recordStore.clear();
+          break;
         case 'apply-policy':
           // Answered at the next step, as the driver answers once the enforcer is done.
           this.localInputs.push({ type: 'policy-applied', ack: applyPolicy(this.enforcer, output.policy), now: this.clock.now });
@@ -290,7 +312,12 @@ export class Pair {
 
   /** The user types an email address and activation password and chooses Activate. */
   activate(email = EMAIL, password = PASSWORD): StepResult<HandsetState> {
-    return this.input({ type: 'activate', email, password, now: this.clock.now });
+    return this.input({ type: 'activate', email, password, now: this.clock.now, held: this.records });
+  }
+
+  /** What the handset's record store holds, by database (the driver's `state.sync.store` before issue 14). */
+  get records(): DeviceSyncStore {
+    return readAllRecords(this.recordStore) as DeviceSyncStore;
   }
 
   /** Puts a frame on the wire (it passes the link like any other). */

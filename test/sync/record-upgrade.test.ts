@@ -6,7 +6,8 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { encodeCbor } from '../../src/codec/cbor.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
-import { openHandsetState, sealHandsetState } from '../../src/handset/snapshot.js';
+import { openHandsetSnapshot } from '../../src/handset/snapshot.js';
+import { sealSnapshot } from '../../src/persistence/sealed-snapshot.js';
 import { upgradeServiceBook } from '../../src/service-books/book-upgrade.js';
 import { CMIME_CONFIG_EMAIL } from '../../src/service-books/server-books.js';
 import { serviceBookSchema } from '../../src/service-books/service-book.js';
@@ -155,18 +156,21 @@ describe('a handset snapshot holding books and records of the earlier shapes', (
     await rig.activate();
     const state = rig.handset.state;
     if (state.phase !== 'complete') throw new Error(`expected a complete activation, got ${state.phase}`);
+    // Layout 3 (before issue 14) held the records in the state; sealed as it was written then.
     const old = {
       ...state,
+      version: 3,
       serviceBooks: [OLD_BOOK],
       sync: { ...state.sync, store: { calendar: [OLD_EVENT], contacts: [OLD_CONTACT], tasks: [OLD_TASK] } },
     };
     const key = seededRandom('upgrade key')(32);
-    const restored = openHandsetState(sealHandsetState(old as never, key, allAlgorithms, seededRandom('seal')), key, allAlgorithms);
+    const sealed = sealSnapshot('handset', old, key, allAlgorithms, { random: seededRandom('seal') });
+    const { state: restored, records } = openHandsetSnapshot(sealed, key, allAlgorithms);
     expect(restored.phase).toBe('complete');
     expect(restored.serviceBooks?.[0]).toMatchObject({ recordId: 0x0badf00d, config: { format: 0x10 } });
-    expect(restored.sync?.store.calendar?.[0]).toMatchObject({ timeZoneCode: 0x19 });
-    expect(restored.sync?.store.contacts?.[0]).toMatchObject({ workAddress: { address1: '1 Main Street' } });
-    expect(restored.sync?.store.tasks?.[0]).toMatchObject({ alarmType: 'Date' });
+    expect(records.calendar?.[0]).toMatchObject({ timeZoneCode: 0x19 });
+    expect(records.contacts?.[0]).toMatchObject({ workAddress: { address1: '1 Main Street' } });
+    expect(records.tasks?.[0]).toMatchObject({ alarmType: 'Date' });
     await rig.close();
   });
 });
