@@ -1,0 +1,82 @@
+/**
+ * Activation time and its crypto floor, for one configuration on one provider. The floor is the
+ * time the provider takes for exactly the calls one activation made (recorded once through
+ * bench/recording-provider.ts, replayed by bench/replay.ts): what the activation would cost if
+ * everything around the cryptography were free. Activations and replays alternate, so that both
+ * see the same machine, and their ratio is taken per round.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CryptoProvider } from '../src/index.js';
+import { activate, addUsers, createServer, noTraffic, type WireTraffic } from './activation.js';
+import type { Configuration } from './configurations.js';
+import type { BenchProvider } from './providers.js';
+import { countOperations, createRecorder, type RecordedCall } from './recording-provider.js';
+import { median } from './stats.js';
+import { checkReplay, prepareReplay, type Replay } from './replay.js';
+
+/** A configuration on a provider, ready to be timed. */
+export interface Cell {
+  readonly configuration: Configuration;
+  readonly provider: BenchProvider;
+  readonly raw: CryptoProvider;
+  readonly calls: readonly RecordedCall[];
+  readonly replay: Replay;
+  /** Calls per activation, both sides, by `target.method`. */
+  readonly operations: Record<string, number>;
+  /** Frames and bytes of the recorded activation. */
+  readonly wire: WireTraffic;
+}
+
+/**
+ * One round's figures for a cell: medians over the round's iterations, so that an iteration
+ * during which the machine was busy elsewhere does not move them.
+ */
+export interface CellSample {
+  readonly activationMs: number;
+  readonly floorMs: number;
+}
+
+/** Records one activation of the configuration on the provider and checks that its replay is faithful. */
+export async function prepareCell(configuration: Configuration, provider: BenchProvider): Promise<Cell> {
+  const raw = provider.create();
+  const recorder = createRecorder(raw);
+  const server = createServer(configuration, recorder.provider);
+  addUsers(server, 0, 1);
+  const wire = noTraffic();
+  recorder.start();
+  try {
+    await activate(server, configuration, recorder.provider, 0, { wire });
+  } finally {
+    recorder.stop();
+    server.close();
+  }
+  const calls = [...recorder.calls];
+  checkReplay(raw, calls);
+  return { configuration, provider, raw, calls, replay: prepareReplay(raw, calls), operations: countOperations(calls), wire };
+}
+
+/** `iterations` activations on a fresh server (its accounts made untimed), each followed by one replay of the floor. */
+export async function measureCell(cell: Cell, iterations: number): Promise<CellSample> {
+  const server = createServer(cell.configuration, cell.raw);
+  addUsers(server, 0, iterations);
+  const activationMs: number[] = [];
+  const floorMs: number[] = [];
+  try {
+    for (let i = 0; i < iterations; i++) {
+      let start = performance.now();
+      await activate(server, cell.configuration, cell.raw, i);
+      activationMs.push(performance.now() - start);
+      start = performance.now();
+      cell.replay();
+      floorMs.push(performance.now() - start);
+    }
+  } finally {
+    server.close();
+  }
+  return { activationMs: median(activationMs), floorMs: median(floorMs) };
+}
+
+/** Checks the replay again after the timed runs: a provider that changed its arguments would show here. */
+export function recheckCell(cell: Cell): void {
+  checkReplay(cell.raw, cell.calls);
+}
