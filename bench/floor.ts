@@ -3,7 +3,7 @@
  * time the provider takes for exactly the calls one activation made (recorded once through
  * bench/recording-provider.ts, replayed by bench/replay.ts): what the activation would cost if
  * everything around the cryptography were free. Activations and replays alternate, so that both
- * see the same machine, and their ratio is taken per round.
+ * see the same machine, and their ratio is taken per round; the cells alternate too.
  */
 import { performance } from 'node:perf_hooks';
 import type { CryptoProvider } from '../src/index.js';
@@ -55,25 +55,37 @@ export async function prepareCell(configuration: Configuration, provider: BenchP
   return { configuration, provider, raw, calls, replay: prepareReplay(raw, calls), operations: countOperations(calls), wire };
 }
 
-/** `iterations` activations on a fresh server (its accounts made untimed), each followed by one replay of the floor. */
-export async function measureCell(cell: Cell, iterations: number): Promise<CellSample> {
-  const server = createServer(cell.configuration, cell.raw);
-  addUsers(server, 0, iterations);
-  const activationMs: number[] = [];
-  const floorMs: number[] = [];
+/**
+ * One round: `iterations` activations of every cell (each on a fresh server of its own, accounts
+ * made untimed), each followed by one replay of its floor. The cells take turns activation by
+ * activation, starting with cell `first`, so that a busy stretch of the machine falls on all of
+ * them alike: ratios between cells (native versus noble) come from the same moments.
+ */
+export async function measureRound(cells: readonly Cell[], iterations: number, first = 0): Promise<CellSample[]> {
+  const servers = cells.map((cell) => {
+    const server = createServer(cell.configuration, cell.raw);
+    addUsers(server, 0, iterations);
+    return server;
+  });
+  const activationMs = cells.map((): number[] => []);
+  const floorMs = cells.map((): number[] => []);
   try {
     for (let i = 0; i < iterations; i++) {
-      let start = performance.now();
-      await activate(server, cell.configuration, cell.raw, i);
-      activationMs.push(performance.now() - start);
-      start = performance.now();
-      cell.replay();
-      floorMs.push(performance.now() - start);
+      for (let k = 0; k < cells.length; k++) {
+        const c = (first + k) % cells.length;
+        const cell = cells[c]!;
+        let start = performance.now();
+        await activate(servers[c]!, cell.configuration, cell.raw, i);
+        activationMs[c]!.push(performance.now() - start);
+        start = performance.now();
+        cell.replay();
+        floorMs[c]!.push(performance.now() - start);
+      }
     }
   } finally {
-    server.close();
+    for (const server of servers) server.close();
   }
-  return { activationMs: median(activationMs), floorMs: median(floorMs) };
+  return cells.map((_, c) => ({ activationMs: median(activationMs[c]!), floorMs: median(floorMs[c]!) }));
 }
 
 /** Checks the replay again after the timed runs: a provider that changed its arguments would show here. */

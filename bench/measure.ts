@@ -1,11 +1,12 @@
 /**
  * The whole benchmark in one run: every configuration on every provider (warmed up, then rounds
- * in rotating order, so that slow moments of a shared machine fall on each in turn), the native
- * speed-ups from the same rounds, then the heap in a child process, then the goals.
+ * in which they take turns activation by activation, starting with another each round, so that
+ * slow moments of a shared machine fall on all alike), the native speed-ups from the same rounds,
+ * then the heap in a child process, then the goals.
  */
 import type { BenchArgs } from './args.js';
 import { CONFIGURATIONS } from './configurations.js';
-import { type Cell, type CellSample, measureCell, prepareCell, recheckCell } from './floor.js';
+import { type Cell, type CellSample, measureRound, prepareCell, recheckCell } from './floor.js';
 import { evaluateGoals } from './goals.js';
 import { machineFacts } from './machine.js';
 import { measureMemory } from './memory.js';
@@ -22,18 +23,18 @@ export async function runBenchmark(args: BenchArgs, progress: Progress = () => {
   for (const configuration of CONFIGURATIONS) {
     for (const provider of PROVIDERS) {
       progress(`recording ${configuration.id} on ${provider.name}`);
-      const cell = await prepareCell(configuration, provider);
-      if (args.warmup > 0) await measureCell(cell, args.warmup);
-      cells.push(cell);
+      cells.push(await prepareCell(configuration, provider));
     }
+  }
+  if (args.warmup > 0) {
+    progress(`warming up: ${args.warmup} activations of each`);
+    await measureRound(cells, args.warmup);
   }
   const samples = cells.map((): CellSample[] => []);
   for (let round = 0; round < args.rounds; round++) {
     progress(`round ${round + 1} of ${args.rounds}`);
-    for (let k = 0; k < cells.length; k++) {
-      const i = (k + round) % cells.length;
-      samples[i]!.push(await measureCell(cells[i]!, args.iterations));
-    }
+    const results = await measureRound(cells, args.iterations, round);
+    results.forEach((r, i) => samples[i]!.push(r));
   }
   cells.forEach(recheckCell);
 
