@@ -13,7 +13,7 @@ export interface BenchArgs {
   readonly memoryCount: number;
 }
 
-export const DEFAULT_ARGS: BenchArgs = { json: false, iterations: 15, rounds: 3, warmup: 3, memoryCount: 40 };
+export const DEFAULT_ARGS: BenchArgs = { json: false, iterations: 15, rounds: 3, warmup: 3, memoryCount: 100 };
 
 export const USAGE = `usage: npm run bench -- [--json] [--iterations N] [--rounds N] [--warmup N] [--memory-count N]
 

@@ -22,5 +22,5 @@ export const PROVIDERS: readonly BenchProvider[] = [
     native: false,
     create: () => createNobleProvider({ suites: [x25519Suite, p521Suite], ciphers: [aes256Cbc, tdesEde2Cbc] }),
   },
-  // { name: 'node', native: true, create: () => createNodeCryptoProvider(/* every suite and cipher */) },
+  // { name: 'node', native: true, create: () => createNodeCryptoProvider({ suites: CPACE_SUITE_IDS, ciphers: TRANSPORT_KEY_ALGORITHMS }) },
 ];
