@@ -38,7 +38,7 @@ export interface CellSample {
 
 /** Records one activation of the configuration on the provider and checks that its replay is faithful. */
 export async function prepareCell(configuration: Configuration, provider: BenchProvider): Promise<Cell> {
-  const raw = provider.create();
+  const raw = await provider.create();
   const recorder = createRecorder(raw);
   const server = createServer(configuration, recorder.provider);
   addUsers(server, 0, 1);
@@ -51,7 +51,7 @@ export async function prepareCell(configuration: Configuration, provider: BenchP
     server.close();
   }
   const calls = [...recorder.calls];
-  checkReplay(raw, calls);
+  await checkReplay(raw, calls);
   return { configuration, provider, raw, calls, replay: prepareReplay(raw, calls), operations: countOperations(calls), wire };
 }
 
@@ -78,7 +78,8 @@ export async function measureRound(cells: readonly Cell[], iterations: number, f
         await activate(servers[c]!, cell.configuration, cell.raw, i);
         activationMs[c]!.push(performance.now() - start);
         start = performance.now();
-        cell.replay();
+        const pending = cell.replay();
+        if (pending !== undefined) await pending;
         floorMs[c]!.push(performance.now() - start);
       }
     }
@@ -89,6 +90,6 @@ export async function measureRound(cells: readonly Cell[], iterations: number, f
 }
 
 /** Checks the replay again after the timed runs: a provider that changed its arguments would show here. */
-export function recheckCell(cell: Cell): void {
-  checkReplay(cell.raw, cell.calls);
+export async function recheckCell(cell: Cell): Promise<void> {
+  await checkReplay(cell.raw, cell.calls);
 }

@@ -36,7 +36,7 @@ export async function runBenchmark(args: BenchArgs, progress: Progress = () => {
     const results = await measureRound(cells, args.iterations, round);
     results.forEach((r, i) => samples[i]!.push(r));
   }
-  cells.forEach(recheckCell);
+  for (const cell of cells) await recheckCell(cell);
 
   const configurations: ConfigurationResult[] = CONFIGURATIONS.map((configuration) => {
     const mine = cells.map((cell, i) => ({ cell, rounds: samples[i]! })).filter(({ cell }) => cell.configuration === configuration);

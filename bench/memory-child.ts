@@ -41,7 +41,7 @@ const SETTLE = 3;
 
 async function sample(count: number, emptyData: boolean): Promise<HeapSample> {
   const configuration = CONFIGURATIONS[0]!;
-  const provider = PROVIDERS[0]!.create();
+  const provider = await PROVIDERS[0]!.create();
   const server = createServer(configuration, provider, { emptyData });
   addUsers(server, 0, SETTLE);
   for (let i = 0; i < SETTLE; i++) await activate(server, configuration, provider, i);

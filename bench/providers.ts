@@ -10,7 +10,7 @@ export interface BenchProvider {
   readonly name: string;
   /** True for a provider on native primitives: its activations are compared with noble's. */
   readonly native: boolean;
-  readonly create: () => CryptoProvider;
+  readonly create: () => CryptoProvider | Promise<CryptoProvider>;
 }
 
 /** The pure-JavaScript provider every native one is compared with. */

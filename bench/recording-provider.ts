@@ -35,13 +35,22 @@ export type Value =
   | { readonly [key: string]: Value }
   | readonly Value[];
 
+/** What a call gave: a value (copied) or an error (its code). */
+export type Outcome = { readonly returned: Value } | { readonly threw: string };
+
 export interface RecordedCall {
   readonly target: CallTarget;
   readonly method: string;
   readonly args: readonly Value[];
   /** What a random-source argument returned during the call, in order. */
   readonly randomDraws: readonly Uint8Array[];
-  readonly outcome: { readonly returned: Value } | { readonly threw: string };
+  /** Undefined while an asynchronous call has not settled (set when it does). */
+  outcome?: Outcome;
+}
+
+/** True for a promise (or any thenable): what an asynchronous provider (WebCrypto) answers with. */
+export function isPromise(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 export interface Recorder {
@@ -105,16 +114,31 @@ export function createRecorder(raw: CryptoProvider): Recorder {
         return bytes;
       };
     });
+    // Recorded in the order the calls were made, whenever they settle.
+    const entry: RecordedCall = { target, method, args: recordedArgs, randomDraws };
+    calls.push(entry);
     let result: unknown;
     try {
       result = fn.apply(object, passed);
     } catch (error) {
-      calls.push({ target, method, args: recordedArgs, randomDraws, outcome: { threw: errorCode(error) } });
+      entry.outcome = { threw: errorCode(error) };
       throw error;
     }
+    if (isPromise(result)) {
+      // An asynchronous provider: the outcome is what the promise settles to.
+      return result.then(
+        (value) => {
+          entry.outcome = { returned: copy(value) };
+          return value;
+        },
+        (error: unknown) => {
+          entry.outcome = { threw: errorCode(error) };
+          throw error;
+        },
+      );
+    }
     const wrapped = handOut(method, result, args);
-    const returned: Value = wrapped === result ? copy(result) : { handedOut: handedOutTarget(method, args) };
-    calls.push({ target, method, args: recordedArgs, randomDraws, outcome: { returned } });
+    entry.outcome = { returned: wrapped === result ? copy(result) : { handedOut: handedOutTarget(method, args) } };
     return wrapped;
   }
 

@@ -5,10 +5,13 @@
  * takes the same paths with the same values.
  */
 import type { CryptoProvider } from '../src/crypto/index.js';
-import { type RecordedCall, type Value, targetLabel } from './recording-provider.js';
+import { type Outcome, type RecordedCall, type Value, isPromise, targetLabel } from './recording-provider.js';
 
-/** Runs every recorded call once on `raw`, in order. */
-export type Replay = () => void;
+/**
+ * Runs every recorded call once on `raw`, in order; a promise when a call answered with one (an
+ * asynchronous provider), awaited before the next call as the activation awaited it.
+ */
+export type Replay = () => void | Promise<void>;
 
 function isRandomMarker(value: Value): boolean {
   return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && 'random' in value;
@@ -42,19 +45,32 @@ function bind(raw: CryptoProvider, call: RecordedCall): () => unknown {
 export function prepareReplay(raw: CryptoProvider, calls: readonly RecordedCall[]): Replay {
   const bound = calls.map((c) => {
     const run = bind(raw, c);
-    if (!('threw' in c.outcome)) return run;
+    if (c.outcome === undefined || !('threw' in c.outcome)) return run;
     // A recorded call that threw throws again (checkReplay made sure); its cost is counted. Any
     // other throw is the benchmark's fault and must not pass for a cheap call.
     return () => {
       try {
-        run();
+        const result = run();
+        return isPromise(result) ? Promise.resolve(result).catch(() => undefined) : result;
       } catch {
-        // expected
+        return undefined;
       }
     };
   });
+  // Synchronous while the calls are: a provider that never answers with a promise pays no await.
+  const finish = async (pending: PromiseLike<unknown>, from: number): Promise<void> => {
+    await pending;
+    for (let i = from; i < bound.length; i++) {
+      const result = bound[i]!();
+      if (isPromise(result)) await result;
+    }
+  };
   return () => {
-    for (const run of bound) run();
+    for (let i = 0; i < bound.length; i++) {
+      const result = bound[i]!();
+      if (isPromise(result)) return finish(result, i + 1);
+    }
+    return undefined;
   };
 }
 
@@ -73,14 +89,15 @@ function equal(a: unknown, b: unknown): boolean {
  * a throw): a replay that computed something else would time something else. Run it before and
  * after the timed replays (a callee that changed its arguments would show the second time).
  */
-export function checkReplay(raw: CryptoProvider, calls: readonly RecordedCall[]): void {
-  calls.forEach((call, i) => {
-    let outcome: RecordedCall['outcome'];
+export async function checkReplay(raw: CryptoProvider, calls: readonly RecordedCall[]): Promise<void> {
+  for (const [i, call] of calls.entries()) {
+    const label = `${targetLabel(call.target)}.${call.method}`;
+    if (call.outcome === undefined) throw new Error(`bench: recorded call ${i} (${label}) never settled`);
+    const lookup = call.method === 'cpaceSuite' || call.method === 'transportCipher';
+    let outcome: Outcome;
     try {
-      const result = bind(raw, call)();
-      outcome = {
-        returned: call.method === 'cpaceSuite' || call.method === 'transportCipher' ? { handedOut: call.target } : (result as Value),
-      };
+      const result: unknown = await bind(raw, call)();
+      outcome = { returned: lookup ? { handedOut: call.target } : (result as Value) };
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       outcome = { threw: typeof code === 'string' ? code : 'error' };
@@ -88,8 +105,7 @@ export function checkReplay(raw: CryptoProvider, calls: readonly RecordedCall[])
     const same =
       'threw' in call.outcome
         ? 'threw' in outcome && outcome.threw === call.outcome.threw
-        : 'returned' in outcome &&
-          (call.method === 'cpaceSuite' || call.method === 'transportCipher' || equal(outcome.returned, call.outcome.returned));
-    if (!same) throw new Error(`bench: replayed call ${i} (${targetLabel(call.target)}.${call.method}) gave another result than recorded`);
-  });
+        : 'returned' in outcome && (lookup || equal(outcome.returned, call.outcome.returned));
+    if (!same) throw new Error(`bench: replayed call ${i} (${label}) gave another result than recorded`);
+  }
 }
