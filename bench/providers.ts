@@ -4,6 +4,7 @@
  * (bench/native-speedup.ts); adding one is one line here.
  */
 import { aes256Cbc, createNobleProvider, p521Suite, tdesEde2Cbc, x25519Suite, type CryptoProvider } from '../src/crypto/index.js';
+import { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS, createNodeCryptoProvider } from '../src/node/index.js';
 
 export interface BenchProvider {
   /** As the table and the JSON name it. */
@@ -22,5 +23,5 @@ export const PROVIDERS: readonly BenchProvider[] = [
     native: false,
     create: () => createNobleProvider({ suites: [x25519Suite, p521Suite], ciphers: [aes256Cbc, tdesEde2Cbc] }),
   },
-  // { name: 'node', native: true, create: () => createNodeCryptoProvider({ suites: CPACE_SUITE_IDS, ciphers: TRANSPORT_KEY_ALGORITHMS }) },
+  { name: 'node', native: true, create: () => createNodeCryptoProvider({ suites: CPACE_SUITE_IDS, ciphers: TRANSPORT_KEY_ALGORITHMS }) },
 ];
