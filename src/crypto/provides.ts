@@ -1,5 +1,5 @@
 /** Asking a provider what it has. */
-import type { CryptoProvider } from './provider.js';
+import type { AnyCryptoProvider } from './async-provider.js';
 
 /**
  * True when the provider's `cpaceSuite` or `transportCipher` finds `id` (both throw when they do
@@ -7,7 +7,7 @@ import type { CryptoProvider } from './provider.js';
  * defaults are what it has, and they refuse to offer or accept what it lacks.
  * @internal
  */
-export function provides(provider: CryptoProvider, kind: 'cpaceSuite' | 'transportCipher', id: string): boolean {
+export function provides(provider: AnyCryptoProvider, kind: 'cpaceSuite' | 'transportCipher', id: string): boolean {
   try {
     provider[kind](id as never);
     return true;

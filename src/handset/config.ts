@@ -1,6 +1,7 @@
 /** Handset configuration: who the device is and what it supports, validated once. */
 import { ActivationError } from '../errors/activation-error.js';
-import type { CPaceSuiteId, CryptoProvider, TransportKeyAlgorithm } from '../crypto/provider.js';
+import type { CPaceSuiteId, TransportKeyAlgorithm } from '../crypto/provider.js';
+import type { AnyCryptoProvider } from '../crypto/async-provider.js';
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { provides } from '../crypto/provides.js';
 import type { HandsetRouting } from '../wire/etp/etp-header.js';
@@ -138,7 +139,7 @@ function resolveRetry(given: Partial<RetryPolicy>): RetryPolicy {
  * Fills in defaults and checks every field; throws ActivationError('INVALID_ARGUMENT'). Suites and
  * ciphers are checked against `provider` (the one the handset runs with), and default to what it has.
  */
-export function resolveHandsetConfig(config: HandsetConfig, provider: CryptoProvider = nobleProvider): ResolvedHandsetConfig {
+export function resolveHandsetConfig(config: HandsetConfig, provider: AnyCryptoProvider = nobleProvider): ResolvedHandsetConfig {
   if (config === null || typeof config !== 'object') invalid('config', 'handset configuration is required');
   if (typeof config.pin !== 'string' || !/^[0-9A-F]{8}$/i.test(config.pin)) invalid('pin', 'the PIN must be 8 hex digits, e.g. 2100000A');
   const pin = config.pin.toUpperCase();

@@ -4,6 +4,8 @@
  */
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../crypto/provider.js';
+import { isAsyncProvider, type AsyncCryptoProvider } from '../crypto/async-provider.js';
+import { runWithAsyncProvider } from '../crypto/replay-bridge.js';
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { systemRandom } from '../crypto/seeded-random.js';
 import type { Transport } from '../transport/transport.js';
@@ -46,8 +48,14 @@ export interface HandsetOptions {
   readonly now?: () => number;
   /** Timer functions. Default: the global `setTimeout`/`clearTimeout`. An emulator with its own clock passes its own. */
   readonly timers?: TimerApi;
-  /** The cryptography. Default: {@link nobleProvider}. */
-  readonly provider?: CryptoProvider;
+  /**
+   * The cryptography. Default: {@link nobleProvider}. An asynchronous provider (WebCrypto,
+   * `createWebCryptoProvider`) runs each step through the replay bridge (docs/architecture.md,
+   * "Asynchronous crypto"); what the driver computes synchronously besides the steps (sealing a
+   * snapshot, the IT policy's content hash while the enforcer runs) then runs on the noble
+   * provider, whose bytes are the same.
+   */
+  readonly provider?: CryptoProvider | AsyncCryptoProvider;
   /**
    * Applies IT policy rules to the device. Default: an {@link InMemoryPolicyEnforcer} that keeps
    * them in memory. An emulator maps rules to its own device settings here.
@@ -148,7 +156,9 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   private readonly random: RandomSource;
   private readonly now: () => number;
   private readonly timers: TimerApi;
-  private readonly provider: CryptoProvider;
+  private readonly provider: CryptoProvider | AsyncCryptoProvider;
+  /** The provider for the driver's own synchronous work: the given one, or noble when it is asynchronous. */
+  private readonly syncProvider: CryptoProvider;
   private readonly enforcer: PolicyEnforcer;
   private readonly store: RecordStore;
   private readonly queue: HandsetInput[] = [];
@@ -173,6 +183,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   constructor(options: HandsetOptions) {
     super();
     this.provider = options.provider ?? nobleProvider;
+    this.syncProvider = isAsyncProvider(this.provider) ? nobleProvider : this.provider;
     this.store = options.recordStore ?? new MemoryRecordStore();
     const given = options.state ?? initialHandsetState(resolveHandsetConfig(options.config, this.provider));
     // A state shown with records (or kept from before issue 14) hands them to the record store.
@@ -207,7 +218,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
    * (docs/reliability.md, "Restarts").
    */
   snapshot(storageKey: Uint8Array, options: SnapshotSealOptions = {}): Uint8Array {
-    return sealHandsetState(this.current, storageKey, this.provider, this.random, options);
+    return sealHandsetState(this.current, storageKey, this.syncProvider, this.random, options);
   }
 
   /**
@@ -225,7 +236,8 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     options: Omit<HandsetOptions, 'state' | 'config'> & SnapshotOpenOptions,
   ): Handset {
     const { minGeneration, ...handsetOptions } = options;
-    const { state, records } = openHandsetSnapshot(snapshot, storageKey, handsetOptions.provider ?? nobleProvider, { minGeneration });
+    const given = handsetOptions.provider ?? nobleProvider;
+    const { state, records } = openHandsetSnapshot(snapshot, storageKey, isAsyncProvider(given) ? nobleProvider : given, { minGeneration });
     // A snapshot sealed before issue 14 holds the records: they move into the record store.
     return new Handset({
       ...handsetOptions,
@@ -423,6 +435,10 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         }
         const next = this.queue.shift();
         if (next === undefined) break;
+        if (isAsyncProvider(this.provider)) {
+          this.stepLater(this.provider, next);
+          return;
+        }
         const { state, outputs } = handsetStep(this.current, next, { provider: this.provider, random: this.random });
         this.current = state;
         this.outputs.push(...outputs);
@@ -437,7 +453,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   }
 
   /** Holds the driver until a record store operation has finished, then goes on (or stops, if it failed). */
-  private waitFor(running: Promise<void>): void {
+  private waitFor(running: Promise<void>, failed: (err: unknown) => void = (err) => this.storeFailed(err)): void {
     this.waiting = true;
     running.then(
       () => {
@@ -446,8 +462,33 @@ export class Handset extends TypedEmitter<HandsetEvents> {
       },
       (err: unknown) => {
         this.waiting = false;
-        this.storeFailed(err);
+        failed(err);
       },
+    );
+  }
+
+  /**
+   * One step on an asynchronous provider: the driver holds everything after it (as for a record
+   * store operation) until the replay bridge has the step's result. A step that throws (a caller
+   * error, as `handsetStep` throws on the synchronous path) fails the pending activation.
+   */
+  private stepLater(provider: AsyncCryptoProvider, input: HandsetInput): void {
+    const before = this.current;
+    const stepped = runWithAsyncProvider(provider, this.random, (p, random) => handsetStep(before, input, { provider: p, random }));
+    this.waitFor(
+      stepped.then(({ state, outputs }) => {
+        if (this.closed) return;
+        this.current = state;
+        this.outputs.push(...outputs);
+      }),
+      (err) =>
+        this.settle((p) =>
+          p.reject(
+            isActivationError(err)
+              ? err
+              : new ActivationError('INVALID_STATE', 'a step failed on the asynchronous provider', { operation: 'step' }),
+          ),
+        ),
     );
   }
 
@@ -503,7 +544,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         // Version-dependent defaults (e.g. Set Password Timeout) follow the device's own software version.
         this.queue.push({
           type: 'policy-applied',
-          ack: applyPolicy(this.enforcer, output.policy, { deviceOsVersion: this.current.config.device.os, provider: this.provider }),
+          ack: applyPolicy(this.enforcer, output.policy, { deviceOsVersion: this.current.config.device.os, provider: this.syncProvider }),
           now: this.now(),
         });
         break;

@@ -5,7 +5,8 @@
  * provider from `enterprise-activation/node`, the noble one from `/crypto`. Each configuration the
  * protocol has in common use: X25519 with AES-256, X25519 with Triple DES, P-521 with AES-256.
  * Both sides end with the same transport key, which they could only have if every primitive of
- * the two providers gave the same bytes.
+ * the two providers gave the same bytes. And a handset on the WebCrypto provider (asynchronous:
+ * its steps run through the replay bridge) against a server on node:crypto.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../package/ensure-built.js';
@@ -95,6 +96,19 @@ describe.each(['esm', 'cjs'] as const)('handset and server on different provider
       expect(device.keyAlgorithm).toBe(algorithm);
       expect(hex(handset.state.transportKey!.key)).toBe(hex(device.transportKey));
       expect(sim.account(EMAIL)).toMatchObject({ status: 'Activated', hasPassword: false });
+    });
+
+    it(`${name}: handset on WebCrypto (asynchronous, through the replay bridge), server on node:crypto`, async () => {
+      const { createWebCryptoProvider, x25519Suite, p521Suite, aes256Cbc, tdesEde2Cbc } = pkg.crypto;
+      const web = await createWebCryptoProvider({ suites: [x25519Suite, p521Suite], ciphers: [aes256Cbc, tdesEde2Cbc] });
+      expect(web.asynchronous).toBe(true);
+      expect(web.native.has('X25519')).toBe(true);
+      const { sim, handset, statuses, result } = await activate(web as unknown as Provider, providers().native, suite, ciphers);
+      expect(statuses[0]).toBe('Activating');
+      expect(statuses.at(-1)).toBe('Activation Complete');
+      expect(handset.state.phase).toBe('complete');
+      expect(result.keyAlgorithm).toBe(algorithm);
+      expect(hex(handset.state.transportKey!.key)).toBe(hex(sim.accounts.get(EMAIL)!.device!.transportKey));
     });
   }
 });
