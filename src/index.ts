@@ -117,6 +117,8 @@ export type {
   TransportCipher,
   TransportKeyAlgorithm,
 } from './crypto/provider.js';
+// The handset takes an asynchronous provider too (the WebCrypto one is in /crypto).
+export type { AnyCryptoProvider, AsyncCryptoProvider, AsyncCPaceSuite, AsyncTransportCipher } from './crypto/async-provider.js';
 export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from './crypto/ids.js';
 export { nobleProvider } from './crypto/noble-provider.js';
 export { seededRandom, systemRandom } from './crypto/seeded-random.js';

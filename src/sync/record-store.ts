@@ -12,9 +12,9 @@ import { ActivationError } from '../errors/activation-error.js';
 import { SYNC_ORDER, type SyncDatabase } from './databases.js';
 import type { SyncRecord } from './records.js';
 import type { DeviceSyncStore } from './sync-store.js';
+import type { MaybePromise } from '../util/maybe-promise.js';
 
-/** A value now, or later. */
-export type MaybePromise<T> = T | Promise<T>;
+export type { MaybePromise } from '../util/maybe-promise.js';
 
 /** How {@link RecordStore.put} stores a page beyond replacing by id. */
 export interface PutOptions {

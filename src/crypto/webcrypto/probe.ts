@@ -14,6 +14,7 @@ import type { SubtleOperations } from './subtle-operations.js';
 
 /** The features a WebCrypto provider can run natively, as `provider.native` lists them. */
 export const WEBCRYPTO_FEATURES = ['SHA-256', 'SHA-512', 'HMAC', 'HKDF', 'AES-CBC', 'Ed25519', 'X25519'] as const;
+/** One of {@link WEBCRYPTO_FEATURES}: an operation family the WebCrypto provider can run natively. */
 export type WebCryptoFeature = (typeof WEBCRYPTO_FEATURES)[number];
 
 const bytes = (length: number, start: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (start + 7 * i) & 0xff);
