@@ -4,12 +4,10 @@
  * (.ci/run). Without it the tests fail in CI (`CI=true`) and are skipped elsewhere, with a warning
  * (test/browser/chromium.ts).
  */
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/index.js';
 import { runProviderCases } from './webcrypto-cases.js';
-import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests, runInChromium } from './chromium.js';
+import { CHROMIUM, bundleForBrowser, chromiumAvailable, chromiumRequired, runBrowserTests, runInChromium } from './chromium.js';
 
 describe('in a browser (headless Chromium)', () => {
   it.runIf(chromiumRequired)('CI has a browser to run these tests in', () => {
@@ -17,16 +15,7 @@ describe('in a browser (headless Chromium)', () => {
   });
 
   it.runIf(runBrowserTests)('bundles for the browser and runs a whole activation', async () => {
-    const bundle = await build({
-      entryPoints: [join(import.meta.dirname, 'entry.ts')],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    const script = bundle.outputFiles[0]!.text;
+    const script = await bundleForBrowser('entry.ts');
     // Nothing Node-only made it into the bundle.
     expect(script).not.toMatch(/require\(["']node:/);
 
@@ -41,18 +30,14 @@ describe('in a browser (headless Chromium)', () => {
   });
 
   it.runIf(runBrowserTests)("runs the WebCrypto provider on Chromium's own crypto, answering as noble does, byte for byte", async () => {
-    const bundle = await build({
-      entryPoints: [join(import.meta.dirname, 'webcrypto-entry.ts')],
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    const { value, errors } = await runInChromium(bundle.outputFiles[0]!.text, 'webcrypto provider', () => window.webCryptoCases, {
-      secureContext: true,
-    });
+    const { value, errors } = await runInChromium(
+      await bundleForBrowser('webcrypto-entry.ts'),
+      'webcrypto provider',
+      () => window.webCryptoCases,
+      {
+        secureContext: true,
+      },
+    );
     expect(errors).toEqual([]);
     // Chromium's WebCrypto has every feature the provider can use natively (Ed25519 and X25519 since Chromium 113/133).
     expect(value.native.sort()).toEqual(['AES-CBC', 'Ed25519', 'HKDF', 'HMAC', 'SHA-256', 'SHA-512', 'X25519']);

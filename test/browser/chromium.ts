@@ -78,3 +78,18 @@ export async function runInChromium<T>(
     await browser.close();
   }
 }
+
+/** `entry` (a file of test/browser) bundled for the browser as one script, as a page would load it. */
+export async function bundleForBrowser(entry: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [join(import.meta.dirname, entry)],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}

@@ -8,11 +8,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, chromiumRequired, runBrowserTests } from './chromium.js';
+import { CHROMIUM, bundleForBrowser, chromiumAvailable, chromiumRequired, runBrowserTests } from './chromium.js';
 import { startRelayServer, type RelayServer } from '../../src/node/relay-server.js';
 import { createRelayTransport } from '../../src/transport/http-relay-transport.js';
 import { FRAME_CONTENT_TYPE, FRAMES_PATH, WEBSOCKET_PATH } from '../../src/transport/relay-protocol.js';
@@ -37,15 +35,7 @@ afterEach(async () => {
 let bundled: Promise<string> | undefined;
 /** relay-entry.ts bundled for the browser, once. */
 function bundle(): Promise<string> {
-  bundled ??= build({
-    entryPoints: [join(import.meta.dirname, 'relay-entry.ts')],
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  }).then((out) => out.outputFiles[0]!.text);
+  bundled ??= bundleForBrowser('relay-entry.ts');
   return bundled;
 }
 
