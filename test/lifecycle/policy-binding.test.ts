@@ -49,6 +49,9 @@ describe('the handset binds the IT policy key of its first BES', () => {
 
     const second = activateAgain(first.handset, first, other);
     expect(second.error?.code).toBe('POLICY_KEY_MISMATCH');
+    // The reason the docs give (docs/lifecycle.md), in the error a user sees and in its cause.
+    expect(second.error?.message).toBe('the IT policy is signed by a key this device is not bound to');
+    expect(second.error?.cause).toMatchObject({ reason: 'policy-key' });
     expect(second.handset.phase).toBe('failed');
     expect(sameKey(second.handset.policyKey, boundKey)).toBe(true);
     // The policy never reached the enforcer, and the other server did not activate the account.
