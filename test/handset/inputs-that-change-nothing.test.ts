@@ -80,6 +80,7 @@ describe('inputs a phase does not take change nothing', () => {
       'INVALID_ARGUMENT',
     );
     expect(err.cause).toStrictEqual({ field: 'input.correct' });
+    expect(err.message).toBe('device-password needs correct: true or false');
   });
 });
 
