@@ -59,3 +59,16 @@ export function randomKeyBytes(shape: CbcShape, random: RandomSource): Uint8Arra
 export function cbcDecryptFailed(shape: CbcShape): ActivationError {
   return new ActivationError('DECRYPT_FAILED', `${shape.name} decryption failed`, { operation: `${shape.name} decrypt` });
 }
+
+/** A streaming cipher's `update` and `final` outputs (des.js arrays, OpenSSL Buffers) as one array; the pieces are wiped. */
+export function joinWiped(
+  head: ArrayLike<number> & { fill(value: number): unknown },
+  tail: ArrayLike<number> & { fill(value: number): unknown },
+): Uint8Array {
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  head.fill(0);
+  tail.fill(0);
+  return out;
+}

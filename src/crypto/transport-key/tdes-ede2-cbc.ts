@@ -16,9 +16,9 @@ import des from 'des.js';
 import { ActivationError } from '../../errors/activation-error.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
 import { TRANSPORT_KEY_STRENGTH } from './algorithms.js';
-import { type CbcShape, checkEncryptArgs, decryptArgsOk } from './cbc-checks.js';
+import { type CbcShape, checkEncryptArgs, decryptArgsOk, joinWiped } from './cbc-checks.js';
 import { pkcs7Pad, pkcs7UnpaddedLength } from './pkcs7.js';
-import { generateTdesEde2Key } from './tdes-key.js';
+import { generateTdesEde2Key, tdesEde3Key } from './tdes-key.js';
 
 export { hasOddParity, setOddParity } from './des-parity.js';
 
@@ -33,26 +33,11 @@ let edeCbc: ReturnType<typeof des.CBC.instantiate> | undefined;
 
 const SHAPE: CbcShape = { name: 'TDES-EDE2-CBC', keyLength: KEY_LENGTH, blockLength: BLOCK_LENGTH };
 
-/** K1||K2 (16 bytes) to the 24-byte K1||K2||K1 that des.js's EDE expects. */
-function expandKey(key: Uint8Array): Uint8Array {
-  const k = new Uint8Array(24);
-  k.set(key, 0);
-  k.set(key.subarray(0, 8), 16);
-  return k;
-}
-
 function run(type: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  const k24 = expandKey(key);
+  const k24 = tdesEde3Key(key);
   try {
     const c = (edeCbc ??= des.CBC.instantiate(des.EDE)).create({ type, key: k24, iv, padding: false });
-    const head = c.update(data);
-    const tail = c.final();
-    const out = new Uint8Array(head.length + tail.length);
-    out.set(head, 0);
-    out.set(tail, head.length);
-    head.fill(0);
-    tail.fill(0);
-    return out;
+    return joinWiped(c.update(data), c.final());
   } finally {
     k24.fill(0);
   }

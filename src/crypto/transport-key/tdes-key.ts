@@ -25,3 +25,11 @@ export function generateTdesEde2Key(shape: CbcShape, random: RandomSource): Uint
     operation: `${shape.name} generateKey`,
   });
 }
+
+/** K1||K2 (16 bytes) as the 24-byte three-key form K1||K2||K1 that EDE engines take (des.js, OpenSSL's `des-ede3-cbc`). The caller wipes it. */
+export function tdesEde3Key(key: Uint8Array): Uint8Array {
+  const k = new Uint8Array(24);
+  k.set(key, 0);
+  k.set(key.subarray(0, 8), 16);
+  return k;
+}

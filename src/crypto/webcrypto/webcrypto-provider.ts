@@ -21,6 +21,8 @@ import { createNobleProvider, type NobleProviderOptions } from '../noble-provide
 import type { CPaceSuite, CPaceSuiteId, CryptoProvider, KeyPair, TransportCipher, TransportKeyAlgorithm } from '../provider.js';
 import { aes256Cbc } from '../transport-key/aes256-cbc.js';
 import { nativeYesIsStrict } from '../ed25519-strict-key.js';
+import { HKDF_SHA512_MAX_LENGTH, isBytes } from '../provider-arguments.js';
+import { decryptArgsOk } from '../transport-key/cbc-checks.js';
 import { probeWebCrypto, type WebCryptoFeature } from './probe.js';
 import { subtleOperations, type SubtleOperations } from './subtle-operations.js';
 
@@ -38,8 +40,6 @@ export interface WebCryptoProvider extends AsyncCryptoProvider {
 
 export type { WebCryptoFeature } from './probe.js';
 
-const isBytes = (x: unknown): x is Uint8Array => x instanceof Uint8Array;
-
 /**
  * Builds a WebCrypto provider: probes the runtime (a known-answer check per feature, a few
  * milliseconds), then answers each operation natively where the probe passed.
@@ -54,7 +54,7 @@ const isBytes = (x: unknown): x is Uint8Array => x instanceof Uint8Array;
 export async function createWebCryptoProvider(options: WebCryptoProviderOptions = {}): Promise<WebCryptoProvider> {
   const subtle = options.subtle ?? globalThis.crypto?.subtle;
   const noble = createNobleProvider(options);
-  const native = subtle === undefined ? new Set<WebCryptoFeature>() : await probeWebCrypto(subtleOperations(subtle));
+  const native = subtle === undefined ? new Set<WebCryptoFeature>() : await probeWebCrypto(subtleOperations(subtle), noble);
   return buildProvider(noble, subtle === undefined ? undefined : subtleOperations(subtle), native);
 }
 
@@ -114,7 +114,7 @@ function buildProvider(noble: CryptoProvider, ops: SubtleOperations | undefined,
     hkdf: (ikm, salt, info, length) =>
       either(
         'HKDF',
-        isBytes(ikm) && isBytes(salt) && isBytes(info) && Number.isSafeInteger(length) && length >= 1 && length <= 255 * 64,
+        isBytes(ikm) && isBytes(salt) && isBytes(info) && Number.isSafeInteger(length) && length >= 1 && length <= HKDF_SHA512_MAX_LENGTH,
         (o) => o.hkdfSha512(ikm, salt, info, length),
         () => noble.hkdf(ikm, salt, info, length),
       ),
@@ -209,8 +209,9 @@ function buildProvider(noble: CryptoProvider, ops: SubtleOperations | undefined,
 
   /** AES-256-CBC on WebCrypto (which pads with PKCS #7 itself), with the noble cipher's checks. */
   function aesNative(cipher: TransportCipher): AsyncTransportCipher {
+    const shape = { name: cipher.id, keyLength: cipher.keyLength, blockLength: cipher.blockLength };
     const shapeOk = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): boolean =>
-      isBytes(key) && key.length === 32 && isBytes(iv) && iv.length === 16 && isBytes(data);
+      isBytes(key) && key.length === shape.keyLength && isBytes(iv) && iv.length === shape.blockLength && isBytes(data);
     return Object.freeze({
       id: cipher.id,
       keyLength: cipher.keyLength,
@@ -228,7 +229,7 @@ function buildProvider(noble: CryptoProvider, ops: SubtleOperations | undefined,
       decryptCbc: (k: Uint8Array, iv: Uint8Array, c: Uint8Array) =>
         either(
           'AES-CBC',
-          shapeOk(k, iv, c) && c.length > 0 && c.length % 16 === 0,
+          decryptArgsOk(shape, k, iv, c),
           (o) => o.aesCbcDecrypt(k, iv, c),
           () => cipher.decryptCbc(k, iv, c),
         ),

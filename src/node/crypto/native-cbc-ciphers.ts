@@ -14,9 +14,16 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { RandomSource, TransportCipher, TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { TRANSPORT_KEY_STRENGTH } from '../../crypto/transport-key/algorithms.js';
-import { type CbcShape, cbcDecryptFailed, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from '../../crypto/transport-key/cbc-checks.js';
+import {
+  type CbcShape,
+  cbcDecryptFailed,
+  checkEncryptArgs,
+  decryptArgsOk,
+  joinWiped,
+  randomKeyBytes,
+} from '../../crypto/transport-key/cbc-checks.js';
 import { pkcs7Pad, pkcs7UnpaddedLength } from '../../crypto/transport-key/pkcs7.js';
-import { generateTdesEde2Key } from '../../crypto/transport-key/tdes-key.js';
+import { generateTdesEde2Key, tdesEde3Key } from '../../crypto/transport-key/tdes-key.js';
 
 /** One CBC cipher: its shape, OpenSSL's name for it and how its keys are made. */
 interface NativeCbcSpec {
@@ -25,14 +32,6 @@ interface NativeCbcSpec {
   readonly generateKey: (shape: CbcShape, random: RandomSource) => Uint8Array;
   /** The key as OpenSSL takes it, in a buffer of its own that is wiped after use. */
   readonly opensslKey: (key: Uint8Array) => Uint8Array;
-}
-
-/** K1||K2 (16 bytes) as the 24-byte three-key K1||K2||K1 of `des-ede3-cbc`. */
-function tdesEde3Key(key: Uint8Array): Uint8Array {
-  const k = new Uint8Array(24);
-  k.set(key, 0);
-  k.set(key.subarray(0, 8), 16);
-  return k;
 }
 
 /** Runs `fn` with the cipher's key as OpenSSL takes it, and wipes that copy. */
@@ -47,14 +46,7 @@ function withKey<T>(spec: NativeCbcSpec, key: Uint8Array, fn: (opensslKey: Uint8
 
 /** `update` then `final` of an OpenSSL cipher without padding, as one buffer; the pieces are wiped. */
 function runCipher(cipher: { update(data: Uint8Array): Buffer; final(): Buffer }, data: Uint8Array): Uint8Array {
-  const head = cipher.update(data);
-  const tail = cipher.final();
-  const out = new Uint8Array(head.length + tail.length);
-  out.set(head, 0);
-  out.set(tail, head.length);
-  head.fill(0);
-  tail.fill(0);
-  return out;
+  return joinWiped(cipher.update(data), cipher.final());
 }
 
 function nativeCbcCipher(spec: NativeCbcSpec): TransportCipher {
