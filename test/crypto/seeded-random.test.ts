@@ -139,3 +139,38 @@ describe('seededRandom exhaustion', () => {
     }
   });
 });
+
+describe('systemRandom pool', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('serves small draws from one platform call per 4 KiB, and large draws directly', () => {
+    const platform = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    // 128 draws of 32 bytes are exactly one pool's worth (4096 bytes), wherever the pool stood.
+    for (let i = 0; i < 128; i++) systemRandom(32);
+    expect(platform.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(platform.mock.calls.every(([array]) => (array as Uint8Array).length === 4096)).toBe(true);
+    platform.mockClear();
+    systemRandom(257);
+    expect(platform.mock.calls.map(([array]) => (array as Uint8Array).length)).toEqual([257]);
+  });
+
+  it('never serves a byte twice, across refills of the pool', () => {
+    const seen = new Set<string>();
+    // 400 draws of 32 bytes cross at least three refills; a repeat of 32 random bytes has probability ~2^-240.
+    for (let i = 0; i < 400; i++) seen.add(bytesToHex(systemRandom(32)));
+    expect(seen.size).toBe(400);
+  });
+
+  it('hands out copies: a draw keeps its bytes after later draws, and changing it changes nothing else', () => {
+    const first = systemRandom(32);
+    const kept = bytesToHex(first);
+    expect(kept).not.toBe('00'.repeat(32));
+    first.fill(0xff);
+    const later = Array.from({ length: 200 }, () => systemRandom(32));
+    expect(first.every((byte) => byte === 0xff)).toBe(true);
+    expect(later.some((draw) => draw.every((byte) => byte === 0xff))).toBe(false);
+    for (const draw of later) expect(draw.byteLength).toBe(draw.buffer.byteLength);
+  });
+});
