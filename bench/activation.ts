@@ -14,6 +14,8 @@ const PASSWORD = 'bench-password-1';
 export interface WireCount {
   frames: number;
   bytes: number;
+  /** Each frame as sent, when given (the floor hashes them again: the frame checksums). */
+  readonly captured?: Uint8Array[];
 }
 
 /** What crossed the memory transport during one activation, per direction. */
@@ -57,6 +59,7 @@ function counting(transport: Transport, count: WireCount): Transport {
     send(frame) {
       count.frames++;
       count.bytes += frame.length;
+      count.captured?.push(frame.slice());
       return transport.send(frame);
     },
     onFrame: (handler) => transport.onFrame(handler),

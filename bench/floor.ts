@@ -6,8 +6,11 @@
  * see the same machine, and their ratio is taken per round; the cells alternate too.
  */
 import { performance } from 'node:perf_hooks';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '../src/util/bytes.js';
+import { decodeFrame, frameAssociatedData } from '../src/wire/index.js';
 import type { CryptoProvider } from '../src/index.js';
-import { activate, addUsers, createServer, noTraffic, type WireTraffic } from './activation.js';
+import { activate, addUsers, createServer, noTraffic, type WireCount, type WireTraffic } from './activation.js';
 import type { Configuration } from './configurations.js';
 import type { BenchProvider } from './providers.js';
 import { countOperations, createRecorder, type RecordedCall } from './recording-provider.js';
@@ -27,6 +30,40 @@ export interface Cell {
   readonly wire: WireTraffic;
 }
 
+/** The name under which the floor counts the frame checksums among the provider calls. */
+export const FRAME_CHECKSUM_OPERATION = 'frame.checksum (SHA-256)';
+
+/**
+ * The frame checksums of an activation, as a replay: SHA-256 over each frame's header and body,
+ * twice per frame (its sender computes it, its receiver checks it; src/wire/frame.ts). They are
+ * not provider calls (frame.ts says why), so the recording does not see them, but they are
+ * cryptography the activation needs, and issue 14's floor counts them ("59 SHA-256").
+ */
+function frameChecksums(frames: readonly Uint8Array[]): () => void {
+  const inputs = frames.map((bytes) => {
+    const frame = decodeFrame(bytes);
+    return concatBytes(frameAssociatedData(frame), frame.body);
+  });
+  return () => {
+    for (const input of inputs) {
+      sha256(input);
+      sha256(input);
+    }
+  };
+}
+
+/** The provider calls' replay, then the frame checksums. */
+function withChecksums(replay: Replay, checksums: () => void): Replay {
+  return () => {
+    const pending = replay();
+    if (pending === undefined) {
+      checksums();
+      return undefined;
+    }
+    return Promise.resolve(pending).then(checksums);
+  };
+}
+
 /**
  * One round's figures for a cell: medians over the round's iterations, so that an iteration
  * during which the machine was busy elsewhere does not move them.
@@ -36,13 +73,23 @@ export interface CellSample {
   readonly floorMs: number;
 }
 
+/** A count without its captured frames (what the result reports). */
+function count(c: WireCount): WireCount {
+  return { frames: c.frames, bytes: c.bytes };
+}
+
 /** Records one activation of the configuration on the provider and checks that its replay is faithful. */
 export async function prepareCell(configuration: Configuration, provider: BenchProvider): Promise<Cell> {
   const raw = await provider.create();
   const recorder = createRecorder(raw);
   const server = createServer(configuration, recorder.provider);
   addUsers(server, 0, 1);
-  const wire = noTraffic();
+  const captured: Uint8Array[] = [];
+  const traffic = noTraffic();
+  const wire: WireTraffic = {
+    handsetToServer: { ...traffic.handsetToServer, captured },
+    serverToHandset: { ...traffic.serverToHandset, captured },
+  };
   recorder.start();
   try {
     await activate(server, configuration, recorder.provider, 0, { wire });
@@ -52,7 +99,17 @@ export async function prepareCell(configuration: Configuration, provider: BenchP
   }
   const calls = [...recorder.calls];
   await checkReplay(raw, calls);
-  return { configuration, provider, raw, calls, replay: prepareReplay(raw, calls), operations: countOperations(calls), wire };
+  const operations = { ...countOperations(calls), [FRAME_CHECKSUM_OPERATION]: 2 * captured.length };
+  const replay = withChecksums(prepareReplay(raw, calls), frameChecksums(captured));
+  return {
+    configuration,
+    provider,
+    raw,
+    calls,
+    replay,
+    operations,
+    wire: { handsetToServer: count(wire.handsetToServer), serverToHandset: count(wire.serverToHandset) },
+  };
 }
 
 /**

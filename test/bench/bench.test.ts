@@ -59,6 +59,8 @@ describe('npm run bench', () => {
         expect(p.operations['provider.sealMessage']).toBeGreaterThan(0);
         expect(p.operations['provider.openMessage']).toBe(p.operations['provider.sealMessage']);
         expect(p.operations[`${c.suite}.scalarMultVfy`]).toBe(2);
+        // The floor hashes every frame twice (its checksum at the sender and at the receiver).
+        expect(p.operations['frame.checksum (SHA-256)']).toBe(2 * (c.wire.handsetToServer.frames + c.wire.serverToHandset.frames));
       }
       for (const s of c.nativeSpeedup) expectSummary(s.ratio);
     }
