@@ -2,7 +2,7 @@
  * The driver's side of the commands that end an activation or a key (docs/lifecycle.md): a
  * `Handset` (restored mid-synchronization, or on the memory transport against a `BesSimulator`).
  * What a user of the driver sees: a `resume()` still waiting when wrong device passwords wipe the
- * device rejects with the documented error, and "Regenerate Encryption Key" rolls the key over on
+ * device, or when the server retires it, rejects with the documented error, and "Regenerate Encryption Key" rolls the key over on
  * both sides.
  */
 import { describe, expect, it } from 'vitest';
@@ -13,8 +13,11 @@ import { BesSimulator } from '../../src/simulator/bes-simulator.js';
 import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
 import { bytesToHex } from '../../src/util/bytes.js';
 import { createPolicy } from '../../src/policy/policy.js';
+import { encodeFrame, frameAssociatedData } from '../../src/wire/frame.js';
+import { sealErrorBody } from '../../src/wire/messages/error.js';
 import { userData } from '../phases/helpers.js';
 import { DISPLAY_NAME, EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
+import { frameOf } from '../support/frames.js';
 import { activatePair } from '../support/pair.js';
 import { allAlgorithms } from '../support/providers.js';
 
@@ -52,17 +55,36 @@ function resumedWhileSyncing(attempts: number) {
   const policy = createPolicy('passwords', 'BES 5', T0 - 1, { 'Password Required': true, 'Set Maximum Password Attempts': attempts });
   const run = activatePair({ serverSeed: 'A', serverOptions: { services: { policy } } });
   const state = run.states.find((s) => s.phase === 'syncing');
-  if (!state) throw new Error('the run never synchronized');
+  if (state?.phase !== 'syncing') throw new Error('the run never synchronized');
+  let deliver: ((bytes: Uint8Array) => void) | undefined;
   const handset = new Handset({
     config: state.config,
     state,
     provider: allAlgorithms,
     random: seededRandom('driver-commands'),
     now: () => T0,
-    transport: { send: () => Promise.resolve(), onFrame: () => () => undefined, close: () => Promise.resolve() },
+    transport: {
+      send: () => Promise.resolve(),
+      onFrame: (handler) => {
+        deliver = handler;
+        return () => (deliver = undefined);
+      },
+      close: () => Promise.resolve(),
+    },
     timers: { setTimeout: () => 0, clearTimeout: () => undefined },
   });
-  return { handset, resumed: handset.resume() };
+  const resumed = handset.resume();
+  /** Delivers the server's error `DEACTIVATED`, next in sequence, sealed under the device's transport key. */
+  const deactivatedByServer = (): void => {
+    const like = frameOf(run.sent('to-handset', 'sync-page')[0]!);
+    const { body: _body, ...header } = { ...like, type: 'error' as const, seq: state.session.recvSeq };
+    const body = sealErrorBody(allAlgorithms, seededRandom('error'), { code: 'DEACTIVATED' }, frameAssociatedData(header), {
+      transport: state.transportKey,
+    });
+    if (!deliver) throw new Error('the handset is not listening');
+    deliver(encodeFrame({ ...header, body }));
+  };
+  return { handset, resumed, deactivatedByServer };
 }
 
 describe('an activation still synchronizing', () => {
@@ -83,6 +105,22 @@ describe('an activation still synchronizing', () => {
     });
     expect(events).toEqual(['wiped']);
     expect(handset.state.phase).toBe('idle');
+  });
+
+  it('rejects with DEACTIVATED "the server deactivated this device" when the server retires the device', async () => {
+    const { handset, resumed, deactivatedByServer } = resumedWhileSyncing(3);
+    const events: unknown[] = [];
+    handset.on('deactivated', (event) => events.push(event));
+    deactivatedByServer();
+    const err = await rejection(resumed);
+    expect(err.toJSON()).toEqual({
+      name: 'ActivationError',
+      code: 'DEACTIVATED',
+      message: 'the server deactivated this device',
+      cause: { reason: 'refused' },
+    });
+    expect(events).toEqual([{ reason: 'refused' }]);
+    expect(handset.state.phase).toBe('deactivated');
   });
 });
 
