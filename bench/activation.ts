@@ -1,10 +1,19 @@
 /**
  * One activation as the benchmark measures it: a handset and a `BesSimulator` in one process,
- * joined by the memory transport, both on the same provider, from `new Handset` to Activation
+ * joined by the memory transport, both on the same provider (but for an asynchronous handset
+ * provider: see bench/providers.ts), from `new Handset` to Activation
  * Complete (sync included) and `close()`. The server and its user are made beforehand
  * (untimed): a server serves many activations, and its own keys are made once.
  */
-import { Handset, SYNC_ORDER, createMemoryTransportPair, type CryptoProvider, type SyncData, type Transport } from '../src/index.js';
+import {
+  Handset,
+  SYNC_ORDER,
+  createMemoryTransportPair,
+  type AnyCryptoProvider,
+  type CryptoProvider,
+  type SyncData,
+  type Transport,
+} from '../src/index.js';
 import { BesSimulator } from '../src/simulator/index.js';
 import type { Configuration } from './configurations.js';
 
@@ -87,7 +96,7 @@ export function noTraffic(): WireTraffic {
 export async function activate(
   server: BesSimulator,
   configuration: Configuration,
-  provider: CryptoProvider,
+  provider: AnyCryptoProvider,
   index: number,
   watch: Watch = {},
 ): Promise<Handset> {

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../src/util/bytes.js';
 import { decodeFrame, frameAssociatedData } from '../src/wire/index.js';
-import type { CryptoProvider } from '../src/index.js';
+import type { AnyCryptoProvider, CryptoProvider } from '../src/index.js';
 import { activate, addUsers, createServer, noTraffic, type WireCount, type WireTraffic } from './activation.js';
 import type { Configuration } from './configurations.js';
 import type { BenchProvider } from './providers.js';
@@ -21,8 +21,13 @@ import { checkReplay, prepareReplay, type Replay } from './replay.js';
 export interface Cell {
   readonly configuration: Configuration;
   readonly provider: BenchProvider;
-  readonly raw: CryptoProvider;
+  /** The handset's provider, unwrapped. */
+  readonly raw: AnyCryptoProvider;
+  /** The simulator's provider, unwrapped: `raw` but for an asynchronous provider (bench/providers.ts). */
+  readonly serverRaw: CryptoProvider;
+  /** The calls of one activation on `raw`, then those on `serverRaw` when it is another provider. */
   readonly calls: readonly RecordedCall[];
+  readonly serverCalls: readonly RecordedCall[];
   readonly replay: Replay;
   /** Calls per activation, both sides, by `target.method`. */
   readonly operations: Record<string, number>;
@@ -81,8 +86,10 @@ function count(c: WireCount): WireCount {
 /** Records one activation of the configuration on the provider and checks that its replay is faithful. */
 export async function prepareCell(configuration: Configuration, provider: BenchProvider): Promise<Cell> {
   const raw = await provider.create();
-  const recorder = createRecorder(raw);
-  const server = createServer(configuration, recorder.provider);
+  const serverRaw = provider.server?.() ?? (raw as CryptoProvider);
+  const recorder = createRecorder(raw as CryptoProvider);
+  const serverRecorder = serverRaw === raw ? recorder : createRecorder(serverRaw);
+  const server = createServer(configuration, serverRecorder.provider);
   addUsers(server, 0, 1);
   const captured: Uint8Array[] = [];
   const traffic = noTraffic();
@@ -91,24 +98,42 @@ export async function prepareCell(configuration: Configuration, provider: BenchP
     serverToHandset: { ...traffic.serverToHandset, captured },
   };
   recorder.start();
+  serverRecorder.start();
   try {
-    await activate(server, configuration, recorder.provider, 0, { wire });
+    await activate(server, configuration, recorder.provider as AnyCryptoProvider, 0, { wire });
   } finally {
     recorder.stop();
+    serverRecorder.stop();
     server.close();
   }
   const calls = [...recorder.calls];
-  await checkReplay(raw, calls);
-  const operations = { ...countOperations(calls), [FRAME_CHECKSUM_OPERATION]: 2 * captured.length };
-  const replay = withChecksums(prepareReplay(raw, calls), frameChecksums(captured));
+  const serverCalls = serverRecorder === recorder ? [] : [...serverRecorder.calls];
+  await checkReplay(raw as CryptoProvider, calls);
+  await checkReplay(serverRaw, serverCalls);
+  const operations = { ...countOperations([...calls, ...serverCalls]), [FRAME_CHECKSUM_OPERATION]: 2 * captured.length };
+  const replay = withChecksums(
+    inSequence(prepareReplay(raw as CryptoProvider, calls), prepareReplay(serverRaw, serverCalls)),
+    frameChecksums(captured),
+  );
   return {
     configuration,
     provider,
     raw,
+    serverRaw,
     calls,
+    serverCalls,
     replay,
     operations,
     wire: { handsetToServer: count(wire.handsetToServer), serverToHandset: count(wire.serverToHandset) },
+  };
+}
+
+/** One replay after the other (the handset's calls, then the server's on its own provider). */
+function inSequence(first: Replay, second: Replay): Replay {
+  return () => {
+    const pending = first();
+    if (pending === undefined) return second();
+    return Promise.resolve(pending).then(second);
   };
 }
 
@@ -120,7 +145,7 @@ export async function prepareCell(configuration: Configuration, provider: BenchP
  */
 export async function measureRound(cells: readonly Cell[], iterations: number, first = 0): Promise<CellSample[]> {
   const servers = cells.map((cell) => {
-    const server = createServer(cell.configuration, cell.raw);
+    const server = createServer(cell.configuration, cell.serverRaw);
     addUsers(server, 0, iterations);
     return server;
   });
@@ -148,5 +173,6 @@ export async function measureRound(cells: readonly Cell[], iterations: number, f
 
 /** Checks the replay again after the timed runs: a provider that changed its arguments would show here. */
 export async function recheckCell(cell: Cell): Promise<void> {
-  await checkReplay(cell.raw, cell.calls);
+  await checkReplay(cell.raw as CryptoProvider, cell.calls);
+  await checkReplay(cell.serverRaw, cell.serverCalls);
 }
