@@ -219,6 +219,9 @@ export function reconcileDigests(local: RecordDigests, page: SyncPage, digest: (
   let duplicates = 0;
   let conflicts = 0;
   for (const record of page.records) {
+    // Once no device record is left to match (always, on a device that held none), a record's
+    // digest decides nothing: it is not computed (issue 14: a SHA-256 and a JSON form per record).
+    if (own.size === 0) continue;
     const wanted = digest(record);
     const held = own.get(record.id);
     if (held !== undefined) {
@@ -226,7 +229,14 @@ export function reconcileDigests(local: RecordDigests, page: SyncPage, digest: (
       own.delete(record.id);
       continue;
     }
-    const twin = [...own].find(([, d]) => d === wanted)?.[0];
+    // The first device record in the map's order with these contents, without copying the map.
+    let twin: string | undefined;
+    for (const [id, d] of own) {
+      if (d === wanted) {
+        twin = id;
+        break;
+      }
+    }
     if (twin !== undefined) {
       duplicates += 1;
       own.delete(twin);

@@ -6,7 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncPage } from '../../src/sync/pages.js';
 import type { Memo } from '../../src/sync/records.js';
-import { localIds, mergeStores, receivedCount, reconcilePage, type DeviceSyncStore } from '../../src/sync/sync-store.js';
+import {
+  localIds,
+  mergeStores,
+  receivedCount,
+  reconcileDigests,
+  reconcilePage,
+  type DeviceSyncStore,
+  type RecordDigests,
+} from '../../src/sync/sync-store.js';
+import type { SyncRecord } from '../../src/sync/records.js';
 
 function memo(id: string, title: string, body = ''): Memo {
   return { kind: 'memo', id, title, body, categories: [] };
@@ -74,5 +83,45 @@ describe('mergeStores: what a new activation starts from', () => {
     const merged = mergeStores({ memos: [memo('a', 'Mine')] }, { memos: [memo('a', 'Old'), memo('b', 'Kept')], tasks: [] });
     expect(merged.memos).toEqual([memo('a', 'Mine'), memo('b', 'Kept')]);
     expect(merged.tasks).toEqual([]);
+  });
+});
+
+describe('reconcileDigests: the same rule on digests, digesting only what can match', () => {
+  /** A digest that is the memo's title, counting the records it was asked for. */
+  function countingDigest(): { digest: (r: SyncRecord) => string; asked: string[] } {
+    const asked: string[] = [];
+    return { digest: (r) => (asked.push(r.id), r.kind === 'memo' ? r.title : ''), asked };
+  }
+
+  it('a device that holds no record of the database digests nothing (issue 14), and acknowledges every record', () => {
+    const { digest, asked } = countingDigest();
+    const r = reconcileDigests({ tasks: { t1: 'x' } }, page([memo('s1', 'One'), memo('s2', 'Two')]), digest);
+    expect(asked).toEqual([]);
+    expect(r.ack.received).toEqual(['s1', 's2']);
+    expect(r.local).toEqual({ tasks: { t1: 'x' } });
+    expect(r.duplicates + r.conflicts).toBe(0);
+  });
+
+  it('stops digesting once the last device record is matched; duplicates and conflicts as reconcilePage counts them', () => {
+    const { digest, asked } = countingDigest();
+    const local: RecordDigests = { memos: { d1: 'Groceries', s2: 'Mine' } };
+    const r = reconcileDigests(
+      local,
+      page([memo('s1', 'Groceries'), memo('s2', 'Edited'), memo('s3', 'Later'), memo('s4', 'Groceries')]),
+      digest,
+    );
+    expect(asked).toEqual(['s1', 's2']);
+    expect(r.replaces).toEqual({ s1: 'd1' });
+    expect(r.duplicates).toBe(1);
+    expect(r.conflicts).toBe(1);
+    expect(r.local).toEqual({});
+  });
+
+  it('a duplicate merges into the first device record with those contents, in the order the device listed them', () => {
+    const { digest } = countingDigest();
+    const local: RecordDigests = { memos: { d1: 'Other', d2: 'Same', d3: 'Same' } };
+    const r = reconcileDigests(local, page([memo('s1', 'Same')]), digest);
+    expect(r.replaces).toEqual({ s1: 'd2' });
+    expect(r.local).toEqual({ memos: { d1: 'Other', d3: 'Same' } });
   });
 });
