@@ -1,7 +1,14 @@
 /** Helpers shared by the handset's phase handlers: building frames, waiting, failing. */
 import { ActivationError, type ActivationErrorCode } from '../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
-import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
+import {
+  PROTOCOL_VERSION,
+  encodeFrame,
+  frameAssociatedData,
+  frameAssociatedDataView,
+  type Frame,
+  type MessageType,
+} from '../wire/frame.js';
 import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error.js';
 import type { HandsetOutput, StepResult } from './io.js';
 import { type FailedState, type HandsetPhase, type HandsetState, type SessionState, type StateWithSession, deviceFields } from './state.js';
@@ -23,9 +30,12 @@ export function nextHeader(state: Pick<HandsetState, 'config'>, session: Session
   return { v: PROTOCOL_VERSION, type, sid: session.sid, seq: session.sendSeq, pin: state.config.pin, to };
 }
 
-/** The associated data that binds a frame's header to its sealed body. */
+/**
+ * The associated data that binds a frame's header to its sealed body: a view, not a copy
+ * (`frameAssociatedDataView`), since every handler hands it straight to a seal or an open.
+ */
 export function headerAd(header: FrameHeader): Uint8Array {
-  return frameAssociatedData(header);
+  return frameAssociatedDataView(header);
 }
 
 /** How {@link sendAndWait} sends: when, what to output first, and whether a reply is awaited. */

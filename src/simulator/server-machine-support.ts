@@ -4,7 +4,14 @@ import { verifyConfirmationTag } from '../crypto/cpace/cpace.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { bytesToHex, utf8ToBytes } from '../util/bytes.js';
 import { normalizeEmail } from '../protocol/key-schedule.js';
-import { PROTOCOL_VERSION, encodeFrame, frameAssociatedData, type Frame, type MessageType } from '../wire/frame.js';
+import {
+  PROTOCOL_VERSION,
+  encodeFrame,
+  frameAssociatedData,
+  frameAssociatedDataView,
+  type Frame,
+  type MessageType,
+} from '../wire/frame.js';
 import { type ErrorKey, encodeErrorMessage, sealErrorBody } from '../wire/messages/error.js';
 import { openBody, sealBody } from '../wire/messages/sealed-body.js';
 import type { ServerEnv, ServerOutput, ServerStepResult } from './server-io.js';
@@ -44,7 +51,8 @@ export function reply<S extends ServerSessionState>(
   forSeq: number | undefined,
 ): Replied<S> {
   const header = nextHeader(next, type);
-  const bytes = encodeFrame({ ...header, body: makeBody(frameAssociatedData(header)) });
+  // The associated data and the body are views (frameAssociatedDataView, sealBody): encodeFrame copies the body.
+  const bytes = encodeFrame({ ...header, body: makeBody(frameAssociatedDataView(header)) });
   const sent: S =
     forSeq === undefined ? { ...next, sendSeq: next.sendSeq + 1 } : { ...next, sendSeq: next.sendSeq + 1, lastReply: { forSeq, bytes } };
   // The state keeps `bytes` for a repeated request; the transport gets its own copy.
@@ -67,7 +75,7 @@ export function sealed<S extends KeyedState>(
 
 /** The body of `frame`, opened under the session's transport key (DECRYPT_FAILED, MALFORMED otherwise). */
 export function opened(state: KeyedState, frame: Frame, env: ServerEnv): Uint8Array {
-  const ad = frameAssociatedData(frame);
+  const ad = frameAssociatedDataView(frame);
   const previous = state.previousKey;
   if (previous === undefined) return openBody(env.provider, state.transportKey, frame.body, ad, frame.type);
   // After a rollover the handset may still seal under the key before it (it had not heard

@@ -10,7 +10,7 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 import { checkArgument } from '../codec/check-argument.js';
-import { encodeCbor, MAX_FRAME_BYTES } from '../codec/cbor.js';
+import { encodeCborView, MAX_FRAME_BYTES } from '../codec/cbor.js';
 import { DATABASE_RECORD_KIND, SYNC_ORDER, type SyncDatabase } from './databases.js';
 import { type SyncRecord, stripUndefined, syncRecordSchema } from './records.js';
 
@@ -79,7 +79,7 @@ export function assertConsistentPage(page: SyncPage, what = 'sync page'): void {
  * page `encodeSyncPage` writes.
  */
 function encodeRecord(record: SyncRecord, i: number): Uint8Array {
-  return encodeCbor(checkArgument(syncRecordSchema, stripUndefined(record), `record ${i}`));
+  return encodeCborView(checkArgument(syncRecordSchema, stripUndefined(record), `record ${i}`));
 }
 
 /** Options of {@link paginateEncoded}. */
@@ -105,7 +105,10 @@ const PAGE_OVERHEAD = 128;
 export interface PaginatedPage {
   /** The page. */
   readonly page: SyncPage;
-  /** Each record's CBOR, as the page carries it. */
+  /**
+   * Each record's CBOR, as the page carries it: views of the encoder's buffer (`encodeCborView`),
+   * to be copied into the page's bytes at once, not kept.
+   */
   readonly encodedRecords: readonly Uint8Array[];
 }
 
@@ -154,7 +157,7 @@ export function paginateEncoded(
   let current: { records: SyncRecord[]; encoded: Uint8Array[] } = { records: [], encoded: [] };
   let bytes = PAGE_OVERHEAD;
   for (const [i, record] of records.entries()) {
-    const encoded = own ? encodeCbor(record) : encodeRecord(record, i);
+    const encoded = own ? encodeCborView(record) : encodeRecord(record, i);
     if (record.kind !== kind) {
       throw new ActivationError('INVALID_ARGUMENT', `record ${i}: a ${record.kind} record is not in the ${db} database`, {
         operation: 'paginate',

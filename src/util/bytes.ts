@@ -23,7 +23,7 @@ export function zeroize(...buffers: (Uint8Array | undefined)[]): void {
 
 /** Big-endian unsigned 32-bit encoding. */
 export function u32be(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n >>> 0, false);
-  return out;
+  // Byte by byte, not through a DataView: a view object per call cost more than the rest (issue 14).
+  const v = n >>> 0;
+  return new Uint8Array([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
 }

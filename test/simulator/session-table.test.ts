@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SessionTable, sessionKey } from '../../src/simulator/session-table.js';
+import { SessionTable, flatHex, sessionKey } from '../../src/simulator/session-table.js';
 import type { ServerFailedState } from '../../src/simulator/server-state.js';
 import { T0 } from '../support/fixtures.js';
 
@@ -31,6 +31,15 @@ describe('sessionKey', () => {
       .digest('hex');
     expect(sessionKey(SID, '2100000A', 'Alice@Example.COM', share)).toBe(expected);
     expect(expected).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('flatHex', () => {
+  it('is the lower-case hex of every byte value, two digits each, in order', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(flatHex(all)).toBe(Buffer.from(all).toString('hex'));
+    expect(flatHex(Uint8Array.of(0x0f, 0xf0, 0x00, 0xa5))).toBe('0ff000a5');
+    expect(flatHex(new Uint8Array(0))).toBe('');
   });
 });
 

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
-import { decodeFrame, encodeFrame, type Frame } from '../../src/wire/frame.js';
+import { decodeCbor, encodeCbor, encodeCborView } from '../../src/codec/cbor.js';
+import { decodeFrame, encodeFrame, frameAssociatedData, frameAssociatedDataView, type Frame } from '../../src/wire/frame.js';
 import { caught } from '../support/errors.js';
 
 const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -30,6 +30,27 @@ describe('encodeCbor', () => {
     for (let i = 0; i < 50; i++) encodeCbor({ b: 'y'.repeat(40 + i), n: [i, i, i] });
     expect(Array.from(first)).toEqual(copy);
     expect(decodeCbor(first, 'test')).toEqual({ a: 'x'.repeat(40) });
+  });
+});
+
+describe('encodeCborView (issue 14: encodings read at once, without their copy)', () => {
+  it("gives encodeCbor's bytes as a plain Uint8Array, and later encodings, small or large, never write over them", () => {
+    const value = { a: 'x'.repeat(40), b: Uint8Array.of(1, 2, 3) };
+    const expected = Array.from(encodeCbor(value));
+    const view = encodeCborView(value);
+    expect(Object.getPrototypeOf(view)).toBe(Uint8Array.prototype);
+    expect(Array.from(view)).toEqual(expected);
+    // Small encodings after it, then ones large enough to make cbor-x move to a new buffer.
+    for (let i = 0; i < 50; i++) encodeCborView({ b: 'y'.repeat(40 + i), n: [i, i, i] });
+    for (let i = 0; i < 4; i++) encodeCborView({ big: new Uint8Array(20_000 * (i + 1)).fill(0xee) });
+    expect(Array.from(view)).toEqual(expected);
+  });
+
+  it("a frame's associated data: the view has the copy's bytes; the exported copy owns its memory", () => {
+    const header = { v: 1, type: 'sync-ack', sid: new Uint8Array(16).fill(7), seq: 3, pin: '2100000A', to: 'srp:S1' } as const;
+    const copy = frameAssociatedData(header);
+    expect(Array.from(frameAssociatedDataView(header))).toEqual(Array.from(copy));
+    expect(copy.buffer.byteLength).toBe(copy.byteLength);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { decodeWith, encodeCborView } from '../../codec/cbor.js';
 import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
 /** A device transport key with its algorithm: what a body is sealed under after activation. */
@@ -16,6 +16,10 @@ export interface TransportKeyRef {
   readonly key: Uint8Array;
 }
 
+/**
+ * Seals a body under the transport key. The bytes are a view of the encoder's buffer
+ * (`encodeCborView`): they go straight into a frame, which copies them; nothing keeps them.
+ */
 export function sealBody(
   provider: CryptoProvider,
   tk: TransportKeyRef,
@@ -23,7 +27,7 @@ export function sealBody(
   ad: Uint8Array,
   random: RandomSource,
 ): Uint8Array {
-  return encodeCbor(sealedMessageToWire(provider.sealMessage(tk.algorithm, tk.key, plaintext, ad, random)));
+  return encodeCborView(sealedMessageToWire(provider.sealMessage(tk.algorithm, tk.key, plaintext, ad, random)));
 }
 
 /** Opens a sealed body; MALFORMED if it is not one, DECRYPT_FAILED if it was altered or sealed under another key. */

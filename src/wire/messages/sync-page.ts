@@ -6,7 +6,7 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { decodeWith, encodeCbor, encodeCborView } from '../../codec/cbor.js';
 import { checkArgument } from '../../codec/check-argument.js';
 import { list, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER } from '../../sync/databases.js';
@@ -69,7 +69,8 @@ export function encodeSyncPage(page: SyncPage): Uint8Array {
 export function encodePaginatedPage({ page, encodedRecords }: PaginatedPage): Uint8Array {
   const n = encodedRecords.length;
   const { database, pageCount, total } = page;
-  const head = encodeCbor({ database, page: page.page, pageCount, total, records: new Array<number>(n).fill(0) });
+  // A view (encodeCborView): its bytes are copied into the page's own array below.
+  const head = encodeCborView({ database, page: page.page, pageCount, total, records: new Array<number>(n).fill(0) });
   let at = head.length - n;
   const out = new Uint8Array(encodedRecords.reduce((size, record) => size + record.length, at));
   out.set(head.subarray(0, at));
