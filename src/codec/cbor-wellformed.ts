@@ -26,6 +26,8 @@ const BREAK = 0xff;
 
 class Walk {
   pos = 0;
+  /** Whether any tag (major type 6) occurred: only then can cbor-x's value differ in shape from the bytes. */
+  tagged = false;
   constructor(
     private readonly bytes: Uint8Array,
     private readonly what: string,
@@ -156,6 +158,7 @@ class Walk {
         return undefined;
       }
       case 6:
+        this.tagged = true;
         if (info === 31) this.fail('invalid encoding');
         this.argument(info);
         this.item(depth + 1);
@@ -195,9 +198,15 @@ class Walk {
  * ActivationError('MALFORMED') with `cause.reason` one of 'invalid utf-8', 'duplicate map key',
  * 'non-text map key', 'too deeply nested', 'invalid encoding' (truncated, trailing bytes, reserved
  * values).
+ *
+ * Returns whether the item holds a tag anywhere. Without one, cbor-x builds exactly the arrays,
+ * maps, strings and numbers the bytes spell, no deeper than the walk allowed; with one (a shared
+ * reference, a typed array, a date, ...) the value may be shaped otherwise, even cyclic, and
+ * `decodeCbor` walks it once more.
  */
-export function checkCborStrict(bytes: Uint8Array, what: string, maxDepth: number): void {
+export function checkCborStrict(bytes: Uint8Array, what: string, maxDepth: number): boolean {
   const walk = new Walk(bytes, what, maxDepth);
   walk.item(0);
   if (walk.pos !== bytes.length) walk.fail('invalid encoding');
+  return walk.tagged;
 }

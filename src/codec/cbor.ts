@@ -87,10 +87,14 @@ export function decodeCbor(bytes: Uint8Array, what: string, maxBytes = MAX_FRAME
     });
   }
   // Strictness first, on the raw bytes: cbor-x substitutes U+FFFD and lets the last duplicate key win.
-  checkCborStrict(bytes, what, MAX_DEPTH);
+  const tagged = checkCborStrict(bytes, what, MAX_DEPTH);
   try {
     // A fresh view: cbor-x attaches a property to the array it decodes, and the caller's must stay untouched.
-    return normalize(decoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), 0);
+    const value: unknown = decoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // Without a tag the value is the bytes' own shape, its depth bounded by the walk, its byte
+    // strings plain copies (`copyBuffers`): the second walk would find nothing (issue 14). A tag
+    // can make it deeper, or cyclic: then normalize bounds it.
+    return tagged ? normalize(value, 0) : value;
   } catch (err) {
     if (err instanceof ActivationError) throw err;
     // Depth is bounded before cbor-x runs (the walk, then normalize), so a RangeError here is a

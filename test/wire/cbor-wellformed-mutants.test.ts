@@ -256,3 +256,19 @@ describe('simple values and floats (major type 7)', () => {
     refused(walk('fb 3ff80000000000'), 'invalid encoding');
   });
 });
+
+describe('tags: the walk says whether the item holds one (decodeCbor walks the value again only then)', () => {
+  it('no tag anywhere: false', () => {
+    // {"a": [1, h'0102', {"b": "x"}], "c": true}
+    expect(walk('a2 6161 83 01 420102 a1 6162 6178 6163 f5')()).toBe(false);
+    expect(walk('00')()).toBe(false);
+  });
+
+  it('a tag at the root, or nested in an array or a map value, however deep: true', () => {
+    expect(walk('c1 1a00000000')()).toBe(true);
+    expect(walk('82 01 c1 00')()).toBe(true);
+    expect(walk('a1 6161 81 81 d8 1c 80')()).toBe(true);
+    // Indefinite-length array with a tag inside.
+    expect(walk('9f 01 c2 41 01 ff')()).toBe(true);
+  });
+});
