@@ -23,7 +23,13 @@ export function zeroize(...buffers: (Uint8Array | undefined)[]): void {
 
 /** Big-endian unsigned 32-bit encoding. */
 export function u32be(n: number): Uint8Array {
-  // Byte by byte, not through a DataView: a view object per call cost more than the rest (issue 14).
+  // Byte by byte, not through a DataView (a view object per call cost more than the rest) nor
+  // from an array literal (about twice the time of these writes): issue 14.
   const v = n >>> 0;
-  return new Uint8Array([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
+  const out = new Uint8Array(4);
+  out[0] = v >>> 24;
+  out[1] = (v >>> 16) & 0xff;
+  out[2] = (v >>> 8) & 0xff;
+  out[3] = v & 0xff;
+  return out;
 }
