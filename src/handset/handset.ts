@@ -120,6 +120,9 @@ interface Pending {
   reject(error: ActivationError): void;
 }
 
+/** The default clock: one function for every handset (a closure each would cost its context too). */
+const systemNow = (): number => Date.now();
+
 const defaultTimers: TimerApi = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -152,7 +155,8 @@ const defaultTimers: TimerApi = {
  */
 export class Handset extends TypedEmitter<HandsetEvents> {
   private current: HandsetState;
-  private readonly transport: Transport;
+  /** Dropped when the driver stops (close, suspend): a closed handset keeps no transport (issue 14). */
+  private transport: Transport | undefined;
   private readonly random: RandomSource;
   private readonly now: () => number;
   private readonly timers: TimerApi;
@@ -171,7 +175,8 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   private shown: { readonly of: HandsetState; readonly state: HandsetState } | undefined;
   private timer: unknown;
   private pending: Pending | undefined;
-  private readonly unsubscribe: () => void;
+  /** Detaches from the transport; dropped with it. */
+  private unsubscribe: (() => void) | undefined;
   private closed = false;
 
   /**
@@ -191,11 +196,11 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.current = bare;
     this.transport = options.transport;
     this.random = options.random ?? systemRandom;
-    this.now = options.now ?? (() => Date.now());
+    this.now = options.now ?? systemNow;
     this.timers = options.timers ?? defaultTimers;
     // The default enforcer refuses no rule, so it needs no device version (applyPolicy is given it).
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
-    this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
+    this.unsubscribe = options.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
     // A restored state may be waiting for a reply (its timer is armed, so that the request is sent
     // again) or for the enforcer: the policy is applied again once the caller has had the chance
     // to listen and to resume(), unless the handset was closed or moved on meanwhile.
@@ -389,7 +394,10 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     if (this.closed) return;
     this.closed = true;
     this.clearTimer();
-    this.unsubscribe();
+    this.unsubscribe?.();
+    // What only a running driver needs goes (issue 14): the transport and the listener it holds.
+    this.unsubscribe = undefined;
+    this.transport = undefined;
     this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the handset was suspended', { phase: this.current.phase })));
   }
 
@@ -519,7 +527,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         // Lost sends are recovered by retransmission; the timer decides when to give up. A send
         // that throws at once (or returns no promise) is a lost send too: the step goes on.
         try {
-          void Promise.resolve(this.transport.send(output.bytes)).catch(() => undefined);
+          void Promise.resolve(this.transport?.send(output.bytes)).catch(() => undefined);
         } catch {
           // As a rejected send.
         }
