@@ -14,6 +14,7 @@ import { TypedEmitter } from './events.js';
 import type { ActivationResult, HandsetInput, HandsetOutput } from './io.js';
 import { handsetStep, restoredOutputs } from './machine.js';
 import { activationResult } from './phase-key-exchange.js';
+import { compactState } from './compact-state.js';
 import { type HandsetState, initialHandsetState } from './state.js';
 import type { Status } from './status.js';
 import { applyPolicy } from '../policy/apply-policy.js';
@@ -120,6 +121,9 @@ interface Pending {
   reject(error: ActivationError): void;
 }
 
+/** The phases a handset rests in (nothing awaited), whose states the driver keeps compact. */
+const SETTLED_PHASES: ReadonlySet<HandsetState['phase']> = new Set(['idle', 'complete', 'failed', 'deactivated']);
+
 /** The default clock: one function for every handset (a closure each would cost its context too). */
 const systemNow = (): number => Date.now();
 
@@ -178,6 +182,8 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   /** Detaches from the transport; dropped with it. */
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  /** The last state compacted ({@link Handset.compact}), so that it is not compacted again. */
+  private compacted: HandsetState | undefined;
 
   /**
    * A handset in the idle state (or in `options.state`, to continue from it), listening on
@@ -194,6 +200,9 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     // A state shown with records (or kept from before issue 14) hands them to the record store.
     const { state: bare, records } = withoutRecords(given);
     this.current = bare;
+    // A state the caller gave is the caller's: kept as it is (the same object), not copied into a
+    // compact one while the caller may hold it too.
+    if (bare === options.state) this.compacted = bare;
     this.transport = options.transport;
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? systemNow;
@@ -244,11 +253,17 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     const given = handsetOptions.provider ?? nobleProvider;
     const { state, records } = openHandsetSnapshot(snapshot, storageKey, isAsyncProvider(given) ? nobleProvider : given, { minGeneration });
     // A snapshot sealed before issue 14 holds the records: they move into the record store.
-    return new Handset({
+    const handset = new Handset({
       ...handsetOptions,
       config: state.config,
       state: Object.keys(records).length > 0 ? { ...state, organizer: records } : state,
     });
+    // The state opened from the snapshot is nobody else's: kept compact (a fleet restored at once).
+    if (handset.current === state) {
+      handset.compacted = undefined;
+      handset.compact();
+    }
+    return handset;
   }
 
   /**
@@ -456,8 +471,21 @@ export class Handset extends TypedEmitter<HandsetEvents> {
       if (!this.waiting) {
         this.queue.length = 0;
         this.outputs.length = 0;
+        this.compact();
       }
     }
+  }
+
+  /**
+   * Keeps a settled state (nothing awaited: activated, idle, failed, deactivated) in its compact
+   * form (compact-state.ts): an equal state in less heap, for the long idle life of an emulated
+   * device (issue 14). States in the middle of an exchange are left as the machine made them: they
+   * live for a few messages.
+   */
+  private compact(): void {
+    const state = this.current;
+    if (state === this.compacted || !SETTLED_PHASES.has(state.phase)) return;
+    this.current = this.compacted = compactState(state);
   }
 
   /** Holds the driver until a record store operation has finished, then goes on (or stops, if it failed). */
