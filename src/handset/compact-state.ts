@@ -50,16 +50,19 @@ const SHARED_PATHS: readonly (readonly string[])[] = [
   ['policy', 'ack', 'applied'],
   ['policy', 'ack', 'rejected'],
   ['policy', 'ack', 'ignored'],
+  ['serviceBooks', '*'],
   ['serviceBooks', '*', 'config'],
 ];
 
 /**
- * The shared parts, by their canonical text ({@link keyOf}), held weakly: a part lives as long as
- * a state holds it, and its entry is removed when it is collected.
+ * The shared parts, by a hash of their canonical text ({@link keyOf}), held weakly: a part lives
+ * as long as a state holds it, and its entry is removed when it is collected. A hash, not the
+ * text: a part only one handset has (a book that names its user) would otherwise cost the table
+ * a copy of its text.
  */
-const shared = new Map<string, WeakRef<object>>();
-const forget = new FinalizationRegistry<string>((key) => {
-  if (shared.get(key)?.deref() === undefined) shared.delete(key);
+const shared = new Map<number, WeakRef<object>>();
+const forget = new FinalizationRegistry<number>((hash) => {
+  if (shared.get(hash)?.deref() === undefined) shared.delete(hash);
 });
 
 /** `state` with the same content in less heap (see the module comment). */
@@ -122,12 +125,23 @@ function isSharedPath(path: readonly string[]): boolean {
 function share(value: object): object {
   const key = keyOf(value);
   if (key === undefined) return value;
-  const known = shared.get(key)?.deref();
-  if (known !== undefined) return known;
+  const hash = fnv1a(key);
+  const known = shared.get(hash)?.deref();
+  if (known !== undefined) {
+    // Two different parts with one hash: this one is kept as its own.
+    return keyOf(known) === key ? known : value;
+  }
   Object.freeze(value);
-  shared.set(key, new WeakRef(value));
-  forget.register(value, key);
+  shared.set(hash, new WeakRef(value));
+  forget.register(value, hash);
   return value;
+}
+
+/** FNV-1a over the UTF-16 code units of `text`, 32 bits: the shared parts' table key (exported for its test). */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 /**
@@ -135,7 +149,7 @@ function share(value: object): object {
  * order, `undefined` fields and -0 included); undefined for a value with bytes or anything else
  * that is not plain data.
  */
-function keyOf(value: unknown): string | undefined {
+export function keyOf(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCbor } from '../../src/codec/cbor.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
-import { compactState } from '../../src/handset/compact-state.js';
+import { compactState, fnv1a, keyOf } from '../../src/handset/compact-state.js';
 import { Handset } from '../../src/handset/handset.js';
 import type { HandsetState } from '../../src/handset/state.js';
 import { BesSimulator } from '../../src/simulator/bes-simulator.js';
@@ -72,9 +72,33 @@ describe('compactState', () => {
     expect(a.server).not.toBe(b.server);
     expect(a.server.publicKey).not.toBe(b.server.publicKey);
     expect(Object.isFrozen(a.server)).toBe(false);
+    // A book that names nobody is one object for both; one that names its user is each its own.
+    const alike = a.serviceBooks.filter((book, i) => keyOf(book) !== undefined && keyOf(book) === keyOf(b.serviceBooks[i]));
+    expect(alike.length).toBeGreaterThan(0);
+    for (const book of alike) expect(b.serviceBooks).toContain(book);
+    const named = a.serviceBooks.filter((book) => !alike.includes(book));
+    expect(named.length).toBeGreaterThan(0);
+    for (const book of named) expect(b.serviceBooks).not.toContain(book);
     const withData = a.serviceBooks.find((book) => book.config.fields.length > 0);
     expect(withData).toBeDefined();
     expect(Object.isFrozen(withData?.config)).toBe(false);
+  });
+
+  it('two different parts whose table keys collide are not taken for each other', () => {
+    // Two status texts whose canonical forms hash alike (a birthday search over 2^17 texts).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined && i < 1 << 20; i++) {
+      const text = `status ${i}`;
+      const hash = fnv1a(keyOf({ id: 'activating', text }) ?? '');
+      const before = seen.get(hash);
+      if (before !== undefined) pair = [before, text];
+      else seen.set(hash, text);
+    }
+    if (pair === undefined) throw new Error('no collision found');
+    const [first, second] = pair.map((text) => compactState({ ...complete, status: { id: 'activating', text } } as HandsetState));
+    expect(first?.status?.text).toBe(pair[0]);
+    expect(second?.status?.text).toBe(pair[1]);
   });
 
   it('leaves the state it was given as it was', () => {
