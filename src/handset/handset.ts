@@ -175,8 +175,12 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   private draining = false;
   /** A record store operation is running: nothing else is performed until it has finished. */
   private waiting = false;
-  /** The last state shown by {@link Handset.state} with its records, and the state it shows; dropped when the driver writes records. */
-  private shown: { readonly of: HandsetState; readonly state: HandsetState } | undefined;
+  /**
+   * The last state shown by {@link Handset.state} with its records, and the state it shows;
+   * dropped when the driver writes records. Held weakly: it carries every record decoded (tens of
+   * KiB), and an idle handset should not keep it once its reader has let it go (issue 14).
+   */
+  private shown: { readonly of: HandsetState; readonly state: WeakRef<HandsetState> } | undefined;
   private timer: unknown;
   private pending: Pending | undefined;
   /** Detaches from the transport; dropped with it. */
@@ -295,14 +299,15 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   get state(): HandsetState {
     const s = this.current;
     // The same object while nothing changed, as before: the view is built once per state and write.
-    if (this.shown?.of === s) return this.shown.state;
+    const same = this.shown?.of === s ? this.shown.state.deref() : undefined;
+    if (same !== undefined) return same;
     const held = readAllRecords(this.store);
     if (held instanceof Promise) {
       held.catch(() => undefined);
       return s;
     }
     const state = Object.keys(held).length === 0 ? s : s.sync ? { ...s, sync: { ...s.sync, store: held } } : { ...s, organizer: held };
-    this.shown = { of: s, state };
+    this.shown = { of: s, state: new WeakRef(state) };
     return state;
   }
 

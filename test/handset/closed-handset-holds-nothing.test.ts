@@ -1,6 +1,7 @@
 /**
  * A closed (or suspended) handset is what an emulator keeps per idle device (issue 14): it holds
- * no transport and nothing the transport could call back, and no pending activation. Checked by
+ * no transport and nothing the transport could call back, no pending activation, and no view of
+ * its records that its reader has let go. Checked by
  * reachability, not by measuring the heap (bench/ measures that): the transport and the frame
  * handler the handset gave it are collected while the handset itself is still alive.
  */
@@ -10,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { Handset } from '../../src/handset/handset.js';
 import type { FrameHandler, Transport } from '../../src/transport/transport.js';
-import { HANDSET_CONFIG } from '../support/fixtures.js';
+import { seededRandom } from '../../src/crypto/seeded-random.js';
+import { BesSimulator } from '../../src/simulator/bes-simulator.js';
+import { createMemoryTransportPair } from '../../src/transport/memory-transport.js';
+import { DISPLAY_NAME, EMAIL, HANDSET_CONFIG, PASSWORD } from '../support/fixtures.js';
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -84,5 +88,27 @@ describe('a closed handset holds no transport', () => {
     expect(w.transport.deref()).toBeDefined();
     expect(w.handler.deref()).toBeDefined();
     await w.handset.close();
+  });
+});
+
+describe('the records shown in Handset.state', () => {
+  it('are the same object while the reader holds them, and are not kept by the handset once it has let them go', async () => {
+    const server = new BesSimulator({ random: seededRandom('server') });
+    server.addUser({ email: EMAIL, displayName: DISPLAY_NAME, activationPassword: PASSWORD });
+    const [handsetSide, serverSide] = createMemoryTransportPair();
+    server.attach(serverSide);
+    const handset = new Handset({ config: HANDSET_CONFIG, transport: handsetSide, random: seededRandom('handset') });
+    await handset.activate({ email: EMAIL, password: PASSWORD });
+    await handset.close();
+    server.close();
+    const shown = ((): WeakRef<object> => {
+      const state = handset.state;
+      expect(Object.keys(state.sync?.store ?? {}).length).toBeGreaterThan(0);
+      expect(handset.state).toBe(state);
+      return new WeakRef(state.sync?.store ?? {});
+    })();
+    await collect();
+    expect(shown.deref()).toBeUndefined();
+    expect(Object.keys(handset.state.sync?.store ?? {}).length).toBeGreaterThan(0);
   });
 });
