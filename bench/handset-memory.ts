@@ -4,15 +4,21 @@
  * handsets keeps is measured in layers: the machines' states, the records in their record stores,
  * and the drivers rebuilt on the states. Also the state's size as CBOR (what a snapshot seals).
  *
- * Run: `node --expose-gc --import tsx bench/handset-memory.ts [N]` (N defaults to 200).
+ * Run: `node --expose-gc --import tsx bench/handset-memory.ts [N] [--breakdown]` (N defaults to
+ * 200). `--breakdown` then activates N more and says where each one's heap goes (the driver,
+ * suspended, with its state and record store), by the path from the `Handset`
+ * (bench/heap-breakdown.ts: a heap snapshot and its dominator tree).
  */
 import { encodeCbor } from '../src/codec/cbor.js';
 import { withoutRecords } from '../src/handset/handset.js';
 import { Handset, SYNC_ORDER, createMemoryTransportPair, seededRandom, type HandsetState, type Transport } from '../src/index.js';
 import { BesSimulator } from '../src/simulator/index.js';
 import type { RecordStore } from '../src/sync/record-store.js';
+import { heapBreakdown } from './heap-breakdown.js';
 
-const N = Number(process.argv[2] ?? 200);
+const args = process.argv.slice(2);
+const breakdown = args.includes('--breakdown');
+const N = Number(args.find((a) => !a.startsWith('--')) ?? 200);
 const collect = (globalThis as { gc?: () => void }).gc;
 if (!collect) throw new Error('run with node --expose-gc');
 const gc = collect;
@@ -34,7 +40,8 @@ interface Kept {
   readonly recordStore: RecordStore;
 }
 
-async function activateAll(n: number): Promise<Kept[]> {
+/** Activates `n` handsets; each driver, suspended, goes into `drivers` when given. */
+async function activateAll(n: number, drivers?: Handset[]): Promise<Kept[]> {
   const server = new BesSimulator({ random: seededRandom('server') });
   const kept: Kept[] = [];
   for (let i = 0; i < n; i++) {
@@ -54,6 +61,7 @@ async function activateAll(n: number): Promise<Kept[]> {
     await handset.activate({ email, password: 'pw123456' });
     handset.suspend();
     kept.push({ state: withoutRecords(handset.state).state, recordStore: handset.recordStore });
+    drivers?.push(handset);
   }
   server.close();
   return kept;
@@ -93,3 +101,12 @@ console.log(`records (MemoryRecordStore) ${((all - statesOnly) / N / Math.max(re
 console.log(`state + records        ${kib((all - residue) / N)} per handset`);
 console.log(`+ a driver (Handset)   ${kib((withDrivers - residue) / N)} per handset`);
 console.log(`left by the runs       ${kib(residue / N)} per activation (not a handset's)`);
+if (breakdown) {
+  // The activation drivers themselves, suspended, each holding its own state and record store.
+  const drivers: Handset[] = [];
+  await activateAll(N, drivers);
+  const paths = heapBreakdown('Handset');
+  console.log(`\nwhere a driver's heap goes (${paths.objects} Handset objects, retained ${paths.retained.toFixed(0)} bytes each):`);
+  for (const [path, bytes] of paths.byPath.slice(0, 30))
+    console.log(`${bytes.toFixed(0).padStart(8)}  ${path === '' ? '(the Handset)' : path}`);
+}

@@ -14,6 +14,7 @@ import { TypedEmitter } from './events.js';
 import type { ActivationResult, HandsetInput, HandsetOutput } from './io.js';
 import { handsetStep, restoredOutputs } from './machine.js';
 import { activationResult } from './phase-key-exchange.js';
+import { compactState } from './compact-state.js';
 import { type HandsetState, initialHandsetState } from './state.js';
 import type { Status } from './status.js';
 import { applyPolicy } from '../policy/apply-policy.js';
@@ -120,6 +121,12 @@ interface Pending {
   reject(error: ActivationError): void;
 }
 
+/** The phases a handset rests in (nothing awaited), whose states the driver keeps compact. */
+const SETTLED_PHASES: ReadonlySet<HandsetState['phase']> = new Set(['idle', 'complete', 'failed', 'deactivated']);
+
+/** The default clock: one function for every handset (a closure each would cost its context too). */
+const systemNow = (): number => Date.now();
+
 const defaultTimers: TimerApi = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -152,7 +159,8 @@ const defaultTimers: TimerApi = {
  */
 export class Handset extends TypedEmitter<HandsetEvents> {
   private current: HandsetState;
-  private readonly transport: Transport;
+  /** Dropped when the driver stops (close, suspend): a closed handset keeps no transport (issue 14). */
+  private transport: Transport | undefined;
   private readonly random: RandomSource;
   private readonly now: () => number;
   private readonly timers: TimerApi;
@@ -167,12 +175,19 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   private draining = false;
   /** A record store operation is running: nothing else is performed until it has finished. */
   private waiting = false;
-  /** The last state shown by {@link Handset.state} with its records, and the state it shows; dropped when the driver writes records. */
-  private shown: { readonly of: HandsetState; readonly state: HandsetState } | undefined;
+  /**
+   * The last state shown by {@link Handset.state} with its records, and the state it shows;
+   * dropped when the driver writes records. Held weakly: it carries every record decoded (tens of
+   * KiB), and an idle handset should not keep it once its reader has let it go (issue 14).
+   */
+  private shown: { readonly of: HandsetState; readonly state: WeakRef<HandsetState> } | undefined;
   private timer: unknown;
   private pending: Pending | undefined;
-  private readonly unsubscribe: () => void;
+  /** Detaches from the transport; dropped with it. */
+  private unsubscribe: (() => void) | undefined;
   private closed = false;
+  /** The last state compacted ({@link Handset.compact}), so that it is not compacted again. */
+  private compacted: HandsetState | undefined;
 
   /**
    * A handset in the idle state (or in `options.state`, to continue from it), listening on
@@ -189,13 +204,16 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     // A state shown with records (or kept from before issue 14) hands them to the record store.
     const { state: bare, records } = withoutRecords(given);
     this.current = bare;
+    // A state the caller gave is the caller's: kept as it is (the same object), not copied into a
+    // compact one while the caller may hold it too.
+    if (bare === options.state) this.compacted = bare;
     this.transport = options.transport;
     this.random = options.random ?? systemRandom;
-    this.now = options.now ?? (() => Date.now());
+    this.now = options.now ?? systemNow;
     this.timers = options.timers ?? defaultTimers;
     // The default enforcer refuses no rule, so it needs no device version (applyPolicy is given it).
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
-    this.unsubscribe = this.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
+    this.unsubscribe = options.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));
     // A restored state may be waiting for a reply (its timer is armed, so that the request is sent
     // again) or for the enforcer: the policy is applied again once the caller has had the chance
     // to listen and to resume(), unless the handset was closed or moved on meanwhile.
@@ -239,11 +257,17 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     const given = handsetOptions.provider ?? nobleProvider;
     const { state, records } = openHandsetSnapshot(snapshot, storageKey, isAsyncProvider(given) ? nobleProvider : given, { minGeneration });
     // A snapshot sealed before issue 14 holds the records: they move into the record store.
-    return new Handset({
+    const handset = new Handset({
       ...handsetOptions,
       config: state.config,
       state: Object.keys(records).length > 0 ? { ...state, organizer: records } : state,
     });
+    // The state opened from the snapshot is nobody else's: kept compact (a fleet restored at once).
+    if (handset.current === state) {
+      handset.compacted = undefined;
+      handset.compact();
+    }
+    return handset;
   }
 
   /**
@@ -275,14 +299,15 @@ export class Handset extends TypedEmitter<HandsetEvents> {
   get state(): HandsetState {
     const s = this.current;
     // The same object while nothing changed, as before: the view is built once per state and write.
-    if (this.shown?.of === s) return this.shown.state;
+    const same = this.shown?.of === s ? this.shown.state.deref() : undefined;
+    if (same !== undefined) return same;
     const held = readAllRecords(this.store);
     if (held instanceof Promise) {
       held.catch(() => undefined);
       return s;
     }
     const state = Object.keys(held).length === 0 ? s : s.sync ? { ...s, sync: { ...s.sync, store: held } } : { ...s, organizer: held };
-    this.shown = { of: s, state };
+    this.shown = { of: s, state: new WeakRef(state) };
     return state;
   }
 
@@ -389,7 +414,10 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     if (this.closed) return;
     this.closed = true;
     this.clearTimer();
-    this.unsubscribe();
+    this.unsubscribe?.();
+    // What only a running driver needs goes (issue 14): the transport and the listener it holds.
+    this.unsubscribe = undefined;
+    this.transport = undefined;
     this.settle((p) => p.reject(new ActivationError('INVALID_STATE', 'the handset was suspended', { phase: this.current.phase })));
   }
 
@@ -448,8 +476,21 @@ export class Handset extends TypedEmitter<HandsetEvents> {
       if (!this.waiting) {
         this.queue.length = 0;
         this.outputs.length = 0;
+        this.compact();
       }
     }
+  }
+
+  /**
+   * Keeps a settled state (nothing awaited: activated, idle, failed, deactivated) in its compact
+   * form (compact-state.ts): an equal state in less heap, for the long idle life of an emulated
+   * device (issue 14). States in the middle of an exchange are left as the machine made them: they
+   * live for a few messages.
+   */
+  private compact(): void {
+    const state = this.current;
+    if (state === this.compacted || !SETTLED_PHASES.has(state.phase)) return;
+    this.current = this.compacted = compactState(state);
   }
 
   /** Holds the driver until a record store operation has finished, then goes on (or stops, if it failed). */
@@ -519,7 +560,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         // Lost sends are recovered by retransmission; the timer decides when to give up. A send
         // that throws at once (or returns no promise) is a lost send too: the step goes on.
         try {
-          void Promise.resolve(this.transport.send(output.bytes)).catch(() => undefined);
+          void Promise.resolve(this.transport?.send(output.bytes)).catch(() => undefined);
         } catch {
           // As a rejected send.
         }

@@ -90,4 +90,29 @@ describe('TypedEmitter listeners', () => {
     emitter.fire('tick', 2);
     expect(calls).toEqual(['first1', 'second1', 'first2']);
   });
+
+  it('a listener added twice is called once per emit, and one `off` removes it', () => {
+    const emitter = new Emitter();
+    const calls: number[] = [];
+    const listener = (n: number): void => {
+      calls.push(n);
+    };
+    emitter.on('tick', listener);
+    emitter.on('tick', listener);
+    emitter.fire('tick', 1);
+    emitter.off('tick', listener);
+    emitter.fire('tick', 2);
+    expect(calls).toEqual([1]);
+  });
+
+  it('a listener added by another during an emit is called from the next emit', () => {
+    const emitter = new Emitter();
+    const calls: string[] = [];
+    emitter.on('tick', (n) => {
+      calls.push(`first${n}`);
+      emitter.on('tick', (m) => calls.push(`added${m}`));
+    });
+    emitter.fire('tick', 1);
+    expect(calls).toEqual(['first1']);
+  });
 });

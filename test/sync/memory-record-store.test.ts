@@ -30,4 +30,19 @@ describe('MemoryRecordStore', () => {
     store.clear();
     expect(store.count('memos')).toBe(0);
   });
+
+  it('a page with no records stores nothing, and a cleared store takes records again', () => {
+    const store = new MemoryRecordStore();
+    store.put('memos', []);
+    expect(store.count('memos')).toBe(0);
+    expect(store.records('memos')).toEqual([]);
+    store.put('memos', [memo('a', 'A')]);
+    store.put('memos', []);
+    expect(store.records('memos')).toEqual([memo('a', 'A')]);
+    store.clear();
+    store.put('tasks', []);
+    store.put('memos', [memo('b', 'B')]);
+    expect(store.records('memos')).toEqual([memo('b', 'B')]);
+    expect(store.count('tasks')).toBe(0);
+  });
 });
