@@ -10,7 +10,7 @@ import type { HandsetState } from '../../src/handset/state.js';
 import { sealSnapshot } from '../../src/persistence/sealed-snapshot.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { constantTimeEqual } from '../../src/util/bytes.js';
-import { activatePair, createServer, Pair } from '../support/pair.js';
+import { activatePair, createServer, faults, Pair } from '../support/pair.js';
 import { EMAIL, PASSWORD, USERS } from '../support/fixtures.js';
 import { allAlgorithms } from '../support/providers.js';
 
@@ -115,6 +115,39 @@ describe('the binding is in the handset snapshot', () => {
     const restored = openHandsetState(v1, STORAGE_KEY, allAlgorithms);
     expect(restored.version).toBe(4);
     expect(sameKey(restored.policyKey, first.server.identity.domainKey.publicKey)).toBe(true);
+  });
+
+  // Every phase from the commit point on is bound (RIM binds at the first activation): each one a
+  // version 1 snapshot could have been taken in, as a run reaches it.
+  it.each([
+    ['syncing', () => activatePair({ serverSeed: 'A', until: (p) => p.handset.phase === 'syncing' }).handset],
+    [
+      'sync-pending',
+      () =>
+        activatePair({
+          serverSeed: 'A',
+          link: faults.drop({ direction: 'to-handset', type: 'sync-page' }),
+          until: (p) => p.handset.phase === 'sync-pending',
+        }).handset,
+    ],
+    [
+      'applying-policy-update',
+      () => {
+        const pair = activatePair({ serverSeed: 'A' });
+        pair.server.updatePolicy('update-1', { 'Disable Camera': true });
+        pair.pollServer();
+        pair.drive();
+        return pair.steps.find((s) => s.before.phase === 'applying-policy-update')!.before;
+      },
+    ],
+  ] as const)('a version 1 snapshot taken in %s restores bound to the key of the server it holds', (phase, reach) => {
+    const state = reach();
+    expect(state.phase).toBe(phase);
+    const { policyKey: _key, ...rest } = state as HandsetState & { policyKey?: Uint8Array };
+    const v1 = sealSnapshot('handset', { ...rest, version: 1 }, STORAGE_KEY, allAlgorithms, { random: seededRandom('v1') });
+    const restored = openHandsetState(v1, STORAGE_KEY, allAlgorithms);
+    expect(restored.phase).toBe(phase);
+    expect(restored.server && sameKey(restored.policyKey, restored.server.publicKey)).toBe(true);
   });
 
   it('a version 1 snapshot taken before the commit point restores unbound', () => {
