@@ -109,6 +109,18 @@ describe('a limit of 2 hours', () => {
     expect(pair.sent('to-handset', 'it-policy')).toHaveLength(policies);
   });
 
+  it('the retirement is logged with its PIN, since when the policy was unapplied and the limit', () => {
+    const pair = activated('two-hours-log', 2, faults.drop({ direction: 'to-server', type: 'policy-ack' }));
+    const start = pair.clock.now;
+    pair.server.updatePolicy('update-1', { 'Disable Camera': true });
+    pollAt(pair, start, 0);
+    pair.clock.now = start + 2 * HOUR;
+    pair.server.poll();
+    expect(pair.serverEvents('IT policy not applied: device retired')).toEqual([
+      { event: 'IT policy not applied: device retired', detail: { pin: pair.handset.config.pin, since: start, limitMs: 2 * HOUR } },
+    ]);
+  });
+
   it('a retired device whose command is lost is deactivated on its next frame (DEACTIVATED)', () => {
     const pair = activated('two-hours-frame', 2, faults.drop({ direction: 'to-server', type: 'policy-ack' }));
     const start = pair.clock.now;
