@@ -92,13 +92,13 @@ export interface InMemoryPolicyEnforcerOptions {
   readonly deviceOsVersion?: string;
 }
 
+/** The unsupported rules of an enforcer given none: one empty set for all (an empty `Set` is 152 bytes per handset). */
+const NONE_UNSUPPORTED: ReadonlySet<string> = new Set<string>();
+
 /**
  * The default enforcer: keeps the settings in memory. Applying is all-or-nothing: if any rule is
  * rejected, the previous settings stay in force and `applied` is empty.
  */
-/** The unsupported rules of an enforcer given none: one empty set for all (an empty `Set` is 152 bytes per handset). */
-const NONE_UNSUPPORTED: ReadonlySet<string> = new Set<string>();
-
 export class InMemoryPolicyEnforcer implements PolicyEnforcer {
   readonly #unsupported: ReadonlySet<string>;
   readonly #deviceOsVersion: string | undefined;
