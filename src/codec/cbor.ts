@@ -78,6 +78,18 @@ export function encodeCborView(value: unknown): Uint8Array {
 }
 
 /**
+ * {@link encodeCbor} without its copy and in reset mode: a view of the encoder's shared buffer that
+ * the very next encoding (anywhere in the library) writes over. Valid only until then: for bytes
+ * consumed at once, with no encoding in between (the frame checksum hashes the associated data
+ * before it hashes the body). Unlike {@link encodeCborView} it never moves the write position on,
+ * so it never makes cbor-x allocate a new buffer.
+ */
+export function encodeCborScratch(value: unknown): Uint8Array {
+  const out = (encoder.encode as (value: unknown, mode: number) => Uint8Array)(value, RESET_BUFFER_MODE);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
  * Decodes one CBOR item from `bytes`, refusing anything over `maxBytes`, trailing data, and any
  * decoder failure (truncation, bad structure, excessive nesting), as ActivationError('MALFORMED').
  */

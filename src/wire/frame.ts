@@ -6,8 +6,7 @@
 import * as v from 'valibot';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
-import { concatBytes } from '../util/bytes.js';
-import { encodeCbor, encodeCborView, decodeWith, MAX_FRAME_BYTES } from '../codec/cbor.js';
+import { encodeCbor, encodeCborScratch, encodeCborView, decodeWith, MAX_FRAME_BYTES } from '../codec/cbor.js';
 import { bytes, pin, sessionId, text, uint, type SchemaOf } from '../codec/schema.js';
 
 /** Version of the frame format and of the protocol as a whole. */
@@ -89,7 +88,22 @@ const frameSchema = v.strictObject({
  * is at hand (relays, mail, tools that inspect captures).
  */
 function checksum(frame: Frame): Uint8Array {
-  return sha256(concatBytes(frameAssociatedData(frame), frame.body)).subarray(0, 8);
+  // Incremental, over the header's encoding and then the body, so that nothing concatenates the
+  // two (a copy of the whole body per frame, issue 14). The encoding is scratch bytes, valid until
+  // the next encoding: hashed at once, before anything else is encoded.
+  return sha256
+    .create()
+    .update(encodeCborScratch(associatedDataItems(frame)))
+    .update(frame.body)
+    .digest()
+    .subarray(0, 8);
+}
+
+/** Whether two checksums are equal, comparing every byte (no early exit on the first difference). */
+function sameChecksum(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
 }
 
 /** Encodes a frame with its checksum; {@link decodeFrame} reverses it. */
@@ -110,7 +124,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
 export function decodeFrame(bytes: Uint8Array): Frame {
   const { check, ...frame } = decodeWith(frameSchema, bytes, 'frame');
   const expected = checksum(frame);
-  if (!expected.every((b, i) => b === check[i])) {
+  if (!sameChecksum(expected, check)) {
     throw new ActivationError('MALFORMED', 'frame: checksum mismatch (damaged in transit)', {
       operation: 'decode frame',
       reason: 'checksum',

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { decodeCbor, encodeCbor, encodeCborView } from '../../src/codec/cbor.js';
+import { decodeCbor, encodeCbor, encodeCborScratch, encodeCborView } from '../../src/codec/cbor.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, frameAssociatedDataView, type Frame } from '../../src/wire/frame.js';
 import { caught } from '../support/errors.js';
 
@@ -48,7 +48,7 @@ describe('encodeCbor reuses the encoder buffer (issue 14: reset mode)', () => {
   it('a copy is never changed by later encodings, copies or views, even though they write where it was encoded', () => {
     const kept = Array.from({ length: 20 }, (_, i) => ({
       value: { i, s: String.fromCharCode(97 + i).repeat(30 + i) },
-      bytes: new Uint8Array(0),
+      bytes: new Uint8Array(0) as Uint8Array,
     }));
     for (const k of kept) k.bytes = encodeCbor(k.value);
     const snapshots = kept.map((k) => Array.from(k.bytes));
@@ -69,6 +69,20 @@ describe('encodeCbor reuses the encoder buffer (issue 14: reset mode)', () => {
     for (let i = 0; i < 30; i++) encodeCbor({ small: i });
     expect(Array.from(view)).toEqual(expected);
     expect(decodeCbor(encodeCbor({ big: new Uint8Array(50_000).fill(0x22) }), 'test')).toEqual({ big: new Uint8Array(50_000).fill(0x22) });
+  });
+});
+
+describe('encodeCborScratch (issue 14: bytes consumed before the next encoding)', () => {
+  it("has encodeCbor's bytes, and the next encoding writes where they were (so it is valid only until then)", () => {
+    const value = { a: 'x'.repeat(40), n: 7 };
+    const expected = Array.from(encodeCbor(value));
+    const scratch = encodeCborScratch(value);
+    expect(Object.getPrototypeOf(scratch)).toBe(Uint8Array.prototype);
+    expect(Array.from(scratch)).toEqual(expected);
+    const next = encodeCborView({ b: 'y'.repeat(40), n: 8 });
+    expect(next.buffer).toBe(scratch.buffer);
+    expect(next.byteOffset).toBe(scratch.byteOffset);
+    expect(Array.from(scratch)).not.toEqual(expected);
   });
 });
 
