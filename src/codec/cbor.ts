@@ -43,20 +43,30 @@ const decoder = /* @__PURE__ */ new Decoder(options);
 // effect and then keep every schema that mentions it.
 export const MAX_FRAME_BYTES = 1_048_576;
 
+/**
+ * cbor-x's `RESET_BUFFER_MODE` flag for `encode` (1024 in cbor-x 1.6; a literal because
+ * `index-no-eval`'s typings do not declare the constant): after the encoding, the encoder's write
+ * position goes back to where the encoding started, so the next encoding writes over it.
+ */
+const RESET_BUFFER_MODE = 1024;
+
 /** Encodes a value (objects, arrays, strings, numbers, booleans, Uint8Array). */
 export function encodeCbor(value: unknown): Uint8Array {
-  const out = encoder.encode(value);
-  // The one copy an encoding needs, kept on purpose: cbor-x returns a view into a buffer it shares
-  // between calls (it writes the next encoding after this one), a Node Buffer where one exists.
-  // Many encodings are kept (the reply to repeat, a page's records), and a view would pin
-  // kilobytes of that buffer each; the copy is a plain Uint8Array of exactly its bytes.
+  // Reset mode, because the bytes are copied out at once: without it every encoding moves cbor-x's
+  // write position on, and it allocates a fresh 8 KiB buffer whenever fewer than 2 KiB are left
+  // (several per activation, issue 14). The copy is the one an encoding needs, kept on purpose:
+  // many encodings are kept (the reply to repeat, a page's records), and a view would pin the
+  // shared buffer; the copy is a plain Uint8Array of exactly its bytes. Views made by
+  // encodeCborView stay intact: they lie before the position this encoding starts at.
+  const out = (encoder.encode as (value: unknown, mode: number) => Uint8Array)(value, RESET_BUFFER_MODE);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
 }
 
 /**
  * {@link encodeCbor} without its copy: a plain Uint8Array viewing the encoder's shared buffer.
- * cbor-x never writes over an encoding it has returned (the next one starts after it, or in a
- * new buffer), so the bytes stay as they are; but the view keeps that whole buffer alive, and its
+ * cbor-x never writes over an encoding it has returned without reset mode (the next one, with
+ * or without it, starts after it, or in a new buffer), so the bytes stay as they are; but the
+ * view keeps that whole buffer alive, and its
  * `buffer` holds the other encodings made there. So only for bytes read at once and dropped
  * inside the library (associated data, a body about to be framed, a record's encoding about to
  * be copied into its page), never for bytes kept or handed to a caller (issue 14: the copy was
@@ -64,6 +74,18 @@ export function encodeCbor(value: unknown): Uint8Array {
  */
 export function encodeCborView(value: unknown): Uint8Array {
   const out = encoder.encode(value);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * {@link encodeCbor} without its copy and in reset mode: a view of the encoder's shared buffer that
+ * the very next encoding (anywhere in the library) writes over. Valid only until then: for bytes
+ * consumed at once, with no encoding in between (the frame checksum hashes the associated data
+ * before it hashes the body). Unlike {@link encodeCborView} it never moves the write position on,
+ * so it never makes cbor-x allocate a new buffer.
+ */
+export function encodeCborScratch(value: unknown): Uint8Array {
+  const out = (encoder.encode as (value: unknown, mode: number) => Uint8Array)(value, RESET_BUFFER_MODE);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 

@@ -55,6 +55,43 @@ const SHARED_PATHS: readonly (readonly string[])[] = [
 ];
 
 /**
+ * {@link SHARED_PATHS} as a tree walked alongside the state, so that finding whether a part is
+ * shared costs a step per level instead of a path array per node matched against every shape
+ * (issue 14). `star` is the `*` step; no path in SHARED_PATHS has a name beside a `*`, so a name
+ * takes its own step and `*` only stands for what has none.
+ */
+interface PathNode {
+  readonly names: Map<string, PathNode>;
+  star: PathNode | undefined;
+  /** Whether the part at this path is shared. */
+  shared: boolean;
+}
+
+const newPathNode = (): PathNode => ({ names: new Map(), star: undefined, shared: false });
+
+const SHARED_TREE: PathNode = /* @__PURE__ */ (() => {
+  const root = newPathNode();
+  for (const shape of SHARED_PATHS) {
+    let node = root;
+    for (const part of shape) {
+      if (part === '*') node = node.star ??= newPathNode();
+      else {
+        const next = node.names.get(part) ?? newPathNode();
+        node.names.set(part, next);
+        node = next;
+      }
+    }
+    node.shared = true;
+  }
+  return root;
+})();
+
+/** The tree's node for the child `name` of `node`'s part, undefined when no shared part lies below it. */
+function stepInto(node: PathNode | undefined, name: string): PathNode | undefined {
+  return node === undefined ? undefined : (node.names.get(name) ?? node.star);
+}
+
+/**
  * The shared parts, by a hash of their canonical text ({@link keyOf}), held weakly: a part lives
  * as long as a state holds it, and its entry is removed when it is collected. A hash, not the
  * text: a part only one handset has (a book that names its user) would otherwise cost the table
@@ -70,7 +107,7 @@ export function compactState<S extends HandsetState>(state: S): S {
   const packer = new BytePacker();
   collect(state, '', packer);
   packer.pack();
-  return rebuild(state, [], packer) as S;
+  return rebuild(state, SHARED_TREE, packer) as S;
 }
 
 /** Gathers the byte arrays of `value`, by the name of the field that holds them. */
@@ -80,21 +117,24 @@ function collect(value: unknown, name: string, packer: BytePacker): void {
   else if (isPlainObject(value)) for (const [key, item] of Object.entries(value)) collect(item, key, packer);
 }
 
-function rebuild(value: unknown, path: readonly string[], packer: BytePacker): unknown {
+/** `value` rebuilt compact; `node` is its path's place in {@link SHARED_TREE} (undefined: off the tree). */
+function rebuild(value: unknown, node: PathNode | undefined, packer: BytePacker): unknown {
   if (typeof value === 'string') return intern(value);
   if (value instanceof Uint8Array) return packer.view(value);
   let built: unknown;
   if (Array.isArray(value)) {
-    built = value.map((item, i) => rebuild(item, [...path, String(i)], packer));
+    const items = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = rebuild(value[i], stepInto(node, String(i)), packer);
+    built = items;
   } else if (isPlainObject(value)) {
     const keys = Object.keys(value);
     const object = withRoomFor(keys);
-    for (const key of keys) object[key] = rebuild(value[key], [...path, key], packer);
+    for (const key of keys) object[key] = rebuild(value[key], stepInto(node, key), packer);
     built = object;
   } else {
     return value;
   }
-  return isSharedPath(path) ? share(built as object) : built;
+  return node?.shared === true ? share(built as object) : built;
 }
 
 /**
@@ -106,16 +146,24 @@ function rebuild(value: unknown, path: readonly string[], packer: BytePacker): u
 function withRoomFor(keys: readonly string[]): Record<string, unknown> {
   // `__proto__` would be set as the prototype by the assignments that follow: built the plain way.
   if (keys.length <= 4 || keys.includes('__proto__')) return {};
-  return JSON.parse(`{${keys.map((key) => `${JSON.stringify(key)}:null`).join(',')}}`) as Record<string, unknown>;
+  // The text to parse, kept per list of fields: a state has a few dozen kinds of object, and
+  // building the text was most of this function's cost (issue 14). Bounded, since field lists
+  // come from the machine's own types, and a kept text is only field names.
+  const names = keys.join('\u0000');
+  let text = objectTexts.get(names);
+  if (text === undefined) {
+    text = `{${keys.map((key) => `${JSON.stringify(key)}:null`).join(',')}}`;
+    if (objectTexts.size < MAX_OBJECT_TEXTS) objectTexts.set(names, text);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }
+
+const objectTexts = new Map<string, string>();
+const MAX_OBJECT_TEXTS = 256;
 
 /** An object literal's kind of object; anything else (a class instance, a null-prototype map) is kept as it is. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
-}
-
-function isSharedPath(path: readonly string[]): boolean {
-  return SHARED_PATHS.some((shape) => shape.length === path.length && shape.every((part, i) => part === '*' || part === path[i]));
 }
 
 /**
@@ -129,13 +177,22 @@ function share(value: object): object {
   const known = shared.get(hash)?.deref();
   if (known !== undefined) {
     // Two different parts with one hash: this one is kept as its own.
-    return keyOf(known) === key ? known : value;
+    return sharedKeys.get(known) === key ? known : value;
   }
   Object.freeze(value);
   shared.set(hash, new WeakRef(value));
+  sharedKeys.set(value, key);
   forget.register(value, hash);
   return value;
 }
+
+/**
+ * Each shared part's {@link keyOf}, made when it was first shared (frozen, it cannot change):
+ * comparing a part with the one of its hash then costs no second walk, and a shared part inside
+ * another (a book's configuration in its book) is not walked again (issue 14). Weak: a key goes
+ * with its part.
+ */
+const sharedKeys = new WeakMap<object, string>();
 
 /** FNV-1a over the UTF-16 code units of `text`, 32 bits: the shared parts' table key (exported for its test). */
 export function fnv1a(text: string): number {
@@ -161,6 +218,8 @@ export function keyOf(value: unknown): string | undefined {
       return 'u';
     case 'object': {
       if (value === null) return 'null';
+      const known = sharedKeys.get(value);
+      if (known !== undefined) return known;
       if (Array.isArray(value)) {
         const items = value.map(keyOf);
         return items.includes(undefined) ? undefined : `[${items.join(',')}]`;
@@ -212,12 +271,14 @@ class BytePacker {
   }
 
   private layOut(arrays: readonly Uint8Array[], dedupe: boolean): void {
-    const byContent = new Map<string, Uint8Array>();
     const unique: Uint8Array[] = [];
+    // Equal public values found by comparing bytes with those of the same length, not by a hex
+    // key per array (issue 14): a state has a few of each length.
+    const byLength = new Map<number, Uint8Array[]>();
     for (const bytes of arrays) {
       if (this.views.has(bytes)) continue;
-      const content = dedupe ? bytesKey(bytes) : undefined;
-      const same = content === undefined ? undefined : byContent.get(content);
+      const sameLength = dedupe ? byLength.get(bytes.length) : undefined;
+      const same = sameLength?.find((other) => sameBytes(other, bytes));
       if (same !== undefined) {
         this.views.set(bytes, same);
         continue;
@@ -225,7 +286,10 @@ class BytePacker {
       // A placeholder until the buffer exists: the view replaces it below.
       this.views.set(bytes, bytes);
       unique.push(bytes);
-      if (content !== undefined) byContent.set(content, bytes);
+      if (dedupe) {
+        if (sameLength === undefined) byLength.set(bytes.length, [bytes]);
+        else sameLength.push(bytes);
+      }
     }
     const total = unique.reduce((n, bytes) => n + bytes.length, 0);
     if (total === 0) return;
@@ -245,8 +309,8 @@ class BytePacker {
   }
 }
 
-function bytesKey(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += byte.toString(16).padStart(2, '0');
-  return text;
+/** Whether two byte arrays of the same length hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

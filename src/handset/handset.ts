@@ -181,7 +181,12 @@ export class Handset extends TypedEmitter<HandsetEvents> {
    * KiB), and an idle handset should not keep it once its reader has let it go (issue 14).
    */
   private shown: { readonly of: HandsetState; readonly state: WeakRef<HandsetState> } | undefined;
+  /** The platform timer, if one is armed ({@link Handset.armTimer}). */
   private timer: unknown;
+  /** When the platform timer fires, on the injected clock (at or before {@link Handset.deadline}). */
+  private timerAt = 0;
+  /** When the core wants its timer input (its last `set-timer`), until it fires or is cleared. */
+  private deadline: number | undefined;
   private pending: Pending | undefined;
   /** Detaches from the transport; dropped with it. */
   private unsubscribe: (() => void) | undefined;
@@ -569,14 +574,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
         this.emit('status', output.status);
         break;
       case 'set-timer':
-        this.clearTimer();
-        this.timer = this.timers.setTimeout(
-          () => {
-            this.timer = undefined;
-            this.input({ type: 'timer', now: Math.max(this.now(), output.at) });
-          },
-          Math.max(0, output.at - this.now()),
-        );
+        this.setDeadline(output.at);
         break;
       case 'clear-timer':
         this.clearTimer();
@@ -669,9 +667,51 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     if (p) fn(p);
   }
 
+  /**
+   * Asks for the core's timer input at `at`. The core moves its deadline on with almost every
+   * frame it sends (the retransmission timeout, from now), so re-arming a platform timer each time
+   * cost a clearTimeout and a setTimeout per frame (issue 14). Instead one platform timer stays
+   * armed while the deadline only moves later: it fires at the earlier time and is armed again for
+   * the rest ({@link Handset.timerFired}). Only an earlier deadline re-arms it at once.
+   */
+  private setDeadline(at: number): void {
+    this.deadline = at;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    this.clearTimer();
+    this.deadline = at;
+    this.armTimer(at);
+  }
+
+  /** Arms the platform timer for `at`, on the injected clock and timers (an emulator's virtual time too). */
+  private armTimer(at: number): void {
+    const now = this.now();
+    this.timerAt = Math.max(now, at);
+    this.timer = this.timers.setTimeout(() => this.timerFired(), Math.max(0, at - now));
+  }
+
+  /**
+   * The platform timer fired: the core's input if its deadline has come, else the timer armed
+   * again for the rest. The time reached is at least the one the timer was armed for, whatever
+   * the clock says (as before, when a timer's input carried `max(now, at)`), so that timers whose
+   * clock lags still make progress and re-arming never repeats for the same instant.
+   */
+  private timerFired(): void {
+    this.timer = undefined;
+    const deadline = this.deadline;
+    if (deadline === undefined) return;
+    const reached = Math.max(this.now(), this.timerAt);
+    if (reached < deadline) {
+      this.armTimer(deadline);
+      return;
+    }
+    this.deadline = undefined;
+    this.input({ type: 'timer', now: Math.max(this.now(), deadline) });
+  }
+
   private clearTimer(): void {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    this.deadline = undefined;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { decodeCbor, encodeCbor, encodeCborView } from '../../src/codec/cbor.js';
+import { decodeCbor, encodeCbor, encodeCborScratch, encodeCborView } from '../../src/codec/cbor.js';
 import { decodeFrame, encodeFrame, frameAssociatedData, frameAssociatedDataView, type Frame } from '../../src/wire/frame.js';
 import { caught } from '../support/errors.js';
 
@@ -30,6 +30,59 @@ describe('encodeCbor', () => {
     for (let i = 0; i < 50; i++) encodeCbor({ b: 'y'.repeat(40 + i), n: [i, i, i] });
     expect(Array.from(first)).toEqual(copy);
     expect(decodeCbor(first, 'test')).toEqual({ a: 'x'.repeat(40) });
+  });
+});
+
+describe('encodeCbor reuses the encoder buffer (issue 14: reset mode)', () => {
+  it('copies leave the write position where it was: the next encoding starts at the same place, in the same buffer', () => {
+    // Views show where cbor-x writes: a view made after any number of copies starts right after
+    // the view before it, in the same buffer (without reset mode each copy would move the position
+    // on, and 200 encodings of 100 bytes would have filled two fresh 8 KiB buffers).
+    const before = encodeCborView({ mark: 1 });
+    for (let i = 0; i < 200; i++) encodeCbor({ filler: 'z'.repeat(90), i });
+    const after = encodeCborView({ mark: 2 });
+    expect(after.buffer).toBe(before.buffer);
+    expect(after.byteOffset).toBe(before.byteOffset + before.byteLength);
+  });
+
+  it('a copy is never changed by later encodings, copies or views, even though they write where it was encoded', () => {
+    const kept = Array.from({ length: 20 }, (_, i) => ({
+      value: { i, s: String.fromCharCode(97 + i).repeat(30 + i) },
+      bytes: new Uint8Array(0) as Uint8Array,
+    }));
+    for (const k of kept) k.bytes = encodeCbor(k.value);
+    const snapshots = kept.map((k) => Array.from(k.bytes));
+    for (let i = 0; i < 20; i++) encodeCbor({ over: new Uint8Array(64).fill(0xff), i });
+    for (let i = 0; i < 5; i++) encodeCborView({ over: new Uint8Array(3000).fill(0xaa), i });
+    kept.forEach((k, i) => {
+      expect(Array.from(k.bytes)).toEqual(snapshots[i]);
+      expect(decodeCbor(k.bytes, 'test')).toEqual(k.value);
+    });
+  });
+
+  it('a view made before a copy keeps its bytes (the copy writes after it), and a large copy leaves it intact too', () => {
+    const value = { head: 'h'.repeat(50), n: [1, 2, 3] };
+    const view = encodeCborView(value);
+    const expected = Array.from(encodeCbor(value));
+    expect(Array.from(view)).toEqual(expected);
+    encodeCbor({ big: new Uint8Array(50_000).fill(0x11) }); // moves cbor-x to a larger buffer
+    for (let i = 0; i < 30; i++) encodeCbor({ small: i });
+    expect(Array.from(view)).toEqual(expected);
+    expect(decodeCbor(encodeCbor({ big: new Uint8Array(50_000).fill(0x22) }), 'test')).toEqual({ big: new Uint8Array(50_000).fill(0x22) });
+  });
+});
+
+describe('encodeCborScratch (issue 14: bytes consumed before the next encoding)', () => {
+  it("has encodeCbor's bytes, and the next encoding writes where they were (so it is valid only until then)", () => {
+    const value = { a: 'x'.repeat(40), n: 7 };
+    const expected = Array.from(encodeCbor(value));
+    const scratch = encodeCborScratch(value);
+    expect(Object.getPrototypeOf(scratch)).toBe(Uint8Array.prototype);
+    expect(Array.from(scratch)).toEqual(expected);
+    const next = encodeCborView({ b: 'y'.repeat(40), n: 8 });
+    expect(next.buffer).toBe(scratch.buffer);
+    expect(next.byteOffset).toBe(scratch.byteOffset);
+    expect(Array.from(scratch)).not.toEqual(expected);
   });
 });
 

@@ -5,9 +5,10 @@
  * password. These tests damage frames WITHOUT recomputing the checksum, as a noisy link would.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../../src/errors/activation-error.js';
-import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../../src/wire/frame.js';
+import { decodeFrame, encodeFrame, frameAssociatedData, frameAssociatedDataView, MESSAGE_TYPES, type Frame } from '../../src/wire/frame.js';
 import { concatBytes } from '../../src/util/bytes.js';
 import { decodeCbor } from '../../src/codec/cbor.js';
 import { caught } from '../support/errors.js';
@@ -37,6 +38,32 @@ describe('frame checksum', () => {
     const decoded = decodeCbor(encodeFrame(frame), 'test') as { check: Uint8Array };
     const expected = sha256(concatBytes(frameAssociatedData(frame), frame.body)).subarray(0, 8);
     expect(Array.from(decoded.check)).toEqual(Array.from(expected));
+  });
+
+  it('the incremental hash (header encoding, then body) equals the hash of the two concatenated, for any frame (issue 14)', () => {
+    const arbFrame = fc.record({
+      v: fc.constant(1 as const),
+      type: fc.constantFrom(...MESSAGE_TYPES),
+      sid: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      seq: fc.integer({ min: 0, max: 999_999 }),
+      pin: fc.stringMatching(/^[0-9A-F]{8}$/),
+      to: fc.constantFrom('mailto:a@b.example', 'srp:S1', 'pin:2100000A', `srp:${'x'.repeat(300)}`),
+      body: fc.uint8Array({ maxLength: 3000 }),
+    });
+    fc.assert(
+      fc.property(arbFrame, (f) => {
+        const bytes = encodeFrame(f);
+        const decoded = decodeCbor(bytes, 'test') as { check: Uint8Array };
+        const expected = sha256(concatBytes(frameAssociatedData(f), f.body)).subarray(0, 8);
+        expect(Array.from(decoded.check)).toEqual(Array.from(expected));
+        // Decoding recomputes it the same way, with views of the encoder made before and after.
+        const view = frameAssociatedDataView(f);
+        const seen = Array.from(view);
+        expect(decodeFrame(bytes)).toEqual(f);
+        expect(Array.from(view)).toEqual(seen);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('a frame with any body byte damaged (checksum not recomputed) is MALFORMED, reason checksum', () => {
