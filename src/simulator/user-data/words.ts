@@ -200,7 +200,32 @@ export const DOCUMENTS = [
   'status report',
 ] as const;
 
+/**
+ * Each template filled so far, split once into its text and its keys (`split` with the key's
+ * group alternates them: text, key, text, ..., text, as `replace` would have matched them), so
+ * filling it is a few concatenations instead of a regular expression and a callback per call
+ * (issue 14: the simulator generates a user's data on every activation). The generator fills only
+ * its own lists' templates, a few dozen, shared by every account; the map stops growing at
+ * {@link MAX_KEPT_TEMPLATES} whatever a caller fills.
+ */
+const TEMPLATE_PARTS = new Map<string, readonly string[]>();
+const MAX_KEPT_TEMPLATES = 256;
+
+function templateParts(template: string): readonly string[] {
+  const kept = TEMPLATE_PARTS.get(template);
+  if (kept) return kept;
+  const parts = template.split(/\{(\w+)\}/);
+  if (TEMPLATE_PARTS.size < MAX_KEPT_TEMPLATES) TEMPLATE_PARTS.set(template, parts);
+  return parts;
+}
+
 /** Replaces each `{key}` of `template` by `values[key]` (an unknown key stays as its name). */
 export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? key);
+  const parts = templateParts(template);
+  let out = parts[0] ?? '';
+  for (let i = 1; i < parts.length; i += 2) {
+    const key = parts[i] as string;
+    out += (values[key] ?? key) + (parts[i + 1] ?? '');
+  }
+  return out;
 }
