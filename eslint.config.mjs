@@ -23,6 +23,9 @@ const LAYERS = {
   handset: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire'],
   simulator: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire'],
   node: ['base', 'codec', 'crypto', 'protocol', 'transport', 'wire'],
+  // Applications of the library: the simulator behind the relay (`serve`), then the command line.
+  serve: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'simulator', 'node'],
+  cli: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node', 'serve'],
 };
 
 /** Which folders of src/ make up each layer. */
@@ -38,6 +41,8 @@ const FOLDERS = {
   handset: ['handset'],
   simulator: ['simulator'],
   node: ['node'],
+  serve: ['serve'],
+  cli: ['cli'],
 };
 
 const elements = Object.entries(FOLDERS).flatMap(([type, folders]) => folders.map((folder) => ({ type, pattern: `src/${folder}` })));

@@ -82,3 +82,6 @@ export type {
   TransportKeyAlgorithm,
 } from '../crypto/provider.js';
 export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
+export { startBesServer, type BesServer, type BesServerOptions, type BesServerSummary, type BesServerUser } from '../serve/bes-server.js';
+export { ACTIVATION_OUTCOMES, SERVER_PHASES, type ActivationOutcome, type ServerPhase } from '../serve/activation-tracker.js';
+export type { RelayEndpoint, RelayEndpointAnswer } from './relay-server.js';
