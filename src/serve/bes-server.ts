@@ -12,7 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ActivationError } from '../errors/activation-error.js';
-import { BesSimulator, type BesSimulatorOptions } from '../simulator/bes-simulator.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { BesSimulator } from '../simulator/bes-simulator.js';
 import { combineTransports } from '../transport/combine.js';
 import { createRelayTransport, type RelayTransport, type WebSocketConstructorLike } from '../transport/http-relay-transport.js';
 import { deriveVouchKey } from '../transport/relay-vouch.js';
@@ -28,7 +29,9 @@ import { createServeMetrics } from './serve-metrics.js';
 
 /** One account of a {@link startBesServer} server. */
 export interface BesServerUser {
+  /** The user's email address, what the handset's user types. */
   readonly email: string;
+  /** The activation password (at least 8 characters, as the simulator requires). */
   readonly password: string;
   /** Default: the part of the address before `@`. */
   readonly displayName?: string;
@@ -44,8 +47,16 @@ export interface BesServerOptions {
   readonly users: readonly BesServerUser[];
   /** How long each activation password stays valid, in hours. Default the simulator's (48). */
   readonly passwordLifetimeHours?: number;
-  /** The simulator's options (its provider, services, rate limits...); `log` is chained after the server's own. */
-  readonly simulator?: Omit<BesSimulatorOptions, 'requireRelayVouch'>;
+  /** The simulator's cryptography. Default: noble (`nobleProvider`); `createNodeCryptoProvider()` is faster. */
+  readonly provider?: CryptoProvider;
+  /**
+   * How long an activation that proved the password may take before another may use the password
+   * (the simulator's `claimTimeoutMs`, ms); also when the server counts a silent activation as
+   * aborted (`TIMEOUT`). Default 10 minutes.
+   */
+  readonly claimTimeoutMs?: number;
+  /** Receives the simulator's secret-free log events (`BesSimulatorOptions.log`). */
+  readonly simulatorLog?: (event: string, detail?: Record<string, unknown>) => void;
   /** The relay's limits (see `RelayLimits`; the defaults are `DEFAULT_RELAY_LIMITS`). */
   readonly limits?: Partial<RelayLimits>;
   /** Lets web pages from these origins use the relay (see `RelayServerOptions.cors`). */
@@ -60,7 +71,9 @@ export interface BesServerOptions {
 
 /** What a server did, for its final report (and for `GET /metrics`'s readers, the same figures). */
 export interface BesServerSummary {
+  /** Time since the server started, ms. */
   readonly uptimeMs: number;
+  /** Accounts on the simulator. */
   readonly accounts: number;
   /** Activations ended, by outcome, and those in progress. */
   readonly activations: Readonly<Record<ActivationOutcome, number>> & { readonly inProgress: number };
@@ -76,7 +89,9 @@ export interface BesServerSummary {
 export interface BesServer {
   /** The relay's base URL, what handsets take as `url` (e.g. `http://127.0.0.1:41234`). */
   readonly url: string;
+  /** The address it listens on. */
   readonly host: string;
+  /** The port it listens on (the one chosen when `port` was 0). */
   readonly port: number;
   /** Where Prometheus scrapes: `<url>/metrics`. */
   readonly metricsUrl: string;
@@ -84,7 +99,12 @@ export interface BesServer {
   readonly healthUrl: string;
   /** The SMTP server's port, with `smtp`. */
   readonly smtpPort: number | undefined;
-  readonly simulator: BesSimulator;
+  /**
+   * The status of an account (`'Activated'`, `'Pending'`, ...; see the simulator's `Account`), or
+   * undefined for an unknown address.
+   */
+  accountStatus(email: string): string | undefined;
+  /** The relay in front of it. */
   readonly relay: RelayServer;
   /** The limits in force. */
   readonly limits: RelayLimits;
@@ -130,12 +150,13 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
   const { WebSocket } = await loadPeer('ws', 'startBesServer');
   const tracker = new ActivationTracker(metrics.observer);
   // An activation silent for longer than the simulator waits for it is over (see ActivationTracker.expire).
-  const claimTimeoutMs = options.simulator?.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS;
+  const claimTimeoutMs = options.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS;
   const expire = (): void => void tracker.expire(performance.now(), claimTimeoutMs);
 
-  const chained = options.simulator?.log;
+  const chained = options.simulatorLog;
   const simulator = new BesSimulator({
-    ...options.simulator,
+    ...(options.provider !== undefined ? { provider: options.provider } : {}),
+    ...(options.claimTimeoutMs !== undefined ? { claimTimeoutMs: options.claimTimeoutMs } : {}),
     requireRelayVouch: true,
     log: (event, detail) => {
       tracker.event(event, detail, performance.now());
@@ -224,7 +245,7 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
     metricsUrl: `${liveRelay.url}/metrics`,
     healthUrl: `${liveRelay.url}/v1/health`,
     smtpPort: mail?.port,
-    simulator,
+    accountStatus: (email) => simulator.account(email)?.status,
     relay: liveRelay,
     limits: liveRelay.limits,
     summary,

@@ -71,7 +71,8 @@ describe('startBesServer', () => {
     expect(isActivationError(ok1)).toBe(false);
     expect(isActivationError(ok2)).toBe(false);
     expect(isActivationError(wrong, 'WRONG_PASSWORD')).toBe(true);
-    expect(s.simulator.account(USERS[0]!.email)?.status).toBe('Activated');
+    expect(s.accountStatus(USERS[0]!.email)).toBe('Activated');
+    expect(s.accountStatus('nobody@example.com')).toBeUndefined();
 
     const res = await fetch(s.metricsUrl);
     expect(res.status).toBe(200);

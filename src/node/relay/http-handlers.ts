@@ -43,8 +43,11 @@ export interface HttpHandlerOptions {
 
 /** What a {@link RelayEndpoint} answers: a text body, its media type, and a status (default 200). */
 export interface RelayEndpointAnswer {
+  /** HTTP status, 200 to 599. Default 200. */
   readonly status?: number;
+  /** The `content-type` of the body, e.g. `text/plain; version=0.0.4; charset=utf-8`. */
   readonly contentType: string;
+  /** The body, as text. */
   readonly body: string;
 }
 
