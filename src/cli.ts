@@ -5,6 +5,7 @@
  *   enterprise-activation inspect FILE     what an ETP.DAT, a frame or an activation mail holds
  *   enterprise-activation make-etp ...     writes a real ETP.DAT, so that there is one to inspect
  *   enterprise-activation serve ...        a BES simulator behind the relay, until stopped
+ *   enterprise-activation fleet ...        many handsets against a serve, with percentiles
  *
  * One file per command in src/cli/; src/cli/main.ts dispatches.
  *

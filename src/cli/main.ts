@@ -6,7 +6,6 @@ import { ActivationError, isActivationError } from '../errors/activation-error.j
 import { NAME, isUsageError, parse, shown, usageError } from './command-line.js';
 import { inspect } from './inspect.js';
 import { makeEtp } from './make-etp.js';
-import { serve } from './serve.js';
 import { version } from './version.js';
 
 const USAGE = `usage: ${NAME} <command> [options]
@@ -16,6 +15,8 @@ commands:
                  or of an activation mail (.eml) with an ETP.DAT attachment
   make-etp       write a real ETP.DAT for an email address, PIN and activation password
   serve          run a BES simulator behind the relay, with metrics, until stopped
+  fleet          activate many simulated handsets against a serve (or in process),
+                 with latency percentiles per phase
 
 options:
   -h, --help     show this help; "${NAME} <command> --help" shows a command's
@@ -30,8 +31,12 @@ async function main(argv: string[]): Promise<number> {
       return inspect(rest);
     case 'make-etp':
       return makeEtp(rest);
+    // Loaded when run: they reach the simulator and the handset, which inspect and make-etp do not
+    // need (and a static import would merge the build's chunks, see src/serve/load.ts).
     case 'serve':
-      return serve(rest);
+      return (await import('./serve.js')).serve(rest);
+    case 'fleet':
+      return (await import('./fleet.js')).fleet(rest);
     case undefined:
       throw usageError('no command given', USAGE);
   }

@@ -1,7 +1,7 @@
 /**
  * The Node-only packages behind `enterprise-activation/node`, loaded at first use.
  *
- * ws, nodemailer, smtp-server, mailparser and prom-client are optional peer dependencies (package.json
+ * ws, nodemailer, smtp-server, mailparser, prom-client and hdr-histogram-js are optional peer dependencies (package.json
  * `peerDependencies` + `peerDependenciesMeta`): `npm install enterprise-activation` does not
  * install them, so a browser or core-only user gets no Node server packages. `/node` imports none
  * of them at module load: each is imported (dynamic `import()`) by the first call that needs it,
@@ -16,6 +16,7 @@
  * | smtp-server | `startMailServer`                                                            |
  * | mailparser  | `parseEtpMail`, `createMailboxMonitor` (when a mail carries an ETP.DAT)      |
  * | prom-client | `startBesServer` (its `/metrics`, and so `enterprise-activation serve`)        |
+ * | hdr-histogram-js | `runFleet` (its latency percentiles, and so `enterprise-activation fleet`) |
  *
  * (The command line's `inspect` of an `.eml` goes through `parseEtpMail`, so it needs mailparser.)
  * docs/runtimes.md, "Lean installs", is the user's side of this.
@@ -23,7 +24,7 @@
 import { ActivationError } from '../errors/activation-error.js';
 
 /** The optional peer dependencies of `enterprise-activation/node`. */
-export type OptionalPeer = 'ws' | 'nodemailer' | 'smtp-server' | 'mailparser' | 'prom-client';
+export type OptionalPeer = 'ws' | 'nodemailer' | 'smtp-server' | 'mailparser' | 'prom-client' | 'hdr-histogram-js';
 
 /** The optional peers with the version range package.json declares (kept equal by a test). */
 export const OPTIONAL_PEERS: Readonly<Record<OptionalPeer, string>> = Object.freeze({
@@ -32,6 +33,7 @@ export const OPTIONAL_PEERS: Readonly<Record<OptionalPeer, string>> = Object.fre
   'smtp-server': '^3.21.6',
   mailparser: '^3.14.2',
   'prom-client': '^15.1.3',
+  'hdr-histogram-js': '^3.0.1',
 });
 
 /** What each peer gives the library: only the parts it uses. */
@@ -50,6 +52,7 @@ export interface PeerExports {
     Histogram: typeof import('prom-client').Histogram;
     collectDefaultMetrics: typeof import('prom-client').collectDefaultMetrics;
   };
+  'hdr-histogram-js': { build: typeof import('hdr-histogram-js').build };
 }
 
 /** Imports one peer; rejects when it is not installed (or cannot be loaded). */
@@ -99,6 +102,7 @@ const importers: { [P in OptionalPeer]: PeerImporter<P> } = {
       collectDefaultMetrics: member(mod, 'collectDefaultMetrics'),
     };
   },
+  'hdr-histogram-js': async () => ({ build: member(await import('hdr-histogram-js'), 'build') }),
 };
 
 const loaded = new Map<OptionalPeer, Promise<unknown>>();

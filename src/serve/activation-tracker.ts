@@ -11,7 +11,12 @@
  * first sync page to Activation Complete, and `total` from the ETP.DAT to Activation Complete.
  */
 
-/** The server-side phases {@link ActivationTracker} times (see the module comment). */
+/**
+ * The server-side phases `serve` times (in `/metrics` and the summary): `activation` from the
+ * ETP.DAT accepted to the transport key issued, `encryption-verification` to both key proofs,
+ * `services` to the service books acknowledged, `synchronization` from the first sync page to
+ * Activation Complete, `total`.
+ */
 export const SERVER_PHASES = ['activation', 'encryption-verification', 'services', 'synchronization', 'total'] as const;
 /** One of {@link SERVER_PHASES}. */
 export type ServerPhase = (typeof SERVER_PHASES)[number];
