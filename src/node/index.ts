@@ -1,8 +1,10 @@
 /**
  * `enterprise-activation/node`: the Node-only parts, the reference relay server and the mail path
- * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing), and the
- * node:crypto provider. The servers need the optional peer dependencies `ws`, `nodemailer`,
- * `smtp-server` and `mailparser`; the provider needs none.
+ * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing), the
+ * node:crypto provider, and two applications: `startBesServer` (a BES simulator behind the relay,
+ * with metrics) and `runFleet` (many handsets against it). The servers need the optional peer
+ * dependencies `ws`, `nodemailer`, `smtp-server` and `mailparser`, `startBesServer` also
+ * `prom-client`, `runFleet` `hdr-histogram-js`; the provider needs none.
  *
  * @packageDocumentation
  */
