@@ -23,6 +23,11 @@ const LAYERS = {
   handset: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire'],
   simulator: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire'],
   node: ['base', 'codec', 'crypto', 'protocol', 'transport', 'wire'],
+  // Applications of the library: many handsets (`fleet`), the simulator behind the relay and the
+  // lazy loader of both that /node exports (`serve`), then the command line.
+  fleet: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node'],
+  serve: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'simulator', 'node', 'fleet'],
+  cli: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node', 'serve', 'fleet'],
 };
 
 /** Which folders of src/ make up each layer. */
@@ -38,6 +43,9 @@ const FOLDERS = {
   handset: ['handset'],
   simulator: ['simulator'],
   node: ['node'],
+  serve: ['serve'],
+  fleet: ['fleet'],
+  cli: ['cli'],
 };
 
 const elements = Object.entries(FOLDERS).flatMap(([type, folders]) => folders.map((folder) => ({ type, pattern: `src/${folder}` })));

@@ -1,8 +1,10 @@
 /**
  * `enterprise-activation/node`: the Node-only parts, the reference relay server and the mail path
- * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing), and the
- * node:crypto provider. The servers need the optional peer dependencies `ws`, `nodemailer`,
- * `smtp-server` and `mailparser`; the provider needs none.
+ * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing), the
+ * node:crypto provider, and two applications: `startBesServer` (a BES simulator behind the relay,
+ * with metrics) and `runFleet` (many handsets against it). The servers need the optional peer
+ * dependencies `ws`, `nodemailer`, `smtp-server` and `mailparser`, `startBesServer` also
+ * `prom-client`, `runFleet` `hdr-histogram-js`; the provider needs none.
  *
  * @packageDocumentation
  */
@@ -82,3 +84,11 @@ export type {
   TransportKeyAlgorithm,
 } from '../crypto/provider.js';
 export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
+export { startBesServer, runFleet } from '../serve/load.js';
+export type { BesServer, BesServerOptions, BesServerSummary, BesServerUser } from '../serve/bes-server.js';
+export { ACTIVATION_OUTCOMES, SERVER_PHASES, type ActivationOutcome, type ServerPhase } from '../serve/activation-tracker.js';
+export type { RelayEndpoint, RelayEndpointAnswer } from './relay-server.js';
+export type { FleetOptions } from '../fleet/run-fleet.js';
+export type { FleetProgress, FleetReport, PhaseLatency } from '../fleet/fleet-report.js';
+export { FLEET_PHASES, type FleetPhase } from '../fleet/phase-clock.js';
+export { fleetDevices, type FleetDevice, type FleetDeviceOptions } from '../fleet/fleet-device.js';

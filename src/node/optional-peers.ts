@@ -1,7 +1,7 @@
 /**
  * The Node-only packages behind `enterprise-activation/node`, loaded at first use.
  *
- * ws, nodemailer, smtp-server and mailparser are optional peer dependencies (package.json
+ * ws, nodemailer, smtp-server, mailparser, prom-client and hdr-histogram-js are optional peer dependencies (package.json
  * `peerDependencies` + `peerDependenciesMeta`): `npm install enterprise-activation` does not
  * install them, so a browser or core-only user gets no Node server packages. `/node` imports none
  * of them at module load: each is imported (dynamic `import()`) by the first call that needs it,
@@ -11,10 +11,12 @@
  *
  * | package     | needed by                                                                    |
  * |-------------|------------------------------------------------------------------------------|
- * | ws          | `startRelayServer`                                                           |
+ * | ws          | `startRelayServer`, `startBesServer`                                         |
  * | nodemailer  | `buildEtpMail`, `submitMail`, `startRelayServer` with `smtp`                  |
  * | smtp-server | `startMailServer`                                                            |
  * | mailparser  | `parseEtpMail`, `createMailboxMonitor` (when a mail carries an ETP.DAT)      |
+ * | prom-client | `startBesServer` (its `/metrics`, and so `enterprise-activation serve`)        |
+ * | hdr-histogram-js | `runFleet` (its latency percentiles, and so `enterprise-activation fleet`) |
  *
  * (The command line's `inspect` of an `.eml` goes through `parseEtpMail`, so it needs mailparser.)
  * docs/runtimes.md, "Lean installs", is the user's side of this.
@@ -22,7 +24,7 @@
 import { ActivationError } from '../errors/activation-error.js';
 
 /** The optional peer dependencies of `enterprise-activation/node`. */
-export type OptionalPeer = 'ws' | 'nodemailer' | 'smtp-server' | 'mailparser';
+export type OptionalPeer = 'ws' | 'nodemailer' | 'smtp-server' | 'mailparser' | 'prom-client' | 'hdr-histogram-js';
 
 /** The optional peers with the version range package.json declares (kept equal by a test). */
 export const OPTIONAL_PEERS: Readonly<Record<OptionalPeer, string>> = Object.freeze({
@@ -30,17 +32,27 @@ export const OPTIONAL_PEERS: Readonly<Record<OptionalPeer, string>> = Object.fre
   nodemailer: '^10.6.1',
   'smtp-server': '^3.21.6',
   mailparser: '^3.14.2',
+  'prom-client': '^15.1.3',
+  'hdr-histogram-js': '^3.0.1',
 });
 
 /** What each peer gives the library: only the parts it uses. */
 export interface PeerExports {
-  ws: { WebSocketServer: typeof import('ws').WebSocketServer };
+  ws: { WebSocketServer: typeof import('ws').WebSocketServer; WebSocket: typeof import('ws').WebSocket };
   nodemailer: {
     createTransport: typeof import('nodemailer').createTransport;
     MailComposer: typeof import('nodemailer/lib/mail-composer').default;
   };
   'smtp-server': { SMTPServer: typeof import('smtp-server').SMTPServer };
   mailparser: { simpleParser: typeof import('mailparser').simpleParser };
+  'prom-client': {
+    Registry: typeof import('prom-client').Registry;
+    Counter: typeof import('prom-client').Counter;
+    Gauge: typeof import('prom-client').Gauge;
+    Histogram: typeof import('prom-client').Histogram;
+    collectDefaultMetrics: typeof import('prom-client').collectDefaultMetrics;
+  };
+  'hdr-histogram-js': { build: typeof import('hdr-histogram-js').build };
 }
 
 /** Imports one peer; rejects when it is not installed (or cannot be loaded). */
@@ -70,13 +82,27 @@ function defaultExport<T>(mod: unknown): T {
 }
 
 const importers: { [P in OptionalPeer]: PeerImporter<P> } = {
-  ws: async () => ({ WebSocketServer: member(await import('ws'), 'WebSocketServer') }),
+  ws: async () => {
+    const mod = await import('ws');
+    return { WebSocketServer: member(mod, 'WebSocketServer'), WebSocket: member(mod, 'WebSocket') };
+  },
   nodemailer: async () => ({
     createTransport: member(await import('nodemailer'), 'createTransport'),
     MailComposer: defaultExport(await import('nodemailer/lib/mail-composer')),
   }),
   'smtp-server': async () => ({ SMTPServer: member(await import('smtp-server'), 'SMTPServer') }),
   mailparser: async () => ({ simpleParser: member(await import('mailparser'), 'simpleParser') }),
+  'prom-client': async () => {
+    const mod = await import('prom-client');
+    return {
+      Registry: member(mod, 'Registry'),
+      Counter: member(mod, 'Counter'),
+      Gauge: member(mod, 'Gauge'),
+      Histogram: member(mod, 'Histogram'),
+      collectDefaultMetrics: member(mod, 'collectDefaultMetrics'),
+    };
+  },
+  'hdr-histogram-js': async () => ({ build: member(await import('hdr-histogram-js'), 'build') }),
 };
 
 const loaded = new Map<OptionalPeer, Promise<unknown>>();

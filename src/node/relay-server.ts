@@ -32,7 +32,7 @@ import { isMailAddress } from './mail/mail-address.js';
 import { submitMail } from './mail/smtp-submitter.js';
 import { loadPeer } from './optional-peers.js';
 import { CorsPolicy } from './relay/cors.js';
-import { createHttpHandler } from './relay/http-handlers.js';
+import { createHttpHandler, type RelayEndpoint } from './relay/http-handlers.js';
 import { HttpResponder } from './relay/http-responses.js';
 import { LongPolls } from './relay/long-polls.js';
 import { PeerSockets } from './relay/peer-sockets.js';
@@ -42,6 +42,7 @@ import { createUpgradeHandler, refuseUpgrade } from './relay/websocket-handler.j
 
 export type { RelayStats, RelayServerConfig } from './relay/relay-router.js';
 export type { RelayLimits } from './relay/relay-limits.js';
+export type { RelayEndpoint, RelayEndpointAnswer } from './relay/http-handlers.js';
 export { DEFAULT_RELAY_LIMITS } from './relay/relay-limits.js';
 
 /**
@@ -96,6 +97,14 @@ export interface RelayServerOptions {
   readonly cors?: { readonly origins: readonly string[] | '*' };
   /** Receives one line per notable event (refusals, SMTP failures). A throwing logger is ignored. */
   readonly log?: (message: string) => void;
+  /**
+   * Extra read-only endpoints, path → answer (e.g. `{ '/metrics': ... }`, as `enterprise-activation
+   * serve` adds its Prometheus metrics): answered to `GET` only (else 405), after the relay's own
+   * paths, with no CORS headers. A path is `/` and 1 to 64 of `A-Za-z0-9._~/-`, and not one of the
+   * relay's (`/v1/frames`, `/v1/register`, `/v1/health`). An endpoint that throws is answered 500,
+   * its message never shown. Default: none.
+   */
+  readonly endpoints?: Readonly<Record<string, RelayEndpoint>>;
 }
 
 /** A running relay, as {@link startRelayServer} returns it. */
@@ -122,6 +131,23 @@ const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a
 
 function invalid(message: string, field: string): ActivationError {
   return new ActivationError('INVALID_ARGUMENT', message, { field });
+}
+
+const ENDPOINT_PATH = /^\/[A-Za-z0-9._~/-]{1,64}$/;
+const RELAY_PATHS: ReadonlySet<string> = new Set(['/v1/frames', '/v1/register', '/v1/health']);
+
+/** The extra endpoints as a map, each path checked (see {@link RelayServerOptions.endpoints}). */
+function checkEndpoints(endpoints: RelayServerOptions['endpoints']): ReadonlyMap<string, RelayEndpoint> | undefined {
+  if (endpoints === undefined) return undefined;
+  if (typeof endpoints !== 'object' || endpoints === null) throw invalid('endpoints must map paths to functions', 'endpoints');
+  const map = new Map<string, RelayEndpoint>();
+  for (const [path, endpoint] of Object.entries(endpoints)) {
+    if (!ENDPOINT_PATH.test(path) || RELAY_PATHS.has(path))
+      throw invalid(`endpoint path ${JSON.stringify(path)} is not allowed`, 'endpoints');
+    if (typeof endpoint !== 'function') throw invalid(`endpoint ${path} must be a function`, 'endpoints');
+    map.set(path, endpoint);
+  }
+  return map;
 }
 
 /** The SMTP path, when configured: where to submit mail and the domains it may go to. */
@@ -222,6 +248,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const sockets = new PeerSockets(limits.backpressureBytes);
   sockets.attach(router);
   const cors = CorsPolicy.fromOption(options.cors);
+  const endpoints = checkEndpoints(options.endpoints);
   let closing = false;
   const isClosing = (): boolean => closing;
   const responder = new HttpResponder(isClosing);
@@ -306,7 +333,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
       maxHeaderSize: 16 * 1024,
     },
-    createHttpHandler({ router, acceptFrame, polls, responder, cors, isClosing, log }),
+    createHttpHandler({ router, acceptFrame, polls, responder, cors, isClosing, log, endpoints }),
   );
   server.timeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;

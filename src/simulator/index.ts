@@ -167,3 +167,12 @@ export {
   type TaskPriority,
   type TaskStatus,
 } from '../sync/records.js';
+export {
+  FLEET_PASSWORD_LENGTH,
+  MAX_FLEET_USERS,
+  fleetEmail,
+  fleetPassword,
+  fleetUsers,
+  type FleetUser,
+  type FleetUsersOptions,
+} from './fleet-users.js';

@@ -37,7 +37,22 @@ export interface HttpHandlerOptions {
   /** True once the relay shuts down. */
   readonly isClosing: () => boolean;
   readonly log: (message: string) => void;
+  /** Extra read-only endpoints (`GET` only), by path: see `RelayServerOptions.endpoints`. */
+  readonly endpoints?: ReadonlyMap<string, RelayEndpoint>;
 }
+
+/** What a {@link RelayEndpoint} answers: a text body, its media type, and a status (default 200). */
+export interface RelayEndpointAnswer {
+  /** HTTP status, 200 to 599. Default 200. */
+  readonly status?: number;
+  /** The `content-type` of the body, e.g. `text/plain; version=0.0.4; charset=utf-8`. */
+  readonly contentType: string;
+  /** The body, as text. */
+  readonly body: string;
+}
+
+/** An extra `GET` endpoint of the relay (`/metrics` of `enterprise-activation serve`). */
+export type RelayEndpoint = () => RelayEndpointAnswer | Promise<RelayEndpointAnswer>;
 
 /**
  * The path and query of a request target in origin form (`/v1/frames?…`); undefined for anything
@@ -94,7 +109,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Uint8Array>
 
 /** The `request` listener of the relay's node:http server. */
 export function createHttpHandler(options: HttpHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
-  const { router, acceptFrame, polls, responder, cors, isClosing, log } = options;
+  const { router, acceptFrame, polls, responder, cors, isClosing, log, endpoints } = options;
 
   async function handlePost(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const type = mediaType(req.headers['content-type']);
@@ -189,7 +204,38 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: http.Incom
       throw new RelayRefusal(405, 'INVALID_ARGUMENT', 'use POST');
     }
     if (url.pathname === '/v1/health' && req.method === 'GET') return responder.send(res, 200, JSON.stringify({ status: 'ok' }));
+    const endpoint = endpoints?.get(url.pathname);
+    if (endpoint !== undefined) {
+      if (req.method !== 'GET') {
+        res.setHeader('allow', 'GET');
+        throw new RelayRefusal(405, 'INVALID_ARGUMENT', 'use GET');
+      }
+      return answerEndpoint(endpoint, res);
+    }
     throw new RelayRefusal(404, 'NOT_FOUND', 'no such endpoint');
+  }
+
+  /** Runs an extra endpoint; whatever it throws or returns that is not an answer is a plain 500 (never its message). */
+  async function answerEndpoint(endpoint: RelayEndpoint, res: http.ServerResponse): Promise<void> {
+    let answer: RelayEndpointAnswer;
+    try {
+      answer = await endpoint();
+    } catch {
+      log('an endpoint failed');
+      throw new RelayRefusal(500, 'ERROR', 'the endpoint failed');
+    }
+    const status = answer.status ?? 200;
+    if (
+      !Number.isInteger(status) ||
+      status < 200 ||
+      status > 599 ||
+      typeof answer.body !== 'string' ||
+      typeof answer.contentType !== 'string'
+    ) {
+      log('an endpoint gave no answer');
+      throw new RelayRefusal(500, 'ERROR', 'the endpoint failed');
+    }
+    responder.send(res, status, answer.body, answer.contentType);
   }
 
   const fail = (req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void => {
