@@ -27,7 +27,21 @@ const LAYERS = {
   // lazy loader of both that /node exports (`serve`), then the command line.
   fleet: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node'],
   serve: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'simulator', 'node', 'fleet'],
-  cli: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node', 'serve', 'fleet'],
+  cli: [
+    'base',
+    'codec',
+    'crypto',
+    'protocol',
+    'domain',
+    'persistence',
+    'transport',
+    'wire',
+    'handset',
+    'simulator',
+    'node',
+    'serve',
+    'fleet',
+  ],
 };
 
 /** Which folders of src/ make up each layer. */
