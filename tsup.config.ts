@@ -40,7 +40,13 @@ const common: Options = {
   target: 'es2022',
 };
 
+/**
+ * A fleet's worker thread (src/fleet/fleet-worker.ts): a file that `runFleet` hands to tinypool,
+ * not an export. ESM only: the CommonJS build's `runFleet` starts the same file.
+ */
+const worker = { 'fleet-worker': 'src/fleet/fleet-worker.ts' };
+
 export default defineConfig([
-  { ...common, format: ['esm'], entry: { ...library, cli: 'src/cli.ts' }, clean: true },
+  { ...common, format: ['esm'], entry: { ...library, ...worker, cli: 'src/cli.ts' }, clean: true },
   { ...common, format: ['cjs'], entry: library, clean: false },
 ]);

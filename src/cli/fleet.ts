@@ -4,7 +4,7 @@
  * code, throughput and peak memory (`runFleet` of `/node`; issue 15).
  */
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
-import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js';
+import { availableParallelism } from 'node:os';
 import { runFleet } from '../fleet/run-fleet.js';
 import type { FleetProgress, FleetReport } from '../fleet/fleet-report.js';
 import { FLEET_PHASES } from '../fleet/phase-clock.js';
@@ -24,6 +24,8 @@ options:
   --rate R             start R activations per second instead (at most --concurrency in flight)
   --seed TEXT          the seed of the devices; a serve's accounts need the same (default "fleet")
   --domain DOMAIN      the accounts' domain (default example.com)
+  --workers N          worker threads to spread the handsets over, 0 for none (default: one per
+                       core, here ${availableParallelism()}; with --target memory each has its own simulator)
   --node-crypto        handsets (and the memory target) on node:crypto instead of noble
   --poll               with a URL target, HTTP long-polling instead of WebSocket
   --json               the summary as JSON on stdout (progress still on stderr)
@@ -76,6 +78,7 @@ export async function fleet(args: string[]): Promise<number> {
       seed: { type: 'string' },
       domain: { type: 'string' },
       'node-crypto': { type: 'boolean' },
+      workers: { type: 'string' },
       poll: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -93,6 +96,7 @@ export async function fleet(args: string[]): Promise<number> {
   const duration = positive(values.duration, 'duration', 86_400, false);
   const concurrency = positive(values.concurrency, 'concurrency', 10_000, true);
   const rate = positive(values.rate, 'rate', 100_000, false);
+  const workers = values.workers === '0' ? 0 : (positive(values.workers, 'workers', 64, true) ?? Math.min(64, availableParallelism()));
   const target = values.target ?? 'memory';
   const total = duration === undefined ? (devices ?? 100) : undefined;
 
@@ -119,7 +123,8 @@ export async function fleet(args: string[]): Promise<number> {
       ...(concurrency !== undefined ? { concurrency } : {}),
       ...(rate !== undefined ? { rate } : {}),
       ...(values.domain !== undefined ? { domain: values.domain } : {}),
-      ...(values['node-crypto'] === true ? { provider: createNodeCryptoProvider() } : {}),
+      ...(values['node-crypto'] === true ? { crypto: 'node' as const } : {}),
+      workers,
       ...(values.poll === true ? { mode: 'poll' as const } : {}),
       onProgress,
       signal: controller.signal,

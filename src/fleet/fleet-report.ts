@@ -5,6 +5,7 @@
  */
 import type { Histogram } from 'hdr-histogram-js';
 import { loadPeer } from '../node/optional-peers.js';
+import type { DeviceResult } from './fleet-target.js';
 import { FLEET_PHASES, type FleetPhase } from './phase-clock.js';
 
 /** Percentiles of one phase, in ms (0 when nothing was timed). */
@@ -93,6 +94,12 @@ export class FleetStats {
       const ms = phases[phase];
       if (ms !== undefined) this.#histograms[phase].recordValue(Math.min(MAX_TRACKED_MS, Math.max(1, Math.round(ms))));
     }
+  }
+
+  /** One activation's result, whichever way it ended. */
+  record(result: DeviceResult): void {
+    if (result.ok) this.completed(result.phases);
+    else this.failed(result.code);
   }
 
   /** A failed activation and its error code. */

@@ -7,19 +7,15 @@
  * ({@link fleetDevices}): the same seed gives the same PINs, accounts and passwords, and a `serve`
  * with that seed has those accounts. Everything runs on the calling thread.
  */
-import { ActivationError, isActivationError } from '../errors/activation-error.js';
+import { ActivationError } from '../errors/activation-error.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { loadPeer } from '../node/optional-peers.js';
-import { seededRandom } from '../crypto/seeded-random.js';
-import { Handset } from '../handset/handset.js';
-import { BesSimulator } from '../simulator/bes-simulator.js';
 import { MAX_FLEET_USERS } from '../simulator/fleet-users.js';
-import { createRelayTransport, type WebSocketConstructorLike } from '../transport/http-relay-transport.js';
-import { createMemoryTransportPair } from '../transport/memory-transport.js';
-import type { Transport } from '../transport/transport.js';
-import { fleetDevices, type FleetDevice } from './fleet-device.js';
+import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js';
+import { fleetDevices } from './fleet-device.js';
+import { activateDevice, memoryTarget, relayTarget, webSocketConstructor, type DeviceResult } from './fleet-target.js';
+import type { FleetTask } from './fleet-worker.js';
 import { FleetStats, type FleetProgress, type FleetReport } from './fleet-report.js';
-import { PhaseClock } from './phase-clock.js';
 
 /** Options of {@link runFleet}. */
 export interface FleetOptions {
@@ -37,8 +33,18 @@ export interface FleetOptions {
   readonly rate?: number;
   /** Domain of the accounts. Default `example.com`. */
   readonly domain?: string;
-  /** The handsets' cryptography (and the memory target's), e.g. `createNodeCryptoProvider()`. Default noble. */
+  /**
+   * The handsets' cryptography (and the memory target's), e.g. `createNodeCryptoProvider()`.
+   * Default noble. Not with `workers` (a provider cannot cross threads): use `crypto`.
+   */
   readonly provider?: CryptoProvider;
+  /** The cryptography by name: `'noble'` (the default) or `'node'` (node:crypto), in every thread. */
+  readonly crypto?: 'noble' | 'node';
+  /**
+   * Worker threads to spread the handsets over (tinypool, an optional peer), 1 to 64; each has its
+   * own target (with `'memory'`, its own simulator). Default 0: everything on the calling thread.
+   */
+  readonly workers?: number;
   /**
    * With a URL target, how each handset reaches the relay: `'websocket'` (the default: the
    * runtime's `WebSocket`, else the `ws` package's) or `'poll'` (HTTP long-polling).
@@ -52,11 +58,27 @@ export interface FleetOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Most worker threads. */
+const MAX_WORKERS = 64;
+
+/** Activates devices by index, on this thread or in workers. */
+interface Activator {
+  run(index: number): Promise<DeviceResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The worker module of the build: `dist/fleet-worker.js` (ESM), beside the chunk this code is
+ * bundled in (tsup.config.ts builds it as an entry of its own). The CommonJS build finds it too:
+ * tsup gives its chunks an `import.meta.url` (their own file URL), and a worker thread may load an
+ * ES module whatever its parent is; only plain data crosses the thread boundary.
+ */
+function workerFile(): string {
+  return new URL('./fleet-worker.js', import.meta.url).href;
+}
+
 /** How often a fleet lets timers run (ms), see runFleet. */
 const PAUSE_EVERY_MS = 20;
-
-/** Connects one device to the target: its transport and what to undo afterwards. */
-type Connect = (device: FleetDevice) => { transport: Transport; release: () => Promise<void> };
 
 function invalid(message: string, field: string): ActivationError {
   return new ActivationError('INVALID_ARGUMENT', message, { operation: 'runFleet', field });
@@ -66,78 +88,6 @@ function whole(value: number | undefined, field: string, min: number, max: numbe
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) throw invalid(`${field} must be a whole number from ${min} to ${max}`, field);
   return value;
-}
-
-/** The memory target: one simulator, each device's account added as the device arrives. */
-function memoryTarget(seed: string, provider: CryptoProvider | undefined): { connect: Connect; close: () => void } {
-  const simulator = new BesSimulator({
-    random: seededRandom(`enterprise-activation fleet server\u0000${seed}`),
-    ...(provider !== undefined ? { provider } : {}),
-    // One source for every handset in this process: the per-source rate limits are the relay's concern, not a fleet's.
-    etpRateLimit: { perSource: false, perPin: false },
-  });
-  return {
-    connect(device) {
-      if (simulator.account(device.email) === undefined)
-        simulator.addUser({ email: device.email, displayName: `User ${device.index}`, activationPassword: device.password });
-      const [handsetEnd, serverEnd] = createMemoryTransportPair();
-      const detach = simulator.attach(serverEnd);
-      return {
-        transport: handsetEnd,
-        release: async () => {
-          detach();
-          await serverEnd.close();
-        },
-      };
-    },
-    close: () => simulator.close(),
-  };
-}
-
-function relayTarget(url: string, webSocket: WebSocketConstructorLike | undefined): { connect: Connect; close: () => void } {
-  return {
-    connect(device) {
-      const transport = createRelayTransport({
-        url,
-        address: `pin:${device.pin}`,
-        pollWaitSeconds: 10,
-        ...(webSocket !== undefined ? { mode: 'websocket' as const, webSocket } : { mode: 'poll' as const }),
-      });
-      return { transport, release: () => Promise.resolve() };
-    },
-    close: () => undefined,
-  };
-}
-
-/** The runtime's WebSocket, else the `ws` package's (ActivationError('UNSUPPORTED') without either). */
-async function webSocketConstructor(): Promise<WebSocketConstructorLike> {
-  const native = (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
-  if (native !== undefined) return native;
-  return (await loadPeer('ws', 'runFleet')).WebSocket as unknown as WebSocketConstructorLike;
-}
-
-/** Activates one device; resolves with its phases or its error code, never rejects. */
-async function activateOne(device: FleetDevice, connect: Connect, provider: CryptoProvider | undefined, stats: FleetStats): Promise<void> {
-  let connection: ReturnType<Connect> | undefined;
-  let handset: Handset | undefined;
-  try {
-    connection = connect(device);
-    handset = new Handset({
-      config: { pin: device.pin, routing: { relay: 'relay.fleet', uid: device.uid }, device: { model: '8800', os: '4.5.0' } },
-      transport: connection.transport,
-      ...(provider !== undefined ? { provider } : {}),
-    });
-    const clock = new PhaseClock(performance.now());
-    handset.on('status', (s) => clock.status(s.id, performance.now()));
-    await handset.activate({ email: device.email, password: device.password });
-    stats.completed(clock.phases);
-  } catch (err) {
-    stats.failed(isActivationError(err) ? err.code : 'UNKNOWN');
-  } finally {
-    await handset?.close().catch(() => undefined);
-    await connection?.transport.close().catch(() => undefined);
-    await connection?.release().catch(() => undefined);
-  }
 }
 
 /**
@@ -162,12 +112,43 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   const progressEveryMs = options.progressEveryMs ?? 1000;
   if (!(Number.isFinite(progressEveryMs) && progressEveryMs >= 10)) throw invalid('progressEveryMs must be at least 10', 'progressEveryMs');
 
+  const workers = whole(options.workers, 'workers', 0, MAX_WORKERS, 0);
+  if (options.crypto !== undefined && options.crypto !== 'noble' && options.crypto !== 'node')
+    throw invalid("crypto must be 'noble' or 'node'", 'crypto');
+  if (workers > 0 && options.provider !== undefined)
+    throw invalid('a provider cannot cross threads: with workers, name it with crypto', 'provider');
+
   const stats = await FleetStats.create();
   const device = fleetDevices({ seed, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
   if (options.mode !== undefined && options.mode !== 'poll' && options.mode !== 'websocket')
     throw invalid("mode must be 'poll' or 'websocket'", 'mode');
-  const webSocket = target !== 'memory' && options.mode !== 'poll' ? await webSocketConstructor() : undefined;
-  const { connect, close } = target === 'memory' ? memoryTarget(seed, options.provider) : relayTarget(target, webSocket);
+  const mode = options.mode ?? 'websocket';
+  const activate = workers > 0 ? await workerPool(workers, Math.ceil(concurrency / workers)) : await inThread();
+  async function inThread(): Promise<Activator> {
+    const provider = options.provider ?? (options.crypto === 'node' ? createNodeCryptoProvider() : undefined);
+    const webSocket = target !== 'memory' && mode === 'websocket' ? await webSocketConstructor() : undefined;
+    const fleetTarget = target === 'memory' ? memoryTarget(seed, provider) : relayTarget(target, webSocket);
+    return { run: (index) => activateDevice(device(index), fleetTarget, provider), close: async () => fleetTarget.close() };
+  }
+  async function workerPool(threads: number, perThread: number): Promise<Activator> {
+    const { Tinypool } = await loadPeer('tinypool', 'runFleet');
+    const pool = new Tinypool({
+      filename: workerFile(),
+      minThreads: threads,
+      maxThreads: threads,
+      concurrentTasksPerWorker: perThread,
+      idleTimeout: 0,
+    });
+    const base = { target, seed, domain: options.domain, crypto: options.crypto ?? 'noble', mode } as const;
+    return {
+      run: (index) =>
+        (pool.run({ ...base, index } satisfies FleetTask) as Promise<DeviceResult>).catch((): DeviceResult => ({
+          ok: false,
+          code: 'WORKER_FAILED',
+        })),
+      close: () => pool.destroy(),
+    };
+  }
   const started = performance.now();
   const deadline = durationMs === undefined ? Infinity : started + durationMs;
   let next = 0;
@@ -185,10 +166,13 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
     const launch = (): void => {
       const index = next++;
       inFlight++;
-      const p = activateOne(device(index), connect, options.provider, stats).finally(() => {
-        inFlight--;
-        running.delete(p);
-      });
+      const p = activate
+        .run(index)
+        .then((result) => stats.record(result))
+        .finally(() => {
+          inFlight--;
+          running.delete(p);
+        });
       running.add(p);
     };
     // Over the memory transport, activations run on microtasks alone: without a pause now and
@@ -223,7 +207,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
     await Promise.all(running);
   } finally {
     clearInterval(ticker);
-    close();
+    await activate.close();
   }
   sample();
   report();

@@ -4,7 +4,7 @@
  * node:crypto provider, and two applications: `startBesServer` (a BES simulator behind the relay,
  * with metrics) and `runFleet` (many handsets against it). The servers need the optional peer
  * dependencies `ws`, `nodemailer`, `smtp-server` and `mailparser`, `startBesServer` also
- * `prom-client`, `runFleet` `hdr-histogram-js`; the provider needs none.
+ * `prom-client`, `runFleet` `hdr-histogram-js` (and `tinypool` with worker threads); the provider needs none.
  *
  * @packageDocumentation
  */

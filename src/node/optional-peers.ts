@@ -1,7 +1,7 @@
 /**
  * The Node-only packages behind `enterprise-activation/node`, loaded at first use.
  *
- * ws, nodemailer, smtp-server, mailparser, prom-client and hdr-histogram-js are optional peer dependencies (package.json
+ * ws, nodemailer, smtp-server, mailparser, prom-client, hdr-histogram-js and tinypool are optional peer dependencies (package.json
  * `peerDependencies` + `peerDependenciesMeta`): `npm install enterprise-activation` does not
  * install them, so a browser or core-only user gets no Node server packages. `/node` imports none
  * of them at module load: each is imported (dynamic `import()`) by the first call that needs it,
@@ -17,6 +17,7 @@
  * | mailparser  | `parseEtpMail`, `createMailboxMonitor` (when a mail carries an ETP.DAT)      |
  * | prom-client | `startBesServer` (its `/metrics`, and so `enterprise-activation serve`)        |
  * | hdr-histogram-js | `runFleet` (its latency percentiles, and so `enterprise-activation fleet`) |
+ * | tinypool    | `runFleet` with `workers` (worker threads)                                   |
  *
  * (The command line's `inspect` of an `.eml` goes through `parseEtpMail`, so it needs mailparser.)
  * docs/runtimes.md, "Lean installs", is the user's side of this.
@@ -24,7 +25,7 @@
 import { ActivationError } from '../errors/activation-error.js';
 
 /** The optional peer dependencies of `enterprise-activation/node`. */
-export type OptionalPeer = 'ws' | 'nodemailer' | 'smtp-server' | 'mailparser' | 'prom-client' | 'hdr-histogram-js';
+export type OptionalPeer = 'ws' | 'nodemailer' | 'smtp-server' | 'mailparser' | 'prom-client' | 'hdr-histogram-js' | 'tinypool';
 
 /** The optional peers with the version range package.json declares (kept equal by a test). */
 export const OPTIONAL_PEERS: Readonly<Record<OptionalPeer, string>> = Object.freeze({
@@ -34,6 +35,7 @@ export const OPTIONAL_PEERS: Readonly<Record<OptionalPeer, string>> = Object.fre
   mailparser: '^3.14.2',
   'prom-client': '^15.1.3',
   'hdr-histogram-js': '^3.0.1',
+  tinypool: '^2.2.0',
 });
 
 /** What each peer gives the library: only the parts it uses. */
@@ -53,6 +55,7 @@ export interface PeerExports {
     collectDefaultMetrics: typeof import('prom-client').collectDefaultMetrics;
   };
   'hdr-histogram-js': { build: typeof import('hdr-histogram-js').build };
+  tinypool: { Tinypool: typeof import('tinypool').Tinypool };
 }
 
 /** Imports one peer; rejects when it is not installed (or cannot be loaded). */
@@ -103,6 +106,7 @@ const importers: { [P in OptionalPeer]: PeerImporter<P> } = {
     };
   },
   'hdr-histogram-js': async () => ({ build: member(await import('hdr-histogram-js'), 'build') }),
+  tinypool: async () => ({ Tinypool: member(await import('tinypool'), 'Tinypool') }),
 };
 
 const loaded = new Map<OptionalPeer, Promise<unknown>>();

@@ -65,10 +65,16 @@ describe('enterprise-activation fleet', () => {
   });
 
   it('runs in process with --target memory and prints the phase table', async () => {
-    const r = await run('fleet', '--devices', '3', '--concurrency', '3');
+    const r = await run('fleet', '--devices', '3', '--concurrency', '3', '--workers', '0');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^enterprise-activation fleet against memory: 3 completed, 0 failed/);
     expect(r.out).toMatch(/^ {2}total +\d+ +\d+ +\d+ +\d+$/m);
+  });
+
+  it('spreads the handsets over worker threads (one per core by default, or --workers N)', async () => {
+    const r = await run('fleet', '--devices', '6', '--concurrency', '4', '--workers', '2', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ target: 'memory', started: 6, completed: 6, failed: 0 });
   });
 
   it('prints its help, and refuses a bad command line with exit 2', async () => {

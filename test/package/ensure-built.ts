@@ -29,6 +29,7 @@ export const OUTPUTS = [
   'dist/node/index.cjs',
   'dist/node/index.d.ts',
   'dist/cli.js',
+  'dist/fleet-worker.js',
 ];
 
 function newestInput(): number {

@@ -97,6 +97,8 @@ function reachable(files: ReadonlySet<string>): Set<string> {
     const text = file(path);
     if (/\.(c|m)?js$/.test(path)) {
       for (const spec of relativeImports(text)) next.push(posix.join(posix.dirname(path), spec));
+      // A file loaded by URL, as a worker thread's module is (`new URL('./fleet-worker.js', import.meta.url)`).
+      for (const m of text.matchAll(/new URL\(\s*["'](\.\.?\/[^"']+)["']/g)) next.push(posix.join(posix.dirname(path), m[1]!));
       const map = text.match(/\/\/# sourceMappingURL=(\S+)\s*$/)?.[1];
       if (map) next.push(posix.join(posix.dirname(path), map));
     } else if (/\.d\.(c|m)?ts$/.test(path)) {
