@@ -68,7 +68,7 @@ for (let round = 0; round < args.rounds; round++) {
 
 const result = {
   schema: 'enterprise-activation/bench-fleet/1',
-  machine: { cpus: availableParallelism(), node: process.version, loadAverage: loadavg()[0] },
+  machine: { cpus: availableParallelism(), node: process.version, loadAverage: loadavg()[0] ?? 0 },
   settings: args,
   rounds,
   ratio: median(rounds.map((r) => r.ratio)),
