@@ -158,6 +158,11 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
     ...(options.provider !== undefined ? { provider: options.provider } : {}),
     ...(options.claimTimeoutMs !== undefined ? { claimTimeoutMs: options.claimTimeoutMs } : {}),
     requireRelayVouch: true,
+    // Per source, the relay in front counts ETP.DATs (its `etpDatPerSourcePerMinute`, printed at
+    // start and set with `--limit`): one bound, one knob. The simulator's own count per source
+    // would refuse a fleet from one machine however the relay's limits were set (a 10,000-handset
+    // fleet had 440 of its first 530 refused). Its count per PIN stays.
+    etpRateLimit: { perSource: false },
     log: (event, detail) => {
       tracker.event(event, detail, performance.now());
       chained?.(event, detail);

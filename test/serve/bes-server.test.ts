@@ -11,6 +11,8 @@ import { createRelayTransport, type WebSocketConstructorLike } from '../../src/t
 import { fleetUsers } from '../../src/simulator/fleet-users.js';
 import { isActivationError, type ActivationError } from '../../src/errors/activation-error.js';
 import { waitFor, withDeadline } from '../transport/helpers.js';
+import { runFleet } from '../../src/fleet/run-fleet.js';
+import { DEFAULT_SOURCE_RATE_LIMIT } from '../../src/simulator/admission.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -109,6 +111,23 @@ describe('startBesServer', () => {
     expect(s.relay.stats.mailed).toBe(1);
     expect(s.summary().activations.complete).toBe(1);
   });
+
+  it(
+    'bounds ETP.DATs per source at the relay only: a fleet from one machine over the simulator burst is not refused',
+    { timeout: 120_000 },
+    async () => {
+      // More ETP.DATs from one source than the simulator's own per-source burst (60) would admit.
+      const devices = DEFAULT_SOURCE_RATE_LIMIT.burst + 10;
+      const s = await startBesServer({
+        users: fleetUsers({ count: devices, seed: 'one-source' }),
+        limits: { etpDatPerSourcePerMinute: 10_000 },
+      });
+      cleanups.push(() => s.close());
+      const report = await runFleet({ target: s.url, seed: 'one-source', devices, concurrency: 10, mode: 'poll' });
+      expect(report).toMatchObject({ completed: devices, failed: 0 });
+      expect(s.summary().activations.refused).toBe(0);
+    },
+  );
 
   it('refuses bad users before it listens, with INVALID_ARGUMENT', async () => {
     for (const users of [[], [{ email: 'nobody', password: 'long-enough-1' }], [{ email: 'a@example.com', password: 'short' }]]) {

@@ -43,7 +43,11 @@ export interface RelayLimits {
   readonly heartbeatMs: number;
   /** Bytes a WebSocket may have unsent before the relay stops pushing to it (frames wait in the queue). Default 1 MiB. */
   readonly backpressureBytes: number;
-  /** Messages per second one WebSocket may send (token bucket, burst twice that). Default 100. */
+  /**
+   * Messages per second one WebSocket may send (token bucket, burst twice that). Default 100. A
+   * configured server's socket (one that proved its token) is not bound by it: it carries every
+   * handset's frames.
+   */
   readonly wsMessagesPerSecond: number;
   /** Error answers one WebSocket gets before the relay closes it. Default 10. */
   readonly wsMaxErrorReplies: number;
