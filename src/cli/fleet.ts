@@ -34,11 +34,19 @@ options:
 exit codes: 0 every activation completed, 1 some failed (or the fleet could not run), 2 bad
 command line`;
 
-function positive(value: string | undefined, name: string, max: number, integer: boolean): number | undefined {
+/** A whole number from `min` to `max`; undefined when the option is not given. */
+function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw usageError(`--${name} must be a whole number from ${min} to ${max}`, FLEET_USAGE);
+  return n;
+}
+
+/** A number above 0, at most `max`; undefined when the option is not given. */
+function positive(value: string | undefined, name: string, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n > 0 && n <= max) || (integer && !Number.isInteger(n)))
-    throw usageError(`--${name} must be a ${integer ? 'whole ' : ''}number from 1 to ${max}`, FLEET_USAGE);
+  if (!(n > 0 && n <= max)) throw usageError(`--${name} must be a number above 0, at most ${max}`, FLEET_USAGE);
   return n;
 }
 
@@ -92,11 +100,11 @@ export async function fleet(args: string[]): Promise<number> {
   if (extra !== undefined) throw usageError(`fleet takes no arguments, only options (got ${shown(extra)})`, FLEET_USAGE);
   if (values.devices !== undefined && values.duration !== undefined)
     throw usageError('give --devices or --duration, not both', FLEET_USAGE);
-  const devices = positive(values.devices, 'devices', 1_000_000, true);
-  const duration = positive(values.duration, 'duration', 86_400, false);
-  const concurrency = positive(values.concurrency, 'concurrency', 10_000, true);
-  const rate = positive(values.rate, 'rate', 100_000, false);
-  const workers = values.workers === '0' ? 0 : (positive(values.workers, 'workers', 64, true) ?? Math.min(64, availableParallelism()));
+  const devices = whole(values.devices, 'devices', 1, 1_000_000);
+  const duration = positive(values.duration, 'duration', 86_400);
+  const concurrency = whole(values.concurrency, 'concurrency', 1, 10_000);
+  const rate = positive(values.rate, 'rate', 100_000);
+  const workers = whole(values.workers, 'workers', 0, 64) ?? Math.min(64, availableParallelism());
   const target = values.target ?? 'memory';
   const total = duration === undefined ? (devices ?? 100) : undefined;
 

@@ -69,7 +69,7 @@ export async function createServeMetrics(): Promise<ServeMetrics> {
   gauge('relay_queued_bytes', 'Bytes of frames waiting in the relay queues.', (s) => s.relay.usage().bytes);
   gauge('relay_addresses', 'Address slots (handsets and servers) the relay holds.', (s) => s.relay.usage().addresses);
   gauge('relay_connections', 'Open connections to the relay.', (s) => s.relay.usage().connections);
-  const frames = new Gauge({
+  new Gauge({
     name: `${METRIC_PREFIX}relay_frames`,
     help: 'Relay frame counters since start, by what happened (received, delivered, queued, dropped, malformed, rate_limited, unauthorized).',
     labelNames: ['what'] as const,
@@ -86,7 +86,6 @@ export async function createServeMetrics(): Promise<ServeMetrics> {
       this.set({ what: 'unauthorized' }, s.unauthorized);
     },
   });
-  void frames;
 
   return {
     observer: {
