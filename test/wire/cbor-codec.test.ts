@@ -183,6 +183,27 @@ describe('decodeCbor: the value handed out', () => {
   });
 });
 
+describe('decodeCbor: a value with a tag is walked once more (normalize), and comes out as the bytes spell it', () => {
+  // A tag anywhere (here tag 1, a Date, in its own branch) sends the decoded value through a second
+  // walk that bounds its depth; it must not change what an untagged value of the same shape gives.
+  it('32 levels still decode: the limit is the same as without a tag', () => {
+    let expected: unknown = 7;
+    for (let i = 0; i < 31; i++) expected = [expected];
+    const value = decodeCbor(hex('82 c1 00' + '81'.repeat(31) + '07'), 'test') as unknown[];
+    expect(value[0]).toBeInstanceOf(Date);
+    expect(value[1]).toEqual(expected);
+  });
+
+  it('arrays keep their length, and null and undefined stay what they are, in arrays and maps', () => {
+    const list = decodeCbor(hex('85 c1 00 01 f6 f7 02'), 'test') as unknown[];
+    expect(list).toHaveLength(5);
+    expect(list.slice(1)).toStrictEqual([1, null, undefined, 2]);
+    const map = decodeCbor(hex('a2 61 61 c1 00 61 62 f6'), 'test') as Record<string, unknown>;
+    expect(Object.keys(map)).toEqual(['a', 'b']);
+    expect(map.b).toBeNull();
+  });
+});
+
 describe('schema failures name the first offending field, and why (decodeWith/validate)', () => {
   const frame: Frame = {
     v: 1,

@@ -121,6 +121,14 @@ describe('truncation: every length must fit in the input', () => {
     refused(walk('63 6162'), 'invalid encoding');
   });
 
+  it('a length is checked against what is left of the input, not against the input', () => {
+    // The second key declares 2 bytes at the very end: past the end, a walk that read on would see
+    // the key "\0\0" again and call it a duplicate; it is truncated.
+    refused(walk('a2 62 0000 01 62'), 'invalid encoding');
+    // 2^40 bytes declared, one present: refused at the head, never read byte by byte (a hang).
+    refused(walk('7b 0000010000000000 61'), 'invalid encoding');
+  });
+
   it('a key cut short is truncated, not read as the shorter key it starts with', () => {
     // "a" then a 2-byte key of which only "a" is present: not a duplicate "a".
     refused(walk('a2 61 61 00 62 61'), 'invalid encoding');
