@@ -11,6 +11,13 @@ import { ensureBuilt, root } from '../package/ensure-built.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
+/** One timed fleet in the benchmark's JSON. */
+interface Run {
+  perSecond: number;
+  steadyPerSecond: number;
+  cores: number;
+}
+
 describe('npm run bench:fleet', () => {
   it('runs with tiny settings and writes JSON with each round and the median ratio', { timeout: 120_000 }, async () => {
     const { stdout } = await promisify(execFile)(
@@ -21,20 +28,28 @@ describe('npm run bench:fleet', () => {
     const result = JSON.parse(stdout) as {
       schema: string;
       settings: { devices: number; rounds: number };
-      rounds: { one: number; two: number; ratio: number }[];
+      rounds: { one: Run; two: Run; ratio: number; steadyRatio: number }[];
       ratio: number;
+      steadyRatio: number;
       goal: { target: number };
     };
-    expect(result.schema).toBe('enterprise-activation/bench-fleet/1');
+    expect(result.schema).toBe('enterprise-activation/bench-fleet/2');
     expect(result.settings).toMatchObject({ devices: 4, rounds: 2 });
     expect(result.rounds).toHaveLength(2);
     for (const r of result.rounds) {
-      expect(r.one).toBeGreaterThan(0);
-      expect(r.two).toBeGreaterThan(0);
-      expect(r.ratio).toBeCloseTo(r.two / r.one, 10);
+      for (const run of [r.one, r.two]) {
+        expect(run.perSecond).toBeGreaterThan(0);
+        expect(run.steadyPerSecond).toBeGreaterThan(0);
+        // The process's CPU time over wall time: some work was done, on at most every core and their helpers.
+        expect(run.cores).toBeGreaterThan(0);
+      }
+      expect(r.ratio).toBeCloseTo(r.two.perSecond / r.one.perSecond, 10);
+      expect(r.steadyRatio).toBeCloseTo(r.two.steadyPerSecond / r.one.steadyPerSecond, 10);
     }
     const ratios = result.rounds.map((r) => r.ratio).sort((a, b) => a - b);
     expect(result.ratio).toBeCloseTo((ratios[0]! + ratios[1]!) / 2, 10);
+    const steady = result.rounds.map((r) => r.steadyRatio).sort((a, b) => a - b);
+    expect(result.steadyRatio).toBeCloseTo((steady[0]! + steady[1]!) / 2, 10);
     expect(result.goal.target).toBe(1.7);
   });
 });
