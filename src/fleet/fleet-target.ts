@@ -15,9 +15,17 @@ import type { Transport } from '../transport/transport.js';
 import type { FleetDevice } from './fleet-device.js';
 import { PhaseClock, type FleetPhase } from './phase-clock.js';
 
-/** How one activation ended: its phases (ms), or its error code. Plain data: it crosses threads. */
-export type DeviceResult =
+/**
+ * How one device's activation ended: `{ ok: true, phases }` with the duration of each phase in
+ * milliseconds (`FLEET_PHASES`, timed on the handset from its statuses), or `{ ok: false, code }`
+ * with the `ActivationError` code it failed with (`'UNKNOWN'` for anything else). Plain data: it
+ * crosses threads.
+ */
+export type FleetDeviceResult =
   { readonly ok: true; readonly phases: Readonly<Partial<Record<FleetPhase, number>>> } | { readonly ok: false; readonly code: string };
+
+/** {@link FleetDeviceResult}, as the fleet's own code names it. */
+export type DeviceResult = FleetDeviceResult;
 
 /** Connects one device to the target: its transport and what to undo afterwards. */
 type Connect = (device: FleetDevice) => { transport: Transport; release: () => Promise<void> };
