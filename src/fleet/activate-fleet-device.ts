@@ -49,7 +49,8 @@ export async function activateFleetDevice(device: FleetDevice, options: Activate
   if (crypto !== 'noble' && crypto !== 'node') throw invalid("crypto must be 'noble' or 'node'", 'crypto');
   if (typeof device !== 'object' || device === null || typeof device.pin !== 'string' || typeof device.email !== 'string')
     throw invalid('device must be a FleetDevice (fleetDevices)', 'device');
-  const webSocket: WebSocketConstructorLike | undefined = mode === 'websocket' ? await webSocketConstructor() : undefined;
+  const webSocket: WebSocketConstructorLike | undefined =
+    mode === 'websocket' ? await webSocketConstructor('activateFleetDevice') : undefined;
   const provider = crypto === 'node' ? (nodeProvider ??= createNodeCryptoProvider()) : undefined;
   return activateDevice(device, relayTarget(url, webSocket), provider);
 }

@@ -78,11 +78,14 @@ export function relayTarget(url: string, webSocket: WebSocketConstructorLike | u
   };
 }
 
-/** The runtime's WebSocket, else the `ws` package's (ActivationError('UNSUPPORTED') without either). */
-export async function webSocketConstructor(): Promise<WebSocketConstructorLike> {
+/**
+ * The runtime's WebSocket, else the `ws` package's (ActivationError('UNSUPPORTED') without either,
+ * naming `operation`).
+ */
+export async function webSocketConstructor(operation = 'runFleet'): Promise<WebSocketConstructorLike> {
   const native = (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
   if (native !== undefined) return native;
-  return (await loadPeer('ws', 'runFleet')).WebSocket as unknown as WebSocketConstructorLike;
+  return (await loadPeer('ws', operation)).WebSocket as unknown as WebSocketConstructorLike;
 }
 
 /** Activates one device on a new handset; resolves with how it ended, never rejects. */
