@@ -76,6 +76,7 @@ export default tseslint.config(
       'coverage/**',
       'node_modules/**',
       'test/runtimes/node22/**',
+      'integrations/artillery-engine-enterprise-activation/.artillery/**',
       '.stryker-tmp*/**',
       'api-extractor/**',
     ],
@@ -84,6 +85,12 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   // Scripts, tools and configs run on Node.
   { files: ['**/*.mjs', '**/*.cjs', '**/*.js'], languageOptions: { globals: globals.node } },
+  // The Artillery engine is CommonJS: Artillery loads engines by `require` resolution.
+  {
+    files: ['integrations/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     rules: {
       // Unused names a destructuring leaves behind on purpose start with an underscore.

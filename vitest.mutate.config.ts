@@ -17,6 +17,8 @@ export default defineConfig({
       // The runtime matrix installs the packed tarball and runs other runtimes on dist/.
       'test/runtimes/**',
       'test/browser/**',
+      // Installs Artillery and Node 22 from npm and runs the packed engine and library.
+      'test/integrations/**',
       'test/examples/**',
       'test/fuzz/**',
       'test/security/hostile-*.test.ts',

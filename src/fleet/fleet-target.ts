@@ -15,9 +15,17 @@ import type { Transport } from '../transport/transport.js';
 import type { FleetDevice } from './fleet-device.js';
 import { PhaseClock, type FleetPhase } from './phase-clock.js';
 
-/** How one activation ended: its phases (ms), or its error code. Plain data: it crosses threads. */
-export type DeviceResult =
+/**
+ * How one device's activation ended: `{ ok: true, phases }` with the duration of each phase in
+ * milliseconds (`FLEET_PHASES`, timed on the handset from its statuses), or `{ ok: false, code }`
+ * with the `ActivationError` code it failed with (`'UNKNOWN'` for anything else). Plain data: it
+ * crosses threads.
+ */
+export type FleetDeviceResult =
   { readonly ok: true; readonly phases: Readonly<Partial<Record<FleetPhase, number>>> } | { readonly ok: false; readonly code: string };
+
+/** {@link FleetDeviceResult}, as the fleet's own code names it. */
+export type DeviceResult = FleetDeviceResult;
 
 /** Connects one device to the target: its transport and what to undo afterwards. */
 type Connect = (device: FleetDevice) => { transport: Transport; release: () => Promise<void> };
@@ -70,11 +78,14 @@ export function relayTarget(url: string, webSocket: WebSocketConstructorLike | u
   };
 }
 
-/** The runtime's WebSocket, else the `ws` package's (ActivationError('UNSUPPORTED') without either). */
-export async function webSocketConstructor(): Promise<WebSocketConstructorLike> {
+/**
+ * The runtime's WebSocket, else the `ws` package's (ActivationError('UNSUPPORTED') without either,
+ * naming `operation`).
+ */
+export async function webSocketConstructor(operation = 'runFleet'): Promise<WebSocketConstructorLike> {
   const native = (globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket;
   if (native !== undefined) return native;
-  return (await loadPeer('ws', 'runFleet')).WebSocket as unknown as WebSocketConstructorLike;
+  return (await loadPeer('ws', operation)).WebSocket as unknown as WebSocketConstructorLike;
 }
 
 /** Activates one device on a new handset; resolves with how it ended, never rejects. */

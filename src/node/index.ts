@@ -1,8 +1,9 @@
 /**
  * `enterprise-activation/node`: the Node-only parts, the reference relay server and the mail path
  * (SMTP server, submission, mailbox monitor, ETP.DAT mail building and parsing), the
- * node:crypto provider, and two applications: `startBesServer` (a BES simulator behind the relay,
- * with metrics) and `runFleet` (many handsets against it). The servers need the optional peer
+ * node:crypto provider, and three applications: `startBesServer` (a BES simulator behind the relay,
+ * with metrics), `runFleet` (many handsets against it) and `activateFleetDevice` (one of them, for
+ * load tools such as Artillery). The servers need the optional peer
  * dependencies `ws`, `nodemailer`, `smtp-server` and `mailparser`, `startBesServer` also
  * `prom-client`, `runFleet` `hdr-histogram-js` (and `tinypool` with worker threads); the provider needs none.
  *
@@ -84,7 +85,7 @@ export type {
   TransportKeyAlgorithm,
 } from '../crypto/provider.js';
 export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
-export { startBesServer, runFleet } from '../serve/load.js';
+export { startBesServer, runFleet, activateFleetDevice } from '../serve/load.js';
 export type { BesServer, BesServerOptions, BesServerSummary, BesServerUser } from '../serve/bes-server.js';
 export { ACTIVATION_OUTCOMES, SERVER_PHASES, type ActivationOutcome, type ServerPhase } from '../serve/activation-tracker.js';
 export type { RelayEndpoint, RelayEndpointAnswer } from './relay-server.js';
@@ -92,3 +93,5 @@ export type { FleetOptions } from '../fleet/run-fleet.js';
 export type { FleetProgress, FleetReport, PhaseLatency } from '../fleet/fleet-report.js';
 export { FLEET_PHASES, type FleetPhase } from '../fleet/phase-clock.js';
 export { fleetDevices, type FleetDevice, type FleetDeviceOptions } from '../fleet/fleet-device.js';
+export type { ActivateFleetDeviceOptions } from '../fleet/activate-fleet-device.js';
+export type { FleetDeviceResult } from '../fleet/fleet-target.js';

@@ -1,5 +1,5 @@
 /**
- * `startBesServer` and `runFleet` as `enterprise-activation/node` exports them: each loads its
+ * `startBesServer`, `runFleet` and `activateFleetDevice` as `enterprise-activation/node` exports them: each loads its
  * module at its first call. The server and the fleet reach the simulator and the handset; a static
  * import from `/node` would make every module they share with the other entries part of `/node`'s
  * graph too, and the build's code splitting (one chunk per set of entries that reach a module)
@@ -10,6 +10,9 @@
 import type { BesServer, BesServerOptions } from './bes-server.js';
 import type { FleetOptions } from '../fleet/run-fleet.js';
 import type { FleetReport } from '../fleet/fleet-report.js';
+import type { FleetDevice } from '../fleet/fleet-device.js';
+import type { ActivateFleetDeviceOptions } from '../fleet/activate-fleet-device.js';
+import type { FleetDeviceResult } from '../fleet/fleet-target.js';
 
 /**
  * Starts a BES simulator behind the reference relay on a host and port: `enterprise-activation
@@ -29,4 +32,15 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
  */
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   return (await import('../fleet/run-fleet.js')).runFleet(options);
+}
+
+/**
+ * Activates one fleet device (from `fleetDevices`) against a `serve` at `options.url`, timed per
+ * phase: what a load tool that schedules its own virtual users calls for each (the Artillery
+ * engine, docs/fleet.md). Resolves with the phases (ms) or the error code it failed with; rejects
+ * only for bad options (ActivationError('INVALID_ARGUMENT')) or a missing `ws` where the runtime
+ * has no `WebSocket` ('UNSUPPORTED').
+ */
+export async function activateFleetDevice(device: FleetDevice, options: ActivateFleetDeviceOptions): Promise<FleetDeviceResult> {
+  return (await import('../fleet/activate-fleet-device.js')).activateFleetDevice(device, options);
 }

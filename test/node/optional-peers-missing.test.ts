@@ -55,6 +55,17 @@ describe('/node without its optional peers', () => {
     expect(err.cause).toMatchObject({ package: pkg, install: `npm install ${pkg}` });
   });
 
+  // Node 22 and later have a WebSocket of their own, and need no ws for it.
+  it.runIf(!('WebSocket' in globalThis))(
+    'activateFleetDevice over WebSocket, on a Node without WebSocket: UNSUPPORTED, naming ws',
+    async () => {
+      const device = node.fleetDevices({ seed: 'missing-peers' })(0);
+      const err = await failure(node.activateFleetDevice(device, { url: 'http://127.0.0.1:9' }));
+      expect(err.code).toBe('UNSUPPORTED');
+      expect(err.cause).toMatchObject({ package: 'ws', install: 'npm install ws', operation: 'activateFleetDevice' });
+    },
+  );
+
   it('argument checks still come first (INVALID_ARGUMENT, not UNSUPPORTED)', async () => {
     expect(
       (await failure(node.submitMail({ host: 'h', port: 1, from: 'a;b@example.com', to: 'b@example.com', raw: new Uint8Array(1) }))).code,
