@@ -180,3 +180,45 @@ describe('examples/lifecycle.ts (life after activation, docs/lifecycle.md)', () 
     expect(out).not.toMatch(/[0-9a-f]{9,}/i);
   });
 });
+
+describe('examples/simulator.ts (the simulator user guide, docs/simulator.md)', () => {
+  it('runs every step of the guide in order, and prints neither a password nor a key', () => {
+    const { code, out, err } = run('examples/simulator.ts');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    const order = [
+      /^1\. BES01: BlackBerry Enterprise Server for IBM Lotus Domino 4\.1 SP6 MR4, issues AES-256-CBC$/,
+      /^ {2}Initializing, has password: true$/,
+      /^2\. bob: expires in 60 minutes$/,
+      /^ {2}INVALID_ARGUMENT \(password\)$/,
+      /^ {2}handset: WRONG_PASSWORD$/,
+      /^ {2}failed attempts: 1$/,
+      /^ {2}Activated on 2100000A$/,
+      /^ {2}policy sent to 1, pending: no-camera$/,
+      /^ {2}books sent again: true$/,
+      /^ {2}\[admin\] key-rolled-over$/,
+      /^ {2}Activation password expired$/,
+      /^ {2}0 frames due; attempt-failed: unconfirmed$/,
+      /^ {2}Activated$/,
+      /^ {2}Activated, policy no-camera$/,
+      /^ {2}BlackBerry Enterprise Server for Novell GroupWise 4\.1: AES-256-CBC$/,
+      /^ {2}INVALID_ARGUMENT: .*cannot issue TDES-EDE2-CBC transport keys$/,
+      /^ {2}policy strict, 5 books: CMIME, CICAL, SYNC, IPPP, ALP$/,
+      /^ {2}erin: 3 contacts, 2 events$/,
+      /^ {2}\[admin\] device-retired$/,
+      /^ {2}\[admin\] wipe$/,
+      /^ {2}\[admin\] device-command-acknowledged$/,
+      /^ {2}No activation password$/,
+    ];
+    let at = -1;
+    for (const line of order) {
+      const i = lines.findIndex((l, index) => index > at && line.test(l));
+      expect(i, String(line)).toBeGreaterThan(at);
+      at = i;
+    }
+    expect(out).not.toContain(PASSWORD);
+    expect(out).not.toMatch(/not-the-password|wrong-password/);
+    expect(out).not.toMatch(/[0-9a-f]{9,}/i);
+  });
+});
