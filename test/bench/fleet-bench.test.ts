@@ -28,9 +28,10 @@ describe('npm run bench:fleet', () => {
     const result = JSON.parse(stdout) as {
       schema: string;
       settings: { devices: number; rounds: number };
-      rounds: { one: Run; two: Run; ratio: number; steadyRatio: number }[];
+      rounds: { one: Run; two: Run; ratio: number; steadyRatio: number; machineCeiling: number }[];
       ratio: number;
       steadyRatio: number;
+      machineCeiling: number;
       goal: { target: number };
     };
     expect(result.schema).toBe('enterprise-activation/bench-fleet/2');
@@ -45,11 +46,16 @@ describe('npm run bench:fleet', () => {
       }
       expect(r.ratio).toBeCloseTo(r.two.perSecond / r.one.perSecond, 10);
       expect(r.steadyRatio).toBeCloseTo(r.two.steadyPerSecond / r.one.steadyPerSecond, 10);
+      // Two threads of plain X25519 against one: more than nothing, at most a little over two (timing).
+      expect(r.machineCeiling).toBeGreaterThan(0);
+      expect(r.machineCeiling).toBeLessThan(2.5);
     }
     const ratios = result.rounds.map((r) => r.ratio).sort((a, b) => a - b);
     expect(result.ratio).toBeCloseTo((ratios[0]! + ratios[1]!) / 2, 10);
     const steady = result.rounds.map((r) => r.steadyRatio).sort((a, b) => a - b);
     expect(result.steadyRatio).toBeCloseTo((steady[0]! + steady[1]!) / 2, 10);
+    const ceilings = result.rounds.map((r) => r.machineCeiling).sort((a, b) => a - b);
+    expect(result.machineCeiling).toBeCloseTo((ceilings[0]! + ceilings[1]!) / 2, 10);
     expect(result.goal.target).toBe(1.7);
   });
 });
