@@ -38,5 +38,6 @@ export {
   type HandsetReplayOptions,
   type ReplayOptions,
   type ReplayResult,
+  type ReplayServer,
   type ReplayTarget,
 } from './replay.js';

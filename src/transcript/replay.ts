@@ -8,7 +8,6 @@
 import { ActivationError, isActivationError } from '../errors/activation-error.js';
 import { seededRandom } from '../crypto/seeded-random.js';
 import { Handset, type TimerApi } from '../handset/handset.js';
-import type { BesSimulator } from '../simulator/bes-simulator.js';
 import type { FrameHandler, Transport } from '../transport/transport.js';
 import { diffEntries, diffTranscripts, type TranscriptDifference } from './compare.js';
 import { checkPassword, recipeServer } from './record-activation.js';
@@ -173,12 +172,20 @@ export function handsetReplayTarget(options: HandsetReplayOptions): ReplayTarget
   };
 }
 
+/** What {@link serverReplayTarget} drives: a `BesSimulator`, or anything with its sans-I/O entry. */
+export interface ReplayServer {
+  /** Takes one frame; returns the frames sent in answer. */
+  receive(bytes: Uint8Array): Uint8Array[];
+  /** Stops its timers and detaches it. */
+  close(): void;
+}
+
 /**
- * A {@link BesSimulator} driven through its sans-I/O entry `receive(bytes)`: each recorded frame
+ * A `BesSimulator` driven through its sans-I/O entry `receive(bytes)`: each recorded frame
  * is delivered at its recorded time (`now()` must read the clock this target sets: pass a server
  * made with `now: () => clock.now` and its `clock`), and its answers are what it sent.
  */
-export function serverReplayTarget(server: BesSimulator, clock: { now: number }): ReplayTarget {
+export function serverReplayTarget(server: ReplayServer, clock: { now: number }): ReplayTarget {
   const sent: Uint8Array[] = [];
   return {
     side: 'server',
