@@ -6,6 +6,7 @@
 import type { FrameHandler, Transport } from '../transport/transport.js';
 import {
   LIBRARY_VERSION,
+  MAX_TRANSCRIPT_ENTRIES,
   TRANSCRIPT_FORMAT,
   TRANSCRIPT_VERSION,
   checkTranscriptOptions,
@@ -53,6 +54,7 @@ export class TranscriptRecorder {
   private readonly entries: TranscriptEntry[] = [];
   private readonly meta: Omit<Transcript['meta'], 'startedAt' | 'outcome'>;
   private outcomeCode: string | undefined;
+  private truncated = false;
 
   /** A recorder that starts now, by `options.now`. */
   constructor(options: TranscriptRecorderOptions = {}) {
@@ -69,8 +71,16 @@ export class TranscriptRecorder {
     this.startedAt = this.now();
   }
 
-  /** Records one frame that went `direction`, at the clock's time now. */
+  /**
+   * Records one frame that went `direction`, at the clock's time now. Beyond
+   * {@link MAX_TRANSCRIPT_ENTRIES} frames it records no more and marks the transcript `truncated`,
+   * so that what it writes can always be read back (a recorder left on a busy server's transport).
+   */
   record(direction: TranscriptDirection, bytes: Uint8Array): void {
+    if (this.entries.length >= MAX_TRANSCRIPT_ENTRIES) {
+      this.truncated = true;
+      return;
+    }
     this.entries.push(describeFrame(bytes, { t: this.now() - this.startedAt, direction, includeBody: this.includeBodies }));
   }
 
@@ -91,6 +101,7 @@ export class TranscriptRecorder {
         side: this.meta.side,
         bodies: this.meta.bodies,
         ...(this.outcomeCode === undefined ? {} : { outcome: this.outcomeCode }),
+        ...(this.truncated ? { truncated: true as const } : {}),
         ...(this.meta.recipe === undefined ? {} : { recipe: this.meta.recipe }),
         ...(this.meta.options === undefined ? {} : { options: this.meta.options }),
       },

@@ -29,6 +29,8 @@ export interface ReplayTarget {
   drain(): Uint8Array[] | Promise<Uint8Array[]>;
   /** Stops it. */
   close(): void | Promise<void>;
+  /** How its activation ended, if it knows by now (`complete` or an error code): the replay's `meta.outcome`. */
+  outcome?(): string | undefined;
 }
 
 /** What a replay found: the transcript of the replayed run and its first difference from the recording. */
@@ -62,6 +64,7 @@ export async function replayWith(transcript: Transcript, target: ReplayTarget): 
   const pending: Uint8Array[] = [];
   const includeBody = transcript.meta.bodies;
   let diverged = false;
+  let outcome: string | undefined;
   try {
     await target.start(start);
     for (const entry of transcript.entries) {
@@ -95,14 +98,16 @@ export async function replayWith(transcript: Transcript, target: ReplayTarget): 
       for (const bytes of pending) replayed.push(describeFrame(bytes, { t, direction: outbound, includeBody }));
     }
   } finally {
+    // Before close: closing a handset that is still waiting fails its activation, which is no outcome of the run.
+    outcome = target.outcome?.();
     await target.close();
   }
-  // The recording's metadata, but not its outcome: the replay's own is in its entries.
-  const { outcome: _recorded, ...meta } = transcript.meta;
+  // The recording's metadata, with the replayed side's outcome (if it knows one) for the recorded one.
+  const { outcome: _recorded, truncated: _cut, ...meta } = transcript.meta;
   const replay: Transcript = {
     format: transcript.format,
     version: transcript.version,
-    meta: { ...meta, recordedBy: 'replay' },
+    meta: { ...meta, recordedBy: 'replay', ...(outcome === undefined ? {} : { outcome }) },
     entries: replayed,
   };
   return { transcript: replay, difference: diffTranscripts(transcript, replay) };
@@ -129,6 +134,7 @@ export function handsetReplayTarget(options: HandsetReplayOptions): ReplayTarget
   const sent: Uint8Array[] = [];
   const handlers = new Set<FrameHandler>();
   let clock = 0;
+  let outcome: string | undefined;
   const transport: Transport = {
     async send(frame) {
       sent.push(frame.slice());
@@ -152,10 +158,11 @@ export function handsetReplayTarget(options: HandsetReplayOptions): ReplayTarget
     side: 'handset',
     start(at) {
       clock = at;
-      // The outcome is the frames it sends; a failure here is what a replay may well reproduce.
-      handset.activate({ email: recipe.email, password }).catch((err: unknown) => {
-        if (!isActivationError(err)) throw err;
-      });
+      // A failure is what a replay may well reproduce: kept as the outcome, never thrown.
+      handset.activate({ email: recipe.email, password }).then(
+        () => (outcome = 'complete'),
+        (err: unknown) => (outcome = isActivationError(err) ? err.code : 'error'),
+      );
     },
     async deliver(bytes, at) {
       clock = at;
@@ -169,6 +176,7 @@ export function handsetReplayTarget(options: HandsetReplayOptions): ReplayTarget
     async close() {
       await handset.close();
     },
+    outcome: () => outcome,
   };
 }
 

@@ -96,6 +96,8 @@ export interface TranscriptMeta {
   readonly bodies: boolean;
   /** How the activation ended, when the recorder knows: `complete` or an {@link ActivationError} code. */
   readonly outcome?: string;
+  /** True when the recorder stopped at {@link MAX_TRANSCRIPT_ENTRIES}: later frames are not in it. */
+  readonly truncated?: boolean;
   /** For {@link recordActivation}: what reproduces the run (never the password). */
   readonly recipe?: ActivationRecipe;
   /** Free-form labels of the recording, such as the seed names a harness used (never a password or key: names that look like one are refused). */
@@ -224,6 +226,7 @@ const transcriptSchema = v.strictObject({
     side: v.picklist(['handset', 'server']),
     bodies: v.boolean(),
     outcome: v.optional(shortText),
+    truncated: v.optional(v.literal(true)),
     recipe: v.optional(recipeSchema),
     options: v.optional(v.record(shortText, v.union([shortText, time, v.boolean()]))),
   }),

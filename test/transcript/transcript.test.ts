@@ -17,6 +17,8 @@ import { encodeFrame, decodeFrame } from '../../src/wire/frame.js';
 import {
   DEFAULT_ACTIVATION_RECIPE,
   LIBRARY_VERSION,
+  MAX_TRANSCRIPT_ENTRIES,
+  TranscriptRecorder,
   diffTranscripts,
   entryFrame,
   formatDifference,
@@ -213,6 +215,19 @@ describe('recordTranscript', () => {
     expect(diffTranscripts(h, s)).toBeUndefined();
   });
 
+  it('stops at MAX_TRANSCRIPT_ENTRIES and says so, so that what it writes can be read back', () => {
+    const recorder = new TranscriptRecorder({ now: () => 0 });
+    for (let i = 0; i < MAX_TRANSCRIPT_ENTRIES; i++) recorder.record('to-server', new Uint8Array([i & 255]));
+    expect(recorder.transcript().meta.truncated).toBeUndefined();
+    recorder.record('to-handset', new Uint8Array([1]));
+    const t = recorder.transcript();
+    expect(t.meta.truncated).toBe(true);
+    expect(t.entries).toHaveLength(MAX_TRANSCRIPT_ENTRIES);
+    expect(t.entries.at(-1)?.direction).toBe('to-server');
+    expect(parseTranscript(serializeTranscript(t)).entries).toHaveLength(MAX_TRANSCRIPT_ENTRIES);
+    expectCode(() => parseTranscript({ ...t, entries: [...t.entries, t.entries[0]] }), 'MALFORMED');
+  });
+
   it('stops listening to the wrapped transport when its last handler goes', () => {
     let subscribed = 0;
     const inner: Transport = {
@@ -317,6 +332,7 @@ describe('replay', () => {
     expect(difference).toBeUndefined();
     expect(transcript.entries).toHaveLength(t.entries.length);
     expect(transcript.meta.recordedBy).toBe('replay');
+    expect(transcript.meta.outcome).toBe('complete');
   });
 
   it('a fresh simulator, fed the recorded handset frames, answers exactly as recorded', async () => {
@@ -338,6 +354,8 @@ describe('replay', () => {
     // The handset's ETP.DAT carries its CPace share, which depends on the password: entry 0 differs.
     const handset = await replayTranscript(t, { password: 'other-password-1' });
     expect(handset.difference).toMatchObject({ index: 0, field: 'digest' });
+    // Stopped while the handset waits: no outcome (not the close's).
+    expect(handset.transcript.meta.outcome).toBeUndefined();
   });
 
   it('reports a side that sends nothing where a frame was recorded, and one that sends more', async () => {
