@@ -27,6 +27,10 @@ const LAYERS = {
   // lazy loader of both that /node exports (`serve`), then the command line.
   fleet: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node'],
   serve: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'simulator', 'node', 'fleet'],
+  // Transcripts record, replay and compare a handset against a simulator (browser-safe: no node);
+  // `testing` gathers the tools for tests (enterprise-activation/testing).
+  transcript: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator'],
+  testing: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'transcript'],
   cli: [
     'base',
     'codec',
@@ -41,6 +45,7 @@ const LAYERS = {
     'node',
     'serve',
     'fleet',
+    'transcript',
   ],
 };
 
@@ -59,6 +64,8 @@ const FOLDERS = {
   node: ['node'],
   serve: ['serve'],
   fleet: ['fleet'],
+  transcript: ['transcript'],
+  testing: ['testing'],
   cli: ['cli'],
 };
 

@@ -24,6 +24,8 @@ const library = {
   'crypto/index': 'src/crypto/index.ts',
   'simulator/index': 'src/simulator/index.ts',
   'node/index': 'src/node/index.ts',
+  // Tools for tests: transcripts (issue 16). Browser-safe like the root.
+  'testing/index': 'src/testing/index.ts',
 };
 
 const common: Options = {

@@ -6,6 +6,7 @@
  *   enterprise-activation make-etp ...     writes a real ETP.DAT, so that there is one to inspect
  *   enterprise-activation serve ...        a BES simulator behind the relay, until stopped
  *   enterprise-activation fleet ...        many handsets against a serve, with percentiles
+ *   enterprise-activation transcript ...   show a recorded transcript, or diff two
  *
  * One file per command in src/cli/; src/cli/main.ts dispatches.
  *

@@ -17,6 +17,8 @@ commands:
   serve          run a BES simulator behind the relay, with metrics, until stopped
   fleet          activate many simulated handsets against a serve (or in process),
                  with latency percentiles per phase
+  transcript     show a recorded activation transcript (show FILE), or the first
+                 difference between two (diff A B)
 
 options:
   -h, --help     show this help; "${NAME} <command> --help" shows a command's
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./serve.js')).serve(rest);
     case 'fleet':
       return (await import('./fleet.js')).fleet(rest);
+    case 'transcript':
+      return (await import('./transcript.js')).transcript(rest);
     case undefined:
       throw usageError('no command given', USAGE);
   }

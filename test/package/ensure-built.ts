@@ -28,6 +28,9 @@ export const OUTPUTS = [
   'dist/node/index.js',
   'dist/node/index.cjs',
   'dist/node/index.d.ts',
+  'dist/testing/index.js',
+  'dist/testing/index.cjs',
+  'dist/testing/index.d.ts',
   'dist/cli.js',
   'dist/fleet-worker.js',
 ];
