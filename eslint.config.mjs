@@ -27,6 +27,8 @@ const LAYERS = {
   // lazy loader of both that /node exports (`serve`), then the command line.
   fleet: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node'],
   serve: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'simulator', 'node', 'fleet'],
+  // The emulator page's script (`serve --ui`): a handset in a browser, bundled on its own.
+  ui: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset'],
   cli: [
     'base',
     'codec',
@@ -59,6 +61,7 @@ const FOLDERS = {
   node: ['node'],
   serve: ['serve'],
   fleet: ['fleet'],
+  ui: ['ui'],
   cli: ['cli'],
 };
 
