@@ -25,9 +25,9 @@ const PAGE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The page. The labels of the handset's form are the screen's ("Email:", "Password:", the
- * Activate menu item: ../shared/reference/blackberry-activation-facts.md, "What the handset
- * shows"); the layout and everything of the administrator's view are ours.
+ * The page. The screen's two fields and its Activate action are RIM's (the user "types the email
+ * address and the activation password, and chooses Activate": the facts file, "What the handset
+ * shows"); the labels' exact wording, the layout and everything of the administrator's view are ours.
  */
 const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -189,9 +189,11 @@ function notBuilt(): ActivationError {
  * dist/ui/emulator.js is used, when there is one.
  */
 export function readEmulatorScript(): string {
-  for (const candidate of ['./ui/emulator.js', '../../dist/ui/emulator.js']) {
+  // Literal URLs, one per place: tools that follow a package's files (test/package) see them.
+  const places = [new URL('./ui/emulator.js', import.meta.url), new URL('../../dist/ui/emulator.js', import.meta.url)];
+  for (const place of places) {
     try {
-      return readFileSync(new URL(candidate, import.meta.url), 'utf8');
+      return readFileSync(place, 'utf8');
     } catch {
       // not here: the next place
     }

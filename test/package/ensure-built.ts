@@ -30,6 +30,7 @@ export const OUTPUTS = [
   'dist/node/index.d.ts',
   'dist/cli.js',
   'dist/fleet-worker.js',
+  'dist/ui/emulator.js',
 ];
 
 function newestInput(): number {
