@@ -66,6 +66,13 @@ function showDetails(screen: Screen, result: ActivationResult): void {
   screen.details.hidden = false;
 }
 
+/** Replaces the value shown for `term` in the details (a rolled-over key's id and algorithm). */
+function updateDetail(screen: Screen, term: string, value: string): void {
+  for (const dt of screen.detailsList.querySelectorAll('dt')) {
+    if (dt.textContent === term && dt.nextElementSibling !== null) dt.nextElementSibling.textContent = value;
+  }
+}
+
 /** One progress bar per database, made at its first page, labelled with the database's name. */
 function syncBar(screen: Screen, database: string): HTMLProgressElement {
   const id = `sync-${database}`;
@@ -85,7 +92,9 @@ function syncBar(screen: Screen, database: string): HTMLProgressElement {
 
 /**
  * Wires the screen: each Activate runs one activation with a new {@link Handset} of this page's
- * device (its PIN), then closes it; the form is disabled meanwhile.
+ * device (its PIN). A device that activated stays connected, as a handset in coverage does, so
+ * that the administrator's commands reach it (a pushed IT policy, new service books, a key
+ * rollover, a wipe) until the next Activate or the page closes; one that failed is closed.
  */
 export function startHandsetView(): void {
   const screen: Screen = {
@@ -126,8 +135,19 @@ export function startHandsetView(): void {
     void activate(email, password);
   });
 
+  /** The activated device, connected: closed before the next activation. */
+  let connected: { readonly handset: Handset; readonly transport: { close(): Promise<void> } } | undefined;
+  const disconnect = async (): Promise<void> => {
+    const was = connected;
+    connected = undefined;
+    await was?.handset.close().catch(() => undefined);
+    await was?.transport.close().catch(() => undefined);
+  };
+  addEventListener('pagehide', () => void disconnect());
+
   async function activate(email: string, password: string): Promise<void> {
     running = true;
+    await disconnect();
     screen.activate.setAttribute('aria-disabled', 'true');
     screen.log.replaceChildren();
     screen.syncList.replaceChildren();
@@ -136,6 +156,7 @@ export function startHandsetView(): void {
     show('Activating');
     const transport = createRelayTransport({ url: location.origin, address: `pin:${pin}`, mode: 'websocket' });
     let handset: Handset | undefined;
+    let activated = false;
     try {
       handset = new Handset({
         // A device of the era the screen comes from: model and OS version are the server's to see
@@ -155,7 +176,29 @@ export function startHandsetView(): void {
         const count = bar.previousElementSibling?.lastElementChild;
         if (count) count.textContent = `${received}/${total}`;
       });
+      // After activation, what the server starts: ours to put in words (no source gives a handset's).
+      const after = (text: string): void => {
+        if (activated) screen.log.append(element('li', text));
+      };
+      handset.on('policy', ({ update }) => {
+        if (update) after('IT policy updated');
+      });
+      handset.on('service-books', () => after('Service books updated'));
+      handset.on('keyChanged', ({ keyId, algorithm }) => {
+        after('Encryption key changed');
+        updateDetail(screen, 'Key id', keyId);
+        updateDetail(screen, 'Key algorithm', algorithm);
+      });
+      handset.on('wiped', () => {
+        after('Device wiped');
+        show('Device wiped');
+        // Keys, books, IT policy and organizer data are gone (the `wiped` event): so are their panels.
+        screen.details.hidden = true;
+        screen.sync.hidden = true;
+      });
       const result = await handset.activate({ email, password });
+      activated = true;
+      connected = { handset, transport };
       showDetails(screen, result);
       screen.password.value = '';
     } catch (err) {
@@ -163,8 +206,10 @@ export function startHandsetView(): void {
       if (!screen.status.classList.contains('failed'))
         show(isActivationError(err) ? `Activation failed: ${err.message}` : 'Activation failed', 'failed');
     } finally {
-      await handset?.close().catch(() => undefined);
-      await transport.close().catch(() => undefined);
+      if (!activated) {
+        await handset?.close().catch(() => undefined);
+        await transport.close().catch(() => undefined);
+      }
       running = false;
       screen.activate.removeAttribute('aria-disabled');
     }

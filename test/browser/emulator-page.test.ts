@@ -202,7 +202,7 @@ describe.runIf(runBrowserTests)('the emulator page of serve --ui (headless Chrom
     await page.close();
   });
 
-  it('sets a new activation password in the administrator view, activates with it, and sends a lifecycle command', async () => {
+  it('sets a new activation password in the administrator view, activates with it, and the lifecycle commands reach the device', async () => {
     const { page, errors } = await open(address);
     const fresh = 'fresh-pass-42';
     const setPassword = page.getByRole('form', { name: 'Set an activation password' });
@@ -220,14 +220,36 @@ describe.runIf(runBrowserTests)('the emulator page of serve --ui (headless Chrom
       .waitFor({ timeout: 60_000 });
     await page.locator('#accounts tr', { hasText: BOB.email }).filter({ hasText: 'Activated' }).waitFor({ timeout: 10_000 });
 
+    // The activated device stays connected: the administrator's commands reach it, and both sides show it.
     const commands = page.getByRole('form', { name: 'Lifecycle commands' });
-    await commands.getByLabel('Email', { exact: true }).fill(BOB.email);
-    await commands.getByLabel('Command').selectOption('resend-it-policy');
-    await commands.getByRole('button', { name: 'Send command' }).click();
-    await page.locator('#admin-message', { hasText: `resend-it-policy for ${BOB.email}: sent to the device` }).waitFor({ timeout: 10_000 });
-    await page.locator('#events li', { hasText: `command resend-it-policy for ${BOB.email}` }).waitFor({ timeout: 10_000 });
+    /** Sends a command; `event`: the line the event log shows for it (a key rollover has its own, not a command's). */
+    const send = async (command: string, answer: string, event = `command ${command} for ${BOB.email}`): Promise<void> => {
+      await commands.getByLabel('Email', { exact: true }).fill(BOB.email);
+      await commands.getByLabel('Command').selectOption(command);
+      await commands.getByRole('button', { name: 'Send command' }).click();
+      await page.locator('#admin-message', { hasText: `${command} for ${BOB.email}: ${answer}` }).waitFor({ timeout: 10_000 });
+      await page.locator('#events li', { hasText: event }).waitFor({ timeout: 10_000 });
+    };
+    await send('resend-it-policy', 'sent to the device');
+    await page.locator('#status-log li', { hasText: 'IT policy updated' }).waitFor({ timeout: 10_000 });
+
+    const keyId = page.locator('#details-list dt', { hasText: 'Key id' }).locator('xpath=following-sibling::dd[1]');
+    const before = await keyId.textContent();
+    await send('regenerate-key', 'sent to the device', `key rolled over (admin) for ${BOB.email}`);
+    await page.locator('#status-log li', { hasText: 'Encryption key changed' }).waitFor({ timeout: 10_000 });
+    expect(await keyId.textContent()).not.toBe(before);
+    expect(await keyId.textContent()).toMatch(/^[0-9a-f]{8,}$/);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, '04-administrator.png');
+
+    await send('wipe', 'sent to the device');
+    await page
+      .locator('#status')
+      .filter({ hasText: /^Device wiped$/ })
+      .waitFor({ timeout: 10_000 });
+    await page.locator('#events li', { hasText: `device acknowledged wipe for ${BOB.email}` }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#details').isHidden()).toBe(true);
+    await screenshot(page, '06-wiped.png');
     expect(errors).toEqual([]);
     // No password the page handled is in what serve printed.
     expect(output).not.toContain(fresh);

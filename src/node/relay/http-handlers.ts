@@ -52,7 +52,7 @@ export interface RelayEndpointRequest {
   readonly method: 'GET' | 'POST';
   /** The query string, parsed. */
   readonly query: URLSearchParams;
-  /** A request header by its name (any case), undefined when absent or repeated. */
+  /** A request header by its name (any case), as Node reads it (most repeated headers joined by `, `); undefined when absent. */
   header(name: string): string | undefined;
   /** The body: empty for `GET`, at most {@link MAX_ENDPOINT_BODY_BYTES} for `POST`. */
   readonly body: Uint8Array;
