@@ -161,7 +161,7 @@ function domainsOf(users: readonly BesServerUser[]): string[] {
  * Starts a BES simulator behind a relay on `host`:`port` (see the module comment). Rejects with
  * ActivationError('INVALID_ARGUMENT') for bad options or users (nothing is left listening), and
  * ('UNSUPPORTED') when an optional peer it needs (ws, prom-client; nodemailer, smtp-server and
- * mailparser with `smtp`) is not installed.
+ * mailparser with `smtp`) is not installed, or, with `ui`, when the build has no page script.
  */
 export async function startBesServer(options: BesServerOptions): Promise<BesServer> {
   if (typeof options !== 'object' || options === null) throw invalid('startBesServer takes an options object', 'options');

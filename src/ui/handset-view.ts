@@ -68,7 +68,7 @@ function showDetails(screen: Screen, result: ActivationResult): void {
 
 /** Replaces the value shown for `term` in the details (a rolled-over key's id and algorithm). */
 function updateDetail(screen: Screen, term: string, value: string): void {
-  for (const dt of screen.detailsList.querySelectorAll('dt')) {
+  for (const dt of Array.from(screen.detailsList.querySelectorAll('dt'))) {
     if (dt.textContent === term && dt.nextElementSibling !== null) dt.nextElementSibling.textContent = value;
   }
 }
