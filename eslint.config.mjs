@@ -31,6 +31,8 @@ const LAYERS = {
   // `testing` gathers the tools for tests (enterprise-activation/testing).
   transcript: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator'],
   testing: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'transcript'],
+  // The emulator page's script (`serve --ui`): a handset in a browser, bundled on its own.
+  ui: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset'],
   cli: [
     'base',
     'codec',
@@ -66,6 +68,7 @@ const FOLDERS = {
   fleet: ['fleet'],
   transcript: ['transcript'],
   testing: ['testing'],
+  ui: ['ui'],
   cli: ['cli'],
 };
 

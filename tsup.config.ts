@@ -48,7 +48,25 @@ const common: Options = {
  */
 const worker = { 'fleet-worker': 'src/fleet/fleet-worker.ts' };
 
+/**
+ * The emulator page's script (`serve --ui`, src/serve/emulator-page.ts): one file for browsers,
+ * every dependency inside (a page loads no modules from node_modules), minified, as `dist/ui/emulator.js`.
+ * Not an export: `serve` reads it from beside its chunk and serves it. No source map: the page
+ * would fetch it from a path the server does not serve.
+ */
+const page: Options = {
+  entry: { 'ui/emulator': 'src/ui/emulator.ts' },
+  format: ['iife'],
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  noExternal: [/./],
+  outExtension: () => ({ js: '.js' }),
+  clean: false,
+};
+
 export default defineConfig([
   { ...common, format: ['esm'], entry: { ...library, ...worker, cli: 'src/cli.ts' }, clean: true },
   { ...common, format: ['cjs'], entry: library, clean: false },
+  page,
 ]);

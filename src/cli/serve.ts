@@ -18,7 +18,9 @@ export const SERVE_USAGE = `usage: ${NAME} serve [options]
 Runs a BES simulator behind the reference relay (HTTP long-poll and WebSocket), until Ctrl-C
 (SIGINT) or SIGTERM, then prints a summary. Handsets connect with createRelayTransport({ url }).
 GET /metrics gives Prometheus metrics (activations by outcome, phase latencies, queues),
-GET /v1/health a health check.
+GET /v1/health a health check. With --ui, /ui is a page that looks and behaves like a handset's
+Enterprise Activation screen (the library running in the browser), beside an administrator's
+view of the simulator; open the page address it prints (it carries the administrator's token).
 
 options:
   --host ADDRESS       address to listen on (default 127.0.0.1)
@@ -33,6 +35,7 @@ options:
   --smtp               take ETP.DATs by mail, through an SMTP server of its own on loopback
   --limit NAME=VALUE   set a relay limit (repeatable); the limits in force are printed at start
   --cors ORIGIN        let web pages from ORIGIN use the relay (repeatable; * for any)
+  --ui                 serve the emulator page at /ui, with its administrator's view
   --json               print the start and the summary as JSON lines (for tools)
   -h, --help           show this help`;
 
@@ -123,6 +126,16 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** The page's address with the administrator's token in its fragment, which no request carries. */
+function pageAddress(ui: { url: string; adminToken: string }): string {
+  return `${ui.url}#admin=${ui.adminToken}`;
+}
+
+/** True for the loopback addresses (`--host`'s default among them). */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 export async function serve(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
@@ -137,6 +150,7 @@ export async function serve(args: string[]): Promise<number> {
       smtp: { type: 'boolean' },
       limit: { type: 'string', multiple: true },
       cors: { type: 'string', multiple: true },
+      ui: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     SERVE_USAGE,
@@ -161,6 +175,7 @@ export async function serve(args: string[]): Promise<number> {
       limits,
       ...(cors !== undefined ? { cors } : {}),
       smtp: values.smtp === true,
+      ui: values.ui === true,
     });
   } catch (err) {
     // A bad limit, address or account is a bad command line: say which, with the usage.
@@ -180,6 +195,7 @@ export async function serve(args: string[]): Promise<number> {
     accounts: users.length,
     ...(chosenSeed !== undefined ? { seed: chosenSeed } : {}),
     ...(server.smtpPort !== undefined ? { smtpPort: server.smtpPort } : {}),
+    ...(server.ui !== undefined ? { ui: pageAddress(server.ui) } : {}),
     limits: server.limits,
   };
   if (values.json) {
@@ -190,6 +206,14 @@ export async function serve(args: string[]): Promise<number> {
     if (chosenSeed !== undefined) console.log(`  seed: ${chosenSeed}  (give it to a fleet, or choose one with --seed)`);
     console.log(`  metrics: ${server.metricsUrl}   health: ${server.healthUrl}`);
     if (server.smtpPort !== undefined) console.log(`  smtp: 127.0.0.1:${server.smtpPort} (ETP.DATs travel by mail)`);
+    if (server.ui !== undefined) {
+      console.log(`  emulator page: ${pageAddress(server.ui)}`);
+      console.log('    (the address carries the administrator token: whoever has it can set passwords and wipe devices)');
+    }
+    if (server.ui !== undefined && !isLoopback(server.host))
+      console.log(
+        `  WARNING: --ui on ${server.host}: the page and its token travel unencrypted (plain HTTP); keep it to loopback or a trusted network`,
+      );
     console.log(
       `  limits: ${Object.entries(server.limits)
         .map(([k, v]) => `${k}=${v}`)

@@ -102,8 +102,13 @@ export function syncResumingStatus(): Status {
   return { id: 'sync-resuming', text: SYNC_RESUMING_TEXT };
 }
 
+/** A database's name as the screen shows it (`Address Book` for `contacts`); an unknown one as given. */
+export function databaseName(database: string): string {
+  return DATABASE_NAMES[database] ?? database;
+}
+
 export function synchronizingStatus(database: string, received: number, total: number): Status {
-  const name = DATABASE_NAMES[database] ?? database;
+  const name = databaseName(database);
   return { id: 'synchronizing', text: `Synchronizing ${name} (${received}/${total})`, progress: { database, received, total } };
 }
 

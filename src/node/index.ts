@@ -86,9 +86,10 @@ export type {
 } from '../crypto/provider.js';
 export { CPACE_SUITE_IDS, TRANSPORT_KEY_ALGORITHMS } from '../crypto/ids.js';
 export { startBesServer, runFleet, activateFleetDevice } from '../serve/load.js';
-export type { BesServer, BesServerOptions, BesServerSummary, BesServerUser } from '../serve/bes-server.js';
+export type { BesServer, BesServerOptions, BesServerSummary, BesServerUi, BesServerUser } from '../serve/bes-server.js';
 export { ACTIVATION_OUTCOMES, SERVER_PHASES, type ActivationOutcome, type ServerPhase } from '../serve/activation-tracker.js';
-export type { RelayEndpoint, RelayEndpointAnswer } from './relay-server.js';
+export type { RelayEndpoint, RelayEndpointAnswer, RelayEndpointRequest } from './relay-server.js';
+export { MAX_ENDPOINT_BODY_BYTES } from './relay-server.js';
 export type { FleetOptions } from '../fleet/run-fleet.js';
 export type { FleetProgress, FleetReport, PhaseLatency } from '../fleet/fleet-report.js';
 export { FLEET_PHASES, type FleetPhase } from '../fleet/phase-clock.js';

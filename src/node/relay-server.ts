@@ -42,7 +42,8 @@ import { createUpgradeHandler, refuseUpgrade } from './relay/websocket-handler.j
 
 export type { RelayStats, RelayServerConfig } from './relay/relay-router.js';
 export type { RelayLimits } from './relay/relay-limits.js';
-export type { RelayEndpoint, RelayEndpointAnswer } from './relay/http-handlers.js';
+export type { RelayEndpoint, RelayEndpointAnswer, RelayEndpointRequest } from './relay/http-handlers.js';
+export { MAX_ENDPOINT_BODY_BYTES } from './relay/http-handlers.js';
 export { DEFAULT_RELAY_LIMITS } from './relay/relay-limits.js';
 
 /**
@@ -99,12 +100,20 @@ export interface RelayServerOptions {
   readonly log?: (message: string) => void;
   /**
    * Extra read-only endpoints, path → answer (e.g. `{ '/metrics': ... }`, as `enterprise-activation
-   * serve` adds its Prometheus metrics): answered to `GET` only (else 405), after the relay's own
+   * serve` adds its Prometheus metrics): answered to `GET` only (else 405, unless `postEndpoints` has the path), after the relay's own
    * paths, with no CORS headers. A path is `/` and 1 to 64 of `A-Za-z0-9._~/-`, and not one of the
    * relay's (`/v1/frames`, `/v1/register`, `/v1/health`). An endpoint that throws is answered 500,
    * its message never shown. Default: none.
    */
   readonly endpoints?: Readonly<Record<string, RelayEndpoint>>;
+  /**
+   * Extra endpoints that take a body, path → answer (`enterprise-activation serve --ui` adds its
+   * administrator's commands): answered to `POST` only, with the body read first (at most
+   * `MAX_ENDPOINT_BODY_BYTES`, else 413). Paths as for `endpoints`; a path may be in both (GET
+   * and POST), else other methods get 405 with `Allow`. The relay authenticates nobody here: an
+   * endpoint that changes state checks its caller itself. Default: none.
+   */
+  readonly postEndpoints?: Readonly<Record<string, RelayEndpoint>>;
 }
 
 /** A running relay, as {@link startRelayServer} returns it. */
@@ -137,14 +146,16 @@ const ENDPOINT_PATH = /^\/[A-Za-z0-9._~/-]{1,64}$/;
 const RELAY_PATHS: ReadonlySet<string> = new Set(['/v1/frames', '/v1/register', '/v1/health']);
 
 /** The extra endpoints as a map, each path checked (see {@link RelayServerOptions.endpoints}). */
-function checkEndpoints(endpoints: RelayServerOptions['endpoints']): ReadonlyMap<string, RelayEndpoint> | undefined {
+function checkEndpoints(
+  endpoints: RelayServerOptions['endpoints'],
+  field: 'endpoints' | 'postEndpoints' = 'endpoints',
+): ReadonlyMap<string, RelayEndpoint> | undefined {
   if (endpoints === undefined) return undefined;
-  if (typeof endpoints !== 'object' || endpoints === null) throw invalid('endpoints must map paths to functions', 'endpoints');
+  if (typeof endpoints !== 'object' || endpoints === null) throw invalid(`${field} must map paths to functions`, field);
   const map = new Map<string, RelayEndpoint>();
   for (const [path, endpoint] of Object.entries(endpoints)) {
-    if (!ENDPOINT_PATH.test(path) || RELAY_PATHS.has(path))
-      throw invalid(`endpoint path ${JSON.stringify(path)} is not allowed`, 'endpoints');
-    if (typeof endpoint !== 'function') throw invalid(`endpoint ${path} must be a function`, 'endpoints');
+    if (!ENDPOINT_PATH.test(path) || RELAY_PATHS.has(path)) throw invalid(`endpoint path ${JSON.stringify(path)} is not allowed`, field);
+    if (typeof endpoint !== 'function') throw invalid(`endpoint ${path} must be a function`, field);
     map.set(path, endpoint);
   }
   return map;
@@ -249,6 +260,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   sockets.attach(router);
   const cors = CorsPolicy.fromOption(options.cors);
   const endpoints = checkEndpoints(options.endpoints);
+  const postEndpoints = checkEndpoints(options.postEndpoints, 'postEndpoints');
   let closing = false;
   const isClosing = (): boolean => closing;
   const responder = new HttpResponder(isClosing);
@@ -333,7 +345,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
       maxHeaderSize: 16 * 1024,
     },
-    createHttpHandler({ router, acceptFrame, polls, responder, cors, isClosing, log, endpoints }),
+    createHttpHandler({ router, acceptFrame, polls, responder, cors, isClosing, log, endpoints, postEndpoints }),
   );
   server.timeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;

@@ -3,7 +3,8 @@
  * host and port (`enterprise-activation serve`, issue 15). Handsets anywhere reach it the way they
  * reach any relay (`createRelayTransport` with the server's URL): over HTTP long-poll or WebSocket,
  * and with `smtp` their ETP.DATs travel as mail through an SMTP server of its own first, the real
- * network's path (docs/transports.md, "The mail path").
+ * network's path (docs/transports.md, "The mail path"). With `ui` it serves the emulator page too
+ * (emulator-page.ts) and the administrator's API behind it (admin-api.ts).
  *
  * A composition root, like relay-server.ts: the relay (its limits, its token for the simulator, the
  * extra `GET /metrics`), the simulator (its users, its log feeding the {@link ActivationTracker}),
@@ -24,7 +25,9 @@ import { loadPeer } from '../node/optional-peers.js';
 import { startRelayServer, type RelayServer, type RelayStats } from '../node/relay-server.js';
 import type { RelayLimits } from '../node/relay/relay-limits.js';
 import { ActivationTracker, type ActivationOutcome } from './activation-tracker.js';
+import { createAdminApi, type AdminApi } from './admin-api.js';
 import { allMailboxes } from './all-mailboxes.js';
+import { emulatorPageEndpoints, PAGE_PATH, readEmulatorScript } from './emulator-page.js';
 import { createServeMetrics } from './serve-metrics.js';
 
 /** One account of a {@link startBesServer} server. */
@@ -67,6 +70,24 @@ export interface BesServerOptions {
   readonly mailPollMs?: number;
   /** Receives one line per notable event of the relay (refusals, failures). */
   readonly log?: (line: string) => void;
+  /**
+   * Serve the emulator page too (`serve --ui`, docs/fleet.md "The emulator page"): at `/ui` a
+   * handset's Enterprise Activation screen that runs the library in the browser, beside an
+   * administrator's view, whose API needs the token of {@link BesServer.ui}. Default false.
+   */
+  readonly ui?: boolean;
+}
+
+/** The emulator page of a server started with `ui` ({@link BesServerOptions.ui}). */
+export interface BesServerUi {
+  /** The page: `<url>/ui`. */
+  readonly url: string;
+  /**
+   * The administrator's token, made at this start: the page's administrator view sends it with
+   * every call (`#admin=<token>` at the end of the page's address gives it to the page). Whoever
+   * has it can set passwords and wipe devices: print it only where the operator reads it.
+   */
+  readonly adminToken: string;
 }
 
 /** What a server did, for its final report (and for `GET /metrics`'s readers, the same figures). */
@@ -99,6 +120,8 @@ export interface BesServer {
   readonly healthUrl: string;
   /** The SMTP server's port, with `smtp`. */
   readonly smtpPort: number | undefined;
+  /** The emulator page and its administrator's token, with `ui`. */
+  readonly ui: BesServerUi | undefined;
   /**
    * The status of an account (`'Activated'`, `'Pending'`, ...; see the simulator's `Account`), or
    * undefined for an unknown address.
@@ -138,7 +161,7 @@ function domainsOf(users: readonly BesServerUser[]): string[] {
  * Starts a BES simulator behind a relay on `host`:`port` (see the module comment). Rejects with
  * ActivationError('INVALID_ARGUMENT') for bad options or users (nothing is left listening), and
  * ('UNSUPPORTED') when an optional peer it needs (ws, prom-client; nodemailer, smtp-server and
- * mailparser with `smtp`) is not installed.
+ * mailparser with `smtp`) is not installed, or, with `ui`, when the build has no page script.
  */
 export async function startBesServer(options: BesServerOptions): Promise<BesServer> {
   if (typeof options !== 'object' || options === null) throw invalid('startBesServer takes an options object', 'options');
@@ -146,6 +169,8 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
   if (!Array.isArray(users) || users.length === 0) throw invalid('users must list at least one account', 'users');
   const domains = domainsOf(users);
   const started = performance.now();
+  // The page's script before anything is made: a build without it cannot serve the page.
+  const script = options.ui === true ? readEmulatorScript() : undefined;
   const metrics = await createServeMetrics();
   const { WebSocket } = await loadPeer('ws', 'startBesServer');
   const tracker = new ActivationTracker(metrics.observer);
@@ -154,7 +179,9 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
   const expire = (): void => void tracker.expire(performance.now(), claimTimeoutMs);
 
   const chained = options.simulatorLog;
-  const simulator = new BesSimulator({
+  // Made before the simulator, which feeds it; it holds the simulator once there is one.
+  let admin: AdminApi | undefined;
+  const simulator: BesSimulator = new BesSimulator({
     ...(options.provider !== undefined ? { provider: options.provider } : {}),
     ...(options.claimTimeoutMs !== undefined ? { claimTimeoutMs: options.claimTimeoutMs } : {}),
     requireRelayVouch: true,
@@ -165,9 +192,13 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
     etpRateLimit: { perSource: false },
     log: (event, detail) => {
       tracker.event(event, detail, performance.now());
+      admin?.logEvent(event, detail, Date.now());
       chained?.(event, detail);
     },
+    onAdminEvent: (event) => admin?.adminEvent(event),
   });
+  const adminToken = script !== undefined ? Buffer.from(randomBytes(24)).toString('base64url') : undefined;
+  if (adminToken !== undefined) admin = createAdminApi({ simulator, token: adminToken });
   // Accounts first: a bad address or password is refused before any port is bound.
   for (const user of users) {
     simulator.addUser({
@@ -199,7 +230,10 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
           expire();
           return { contentType: metrics.contentType, body: await metrics.scrape() };
         },
+        ...(script !== undefined ? emulatorPageEndpoints(script) : {}),
+        ...admin?.endpoints,
       },
+      ...(admin !== undefined ? { postEndpoints: admin.postEndpoints } : {}),
     });
     const relayEnd: RelayTransport = createRelayTransport({
       url: relay.url,
@@ -250,6 +284,7 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
     metricsUrl: `${liveRelay.url}/metrics`,
     healthUrl: `${liveRelay.url}/v1/health`,
     smtpPort: mail?.port,
+    ui: adminToken !== undefined ? { url: `${liveRelay.url}${PAGE_PATH}`, adminToken } : undefined,
     accountStatus: (email) => simulator.account(email)?.status,
     relay: liveRelay,
     limits: liveRelay.limits,

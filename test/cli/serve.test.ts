@@ -136,4 +136,47 @@ describe('enterprise-activation serve', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/cannot read "?missing\.csv"?: no such file/);
   });
+
+  it('with --ui serves the page with a strict CSP and prints its address with a fresh administrator token; without it, no page', async () => {
+    const withUi = await serve('--users', '1', '--seed', 'ui-test', '--ui');
+    const address = String(withUi.start.ui);
+    expect(address).toMatch(new RegExp(`^${withUi.start.url}/ui#admin=[A-Za-z0-9_-]{32}$`));
+    const page = await fetch(address.slice(0, address.indexOf('#')));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<label for="email">Email:</label>');
+    const script = await fetch(`${withUi.start.url}/ui/emulator.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // The library bundled for browsers: nothing Node-only in it.
+    expect(await script.text()).not.toMatch(/require\(["']node:|from ["']node:/);
+    const token = address.slice(address.indexOf('#admin=') + '#admin='.length);
+    expect((await fetch(`${withUi.start.url}/ui/api/accounts`)).status).toBe(401);
+    const accounts = await fetch(`${withUi.start.url}/ui/api/accounts`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await accounts.json()).toMatchObject({ total: 1, accounts: [{ email: sim.fleetEmail(1, 'example.com') }] });
+    withUi.child.kill('SIGTERM');
+    expect(await withUi.exited).toBe(0);
+
+    // Another start, another token; and the human-readable start says where the page is.
+    const again = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--users', '1', '--ui'], { cwd: dir });
+    running.push(again);
+    let text = '';
+    again.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    while (!text.includes('Ctrl-C')) {
+      if (again.exitCode !== null) throw new Error(`serve --ui did not start: ${text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const printed = /emulator page: (\S+)/.exec(text)?.[1] ?? '';
+    expect(printed).toMatch(/\/ui#admin=[A-Za-z0-9_-]{32}$/);
+    expect(printed.slice(printed.indexOf('#'))).not.toBe(address.slice(address.indexOf('#')));
+    expect(text).not.toContain('WARNING');
+    again.kill('SIGTERM');
+
+    const without = await serve('--users', '1');
+    expect(without.start).not.toHaveProperty('ui');
+    expect((await fetch(`${without.start.url}/ui`)).status).toBe(404);
+    expect((await fetch(`${without.start.url}/ui/api/accounts`)).status).toBe(404);
+    without.child.kill('SIGTERM');
+    expect(await without.exited).toBe(0);
+  });
 });

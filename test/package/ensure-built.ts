@@ -33,6 +33,7 @@ export const OUTPUTS = [
   'dist/testing/index.d.ts',
   'dist/cli.js',
   'dist/fleet-worker.js',
+  'dist/ui/emulator.js',
 ];
 
 function newestInput(): number {

@@ -1,10 +1,11 @@
 /**
- * The relay's extra GET endpoints (`RelayServerOptions.endpoints`, what `serve`'s `/metrics` is):
- * answered to GET only, never over the relay's own paths, and an endpoint that fails says nothing
- * of why.
+ * The relay's extra endpoints (`RelayServerOptions.endpoints`, what `serve`'s `/metrics` is, and
+ * `postEndpoints`, what `serve --ui`'s administrator's commands are): GET ones answered to GET
+ * only, POST ones to POST only with a bounded body, never over the relay's own paths, and an
+ * endpoint that fails says nothing of why.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRelayServer, type RelayServer } from '../../src/node/relay-server.js';
+import { MAX_ENDPOINT_BODY_BYTES, startRelayServer, type RelayServer } from '../../src/node/relay-server.js';
 
 const open: RelayServer[] = [];
 afterEach(async () => {
@@ -78,5 +79,84 @@ describe('relay endpoints', () => {
     }
     await expect(startRelayServer({ endpoints: { '/x': 'text' as never } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(startRelayServer({ endpoints: 'x' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('gives POST endpoints the body, the query and the headers, and answers with extra headers under its own', async () => {
+    const seen: Array<{ method: string; body: string; q: string | null; auth: string | undefined }> = [];
+    const r = await startRelayServer({
+      endpoints: { '/thing': () => ({ contentType: 'text/plain', body: 'got' }) },
+      postEndpoints: {
+        '/thing': (req) => {
+          seen.push({
+            method: req.method,
+            body: Buffer.from(req.body).toString('utf8'),
+            q: req.query.get('q'),
+            auth: req.header('Authorization'),
+          });
+          return {
+            status: 201,
+            contentType: 'application/json',
+            body: '{"ok":true}',
+            headers: { 'x-frame-options': 'DENY', 'cache-control': 'max-age=9999' },
+          };
+        },
+      },
+    });
+    open.push(r);
+    const res = await fetch(`${r.url}/thing?q=1`, { method: 'POST', body: '{"a":1}', headers: { authorization: 'Bearer t' } });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(seen).toEqual([{ method: 'POST', body: '{"a":1}', q: '1', auth: 'Bearer t' }]);
+    expect(await (await fetch(`${r.url}/thing`)).text()).toBe('got');
+    const put = await fetch(`${r.url}/thing`, { method: 'PUT', body: 'x' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('refuses a POST body over the bound with 413 before the endpoint runs, and GET on a POST-only path with 405', async () => {
+    let calls = 0;
+    const r = await startRelayServer({
+      postEndpoints: {
+        '/cmd': () => {
+          calls++;
+          return { contentType: 'application/json', body: '{}' };
+        },
+      },
+    });
+    open.push(r);
+    const big = await fetch(`${r.url}/cmd`, { method: 'POST', body: 'x'.repeat(MAX_ENDPOINT_BODY_BYTES + 1) });
+    expect(big.status).toBe(413);
+    expect(calls).toBe(0);
+    expect((await fetch(`${r.url}/cmd`, { method: 'POST', body: 'x'.repeat(MAX_ENDPOINT_BODY_BYTES) })).status).toBe(200);
+    expect(calls).toBe(1);
+    const get = await fetch(`${r.url}/cmd`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it('answers 500 when an endpoint gives headers that are not well formed', async () => {
+    const r = await startRelayServer({
+      endpoints: {
+        '/split': () => ({ contentType: 'text/plain', body: 'x', headers: { 'x-a': 'b\r\nset-cookie: c' } }),
+        '/name': () => ({ contentType: 'text/plain', body: 'x', headers: { 'X A': 'b' } }),
+        '/value': () => ({ contentType: 'text/plain', body: 'x', headers: { 'x-a': 1 as never } }),
+      },
+    });
+    open.push(r);
+    for (const path of ['/split', '/name', '/value']) {
+      const res = await fetch(r.url + path);
+      expect(res.status, path).toBe(500);
+      expect(res.headers.get('set-cookie')).toBeNull();
+    }
+  });
+
+  it('refuses postEndpoints with bad paths or values before listening', async () => {
+    await expect(startRelayServer({ postEndpoints: { '/v1/frames': () => ({ contentType: 'a', body: '' }) } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      cause: { field: 'postEndpoints' },
+    });
+    await expect(startRelayServer({ postEndpoints: { '/x': 1 as never } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

@@ -39,6 +39,23 @@ export interface HttpHandlerOptions {
   readonly log: (message: string) => void;
   /** Extra read-only endpoints (`GET` only), by path: see `RelayServerOptions.endpoints`. */
   readonly endpoints?: ReadonlyMap<string, RelayEndpoint>;
+  /** Extra endpoints that take a body (`POST` only), by path: see `RelayServerOptions.postEndpoints`. */
+  readonly postEndpoints?: ReadonlyMap<string, RelayEndpoint>;
+}
+
+/** The most bytes of body a `POST` to an extra endpoint may carry (else 413). */
+export const MAX_ENDPOINT_BODY_BYTES = 16 * 1024;
+
+/** What a {@link RelayEndpoint} is given of its request. */
+export interface RelayEndpointRequest {
+  /** `GET` for `endpoints`, `POST` for `postEndpoints`. */
+  readonly method: 'GET' | 'POST';
+  /** The query string, parsed. */
+  readonly query: URLSearchParams;
+  /** A request header by its name (any case), as Node reads it (most repeated headers joined by `, `); undefined when absent. */
+  header(name: string): string | undefined;
+  /** The body: empty for `GET`, at most {@link MAX_ENDPOINT_BODY_BYTES} for `POST`. */
+  readonly body: Uint8Array;
 }
 
 /** What a {@link RelayEndpoint} answers: a text body, its media type, and a status (default 200). */
@@ -49,10 +66,28 @@ export interface RelayEndpointAnswer {
   readonly contentType: string;
   /** The body, as text. */
   readonly body: string;
+  /**
+   * More response headers (e.g. `content-security-policy`): lower-case names, values without line
+   * breaks. The relay's own (`content-type`, `content-length`, `cache-control`) win over these.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** An extra `GET` endpoint of the relay (`/metrics` of `enterprise-activation serve`). */
-export type RelayEndpoint = () => RelayEndpointAnswer | Promise<RelayEndpointAnswer>;
+/**
+ * An extra endpoint of the relay (`/metrics` of `enterprise-activation serve`, and with `--ui` its
+ * page and administrator's API). Endpoints that ignore the request may take no parameter.
+ */
+export type RelayEndpoint = (request: RelayEndpointRequest) => RelayEndpointAnswer | Promise<RelayEndpointAnswer>;
+
+const HEADER_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]{0,4096}$/;
+
+/** True when `headers` is absent or a plain map of well-formed header names to one-line values. */
+function wellFormedHeaders(headers: unknown): boolean {
+  if (headers === undefined) return true;
+  if (typeof headers !== 'object' || headers === null) return false;
+  return Object.entries(headers).every(([name, value]) => HEADER_NAME.test(name) && typeof value === 'string' && HEADER_VALUE.test(value));
+}
 
 /**
  * The path and query of a request target in origin form (`/v1/frames?…`); undefined for anything
@@ -109,7 +144,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Uint8Array>
 
 /** The `request` listener of the relay's node:http server. */
 export function createHttpHandler(options: HttpHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
-  const { router, acceptFrame, polls, responder, cors, isClosing, log, endpoints } = options;
+  const { router, acceptFrame, polls, responder, cors, isClosing, log, endpoints, postEndpoints } = options;
 
   async function handlePost(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const type = mediaType(req.headers['content-type']);
@@ -204,22 +239,39 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: http.Incom
       throw new RelayRefusal(405, 'INVALID_ARGUMENT', 'use POST');
     }
     if (url.pathname === '/v1/health' && req.method === 'GET') return responder.send(res, 200, JSON.stringify({ status: 'ok' }));
-    const endpoint = endpoints?.get(url.pathname);
-    if (endpoint !== undefined) {
-      if (req.method !== 'GET') {
-        res.setHeader('allow', 'GET');
-        throw new RelayRefusal(405, 'INVALID_ARGUMENT', 'use GET');
-      }
-      return answerEndpoint(endpoint, res);
+    const getEndpoint = endpoints?.get(url.pathname);
+    const postEndpoint = postEndpoints?.get(url.pathname);
+    if (getEndpoint !== undefined && req.method === 'GET') return answerEndpoint(getEndpoint, req, url, new Uint8Array(0), res);
+    if (postEndpoint !== undefined && req.method === 'POST')
+      return answerEndpoint(postEndpoint, req, url, await readBody(req, MAX_ENDPOINT_BODY_BYTES), res);
+    if (getEndpoint !== undefined || postEndpoint !== undefined) {
+      const allow = [...(getEndpoint ? ['GET'] : []), ...(postEndpoint ? ['POST'] : [])].join(', ');
+      res.setHeader('allow', allow);
+      throw new RelayRefusal(405, 'INVALID_ARGUMENT', `use ${allow.replace(', ', ' or ')}`);
     }
     throw new RelayRefusal(404, 'NOT_FOUND', 'no such endpoint');
   }
 
   /** Runs an extra endpoint; whatever it throws or returns that is not an answer is a plain 500 (never its message). */
-  async function answerEndpoint(endpoint: RelayEndpoint, res: http.ServerResponse): Promise<void> {
+  async function answerEndpoint(
+    endpoint: RelayEndpoint,
+    req: http.IncomingMessage,
+    url: URL,
+    body: Uint8Array,
+    res: http.ServerResponse,
+  ): Promise<void> {
     let answer: RelayEndpointAnswer;
+    const request: RelayEndpointRequest = {
+      method: req.method === 'POST' ? 'POST' : 'GET',
+      query: url.searchParams,
+      header: (name) => {
+        const value = req.headers[name.toLowerCase()];
+        return typeof value === 'string' ? value : undefined;
+      },
+      body,
+    };
     try {
-      answer = await endpoint();
+      answer = await endpoint(request);
     } catch {
       log('an endpoint failed');
       throw new RelayRefusal(500, 'ERROR', 'the endpoint failed');
@@ -230,12 +282,13 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: http.Incom
       status < 200 ||
       status > 599 ||
       typeof answer.body !== 'string' ||
-      typeof answer.contentType !== 'string'
+      typeof answer.contentType !== 'string' ||
+      !wellFormedHeaders(answer.headers)
     ) {
       log('an endpoint gave no answer');
       throw new RelayRefusal(500, 'ERROR', 'the endpoint failed');
     }
-    responder.send(res, status, answer.body, answer.contentType);
+    responder.send(res, status, answer.body, answer.contentType, answer.headers);
   }
 
   const fail = (req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void => {

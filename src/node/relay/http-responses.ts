@@ -10,10 +10,19 @@ export class HttpResponder {
   /** @param isClosing true once the relay shuts down. */
   constructor(private readonly isClosing: () => boolean) {}
 
-  /** Answers `res` with `status` and an optional body (JSON unless `contentType` says otherwise); nothing if it cannot be answered. */
-  send(res: http.ServerResponse, status: number, body?: Uint8Array | string, contentType?: string): void {
+  /**
+   * Answers `res` with `status` and an optional body (JSON unless `contentType` says otherwise),
+   * with `extra` headers under the relay's own; nothing if it cannot be answered.
+   */
+  send(
+    res: http.ServerResponse,
+    status: number,
+    body?: Uint8Array | string,
+    contentType?: string,
+    extra?: Readonly<Record<string, string>>,
+  ): void {
     if (!canAnswer(res)) return;
-    const headers: Record<string, string | number> = { 'cache-control': 'no-store' };
+    const headers: Record<string, string | number> = { ...extra, 'cache-control': 'no-store' };
     if (this.isClosing()) headers.connection = 'close';
     if (body !== undefined) {
       headers['content-type'] = contentType ?? 'application/json';
