@@ -24,6 +24,9 @@ const library = {
   'crypto/index': 'src/crypto/index.ts',
   'simulator/index': 'src/simulator/index.ts',
   'node/index': 'src/node/index.ts',
+  'testing/index': 'src/testing/index.ts',
+  'testing/vitest': 'src/testing/vitest.ts',
+  'testing/jest': 'src/testing/jest.ts',
 };
 
 const common: Options = {
