@@ -25,8 +25,8 @@ const library = {
   'simulator/index': 'src/simulator/index.ts',
   'node/index': 'src/node/index.ts',
   'testing/index': 'src/testing/index.ts',
-  'testing/vitest': 'src/testing/vitest.ts',
-  'testing/jest': 'src/testing/jest.ts',
+  'testing/vitest/index': 'src/testing/vitest/index.ts',
+  'testing/jest/index': 'src/testing/jest/index.ts',
 };
 
 const common: Options = {

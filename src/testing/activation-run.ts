@@ -56,7 +56,7 @@ function frameLine(f: SeenFrame): string {
 
 /**
  * A few readable lines about a run: its outcome, the statuses shown and the frames seen (the first
- * and last {@link MAX_FRAME_LINES} of a long run), for a matcher's failure message.
+ * and last 12 of a run of more than 24), for a matcher's failure message.
  */
 export function describeRun(run: ActivationRun): string {
   const outcome = run.ok

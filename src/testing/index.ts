@@ -30,3 +30,12 @@ export { describeRun, type ActivationRun, type SeenFrame } from './activation-ru
 export { PRESETS, PRESET_NAMES, type PresetDescription, type PresetName } from './presets.js';
 export { VIRTUAL_CLOCK_START, VirtualClock } from './virtual-clock.js';
 export { activationMatchers, type ActivationMatchers, type ExpectedStatus, type MatcherContext, type MatcherResult } from './matchers.js';
+
+// The toolkit hands out the Handset and the BesSimulator themselves (`pair.handset`,
+// `pair.server`), whose types reach most of the root entry and of `/simulator`: both are exported
+// here too, whole (the same objects, from the same chunks), so that a test file imports from one
+// place and every type the toolkit's declarations name has a name a user can write. Re-exporting
+// types alone does not work: the declaration bundle turns a type-only export of a class or a
+// constant into a value export, which would promise values this entry did not have.
+export * from '../index.js';
+export * from '../simulator/index.js';

@@ -100,17 +100,20 @@ function outcomeOf(run: ActivationRun): string {
  * runner. The runner entries do this for you.
  */
 export const activationMatchers = {
+  /** Passes when the run completed. */
   toActivate(this: unknown, received: unknown): MatcherResult {
     if (!isRun(received)) return notARun('toActivate', received);
     return result(this, received.ok, received, 'to complete', outcomeOf(received));
   },
 
+  /** Passes when the run failed with an ActivationError of `code`. */
   toFailWith(this: unknown, received: unknown, code: ActivationErrorCode): MatcherResult {
     if (!isRun(received)) return notARun('toFailWith', received);
     const pass = !received.ok && received.error?.code === code;
     return result(this, pass, received, `to fail with ${code}`, outcomeOf(received));
   },
 
+  /** Passes when the run showed `statuses` in this order (ids, exact texts or patterns; others may come between). */
   toShowStatuses(this: unknown, received: unknown, statuses: readonly ExpectedStatus[]): MatcherResult {
     if (!isRun(received)) return notARun('toShowStatuses', received);
     if (!Array.isArray(statuses)) {
@@ -132,6 +135,7 @@ export const activationMatchers = {
     return result(this, missing === undefined, received, claim, seen);
   },
 
+  /** Passes when the handset holds `count` records of `database` after the run (without `count`: at least one). */
   toHaveSynced(this: unknown, received: unknown, database: SyncDatabase, count?: number): MatcherResult {
     if (!isRun(received)) return notARun('toHaveSynced', received);
     const held = received.synced[database];
@@ -146,6 +150,7 @@ export const activationMatchers = {
     return result(this, pass, received, claim, `the handset holds ${held}`);
   },
 
+  /** Passes when the run completed with a transport key of `algorithm`. */
   toUseTransportKey(this: unknown, received: unknown, algorithm: TransportKeyAlgorithm): MatcherResult {
     if (!isRun(received)) return notARun('toUseTransportKey', received);
     const pass = received.ok && received.result?.keyAlgorithm === algorithm;

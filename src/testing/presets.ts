@@ -44,7 +44,8 @@ export const PRESETS = deepFreeze({
       'with WRONG_PASSWORD on the handset and LOCKED_OUT in `account(email).lastFailure`.',
   },
   'tdes-only': {
-    setup: 'The server issues Triple DES transport keys only (its `ciphers` option), as an administrator can configure BES 4.0 to 5.0.',
+    setup:
+      'The server issues Triple DES transport keys only (its `ciphers` option), as an administrator can configure BES 4.0 to 5.0 (KB05429, src/server-version/capabilities.ts).',
     outcome: 'Completes with a TDES-EDE2-CBC transport key.',
   },
   'old-bes': {

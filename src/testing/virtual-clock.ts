@@ -91,7 +91,7 @@ export class VirtualClock {
   }
 
   /**
-   * Lets everything that is ready run: waits until {@link IDLE_TURNS} microtask turns pass with no
+   * Lets everything that is ready run: waits until 50 microtask turns in a row pass with no
    * activity noted. The clock does not move.
    */
   async settle(): Promise<void> {

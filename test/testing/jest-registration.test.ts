@@ -19,7 +19,7 @@ afterEach(() => {
 describe('enterprise-activation/testing/jest', () => {
   it('registers the matchers with the global expect when imported', async () => {
     (globalThis as { expect?: unknown }).expect = jestExpect;
-    await import('../../src/testing/jest.js');
+    await import('../../src/testing/jest/index.js');
     const run = await activate({ preset: 'no-cmime' });
     const expectRun = jestExpect as unknown as WithMatchers;
     expectRun(run).toActivate();
@@ -31,7 +31,7 @@ describe('enterprise-activation/testing/jest', () => {
   });
 
   it('without a global expect, registers nothing on import; registerMatchers takes one', async () => {
-    const { registerMatchers } = await import('../../src/testing/jest.js');
+    const { registerMatchers } = await import('../../src/testing/jest/index.js');
     const run = await activate({ preset: 'server-silent' });
     const expectRun = jestExpect as unknown as WithMatchers;
     registerMatchers(jestExpect);

@@ -3,7 +3,7 @@
  * typed (this file compiles only with the `declare module 'vitest'` augmentation), `.not` included.
  */
 import { describe, expect, it } from 'vitest';
-import '../../src/testing/vitest.js';
+import '../../src/testing/vitest/index.js';
 import { activate } from '../../src/testing/activation-pair.js';
 
 describe('enterprise-activation/testing/vitest', () => {

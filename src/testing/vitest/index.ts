@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 import { expect } from 'vitest';
-import { activationMatchers, type ActivationMatchers } from './matchers.js';
+import { activationMatchers, type ActivationMatchers } from '../matchers.js';
 
 expect.extend(activationMatchers);
 
@@ -21,4 +21,11 @@ declare module 'vitest' {
   interface Matchers<T = any> extends ActivationMatchers<T> {}
 }
 
-export { activationMatchers, type ActivationMatchers } from './matchers.js';
+// The types the matchers' signatures use, with the lists they are made of (the same objects as
+// the root entry's).
+export type { ActivationMatchers, ExpectedStatus } from '../matchers.js';
+export { ACTIVATION_ERROR_CODES, type ActivationErrorCode } from '../../errors/activation-error.js';
+export { STATUS_IDS, type StatusId } from '../../handset/status.js';
+export { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
+export { TRANSPORT_KEY_ALGORITHMS } from '../../crypto/ids.js';
+export type { TransportKeyAlgorithm } from '../../crypto/provider.js';

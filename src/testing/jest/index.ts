@@ -13,8 +13,8 @@
  *
  * @packageDocumentation
  */
-import { ActivationError } from '../errors/activation-error.js';
-import { activationMatchers, type ActivationMatchers } from './matchers.js';
+import { ActivationError } from '../../errors/activation-error.js';
+import { activationMatchers, type ActivationMatchers } from '../matchers.js';
 
 /** The one part of a Jest-style `expect` this entry needs. */
 export interface ExtendableExpect {
@@ -51,4 +51,11 @@ declare global {
   }
 }
 
-export { activationMatchers, type ActivationMatchers } from './matchers.js';
+// The types the matchers' signatures use, with the lists they are made of (the same objects as
+// the root entry's).
+export type { ActivationMatchers, ExpectedStatus } from '../matchers.js';
+export { ACTIVATION_ERROR_CODES, type ActivationErrorCode } from '../../errors/activation-error.js';
+export { STATUS_IDS, type StatusId } from '../../handset/status.js';
+export { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
+export { TRANSPORT_KEY_ALGORITHMS } from '../../crypto/ids.js';
+export type { TransportKeyAlgorithm } from '../../crypto/provider.js';
