@@ -2,6 +2,8 @@
  * Each scenario preset leads to the outcome its entry in PRESETS documents. The table below is
  * typed by preset name, so a preset added without a test here does not compile.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PRESETS, PRESET_NAMES, type PresetName } from '../../src/testing/presets.js';
 import { createActivationPair, type ActivationPair } from '../../src/testing/activation-pair.js';
@@ -90,6 +92,16 @@ describe('scenario presets', () => {
       expect(PRESETS[name].setup.length, name).toBeGreaterThan(20);
       expect(PRESETS[name].outcome.length, name).toBeGreaterThan(10);
     }
+  });
+
+  it('docs/testing-toolkit.md shows the same table, word for word', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'testing-toolkit.md'), 'utf8');
+    const rows = doc
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => line.split(' | ').map((cell) => cell.replace(/^\| /, '').replace(/ \|$/, '')))
+      .filter(([name]) => PRESET_NAMES.includes(name!.replace(/`/g, '') as PresetName));
+    expect(rows).toEqual(PRESET_NAMES.map((name) => [`\`${name}\``, PRESETS[name].setup, PRESETS[name].outcome]));
   });
 
   for (const name of Object.keys(outcomes) as PresetName[]) {
