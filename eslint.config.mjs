@@ -27,6 +27,9 @@ const LAYERS = {
   // lazy loader of both that /node exports (`serve`), then the command line.
   fleet: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node'],
   serve: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'simulator', 'node', 'fleet'],
+  // The testing toolkit (`enterprise-activation/testing`): a handset and a simulator on one clock,
+  // from the public pieces; no Node module, no test runner (only its runner entries import one).
+  testing: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator'],
   cli: [
     'base',
     'codec',
@@ -59,6 +62,7 @@ const FOLDERS = {
   node: ['node'],
   serve: ['serve'],
   fleet: ['fleet'],
+  testing: ['testing'],
   cli: ['cli'],
 };
 
