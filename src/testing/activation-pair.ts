@@ -149,6 +149,9 @@ export class ActivationPair {
 
   /** Use {@link createActivationPair}. */
   constructor(options: ActivationPairOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new ActivationError('INVALID_ARGUMENT', 'the pair options must be an object', { field: 'options' });
+    }
     const presets = options.preset === undefined ? [] : typeof options.preset === 'string' ? [options.preset] : [...options.preset];
     for (const name of presets) {
       if (!Object.hasOwn(PRESETS, name)) {
@@ -178,7 +181,13 @@ export class ActivationPair {
     const link = options.link ?? this.#setup.link;
     this.#link = link;
     this.#config = { ...DEFAULT_TEST_DEVICE, ...options.handset };
-    this.#handset = this.#newHandset(this.#config, this.#connect(true));
+    try {
+      this.#handset = this.#newHandset(this.#config, this.#connect(true));
+    } catch (err) {
+      // A bad handset option: nobody gets this pair to close, so the server lets go of its link here.
+      this.server.close();
+      throw err;
+    }
   }
 
   /** The handset under test (a new one after a restart). */
@@ -195,6 +204,9 @@ export class ActivationPair {
    * happen (a harness problem, not an activation outcome), `INVALID_ARGUMENT` for a bad `times`.
    */
   async activate(options: ActivateOptions = {}): Promise<ActivationRun> {
+    if (options === null || typeof options !== 'object') {
+      throw new ActivationError('INVALID_ARGUMENT', 'the activate options must be an object', { field: 'options' });
+    }
     const times = options.times ?? 1;
     if (!Number.isSafeInteger(times) || times < 1) {
       throw new ActivationError('INVALID_ARGUMENT', 'times must be a whole number from 1', { field: 'times' });

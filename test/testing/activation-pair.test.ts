@@ -68,11 +68,15 @@ describe('activate()', () => {
     expect(confirms).toEqual([0, 15_000]);
   });
 
-  it('refuses an unknown preset and a bad times with INVALID_ARGUMENT', async () => {
+  it('refuses bad options with INVALID_ARGUMENT, never a TypeError', async () => {
     // @ts-expect-error: not a preset name
     expectCode(() => createActivationPair({ preset: 'no-such-preset' }), 'INVALID_ARGUMENT');
+    expectCode(() => createActivationPair(null as never), 'INVALID_ARGUMENT');
+    expectCode(() => createActivationPair({ start: -5 }), 'INVALID_ARGUMENT');
     const pair = createActivationPair();
     await expect(pair.activate({ times: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(pair.activate(null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(activate({ handset: { pin: 'not a PIN' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await pair.close();
   });
 });
