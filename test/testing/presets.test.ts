@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PRESETS, PRESET_NAMES, type PresetName } from '../../src/testing/presets.js';
-import { createActivationPair, type ActivationPair } from '../../src/testing/activation-pair.js';
 import type { ActivationRun } from '../../src/testing/activation-run.js';
 import { MAX_FAILED_ATTEMPTS } from '../../src/simulator/accounts.js';
+import { DEFAULT_TEST_DEVICE, DEFAULT_TEST_USER, createActivationPair, type ActivationPair } from '../../src/testing/activation-pair.js';
+import { unfrozenPaths } from '../support/frozen.js';
 
 const statusIds = (run: ActivationRun) => run.statuses.map((s) => s.id);
 const completed = (run: ActivationRun) => {
@@ -92,6 +93,10 @@ describe('scenario presets', () => {
       expect(PRESETS[name].setup.length, name).toBeGreaterThan(20);
       expect(PRESETS[name].outcome.length, name).toBeGreaterThan(10);
     }
+  });
+
+  it('the exported tables are frozen: no test can change them for the next', () => {
+    for (const table of [PRESETS, PRESET_NAMES, DEFAULT_TEST_USER, DEFAULT_TEST_DEVICE]) expect(unfrozenPaths(table)).toEqual([]);
   });
 
   it('docs/testing-toolkit.md shows the same table, word for word', () => {
