@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUTS, ensureBuilt, root, staleReason } from './ensure-built.js';
 
@@ -159,6 +160,17 @@ describe('built package', () => {
       ).toEqual([]);
     }
     expect([...bare('dist/testing/vitest/index.js')]).toContain('vitest');
+    // And a browser bundler takes it as it is: nothing Node-only to shim.
+    const bundle = buildSync({
+      entryPoints: [join(root, 'dist/testing/index.js')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    expect(bundle.errors).toEqual([]);
+    expect(bundle.outputFiles[0]!.text).not.toMatch(/require\(["']node:|from ["']node:/);
   });
 
   it('the bin inspects an ETP.DAT file', async () => {
