@@ -300,7 +300,8 @@ export class ActivationPair {
         const first = this.#newHandset({ ...this.#config, pin: FIRST_DEVICE_PIN }, this.#connect(false), false);
         this.otherHandsets.push(first);
         await this.#settle(first.activate({ email, password }));
-        // A password activates once (docs/lifecycle.md): the administrator sets it again for the new device.
+        // The password is deleted once a device is activated (docs/server.md, "Activated"): re-activation
+        // on another device is the administrator setting one again (docs/lifecycle.md).
         this.server.setActivationPassword(email, password);
         break;
       }
