@@ -27,9 +27,10 @@ const LAYERS = {
   // lazy loader of both that /node exports (`serve`), then the command line.
   fleet: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'node'],
   serve: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'simulator', 'node', 'fleet'],
-  // Transcripts record, replay and compare a handset against a simulator (browser-safe: no node);
-  // `testing` gathers the tools for tests (enterprise-activation/testing).
+  // Transcripts record, replay and compare a handset against a simulator (browser-safe: no node).
   transcript: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator'],
+  // The testing toolkit (`enterprise-activation/testing`): a handset and a simulator on one clock,
+  // from the public pieces, and transcripts; no Node module, no test runner (only its runner entries import one).
   testing: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset', 'simulator', 'transcript'],
   // The emulator page's script (`serve --ui`): a handset in a browser, bundled on its own.
   ui: ['base', 'codec', 'crypto', 'protocol', 'domain', 'persistence', 'transport', 'wire', 'handset'],

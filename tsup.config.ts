@@ -24,8 +24,9 @@ const library = {
   'crypto/index': 'src/crypto/index.ts',
   'simulator/index': 'src/simulator/index.ts',
   'node/index': 'src/node/index.ts',
-  // Tools for tests: transcripts (issue 16). Browser-safe like the root.
   'testing/index': 'src/testing/index.ts',
+  'testing/vitest/index': 'src/testing/vitest/index.ts',
+  'testing/jest/index': 'src/testing/jest/index.ts',
 };
 
 const common: Options = {

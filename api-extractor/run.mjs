@@ -23,6 +23,8 @@ export const ENTRIES = [
   { subpath: './simulator', dts: 'dist/simulator/index.d.ts', report: 'enterprise-activation-simulator' },
   { subpath: './node', dts: 'dist/node/index.d.ts', report: 'enterprise-activation-node' },
   { subpath: './testing', dts: 'dist/testing/index.d.ts', report: 'enterprise-activation-testing' },
+  { subpath: './testing/vitest', dts: 'dist/testing/vitest/index.d.ts', report: 'enterprise-activation-testing-vitest' },
+  { subpath: './testing/jest', dts: 'dist/testing/jest/index.d.ts', report: 'enterprise-activation-testing-jest' },
 ];
 
 /** The lines that differ between two texts (a longest-common-subsequence diff, changes only). */

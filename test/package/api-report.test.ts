@@ -39,7 +39,7 @@ describe('API report', () => {
           `If the change is intended, update the reports with: npm run api\n\n${stdout}${stderr}`,
       );
     }
-    expect(output).toMatch(/API reports match the build \(6 entry points\)/);
+    expect(output).toMatch(/API reports match the build \(8 entry points\)/);
   }, 300_000);
 });
 

@@ -141,7 +141,8 @@ describe('the types, as a TypeScript user compiles against the consumer install'
     import * as wire from 'enterprise-activation/wire';
     import * as crypto from 'enterprise-activation/crypto';
     import * as sim from 'enterprise-activation/simulator';
-    export const used = [wire, crypto, sim];
+    import * as testing from 'enterprise-activation/testing';
+    export const used = [wire, crypto, sim, testing];
   `;
 
   it.each(['node16', 'bundler'] as const)(

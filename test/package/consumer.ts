@@ -10,7 +10,8 @@
  *
  * Variants: `plain` is `npm install <tarball>` alone; `peers` adds the optional peers that
  * `enterprise-activation/node` needs (ws, nodemailer, smtp-server, mailparser) at the versions
- * this repository tests with.
+ * this repository tests with; `vitest` adds vitest (the optional peer of
+ * `enterprise-activation/testing/vitest`) at the version this repository tests with.
  */
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -53,9 +54,11 @@ export interface ConsumerInstall {
   readonly nodeModulesBytes: number;
   /** What npm printed while installing. */
   readonly installLog: string;
+  /** How long `npm install` took when the install was made (ms of wall time; a cached install keeps the first figure). */
+  readonly installMs: number;
 }
 
-export type Variant = 'plain' | 'peers';
+export type Variant = 'plain' | 'peers' | 'vitest';
 
 export const CACHE = join(tmpdir(), 'enterprise-activation-consumer');
 
@@ -172,11 +175,14 @@ export function pack(): Packed {
   }
 }
 
-/** Versions of the optional peers this repository tests with (its devDependencies). */
-function peerSpecs(): string[] {
+/** `name@range` of packages at the versions this repository tests with (its devDependencies). */
+function devSpecs(names: readonly string[]): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-  return OPTIONAL_PEERS.map((p) => `${p}@${pkg.devDependencies[p]}`);
+  return names.map((p) => `${p}@${pkg.devDependencies[p]}`);
 }
+
+/** What each variant installs besides the tarball. */
+const VARIANT_PACKAGES: Record<Variant, readonly string[]> = { plain: [], peers: OPTIONAL_PEERS, vitest: ['vitest'] };
 
 /** The consumer project for the current package: installed once per tarball and variant. */
 export function consumerInstall(variant: Variant = 'plain'): ConsumerInstall {
@@ -198,8 +204,10 @@ export function consumerInstall(variant: Variant = 'plain'): ConsumerInstall {
         join(dir, 'package.json'),
         JSON.stringify({ name: `consumer-${variant}`, version: '1.0.0', private: true }, null, 2) + '\n',
       );
-      const specs = [packed.tarball, ...(variant === 'peers' ? peerSpecs() : [])];
+      const specs = [packed.tarball, ...devSpecs(VARIANT_PACKAGES[variant])];
+      const started = performance.now();
       const installLog = run(NPM, ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...specs], { cwd: dir, env: cleanEnv() });
+      const installMs = Math.round(performance.now() - started);
       let listing: string;
       try {
         listing = run(NPM, ['ls', '--all', '--json'], { cwd: dir, env: cleanEnv() });
@@ -222,6 +230,7 @@ export function consumerInstall(variant: Variant = 'plain'): ConsumerInstall {
         packageCount: count.size,
         nodeModulesBytes: bytesUnder(join(dir, 'node_modules')),
         installLog,
+        installMs,
       };
       writeFileSync(done, JSON.stringify(info, null, 2));
       return read();

@@ -4,9 +4,10 @@
  * older than src/ (ensure-built.ts; `npm test` has just built it in `pretest`, so not again).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUTS, ensureBuilt, root, staleReason } from './ensure-built.js';
 
@@ -104,6 +105,72 @@ describe('built package', () => {
        ${subpaths}`,
     ]);
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual(expectedSubpaths);
+  });
+
+  // The testing toolkit (issue 16): it runs from the package in both formats.
+  const toolkit = `
+    t.activate({ preset: 'tdes-only' }).then((run) => {
+      console.log(JSON.stringify({
+        ok: run.ok,
+        keyAlgorithm: run.result.keyAlgorithm,
+        presets: t.PRESET_NAMES.length,
+        matchers: Object.keys(t.activationMatchers),
+        pass: t.activationMatchers.toUseTransportKey(run, 'TDES-EDE2-CBC').pass,
+      }));
+    }, (e) => { console.error(e); process.exit(1); });
+  `;
+  const expectedToolkit = {
+    ok: true,
+    keyAlgorithm: 'TDES-EDE2-CBC',
+    presets: 12,
+    matchers: ['toActivate', 'toFailWith', 'toShowStatuses', 'toHaveSynced', 'toUseTransportKey'],
+    pass: true,
+  };
+
+  it('has the /testing entry, as ESM and as CommonJS', () => {
+    const esm = node(['--input-type=module', '-e', `const t = await import('enterprise-activation/testing');\n${toolkit}`]);
+    expect(JSON.parse(esm.trim().split('\n').pop()!)).toEqual(expectedToolkit);
+    const cjs = node(['-e', `const t = require('enterprise-activation/testing');\n${toolkit}`]);
+    expect(JSON.parse(cjs.trim().split('\n').pop()!)).toEqual(expectedToolkit);
+  });
+
+  it('/testing imports no test runner and no Node built-in (it runs in browsers); only /testing/vitest imports vitest', () => {
+    /** The bare specifiers a built entry and the chunks it reaches import. */
+    const bare = (entry: string): Set<string> => {
+      const found = new Set<string>();
+      const seen = new Set<string>();
+      const visit = (file: string): void => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const text = readFileSync(file, 'utf8');
+        for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']([^"']+)["']/g)) {
+          const spec = m[1]!;
+          if (spec.startsWith('.')) visit(join(dirname(file), spec));
+          else found.add(spec);
+        }
+      };
+      visit(join(root, entry));
+      return found;
+    };
+    for (const entry of ['dist/testing/index.js', 'dist/testing/index.cjs', 'dist/testing/jest/index.js', 'dist/testing/jest/index.cjs']) {
+      const specs = [...bare(entry)];
+      expect(
+        specs.filter((s) => s.startsWith('node:') || /^(vitest|jest|expect|@jest\/|@vitest\/)/.test(s)),
+        entry,
+      ).toEqual([]);
+    }
+    expect([...bare('dist/testing/vitest/index.js')]).toContain('vitest');
+    // And a browser bundler takes it as it is: nothing Node-only to shim.
+    const bundle = buildSync({
+      entryPoints: [join(root, 'dist/testing/index.js')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    expect(bundle.errors).toEqual([]);
+    expect(bundle.outputFiles[0]!.text).not.toMatch(/require\(["']node:|from ["']node:/);
   });
 
   it('the bin inspects an ETP.DAT file', async () => {
