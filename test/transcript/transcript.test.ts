@@ -410,7 +410,8 @@ describe('replay', () => {
 describe('browser safety', () => {
   it('src/transcript and src/testing import nothing from Node', () => {
     for (const folder of ['src/transcript', 'src/testing']) {
-      for (const file of readdirSync(join(root, folder))) {
+      for (const file of readdirSync(join(root, folder), { recursive: true }) as string[]) {
+        if (!file.endsWith('.ts')) continue;
         const text = readFileSync(join(root, folder, file), 'utf8');
         expect(text, `${folder}/${file}`).not.toMatch(/from '(node:|fs|path|os|child_process)/);
         expect(text, `${folder}/${file}`).not.toMatch(/\b(process|Buffer)\./);
