@@ -58,7 +58,7 @@ export interface ConsumerInstall {
   readonly installMs: number;
 }
 
-export type Variant = 'plain' | 'peers' | 'vitest';
+export type Variant = 'plain' | 'peers' | 'vitest' | 'jest';
 
 export const CACHE = join(tmpdir(), 'enterprise-activation-consumer');
 
@@ -178,11 +178,13 @@ export function pack(): Packed {
 /** `name@range` of packages at the versions this repository tests with (its devDependencies). */
 function devSpecs(names: readonly string[]): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-  return names.map((p) => `${p}@${pkg.devDependencies[p]}`);
+  // Jest is not ours to run (the toolkit's Jest entry is tested with its `expect` package): the
+  // consumer gets the Jest that `expect`'s version belongs to.
+  return names.map((p) => `${p}@${pkg.devDependencies[p] ?? pkg.devDependencies.expect}`);
 }
 
 /** What each variant installs besides the tarball. */
-const VARIANT_PACKAGES: Record<Variant, readonly string[]> = { plain: [], peers: OPTIONAL_PEERS, vitest: ['vitest'] };
+const VARIANT_PACKAGES: Record<Variant, readonly string[]> = { plain: [], peers: OPTIONAL_PEERS, vitest: ['vitest'], jest: ['jest'] };
 
 /** The consumer project for the current package: installed once per tarball and variant. */
 export function consumerInstall(variant: Variant = 'plain'): ConsumerInstall {
