@@ -10,6 +10,17 @@ import { isMainThread } from 'node:worker_threads';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(CHROMIUM);
+/** How every browser test starts Chromium: headless, no sandbox (root in CI), nothing that reaches out to the network by itself. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** True in CI: a missing Chromium is a failure there, never a skip. */
 export const chromiumRequired = /^(true|1)$/i.test(process.env.CI ?? '');
 /** Whether the browser tests run: with Chromium, and always in CI (where they then fail without it). */
@@ -47,16 +58,7 @@ export async function runInChromium<T>(
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const page = await browser.newPage();

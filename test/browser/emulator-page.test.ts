@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, runBrowserTests } from './chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS, runBrowserTests } from './chromium.js';
 import { ensureBuilt, root } from '../package/ensure-built.js';
 
 const CLI = join(root, 'dist', 'cli.js');
@@ -64,15 +64,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }, 300_000);
 

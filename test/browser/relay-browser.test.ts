@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHROMIUM, bundleForBrowser, chromiumAvailable, chromiumRequired, runBrowserTests } from './chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS, bundleForBrowser, chromiumAvailable, chromiumRequired, runBrowserTests } from './chromium.js';
 import { startRelayServer, type RelayServer } from '../../src/node/relay-server.js';
 import { createRelayTransport } from '../../src/transport/http-relay-transport.js';
 import { FRAME_CONTENT_TYPE, FRAMES_PATH, WEBSOCKET_PATH } from '../../src/transport/relay-protocol.js';
@@ -76,16 +76,7 @@ async function startRelay(origins: string[]): Promise<RelayServer> {
 async function launch(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   cleanups.push(() => browser.close());
   return browser;

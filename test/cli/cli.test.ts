@@ -18,8 +18,8 @@ import { encodeCbor } from '../../src/codec/cbor.js';
 import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { encodeFrame, PROTOCOL_VERSION } from '../../src/wire/frame.js';
 import { ensureBuilt, root } from '../package/ensure-built.js';
+import { CLI, cliIn, type Run } from './run-cli.js';
 
-const CLI = join(root, 'dist', 'cli.js');
 const VERSION = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 const EMAIL = 'alice@example.com';
 const PIN = '2100000A';
@@ -27,22 +27,7 @@ const PASSWORD = 'bb8800pw';
 
 let dir: string;
 
-interface Run {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
-/** Runs `node dist/cli.js ...args` in the scratch folder. Every run is checked for stack traces. */
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  const run = { code: r.status, out: r.stdout, err: r.stderr };
-  for (const text of [run.out, run.err]) {
-    expect(text, 'a stack trace').not.toMatch(/^\s+at /m);
-    expect(text).not.toMatch(/node:internal|ERR_[A-Z_]+|TypeError|RangeError/);
-  }
-  return run;
-}
+const cli = cliIn(() => dir);
 
 /** A failure that is the command's, not the command line's: exit 1, one line on stderr, nothing else. */
 function expectOneLineFailure(run: Run, code: string): string {

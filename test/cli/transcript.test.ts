@@ -3,35 +3,20 @@
  * `dist/cli.js`, as test/cli/cli.test.ts runs the other commands: exit codes, which stream, no
  * stack trace. The transcripts it reads are recorded with the library (`recordActivation`).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordActivation, serializeTranscript, type Transcript } from '../../src/transcript/index.js';
-import { ensureBuilt, root } from '../package/ensure-built.js';
+import { ensureBuilt } from '../package/ensure-built.js';
+import { cliIn } from './run-cli.js';
 
-const CLI = join(root, 'dist', 'cli.js');
 const PASSWORD = 'cli-transcript-pw';
 
 let dir: string;
 let recorded: Transcript;
 
-interface Run {
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  const run = { code: r.status, out: r.stdout, err: r.stderr };
-  for (const text of [run.out, run.err]) {
-    expect(text, 'a stack trace').not.toMatch(/^\s+at /m);
-    expect(text).not.toMatch(/node:internal|ERR_[A-Z_]+|TypeError|RangeError/);
-  }
-  return run;
-}
+const cli = cliIn(() => dir);
 
 function write(name: string, transcript: Transcript | string): string {
   writeFileSync(join(dir, name), typeof transcript === 'string' ? transcript : serializeTranscript(transcript));
