@@ -18,7 +18,7 @@ import { encodeCbor } from '../../src/codec/cbor.js';
 import { decodeEtpDat } from '../../src/wire/messages/etp-dat.js';
 import { encodeFrame, PROTOCOL_VERSION } from '../../src/wire/frame.js';
 import { ensureBuilt, root } from '../package/ensure-built.js';
-import { CLI, cliIn, type Run } from './run-cli.js';
+import { CLI, cliIn, expectUsageError, type Run } from './run-cli.js';
 
 const VERSION = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 const EMAIL = 'alice@example.com';
@@ -37,17 +37,6 @@ function expectOneLineFailure(run: Run, code: string): string {
   expect(lines, run.err).toHaveLength(1);
   expect(lines[0]).toMatch(new RegExp(`^enterprise-activation: .+ \\[${code}\\]$`));
   return lines[0]!;
-}
-
-/** A wrong command line: exit 2, one line saying what is wrong, then the usage, all on stderr. */
-function expectUsageError(run: Run, message: RegExp | string): void {
-  expect(run.code).toBe(2);
-  expect(run.out).toBe('');
-  const [first, blank, usage] = run.err.split('\n');
-  expect(first).toMatch(/^enterprise-activation: .+ \[INVALID_ARGUMENT\]$/);
-  expect(first).toMatch(message);
-  expect(blank).toBe('');
-  expect(usage).toMatch(/^usage: enterprise-activation /);
 }
 
 function makeEtp(out: string, seed = 'cli-test', ...more: string[]): Run {

@@ -29,3 +29,14 @@ export function cliIn(dir: () => string): (...args: string[]) => Run {
     return run;
   };
 }
+
+/** A wrong command line: exit 2, one line saying what is wrong, then the usage (of `command`), all on stderr. */
+export function expectUsageError(run: Run, message: RegExp | string, command = ''): void {
+  expect(run.code).toBe(2);
+  expect(run.out).toBe('');
+  const [first, blank, usage] = run.err.split('\n');
+  expect(first).toMatch(/^enterprise-activation: .+ \[INVALID_ARGUMENT\]$/);
+  expect(first).toMatch(message);
+  expect(blank).toBe('');
+  expect(usage?.startsWith(`usage: enterprise-activation ${command}`), usage).toBe(true);
+}

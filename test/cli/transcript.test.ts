@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordActivation, serializeTranscript, type Transcript } from '../../src/transcript/index.js';
 import { ensureBuilt } from '../package/ensure-built.js';
-import { cliIn } from './run-cli.js';
+import { cliIn, expectUsageError } from './run-cli.js';
 
 const PASSWORD = 'cli-transcript-pw';
 
@@ -113,13 +113,6 @@ describe('transcript command line', () => {
     [['transcript', 'show', 'a.json', '--time'], /--time is an option of transcript diff/],
     [['transcript', 'show', '--color', 'a.json'], /unknown option '--color'/],
   ])('%j is a wrong command line: exit 2 and the usage', (args, message) => {
-    const run = cli(...args);
-    expect(run.code).toBe(2);
-    expect(run.out).toBe('');
-    const [first, blank, usage] = run.err.split('\n');
-    expect(first).toMatch(/^enterprise-activation: .+ \[INVALID_ARGUMENT\]$/);
-    expect(first).toMatch(message);
-    expect(blank).toBe('');
-    expect(usage).toMatch(/^usage: enterprise-activation transcript/);
+    expectUsageError(cli(...args), message, 'transcript');
   });
 });
