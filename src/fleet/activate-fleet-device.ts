@@ -10,7 +10,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js';
 import type { WebSocketConstructorLike } from '../transport/http-relay-transport.js';
 import type { FleetDevice } from './fleet-device.js';
-import { activateDevice, relayTarget, webSocketConstructor, type FleetDeviceResult } from './fleet-target.js';
+import { activateDevice, isServerUrl, relayTarget, webSocketConstructor, type FleetDeviceResult } from './fleet-target.js';
 
 /** Options of {@link activateFleetDevice}. */
 export interface ActivateFleetDeviceOptions {
@@ -42,7 +42,7 @@ let nodeProvider: CryptoProvider | undefined;
 export async function activateFleetDevice(device: FleetDevice, options: ActivateFleetDeviceOptions): Promise<FleetDeviceResult> {
   if (typeof options !== 'object' || options === null) throw invalid('activateFleetDevice takes an options object', 'options');
   const { url } = options;
-  if (!(typeof url === 'string' && /^https?:\/\/[^\s/]+/.test(url))) throw invalid("url must be a server's http(s) URL", 'url');
+  if (!isServerUrl(url)) throw invalid("url must be a server's http(s) URL", 'url');
   const mode = options.mode ?? 'websocket';
   if (mode !== 'websocket' && mode !== 'poll') throw invalid("mode must be 'websocket' or 'poll'", 'mode');
   const crypto = options.crypto ?? 'noble';

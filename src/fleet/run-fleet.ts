@@ -13,7 +13,7 @@ import { loadPeer } from '../node/optional-peers.js';
 import { MAX_FLEET_USERS } from '../simulator/fleet-users.js';
 import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js';
 import { fleetDevices } from './fleet-device.js';
-import { activateDevice, memoryTarget, relayTarget, webSocketConstructor, type DeviceResult } from './fleet-target.js';
+import { activateDevice, isServerUrl, memoryTarget, relayTarget, webSocketConstructor, type DeviceResult } from './fleet-target.js';
 import type { FleetTask } from './fleet-worker.js';
 import { FleetStats, type FleetProgress, type FleetReport } from './fleet-report.js';
 
@@ -99,8 +99,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   if (typeof options !== 'object' || options === null) throw invalid('runFleet takes an options object', 'options');
   const { target, seed } = options;
   if (typeof seed !== 'string' || seed.length === 0 || seed.length > 256) throw invalid('seed must be 1 to 256 characters', 'seed');
-  if (target !== 'memory' && !(typeof target === 'string' && /^https?:\/\/[^\s/]+/.test(target)))
-    throw invalid("target must be 'memory' or a server's http(s) URL", 'target');
+  if (target !== 'memory' && !isServerUrl(target)) throw invalid("target must be 'memory' or a server's http(s) URL", 'target');
   const durationMs = options.durationMs;
   if (durationMs !== undefined && !(Number.isFinite(durationMs) && durationMs > 0))
     throw invalid('durationMs must be a positive number', 'durationMs');
