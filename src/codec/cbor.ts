@@ -18,6 +18,7 @@ import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
 import { checkCborStrict } from './cbor-wellformed.js';
+import { passesGuard } from './schema-guard.js';
 
 const options = {
   useRecords: false,
@@ -163,7 +164,9 @@ export function decodeWith<TSchema extends v.GenericSchema>(
   what: string,
   maxBytes = MAX_FRAME_BYTES,
 ): v.InferOutput<TSchema> {
-  return validate(schema, decodeCbor(bytes, what, maxBytes), what);
+  const value = decodeCbor(bytes, what, maxBytes);
+  // A freshly decoded value that the schema's guard passes is its own output (schema-guard.ts).
+  return passesGuard(schema, value) ? (value as v.InferOutput<TSchema>) : validate(schema, value, what);
 }
 
 /** Checks an already-decoded value against a schema (see {@link decodeWith}). */

@@ -18,6 +18,18 @@ export function bytes(min: number, max = min): v.GenericSchema<Uint8Array> {
   );
 }
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Whether a string has no lone surrogate: `String.prototype.isWellFormed` where the runtime has it
+ * (ES2024; a quarter of the regular expression's time), else the expression, made once (a literal
+ * in the function would make a new RegExp per call).
+ */
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as string & { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !LONE_SURROGATE.test(s);
+
 /**
  * A text string of at most `max` UTF-16 code units (and at least `min`), well-formed: a lone
  * surrogate has no UTF-8 form, so an encoder would write bytes that every strict decoder (ours
@@ -25,12 +37,7 @@ export function bytes(min: number, max = min): v.GenericSchema<Uint8Array> {
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function text(max: number, min = 0): v.GenericSchema<string> {
-  return v.pipe(
-    v.string(),
-    v.minLength(min),
-    v.maxLength(max),
-    v.check((s) => !/\p{Cs}/u.test(s), 'well-formed text (no lone surrogate)'),
-  );
+  return v.pipe(v.string(), v.minLength(min), v.maxLength(max), v.check(isWellFormed, 'well-formed text (no lone surrogate)'));
 }
 
 /** A non-negative safe integer not above `max`. */

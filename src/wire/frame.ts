@@ -8,6 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
 import { decodeCbor, encodeCbor, encodeCborScratch, encodeCborView, validate, MAX_FRAME_BYTES } from '../codec/cbor.js';
 import { bytes, pin, sessionId, text, uint, type SchemaOf } from '../codec/schema.js';
+import { passesGuard } from '../codec/schema-guard.js';
 
 /** Version of the frame format and of the protocol as a whole. */
 export const PROTOCOL_VERSION = 1;
@@ -79,43 +80,6 @@ export const frameSchema = v.strictObject({
   check: bytes(8),
 }) satisfies SchemaOf<WireFrame>;
 
-const FRAME_KEYS = 8; // v, type, sid, seq, pin, to, body, check
-const MESSAGE_TYPE_SET: ReadonlySet<string> = /* @__PURE__ */ new Set(MESSAGE_TYPES);
-const PIN = /^[0-9A-F]{8}$/;
-const TO = /^(mailto|srp|pin):\S+$/;
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * {@link frameSchema}'s check, written out by hand for the frames that pass it (every frame but a
- * damaged or hostile one): the same exact key set, types, ranges, pattern and byte lengths, and
- * the same output (a new object of the eight fields in the schema's order). `undefined` for
- * anything it does not accept, and then the schema decides, so that a refusal keeps the schema's
- * error and field; this check only has to be as strict as the schema, never less.
- * test/wire/frame-fast-check.test.ts shows the two agree (issue 14: valibot's pipes were most of
- * a frame's validation cost). @internal
- */
-export function checkFrameFast(value: unknown): WireFrame | undefined {
-  // A plain object (cbor-x's) or one without a prototype; an array or a class instance is left to the schema.
-  if (typeof value !== 'object' || value === null) return undefined;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  const o = value as Record<string, unknown>;
-  // Exactly the eight own keys: eight of them, each one ours.
-  if (Object.keys(o).length !== FRAME_KEYS) return undefined;
-  const { v: version, type, sid, seq, pin: devicePin, to, body, check } = o;
-  if (!Object.hasOwn(o, 'v') || version !== PROTOCOL_VERSION) return undefined;
-  if (!Object.hasOwn(o, 'type') || typeof type !== 'string' || !MESSAGE_TYPE_SET.has(type)) return undefined;
-  if (!Object.hasOwn(o, 'sid') || !(sid instanceof Uint8Array) || sid.length !== 16) return undefined;
-  if (!Object.hasOwn(o, 'seq') || typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq > MAX_SEQUENCE) return undefined;
-  if (!Object.hasOwn(o, 'pin') || typeof devicePin !== 'string' || !PIN.test(devicePin)) return undefined;
-  if (!Object.hasOwn(o, 'to') || typeof to !== 'string' || to.length < 5 || to.length > 320 || LONE_SURROGATE.test(to) || !TO.test(to)) {
-    return undefined;
-  }
-  if (!Object.hasOwn(o, 'body') || !(body instanceof Uint8Array) || body.length > MAX_FRAME_BYTES) return undefined;
-  if (!Object.hasOwn(o, 'check') || !(check instanceof Uint8Array) || check.length !== 8) return undefined;
-  return { v: PROTOCOL_VERSION, type: type as MessageType, sid, seq, pin: devicePin, to, body, check };
-}
-
 /**
  * The frame checksum: the first 8 bytes of SHA-256 over header and body. It catches accidental
  * corruption on the way (so that a damaged frame is dropped and sent again, instead of, say, a
@@ -164,7 +128,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
 /** Decodes and validates a frame; any defect is ActivationError('MALFORMED'). */
 export function decodeFrame(bytes: Uint8Array): Frame {
   const value = decodeCbor(bytes, 'frame');
-  const { check, ...frame } = checkFrameFast(value) ?? validate(frameSchema, value, 'frame');
+  // A decoded frame that the schema's guard passes is its own output (codec/schema-guard.ts).
+  const { check, ...frame } = passesGuard(frameSchema, value) ? (value as WireFrame) : validate(frameSchema, value, 'frame');
   const expected = checksum(frame);
   if (!sameChecksum(expected, check)) {
     throw new ActivationError('MALFORMED', 'frame: checksum mismatch (damaged in transit)', {
