@@ -165,7 +165,9 @@ export function decodeWith<TSchema extends v.GenericSchema>(
   maxBytes = MAX_FRAME_BYTES,
 ): v.InferOutput<TSchema> {
   const value = decodeCbor(bytes, what, maxBytes);
-  // A freshly decoded value that the schema's guard passes is its own output (schema-guard.ts).
+  // A freshly decoded value that the schema's guard passes is its own output (schema-guard.ts):
+  // the fields in the order they came, where valibot's copy has the schema's. Encoders keep
+  // `validate`, whose copy puts the fields of what they encode in schema order.
   return passesGuard(schema, value) ? (value as v.InferOutput<TSchema>) : validate(schema, value, what);
 }
 
