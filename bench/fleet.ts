@@ -10,7 +10,9 @@
  * activations per second per round and the median ratio two / one. The ratio is the figure: on a
  * machine with fewer than two idle cores it says so, whatever the code does.
  *
- *   npm run bench:fleet [-- --devices N] [--rounds N] [--concurrency N] [--json]
+ *   npm run bench:fleet [-- --devices N] [--rounds N] [--concurrency N] [--crypto noble|node] [--json]
+ *
+ * `--crypto node` runs both sides on node:crypto (runFleet's `crypto`) instead of noble.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +25,13 @@ interface Args {
   devices: number;
   rounds: number;
   concurrency: number;
+  crypto: 'noble' | 'node';
   json: boolean;
 }
 
 function parse(argv: readonly string[]): Args {
-  const args: Args = { devices: 400, rounds: 3, concurrency: 20, json: false };
+  const args: Args = { devices: 400, rounds: 3, concurrency: 20, crypto: 'noble', json: false };
+  const usage = 'usage: npm run bench:fleet -- [--devices N] [--rounds N] [--concurrency N] [--crypto noble|node] [--json]';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
@@ -35,7 +39,11 @@ function parse(argv: readonly string[]): Args {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error(`${a} needs a whole number of at least 1`);
       args[a.slice(2) as 'devices' | 'rounds' | 'concurrency'] = n;
-    } else throw new Error(`unknown option ${a}; usage: npm run bench:fleet -- [--devices N] [--rounds N] [--concurrency N] [--json]`);
+    } else if (a === '--crypto') {
+      const crypto = argv[++i];
+      if (crypto !== 'noble' && crypto !== 'node') throw new Error(`--crypto is noble or node; ${usage}`);
+      args.crypto = crypto;
+    } else throw new Error(`unknown option ${a}; ${usage}`);
   }
   return args;
 }
@@ -68,6 +76,7 @@ async function timedFleet(workers: 1 | 2, seed: string): Promise<Run> {
   const report = await runFleet({
     target: 'memory',
     concurrency: args.concurrency,
+    crypto: args.crypto,
     workers,
     seed,
     devices: args.devices,
@@ -123,7 +132,7 @@ for (let round = 0; round < args.rounds; round++) {
   const order: (1 | 2)[] = round % 2 === 0 ? [1, 2] : [2, 1];
   for (const workers of order) {
     // Warm-up: the machine and this thread; not timed.
-    const warm = { target: 'memory', concurrency: args.concurrency, workers } as const;
+    const warm = { target: 'memory', concurrency: args.concurrency, crypto: args.crypto, workers } as const;
     await runFleet({ ...warm, seed: `bench-warm-${round}-${workers}`, devices: Math.min(args.devices, 4 * args.concurrency) });
     runs[workers] = await timedFleet(workers, `bench-${round}-${workers}`);
   }
@@ -157,5 +166,5 @@ const result = {
 if (args.json) console.log(JSON.stringify(result, null, 2));
 else
   console.log(
-    `fleet throughput, two worker threads / one: ${result.ratio.toFixed(2)}x over the whole run, ${result.steadyRatio.toFixed(2)}x once warm (median of ${args.rounds}; goal >= 1.7x); plain X25519 gives ${result.machineCeiling.toFixed(2)}x on ${result.machine.cpus} CPUs, load ${result.machine.loadAverage.toFixed(1)}`,
+    `fleet throughput (${args.crypto}), two worker threads / one: ${result.ratio.toFixed(2)}x over the whole run, ${result.steadyRatio.toFixed(2)}x once warm (median of ${args.rounds}; goal >= 1.7x); plain X25519 gives ${result.machineCeiling.toFixed(2)}x on ${result.machine.cpus} CPUs, load ${result.machine.loadAverage.toFixed(1)}`,
   );

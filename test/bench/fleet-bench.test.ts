@@ -27,7 +27,7 @@ describe('npm run bench:fleet', () => {
     );
     const result = JSON.parse(stdout) as {
       schema: string;
-      settings: { devices: number; rounds: number };
+      settings: { devices: number; rounds: number; crypto: string };
       rounds: { one: Run; two: Run; ratio: number; steadyRatio: number; machineCeiling: number }[];
       ratio: number;
       steadyRatio: number;
@@ -35,7 +35,7 @@ describe('npm run bench:fleet', () => {
       goal: { target: number };
     };
     expect(result.schema).toBe('enterprise-activation/bench-fleet/2');
-    expect(result.settings).toMatchObject({ devices: 4, rounds: 2 });
+    expect(result.settings).toMatchObject({ devices: 4, rounds: 2, crypto: 'noble' });
     expect(result.rounds).toHaveLength(2);
     for (const r of result.rounds) {
       for (const run of [r.one, r.two]) {
@@ -57,5 +57,31 @@ describe('npm run bench:fleet', () => {
     const ceilings = result.rounds.map((r) => r.machineCeiling).sort((a, b) => a - b);
     expect(result.machineCeiling).toBeCloseTo((ceilings[0]! + ceilings[1]!) / 2, 10);
     expect(result.goal.target).toBe(1.7);
+  });
+
+  it('runs both sides on node:crypto with --crypto node, and refuses another name', { timeout: 120_000 }, async () => {
+    const run = (crypto: string) =>
+      promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join('bench', 'fleet.ts'),
+          '--devices',
+          '2',
+          '--rounds',
+          '1',
+          '--concurrency',
+          '2',
+          '--crypto',
+          crypto,
+          '--json',
+        ],
+        { cwd: root },
+      );
+    const result = JSON.parse((await run('node')).stdout) as { settings: { crypto: string }; rounds: { one: Run; two: Run }[] };
+    expect(result.settings.crypto).toBe('node');
+    expect(result.rounds[0]?.one.perSecond).toBeGreaterThan(0);
+    await expect(run('openssl')).rejects.toThrow(/--crypto is noble or node/);
   });
 });
