@@ -18,7 +18,6 @@ import { Decoder, Encoder } from 'cbor-x/index-no-eval';
 import * as v from 'valibot';
 import { ActivationError } from '../errors/activation-error.js';
 import { checkCborStrict } from './cbor-wellformed.js';
-import { passesGuard } from './schema-guard.js';
 
 const options = {
   useRecords: false,
@@ -156,7 +155,10 @@ function normalize(value: unknown, depth: number): unknown {
 
 /**
  * Decodes CBOR and checks it against a valibot schema. Schema failures become
- * ActivationError('MALFORMED') naming the first offending field (never its value).
+ * ActivationError('MALFORMED') naming the first offending field (never its value). The messages
+ * of an activation decode with `decodeGuarded` (decode-guarded.ts), which skips valibot's run for
+ * what it would accept unchanged; this one, for what is decoded once, keeps the guard out of a
+ * bundle that only decodes an ETP.DAT.
  */
 export function decodeWith<TSchema extends v.GenericSchema>(
   schema: TSchema,
@@ -164,11 +166,7 @@ export function decodeWith<TSchema extends v.GenericSchema>(
   what: string,
   maxBytes = MAX_FRAME_BYTES,
 ): v.InferOutput<TSchema> {
-  const value = decodeCbor(bytes, what, maxBytes);
-  // A freshly decoded value that the schema's guard passes is its own output (schema-guard.ts):
-  // the fields in the order they came, where valibot's copy has the schema's. Encoders keep
-  // `validate`, whose copy puts the fields of what they encode in schema order.
-  return passesGuard(schema, value) ? (value as v.InferOutput<TSchema>) : validate(schema, value, what);
+  return validate(schema, decodeCbor(bytes, what, maxBytes), what);
 }
 
 /** Checks an already-decoded value against a schema (see {@link decodeWith}). */

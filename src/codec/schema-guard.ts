@@ -30,7 +30,6 @@ interface Node {
   readonly pipe?: readonly Node[];
   readonly entries?: Readonly<Record<string, Node>>;
   readonly item?: Node;
-  readonly items?: readonly Node[];
   readonly options?: readonly unknown[];
   readonly literal?: unknown;
   readonly class?: abstract new (...args: never[]) => unknown;
@@ -177,13 +176,6 @@ function schema(node: Node): Guard | undefined {
       return (x) => typeof x === 'number' && !Number.isNaN(x);
     case 'boolean':
       return (x) => typeof x === 'boolean';
-    case 'null':
-      return (x) => x === null;
-    case 'undefined':
-      return (x) => x === undefined;
-    case 'unknown':
-    case 'any':
-      return ALWAYS;
     case 'literal': {
       const literal = node.literal;
       return (x) => x === literal;
@@ -197,17 +189,12 @@ function schema(node: Node): Guard | undefined {
       return type === undefined ? undefined : (x) => x instanceof type;
     }
     case 'optional':
-    case 'nullable':
-    case 'nullish':
-      return wrapper(node);
+      return optional(node);
     case 'object':
     case 'strict_object':
       return object(node);
     case 'array':
       return array(node);
-    case 'tuple':
-    case 'strict_tuple':
-      return tuple(node);
     case 'union':
       return union(node);
     case 'variant':
@@ -223,22 +210,17 @@ function schema(node: Node): Guard | undefined {
       };
     }
     default:
-      return undefined; // map, set, ...: left to valibot
+      // A schema no wire message uses (tuple, map, nullable, ...) is left to valibot: every
+      // construct here costs bytes in each browser bundle that decodes (docs/bundle-size.md).
+      return undefined;
   }
 }
 
-/** `optional`, `nullable`, `nullish`: the absent values pass, the rest goes to the wrapped schema. A default is a transformation. */
-function wrapper(node: Node): Guard | undefined {
+/** `optional`: undefined passes, the rest goes to the wrapped schema. A default is a transformation. */
+function optional(node: Node): Guard | undefined {
   if (node.default !== undefined) return undefined;
   const inner = node.wrapped === undefined ? undefined : compile(node.wrapped);
-  if (inner === undefined) return undefined;
-  const allowsUndefined = node.type !== 'nullable';
-  const allowsNull = node.type !== 'optional';
-  return (x) => (x === undefined ? allowsUndefined : x === null ? allowsNull || inner(x) : inner(x));
-}
-
-function isOptional(node: Node): boolean {
-  return node.type === 'optional' || node.type === 'nullish';
+  return inner === undefined ? undefined : (x) => x === undefined || inner(x);
 }
 
 /**
@@ -255,7 +237,7 @@ function object(node: Node): Guard | undefined {
   for (const [key, entry] of entries) {
     const guard = compile(entry);
     if (guard === undefined) return undefined;
-    fields.push({ key, guard, optional: isOptional(entry) });
+    fields.push({ key, guard, optional: entry.type === 'optional' });
   }
   return (x) => {
     if (!isPlainObject(x)) return false;
@@ -301,13 +283,6 @@ function array(node: Node): Guard | undefined {
     for (let i = 0; i < x.length; i++) if (!guard(x[i])) return false;
     return true;
   };
-}
-
-/** A tuple of exactly its items (a loose tuple drops extra items from its output). */
-function tuple(node: Node): Guard | undefined {
-  const guards = compileAll(node.items ?? []);
-  if (guards === undefined) return undefined;
-  return (x) => isPlainArray(x) && x.length === guards.length && guards.every((g, i) => g(x[i]));
 }
 
 /** valibot takes the first option that accepts; every option being a plain check, its output is the value. */

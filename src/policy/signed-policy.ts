@@ -11,7 +11,8 @@ import { nobleProvider } from '../crypto/noble-provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { prependLen } from '../crypto/cpace/encoding.js';
 import { concatBytes, constantTimeEqual, utf8ToBytes } from '../util/bytes.js';
-import { decodeWith, encodeCbor, validate } from '../codec/cbor.js';
+import { encodeCbor, validate } from '../codec/cbor.js';
+import { decodeGuarded } from '../codec/decode-guarded.js';
 import { bytes, list, text, uint, type SchemaOf } from '../codec/schema.js';
 import {
   MAX_POLICY_ID_LENGTH,
@@ -137,7 +138,7 @@ export function verifySignedPolicy(provider: CryptoProvider, publicKey: Uint8Arr
       operation: 'verify IT policy',
     });
   }
-  const decoded = decodeWith(itPolicySchema, shaped.policy, 'it-policy body', MAX_POLICY_BYTES);
+  const decoded = decodeGuarded(itPolicySchema, shaped.policy, 'it-policy body', MAX_POLICY_BYTES);
   const rules: Record<string, RuleValue> = {};
   for (const [name, value] of Object.entries(decoded.rules)) {
     rules[name] = Array.isArray(value) ? Object.freeze([...value]) : value;

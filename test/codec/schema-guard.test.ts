@@ -48,7 +48,7 @@ function answers(schema: v.GenericSchema, values: readonly unknown[]): boolean[]
 }
 
 describe('the guard of each construct says yes exactly when valibot accepts the value unchanged', () => {
-  it('scalars: string, number (not NaN), boolean, literal, picklist, instance, null, undefined, unknown', () => {
+  it('scalars: string, number (not NaN), boolean, literal, picklist, instance', () => {
     expect(answers(v.string(), ['', 'a', 1, null, undefined])).toEqual([true, true, false, false, false]);
     expect(answers(v.number(), [0, -1.5, Infinity, NaN, '1'])).toEqual([true, true, true, false, false]);
     expect(answers(v.boolean(), [true, false, 0, 'true'])).toEqual([true, true, false, false]);
@@ -60,9 +60,6 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
       false,
       false,
     ]);
-    expect(answers(v.null(), [null, undefined])).toEqual([true, false]);
-    expect(answers(v.undefined(), [undefined, null])).toEqual([true, false]);
-    expect(answers(v.unknown(), [1, {}, undefined])).toEqual([true, true, true]);
   });
 
   it('pipes: lengths, values, integers, finiteness, patterns, ISO dates, checks, in order', () => {
@@ -114,10 +111,8 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
     ).toEqual([true, false, false]);
   });
 
-  it('optional, nullable, nullish', () => {
+  it('optional', () => {
     expect(answers(v.optional(v.string()), [undefined, 'a', null])).toEqual([true, true, false]);
-    expect(answers(v.nullable(v.string()), [null, 'a', undefined])).toEqual([true, true, false]);
-    expect(answers(v.nullish(v.string()), [null, undefined, 'a', 1])).toEqual([true, true, true, false]);
   });
 
   it('objects: plain ones, exactly their entries, optional entries absent or undefined', () => {
@@ -148,14 +143,11 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
     expect(v.safeParse(strict, bare).success).toBe(true);
   });
 
-  it('arrays and tuples: plain arrays, every item; a tuple of exactly its items', () => {
+  it('arrays: plain arrays, every item', () => {
     const numbers = v.array(v.number());
     expect(answers(numbers, [[], [1, 2], [1, '2'], { 0: 1, length: 1 }])).toEqual([true, true, false, false]);
     class Numbers extends Array<number> {}
     expect(answers(numbers, [Numbers.from([1])])).toEqual([false]);
-    const pair = v.tuple([v.number(), v.string()]);
-    expect(answers(pair, [[1, 'a'], [1], [1, 'a', 'extra'], ['a', 1]])).toEqual([true, false, false, false]);
-    expect(v.safeParse(pair, [1, 'a', 'extra']).success).toBe(true); // accepted, but the extra item dropped
   });
 
   it('record: every own key and value; a key valibot skips is a no', () => {
@@ -209,6 +201,10 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
     expect(guardOf(v.fallback(v.string(), 'x'))).toBeUndefined();
     expect(guardOf(v.strictObject({ toString: v.string() }))).toBeUndefined();
     expect(guardOf(v.array(v.map(v.string(), v.number())))).toBeUndefined();
+    // Constructs no wire message uses: left to valibot, to keep the guard small in a bundle.
+    for (const unused of [v.tuple([v.number()]), v.nullable(v.string()), v.nullish(v.string()), v.null(), v.unknown()]) {
+      expect(guardOf(unused)).toBeUndefined();
+    }
     expect(
       guardOf(
         v.pipeAsync(
@@ -272,7 +268,7 @@ describe('organizer records: the guard passes every record the generator makes a
 });
 
 describe('a whole activation decodes without running valibot', () => {
-  it('every frame and message both sides decoded passed its guard', async () => {
+  it('every frame and message both sides decoded passed its guard (all but the ETP.DAT, decoded once with plain valibot)', async () => {
     verdicts.on = true;
     try {
       const run = await activate();

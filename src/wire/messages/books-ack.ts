@@ -4,7 +4,8 @@
  * keeps the exchange strictly request/reply, so retransmission stays simple.
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { list, text, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
 
@@ -35,5 +36,5 @@ export function encodeBooksAck(m: BooksAck): Uint8Array {
 }
 
 export function decodeBooksAck(bytes: Uint8Array): BooksAck {
-  return decodeWith(schema, bytes, 'books-ack', 16_384);
+  return decodeGuarded(schema, bytes, 'books-ack', 16_384);
 }

@@ -4,7 +4,8 @@
  * erases). The same command again is answered with the same acknowledgement. The format is ours.
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, type SchemaOf } from '../../codec/schema.js';
 import { COMMAND_ID_LENGTH, DEVICE_COMMANDS, type DeviceCommandName } from './device-command.js';
 
@@ -28,5 +29,5 @@ export function encodeDeviceCommandAck(m: DeviceCommandAck): Uint8Array {
 
 /** Decodes an acknowledgement body; any defect (extra fields included) is ActivationError('MALFORMED'). */
 export function decodeDeviceCommandAck(body: Uint8Array): DeviceCommandAck {
-  return decodeWith(schema, body, 'device-command-ack', 256);
+  return decodeGuarded(schema, body, 'device-command-ack', 256);
 }

@@ -6,7 +6,8 @@
  * device's acknowledgement ({@link ./device-command-ack.ts}) can say which one it carried out.
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, type SchemaOf } from '../../codec/schema.js';
 
 /** The commands a server sends to a device, in the order docs/lifecycle.md lists them. */
@@ -38,5 +39,5 @@ export function encodeDeviceCommand(m: DeviceCommand): Uint8Array {
 
 /** Decodes a command body; any defect (extra fields included) is ActivationError('MALFORMED'). */
 export function decodeDeviceCommand(body: Uint8Array): DeviceCommand {
-  return decodeWith(deviceCommandSchema, body, 'device-command', 256);
+  return decodeGuarded(deviceCommandSchema, body, 'device-command', 256);
 }

@@ -17,7 +17,8 @@
 import * as v from 'valibot';
 import { ACTIVATION_ERROR_CODES, ActivationError, type ActivationErrorCode } from '../../errors/activation-error.js';
 import type { CryptoProvider, RandomSource } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { list, text, type SchemaOf } from '../../codec/schema.js';
 import { aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 import type { TransportKeyRef } from './sealed-body.js';
@@ -49,7 +50,7 @@ export function encodeErrorMessage(m: ErrorMessage): Uint8Array {
 
 /** Decodes an error body in clear; a sealed one (or anything else) is MALFORMED here, see {@link openErrorBody}. */
 export function decodeErrorMessage(body: Uint8Array): ErrorMessage {
-  return decodeWith(plainSchema, body, 'error', MAX_BODY);
+  return decodeGuarded(plainSchema, body, 'error', MAX_BODY);
 }
 
 /**
@@ -83,7 +84,7 @@ export function openErrorBody(
   ad: Uint8Array,
   keys: readonly ErrorKey[],
 ): { readonly message: ErrorMessage; readonly authenticated: boolean } | undefined {
-  const decoded = decodeWith(bodySchema, body, 'error', MAX_BODY);
+  const decoded = decodeGuarded(bodySchema, body, 'error', MAX_BODY);
   if ('code' in decoded) return { message: decoded, authenticated: false };
   for (const key of keys) {
     let plain: Uint8Array | undefined;

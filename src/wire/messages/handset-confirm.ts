@@ -1,6 +1,7 @@
 /** Message 3, handset -> server: the handset's confirmation tag Ta and the ETP.DAT body key under the session key. */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, type SchemaOf } from '../../codec/schema.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire } from './boxes.js';
 
@@ -17,5 +18,5 @@ export function encodeHandsetConfirm(m: HandsetConfirm): Uint8Array {
 }
 
 export function decodeHandsetConfirm(body: Uint8Array): HandsetConfirm {
-  return decodeWith(schema, body, 'handset-confirm', 1024);
+  return decodeGuarded(schema, body, 'handset-confirm', 1024);
 }

@@ -6,7 +6,8 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { MAX_POLICY_BYTES, signedPolicySchema, type SignedPolicy } from '../../policy/signed-policy.js';
 
 /** Room for the map around the policy bytes and the signature. */
@@ -29,5 +30,5 @@ export function encodeSignedPolicy(signed: SignedPolicy): Uint8Array {
 
 /** Decodes the `it-policy` body (shape only: verify it with `verifySignedPolicy`); any defect is ActivationError('MALFORMED'). */
 export function decodeSignedPolicy(body: Uint8Array): SignedPolicy {
-  return decodeWith(signedPolicySchema, body, 'it-policy', MAX_POLICY_BYTES + ENVELOPE_BYTES);
+  return decodeGuarded(signedPolicySchema, body, 'it-policy', MAX_POLICY_BYTES + ENVELOPE_BYTES);
 }

@@ -4,7 +4,8 @@
  */
 import * as v from 'valibot';
 import type { SealedMessage, TransportKeyAlgorithm } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, routingToken, text, type SchemaOf } from '../../codec/schema.js';
 import { TRANSPORT_KEY_ALGORITHMS } from '../../crypto/ids.js';
 import { type AeadBox, aeadBoxSchema, aeadBoxToWire, sealedMessageSchema, sealedMessageToWire } from './boxes.js';
@@ -72,7 +73,7 @@ export function encodeKeyGrant(g: KeyGrant): Uint8Array {
 
 /** Decodes an opened key grant; any defect is ActivationError('MALFORMED'). */
 export function decodeKeyGrant(plaintext: Uint8Array): KeyGrant {
-  return decodeWith(keyGrantSchema, plaintext, 'key grant', 4096);
+  return decodeGuarded(keyGrantSchema, plaintext, 'key grant', 4096);
 }
 
 /** The server's `key-issue` message: the sealed {@link KeyGrant} and the proof that the server holds the key. */
@@ -91,5 +92,5 @@ export function encodeKeyIssue(m: KeyIssue): Uint8Array {
 
 /** Decodes a `key-issue` body (shape only; opening the grant needs the session key); any defect is ActivationError('MALFORMED'). */
 export function decodeKeyIssue(body: Uint8Array): KeyIssue {
-  return decodeWith(schema, body, 'key-issue', 8192);
+  return decodeGuarded(schema, body, 'key-issue', 8192);
 }

@@ -1,7 +1,8 @@
 /** Message 5, handset -> server: the handset's proof under the new transport key. */
 import * as v from 'valibot';
 import type { SealedMessage } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import type { SchemaOf } from '../../codec/schema.js';
 import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
@@ -16,5 +17,5 @@ export function encodeKeyVerified(m: KeyVerified): Uint8Array {
 }
 
 export function decodeKeyVerified(body: Uint8Array): KeyVerified {
-  return decodeWith(schema, body, 'key-verified', 4096);
+  return decodeGuarded(schema, body, 'key-verified', 4096);
 }

@@ -4,7 +4,8 @@
  * `status` agreeing with the rejected rules) are the domain's, in src/policy/acknowledgement.ts.
  */
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor, validate } from '../../codec/cbor.js';
+import { encodeCbor, validate } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { policyAckSchema, type PolicyAck } from '../../policy/acknowledgement.js';
 
 /** Largest encoded acknowledgement accepted. */
@@ -27,5 +28,5 @@ export function encodePolicyAck(ack: PolicyAck): Uint8Array {
 
 /** Decodes an acknowledgement body; any defect (extra fields included) is ActivationError('MALFORMED'). */
 export function decodePolicyAck(body: Uint8Array): PolicyAck {
-  return decodeWith(policyAckSchema, body, 'policy-ack', MAX_POLICY_ACK_BYTES);
+  return decodeGuarded(policyAckSchema, body, 'policy-ack', MAX_POLICY_ACK_BYTES);
 }

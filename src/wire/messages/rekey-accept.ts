@@ -7,7 +7,8 @@
  */
 import * as v from 'valibot';
 import type { SealedMessage } from '../../crypto/provider.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, type SchemaOf } from '../../codec/schema.js';
 import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 import { MAX_REKEY_BYTES } from './rekey-offer.js';
@@ -30,5 +31,5 @@ export function encodeRekeyAccept(m: RekeyAccept): Uint8Array {
 
 /** Decodes a `rekey-accept` plaintext; any defect is ActivationError('MALFORMED'). */
 export function decodeRekeyAccept(plaintext: Uint8Array): RekeyAccept {
-  return decodeWith(schema, plaintext, 'rekey-accept', MAX_REKEY_BYTES);
+  return decodeGuarded(schema, plaintext, 'rekey-accept', MAX_REKEY_BYTES);
 }

@@ -5,7 +5,8 @@
  * that the server holds it; the payload binds the proof to this rollover's transcript).
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, type SchemaOf } from '../../codec/schema.js';
 import { MAX_REKEY_BYTES } from './rekey-offer.js';
 
@@ -25,5 +26,5 @@ export function encodeRekeyDone(m: RekeyDone): Uint8Array {
 
 /** Decodes a `rekey-done` plaintext; any defect is ActivationError('MALFORMED'). */
 export function decodeRekeyDone(plaintext: Uint8Array): RekeyDone {
-  return decodeWith(schema, plaintext, 'rekey-done', MAX_REKEY_BYTES);
+  return decodeGuarded(schema, plaintext, 'rekey-done', MAX_REKEY_BYTES);
 }

@@ -7,7 +7,8 @@
 import * as v from 'valibot';
 import type { TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { TRANSPORT_KEY_ALGORITHMS } from '../../crypto/ids.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, type SchemaOf } from '../../codec/schema.js';
 
 /** Largest rekey plaintext accepted: a few keys and one proof. */
@@ -35,5 +36,5 @@ export function encodeRekeyOffer(m: RekeyOffer): Uint8Array {
 
 /** Decodes a `rekey-offer` plaintext; any defect is ActivationError('MALFORMED'). */
 export function decodeRekeyOffer(plaintext: Uint8Array): RekeyOffer {
-  return decodeWith(schema, plaintext, 'rekey-offer', MAX_REKEY_BYTES);
+  return decodeGuarded(schema, plaintext, 'rekey-offer', MAX_REKEY_BYTES);
 }

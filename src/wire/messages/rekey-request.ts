@@ -4,7 +4,8 @@
  * CBOR map `{}`; the server answers with a `rekey-offer`.
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import type { SchemaOf } from '../../codec/schema.js';
 import { MAX_REKEY_BYTES } from './rekey-offer.js';
 
@@ -25,5 +26,5 @@ export function encodeRekeyRequest(): Uint8Array {
 
 /** Decodes a `rekey-request` plaintext; any defect is ActivationError('MALFORMED'). */
 export function decodeRekeyRequest(plaintext: Uint8Array): RekeyRequest {
-  return decodeWith(schema, plaintext, 'rekey-request', MAX_REKEY_BYTES);
+  return decodeGuarded(schema, plaintext, 'rekey-request', MAX_REKEY_BYTES);
 }

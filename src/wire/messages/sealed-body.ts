@@ -5,7 +5,8 @@
  */
 import type { CryptoProvider, RandomSource, TransportKeyAlgorithm } from '../../crypto/provider.js';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCborView } from '../../codec/cbor.js';
+import { encodeCborView } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { sealedMessageSchema, sealedMessageToWire } from './boxes.js';
 
 /** A device transport key with its algorithm: what a body is sealed under after activation. */
@@ -32,7 +33,7 @@ export function sealBody(
 
 /** Opens a sealed body; MALFORMED if it is not one, DECRYPT_FAILED if it was altered or sealed under another key. */
 export function openBody(provider: CryptoProvider, tk: TransportKeyRef, body: Uint8Array, ad: Uint8Array, what: string): Uint8Array {
-  const sealed = decodeWith(sealedMessageSchema, body, what);
+  const sealed = decodeGuarded(sealedMessageSchema, body, what);
   if (sealed.algorithm !== tk.algorithm) {
     throw new ActivationError('DECRYPT_FAILED', 'message authentication failed', { operation: `open ${what}` });
   }

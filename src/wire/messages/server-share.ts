@@ -3,7 +3,8 @@
  * (its routing, so that the handset can address its next messages) and its confirmation tag Tb.
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { bytes, routingToken, text, type SchemaOf } from '../../codec/schema.js';
 import { CPACE_SUITE_IDS } from '../../crypto/ids.js';
 import type { CPaceSuiteId } from '../../crypto/provider.js';
@@ -57,7 +58,7 @@ export function encodeServerShare(m: Pick<ServerShare, 'etp' | 'share' | 'adByte
 
 /** Decodes a `server-share` body and its routing; any defect is ActivationError('MALFORMED'). */
 export function decodeServerShare(body: Uint8Array): ServerShare {
-  const outer = decodeWith(serverShareSchema, body, 'server-share', 4096);
-  const ad = decodeWith(serverRoutingSchema, outer.ad, 'server-share routing', 1024);
+  const outer = decodeGuarded(serverShareSchema, body, 'server-share', 4096);
+  const ad = decodeGuarded(serverRoutingSchema, outer.ad, 'server-share routing', 1024);
   return { etp: outer.etp, share: outer.share, adBytes: outer.ad, ad, tag: outer.tag };
 }

@@ -6,7 +6,8 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { checkArgument } from '../../codec/check-argument.js';
 import type { SchemaOf } from '../../codec/schema.js';
 import { MAX_SERVICE_BOOKS, serviceBookListSchema, type ServiceBook } from '../../service-books/service-book.js';
@@ -56,5 +57,5 @@ export function encodeServiceBooks(books: readonly ServiceBook[]): Uint8Array {
 
 /** Decodes a service-book message; any defect (including duplicate (cid, uid)) is ActivationError('MALFORMED'). */
 export function decodeServiceBooks(bytes: Uint8Array): ServiceBook[] {
-  return decodeWith(messageSchema, bytes, 'service books', MAX_SERVICE_BOOKS_BYTES).books;
+  return decodeGuarded(messageSchema, bytes, 'service books', MAX_SERVICE_BOOKS_BYTES).books;
 }

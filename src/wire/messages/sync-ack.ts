@@ -5,7 +5,8 @@
  * page only after it (src/sync/pages.ts).
  */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { checkArgument } from '../../codec/check-argument.js';
 import { list, text, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER } from '../../sync/databases.js';
@@ -29,5 +30,5 @@ export function encodeSyncAck(ack: SyncAck): Uint8Array {
 
 /** Decodes an acknowledgement; any defect is ActivationError('MALFORMED'). */
 export function decodeSyncAck(bytes: Uint8Array): SyncAck {
-  return decodeWith(ackSchema, bytes, 'sync ack', MAX_SYNC_ACK_BYTES);
+  return decodeGuarded(ackSchema, bytes, 'sync ack', MAX_SYNC_ACK_BYTES);
 }

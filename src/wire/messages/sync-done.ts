@@ -1,6 +1,7 @@
 /** `sync-done`, server -> handset: synchronization is over; what was sent and what was skipped, and why. */
 import * as v from 'valibot';
-import { decodeWith, encodeCbor } from '../../codec/cbor.js';
+import { encodeCbor } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { list, text, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER, type SyncDatabase } from '../../sync/databases.js';
 
@@ -26,5 +27,5 @@ export function encodeSyncDone(m: SyncDone): Uint8Array {
 }
 
 export function decodeSyncDone(bytes: Uint8Array): SyncDone {
-  return decodeWith(schema, bytes, 'sync-done', 4096);
+  return decodeGuarded(schema, bytes, 'sync-done', 4096);
 }

@@ -6,7 +6,8 @@
  */
 import * as v from 'valibot';
 import { ActivationError } from '../../errors/activation-error.js';
-import { decodeWith, encodeCbor, encodeCborView } from '../../codec/cbor.js';
+import { encodeCbor, encodeCborView } from '../../codec/cbor.js';
+import { decodeGuarded } from '../../codec/decode-guarded.js';
 import { checkArgument } from '../../codec/check-argument.js';
 import { list, uint, type SchemaOf } from '../../codec/schema.js';
 import { SYNC_ORDER } from '../../sync/databases.js';
@@ -87,7 +88,7 @@ export function encodePaginatedPage({ page, encodedRecords }: PaginatedPage): Ui
  * duplicate ids, page >= pageCount, or more records than `total`.
  */
 export function decodeSyncPage(bytes: Uint8Array): SyncPage {
-  const page = decodeWith(pageSchema, bytes, 'sync page', MAX_PAGE_BYTES);
+  const page = decodeGuarded(pageSchema, bytes, 'sync page', MAX_PAGE_BYTES);
   assertConsistentPage(page);
   return page;
 }
