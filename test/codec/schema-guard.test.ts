@@ -91,6 +91,19 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
     expect(answers(list(v.number(), 2), [[], [1, 2], [1, 2, 3], [1, 'x']])).toEqual([true, true, false, false]);
   });
 
+  it('a pipe over a pipe: the inner bounds and checks hold too', () => {
+    const name = v.pipe(
+      text(3, 1),
+      v.check((x) => x !== 'ab'),
+    );
+    expect(answers(name, ['a', 'ab', 'abc', 'abcd', ''])).toEqual([true, false, true, false, false]);
+    const small = v.pipe(uint(10), v.maxValue(5));
+    expect(answers(small, [5, 6, 11, -1])).toEqual([true, false, false, false]);
+    const described = v.pipe(v.string(), v.description('metadata only'), v.maxLength(2));
+    expect(answers(described, ['ab', 'abc'])).toEqual([true, false]);
+    expect(answers(v.pipe(v.string(), v.title('only metadata')), ['x', 1])).toEqual([true, false]);
+  });
+
   it('rawCheck and forward: the action itself decides', () => {
     const pair = v.pipe(
       v.strictObject({ a: v.number(), b: v.number() }),
@@ -143,6 +156,23 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
     expect(v.safeParse(strict, bare).success).toBe(true);
   });
 
+  it('a field inherited from a polluted Object.prototype is not taken for an own field', () => {
+    const strict = v.strictObject({ a: v.number(), b: v.optional(v.string()) });
+    expect(answers(strict, [{ a: 1 }])).toEqual([true]); // compiled before the pollution
+    const proto = Object.prototype as { b?: unknown };
+    Object.defineProperty(proto, 'b', { value: 'polluted', configurable: true, enumerable: false, writable: true });
+    try {
+      // valibot reads `b` through `in` and copies it into its output; the value itself does not have it.
+      expect(answers(strict, [{ a: 1 }])).toEqual([false]);
+      expect(v.safeParse(strict, { a: 1 }).output).toEqual({ a: 1, b: 'polluted' });
+      // A schema compiled while an entry's name is on every object gets no guard at all.
+      expect(guardOf(v.strictObject({ b: v.optional(v.string()) }))).toBeUndefined();
+    } finally {
+      delete proto.b;
+    }
+    expect(answers(strict, [{ a: 1 }])).toEqual([true]);
+  });
+
   it('arrays: plain arrays, every item', () => {
     const numbers = v.array(v.number());
     expect(answers(numbers, [[], [1, 2], [1, '2'], { 0: 1, length: 1 }])).toEqual([true, true, false, false]);
@@ -153,15 +183,11 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
   it('record: every own key and value; a key valibot skips is a no', () => {
     const counts = v.record(v.pipe(v.string(), v.regex(/^[a-z]+$/)), v.number());
     const sneaky = JSON.parse('{"__proto__": 1}') as object;
-    expect(answers(counts, [{}, { a: 1, b: 2 }, { a: '1' }, { A: 1 }, { constructor: 1 }, sneaky, [1]])).toEqual([
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    const anyName = v.record(v.string(), v.number());
+    expect(answers(counts, [{}, { a: 1, b: 2 }, { a: '1' }, { A: 1 }, sneaky, [1]])).toEqual([true, true, false, false, false, false]);
+    // Names valibot's record skips: passed by the key's schema, but not in valibot's output.
+    expect(answers(anyName, [{ constructor: 1 }, { prototype: 1 }, sneaky, { a: 1 }])).toEqual([false, false, false, true]);
+    expect(v.safeParse(anyName, { prototype: 1 }).output).toEqual({});
     expect(v.safeParse(counts, sneaky).success).toBe(true); // accepted, the key dropped
   });
 
@@ -181,9 +207,36 @@ describe('the guard of each construct says yes exactly when valibot accepts the 
     ]);
   });
 
+  it('union and variant: no guard when an option has none; a variant needs its key', () => {
+    expect(guardOf(v.union([v.string(), v.pipe(v.string(), v.trim())]))).toBeUndefined();
+    const nested = v.variant('kind', [
+      v.strictObject({ kind: v.literal('a') }),
+      v.variant('sub', [v.strictObject({ kind: v.literal('b'), sub: v.literal(1) })]),
+    ]);
+    expect(guardOf(nested)).toBeUndefined();
+    const optionalKind = v.variant('kind', [v.strictObject({ kind: v.optional(v.literal('a')), x: v.number() })]);
+    // valibot accepts the key's absence here (an optional discriminator); the guard leaves it to valibot.
+    expect(answers(optionalKind, [{ kind: 'a', x: 1 }, { x: 1 }])).toEqual([true, false]);
+    expect(v.safeParse(optionalKind, { x: 1 }).success).toBe(true);
+    const later = v.variant('kind', [
+      v.strictObject({ kind: v.literal('a'), x: v.number() }),
+      v.strictObject({ kind: v.literal('a'), y: v.number() }),
+    ]);
+    // The first option whose discriminator holds decides; a later one is left to valibot.
+    expect(
+      answers(later, [
+        { kind: 'a', x: 1 },
+        { kind: 'a', y: 1 },
+      ]),
+    ).toEqual([true, false]);
+  });
+
   it('lazy: the schema its getter gives for the value', () => {
     const byType = v.lazy((x) => (typeof x === 'string' ? v.pipe(v.string(), v.minLength(2)) : v.number()));
     expect(answers(byType, ['ab', 'a', 3, true])).toEqual([true, false, true, false]);
+    const unsupported = v.lazy(() => v.pipe(v.string(), v.trim()));
+    expect(answers(unsupported, ['x'])).toEqual([false]);
+    expect(v.safeParse(unsupported, 'x').success).toBe(true);
   });
 
   it('no guard for what changes the output or is not a plain check', () => {
