@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, pack, type Packed } from './consumer.js';
 import { root } from './ensure-built.js';
 
-/** Budget for the packed tarball (gzip), bytes. 1,183 KB before issue 10; 650 KB until issue 12 (654 KB with its records); 700 KB until issue 13 (742 KB with life after activation); 760 KB until issue 14 (842 KiB with the node:crypto and WebCrypto providers, the record store and their docs); 880 KB until issue 15 (916 KiB with `serve`, `fleet`, their chunks in both builds and docs/fleet.md); 960 KB until issue 16 (1,139 KiB measured after the merge of 3 December 2026, more than the parts' own estimates of about 1,070 KiB: not yet broken down by module; with `/testing` (the toolkit, its runner entries and its transcripts in both builds, their declarations and docs/testing-toolkit.md and docs/transcripts.md, about 35 KB) and `serve --ui`'s page script, dist/ui/emulator.js: the handset and its cryptography bundled for browsers, 78 KiB gzip). */
-const PACKED_BUDGET = 1150 * 1024;
+/** Budget for the packed tarball (gzip), bytes. 1,183 KB before issue 10; 650 KB until issue 12 (654 KB with its records); 700 KB until issue 13 (742 KB with life after activation); 760 KB until issue 14 (842 KiB with the node:crypto and WebCrypto providers, the record store and their docs); 880 KB until issue 15 (916 KiB with `serve`, `fleet`, their chunks in both builds and docs/fleet.md); 960 KB until issue 16 (1,139 KiB measured after the merge of 3 December 2026, more than the parts' own estimates of about 1,070 KiB: not yet broken down by module; with `/testing` (the toolkit, its runner entries and its transcripts in both builds, their declarations and docs/testing-toolkit.md and docs/transcripts.md, about 35 KB) and `serve --ui`'s page script, dist/ui/emulator.js: the handset and its cryptography bundled for browsers, 78 KiB gzip); 1,150 KiB until issue 14's schema guard (src/codec/schema-guard.ts, in every build and bundle that decodes: ESM, CJS, the UI page, their maps; 1,150.3 KiB measured with it). */
+const PACKED_BUDGET = 1160 * 1024;
 
 let packed: Packed;
 let unpacked: string;
