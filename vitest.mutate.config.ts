@@ -28,6 +28,15 @@ export default defineConfig({
       // Real-time timers and sockets: 40 s and more per surviving mutant. The protocol under
       // faults is covered on virtual time by test/reliability/fault-matrix.test.ts.
       'test/transport/fault-injection.test.ts',
+      // The benchmarks run the built package in child processes (and build it first).
+      'test/bench/**',
+      // The crypto modules' mutants sit under every activation: the toolkit, transcript, serve,
+      // fleet and CLI suites (added since this list was written) only activate again, through
+      // the same sealing and agreement the protocol tests already hold, at one or two mutants a
+      // minute (docs/testing-strength.md, 3 December 2026).
+      ...(process.env.STRYKER_MODULE?.startsWith('crypto') === true
+        ? ['test/serve/**', 'test/fleet/**', 'test/cli/**', 'test/testing/**', 'test/transcript/**', 'test/docs/**']
+        : []),
       // Servers on real sockets: only the relay router's mutants need them (STRYKER_MODULE).
       ...(process.env.STRYKER_MODULE === 'relay-router'
         ? []
