@@ -6,9 +6,9 @@
 import * as v from 'valibot';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ActivationError } from '../errors/activation-error.js';
-import { decodeCbor, encodeCbor, encodeCborScratch, encodeCborView, validate, MAX_FRAME_BYTES } from '../codec/cbor.js';
+import { decodeCbor, encodeCbor, encodeCborScratch, encodeCborView, MAX_FRAME_BYTES } from '../codec/cbor.js';
 import { bytes, pin, sessionId, text, uint, type SchemaOf } from '../codec/schema.js';
-import { passesGuard } from '../codec/schema-guard.js';
+import { validateDecoded } from '../codec/decode-guarded.js';
 
 /** Version of the frame format and of the protocol as a whole. */
 export const PROTOCOL_VERSION = 1;
@@ -129,7 +129,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
 export function decodeFrame(bytes: Uint8Array): Frame {
   const value = decodeCbor(bytes, 'frame');
   // A decoded frame that the schema's guard passes is its own output (codec/schema-guard.ts).
-  const { check, ...frame } = passesGuard(frameSchema, value) ? (value as WireFrame) : validate(frameSchema, value, 'frame');
+  const { check, ...frame } = validateDecoded(frameSchema, value, 'frame');
   const expected = checksum(frame);
   if (!sameChecksum(expected, check)) {
     throw new ActivationError('MALFORMED', 'frame: checksum mismatch (damaged in transit)', {
