@@ -5,7 +5,43 @@
  * the long fuzz runs, which would only slow every mutant down without reaching mutated code
  * that the other tests miss.
  */
+import { statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** The test folders that hold each module's own tests: they run first for its mutants. */
+const OWN_TESTS: Record<string, readonly string[]> = {
+  crypto: ['test/crypto/'],
+  'crypto-seal': ['test/crypto/'],
+  'crypto-async': ['test/crypto/'],
+  wire: ['test/wire/', 'test/codec/'],
+  handset: ['test/handset/'],
+  simulator: ['test/simulator/'],
+  policy: ['test/policy/'],
+  'relay-router': ['test/node/relay', 'test/transport/relay'],
+};
+
+/**
+ * The order of the test files of one mutant's run. StrykerJS runs a mutant's covering tests in one
+ * thread and stops at the first failure (bail), so the order decides how long a detected mutant
+ * costs. Vitest's own order runs the largest and slowest files first, which here are the
+ * end-to-end activation suites (tampering alone takes 28 s), so a sealing mutant that a 10 ms
+ * unit test kills was tested for minutes. This order runs the module's own unit tests first, then
+ * the rest from the smallest file up (small files are the focused ones).
+ */
+class MutationSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const own = OWN_TESTS[process.env.STRYKER_MODULE ?? ''] ?? [];
+    const key = (spec: TestSpecification): [number, number] => {
+      const path = relative(spec.project.config.root, spec.moduleId).replaceAll('\\', '/');
+      return [own.some((prefix) => path.startsWith(prefix)) ? 0 : 1, statSync(spec.moduleId).size];
+    };
+    const keyed = files.map((spec) => ({ spec, key: key(spec) }));
+    keyed.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
+    return keyed.map(({ spec }) => spec);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -42,6 +78,7 @@ export default defineConfig({
         ? []
         : ['test/node/**', 'test/transport/relay*.test.ts', 'test/transport/smtp-activation.test.ts', 'test/transport/mail.test.ts']),
     ],
+    sequence: { sequencer: MutationSequencer },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
