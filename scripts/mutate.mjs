@@ -5,8 +5,8 @@
 // finished modules found. Prints one line per module and the total; exits 1 when a module that
 // ran is under the break threshold of stryker.config.mjs. docs/testing-strength.md has the figures.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { MUTATION_BREAK, MUTATION_MODULES } from './mutation-modules.mjs';
+import { mkdirSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { MUTATION_BREAK, MUTATION_MODULES, inModule } from './mutation-modules.mjs';
 
 const asked = process.argv.slice(2);
 for (const name of asked) {
@@ -19,14 +19,30 @@ const names = asked.length > 0 ? asked : Object.keys(MUTATION_MODULES);
 mkdirSync('reports/stryker-incremental', { recursive: true });
 mkdirSync('reports/mutation', { recursive: true });
 
-/** Counts of a Stryker JSON report (mutation-testing-report-schema). */
-function tally(file) {
+/** Counts of a Stryker JSON report (mutation-testing-report-schema), over the module's own files. */
+function tally(name, file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const t = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 };
-  for (const f of Object.values(report.files)) for (const m of f.mutants) t[m.status] = (t[m.status] ?? 0) + 1;
+  for (const [path, f] of Object.entries(report.files)) {
+    if (!inModule(name, path)) continue;
+    for (const m of f.mutants) t[m.status] = (t[m.status] ?? 0) + 1;
+  }
   const detected = t.Killed + t.Timeout;
   const valid = detected + t.Survived + t.NoCoverage;
   return { ...t, detected, valid, score: valid === 0 ? 100 : (100 * detected) / valid };
+}
+
+/**
+ * Drops from a module's incremental file the files that are not the module's own (see
+ * `inModule`), so that they are not carried into its next report.
+ */
+function pruneIncremental(name) {
+  const file = `reports/stryker-incremental/${name}.json`;
+  if (!existsSync(file)) return;
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const kept = Object.fromEntries(Object.entries(report.files).filter(([path]) => inModule(name, path)));
+  if (Object.keys(kept).length === Object.keys(report.files).length) return;
+  writeFileSync(file, JSON.stringify({ ...report, files: kept }, null, 2));
 }
 
 const rows = [];
@@ -41,7 +57,8 @@ for (const name of names) {
     failed = true;
     continue;
   }
-  const t = tally(json);
+  pruneIncremental(name);
+  const t = tally(name, json);
   const minutes = ((Date.now() - started) / 60000).toFixed(1);
   rows.push({ name, ...t, minutes });
   if (t.score < MUTATION_BREAK) failed = true;

@@ -36,3 +36,28 @@ export const MUTATION_MODULES = {
 
 /** Mutation score under which `npm run mutate` fails. */
 export const MUTATION_BREAK = 90;
+
+/** A glob of the lists above as a regular expression (`**` any folders, `*` any name part). */
+function globToRegExp(glob) {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*' && glob[i + 2] === '/') {
+      out += '(?:.*/)?';
+      i += 2;
+    } else if (c === '*') out += '[^/]*';
+    else out += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/**
+ * Whether a report's file belongs to `module`. A module's report can also hold files it does not
+ * mutate: Stryker carries over every file of the incremental file it started from (the crypto
+ * modules' files began as copies of one), with the old results; counting them would mix another
+ * module's mutants into the score.
+ */
+export function inModule(module, file) {
+  if (file.endsWith('/index.ts')) return false;
+  return MUTATION_MODULES[module].some((glob) => globToRegExp(glob).test(file));
+}

@@ -12,7 +12,8 @@ import { createCipheriv, createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RandomSource, SealedMessage, TransportCipher, TransportKeyAlgorithm } from '../../src/crypto/provider.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
-import { openMessageWith, sealMessageWith, type CipherLookup } from '../../src/crypto/transport-key/sealed-core.js';
+import { nobleSealPrimitives } from '../../src/crypto/transport-key/noble-seal-primitives.js';
+import { openMessageWith, sealMessageWith, type CipherLookup, type SealPrimitives } from '../../src/crypto/transport-key/sealed-core.js';
 import { TRANSPORT_CIPHERS } from '../../src/crypto/transport-key/select.js';
 import { ActivationError } from '../../src/errors/activation-error.js';
 import { bytesToHex, concatBytes, u32be, utf8ToBytes } from '../../src/util/bytes.js';
@@ -386,5 +387,59 @@ describe.each(ALGORITHMS)('%s: the keys handed to the cipher are wiped', (algori
     expect(rec.decrypts).toHaveLength(1);
     expect(rec.decrypts[0]!.out).toBeUndefined();
     expect(isZero(rec.decrypts[0]!.key)).toBe(true);
+  });
+});
+
+/**
+ * The keyed hashes of {@link nobleSealPrimitives}, keeping every key and key material they were
+ * handed (the buffers themselves, to be looked at after the call).
+ */
+function recordingPrimitives(): SealPrimitives & { hkdfInputs: Uint8Array[]; hmacKeys: Uint8Array[] } {
+  const hkdfInputs: Uint8Array[] = [];
+  const hmacKeys: Uint8Array[] = [];
+  return {
+    hkdfInputs,
+    hmacKeys,
+    hkdfSha256(ikm, info, length) {
+      hkdfInputs.push(ikm);
+      return nobleSealPrimitives.hkdfSha256(ikm, info, length);
+    },
+    hmacSha256(key, message) {
+      hmacKeys.push(key);
+      return nobleSealPrimitives.hmacSha256(key, message);
+    },
+  };
+}
+
+describe.each(ALGORITHMS)('%s: the MAC key and what it is derived from are wiped', (algorithm) => {
+  const cipher = TRANSPORT_CIPHERS[algorithm];
+  const transportKey = cipher.generateKey(random);
+
+  // HKDF runs twice: for the wrap key on the transport key (the caller's, kept), then for the MAC
+  // key on transport key || message key, a buffer of the core's own that holds the message key.
+  it('sealing: the transport key is left alone, the transport key || message key input and the MAC key are zero', () => {
+    const prims = recordingPrimitives();
+    const made = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random, primitives: prims });
+    expect(prims.hkdfInputs).toHaveLength(2);
+    expect(prims.hkdfInputs[0]).toBe(transportKey);
+    expect(isZero(transportKey)).toBe(false);
+    expect(prims.hkdfInputs[1]).toHaveLength(2 * cipher.keyLength);
+    expect(isZero(prims.hkdfInputs[1]!)).toBe(true);
+    expect(prims.hmacKeys).toHaveLength(1);
+    expect(isZero(prims.hmacKeys[0]!)).toBe(true);
+    expect(bytesToHex(openMessageWith(allCiphers, transportKey, made, AD))).toBe(bytesToHex(PLAINTEXT));
+  });
+
+  it('opening: the same, whether the tag is good or not', () => {
+    const sealed = sealMessageWith(allCiphers, algorithm, transportKey, PLAINTEXT, { associatedData: AD, random });
+    const tag = sealed.tag.slice();
+    tag[0]! ^= 1;
+    for (const message of [sealed, { ...sealed, tag }]) {
+      const prims = recordingPrimitives();
+      caught(() => openMessageWith(allCiphers, transportKey, message, AD, prims));
+      expect(prims.hkdfInputs).toHaveLength(2);
+      expect(isZero(prims.hkdfInputs[1]!)).toBe(true);
+      expect(isZero(prims.hmacKeys[0]!)).toBe(true);
+    }
   });
 });

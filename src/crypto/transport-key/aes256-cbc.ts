@@ -6,22 +6,15 @@
  * padding failure here must never be observable separately from a MAC failure.
  */
 import { cbc } from '@noble/ciphers/aes.js';
-import { ActivationError } from '../../errors/activation-error.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
 import { TRANSPORT_KEY_STRENGTH } from './algorithms.js';
-import { type CbcShape, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
+import { type CbcShape, cbcDecryptFailed, checkEncryptArgs, decryptArgsOk, randomKeyBytes } from './cbc-checks.js';
 
 const KEY_LENGTH = 32;
 const BLOCK_LENGTH = 16;
 
 const SHAPE: CbcShape = { name: 'AES-256-CBC', keyLength: KEY_LENGTH, blockLength: BLOCK_LENGTH };
 
-function decryptFailed(): ActivationError {
-  // One message and no detail for every cause (length, key, IV, padding): no padding oracle.
-  return new ActivationError('DECRYPT_FAILED', 'AES-256-CBC decryption failed', {
-    operation: 'AES-256-CBC decrypt',
-  });
-}
 
 /** The AES-256-CBC {@link TransportCipher}: 32-byte keys, 16-byte blocks. Give it to `createNobleProvider` or use it directly. */
 export const aes256Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
@@ -40,14 +33,14 @@ export const aes256Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
   },
 
   decryptCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    if (!decryptArgsOk(SHAPE, key, iv, ciphertext)) throw decryptFailed();
+    if (!decryptArgsOk(SHAPE, key, iv, ciphertext)) throw cbcDecryptFailed(SHAPE);
     // Decrypt into a buffer we own: noble checks PKCS#7 padding in constant shape and returns a
     // subarray of it; we copy the plaintext out and wipe the whole buffer (padding included).
     const work = new Uint8Array(ciphertext.length);
     try {
       return cbc(key, iv).decrypt(ciphertext, work).slice();
     } catch {
-      throw decryptFailed();
+      throw cbcDecryptFailed(SHAPE);
     } finally {
       work.fill(0);
     }

@@ -13,10 +13,9 @@
  * constant shape.
  */
 import des from 'des.js';
-import { ActivationError } from '../../errors/activation-error.js';
 import type { RandomSource, TransportCipher } from '../provider.js';
 import { TRANSPORT_KEY_STRENGTH } from './algorithms.js';
-import { type CbcShape, checkEncryptArgs, decryptArgsOk, joinWiped } from './cbc-checks.js';
+import { type CbcShape, cbcDecryptFailed, checkEncryptArgs, decryptArgsOk, joinWiped } from './cbc-checks.js';
 import { pkcs7Pad, pkcs7UnpaddedLength } from './pkcs7.js';
 import { generateTdesEde2Key, tdesEde3Key } from './tdes-key.js';
 
@@ -43,12 +42,6 @@ function run(type: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, data:
   }
 }
 
-function decryptFailed(): ActivationError {
-  // One message and no detail for every cause (length, key, IV, padding): no padding oracle.
-  return new ActivationError('DECRYPT_FAILED', 'TDES-EDE2-CBC decryption failed', {
-    operation: 'TDES-EDE2-CBC decrypt',
-  });
-}
 
 /** The two-key Triple DES (EDE, CBC) {@link TransportCipher}: 16-byte keys with odd parity, 8-byte blocks, as OpenSSL's `des-ede-cbc`. */
 export const tdesEde2Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
@@ -81,16 +74,16 @@ export const tdesEde2Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
   },
 
   decryptCbc(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    if (!decryptArgsOk(SHAPE, key, iv, ciphertext)) throw decryptFailed();
+    if (!decryptArgsOk(SHAPE, key, iv, ciphertext)) throw cbcDecryptFailed(SHAPE);
     let padded: Uint8Array;
     try {
       padded = run('decrypt', key, iv, ciphertext);
     } catch {
-      throw decryptFailed();
+      throw cbcDecryptFailed(SHAPE);
     }
     try {
       const n = pkcs7UnpaddedLength(padded, BLOCK_LENGTH);
-      if (n < 0) throw decryptFailed();
+      if (n < 0) throw cbcDecryptFailed(SHAPE);
       return padded.slice(0, n);
     } finally {
       padded.fill(0);
