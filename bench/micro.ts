@@ -9,6 +9,12 @@ import { aes256Cbc, cpaceStart, tdesEde2Cbc, x25519Suite, p521Suite } from '../s
 import { createNobleProvider } from '../src/crypto/noble-provider.js';
 import { decodeEtpDat, decodeFrame } from '../src/wire/index.js';
 import { BesSimulator } from '../src/simulator/index.js';
+import * as v from 'valibot';
+import { passesGuard } from '../src/codec/schema-guard.js';
+import { decodeCbor, encodeCbor } from '../src/codec/cbor.js';
+import { DEFAULT_DATA_COUNTS, generateUserData } from '../src/simulator/user-data/generate-user-data.js';
+import { SYNC_ORDER } from '../src/sync/databases.js';
+import { syncRecordSchema } from '../src/sync/records.js';
 
 // Every suite and cipher on both sides: the default provider has X25519 and AES-256 only.
 const provider = createNobleProvider({ suites: [x25519Suite, p521Suite], ciphers: [aes256Cbc, tdesEde2Cbc] });
@@ -75,6 +81,32 @@ console.log('Decoding');
 const etpDat = decodeFrame(frame!).body;
 bench('decodeFrame (ETP.DAT frame)', 5000, () => decodeFrame(frame!));
 bench('decodeEtpDat', 5000, () => decodeEtpDat(etpDat));
+
+console.log('Checking a decoded organizer record (the default data set, as cbor-x decodes it)');
+{
+  // docs/performance.md quotes these: valibot's run against the schema guard that decoding asks
+  // first (src/codec/schema-guard.ts), per record of the 102 a default activation syncs.
+  const data = generateUserData({
+    seed: 'micro@example.com',
+    counts: DEFAULT_DATA_COUNTS,
+    owner: { email: 'micro@example.com', displayName: 'Micro' },
+    now: 1_700_000_000_000,
+  });
+  const records = SYNC_ORDER.flatMap((d): readonly unknown[] => data[d]).map((r) => decodeCbor(encodeCbor(r), 'record'));
+  const perRecord = (name: string, check: (record: unknown) => boolean): void => {
+    const all = (): void => {
+      for (const r of records) if (!check(r)) throw new Error(`${name} refused a generated record`);
+    };
+    for (let i = 0; i < 20; i++) all();
+    const rounds = 200;
+    const start = performance.now();
+    for (let i = 0; i < rounds; i++) all();
+    const us = ((performance.now() - start) * 1000) / (rounds * records.length);
+    console.log(`${`${name}, ${records.length} records`.padEnd(48)} ${us.toFixed(2).padStart(10)} us/record`);
+  };
+  perRecord('valibot safeParse', (r) => v.safeParse(syncRecordSchema, r, { abortEarly: true }).success);
+  perRecord('schema guard', (r) => passesGuard(syncRecordSchema, r));
+}
 
 console.log('Memory');
 const before = process.memoryUsage().heapUsed;
