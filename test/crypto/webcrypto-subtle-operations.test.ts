@@ -34,6 +34,21 @@ describe('secret keys imported as PKCS #8', () => {
   });
 });
 
+describe('secret keys used, not exported', () => {
+  it('the Ed25519 key that signs and the X25519 key that agrees are imported not extractable', async () => {
+    const recording = recordingSubtle();
+    const web = await createWebCryptoProvider({ subtle: recording.subtle });
+    const seed = random(32);
+    const peer = nobleProvider.agreementKeyPair(random(32)).publicKey;
+    recording.clear();
+    await web.sign(seed, random(10));
+    await web.agree(seed, peer);
+    const secret = recording.imports.filter((r) => r.format === 'pkcs8');
+    expect(secret.map((r) => r.key?.algorithm.name)).toEqual(['Ed25519', 'X25519']);
+    for (const r of secret) expect(r.key?.extractable, r.key?.algorithm.name).toBe(false);
+  });
+});
+
 describe('keys imported from raw bytes', () => {
   it('are not extractable: HMAC, HKDF and AES keys, Ed25519 and X25519 public keys', async () => {
     const recording = recordingSubtle();

@@ -20,17 +20,21 @@ function view(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
+/** A kind of raw secret key: its PKCS #8 prefix, its WebCrypto algorithm and what it is for. */
+interface SecretKind {
+  readonly prefix: Uint8Array;
+  readonly algorithm: 'Ed25519' | 'X25519';
+  readonly usage: KeyUsage;
+}
+
+const ED25519_SECRET: SecretKind = { prefix: PKCS8_ED25519, algorithm: 'Ed25519', usage: 'sign' };
+const X25519_SECRET: SecretKind = { prefix: PKCS8_X25519, algorithm: 'X25519', usage: 'deriveBits' };
+
 /** PKCS #8 bytes for a raw secret key; the caller's key is copied in, the result wiped after import. */
-async function importSecret(
-  subtle: SubtleCrypto,
-  prefix: Uint8Array,
-  secret: Uint8Array,
-  algorithm: string,
-  usages: KeyUsage[],
-): Promise<CryptoKey> {
-  const der = concatBytes(prefix, secret);
+async function importSecret(subtle: SubtleCrypto, kind: SecretKind, secret: Uint8Array, extractable = false): Promise<CryptoKey> {
+  const der = concatBytes(kind.prefix, secret);
   try {
-    return await subtle.importKey('pkcs8', view(der), { name: algorithm }, true, usages);
+    return await subtle.importKey('pkcs8', view(der), { name: kind.algorithm }, extractable, [kind.usage]);
   } finally {
     der.fill(0);
   }
@@ -61,11 +65,12 @@ export function subtleOperations(subtle: SubtleCrypto) {
     },
 
     async ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
-      return publicOf(subtle, await importSecret(subtle, PKCS8_ED25519, seed, 'Ed25519', ['sign']));
+      // Extractable only here: WebCrypto gives a secret key's public half only through its export.
+      return publicOf(subtle, await importSecret(subtle, ED25519_SECRET, seed, true));
     },
 
     async ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-      const k = await importSecret(subtle, PKCS8_ED25519, seed, 'Ed25519', ['sign']);
+      const k = await importSecret(subtle, ED25519_SECRET, seed);
       return new Uint8Array(await subtle.sign('Ed25519', k, view(message)));
     },
 
@@ -75,12 +80,12 @@ export function subtleOperations(subtle: SubtleCrypto) {
     },
 
     async x25519PublicKey(secret: Uint8Array): Promise<Uint8Array> {
-      return publicOf(subtle, await importSecret(subtle, PKCS8_X25519, secret, 'X25519', ['deriveBits']));
+      return publicOf(subtle, await importSecret(subtle, X25519_SECRET, secret, true));
     },
 
     /** X25519(secret, u): rejects when the result is all zeros (WebCrypto refuses it). */
     async x25519(secret: Uint8Array, u: Uint8Array): Promise<Uint8Array> {
-      const priv = await importSecret(subtle, PKCS8_X25519, secret, 'X25519', ['deriveBits']);
+      const priv = await importSecret(subtle, X25519_SECRET, secret);
       const pub = await subtle.importKey('raw', view(u), { name: 'X25519' }, false, []);
       return new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub }, priv, 256));
     },
