@@ -45,7 +45,10 @@ const isZero = (bytes: Uint8Array) => bytes.every((b) => b === 0);
 describe('runWithAsyncProvider wipes its journal', () => {
   it("zeroes the provider's answers once the run resolves, while the step keeps its own copies", async () => {
     const { provider, answered } = keepingProvider();
-    const expected = { secret: nobleProvider.hkdf(ikm, new Uint8Array(0), new Uint8Array(0), 32), pair: nobleProvider.agreementKeyPair(seed) };
+    const expected = {
+      secret: nobleProvider.hkdf(ikm, new Uint8Array(0), new Uint8Array(0), 32),
+      pair: nobleProvider.agreementKeyPair(seed),
+    };
     const result = await runWithAsyncProvider(provider, seededRandom('wipe'), (p) => ({
       secret: p.hkdf(ikm, new Uint8Array(0), new Uint8Array(0), 32),
       pair: p.agreementKeyPair(seed),

@@ -33,7 +33,10 @@ describe('systemRandom', () => {
   it('a draw of 256 bytes comes from the pool (a refill of 4 KiB at most), one of 257 from a platform call of its own', () => {
     for (let i = 0; i < 20; i++) {
       const pooled = platformCalls(() => expect(systemRandom(POOLED_MAX)).toHaveLength(POOLED_MAX));
-      expect(pooled.every((n) => n === POOL_SIZE), `draw ${i}: ${pooled.join(', ')}`).toBe(true);
+      expect(
+        pooled.every((n) => n === POOL_SIZE),
+        `draw ${i}: ${pooled.join(', ')}`,
+      ).toBe(true);
     }
     expect(platformCalls(() => expect(systemRandom(POOLED_MAX + 1)).toHaveLength(POOLED_MAX + 1))).toEqual([POOLED_MAX + 1]);
   });

@@ -15,7 +15,6 @@ const BLOCK_LENGTH = 16;
 
 const SHAPE: CbcShape = { name: 'AES-256-CBC', keyLength: KEY_LENGTH, blockLength: BLOCK_LENGTH };
 
-
 /** The AES-256-CBC {@link TransportCipher}: 32-byte keys, 16-byte blocks. Give it to `createNobleProvider` or use it directly. */
 export const aes256Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
   id: 'AES-256-CBC',

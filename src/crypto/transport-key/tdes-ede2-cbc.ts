@@ -42,7 +42,6 @@ function run(type: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, data:
   }
 }
 
-
 /** The two-key Triple DES (EDE, CBC) {@link TransportCipher}: 16-byte keys with odd parity, 8-byte blocks, as OpenSSL's `des-ede-cbc`. */
 export const tdesEde2Cbc: TransportCipher = /* @__PURE__ */ Object.freeze({
   id: 'TDES-EDE2-CBC',
