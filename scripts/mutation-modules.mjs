@@ -59,5 +59,8 @@ function globToRegExp(glob) {
  */
 export function inModule(module, file) {
   if (file.endsWith('/index.ts')) return false;
-  return MUTATION_MODULES[module].some((glob) => globToRegExp(glob).test(file));
+  return MODULE_PATTERNS[module].some((pattern) => pattern.test(file));
 }
+
+/** Each module's globs as regular expressions, made once. */
+const MODULE_PATTERNS = Object.fromEntries(Object.entries(MUTATION_MODULES).map(([module, globs]) => [module, globs.map(globToRegExp)]));

@@ -8,6 +8,7 @@
  * outside the node:crypto provider's suites, which that run leaves out.
  */
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nativeYesIsStrict } from '../../src/crypto/ed25519-strict-key.js';
@@ -15,17 +16,8 @@ import { hexToBytes } from '../../src/util/bytes.js';
 
 const P = 2n ** 255n - 19n;
 
-function le(n: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
-  return out;
-}
-
-function fromLe(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = 31; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
-  return n;
-}
+const le = (n: bigint): Uint8Array => numberToBytesLE(n, 32);
+const fromLe = bytesToNumberLE;
 
 const SMALL_ORDER_Y = new Set(ED25519_TORSION_SUBGROUP.map((h) => fromLe(hexToBytes(h)) & (2n ** 255n - 1n)));
 

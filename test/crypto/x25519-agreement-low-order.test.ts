@@ -10,6 +10,7 @@ import { nobleProvider } from '../../src/crypto/noble-provider.js';
 import { isAllZero } from '../../src/crypto/provider-arguments.js';
 import { seededRandom } from '../../src/crypto/seeded-random.js';
 import { ActivationError } from '../../src/errors/activation-error.js';
+import { hexToBytes } from '../../src/util/bytes.js';
 import { caught } from '../support/errors.js';
 
 const random = seededRandom('x25519-agreement-low-order');
@@ -23,11 +24,9 @@ const LOW_ORDER = [
   'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
 ];
 
-const hex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
-
 describe('X25519 agreement with a low-order point', () => {
   it.each(LOW_ORDER)('%s: PROTOCOL_ERROR "X25519 gave an all-zero shared secret (a low-order point)"', (u) => {
-    const err = caught(() => nobleProvider.agree(random(32), hex(u)));
+    const err = caught(() => nobleProvider.agree(random(32), hexToBytes(u)));
     expect(err).toBeInstanceOf(ActivationError);
     expect((err as ActivationError).toJSON()).toEqual({
       name: 'ActivationError',
