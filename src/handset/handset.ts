@@ -28,14 +28,9 @@ import type { SyncRecord } from '../sync/records.js';
 import type { DeviceSyncStore } from '../sync/sync-store.js';
 import { SYNC_ORDER } from '../sync/databases.js';
 import type { SnapshotOpenOptions, SnapshotSealOptions } from '../persistence/sealed-snapshot.js';
+import { systemTimers, type TimerApi } from '../util/timers.js';
 
-/** Timer functions, injectable for tests and emulators with their own clock. */
-export interface TimerApi {
-  /** Calls `fn` once after `ms` milliseconds; returns a handle for {@link TimerApi.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancels a timer set with {@link TimerApi.setTimeout}; a handle already fired or cleared is ignored. */
-  clearTimeout(handle: unknown): void;
-}
+export type { TimerApi } from '../util/timers.js';
 
 /** What {@link Handset} is built from: the device's identity, a transport and the injectable platform parts. */
 export interface HandsetOptions {
@@ -127,11 +122,6 @@ const SETTLED_PHASES: ReadonlySet<HandsetState['phase']> = new Set(['idle', 'com
 /** The default clock: one function for every handset (a closure each would cost its context too). */
 const systemNow = (): number => Date.now();
 
-const defaultTimers: TimerApi = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 /**
  * A BlackBerry-style handset that runs wireless Enterprise Activation over a {@link Transport}:
  * the driver for emulators, tests and tools. It feeds {@link handsetStep} (the sans-I/O core that
@@ -215,7 +205,7 @@ export class Handset extends TypedEmitter<HandsetEvents> {
     this.transport = options.transport;
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? systemNow;
-    this.timers = options.timers ?? defaultTimers;
+    this.timers = options.timers ?? systemTimers;
     // The default enforcer refuses no rule, so it needs no device version (applyPolicy is given it).
     this.enforcer = options.enforcer ?? new InMemoryPolicyEnforcer();
     this.unsubscribe = options.transport.onFrame((bytes) => this.input({ type: 'frame', bytes, now: this.now() }));

@@ -55,6 +55,7 @@ import { createPolicy, type ItPolicy } from '../policy/policy.js';
 import type { PolicyAck } from '../policy/acknowledgement.js';
 import type { RuleValue } from '../policy/rules.js';
 import type { SyncData } from '../sync/databases.js';
+import { systemTimers, type TimerApi } from '../util/timers.js';
 
 /** Options of {@link BesSimulator}: its identity, the server version it acts as, policies, and the injectable clock, randomness and crypto. All optional. */
 export interface BesSimulatorOptions {
@@ -97,6 +98,14 @@ export interface BesSimulatorOptions {
   readonly random?: RandomSource;
   /** The cryptography. Default: `nobleProvider`. */
   readonly provider?: CryptoProvider;
+  /**
+   * Timer functions for the poll that {@link BesSimulator.attach} starts (retransmissions, and
+   * everything else {@link BesSimulator.poll} checks). Default: the global `setTimeout` and
+   * `clearTimeout`. Give the same clock's timers as `now`'s: a virtual clock's (the `/testing`
+   * pair does) makes a retransmission due in 30 minutes happen when the clock is moved on, in no
+   * real time.
+   */
+  readonly timers?: TimerApi;
   /** Receives secret-free log events. */
   readonly log?: (event: string, detail?: Record<string, unknown>) => void;
   /** IT policy, service books and synchronization settings. */
@@ -252,7 +261,9 @@ export class BesSimulator {
   private readonly adminEvents: AdminEvent[] = [];
   private readonly refusals: Record<RefusalReason, number> = { unvouched: 0, 'rate-limited-pin': 0, 'rate-limited-source': 0 };
   /** The retransmission timer of attached transports (owned by the driver part of this class). */
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** The poll's pending timer (a handle of {@link timers}), while attached. */
+  private timer: unknown;
+  private readonly timers: TimerApi;
 
   /**
    * A server with no users. Attach it to a transport with {@link BesSimulator.attach}.
@@ -263,6 +274,12 @@ export class BesSimulator {
     this.provider = options.provider ?? nobleProvider;
     this.random = options.random ?? systemRandom;
     this.now = options.now ?? (() => Date.now());
+    const timers = options.timers ?? systemTimers;
+    if (typeof timers?.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
+      // Checked here, not at the first attach, where a timer callback could only log it.
+      throw new ActivationError('INVALID_ARGUMENT', 'timers must have setTimeout and clearTimeout functions', { field: 'timers' });
+    }
+    this.timers = timers;
     this.logger = options.log ?? (() => {});
     this.accounts = new AccountStore(this.now, options.claimTimeoutMs, options.consolePasswordRules === true);
     this.replyToUnknownUsers = options.replyToUnknownUsers ?? false;
@@ -790,25 +807,37 @@ export class BesSimulator {
   private startTimer(): void {
     if (this.timer !== undefined) return;
     // A quarter of the interval, so that a frame goes out at most a quarter late; at least every
-    // minute (unconfirmed attempts are reported within one), at most every 10 ms.
+    // minute (unconfirmed attempts are reported within one), at most every 10 ms. One-shot timers
+    // armed again after each poll (not setInterval): that is all TimerApi offers, so that the
+    // injected clock's timers drive it too.
     const period = Math.max(10, Math.min(60_000, Math.floor(this.retransmitMs / 4)));
-    this.timer = setInterval(() => {
-      try {
-        for (const { bytes, transport } of this.collectDue()) {
-          if (!transport) continue;
-          transport.send(bytes).catch(() => this.logger('send failed', { reason: 'retransmission' }));
-        }
-      } catch (err) {
-        // A timer callback must never throw into the event loop.
-        this.logger('poll failed', { reason: isActivationError(err) ? err.code : 'error' });
+    const arm = (): void => {
+      this.timer = this.timers.setTimeout(() => {
+        this.pollAttached();
+        if (this.timer !== undefined) arm();
+      }, period);
+      // The poll alone must not keep a Node process running (a platform timer has unref).
+      (this.timer as { unref?: () => void } | null)?.unref?.();
+    };
+    arm();
+  }
+
+  /** One poll on the timer: sends what is due to the transport each device was last heard on. */
+  private pollAttached(): void {
+    try {
+      for (const { bytes, transport } of this.collectDue()) {
+        if (!transport) continue;
+        transport.send(bytes).catch(() => this.logger('send failed', { reason: 'retransmission' }));
       }
-    }, period);
-    (this.timer as { unref?: () => void }).unref?.();
+    } catch (err) {
+      // A timer callback must never throw into the event loop.
+      this.logger('poll failed', { reason: isActivationError(err) ? err.code : 'error' });
+    }
   }
 
   private stopTimer(): void {
     if (this.timer === undefined) return;
-    clearInterval(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = undefined;
   }
 

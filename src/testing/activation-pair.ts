@@ -68,8 +68,8 @@ export interface ActivationPairOptions {
   readonly displayName?: string;
   /** The device: fields over {@link DEFAULT_TEST_DEVICE}. */
   readonly handset?: Partial<HandsetConfig>;
-  /** Simulator options over the presets' (its `now` is always the pair's clock). */
-  readonly server?: Omit<BesSimulatorOptions, 'now'>;
+  /** Simulator options over the presets' (its `now` and `timers` are always the pair's clock). */
+  readonly server?: Omit<BesSimulatorOptions, 'now' | 'timers'>;
   /** Faults on the link, seen from the handset (`direction` `send`, `receive` or `both`). */
   readonly link?: LinkFaults;
   /** Seed of every random choice (handset, server, link). Default "enterprise-activation/testing". */
@@ -175,6 +175,7 @@ export class ActivationPair {
       ...options.server,
       services,
       now: this.clock.now,
+      timers: this.clock.timers,
     });
     this.server.addUser({ email: this.user.email, displayName: this.user.displayName, activationPassword: this.user.password });
     this.#closers.push(() => this.server.close());

@@ -1,10 +1,10 @@
 /**
- * A virtual clock for tests: the `now` and `timers` of a {@link Handset}, the `now` of a
- * `BesSimulator` and the `schedule` of `withFaults`, all on one time line that moves only when
+ * A virtual clock for tests: the `now` and `timers` of a {@link Handset} and of a `BesSimulator`,
+ * and the `schedule` of `withFaults`, all on one time line that moves only when
  * the test says so. A reply timeout of 15 seconds passes in no real time at all.
  */
 import { ActivationError } from '../errors/activation-error.js';
-import type { TimerApi } from '../handset/handset.js';
+import type { TimerApi } from '../util/timers.js';
 import type { Scheduler } from '../transport/fault-injector.js';
 
 /** 2024-01-01T00:00:00Z: where a {@link VirtualClock} starts unless told otherwise (ours, any fixed date would do). */

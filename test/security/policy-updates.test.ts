@@ -27,6 +27,7 @@ import { decodeFrame, encodeFrame, frameAssociatedData, type Frame } from '../..
 import { sealBody } from '../../src/wire/messages/sealed-body.js';
 import { EMAIL, HANDSET_CONFIG, PASSWORD, T0 } from '../support/fixtures.js';
 import { flush } from '../phases/helpers.js';
+import { expectCode } from '../support/errors.js';
 
 const MINUTE = 60_000;
 
@@ -365,5 +366,35 @@ describe('an unacknowledged update is sent again until the device acknowledges i
     now += MINUTE;
     await new Promise((r) => setTimeout(r, 60));
     expect(sim.policyPending(EMAIL)).toEqual({ policyId: 'policy-3', sends: 0 });
+  });
+
+  it('attach() polls on the injected timers: one armed while attached, again after each poll, none after close', () => {
+    const armed = new Map<number, { fn: () => void; ms: number }>();
+    let nextId = 1;
+    const timers = {
+      setTimeout: (fn: () => void, ms: number) => {
+        armed.set(nextId, { fn, ms });
+        return nextId++;
+      },
+      clearTimeout: (id: unknown) => void armed.delete(id as number),
+    };
+    const sim = new BesSimulator({ random: seededRandom('timers/server'), timers, policyRetransmitMs: 40_000 });
+    const [, serverSide] = createMemoryTransportPair();
+    const detach = sim.attach(serverSide);
+    // A quarter of the retransmission interval.
+    expect([...armed.values()].map((t) => t.ms)).toEqual([10_000]);
+    sim.attach(createMemoryTransportPair()[1]);
+    expect(armed.size).toBe(1);
+    const [id, first] = [...armed][0]!;
+    armed.delete(id);
+    first.fn();
+    expect(armed.size).toBe(1);
+    expect([...armed.keys()][0]).not.toBe(id);
+    detach();
+    sim.close();
+    expect(armed.size).toBe(0);
+    for (const bad of [{}, { setTimeout: () => 1 }, { setTimeout: 1, clearTimeout: () => undefined }]) {
+      expectCode(() => new BesSimulator({ timers: bad as never }), 'INVALID_ARGUMENT');
+    }
   });
 });

@@ -107,4 +107,26 @@ describe('ActivationPair', () => {
     await pair.close();
     expect(updates).toEqual([true]);
   });
+
+  it('a policy update the link lost goes again after policyRetransmitMs of virtual time, in no real time', async () => {
+    // The 15th frame to the handset is the update (14 make the activation): the link loses it.
+    const pair = createActivationPair({ link: { direction: 'receive', script: [{ frame: 15, action: 'drop' }] } });
+    const run = await pair.activate();
+    expect(run.frames.filter((f) => f.direction === 'to-handset')).toHaveLength(14);
+    const updates: boolean[] = [];
+    pair.handset.on('policy', ({ update }) => updates.push(update));
+    pair.server.updatePolicy('update-1', { 'Password Required': true });
+    await pair.clock.settle();
+    expect(updates).toEqual([]);
+    const realStart = Date.now();
+    await pair.clock.advance(30 * 60_000 - 1);
+    expect(updates).toEqual([]);
+    await pair.clock.advance(60_000);
+    expect(updates).toEqual([true]);
+    expect(Date.now() - realStart).toBeLessThan(5_000);
+    // The server polls on the pair's clock (its timer is there) until the pair closes.
+    expect(pair.clock.pendingTimers).toBeGreaterThan(0);
+    await pair.close();
+    expect(pair.clock.pendingTimers).toBe(0);
+  });
 });
