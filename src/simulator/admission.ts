@@ -89,7 +89,8 @@ export type AdminEvent =
       readonly type: 'admin-command';
       readonly at: number;
       readonly email: string;
-      readonly command: 'set-activation-password' | 'expire-activation-password' | 'resend-service-books' | 'resend-it-policy' | 'wipe';
+      readonly command:
+        'set-activation-password' | 'expire-activation-password' | 'resend-service-books' | 'resend-it-policy' | 'regenerate-key' | 'wipe';
       readonly pin?: string;
     }
   /**

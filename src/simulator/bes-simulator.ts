@@ -437,13 +437,15 @@ export class BesSimulator {
    * The administrator's "Regenerate Encryption Key" (Security Technical Overview, page 24): the
    * server starts a key rollover with the device activated for `email` (docs/lifecycle.md), and
    * returns the frames sent now (none when the device's route is unknown: the offer then goes out
-   * at the next {@link poll}). The `key-rolled-over` admin event follows when the device accepts.
+   * at the next {@link poll}). Admin event `admin-command` `regenerate-key` when the account has
+   * a device here; `key-rolled-over` follows when the device accepts.
    */
   regenerateKey(email: string): number {
     const ctx = this.context();
     let sent = 0;
     for (const [key, session] of this.sessions) {
       if (session.email !== normalizeEmail(email) || !this.isCurrentDevice(session)) continue;
+      this.adminCommand(email, 'regenerate-key', session.pin);
       const transport = this.routes.get(key);
       for (const bytes of this.stepInPlace(key, session, { type: 'regenerate-key' }, ctx)) {
         if (transport === undefined) this.pendingOut.push(bytes);

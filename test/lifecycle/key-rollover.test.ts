@@ -53,6 +53,10 @@ describe('key rollover', () => {
   it("the administrator's regenerateKey rolls the key over (reason admin)", () => {
     const pair = activated();
     pair.server.regenerateKey(EMAIL);
+    // The administrator's view shows the command at once, with the device it went to.
+    const commands = pair.server.adminLog(EMAIL).filter((e) => e.type === 'admin-command');
+    expect(commands).toEqual([expect.objectContaining({ command: 'regenerate-key', pin: pair.handset.config.pin })]);
+    expect(rollovers(pair)).toEqual([]);
     pair.pollServer();
     pair.drive();
     const changed = pair.outputsOf('key-changed');
