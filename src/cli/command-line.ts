@@ -32,3 +32,23 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
     throw usageError(text.charAt(0).toLowerCase() + text.slice(1), usage);
   }
 }
+
+/**
+ * A whole number from `min` to `max` (at most 9 digits: no exponent, sign, fraction or
+ * whitespace), from the option `--name`; undefined when the option is not given. Anything else
+ * is a usage error naming the range.
+ */
+export function wholeOption(value: string | undefined, name: string, min: number, max: number, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw usageError(`--${name} must be a whole number from ${min} to ${max}`, usage);
+  return n;
+}
+
+/** A decimal number above 0 and at most `max` (digits, an optional fraction), from `--name`; undefined when not given. */
+export function positiveOption(value: string | undefined, name: string, max: number, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n > 0 && n <= max)) throw usageError(`--${name} must be a number above 0, at most ${max}`, usage);
+  return n;
+}

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { runFleet } from '../fleet/run-fleet.js';
 import type { FleetProgress, FleetReport } from '../fleet/fleet-report.js';
 import { FLEET_PHASES } from '../fleet/phase-clock.js';
-import { NAME, parse, shown, usageError } from './command-line.js';
+import { NAME, parse, positiveOption, shown, usageError, wholeOption } from './command-line.js';
 
 export const FLEET_USAGE = `usage: ${NAME} fleet [options]
 
@@ -34,20 +34,14 @@ options:
 exit codes: 0 every activation completed, 1 some failed (or the fleet could not run), 2 bad
 command line`;
 
-/** A whole number from `min` to `max`; undefined when the option is not given. */
+/** `--name`'s whole number from `min` to `max`; undefined when not given. */
 function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw usageError(`--${name} must be a whole number from ${min} to ${max}`, FLEET_USAGE);
-  return n;
+  return wholeOption(value, name, min, max, FLEET_USAGE);
 }
 
-/** A number above 0, at most `max`; undefined when the option is not given. */
+/** `--name`'s number above 0, at most `max`; undefined when not given. */
 function positive(value: string | undefined, name: string, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n > 0 && n <= max)) throw usageError(`--${name} must be a number above 0, at most ${max}`, FLEET_USAGE);
-  return n;
+  return positiveOption(value, name, max, FLEET_USAGE);
 }
 
 function progressLine(p: FleetProgress, total: number | undefined): string {

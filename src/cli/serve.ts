@@ -9,7 +9,7 @@ import { ActivationError, isActivationError } from '../errors/activation-error.j
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../node/relay/relay-limits.js';
 import { startBesServer, type BesServer, type BesServerSummary, type BesServerUser } from '../serve/bes-server.js';
 import { fleetEmail, fleetUsers, MAX_FLEET_USERS } from '../simulator/fleet-users.js';
-import { NAME, parse, shown, usageError } from './command-line.js';
+import { NAME, parse, shown, usageError, wholeOption } from './command-line.js';
 import { readRegularFile } from './files.js';
 import { MAX_USERS_FILE_BYTES, parseUsersFile } from './users-file.js';
 
@@ -44,10 +44,7 @@ const DEFAULT_PORT = 8080;
 const STATUS_EVERY_MS = 10_000;
 
 function integerOption(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw usageError(`--${name} must be a whole number from ${min} to ${max}`, SERVE_USAGE);
-  return n;
+  return wholeOption(value, name, min, max, SERVE_USAGE) ?? fallback;
 }
 
 function parseLimits(given: readonly string[] | undefined): Partial<RelayLimits> {
