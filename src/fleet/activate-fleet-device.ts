@@ -11,6 +11,7 @@ import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js
 import type { WebSocketConstructorLike } from '../transport/http-relay-transport.js';
 import type { FleetDevice } from './fleet-device.js';
 import { activateDevice, isServerUrl, relayTarget, webSocketConstructor, type FleetDeviceResult } from './fleet-target.js';
+import { fleetChoices, type FleetCrypto, type FleetMode } from './fleet-choices.js';
 
 /** Options of {@link activateFleetDevice}. */
 export interface ActivateFleetDeviceOptions {
@@ -20,9 +21,9 @@ export interface ActivateFleetDeviceOptions {
    * How the handset reaches the relay: `'websocket'` (the default: the runtime's `WebSocket`,
    * else the `ws` package's) or `'poll'` (HTTP long-polling), as `runFleet`'s `mode`.
    */
-  readonly mode?: 'websocket' | 'poll';
+  readonly mode?: FleetMode;
   /** The handset's cryptography: `'noble'` (the default) or `'node'` (node:crypto), as `runFleet`'s `crypto`. */
-  readonly crypto?: 'noble' | 'node';
+  readonly crypto?: FleetCrypto;
 }
 
 function invalid(message: string, field: string): ActivationError {
@@ -43,10 +44,7 @@ export async function activateFleetDevice(device: FleetDevice, options: Activate
   if (typeof options !== 'object' || options === null) throw invalid('activateFleetDevice takes an options object', 'options');
   const { url } = options;
   if (!isServerUrl(url)) throw invalid("url must be a server's http(s) URL", 'url');
-  const mode = options.mode ?? 'websocket';
-  if (mode !== 'websocket' && mode !== 'poll') throw invalid("mode must be 'websocket' or 'poll'", 'mode');
-  const crypto = options.crypto ?? 'noble';
-  if (crypto !== 'noble' && crypto !== 'node') throw invalid("crypto must be 'noble' or 'node'", 'crypto');
+  const { mode, crypto } = fleetChoices(options, 'activateFleetDevice');
   if (typeof device !== 'object' || device === null || typeof device.pin !== 'string' || typeof device.email !== 'string')
     throw invalid('device must be a FleetDevice (fleetDevices)', 'device');
   const webSocket: WebSocketConstructorLike | undefined =

@@ -9,14 +9,15 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js';
 import { fleetDevices, type FleetDevice } from './fleet-device.js';
 import { activateDevice, memoryTarget, relayTarget, webSocketConstructor, type DeviceResult, type FleetTarget } from './fleet-target.js';
+import type { FleetCrypto, FleetMode } from './fleet-choices.js';
 
 /** One device for a worker to activate. */
 export interface FleetTask {
   readonly target: string;
   readonly seed: string;
   readonly domain: string | undefined;
-  readonly crypto: 'noble' | 'node';
-  readonly mode: 'poll' | 'websocket';
+  readonly crypto: FleetCrypto;
+  readonly mode: FleetMode;
   readonly index: number;
 }
 

@@ -16,6 +16,7 @@ import { fleetDevices } from './fleet-device.js';
 import { activateDevice, isServerUrl, memoryTarget, relayTarget, webSocketConstructor, type DeviceResult } from './fleet-target.js';
 import type { FleetTask } from './fleet-worker.js';
 import { FleetStats, type FleetProgress, type FleetReport } from './fleet-report.js';
+import { fleetChoices, type FleetCrypto, type FleetMode } from './fleet-choices.js';
 
 /** Options of {@link runFleet}. */
 export interface FleetOptions {
@@ -39,7 +40,7 @@ export interface FleetOptions {
    */
   readonly provider?: CryptoProvider;
   /** The cryptography by name: `'noble'` (the default) or `'node'` (node:crypto), in every thread. */
-  readonly crypto?: 'noble' | 'node';
+  readonly crypto?: FleetCrypto;
   /**
    * Worker threads to spread the handsets over (tinypool, an optional peer), 1 to 64; each has its
    * own target (with `'memory'`, its own simulator). Default 0: everything on the calling thread.
@@ -49,7 +50,7 @@ export interface FleetOptions {
    * With a URL target, how each handset reaches the relay: `'websocket'` (the default: the
    * runtime's `WebSocket`, else the `ws` package's) or `'poll'` (HTTP long-polling).
    */
-  readonly mode?: 'poll' | 'websocket';
+  readonly mode?: FleetMode;
   /** Called about every `progressEveryMs` while it runs, and once at the end. */
   readonly onProgress?: (progress: FleetProgress) => void;
   /** Default 1000. */
@@ -112,19 +113,15 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   if (!(Number.isFinite(progressEveryMs) && progressEveryMs >= 10)) throw invalid('progressEveryMs must be at least 10', 'progressEveryMs');
 
   const workers = whole(options.workers, 'workers', 0, MAX_WORKERS, 0);
-  if (options.crypto !== undefined && options.crypto !== 'noble' && options.crypto !== 'node')
-    throw invalid("crypto must be 'noble' or 'node'", 'crypto');
+  const { mode, crypto } = fleetChoices(options, 'runFleet');
   if (workers > 0 && options.provider !== undefined)
     throw invalid('a provider cannot cross threads: with workers, name it with crypto', 'provider');
 
   const stats = await FleetStats.create();
   const device = fleetDevices({ seed, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
-  if (options.mode !== undefined && options.mode !== 'poll' && options.mode !== 'websocket')
-    throw invalid("mode must be 'poll' or 'websocket'", 'mode');
-  const mode = options.mode ?? 'websocket';
   const activate = workers > 0 ? await workerPool(workers, Math.ceil(concurrency / workers)) : await inThread();
   async function inThread(): Promise<Activator> {
-    const provider = options.provider ?? (options.crypto === 'node' ? createNodeCryptoProvider() : undefined);
+    const provider = options.provider ?? (crypto === 'node' ? createNodeCryptoProvider() : undefined);
     const webSocket = target !== 'memory' && mode === 'websocket' ? await webSocketConstructor() : undefined;
     const fleetTarget = target === 'memory' ? memoryTarget(seed, provider) : relayTarget(target, webSocket);
     return { run: (index) => activateDevice(device(index), fleetTarget, provider), close: async () => fleetTarget.close() };
@@ -138,7 +135,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
       concurrentTasksPerWorker: perThread,
       idleTimeout: 0,
     });
-    const base = { target, seed, domain: options.domain, crypto: options.crypto ?? 'noble', mode } as const;
+    const base = { target, seed, domain: options.domain, crypto, mode } as const;
     return {
       run: (index) =>
         (pool.run({ ...base, index } satisfies FleetTask) as Promise<DeviceResult>).catch((): DeviceResult => ({

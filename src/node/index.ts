@@ -93,6 +93,7 @@ export { MAX_ENDPOINT_BODY_BYTES } from './relay-server.js';
 export type { FleetOptions } from '../fleet/run-fleet.js';
 export type { FleetProgress, FleetReport, PhaseLatency } from '../fleet/fleet-report.js';
 export { FLEET_PHASES, type FleetPhase } from '../fleet/phase-clock.js';
+export { FLEET_CRYPTO, FLEET_MODES, type FleetCrypto, type FleetMode } from '../fleet/fleet-choices.js';
 export { fleetDevices, type FleetDevice, type FleetDeviceOptions } from '../fleet/fleet-device.js';
 export type { ActivateFleetDeviceOptions } from '../fleet/activate-fleet-device.js';
 export type { FleetDeviceResult } from '../fleet/fleet-target.js';

@@ -60,6 +60,11 @@ describe('activateFleetDevice against a startBesServer', () => {
       expect(isActivationError(err) && err.code, field).toBe('INVALID_ARGUMENT');
       expect((err as { cause?: { field?: string } }).cause?.field).toBe(field);
     }
+    const mode: unknown = await activateFleetDevice(device(0), { url: server.url, mode: 'smtp' as never }).catch((e: unknown) => e);
+    expect(mode).toMatchObject({
+      message: "mode must be 'websocket' or 'poll'",
+      cause: { operation: 'activateFleetDevice', field: 'mode' },
+    });
   });
 });
 

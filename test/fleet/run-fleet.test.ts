@@ -75,4 +75,17 @@ describe('runFleet, memory target', () => {
     }
     await expect(runFleet(null as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
+
+  it('refuses a mode or crypto it does not know in the words activateFleetDevice uses (one check for both)', async () => {
+    await expect(runFleet({ target: 'memory', seed: 's', mode: 'smtp' } as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: "mode must be 'websocket' or 'poll'",
+      cause: { operation: 'runFleet', field: 'mode' },
+    });
+    await expect(runFleet({ target: 'memory', seed: 's', crypto: 'openssl', workers: 2 } as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: "crypto must be 'noble' or 'node'",
+      cause: { operation: 'runFleet', field: 'crypto' },
+    });
+  });
 });
