@@ -11,7 +11,9 @@
  * Variants: `plain` is `npm install <tarball>` alone; `peers` adds the optional peers that
  * `enterprise-activation/node` needs (ws, nodemailer, smtp-server, mailparser) at the versions
  * this repository tests with; `vitest` adds vitest (the optional peer of
- * `enterprise-activation/testing/vitest`) at the version this repository tests with.
+ * `enterprise-activation/testing/vitest`) at the version this repository tests with, `jest` the
+ * Jest that goes with our `expect`; `vitest-oldest` and `jest-oldest` the oldest majors the peer
+ * ranges admit ({@link OLDEST_RUNNERS}).
  */
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -58,7 +60,14 @@ export interface ConsumerInstall {
   readonly installMs: number;
 }
 
-export type Variant = 'plain' | 'peers' | 'vitest' | 'jest';
+export type Variant = 'plain' | 'peers' | 'vitest' | 'jest' | 'vitest-oldest' | 'jest-oldest';
+
+/**
+ * The oldest majors of the test runners that package.json's peer ranges admit (`vitest ^3.2.0 ||
+ * ^4.0.0`, `jest ^29.0.0 || ^30.0.0`): the toolkit's consumer tests run on these too, so that the
+ * ranges promise only what was run.
+ */
+export const OLDEST_RUNNERS = { vitest: 'vitest@~3.2.0', jest: 'jest@^29.7.0' } as const;
 
 export const CACHE = join(tmpdir(), 'enterprise-activation-consumer');
 
@@ -183,8 +192,22 @@ function devSpecs(names: readonly string[]): string[] {
   return names.map((p) => `${p}@${pkg.devDependencies[p] ?? pkg.devDependencies.expect}`);
 }
 
-/** What each variant installs besides the tarball. */
-const VARIANT_PACKAGES: Record<Variant, readonly string[]> = { plain: [], peers: OPTIONAL_PEERS, vitest: ['vitest'], jest: ['jest'] };
+/** What each variant installs besides the tarball, as npm specs. */
+function variantSpecs(variant: Variant): readonly string[] {
+  switch (variant) {
+    case 'plain':
+      return [];
+    case 'peers':
+      return devSpecs(OPTIONAL_PEERS);
+    case 'vitest':
+    case 'jest':
+      return devSpecs([variant]);
+    case 'vitest-oldest':
+      return [OLDEST_RUNNERS.vitest];
+    case 'jest-oldest':
+      return [OLDEST_RUNNERS.jest];
+  }
+}
 
 /** The consumer project for the current package: installed once per tarball and variant. */
 export function consumerInstall(variant: Variant = 'plain'): ConsumerInstall {
@@ -206,7 +229,7 @@ export function consumerInstall(variant: Variant = 'plain'): ConsumerInstall {
         join(dir, 'package.json'),
         JSON.stringify({ name: `consumer-${variant}`, version: '1.0.0', private: true }, null, 2) + '\n',
       );
-      const specs = [packed.tarball, ...devSpecs(VARIANT_PACKAGES[variant])];
+      const specs = [packed.tarball, ...variantSpecs(variant)];
       const started = performance.now();
       const installLog = run(NPM, ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...specs], { cwd: dir, env: cleanEnv() });
       const installMs = Math.round(performance.now() - started);

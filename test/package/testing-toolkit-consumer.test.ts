@@ -5,18 +5,12 @@
  * typed) and passes. A failing expectation prints the statuses and frames seen.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, consumerInstall, type ConsumerInstall } from './consumer.js';
 import { root } from './ensure-built.js';
-
-let consumer: ConsumerInstall;
-
-beforeAll(() => {
-  consumer = consumerInstall('vitest');
-}, 600_000);
 
 /** The consumer's whole test: the toolkit, its matchers, two scenarios (the README shows it). */
 const CONSUMER_TEST = `import { expect, test } from 'vitest';
@@ -39,8 +33,14 @@ test('expects the wrong thing', async () => {
 });
 `;
 
+/** The major version of `name` installed in the consumer project. */
+function installedMajor(consumer: ConsumerInstall, name: string): number {
+  const pkg = JSON.parse(readFileSync(join(consumer.dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+  return Number(pkg.version.split('.')[0]);
+}
+
 /** Runs the consumer's vitest on one test file, in its own project folder (no config). */
-function vitest(name: string, source: string): { status: number | null; output: string } {
+function vitest(consumer: ConsumerInstall, name: string, source: string): { status: number | null; output: string } {
   const dir = join(consumer.dir, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'activation.test.ts'), source);
@@ -59,11 +59,22 @@ function vitest(name: string, source: string): { status: number | null; output: 
   }
 }
 
-describe('a consumer project with the packed tarball and vitest', () => {
+// The vitest this repository tests with, and the oldest major the peer range admits (3.2).
+describe.each([
+  { variant: 'vitest', label: 'vitest', major: 4 },
+  { variant: 'vitest-oldest', label: 'vitest 3.2, the oldest the peer range admits', major: 3 },
+] as const)('a consumer project with the packed tarball and $label', ({ variant, major }) => {
+  let consumer: ConsumerInstall;
+
+  beforeAll(() => {
+    consumer = consumerInstall(variant);
+  }, 600_000);
+
   it('writes a vitest test with the toolkit in under ten lines, and it passes', () => {
-    console.info(`consumer install with vitest: ${consumer.packageCount} packages, npm install took ${consumer.installMs} ms`);
+    console.info(`consumer install with ${variant}: ${consumer.packageCount} packages, npm install took ${consumer.installMs} ms`);
+    expect(installedMajor(consumer, 'vitest')).toBe(major);
     expect(CONSUMER_TEST.trim().split('\n').length).toBeLessThan(10);
-    const run = vitest('passing', CONSUMER_TEST);
+    const run = vitest(consumer, 'passing', CONSUMER_TEST);
     expect(run.output).toMatch(/Tests\s+1 passed \(1\)/);
     expect(run.status, run.output).toBe(0);
   });
@@ -111,13 +122,13 @@ describe('a consumer project with the packed tarball and vitest', () => {
     const dir = join(consumer.dir, 'setup-files');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { setupFiles: ['enterprise-activation/testing/vitest'] } };\n");
-    const run = vitest('setup-files', CONSUMER_TEST.replace("import 'enterprise-activation/testing/vitest';\n", ''));
+    const run = vitest(consumer, 'setup-files', CONSUMER_TEST.replace("import 'enterprise-activation/testing/vitest';\n", ''));
     expect(run.output).toMatch(/Tests\s+1 passed \(1\)/);
     expect(run.status, run.output).toBe(0);
   });
 
   it('a failing expectation prints the statuses and frames the handset saw', () => {
-    const run = vitest('failing', FAILING_TEST);
+    const run = vitest(consumer, 'failing', FAILING_TEST);
     expect(run.status).not.toBe(0);
     expect(run.output).toContain('Expected the activation to complete, but it failed with TIMEOUT.');
     expect(run.output).toContain('activation-failed      "Activation failed: the server did not respond"');

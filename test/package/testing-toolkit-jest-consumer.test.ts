@@ -1,23 +1,18 @@
 /**
  * The Jest recipe of the testing toolkit (docs/testing-toolkit.md, "Recipes") as its users get it:
  * a project that installs the packed tarball and Jest (from the npm registry, test/package/consumer.ts)
- * registers the matchers with `setupFilesAfterEnv: ['enterprise-activation/testing/jest']` and runs
+ * registers the matchers with `setupFilesAfterEnv: ['enterprise-activation/testing/jest']` (and, on
+ * Jest 29, `testMatch` for `.mjs` files) and runs
  * an ES module test file with real Jest (`--experimental-vm-modules`: the library's cryptography,
  * noble, is ESM only, and Jest's own CommonJS loader cannot require ESM before Node 24.9). It passes; a wrong expectation fails and shows the
  * statuses the handset saw.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, consumerInstall, type ConsumerInstall } from './consumer.js';
-
-let consumer: ConsumerInstall;
-
-beforeAll(() => {
-  consumer = consumerInstall('jest');
-}, 600_000);
 
 const PASSING = `import { activate } from 'enterprise-activation/testing';
 
@@ -34,12 +29,21 @@ test('expects the wrong thing', async () => {
 });
 `;
 
+/** The recipe's jest.config.js (docs/testing-toolkit.md, "Recipes"). */
+const RECIPE = { setupFilesAfterEnv: ['enterprise-activation/testing/jest'] };
+
+/**
+ * The recipe with the line the docs add for Jest 29, which (unlike Jest 30) does not look for
+ * `.mjs` test files by default: without it, Jest 29 says "No tests found".
+ */
+const RECIPE_JEST_29 = { ...RECIPE, testMatch: ['**/*.test.mjs'] };
+
 /** Runs the consumer's Jest on one test file, in a project folder of its own with the recipe's config. */
-function jest(name: string, source: string): { status: number | null; output: string } {
+function jest(consumer: ConsumerInstall, name: string, source: string, config = RECIPE): { status: number | null; output: string } {
   const dir = join(consumer.dir, name);
   rmSync(dir, { recursive: true, force: true }); // the install is cached: no test file of an earlier run stays
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'jest.config.js'), "module.exports = { setupFilesAfterEnv: ['enterprise-activation/testing/jest'] };\n");
+  writeFileSync(join(dir, 'jest.config.js'), `module.exports = ${JSON.stringify(config)};\n`);
   writeFileSync(join(dir, 'activation.test.mjs'), source);
   const run = spawnSync(
     process.execPath,
@@ -58,16 +62,28 @@ function jest(name: string, source: string): { status: number | null; output: st
   return { status: run.status, output: stripVTControlCharacters(`${run.stdout}${run.stderr}`) };
 }
 
-describe('a consumer project with the packed tarball and Jest', () => {
+// The Jest that goes with our `expect`, and the oldest major the peer range admits (29).
+describe.each([
+  { variant: 'jest', label: 'Jest', major: 30, config: RECIPE },
+  { variant: 'jest-oldest', label: 'Jest 29, the oldest the peer range admits', major: 29, config: RECIPE_JEST_29 },
+] as const)('a consumer project with the packed tarball and $label', ({ variant, major, config }) => {
+  let consumer: ConsumerInstall;
+
+  beforeAll(() => {
+    consumer = consumerInstall(variant);
+  }, 600_000);
+
   it('registers the matchers with setupFilesAfterEnv, and the test passes', () => {
-    console.info(`consumer install with jest: ${consumer.packageCount} packages, npm install took ${consumer.installMs} ms`);
-    const run = jest('passing', PASSING);
+    console.info(`consumer install with ${variant}: ${consumer.packageCount} packages, npm install took ${consumer.installMs} ms`);
+    const installed = JSON.parse(readFileSync(join(consumer.dir, 'node_modules', 'jest', 'package.json'), 'utf8')) as { version: string };
+    expect(Number(installed.version.split('.')[0])).toBe(major);
+    const run = jest(consumer, 'passing', PASSING, config);
     expect(run.output).toMatch(/Tests:\s+1 passed, 1 total/);
     expect(run.status, run.output).toBe(0);
   });
 
   it('a wrong expectation fails, showing what the handset saw', () => {
-    const run = jest('failing', FAILING);
+    const run = jest(consumer, 'failing', FAILING, config);
     expect(run.status).toBe(1);
     expect(run.output).toMatch(/Tests:\s+1 failed, 1 total/);
     expect(run.output).toMatch(/TIMEOUT/);
