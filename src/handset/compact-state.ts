@@ -177,22 +177,33 @@ function share(value: object): object {
   const known = shared.get(hash)?.deref();
   if (known !== undefined) {
     // Two different parts with one hash: this one is kept as its own.
-    return sharedKeys.get(known) === key ? known : value;
+    return keyOfShared(known) === key ? known : value;
   }
   Object.freeze(value);
   shared.set(hash, new WeakRef(value));
-  sharedKeys.set(value, key);
   forget.register(value, hash);
   return value;
 }
 
 /**
- * Each shared part's {@link keyOf}, made when it was first shared (frozen, it cannot change):
- * comparing a part with the one of its hash then costs no second walk, and a shared part inside
- * another (a book's configuration in its book) is not walked again (issue 14). Weak: a key goes
- * with its part.
+ * Each shared part's {@link keyOf}, made when a second handset first found it (frozen, it cannot
+ * change): comparing a part with the one of its hash then costs no second walk, and a shared part
+ * inside another (a book's configuration in its book) is not walked again (issue 14). Weak: a key
+ * goes with its part. Not made when a part is first met: a part that only one handset holds (a
+ * book that names its user, such as [CICAL]) would keep a key text of a few hundred bytes for
+ * nothing, outside the handset, for as long as the handset lives.
  */
 const sharedKeys = new WeakMap<object, string>();
+
+/** The key of a part in the shared table, made at its first comparison and kept from then on. */
+function keyOfShared(part: object): string | undefined {
+  let key = sharedKeys.get(part);
+  if (key === undefined) {
+    key = keyOf(part);
+    if (key !== undefined) sharedKeys.set(part, key);
+  }
+  return key;
+}
 
 /** FNV-1a over the UTF-16 code units of `text`, 32 bits: the shared parts' table key (exported for its test). */
 export function fnv1a(text: string): number {
