@@ -176,3 +176,4 @@ export {
   type FleetUser,
   type FleetUsersOptions,
 } from './fleet-users.js';
+export type { TimerApi } from '../util/timers.js';
