@@ -814,12 +814,16 @@ export class BesSimulator {
     // injected clock's timers drive it too.
     const period = Math.max(10, Math.min(60_000, Math.floor(this.retransmitMs / 4)));
     const arm = (): void => {
-      this.timer = this.timers.setTimeout(() => {
+      const handle: unknown = this.timers.setTimeout(() => {
         this.pollAttached();
-        if (this.timer !== undefined) arm();
+        // Again only while this loop's timer is still the simulator's: a send during the poll may
+        // have closed it (the timer cleared) and attached again (a new loop started), and then
+        // re-arming here would make two loops polling side by side.
+        if (handle !== undefined && this.timer === handle) arm();
       }, period);
+      this.timer = handle;
       // The poll alone must not keep a Node process running (a platform timer has unref).
-      (this.timer as { unref?: () => void } | null)?.unref?.();
+      (handle as { unref?: () => void } | null)?.unref?.();
     };
     arm();
   }
