@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../src/util/bytes.js';
 import { decodeFrame, frameAssociatedData } from '../src/wire/index.js';
+import { isAsyncProvider } from '../src/crypto/index.js';
 import type { AnyCryptoProvider, CryptoProvider } from '../src/index.js';
 import { activate, addUsers, createServer, noTraffic, type WireCount, type WireTraffic } from './activation.js';
 import type { Configuration } from './configurations.js';
@@ -16,6 +17,7 @@ import type { BenchProvider } from './providers.js';
 import { countOperations, createRecorder, type RecordedCall } from './recording-provider.js';
 import { median } from './stats.js';
 import { checkReplay, prepareReplay, type Replay } from './replay.js';
+import { createCallTimer } from './timing-provider.js';
 
 /** A configuration on a provider, ready to be timed. */
 export interface Cell {
@@ -29,6 +31,8 @@ export interface Cell {
   readonly calls: readonly RecordedCall[];
   readonly serverCalls: readonly RecordedCall[];
   readonly replay: Replay;
+  /** The provider calls' replay alone, without the frame checksums (the fairness check's yardstick). */
+  readonly callsReplay: Replay;
   /** Calls per activation, both sides, by `target.method`. */
   readonly operations: Record<string, number>;
   /** Frames and bytes of the recorded activation. */
@@ -111,10 +115,8 @@ export async function prepareCell(configuration: Configuration, provider: BenchP
   await checkReplay(raw as CryptoProvider, calls);
   await checkReplay(serverRaw, serverCalls);
   const operations = { ...countOperations([...calls, ...serverCalls]), [FRAME_CHECKSUM_OPERATION]: 2 * captured.length };
-  const replay = withChecksums(
-    inSequence(prepareReplay(raw as CryptoProvider, calls), prepareReplay(serverRaw, serverCalls)),
-    frameChecksums(captured),
-  );
+  const callsReplay = inSequence(prepareReplay(raw as CryptoProvider, calls), prepareReplay(serverRaw, serverCalls));
+  const replay = withChecksums(callsReplay, frameChecksums(captured));
   return {
     configuration,
     provider,
@@ -123,6 +125,7 @@ export async function prepareCell(configuration: Configuration, provider: BenchP
     calls,
     serverCalls,
     replay,
+    callsReplay,
     operations,
     wire: { handsetToServer: count(wire.handsetToServer), serverToHandset: count(wire.serverToHandset) },
   };
@@ -175,4 +178,52 @@ export async function measureRound(cells: readonly Cell[], iterations: number, f
 export async function recheckCell(cell: Cell): Promise<void> {
   await checkReplay(cell.raw as CryptoProvider, cell.calls);
   await checkReplay(cell.serverRaw, cell.serverCalls);
+}
+
+/** What the fairness check found for a cell: medians over its activations. */
+export interface Fairness {
+  /** Time spent inside the provider calls during an activation (their durations summed). */
+  readonly insideMs: number;
+  /** Time of the same calls replayed back to back (the floor without its frame checksums). */
+  readonly replayedMs: number;
+}
+
+/**
+ * Is the replay a fair floor? For each cell on a synchronous provider, `iterations` activations
+ * on a provider that times its own calls (bench/timing-provider.ts), each followed by the calls'
+ * replay: the calls' summed durations inside the activation against the replay's time. Inside an
+ * activation the calls run between the protocol's own work (colder caches, other objects on the
+ * heap); replayed, back to back. Close figures say the floor is not unfairly fast. The time inside
+ * includes the random bytes the calls draw (the replay hands back recorded ones) and the timing
+ * itself (two clock reads per call). Cells on an asynchronous provider are left out (undefined):
+ * a promise's time is not its call's.
+ */
+export async function measureFairness(cells: readonly Cell[], iterations: number): Promise<(Fairness | undefined)[]> {
+  const out: (Fairness | undefined)[] = [];
+  for (const cell of cells) {
+    if (isAsyncProvider(cell.raw) || cell.serverRaw !== cell.raw) {
+      out.push(undefined);
+      continue;
+    }
+    const timer = createCallTimer(cell.serverRaw);
+    const server = createServer(cell.configuration, timer.provider);
+    addUsers(server, 0, iterations);
+    const insideMs: number[] = [];
+    const replayedMs: number[] = [];
+    try {
+      for (let i = 0; i < iterations; i++) {
+        timer.reset();
+        await activate(server, cell.configuration, timer.provider, i);
+        insideMs.push(timer.elapsedMs());
+        const start = performance.now();
+        const pending = cell.callsReplay();
+        if (pending !== undefined) await pending;
+        replayedMs.push(performance.now() - start);
+      }
+    } finally {
+      server.close();
+    }
+    out.push({ insideMs: median(insideMs), replayedMs: median(replayedMs) });
+  }
+  return out;
 }

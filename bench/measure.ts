@@ -6,7 +6,7 @@
  */
 import type { BenchArgs } from './args.js';
 import { CONFIGURATIONS } from './configurations.js';
-import { type Cell, type CellSample, measureRound, prepareCell, recheckCell } from './floor.js';
+import { type Cell, type CellSample, type Fairness, measureFairness, measureRound, prepareCell, recheckCell } from './floor.js';
 import { evaluateGoals } from './goals.js';
 import { machineFacts } from './machine.js';
 import { measureMemory } from './memory.js';
@@ -31,15 +31,23 @@ export async function runBenchmark(args: BenchArgs, progress: Progress = () => {
     await measureRound(cells, args.warmup);
   }
   const samples = cells.map((): CellSample[] => []);
+  const fairSamples = cells.map((): Fairness[] => []);
   for (let round = 0; round < args.rounds; round++) {
     progress(`round ${round + 1} of ${args.rounds}`);
     const results = await measureRound(cells, args.iterations, round);
     results.forEach((r, i) => samples[i]!.push(r));
+    // The fair-floor check, in every round too, so that its figures are medians of rounds as well.
+    const fair = await measureFairness(cells, args.iterations);
+    fair.forEach((f, i) => {
+      if (f !== undefined) fairSamples[i]!.push(f);
+    });
   }
   for (const cell of cells) await recheckCell(cell);
 
   const configurations: ConfigurationResult[] = CONFIGURATIONS.map((configuration) => {
-    const mine = cells.map((cell, i) => ({ cell, rounds: samples[i]! })).filter(({ cell }) => cell.configuration === configuration);
+    const mine = cells
+      .map((cell, i) => ({ cell, rounds: samples[i]!, fair: fairSamples[i]! }))
+      .filter(({ cell }) => cell.configuration === configuration);
     const baseline = mine.find(({ cell }) => cell.provider.name === BASELINE_PROVIDER);
     const wire = (baseline ?? mine[0]!).cell.wire;
     return {
@@ -48,13 +56,21 @@ export async function runBenchmark(args: BenchArgs, progress: Progress = () => {
       suite: configuration.suite,
       cipher: configuration.cipher,
       wire: { ...wire, totalBytes: wire.handsetToServer.bytes + wire.serverToHandset.bytes },
-      providers: mine.map(({ cell, rounds }) => ({
+      providers: mine.map(({ cell, rounds, fair }) => ({
         provider: cell.provider.name,
         native: cell.provider.native,
         activationMs: summarize(rounds.map((r) => r.activationMs)),
         floorMs: summarize(rounds.map((r) => r.floorMs)),
         ratio: summarize(rounds.map((r) => r.activationMs / r.floorMs)),
         operations: cell.operations,
+        fairness:
+          fair.length === 0
+            ? null
+            : {
+                insideMs: summarize(fair.map((f) => f.insideMs)),
+                replayedMs: summarize(fair.map((f) => f.replayedMs)),
+                ratio: summarize(fair.map((f) => f.insideMs / f.replayedMs)),
+              },
       })),
       nativeSpeedup:
         baseline === undefined

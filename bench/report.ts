@@ -41,6 +41,18 @@ export function formatReport(result: BenchResult): string {
       ),
     ),
   );
+  const fair = configurations.flatMap((c) =>
+    c.providers.flatMap((p) =>
+      p.fairness === null
+        ? []
+        : [[c.label, p.provider, ms(p.fairness.insideMs), ms(p.fairness.replayedMs), ratio(p.fairness.ratio), spread(p.fairness.ratio)]],
+    ),
+  );
+  out.push(
+    '',
+    'Is the replay a fair floor? Time inside the provider calls during an activation against the same calls replayed',
+    table(['configuration', 'provider', 'inside', 'replayed', 'ratio', 'spread'], fair),
+  );
   const speedups = configurations.flatMap((c) => c.nativeSpeedup.map((s) => [c.label, s.provider, ratio(s.ratio), spread(s.ratio)]));
   out.push('', 'Native versus noble (noble activation time / native)');
   out.push(

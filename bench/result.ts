@@ -22,6 +22,13 @@ export interface ProviderResult {
   readonly ratio: Summary;
   /** Provider calls of one activation, both sides, by `target.method`. */
   readonly operations: Readonly<Record<string, number>>;
+  /**
+   * Is the replay a fair floor? In each round, after its timed activations, `iterations` more on a
+   * provider that times its calls: the time spent inside the provider calls during an activation
+   * (ms), the same calls replayed (the floor without its frame checksums, ms), and inside /
+   * replayed within the round. Null for an asynchronous provider.
+   */
+  readonly fairness: { readonly insideMs: Summary; readonly replayedMs: Summary; readonly ratio: Summary } | null;
 }
 
 export interface ConfigurationResult {

@@ -61,6 +61,17 @@ describe('npm run bench', () => {
         expect(p.operations[`${c.suite}.scalarMultVfy`]).toBe(2);
         // The floor hashes every frame twice (its checksum at the sender and at the receiver).
         expect(p.operations['frame.checksum (SHA-256)']).toBe(2 * (c.wire.handsetToServer.frames + c.wire.serverToHandset.frames));
+        // The fair-floor check times the calls of a synchronous provider only (WebCrypto's are promises).
+        if (p.provider === 'webcrypto') {
+          expect(p.fairness).toBeNull();
+        } else {
+          const fair = p.fairness!;
+          expectSummary(fair.insideMs);
+          expectSummary(fair.replayedMs);
+          expectSummary(fair.ratio);
+          expect(fair.ratio.samples).toHaveLength(1);
+          expect(fair.ratio.median).toBeCloseTo(fair.insideMs.median / fair.replayedMs.median, 10);
+        }
       }
       for (const s of c.nativeSpeedup) expectSummary(s.ratio);
     }
@@ -100,6 +111,7 @@ describe('npm run bench', () => {
     const text = formatReport(result);
     for (const g of result.goals) expect(text).toContain(g.description);
     for (const c of result.configurations) expect(text).toContain(c.label);
+    expect(text).toContain('Is the replay a fair floor?');
     const lines = text.split('\n');
     for (const g of result.goals) {
       const status = g.met ? /\smet$/ : g.measured === null ? /not met \(not measured\)$/ : /NOT MET$/;
