@@ -67,7 +67,7 @@ export interface Recorder {
 const RANDOM = Object.freeze({ random: true as const });
 
 /** Own and inherited property names, up to (not including) Object.prototype: a class's methods too. */
-function propertyNames(object: object): string[] {
+export function propertyNames(object: object): string[] {
   const names = new Set<string>();
   for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
     for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor') names.add(name);

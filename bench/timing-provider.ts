@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CPaceSuite, CryptoProvider, TransportCipher } from '../src/crypto/index.js';
+import { propertyNames } from './recording-provider.js';
 
 export interface CallTimer {
   /** The provider to give the handset and the simulator. */
@@ -18,15 +19,6 @@ export interface CallTimer {
   readonly reset: () => void;
 }
 
-/** Own and inherited method names up to Object.prototype (a class's methods too). */
-function methodNames(object: object): string[] {
-  const names = new Set<string>();
-  for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
-    for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor') names.add(name);
-  }
-  return [...names];
-}
-
 /** Wraps `raw` so that the time spent in each of its calls (and its suites' and ciphers') is summed. */
 export function createCallTimer(raw: CryptoProvider): CallTimer {
   let elapsed = 0;
@@ -34,7 +26,7 @@ export function createCallTimer(raw: CryptoProvider): CallTimer {
 
   function wrap<T extends object>(object: T): T {
     const out: Record<string, unknown> = {};
-    for (const name of methodNames(object)) {
+    for (const name of propertyNames(object)) {
       const value = (object as Record<string, unknown>)[name];
       if (typeof value !== 'function') {
         out[name] = value;
