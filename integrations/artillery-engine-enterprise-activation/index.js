@@ -39,24 +39,34 @@ const PREFIX = 'enterprise_activation';
  */
 
 /**
- * Reads and checks the engine's part of the script's config.
+ * Reads and checks the engine's part of the script's config. `mode` and `crypto` are checked
+ * against the library's own lists (`FLEET_MODES`, `FLEET_CRYPTO`), so that the engine accepts
+ * exactly what `activateFleetDevice` does.
  * @param {Record<string, any>} script The Artillery script.
- * @returns {Required<Pick<EngineConfig, 'seed' | 'first' | 'mode' | 'crypto'>> & { domain: string | undefined, target: string }}
+ * @param {{ FLEET_MODES: readonly string[], FLEET_CRYPTO: readonly string[] }} library `enterprise-activation/node`.
+ * @returns {Required<Pick<EngineConfig, 'seed' | 'first'>> & Pick<EngineConfig, 'mode' | 'crypto'> & { domain: string | undefined, target: string }}
  */
-function readConfig(script) {
+function readConfig(script, library) {
   const config = (script.config && script.config.engines && script.config.engines[NAME]) || {};
   const target = script.config && script.config.target;
   const fail = (what) => {
     throw new Error(`artillery-engine-${NAME}: ${what}`);
   };
-  if (typeof target !== 'string' || !/^https?:\/\//.test(target)) fail("config.target must be the serve's http(s) URL");
+  // Absent stays absent: activateFleetDevice applies the library's defaults.
+  const oneOf = (field, allowed) => {
+    const value = config[field];
+    if (value !== undefined && !allowed.includes(value)) {
+      fail(`config.engines.${NAME}.${field} must be ${allowed.map((a) => `'${a}'`).join(' or ')}`);
+    }
+    return value;
+  };
+  // The rule of the library's activateFleetDevice: a scheme and a host.
+  if (typeof target !== 'string' || !/^https?:\/\/[^\s/]+/.test(target)) fail("config.target must be the serve's http(s) URL");
   if (typeof config.seed !== 'string' || config.seed.length === 0) fail(`config.engines.${NAME}.seed must be the serve's --seed`);
   const first = config.first === undefined ? 1 : config.first;
   if (!Number.isInteger(first) || first < 1) fail(`config.engines.${NAME}.first must be a whole number from 1`);
-  const mode = config.mode === undefined ? 'websocket' : config.mode;
-  if (mode !== 'websocket' && mode !== 'poll') fail(`config.engines.${NAME}.mode must be 'websocket' or 'poll'`);
-  const crypto = config.crypto === undefined ? 'noble' : config.crypto;
-  if (crypto !== 'noble' && crypto !== 'node') fail(`config.engines.${NAME}.crypto must be 'noble' or 'node'`);
+  const mode = oneOf('mode', library.FLEET_MODES);
+  const crypto = oneOf('crypto', library.FLEET_CRYPTO);
   if (config.domain !== undefined && typeof config.domain !== 'string') fail(`config.engines.${NAME}.domain must be a string`);
   return { target, seed: config.seed, domain: config.domain, first, mode, crypto };
 }
@@ -84,12 +94,12 @@ class EnterpriseActivationEngine {
     this.script = script;
     this.ee = ee;
     this.helpers = helpers;
-    this.config = readConfig(script);
+    /** `enterprise-activation/node`, loaded once. */
+    this.library = require('enterprise-activation/node');
+    this.config = readConfig(script, this.library);
     this.slot = workerSlot(script);
     /** Activations this engine has started. */
     this.started = 0;
-    /** `enterprise-activation/node`, loaded once. */
-    this.library = require('enterprise-activation/node');
     this.device = this.library.fleetDevices({
       seed: this.config.seed,
       ...(this.config.domain !== undefined ? { domain: this.config.domain } : {}),
@@ -158,7 +168,8 @@ class EnterpriseActivationEngine {
     const device = this.nextDevice();
     if (context.vars) context.vars.device = device.index;
     const { target: url, mode, crypto } = this.config;
-    this.library.activateFleetDevice(device, { url, mode, crypto }).then(
+    const options = { url, ...(mode !== undefined ? { mode } : {}), ...(crypto !== undefined ? { crypto } : {}) };
+    this.library.activateFleetDevice(device, options).then(
       (result) => {
         if (result.ok) {
           for (const [phase, ms] of Object.entries(result.phases)) ee.emit('histogram', `${PREFIX}.phase.${phase}`, ms);
