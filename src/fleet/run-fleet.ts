@@ -17,6 +17,7 @@ import { activateDevice, isServerUrl, memoryTarget, relayTarget, webSocketConstr
 import type { FleetTask } from './fleet-worker.js';
 import { FleetStats, type FleetProgress, type FleetReport } from './fleet-report.js';
 import { fleetChoices, type FleetCrypto, type FleetMode } from './fleet-choices.js';
+import { checkTargetAnswers } from './target-check.js';
 
 /** Options of {@link runFleet}. */
 export interface FleetOptions {
@@ -93,8 +94,9 @@ function whole(value: number | undefined, field: string, min: number, max: numbe
 
 /**
  * Runs a fleet (see the module comment) and resolves with its report. Rejects only for bad options
- * (ActivationError('INVALID_ARGUMENT')) or a missing optional peer ('UNSUPPORTED': hdr-histogram-js);
- * a device that fails is counted under its error code.
+ * (ActivationError('INVALID_ARGUMENT')), a missing optional peer ('UNSUPPORTED': hdr-histogram-js),
+ * or a URL target where no relay answers ('TRANSPORT_ERROR', before any device starts: see
+ * target-check.ts); a device that fails is counted under its error code.
  */
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   if (typeof options !== 'object' || options === null) throw invalid('runFleet takes an options object', 'options');
@@ -117,6 +119,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   if (workers > 0 && options.provider !== undefined)
     throw invalid('a provider cannot cross threads: with workers, name it with crypto', 'provider');
 
+  // Before any thread or device: a wrong URL is one error now, not a TIMEOUT per device later.
+  if (target !== 'memory') await checkTargetAnswers(target);
   const stats = await FleetStats.create();
   const device = fleetDevices({ seed, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
   const activate = workers > 0 ? await workerPool(workers, Math.ceil(concurrency / workers)) : await inThread();

@@ -77,6 +77,19 @@ describe('enterprise-activation fleet', () => {
     expect(JSON.parse(r.out)).toMatchObject({ target: 'memory', started: 6, completed: 6, failed: 0 });
   });
 
+  it('exits 1 at once, with one line naming the URL, when no serve answers at the target', async () => {
+    const url = await serve('--users', '1', '--seed', 'gone');
+    const child = children.pop()!;
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const r = await run('fleet', '--target', url, '--seed', 'gone', '--devices', '1000', '--concurrency', '100');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`nothing answers at ${url}/v1/health`);
+    expect(r.err).toMatch(/\[TRANSPORT_ERROR\]/);
+    expect(r.err).not.toMatch(/^\s+at /m);
+    expect(r.out).toBe('');
+  });
+
   it('prints its help, and refuses a bad command line with exit 2', async () => {
     const help = spawnSync(process.execPath, [CLI, 'fleet', '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
