@@ -10,7 +10,8 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js';
 import type { WebSocketConstructorLike } from '../transport/http-relay-transport.js';
 import type { FleetDevice } from './fleet-device.js';
-import { activateDevice, isServerUrl, relayTarget, webSocketConstructor, type FleetDeviceResult } from './fleet-target.js';
+import { activateDevice, relayTarget, webSocketConstructor, type FleetDeviceResult } from './fleet-target.js';
+import { isServerUrl } from './target-check.js';
 import { fleetChoices, type FleetCrypto, type FleetMode } from './fleet-choices.js';
 
 /** Options of {@link activateFleetDevice}. */

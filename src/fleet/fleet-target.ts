@@ -62,11 +62,6 @@ export function memoryTarget(seed: string, provider: CryptoProvider | undefined)
   };
 }
 
-/** Whether `value` is an http(s) URL with a host: what a fleet's target or a device's server may be. */
-export function isServerUrl(value: unknown): value is string {
-  return typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value);
-}
-
 /** A server's relay at `url`, over WebSocket when `webSocket` is given, else long-polling. */
 export function relayTarget(url: string, webSocket: WebSocketConstructorLike | undefined): FleetTarget {
   return {

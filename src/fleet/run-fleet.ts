@@ -13,11 +13,11 @@ import { loadPeer } from '../node/optional-peers.js';
 import { MAX_FLEET_USERS } from '../simulator/fleet-users.js';
 import { createNodeCryptoProvider } from '../node/crypto/node-crypto-provider.js';
 import { fleetDevices } from './fleet-device.js';
-import { activateDevice, isServerUrl, memoryTarget, relayTarget, webSocketConstructor, type DeviceResult } from './fleet-target.js';
+import { activateDevice, memoryTarget, relayTarget, webSocketConstructor, type DeviceResult } from './fleet-target.js';
 import type { FleetTask } from './fleet-worker.js';
 import { FleetStats, type FleetProgress, type FleetReport } from './fleet-report.js';
 import { fleetChoices, type FleetCrypto, type FleetMode } from './fleet-choices.js';
-import { checkTargetAnswers } from './target-check.js';
+import { checkFleetTarget, isServerUrl } from './target-check.js';
 
 /** Options of {@link runFleet}. */
 export interface FleetOptions {
@@ -120,7 +120,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
     throw invalid('a provider cannot cross threads: with workers, name it with crypto', 'provider');
 
   // Before any thread or device: a wrong URL is one error now, not a TIMEOUT per device later.
-  if (target !== 'memory') await checkTargetAnswers(target);
+  if (target !== 'memory') await checkFleetTarget(target);
   const stats = await FleetStats.create();
   const device = fleetDevices({ seed, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
   const activate = workers > 0 ? await workerPool(workers, Math.ceil(concurrency / workers)) : await inThread();

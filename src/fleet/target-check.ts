@@ -8,6 +8,17 @@
  */
 import { ActivationError } from '../errors/activation-error.js';
 
+/** Whether `value` is an http(s) URL with a host, and a URL at all: what a fleet's target or a device's server may be. */
+export function isServerUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^https?:\/\/[^\s/]+/.test(value)) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** How long the check waits for the target's answer (ms). */
 export const TARGET_CHECK_TIMEOUT_MS = 5_000;
 
@@ -26,16 +37,29 @@ function healthUrl(url: string): string {
 }
 
 function unreachable(message: string, detail: Record<string, unknown>): ActivationError {
-  return new ActivationError('TRANSPORT_ERROR', message, { operation: 'runFleet', field: 'target', ...detail });
+  return new ActivationError('TRANSPORT_ERROR', message, { operation: 'checkFleetTarget', field: 'url', ...detail });
 }
 
 /**
  * Resolves when the relay at `url` answers its health endpoint with a 2xx status within
- * `timeoutMs`; rejects with ActivationError('TRANSPORT_ERROR') when nothing answers there (refused,
- * unknown host, no answer in time: `cause.reason` names which) or something else does (another
- * status: `cause.status`). The message names the URL checked (without any user name or password).
+ * `timeoutMs` (default {@link TARGET_CHECK_TIMEOUT_MS}); rejects with
+ * ActivationError('TRANSPORT_ERROR') when nothing answers there (refused, unknown host, no answer
+ * in time: `cause.reason` names which) or something else does (another status: `cause.status`).
+ * The message names the URL checked, without any user name or password. `runFleet` calls it before
+ * its first device; a load tool that schedules its own virtual users (the Artillery engine) calls
+ * it before theirs. Rejects with ('INVALID_ARGUMENT') for a `url` that is not an http(s) URL with a
+ * host, or a `timeoutMs` that is not a positive number.
  */
-export async function checkTargetAnswers(url: string, timeoutMs = TARGET_CHECK_TIMEOUT_MS): Promise<void> {
+export async function checkFleetTarget(url: string, timeoutMs = TARGET_CHECK_TIMEOUT_MS): Promise<void> {
+  if (!isServerUrl(url)) {
+    throw new ActivationError('INVALID_ARGUMENT', "url must be a server's http(s) URL", { operation: 'checkFleetTarget', field: 'url' });
+  }
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+    throw new ActivationError('INVALID_ARGUMENT', 'timeoutMs must be a positive number', {
+      operation: 'checkFleetTarget',
+      field: 'timeoutMs',
+    });
+  }
   const health = healthUrl(url);
   let status: number;
   try {

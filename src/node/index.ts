@@ -97,3 +97,4 @@ export { FLEET_CRYPTO, FLEET_MODES, type FleetCrypto, type FleetMode } from '../
 export { fleetDevices, type FleetDevice, type FleetDeviceOptions } from '../fleet/fleet-device.js';
 export type { ActivateFleetDeviceOptions } from '../fleet/activate-fleet-device.js';
 export type { FleetDeviceResult } from '../fleet/fleet-target.js';
+export { checkFleetTarget, TARGET_CHECK_TIMEOUT_MS } from '../fleet/target-check.js';

@@ -28,7 +28,9 @@ export async function startBesServer(options: BesServerOptions): Promise<BesServ
  * Activates many simulated handsets against an in-process simulator or a `serve`, and reports
  * latency percentiles per phase, failures by code, throughput and peak memory
  * (`enterprise-activation fleet` as a function; docs/fleet.md). Rejects only for bad options
- * (ActivationError('INVALID_ARGUMENT')) or a missing optional peer ('UNSUPPORTED': hdr-histogram-js).
+ * (ActivationError('INVALID_ARGUMENT')), a missing optional peer ('UNSUPPORTED': hdr-histogram-js),
+ * or a URL target where no relay answers ('TRANSPORT_ERROR', before any device starts:
+ * `checkFleetTarget`).
  */
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   return (await import('../fleet/run-fleet.js')).runFleet(options);

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkTargetAnswers } from '../../src/fleet/target-check.js';
+import { checkFleetTarget } from '../../src/fleet/target-check.js';
 import { runFleet } from '../../src/fleet/run-fleet.js';
 import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
 
@@ -46,45 +46,56 @@ async function deadUrl(): Promise<string> {
   return url;
 }
 
-describe('checkTargetAnswers', () => {
+describe('checkFleetTarget', () => {
   it("passes when GET /v1/health answers 2xx, under the URL's path prefix", async () => {
     const asked: string[] = [];
     const url = await listen((req, res) => {
       asked.push(`${req.method} ${req.url}`);
       res.writeHead(req.url === '/relay/v1/health' ? 200 : 404).end('{"status":"ok"}');
     });
-    await expect(checkTargetAnswers(`${url}/relay/`)).resolves.toBeUndefined();
-    await expect(checkTargetAnswers(`${url}/relay?x=1`)).resolves.toBeUndefined();
+    await expect(checkFleetTarget(`${url}/relay/`)).resolves.toBeUndefined();
+    await expect(checkFleetTarget(`${url}/relay?x=1`)).resolves.toBeUndefined();
     expect(asked).toEqual(['GET /relay/v1/health', 'GET /relay/v1/health']);
   });
 
   it('refuses a port where nothing listens: TRANSPORT_ERROR, reason unreachable', async () => {
     const url = await deadUrl();
-    const err = await expectCode(checkTargetAnswers(url), 'TRANSPORT_ERROR');
+    const err = await expectCode(checkFleetTarget(url), 'TRANSPORT_ERROR');
     expect(err.message).toContain(`${url}/v1/health`);
-    expect(err.cause).toMatchObject({ operation: 'runFleet', field: 'target', reason: 'unreachable' });
+    expect(err.cause).toMatchObject({ operation: 'checkFleetTarget', field: 'url', reason: 'unreachable' });
   });
 
   it('refuses a server that does not answer in time: reason timeout', async () => {
     const url = await listen(() => undefined); // takes the request, never answers
-    const err = await expectCode(checkTargetAnswers(url, 200), 'TRANSPORT_ERROR');
+    const err = await expectCode(checkFleetTarget(url, 200), 'TRANSPORT_ERROR');
     expect(err.message).toMatch(/within 200 ms/);
     expect(err.cause).toMatchObject({ reason: 'timeout' });
   });
 
   it('refuses a web server that is not a relay, and a redirect: reason not-a-relay with the status', async () => {
     const notFound = await listen((_, res) => res.writeHead(404).end('no'));
-    const err = await expectCode(checkTargetAnswers(notFound), 'TRANSPORT_ERROR');
+    const err = await expectCode(checkFleetTarget(notFound), 'TRANSPORT_ERROR');
     expect(err.cause).toMatchObject({ reason: 'not-a-relay', status: 404 });
     const moved = await listen((_, res) => res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end());
-    await expect(checkTargetAnswers(moved)).rejects.toMatchObject({ code: 'TRANSPORT_ERROR', cause: { status: 302 } });
+    await expect(checkFleetTarget(moved)).rejects.toMatchObject({ code: 'TRANSPORT_ERROR', cause: { status: 302 } });
   });
 
   it("never puts the URL's user name or password in its message", async () => {
     const url = (await deadUrl()).replace('http://', 'http://admin:hunter2@');
-    const err = await expectCode(checkTargetAnswers(url), 'TRANSPORT_ERROR');
+    const err = await expectCode(checkFleetTarget(url), 'TRANSPORT_ERROR');
     expect(err.message).not.toMatch(/hunter2|admin/);
     expect(JSON.stringify(err.cause)).not.toMatch(/hunter2|admin/);
+  });
+
+  it('refuses a url or a timeout it cannot use with INVALID_ARGUMENT, not a TypeError', async () => {
+    for (const url of ['', 'ftp://h', 'http://', 'not a url', 'http://exa mple', 'http://[::1', 7, undefined]) {
+      const err = await expectCode(checkFleetTarget(url as string), 'INVALID_ARGUMENT');
+      expect(err.cause).toMatchObject({ field: 'url' });
+    }
+    for (const timeout of [0, -1, NaN, Infinity, '5']) {
+      const err = await expectCode(checkFleetTarget('http://127.0.0.1:9', timeout as number), 'INVALID_ARGUMENT');
+      expect(err.cause).toMatchObject({ field: 'timeoutMs' });
+    }
   });
 });
 

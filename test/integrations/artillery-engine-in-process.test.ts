@@ -178,6 +178,22 @@ describe('activations through the engine, against a serve in this process', () =
     ]);
   }, 60_000);
 
+  it('a target where nothing answers fails each virtual user at once with TRANSPORT_ERROR, not after the retries', async () => {
+    const gone = await startBesServer({ users: fleetUsers({ seed: SEED, count: 1 }) });
+    await gone.close();
+    const engine = new Engine({ config: { target: gone.url, engines: { [NAME]: { seed: SEED } } } }, new EventEmitter(), helpers);
+    for (let user = 0; user < 2; user++) {
+      const { ee, events } = recorder();
+      const { err } = await runUser(engine, {}, ee);
+      expect((err as Error & { code?: string }).code).toBe('TRANSPORT_ERROR');
+      expect(err?.message).toContain(`nothing answers at ${gone.url}/v1/health`);
+      expect(events.slice(1)).toEqual([
+        ['counter', 'enterprise_activation.activations.failed', 1],
+        ['error', 'TRANSPORT_ERROR'],
+      ]);
+    }
+  });
+
   it('an activation that rejects (here: the library finds no WebSocket) fails the virtual user with its code', async () => {
     const engine = new Engine(script({ seed: SEED }), new EventEmitter(), helpers);
     const refusal = Object.assign(new Error('no WebSocket on this runtime'), { code: 'UNSUPPORTED' });
