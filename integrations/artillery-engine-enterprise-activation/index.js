@@ -60,8 +60,10 @@ function readConfig(script, library) {
     }
     return value;
   };
-  // The rule of the library's activateFleetDevice: a scheme and a host.
-  if (typeof target !== 'string' || !/^https?:\/\/[^\s/]+/.test(target)) fail("config.target must be the serve's http(s) URL");
+  // The rule of the library's activateFleetDevice: a scheme and a host, in a URL that parses.
+  if (typeof target !== 'string' || !/^https?:\/\/[^\s/]+/.test(target) || !URL.canParse(target)) {
+    fail("config.target must be the serve's http(s) URL");
+  }
   if (typeof config.seed !== 'string' || config.seed.length === 0) fail(`config.engines.${NAME}.seed must be the serve's --seed`);
   const first = config.first === undefined ? 1 : config.first;
   if (!Number.isInteger(first) || first < 1) fail(`config.engines.${NAME}.first must be a whole number from 1`);

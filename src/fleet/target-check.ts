@@ -10,13 +10,7 @@ import { ActivationError } from '../errors/activation-error.js';
 
 /** Whether `value` is an http(s) URL with a host, and a URL at all: what a fleet's target or a device's server may be. */
 export function isServerUrl(value: unknown): value is string {
-  if (typeof value !== 'string' || !/^https?:\/\/[^\s/]+/.test(value)) return false;
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof value === 'string' && /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value);
 }
 
 /** How long the check waits for the target's answer (ms). */

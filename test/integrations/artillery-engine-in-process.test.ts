@@ -86,6 +86,7 @@ describe('the engine refuses a config it cannot run, naming the field', () => {
     ['no target', { config: { engines: { [NAME]: { seed: SEED } } } }, /config\.target must be the serve's http\(s\) URL/],
     ['a target that is not http(s)', { config: { target: 'ws://127.0.0.1:1', engines: { [NAME]: { seed: SEED } } } }, /config\.target/],
     ['a target without a host', { config: { target: 'http://', engines: { [NAME]: { seed: SEED } } } }, /config\.target/],
+    ['a target that does not parse', { config: { target: 'http://exa mple', engines: { [NAME]: { seed: SEED } } } }, /config\.target/],
     ['no seed', { config: { target: 'http://127.0.0.1:1' } }, /\.seed must be the serve's --seed/],
     ['an empty seed', { config: { target: 'http://127.0.0.1:1', engines: { [NAME]: { seed: '' } } } }, /\.seed/],
     [
