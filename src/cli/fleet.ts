@@ -18,6 +18,7 @@ phase (p50/p90/p99/max), failures by error code, throughput and peak memory.
 
 options:
   --target TARGET      memory (an in-process simulator, the default) or the URL of a serve
+                       (asked for its health first: nothing answering there stops the fleet at once)
   --devices N          how many handsets (default 100)
   --duration SECONDS   keep starting handsets for this long instead of a count
   --concurrency N      activations in flight at once (default 10)
