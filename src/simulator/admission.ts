@@ -135,16 +135,10 @@ interface Bucket {
 
 function checkLimit(limit: RateLimit | false | undefined, fallback: RateLimit, field: string): RateLimit | undefined {
   if (limit === false) return undefined;
+  // `??` takes the default for null as for undefined; `Number.isSafeInteger` and `Number.isFinite`
+  // are false for anything but a number (they do not convert), so no typeof checks are needed.
   const l = limit ?? fallback;
-  if (
-    l === null ||
-    typeof l !== 'object' ||
-    !Number.isSafeInteger(l.burst) ||
-    l.burst < 1 ||
-    typeof l.perMinute !== 'number' ||
-    !Number.isFinite(l.perMinute) ||
-    l.perMinute <= 0
-  ) {
+  if (typeof l !== 'object' || !Number.isSafeInteger(l.burst) || l.burst < 1 || !Number.isFinite(l.perMinute) || l.perMinute <= 0) {
     throw new ActivationError('INVALID_ARGUMENT', `${field} needs an integer burst >= 1 and perMinute > 0`, { field });
   }
   return { burst: l.burst, perMinute: l.perMinute };

@@ -201,7 +201,12 @@ export function isCurrentDevice(state: ServerSessionState, account: Readonly<Acc
  * (replacing any earlier unacknowledged one: the newest supersedes it), sent now if `sendNow`,
  * else at the next tick.
  */
-export function onPushPolicy(state: ServerCompleteState, policy: ItPolicy, sendNow: boolean, env: ServerEnv): ServerStepResult {
+export function onPushPolicy(
+  state: ServerCompleteState,
+  policy: ItPolicy,
+  sendNow: boolean,
+  env: ServerEnv,
+): { readonly state: ServerCompleteState; readonly outputs: readonly ServerOutput[] } {
   if (!isCurrentDevice(state, env.account)) return { state, outputs: [] };
   const { plaintext, hash } = signedPolicy(policy, env);
   if (!sendNow) return { state: { ...state, push: { policy, hash, sentAt: Number.NEGATIVE_INFINITY, sends: 0 } }, outputs: [] };
@@ -234,7 +239,11 @@ export function onRetransmitTick(
  * other acknowledgement (a late one for an update since superseded, or one naming content that
  * was never sent) is logged and changes nothing: the pending update keeps being retransmitted.
  */
-export function onPolicyUpdateAck(state: ServerCompleteState, frame: Frame, env: ServerEnv): ServerStepResult {
+export function onPolicyUpdateAck(
+  state: ServerCompleteState,
+  frame: Frame,
+  env: ServerEnv,
+): { readonly state: ServerCompleteState; readonly outputs: readonly ServerOutput[] } {
   const ack = decodePolicyAck(opened(state, frame, env));
   const { push, ...rest } = { ...state, recvSeq: frame.seq + 1 };
   if (push === undefined || ack.policyId !== push.policy.id || !constantTimeEqual(ack.policyHash, push.hash)) {

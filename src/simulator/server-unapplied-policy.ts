@@ -27,7 +27,7 @@ import type { ServerCompleteState } from './server-state.js';
 export function onPushPolicyTracked(state: ServerCompleteState, policy: ItPolicy, sendNow: boolean, env: ServerEnv): ServerStepResult {
   const result = onPushPolicy(state, policy, sendNow, env);
   const next = result.state;
-  if (next === state || next.phase !== 'complete' || next.policyUnappliedSince !== undefined) return result;
+  if (next === state || next.policyUnappliedSince !== undefined) return result;
   return { state: { ...next, policyUnappliedSince: env.now }, outputs: result.outputs };
 }
 
@@ -39,8 +39,9 @@ export function onPushPolicyTracked(state: ServerCompleteState, policy: ItPolicy
 export function onPolicyUpdateAckTracked(state: ServerCompleteState, frame: Frame, env: ServerEnv): ServerStepResult {
   const result = onPolicyUpdateAck(state, frame, env);
   const next = result.state;
-  const matched = state.push !== undefined && next.phase === 'complete' && next.push === undefined;
-  if (!matched || next.phase !== 'complete') return result;
+  // The update pending is gone only when this acknowledgement matched it (onPolicyUpdateAck).
+  const matched = state.push !== undefined && next.push === undefined;
+  if (!matched) return result;
   if (next.policyAck.status === 'applied') {
     const { policyUnappliedSince: _since, ...rest } = next;
     return { state: rest, outputs: result.outputs };

@@ -167,6 +167,27 @@ describe('a limit of 2 hours', () => {
     expect(retirements(pair)).toHaveLength(1);
   });
 
+  it("an earlier update's applied acknowledgement, arriving again, does not stop the clock of a later update", () => {
+    const pair = activated('stale-ack', 2);
+    const start = pair.clock.now;
+    pair.server.updatePolicy('update-1', { 'Disable Camera': true });
+    pollAt(pair, start, 0);
+    expect(pair.server.policyAck(EMAIL)).toMatchObject({ policyId: 'update-1', status: 'applied' });
+    const staleAck = pair.sent('to-server', 'policy-ack').at(-1)!;
+    // update-2's acknowledgements are lost; update-1's comes again (a relay that replays it).
+    pair.link = faults.drop({ direction: 'to-server', type: 'policy-ack' });
+    pair.clock.now = start + HOUR;
+    pair.server.updatePolicy('update-2', { 'Disable Camera': false });
+    pollAt(pair, start, HOUR);
+    pair.inject('to-server', staleAck);
+    pair.drive();
+    expect(pair.server.policyPending(EMAIL)?.policyId).toBe('update-2');
+    pollAt(pair, start, 3 * HOUR - 1);
+    expect(retirements(pair)).toEqual([]);
+    pollAt(pair, start, 3 * HOUR);
+    expect(retirements(pair)).toMatchObject([{ reason: 'policy-not-applied' }]);
+  });
+
   it('a rejection leaves the clock running: retired at 2 hours, not at once', () => {
     const pair = activated('two-hours-rejected', 2, undefined, new InMemoryPolicyEnforcer({ unsupported: ['Disable Bluetooth'] }));
     const start = pair.clock.now;

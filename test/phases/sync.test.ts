@@ -261,6 +261,10 @@ describe('a sync acknowledgement that does not match the page in flight', () => 
     expectDroppedAndCompleted(runWithAlteredAck((ack) => ({ ...ack, received: [...ack.received].reverse() })));
   });
 
+  it('an id more than the page holds (every id of the page, then another): dropped, the sync completes', () => {
+    expectDroppedAndCompleted(runWithAlteredAck((ack) => ({ ...ack, received: [...ack.received, 'not-on-this-page'] })));
+  });
+
   it('another database: dropped, the sync completes', () => {
     expectDroppedAndCompleted(runWithAlteredAck((ack) => ({ ...ack, database: ack.database === 'calendar' ? 'contacts' : 'calendar' })));
   });
