@@ -7,6 +7,7 @@
  * turns that into one clear failure at once. Ours: RIM's handsets had no such thing to ask.
  */
 import { ActivationError } from '../errors/activation-error.js';
+import { relayEndpointUrl } from '../transport/relay-protocol.js';
 
 /** Whether `value` is an http(s) URL with a host, and a URL at all: what a fleet's target or a device's server may be. */
 export function isServerUrl(value: unknown): value is string {
@@ -21,8 +22,7 @@ export const TARGET_CHECK_TIMEOUT_MS = 5_000;
  * without a user name or password: it goes into error messages.
  */
 function healthUrl(url: string): string {
-  const health = new URL(url);
-  health.pathname = health.pathname.replace(/\/$/, '') + '/v1/health';
+  const health = relayEndpointUrl(url, '/v1/health');
   health.search = '';
   health.hash = '';
   health.username = '';
@@ -48,7 +48,8 @@ export async function checkFleetTarget(url: string, timeoutMs = TARGET_CHECK_TIM
   if (!isServerUrl(url)) {
     throw new ActivationError('INVALID_ARGUMENT', "url must be a server's http(s) URL", { operation: 'checkFleetTarget', field: 'url' });
   }
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+  // Number.isFinite is false for anything but a number (it does not convert).
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new ActivationError('INVALID_ARGUMENT', 'timeoutMs must be a positive number', {
       operation: 'checkFleetTarget',
       field: 'timeoutMs',

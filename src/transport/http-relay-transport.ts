@@ -37,6 +37,7 @@ import {
   normalizeServes,
   parseRelayAddress,
   receiveCredentialMessage,
+  relayEndpointUrl,
   type VouchedFrame,
 } from './relay-protocol.js';
 import { checkVouch, deriveVouchKey } from './relay-vouch.js';
@@ -282,8 +283,7 @@ export function createRelayTransport(options: RelayTransportOptions): RelayTrans
   const vouchingKey = options.token ? deriveVouchKey(options.token) : undefined;
 
   const endpoint = (path: string, query: Record<string, string>): string => {
-    const url = new URL(base.href);
-    url.pathname = url.pathname.replace(/\/$/, '') + path;
+    const url = relayEndpointUrl(base, path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     return url.href;
   };

@@ -23,6 +23,17 @@ export const MAX_BATCH_BYTES = 16 * MAX_FRAME_BYTES;
 /** Largest `POST /v1/frames` body or WebSocket message the relay reads (bytes): a frame and 4 KiB. */
 export const MAX_FRAME_MESSAGE_BYTES = MAX_FRAME_BYTES + 4096;
 
+/**
+ * `path` (e.g. `/v1/health`) under a relay's base URL, the base's path prefix kept:
+ * `https://h/relay/` and `/v1/frames` give `https://h/relay/v1/frames`. Every client of the relay
+ * builds its endpoints this way (the relay transport, the fleet's target check).
+ */
+export function relayEndpointUrl(base: URL | string, path: string): URL {
+  const url = new URL(base);
+  url.pathname = url.pathname.replace(/\/$/, '') + path;
+  return url;
+}
+
 /** A peer address: where the relay delivers frames. */
 export interface RelayAddress {
   /** `pin` for a handset, `srp` for a server. */

@@ -9,18 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkFleetTarget } from '../../src/fleet/target-check.js';
 import { runFleet } from '../../src/fleet/run-fleet.js';
-import { ActivationError, type ActivationErrorCode } from '../../src/errors/activation-error.js';
-
-/** Asserts that `promise` rejects with an ActivationError with `code`, and returns it. */
-async function expectCode(promise: Promise<unknown>, code: ActivationErrorCode): Promise<ActivationError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ActivationError);
-  expect((err as ActivationError).code).toBe(code);
-  return err as ActivationError;
-}
+import { expectRejection } from '../support/errors.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -60,21 +49,21 @@ describe('checkFleetTarget', () => {
 
   it('refuses a port where nothing listens: TRANSPORT_ERROR, reason unreachable', async () => {
     const url = await deadUrl();
-    const err = await expectCode(checkFleetTarget(url), 'TRANSPORT_ERROR');
+    const err = await expectRejection(checkFleetTarget(url), 'TRANSPORT_ERROR');
     expect(err.message).toContain(`${url}/v1/health`);
     expect(err.cause).toMatchObject({ operation: 'checkFleetTarget', field: 'url', reason: 'unreachable' });
   });
 
   it('refuses a server that does not answer in time: reason timeout', async () => {
     const url = await listen(() => undefined); // takes the request, never answers
-    const err = await expectCode(checkFleetTarget(url, 200), 'TRANSPORT_ERROR');
+    const err = await expectRejection(checkFleetTarget(url, 200), 'TRANSPORT_ERROR');
     expect(err.message).toMatch(/within 200 ms/);
     expect(err.cause).toMatchObject({ reason: 'timeout' });
   });
 
   it('refuses a web server that is not a relay, and a redirect: reason not-a-relay with the status', async () => {
     const notFound = await listen((_, res) => res.writeHead(404).end('no'));
-    const err = await expectCode(checkFleetTarget(notFound), 'TRANSPORT_ERROR');
+    const err = await expectRejection(checkFleetTarget(notFound), 'TRANSPORT_ERROR');
     expect(err.cause).toMatchObject({ reason: 'not-a-relay', status: 404 });
     const moved = await listen((_, res) => res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end());
     await expect(checkFleetTarget(moved)).rejects.toMatchObject({ code: 'TRANSPORT_ERROR', cause: { status: 302 } });
@@ -82,18 +71,18 @@ describe('checkFleetTarget', () => {
 
   it("never puts the URL's user name or password in its message", async () => {
     const url = (await deadUrl()).replace('http://', 'http://admin:hunter2@');
-    const err = await expectCode(checkFleetTarget(url), 'TRANSPORT_ERROR');
+    const err = await expectRejection(checkFleetTarget(url), 'TRANSPORT_ERROR');
     expect(err.message).not.toMatch(/hunter2|admin/);
     expect(JSON.stringify(err.cause)).not.toMatch(/hunter2|admin/);
   });
 
   it('refuses a url or a timeout it cannot use with INVALID_ARGUMENT, not a TypeError', async () => {
     for (const url of ['', 'ftp://h', 'http://', 'not a url', 'http://exa mple', 'http://[::1', 7, undefined]) {
-      const err = await expectCode(checkFleetTarget(url as string), 'INVALID_ARGUMENT');
+      const err = await expectRejection(checkFleetTarget(url as string), 'INVALID_ARGUMENT');
       expect(err.cause).toMatchObject({ field: 'url' });
     }
     for (const timeout of [0, -1, NaN, Infinity, '5']) {
-      const err = await expectCode(checkFleetTarget('http://127.0.0.1:9', timeout as number), 'INVALID_ARGUMENT');
+      const err = await expectRejection(checkFleetTarget('http://127.0.0.1:9', timeout as number), 'INVALID_ARGUMENT');
       expect(err.cause).toMatchObject({ field: 'timeoutMs' });
     }
   });
@@ -102,7 +91,7 @@ describe('checkFleetTarget', () => {
 describe('runFleet with a URL target', () => {
   it('rejects with TRANSPORT_ERROR before starting a device when no relay answers', async () => {
     const progress: unknown[] = [];
-    const err = await expectCode(
+    const err = await expectRejection(
       runFleet({ target: await deadUrl(), seed: 'tc', devices: 1000, concurrency: 100, onProgress: (p) => progress.push(p) }),
       'TRANSPORT_ERROR',
     );

@@ -20,3 +20,18 @@ export function expectCode(fn: () => unknown, code: ActivationErrorCode | readon
   expect(codes).toContain((err as ActivationError).code);
   return err as ActivationError;
 }
+
+/** Asserts that `promise` rejects with an ActivationError with `code` (or one of `code`), and returns it. */
+export async function expectRejection(
+  promise: Promise<unknown>,
+  code: ActivationErrorCode | readonly ActivationErrorCode[],
+): Promise<ActivationError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ActivationError);
+  const codes: readonly ActivationErrorCode[] = typeof code === 'string' ? [code] : code;
+  expect(codes).toContain((err as ActivationError).code);
+  return err as ActivationError;
+}
