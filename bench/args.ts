@@ -9,11 +9,16 @@ export interface BenchArgs {
   readonly rounds: number;
   /** Untimed activations and replays per configuration and provider before the rounds (JIT, noble's lazy tables). */
   readonly warmup: number;
-  /** Handsets (and simulator accounts) per heap sample. */
+  /**
+   * Handsets (and simulator accounts) per heap sample. A heap reading moves by some 100 to 250 KiB
+   * between samples whatever N is, so that per item it is N that makes the figure steady: at 100
+   * an idle handset read 4.0 to 6.6 KB across six samples of one process, at 400 4.05 to 4.18 KB
+   * (docs/performance.md, "Heap figures").
+   */
   readonly memoryCount: number;
 }
 
-export const DEFAULT_ARGS: BenchArgs = { json: false, iterations: 15, rounds: 3, warmup: 3, memoryCount: 100 };
+export const DEFAULT_ARGS: BenchArgs = { json: false, iterations: 15, rounds: 3, warmup: 3, memoryCount: 400 };
 
 export const USAGE = `usage: npm run bench -- [--json] [--iterations N] [--rounds N] [--warmup N] [--memory-count N]
 

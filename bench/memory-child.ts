@@ -71,7 +71,7 @@ async function sample(count: number, emptyData: boolean): Promise<HeapSample> {
   };
 }
 
-const count = Number(process.argv[2] ?? 100);
+const count = Number(process.argv[2] ?? 400);
 // Warm up outside any sample: the JIT's code and feedback, noble's precomputed tables and lazily
 // built module state land in the heap while code gets hot (with one activation only, the figures
 // at N = 10 were a quarter higher than at N = 40).
