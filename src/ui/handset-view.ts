@@ -154,7 +154,21 @@ export function startHandsetView(): void {
     screen.sync.hidden = true;
     screen.details.hidden = true;
     show('Activating');
-    const transport = createRelayTransport({ url: location.origin, address: `pin:${pin}`, mode: 'websocket' });
+    // What the transport meets while it keeps trying (a relay that refuses or has gone away): the
+    // handset retries for over a minute before it fails, so the log says why it waits. The
+    // messages are the transport's own fixed texts (the relay's words stay in `cause`); each is
+    // shown once until the activation moves on, not at every retry of the transport's back-off.
+    const relayProblems = new Set<string>();
+    const transport = createRelayTransport({
+      url: location.origin,
+      address: `pin:${pin}`,
+      mode: 'websocket',
+      onError: (error) => {
+        if (relayProblems.has(error.message)) return;
+        relayProblems.add(error.message);
+        screen.log.append(element('li', `Relay: ${error.message}`));
+      },
+    });
     let handset: Handset | undefined;
     let activated = false;
     try {
@@ -165,6 +179,7 @@ export function startHandsetView(): void {
         transport,
       });
       handset.on('status', (status) => {
+        relayProblems.clear(); // the relay carried a step: a problem met again is news again
         // Progress replaces itself on the screen and in its bar; every other status is kept in order.
         if (status.id !== 'synchronizing') screen.log.append(element('li', status.text));
         show(status.text, status.id === 'activation-failed' ? 'failed' : status.id === 'activation-complete' ? 'complete' : undefined);

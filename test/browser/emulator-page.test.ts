@@ -52,21 +52,33 @@ beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'ea-emulator-'));
   writeFileSync(join(dir, 'users.json'), JSON.stringify([ALICE, BOB]));
-  child = spawn(process.execPath, [CLI, 'serve', '--ui', '--port', '0', '--json', '--users-file', 'users.json'], { cwd: dir });
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  while (!output.includes('\n')) {
-    if (child.exitCode !== null) throw new Error(`serve --ui did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const start = JSON.parse(output.slice(0, output.indexOf('\n'))) as { url: string; ui?: string };
-  address = start.ui ?? '';
+  const served = await startServe((text) => (output += text));
+  child = served.child;
+  address = served.address;
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
   });
 }, 300_000);
+
+/** Starts the built `serve --ui` in `dir` with its users file; `collect` gets all it prints. */
+async function startServe(collect: (text: string) => void): Promise<{ child: ChildProcessWithoutNullStreams; address: string }> {
+  const served = spawn(process.execPath, [CLI, 'serve', '--ui', '--port', '0', '--json', '--users-file', 'users.json'], { cwd: dir });
+  let printed = '';
+  const take = (d: Buffer): void => {
+    printed += d.toString();
+    collect(d.toString());
+  };
+  served.stdout.on('data', take);
+  served.stderr.on('data', take);
+  while (!printed.includes('\n')) {
+    if (served.exitCode !== null) throw new Error(`serve --ui did not start: ${printed}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const start = JSON.parse(printed.slice(0, printed.indexOf('\n'))) as { url: string; ui?: string };
+  return { child: served, address: start.ui ?? '' };
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -246,6 +258,34 @@ describe.runIf(runBrowserTests)('the emulator page of serve --ui (headless Chrom
     // No password the page handled is in what serve printed.
     expect(output).not.toContain(fresh);
     expect(output).not.toContain(BOB.password);
+    await page.close();
+  });
+
+  it('says in its log why it waits when the relay has gone away, each problem once, while the handset keeps trying', async () => {
+    // A serve of its own, stopped once its page has loaded: the page's relay is gone.
+    const served = await startServe(() => undefined);
+    const { page, errors } = await open(served.address);
+    await page.locator('#accounts tr', { hasText: ALICE.email }).waitFor({ timeout: 10_000 });
+    const exited = new Promise((resolve) => served.child.once('exit', resolve));
+    served.child.kill('SIGTERM');
+    await exited;
+
+    await activateByKeyboard(page, ALICE);
+    const problems = page.locator('#status-log li', { hasText: /^Relay: / });
+    await problems.first().waitFor({ timeout: 15_000 });
+    // Several retries later (the transport's back-off starts at 100 ms and doubles): still trying,
+    // and each problem listed once.
+    await page.waitForTimeout(3_000);
+    expect(await page.locator('#status').textContent()).toBe('Activating');
+    const lines = await page.locator('#status-log li').allTextContents();
+    const relayLines = lines.filter((t) => t.startsWith('Relay: '));
+    expect(relayLines.length).toBeGreaterThan(0);
+    expect(new Set(relayLines).size).toBe(relayLines.length);
+    expect(relayLines).toContain('Relay: the relay WebSocket could not be opened');
+    // Chromium logs each refused connection; nothing else went wrong on the page.
+    expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|Failed to load resource|Failed to fetch/.test(e))).toEqual(
+      [],
+    );
     await page.close();
   });
 
